@@ -1,0 +1,178 @@
+"""The `bookmaker` command: pdf, epub, html and build from one read of the book.
+
+Exit codes: 0 success, 1 the book has errors (each printed as
+`file:line: error: ...`), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from bookmaker import __version__
+from bookmaker.diagnostics import BookError, Diagnostics
+
+PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
+
+
+def _output_option(what: str) -> Callable:
+    return click.option(
+        "-o", "--output", type=click.Path(path_type=Path), default=None,
+        help=f"Where to write the {what} (default: build/<slug>.<ext> in the book folder).",
+    )
+
+
+def _paper(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from bookmaker.paper import css_page_size
+
+    if value is None:
+        return None
+    try:
+        return css_page_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+PAPER_OPTION = click.option(
+    "--paper", callback=_paper, default=None, metavar="SIZE",
+    help="Paper size: A4 (default), A5, Letter, Legal, or WxH such as 6x9in or 170x240mm.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bookmaker")
+def main() -> None:
+    """Make a print-ready PDF and an EPUB 3 from one Markdown manuscript.
+
+    PATH is a book folder (with manuscript/*.md) or a single Markdown file;
+    it defaults to the current folder.
+    """
+
+
+@main.command()
+@PATH_ARG
+@_output_option("PDF")
+@PAPER_OPTION
+def pdf(path: Path, output: Path | None, paper: str | None) -> None:
+    """Write the PDF."""
+    _run(path, lambda book, diagnostics: [_pdf(book, diagnostics, output, paper)])
+
+
+@main.command()
+@PATH_ARG
+@_output_option("EPUB")
+def epub(path: Path, output: Path | None) -> None:
+    """Write the EPUB 3."""
+    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output)])
+
+
+@main.command()
+@PATH_ARG
+@_output_option("HTML")
+@PAPER_OPTION
+def html(path: Path, output: Path | None, paper: str | None) -> None:
+    """Write the single-file HTML that the PDF is rendered from."""
+    _run(path, lambda book, diagnostics: [_html(book, output, paper)[0]])
+
+
+@main.command()
+@PATH_ARG
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the outputs (default: build/ in the book folder).")
+@PAPER_OPTION
+def build(path: Path, output_dir: Path | None, paper: str | None) -> None:
+    """Write the HTML, the PDF and the EPUB from one read of the book."""
+
+    def all_formats(book, diagnostics):
+        def target(ext: str) -> Path | None:
+            return output_dir / f"{book.slug}.{ext}" if output_dir else None
+
+        html_path, html_text = _html(book, target("html"), paper)
+        # The HTML and the PDF share a folder, so the PDF reuses the rendered HTML as is.
+        pdf_path = _pdf(book, diagnostics, target("pdf"), paper, html=html_text)
+        return [html_path, pdf_path, _epub(book, diagnostics, target("epub"))]
+
+    _run(path, all_formats)
+
+
+# -- the formats ---------------------------------------------------------------
+
+
+def _target(book, output: Path | None, ext: str) -> Path:
+    from bookmaker.output import default_output
+
+    return (output if output is not None else default_output(book.root, book.slug, ext)).absolute()
+
+
+def _html(book, output: Path | None, paper: str | None) -> tuple[Path, str]:
+    from bookmaker.writers.html import PrintOptions, write_html
+
+    target = _target(book, output, "html")
+    return target, write_html(book, target, PrintOptions(paper=paper))
+
+
+def _pdf(book, diagnostics: Diagnostics, output: Path | None, paper: str | None, html: str | None = None) -> Path:
+    from bookmaker.writers.html import PrintOptions
+    from bookmaker.writers.pdf import write_pdf
+
+    target = _target(book, output, "pdf")
+    write_pdf(book, target, diagnostics, PrintOptions(paper=paper), html=html)
+    return target
+
+
+def _epub(book, diagnostics: Diagnostics, output: Path | None) -> Path:
+    from bookmaker.writers.epub import write_epub
+
+    target = _target(book, output, "epub")
+    write_epub(book, target, diagnostics)
+    return target
+
+
+# -- running a command -----------------------------------------------------------
+
+
+def _run(path: Path, make: Callable) -> None:
+    from bookmaker.reader import read_book
+
+    cwd = Path.cwd()
+    try:
+        book, diagnostics = read_book(path)
+        written = make(book, diagnostics)
+    except BookError as exc:
+        _report(exc.diagnostics, cwd)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("bookmaker: interrupted; no output was changed", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug in bookmaker, reported as one line with a way forward
+        if os.environ.get("BOOKMAKER_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"bookmaker: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in bookmaker. Run again with BOOKMAKER_DEBUG=1 for details and report it.",
+            err=True,
+        )
+        sys.exit(3)
+    _report(diagnostics, cwd)
+    for target in written:
+        click.echo(_shown(target, cwd))
+
+
+def _report(diagnostics: Diagnostics, cwd: Path) -> None:
+    if not len(diagnostics):
+        return
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.format(relative_to=cwd), err=True)
+    click.echo(f"bookmaker: {diagnostics.summary()}", err=True)
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,82 @@
+"""Problems found in a book, reported as `file:line: severity: message` values.
+
+Every stage appends to one `Diagnostics` collection instead of raising, so a
+single run reports every problem at once. Only `BookError` stops a build, and
+the CLI turns it into printed diagnostics and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int | None
+    column: int | None
+    severity: Severity
+    message: str
+
+    def format(self, relative_to: Path | None = None) -> str:
+        path = self.path
+        if relative_to is not None and os.path.isabs(path):
+            try:
+                path = os.path.relpath(path, relative_to)
+            except ValueError:  # another drive on Windows
+                pass
+        location = path
+        if self.line is not None:
+            location += f":{self.line}"
+            if self.column is not None:
+                location += f":{self.column}"
+        return f"{location}: {self.severity.value}: {self.message}"
+
+
+class Diagnostics:
+    """An ordered collection of problems found while building one book."""
+
+    def __init__(self) -> None:
+        self._items: list[Diagnostic] = []
+
+    def error(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
+        self._items.append(Diagnostic(str(path), line, column, Severity.ERROR, message))
+
+    def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
+        self._items.append(Diagnostic(str(path), line, column, Severity.WARNING, message))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self._items)
+
+    def sorted(self) -> list[Diagnostic]:
+        # Sort by file and line so the author can work down the list; problems
+        # without a line (whole-file ones) come first in their file.
+        return sorted(self._items, key=lambda d: (d.path, d.line or 0, d.column or 0))
+
+    def __iter__(self):
+        return iter(self.sorted())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def summary(self) -> str:
+        errors = sum(d.severity is Severity.ERROR for d in self._items)
+        warnings = len(self._items) - errors
+        return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+
+
+class BookError(Exception):
+    """Raised when a book cannot be built; the diagnostics say why."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        super().__init__(diagnostics.summary())
+        self.diagnostics = diagnostics

@@ -1,0 +1,94 @@
+"""YAML front matter: the book's metadata at the top of a manuscript file."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bookmaker.diagnostics import Diagnostics
+
+KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights")
+_FENCE_CLOSERS = ("---", "...")
+
+
+@dataclass
+class FrontMatter:
+    values: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # key -> line, for later diagnostics
+
+
+def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple[FrontMatter, str]:
+    """Return the front matter and the body with the front matter blanked out.
+
+    The body keeps one empty line for every line of front matter, so line
+    numbers the Markdown parser reports are the lines of the file.
+    """
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return FrontMatter(), text
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in _FENCE_CLOSERS), None)
+    if end is None:
+        diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'")
+        return FrontMatter(), text
+    source = "\n".join(lines[1:end])
+    body = "\n" * end + "\n" + "\n".join(lines[end + 1 :])
+    return _parse(source, path, diagnostics), body
+
+
+def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(source)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 1
+        column = mark.column + 1 if mark else None
+        problem = exc.problem or "not valid YAML"
+        diagnostics.error(path, line, f"front matter is not valid YAML: {problem}", column)
+        return FrontMatter()
+    if data is None:
+        return FrontMatter()
+    if not isinstance(data, dict):
+        diagnostics.error(path, 2, "front matter must be a mapping of keys to values, such as 'title: My book'")
+        return FrontMatter()
+    key_lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    result = FrontMatter(lines=key_lines)
+    for key, value in data.items():
+        key = str(key)
+        line = key_lines.get(key, 2)
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(KNOWN_KEYS)}"
+            diagnostics.warning(path, line, f"unknown front matter key '{key}' is ignored; {hint}")
+            continue
+        cleaned = _clean(key, value)
+        if cleaned is None:
+            kind = "a text or a list of texts" if key in ("author", "keywords") else "a text"
+            diagnostics.error(path, line, f"front matter '{key}' must be {kind}")
+            continue
+        result.values[key] = cleaned
+    return result
+
+
+def _clean(key: str, value: Any) -> Any:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        value = value.isoformat()
+    if key in ("author", "keywords"):
+        if isinstance(value, str):
+            items = [value] if key == "author" else value.split(",")
+        elif isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+            items = [str(v) for v in value]
+        else:
+            return None
+        return [item.strip() for item in items if item.strip()]
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value).strip()
+    return None

@@ -1,0 +1,61 @@
+"""Stable, unique ids for headings, chapters and notes across a whole book.
+
+Chapters of one book end up in one HTML file for the PDF, so every id is
+unique book-wide, and note ids use a shape headings never get.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NOTE_ID = re.compile(r"^(note|ref)-\d+(-\d+)?$")
+
+
+def slugify(text: str, fallback: str = "section") -> str:
+    """Lower-case words joined by hyphens, like pandoc's and GitHub's heading ids.
+
+    Letters of any script are kept (ids are IRIs in HTML5 and EPUB 3); marks,
+    punctuation and symbols are dropped. XML ids may not start with a digit.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category[0] in "LN" or ch in "-_":
+            kept.append(ch)
+        elif ch.isspace():
+            kept.append("-")
+    slug = re.sub(r"-{2,}", "-", "".join(kept)).strip("-_")
+    slug = re.sub(r"^[\d_-]+", "", slug)
+    return slug or fallback
+
+
+class IdRegistry:
+    """Hands out ids that are unique in the book, suffixing repeats (`intro`, `intro-1`)."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def claim(self, wanted: str) -> str:
+        candidate = wanted
+        if _NOTE_ID.match(candidate):
+            candidate = f"{candidate}-section"
+        base, n = candidate, 0
+        while candidate in self._used:
+            n += 1
+            candidate = f"{base}-{n}"
+        self._used.add(candidate)
+        return candidate
+
+    def __contains__(self, item: str) -> bool:
+        return item in self._used
+
+
+def note_id(number: int) -> str:
+    return f"note-{number}"
+
+
+def ref_id(number: int, occurrence: int) -> str:
+    """Every reference to a note gets its own id, so the note can link back to each."""
+    return f"ref-{number}" if occurrence == 0 else f"ref-{number}-{occurrence + 1}"

@@ -1,0 +1,164 @@
+"""The Markdown dialect: markdown-it-py with the plugins and rules bookmaker adds.
+
+Syntax beyond CommonMark: tables, strikethrough, typographic quotes and dashes,
+`[^label]` and `^[inline]` notes, `::: infobox` / `::: sidebar` boxes,
+definition lists, `[text]{lang=xx}` spans and `{#id .class lang=xx}` after a
+heading. Text in a right-to-left script is isolated in `dir="rtl"` spans.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.attrs.parse import ParseError
+from mdit_py_plugins.attrs.parse import parse as parse_attrs
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+BOX_KINDS = ("infobox", "sidebar")
+
+# Quotation marks by language (primary, secondary); markdown-it's option takes
+# the four characters “”‘’ in that order.
+QUOTES = {
+    "en": "“”‘’",
+    "de": "„“‚‘",
+    "fr": "«\u202f\u202f»‹\u202f\u202f›",
+    "es": "«»“”",
+    "it": "«»“”",
+    "pt": "«»“”",
+    "nl": "“”‘’",
+    "ru": "«»„“",
+    "pl": "„”‚’",
+    "sv": "””’’",
+    "da": "»«›‹",
+    "cs": "„“‚‘",
+    "fa": "«»“”",
+    "ar": "«»“”",
+}
+
+# Strong right-to-left letters: Hebrew, Arabic (with Persian and Urdu
+# additions), Syriac, Thaana, N'Ko and the presentation forms.
+RTL_CHARS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
+_RTL_RUN = re.compile(
+    rf"[{RTL_CHARS}](?:[{RTL_CHARS}\u0020\u200c\u200d\u060c\u061b\u061f\u064b-\u065f0-9\u06f0-\u06f9]*[{RTL_CHARS}])?"
+)
+RTL_LANGS = {"ar", "fa", "he", "ur", "ps", "sd", "yi", "dv", "ckb", "ug"}
+
+
+def is_rtl_lang(lang: str) -> bool:
+    return lang.split("-")[0].lower() in RTL_LANGS
+
+
+def _quotes_for(lang: str) -> str:
+    return QUOTES.get(lang.split("-")[0].lower(), QUOTES["en"])
+
+
+@lru_cache(maxsize=8)
+def parser_for(lang: str) -> MarkdownIt:
+    """The configured parser for a document language (cached: building one is not free)."""
+    md = MarkdownIt("commonmark", {"typographer": True, "quotes": _quotes_for(lang)})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(footnote_plugin)
+    md.use(deflist_plugin)
+    md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir"))
+    for kind in BOX_KINDS:
+        md.use(container_plugin, name=kind)
+    # Definitions lose their line numbers when the footnote plugin gathers them
+    # at the end of the document; remember them for diagnostics first.
+    md.core.ruler.before("footnote_tail", "note_definition_lines", _note_definition_lines)
+    # Before smartquotes, which would curl the quotes of `key="value"`.
+    md.core.ruler.after("inline", "heading_attributes", _heading_attributes)
+    md.core.ruler.push("rtl_isolation", _rtl_isolation)
+    return md
+
+
+def _note_definition_lines(state: StateCore) -> None:
+    defs = state.env.setdefault("note_definitions", [])
+    for token in state.tokens:
+        if token.type == "footnote_reference_open" and token.map:
+            defs.append((token.meta["label"], token.map[0]))
+
+
+_TRAILING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
+
+
+def _heading_attributes(state: StateCore) -> None:
+    """`## Title {#id .class lang=xx}`, as in pandoc."""
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        inline = tokens[i + 1]
+        children = inline.children or []
+        if not children or children[-1].type != "text":
+            continue
+        last = children[-1]
+        match = _TRAILING_ATTRS.search(last.content)
+        if not match:
+            continue
+        try:
+            end, attrs = parse_attrs(match.group(1))
+        except ParseError:
+            continue
+        if end != len(match.group(1)) - 1:  # parse() returns the index of the closing brace
+            continue
+        last.content = last.content[: match.start()]
+        if not last.content:
+            children.pop()
+        inline.content = _TRAILING_ATTRS.sub("", inline.content)
+        for key, value in attrs.items():
+            if key not in ("id", "class", "lang", "dir"):
+                continue
+            token.attrSet(key, value)
+
+
+def _rtl_isolation(state: StateCore) -> None:
+    """Wrap runs of right-to-left script that have no direction set in `<span dir="rtl">`.
+
+    The span isolates the run (CSS `unicode-bidi: isolate`), so a Persian name
+    inside an English sentence neither reorders nor is reordered by its neighbours.
+    """
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        token.children = _isolate_children(token.children)
+
+
+def _isolate_children(children: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    depth_with_dir = 0
+    for child in children:
+        if child.type == "span_open":
+            lang = str(child.attrGet("lang") or "")
+            if child.attrGet("dir") is None and lang and is_rtl_lang(lang):
+                child.attrSet("dir", "rtl")
+            if child.attrGet("dir") is not None or depth_with_dir:
+                depth_with_dir += 1
+            out.append(child)
+            continue
+        if child.type == "span_close" and depth_with_dir:
+            depth_with_dir -= 1
+        if child.type != "text" or depth_with_dir or not _RTL_RUN.search(child.content):
+            out.append(child)
+            continue
+        pos = 0
+        for match in _RTL_RUN.finditer(child.content):
+            if match.start() > pos:
+                out.append(_text(child.content[pos : match.start()], child.level))
+            opening = Token("span_open", "span", 1, level=child.level)
+            opening.attrSet("dir", "rtl")
+            out.extend([opening, _text(match.group(), child.level + 1), Token("span_close", "span", -1, level=child.level)])
+            pos = match.end()
+        if pos < len(child.content):
+            out.append(_text(child.content[pos:], child.level))
+    return out
+
+
+def _text(content: str, level: int) -> Token:
+    return Token("text", "", 0, content=content, level=level)

@@ -1,0 +1,122 @@
+"""The document model: what the reader makes once and every writer reads.
+
+Prose is held as XHTML fragments rendered once by the reader; the parts that
+writers place or dress differently (boxes, notes, headings, metadata) are held
+as structures. Writers never see Markdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Metadata:
+    title: str
+    subtitle: str | None = None
+    authors: list[str] = field(default_factory=list)
+    lang: str = "en"
+    date: str | None = None
+    description: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    identifier: str | None = None
+    rights: str | None = None
+
+
+@dataclass
+class Heading:
+    level: int
+    id: str
+    text: str  # plain text, for outlines, navigation and metadata
+    html: str  # inline XHTML, for display
+    chapter: int
+
+
+@dataclass
+class HtmlBlock:
+    """A run of top-level prose blocks (paragraphs, lists, headings...)."""
+
+    html: str
+    is_paragraph: bool = False
+    kind: str = "html"
+
+
+@dataclass
+class Field:
+    label_html: str
+    values_html: list[str]
+
+
+@dataclass
+class Image:
+    src: str  # path relative to the book root, always inside it
+    alt: str
+
+
+@dataclass
+class Box:
+    """A `::: infobox` or `::: sidebar` container."""
+
+    kind: str  # "infobox" or "sidebar"
+    title_html: str
+    image: Image | None = None
+    lines_html: list[str] = field(default_factory=list)  # e.g. the name in another script
+    fields: list[Field] = field(default_factory=list)
+    body_html: str = ""
+
+
+Block = HtmlBlock | Box
+
+
+@dataclass
+class NoteRef:
+    id: str
+    chapter: int
+
+
+@dataclass
+class Note:
+    number: int
+    id: str
+    label: str | None  # None for inline notes
+    first_html: str  # inline content of the first paragraph, so the number can lead it
+    rest_html: str  # the blocks after the first paragraph
+    refs: list[NoteRef] = field(default_factory=list)
+
+    @property
+    def chapter(self) -> int:
+        """The chapter a note belongs to: where it is first referenced."""
+        return self.refs[0].chapter
+
+
+@dataclass
+class Chapter:
+    index: int
+    source: Path
+    id: str
+    blocks: list[Block] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+
+    @property
+    def title(self) -> str | None:
+        first = next((h for h in self.headings if h.level == 1), None)
+        return first.text if first else None
+
+
+@dataclass
+class Book:
+    root: Path
+    metadata: Metadata
+    chapters: list[Chapter]
+    notes: list[Note]
+    styles: list[Path]  # the book's own stylesheets, in cascade order
+    slug: str
+    images: list[Image] = field(default_factory=list)
+
+    @property
+    def headings(self) -> list[Heading]:
+        return [h for chapter in self.chapters for h in chapter.headings]
+
+    def notes_of(self, chapter: Chapter) -> list[Note]:
+        return [n for n in self.notes if n.chapter == chapter.index]

@@ -1,0 +1,354 @@
+"""Read a book once: manuscript files -> the document model.
+
+Each chapter file is decoded, its front matter split off, its Markdown parsed
+once; then notes are numbered through the whole book, headings get unique
+ids, boxes become structures and prose is rendered to XHTML fragments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.frontmatter import FrontMatter, split_front_matter
+from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
+from bookmaker.markdown import BOX_KINDS, parser_for
+from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
+from bookmaker.render import XhtmlRenderer, repair, well_formed
+from bookmaker.sources import BookSources, locate
+
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+_UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def read_book(path: Path) -> tuple[Book, Diagnostics]:
+    """Read the book at `path`; raise BookError (with every problem found) if it has errors."""
+    sources = locate(path)
+    diagnostics = Diagnostics()
+    book = _Reader(sources, diagnostics).read()
+    if diagnostics.has_errors:
+        raise BookError(diagnostics)
+    return book, diagnostics
+
+
+@dataclass
+class _File:
+    path: Path
+    body: str
+    front: FrontMatter
+
+
+class _Reader:
+    def __init__(self, sources: BookSources, diagnostics: Diagnostics) -> None:
+        self.sources = sources
+        self.root = sources.root
+        self.diagnostics = diagnostics
+        self.ids = IdRegistry()
+        self.notes: list[Note] = []
+        self.images: dict[str, Image] = {}
+
+    def read(self) -> Book:
+        files = [f for f in (self._load(p) for p in self.sources.chapters) if f is not None]
+        metadata = self._metadata(files)
+        md = parser_for(metadata.lang)
+        renderer = XhtmlRenderer(md)
+        chapters = []
+        for index, file in enumerate(files):
+            chapters.append(self._chapter(index, file, md, renderer))
+        if metadata.title is None:
+            first_h1 = next((h.text for c in chapters for h in c.headings if h.level == 1), None)
+            metadata.title = first_h1 or self.sources.chapters[0].stem.replace("-", " ").strip().title()
+        return Book(
+            root=self.root,
+            metadata=metadata,
+            chapters=chapters,
+            notes=self.notes,
+            styles=self.sources.styles,
+            slug=slugify(metadata.title, fallback="book"),
+            images=list(self.images.values()),
+        )
+
+    # -- files and metadata -------------------------------------------------
+
+    def _load(self, path: Path) -> _File | None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.diagnostics.error(path, None, f"cannot read the file: {exc.strerror}")
+            return None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            self.diagnostics.error(
+                path, line, f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}): save it as UTF-8", column
+            )
+            return None
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        front, body = split_front_matter(text, path, self.diagnostics)
+        return _File(path, body, front)
+
+    def _metadata(self, files: list[_File]) -> Metadata:
+        # Any chapter may carry front matter; the first file that sets a key wins.
+        values: dict = {}
+        for file in files:
+            for key, value in file.front.values.items():
+                values.setdefault(key, value)
+        return Metadata(
+            title=values.get("title"),
+            subtitle=values.get("subtitle"),
+            authors=values.get("author", []),
+            lang=values.get("lang", "en"),
+            date=values.get("date"),
+            description=values.get("description"),
+            keywords=values.get("keywords", []),
+            identifier=values.get("identifier"),
+            rights=values.get("rights"),
+        )
+
+    # -- one chapter --------------------------------------------------------
+
+    def _chapter(self, index: int, file: _File, md: MarkdownIt, renderer: XhtmlRenderer) -> Chapter:
+        env: dict = {}
+        tokens = md.parse(file.body, env)
+        chapter = Chapter(index=index, source=file.path, id=self.ids.claim(slugify(file.path.stem, "chapter")))
+        local_notes = self._number_notes(tokens, env, index, file.path)
+        self._check_note_definitions(env, file.path)
+        self._walk(tokens, chapter, file.path)
+        chapter.blocks = self._blocks(tokens, md, renderer, env, file.path)
+        self._collect_note_bodies(tokens, local_notes, renderer, env)
+        return chapter
+
+    def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
+        """Give each note its book-wide number, in order of first reference."""
+        local: dict[int, Note] = {}
+        for token in _inline_children(tokens):
+            if token.type != "footnote_ref":
+                continue
+            local_id = token.meta["id"]
+            note = local.get(local_id)
+            if note is None:
+                number = len(self.notes) + 1
+                note = Note(number=number, id=note_id(number), label=token.meta.get("label"), first_html="", rest_html="")
+                local[local_id] = note
+                self.notes.append(note)
+            ref = NoteRef(id=ref_id(note.number, len(note.refs)), chapter=chapter)
+            note.refs.append(ref)
+            token.meta["number"] = note.number
+            token.meta["note_id"] = note.id
+            token.meta["ref_id"] = ref.id
+        return local
+
+    def _check_note_definitions(self, env: dict, path: Path) -> None:
+        refs = env.get("footnotes", {}).get("refs", {})
+        seen: dict[str, int] = {}
+        for label, line in env.get("note_definitions", []):
+            if label in seen:
+                self.diagnostics.error(
+                    path, line + 1, f"note [^{label}] is defined twice (first on line {seen[label]}): remove or rename one"
+                )
+                continue
+            seen[label] = line + 1
+            if refs.get(":" + label, -1) == -1:
+                self.diagnostics.warning(
+                    path, line + 1, f"note [^{label}] is defined but never referenced: cite it with [^{label}] or delete it"
+                )
+
+    def _walk(self, tokens: list[Token], chapter: Chapter, path: Path) -> None:
+        """Headings get ids; images are checked; undefined note labels are reported."""
+        for i, token in enumerate(tokens):
+            if token.type == "heading_open":
+                inline = tokens[i + 1]
+                text = _plain_text(inline.children or [])
+                wanted = token.attrGet("id") or slugify(text)
+                token.attrSet("id", self.ids.claim(str(wanted)))
+                chapter.headings.append(
+                    Heading(level=int(token.tag[1]), id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
+                )
+                token.meta["heading"] = chapter.headings[-1]
+            if token.type != "inline" or not token.children:
+                continue
+            line = (token.map[0] + 1) if token.map else None
+            for child in token.children:
+                if child.type in ("softbreak", "hardbreak") and line is not None:
+                    line += 1
+                elif child.type == "text":
+                    for match in _UNDEFINED_NOTE.finditer(child.content):
+                        self.diagnostics.error(
+                            path,
+                            line,
+                            f"note [^{match.group(1)}] is referenced but never defined: "
+                            f"add a line '[^{match.group(1)}]: text of the note'",
+                        )
+                elif child.type == "image":
+                    self._image(child, path, line)
+
+    def _image(self, token: Token, path: Path, line: int | None) -> None:
+        src = str(token.attrGet("src") or "")
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or src.startswith("/"):
+            self.diagnostics.error(
+                path, line, f"image '{src}' is not a file inside the book: copy it into the book and use a relative path"
+            )
+            return
+        target = (path.parent / unquote(parts.path)).resolve()
+        try:
+            relative = target.relative_to(self.root)
+        except ValueError:
+            self.diagnostics.error(path, line, f"image '{src}' is outside the book folder: move it inside the book")
+            return
+        if not target.is_file():
+            self.diagnostics.error(path, line, f"image '{src}' does not exist: check the path (relative to {path.name})")
+            return
+        if target.suffix.lower() not in IMAGE_TYPES:
+            self.diagnostics.error(
+                path, line, f"image '{src}' has an unsupported format: use PNG, JPEG, GIF, SVG or WebP"
+            )
+            return
+        key = relative.as_posix()
+        self.images.setdefault(key, Image(src=key, alt=token.content))
+        token.attrSet("src", XhtmlRenderer.resource_url(key))
+
+    # -- blocks -------------------------------------------------------------
+
+    def _blocks(self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path) -> list[Block]:
+        blocks: list[Block] = []
+        for start, end in _top_level_spans(tokens):
+            first = tokens[start]
+            if first.type == "footnote_block_open":
+                continue  # notes are collected separately
+            kind = first.type.removeprefix("container_").removesuffix("_open")
+            if first.type.startswith("container_") and kind in BOX_KINDS:
+                blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
+                continue
+            if first.type == "heading_open":
+                first.meta["heading"].html = renderer.render(tokens[start + 1].children or [], md.options, env)
+            html = renderer.render(tokens[start:end], md.options, env)
+            if _has_raw_html(tokens[start:end]) and not well_formed(html):
+                line = first.map[0] + 1 if first.map else None
+                self.diagnostics.warning(path, line, "raw HTML is not well formed and was repaired: check the tags")
+                html = repair(html)
+            blocks.append(HtmlBlock(html=html, is_paragraph=first.type == "paragraph_open"))
+        return blocks
+
+    def _box(
+        self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
+    ) -> Box:
+        title = opening.info.strip()[len(kind) :].strip()
+        # A fresh env: the title must not see (or emit) the chapter's notes.
+        title_tokens = md.parseInline(title, {})[0].children or [] if title else []
+        box = Box(kind=kind, title_html=renderer.render(title_tokens, md.options, {}))
+        if kind == "sidebar":
+            box.body_html = renderer.render(inner, md.options, env)
+            return box
+        rest: list[Token] = []
+        spans = _top_level_spans(inner)
+        for start, end in spans:
+            first = inner[start]
+            if first.type == "paragraph_open":
+                children = inner[start + 1].children or []
+                if len(children) == 1 and children[0].type == "image" and box.image is None and not box.fields:
+                    src = str(children[0].attrGet("src") or "")
+                    box.image = Image(src=src, alt=children[0].content)
+                    continue
+                if not box.fields:
+                    box.lines_html.append(renderer.render(children, md.options, env))
+                    continue
+            if first.type == "dl_open":
+                box.fields.extend(self._fields(inner[start + 1 : end - 1], md, renderer, env))
+                continue
+            rest.extend(inner[start:end])
+        if not box.fields:
+            line = opening.map[0] + 1 if opening.map else None
+            self.diagnostics.warning(
+                path, line, "infobox has no fields: add lines such as 'Born' followed by ': 11 March 1957'"
+            )
+        box.body_html = renderer.render(rest, md.options, env)
+        return box
+
+    def _fields(self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict) -> list[Field]:
+        fields: list[Field] = []
+        for start, end in _top_level_spans(tokens):
+            first = tokens[start]
+            if first.type == "dt_open":
+                fields.append(Field(label_html=renderer.render(tokens[start + 1].children or [], md.options, env), values_html=[]))
+            elif first.type == "dd_open" and fields:
+                inner = tokens[start + 1 : end - 1]
+                # A one-paragraph value is inline text; anything larger keeps its blocks.
+                if len(inner) == 3 and inner[0].type == "paragraph_open":
+                    fields[-1].values_html.append(renderer.render(inner[1].children or [], md.options, env))
+                else:
+                    fields[-1].values_html.append(renderer.render(inner, md.options, env))
+        return fields
+
+    def _collect_note_bodies(self, tokens: list[Token], local: dict[int, Note], renderer: XhtmlRenderer, env: dict) -> None:
+        md_options = renderer.md.options
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if token.type != "footnote_open":
+                i += 1
+                continue
+            note = local.get(token.meta["id"])
+            j = i + 1
+            body: list[Token] = []
+            while tokens[j].type != "footnote_close":
+                if tokens[j].type != "footnote_anchor":
+                    body.append(tokens[j])
+                j += 1
+            i = j + 1
+            if note is None:
+                continue
+            if len(body) >= 3 and body[0].type == "paragraph_open":
+                note.first_html = renderer.render(body[1].children or [], md_options, env)
+                note.rest_html = renderer.render(body[3:], md_options, env)
+            else:
+                note.rest_html = renderer.render(body, md_options, env)
+
+
+def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:
+    """(start, end) index pairs of the outermost blocks of a balanced token list, end exclusive."""
+    spans = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.nesting == 1:
+            depth, j = 1, i + 1
+            while j < len(tokens) and depth:
+                depth += tokens[j].nesting
+                j += 1
+            spans.append((i, j))
+            i = j
+        else:
+            spans.append((i, i + 1))
+            i += 1
+    return spans
+
+
+def _has_raw_html(tokens: list[Token]) -> bool:
+    return any(t.type == "html_block" or any(c.type == "html_inline" for c in t.children or []) for t in tokens)
+
+
+def _inline_children(tokens: list[Token]):
+    for token in tokens:
+        if token.children:
+            yield from token.children
+
+
+def _plain_text(children: list[Token]) -> str:
+    out = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type == "softbreak":
+            out.append(" ")
+        elif child.children:
+            out.append(_plain_text(child.children))
+    return "".join(out).strip()

@@ -1,0 +1,52 @@
+"""Markdown tokens -> XHTML fragments: the one place prose markup is written.
+
+The fragments are valid in HTML5 and in EPUB's XHTML alike, and use DPUB-ARIA
+roles for semantics; the EPUB writer derives `epub:type` from those roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lxml import etree, html
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+# Writers replace this prefix with where the book's files are from their output.
+RESOURCE_PREFIX = "bookmaker-resource:"
+
+
+class XhtmlRenderer(RendererHTML):
+    def __init__(self, md: MarkdownIt) -> None:
+        super().__init__(md)
+        self.md = md
+
+    @staticmethod
+    def resource_url(book_relative: str) -> str:
+        return RESOURCE_PREFIX + book_relative
+
+    def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        # No tags inside the link: Apple Books drops the pop-up when there are.
+        # The superscript comes from CSS.
+        meta = tokens[idx].meta
+        return (
+            f'<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" role="doc-noteref">'
+            f'{meta["number"]}</a>'
+        )
+
+
+def well_formed(fragment: str) -> bool:
+    try:
+        etree.fromstring(f"<div>{fragment}</div>".encode())
+    except etree.XMLSyntaxError:
+        return False
+    return True
+
+
+def repair(fragment: str) -> str:
+    """Raw HTML from the manuscript, reparsed leniently and written back as XHTML."""
+    wrapper = html.fragment_fromstring(fragment, create_parent="div")
+    out = etree.tostring(wrapper, method="xml", encoding="unicode")
+    return out[len("<div>") : -len("</div>")] if out.startswith("<div>") else out

@@ -1,0 +1,201 @@
+"""The EPUB 3: one XHTML file per chapter with its notes, a nav document, an NCX.
+
+Chapters are rendered from the same templates as the HTML book; this layer
+adds only what e-readers need: files per chapter, links across them,
+`epub:type` beside each DPUB-ARIA role, navigation and the package.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from bookmaker.diagnostics import Diagnostics
+from bookmaker.markdown import is_rtl_lang
+from bookmaker.model import Block, Book, Box, Chapter
+from bookmaker.output import atomic_output
+from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
+from bookmaker.writers import epub_package
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+STYLESHEET = "css/book.css"
+TITLEPAGE = "titlepage.xhtml"
+NAV = "nav.xhtml"
+
+# Every epub:type we emit is derived from the DPUB-ARIA role beside it, so the
+# two always agree (DAISY Ace checks that they do).
+ROLE_TO_EPUB_TYPE = {
+    "doc-noteref": "noteref",
+    "doc-footnote": "footnote",
+    "doc-endnotes": "endnotes",
+    "doc-backlink": "backlink",
+    "doc-toc": "toc",
+}
+
+
+@dataclass
+class TocEntry:
+    label: str
+    href: str
+    level: int
+    children: list[TocEntry] = field(default_factory=list)
+
+
+@dataclass
+class _Document:
+    file_name: str
+    title: str
+    xhtml: bytes
+    ids: set[str]
+
+
+def write_epub(book: Book, target: Path, diagnostics: Diagnostics) -> None:
+    modified = _build_time()
+    env = environment()
+    common = {
+        "meta": book.metadata,
+        "rtl": is_rtl_lang(book.metadata.lang),
+        "stylesheets": [STYLESHEET],
+    }
+    docs = [
+        _Document(TITLEPAGE, book.metadata.title,
+                  env.get_template("epub/titlepage.xhtml").render(page_title=book.metadata.title, **common).encode(), set())
+    ]
+    for chapter in book.chapters:
+        html = env.get_template("epub/chapter.xhtml").render(
+            chapter=chapter,
+            blocks=_reading_order(chapter.blocks),
+            notes=book.notes_of(chapter),
+            page_title=chapter.title or book.metadata.title,
+            **common,
+        )
+        docs.append(_Document(_file_of(chapter), chapter.title or book.metadata.title, html.encode(), set()))
+
+    trees = {doc.file_name: _parse(doc) for doc in docs}
+    where = {i: doc.file_name for doc in docs for i in doc.ids}
+    for doc in docs:
+        _link_across_files(trees[doc.file_name], doc.file_name, where)
+        _add_epub_types(trees[doc.file_name])
+        doc.xhtml = _serialize(trees[doc.file_name])
+
+    toc = _toc(book)
+    landmarks = _landmarks(book)
+    nav = env.get_template("epub/nav.xhtml").render(
+        page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
+    )
+    css = "\n".join(p.read_text(encoding="utf-8") for p in theme_stylesheets("epub") + book_stylesheets(book, "epub"))
+
+    package = epub_package.Package(
+        identifier=book.metadata.identifier or _derived_identifier(book),
+        metadata=book.metadata,
+        modified=modified,
+        has_images=bool(book.images),
+    )
+    package.add_document(NAV, nav.encode(), title="Contents", nav=True, linear=False)
+    for doc in docs:
+        package.add_document(doc.file_name, doc.xhtml, title=doc.title)
+    package.add_stylesheet(STYLESHEET, css.encode())
+    for image in book.images:
+        package.add_image(image.src, (book.root / image.src).read_bytes())
+    package.set_toc(toc)
+    with atomic_output(target) as tmp:
+        package.write(tmp)
+
+
+def _file_of(chapter: Chapter) -> str:
+    return f"{chapter.id}.xhtml"
+
+
+def _reading_order(blocks: list[Block]) -> list[Block]:
+    """An infobox followed by the lead paragraph swaps with it: on e-readers the
+    lead should come first, and the box follows in the flow instead of floating."""
+    out = list(blocks)
+    for i in range(len(out) - 1):
+        block, following = out[i], out[i + 1]
+        if isinstance(block, Box) and block.kind == "infobox" and getattr(following, "is_paragraph", False):
+            out[i], out[i + 1] = following, block
+    return out
+
+
+def _parse(doc: _Document) -> etree._ElementTree:
+    html = doc.xhtml.replace(RESOURCE_PREFIX.encode(), b"")
+    tree = etree.ElementTree(etree.fromstring(html, etree.XMLParser(resolve_entities=False, no_network=True)))
+    doc.ids = {el.get("id") for el in tree.iter() if el.get("id")}
+    return tree
+
+
+def _link_across_files(tree: etree._ElementTree, file_name: str, where: dict[str, str]) -> None:
+    """`#id` links whose target went into another chapter file get that file's name."""
+    for a in tree.iter(f"{{{XHTML_NS}}}a"):
+        href = a.get("href", "")
+        if href.startswith("#"):
+            target = where.get(href[1:])
+            if target and target != file_name:
+                a.set("href", f"{target}{href}")
+
+
+def _add_epub_types(tree: etree._ElementTree) -> None:
+    for el in tree.iter():
+        role = el.get("role") if isinstance(el.tag, str) else None
+        if role in ROLE_TO_EPUB_TYPE and el.get(f"{{{EPUB_NS}}}type") is None:
+            el.set(f"{{{EPUB_NS}}}type", ROLE_TO_EPUB_TYPE[role])
+
+
+def _serialize(tree: etree._ElementTree) -> bytes:
+    body = etree.tostring(tree.getroot(), encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + body + b"\n"
+
+
+def _toc(book: Book) -> list[TocEntry]:
+    """The table of contents nested by heading level, each chapter's notes last in it."""
+    flat: list[TocEntry] = []
+    for chapter in book.chapters:
+        file_name = _file_of(chapter)
+        for heading in chapter.headings:
+            flat.append(TocEntry(heading.text, f"{file_name}#{heading.id}", heading.level))
+        if book.notes_of(chapter):
+            level = 2 if chapter.title else min((h.level for h in chapter.headings), default=2)
+            flat.append(TocEntry("Notes", f"{file_name}#notes", level))
+    roots: list[TocEntry] = []
+    stack: list[TocEntry] = []
+    for entry in flat:
+        while stack and stack[-1].level >= entry.level:
+            stack.pop()
+        (stack[-1].children if stack else roots).append(entry)
+        stack.append(entry)
+    if not roots:
+        roots.append(TocEntry(book.metadata.title, _file_of(book.chapters[0]), 1))
+    return roots
+
+
+def _landmarks(book: Book) -> list[dict[str, str]]:
+    marks = [
+        {"type": "toc", "href": f"{NAV}#toc", "label": "Contents"},
+        {"type": "titlepage", "href": TITLEPAGE, "label": "Title page"},
+        {"type": "bodymatter", "href": _file_of(book.chapters[0]), "label": "Start of text"},
+    ]
+    with_notes = next((c for c in book.chapters if book.notes_of(c)), None)
+    if with_notes is not None:
+        marks.append({"type": "endnotes", "href": f"{_file_of(with_notes)}#notes", "label": "Notes"})
+    return marks
+
+
+def _build_time() -> datetime.datetime:
+    """SOURCE_DATE_EPOCH when set, so that two builds of one book are identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+    return datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
+
+
+def _derived_identifier(book: Book) -> str:
+    """A stable identifier from title and authors, for books that name none."""
+    name = "\n".join([book.metadata.title, *book.metadata.authors])
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'bookmaker:' + name)}"

@@ -1,0 +1,142 @@
+"""The EPUB container and package document, made with ebooklib.
+
+Every workaround for ebooklib 0.20 lives here (see ../shared/notes/epub.md):
+- content documents go in as generic items with our own finished XHTML bytes,
+  because EpubHtml reparses them with a lenient HTML parser;
+- our own nav document is a generic item with the `nav` property, because
+  ebooklib's nav has visible landmarks and a page-list of every noteref;
+- `epub3_pages` off, `raise_exceptions` on, a `uid` for every author;
+- after writing, the archive is repacked: `xml:lang` added to <package>,
+  entries in a fixed order with fixed timestamps, `mimetype` first and stored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import mimetypes
+import zipfile
+from pathlib import Path
+
+from ebooklib import epub
+from lxml import etree
+
+from bookmaker.model import Metadata
+
+OPF_NS = "http://www.idpf.org/2007/opf"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+class Package:
+    def __init__(self, identifier: str, metadata: Metadata, modified: datetime.datetime, has_images: bool) -> None:
+        self.modified = modified
+        self.lang = metadata.lang
+        self.book = epub.EpubBook()
+        self.book.set_identifier(identifier)
+        self.book.set_title(metadata.title)
+        self.book.set_language(metadata.lang)
+        for i, author in enumerate(metadata.authors):
+            self.book.add_author(author, uid=f"creator{i + 1}")
+        if metadata.subtitle:
+            self.book.add_metadata("DC", "title", metadata.subtitle, {"id": "subtitle"})
+            self.book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+        for key in ("description", "rights", "date"):
+            value = getattr(metadata, key)
+            if value:
+                self.book.add_metadata("DC", key, value)
+        for keyword in metadata.keywords:
+            self.book.add_metadata("DC", "subject", keyword)
+        self._accessibility(has_images)
+        self._spine: list[epub.EpubItem] = []
+        self._nav_item: epub.EpubItem | None = None
+
+    def _accessibility(self, has_images: bool) -> None:
+        def meta(prop: str, value: str) -> None:
+            self.book.add_metadata(None, "meta", value, {"property": prop})
+
+        meta("schema:accessMode", "textual")
+        if has_images:
+            meta("schema:accessMode", "visual")
+        meta("schema:accessModeSufficient", "textual")
+        for feature in ("structuralNavigation", "tableOfContents", "readingOrder"):
+            meta("schema:accessibilityFeature", feature)
+        if has_images:
+            meta("schema:accessibilityFeature", "alternativeText")
+        meta("schema:accessibilityHazard", "none")
+        meta(
+            "schema:accessibilitySummary",
+            "Text with headings for navigation, a table of contents and notes linked both ways.",
+        )
+
+    def add_document(self, file_name: str, xhtml: bytes, title: str, nav: bool = False, linear: bool = True) -> None:
+        uid = "nav" if nav else "doc-" + Path(file_name).stem
+        item = epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml", content=xhtml)
+        item.properties = ["nav"] if nav else []
+        item.is_linear = linear
+        self.book.add_item(item)
+        if nav:
+            self._nav_item = item
+        else:
+            self._spine.append(item)
+
+    def add_stylesheet(self, file_name: str, css: bytes) -> None:
+        self.book.add_item(epub.EpubItem(uid="css-" + Path(file_name).stem, file_name=file_name,
+                                         media_type="text/css", content=css))
+
+    def add_image(self, file_name: str, data: bytes) -> None:
+        media_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        uid = "img-" + "".join(c if c.isalnum() else "-" for c in file_name)
+        self.book.add_item(epub.EpubItem(uid=uid, file_name=file_name, media_type=media_type, content=data))
+
+    def set_toc(self, entries) -> None:
+        """The NCX for older readers, from the same entries as the nav document."""
+
+        def convert(items):
+            out = []
+            for n, entry in enumerate(items):
+                uid = f"toc-{id(entry)}-{n}"
+                if entry.children:
+                    out.append((epub.Section(entry.label, href=entry.href), convert(entry.children)))
+                else:
+                    out.append(epub.Link(entry.href, entry.label, uid))
+            return out
+
+        self.book.toc = convert(entries)
+        self.book.add_item(epub.EpubNcx())
+
+    def write(self, target: Path) -> None:
+        self.book.spine = list(self._spine)
+        if self._nav_item is not None:
+            self.book.spine.append(self._nav_item)
+        naive_utc = self.modified.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        raw = target.with_suffix(".ebooklib")
+        try:
+            epub.write_epub(
+                str(raw), self.book, {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,
+                                      "raise_exceptions": True, "mtime": naive_utc},
+            )
+            _repack(raw, target, naive_utc, self.lang)
+        finally:
+            raw.unlink(missing_ok=True)
+
+
+def _repack(source: Path, target: Path, when: datetime.datetime, lang: str) -> None:
+    stamp = max(when, datetime.datetime(1980, 1, 1)).timetuple()[:6]
+    with zipfile.ZipFile(source) as zin:
+        names = zin.namelist()
+        entries = {name: zin.read(name) for name in names}
+    order = ["mimetype", "META-INF/container.xml"] + [n for n in names if n not in ("mimetype", "META-INF/container.xml")]
+    with zipfile.ZipFile(target, "w") as zout:
+        for name in order:
+            data = entries[name]
+            if name.endswith(".opf"):
+                data = _fix_opf(data, lang)
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zout.writestr(info, data)
+
+
+def _fix_opf(data: bytes, lang: str) -> bytes:
+    root = etree.fromstring(data)
+    root.set(XML_LANG, lang)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)

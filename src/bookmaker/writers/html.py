@@ -1,0 +1,43 @@
+"""The single-file HTML book: what the PDF is rendered from, and a preview in a browser."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from bookmaker import __version__
+from bookmaker.markdown import is_rtl_lang
+from bookmaker.model import Book
+from bookmaker.output import atomic_output
+from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
+
+
+@dataclass
+class PrintOptions:
+    paper: str | None = None  # a CSS page size; None keeps the stylesheets' own
+
+
+def render_html(book: Book, output_dir: Path, options: PrintOptions | None = None) -> str:
+    """The whole book as one HTML document, its resources addressed relative to `output_dir`."""
+    options = options or PrintOptions()
+    css = [p.read_text(encoding="utf-8") for p in theme_stylesheets("print") + book_stylesheets(book, "print")]
+    if options.paper:
+        css.append(f"@page {{ size: {options.paper}; }}")
+    html = environment().get_template("document.html").render(
+        book=book,
+        meta=book.metadata,
+        css="\n".join(css),
+        rtl=is_rtl_lang(book.metadata.lang),
+        version=__version__,
+    )
+    root = Path(os.path.relpath(book.root, output_dir)).as_posix()
+    return html.replace(RESOURCE_PREFIX, "" if root == "." else root + "/")
+
+
+def write_html(book: Book, target: Path, options: PrintOptions | None = None) -> str:
+    html = render_html(book, target.parent, options)
+    with atomic_output(target) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return html
