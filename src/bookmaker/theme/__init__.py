@@ -15,7 +15,7 @@ import jinja2
 
 from bookmaker.model import Book
 
-THEME_DIR = Path(__file__).parent / "theme"
+THEME_DIR = Path(__file__).parent
 Medium = Literal["print", "epub"]
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
