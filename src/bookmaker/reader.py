@@ -29,11 +29,15 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
-def read_book(path: Path) -> tuple[Book, Diagnostics]:
-    """Read the book at `path`; raise BookError (with every problem found) if it has errors."""
+def read_book(path: Path, note_numbering: str = "continuous") -> tuple[Book, Diagnostics]:
+    """Read the book at `path`; raise BookError (with every problem found) if it has errors.
+
+    `note_numbering` is "continuous" (1, 2, 3... through the book) or "chapter"
+    (each chapter starts again at 1); note ids stay unique book-wide either way.
+    """
     sources = locate(path)
     diagnostics = Diagnostics()
-    book = _Reader(sources, diagnostics).read()
+    book = _Reader(sources, diagnostics, per_chapter_notes=note_numbering == "chapter").read()
     if diagnostics.has_errors:
         raise BookError(diagnostics)
     return book, diagnostics
@@ -47,7 +51,8 @@ class _File:
 
 
 class _Reader:
-    def __init__(self, sources: BookSources, diagnostics: Diagnostics) -> None:
+    def __init__(self, sources: BookSources, diagnostics: Diagnostics, per_chapter_notes: bool = False) -> None:
+        self.per_chapter_notes = per_chapter_notes
         self.sources = sources
         self.root = sources.root
         self.diagnostics = diagnostics
@@ -115,6 +120,7 @@ class _Reader:
             keywords=values.get("keywords", []),
             identifier=values.get("identifier"),
             rights=values.get("rights"),
+            edition=values.get("edition"),
         )
 
     # -- one chapter --------------------------------------------------------
@@ -131,7 +137,7 @@ class _Reader:
         return chapter
 
     def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
-        """Give each note its book-wide number, in order of first reference."""
+        """Number each note in order of first reference, through the book or within the chapter."""
         local: dict[int, Note] = {}
         for token in _inline_children(tokens):
             if token.type != "footnote_ref":
@@ -139,11 +145,12 @@ class _Reader:
             local_id = token.meta["id"]
             note = local.get(local_id)
             if note is None:
-                number = len(self.notes) + 1
-                note = Note(number=number, id=note_id(number), label=token.meta.get("label"), first_html="", rest_html="")
+                sequence = len(self.notes) + 1
+                number = len(local) + 1 if self.per_chapter_notes else sequence
+                note = Note(number=number, id=note_id(sequence), label=token.meta.get("label"), first_html="", rest_html="")
                 local[local_id] = note
                 self.notes.append(note)
-            ref = NoteRef(id=ref_id(note.number, len(note.refs)), chapter=chapter)
+            ref = NoteRef(id=ref_id(self.notes.index(note) + 1, len(note.refs)), chapter=chapter)
             note.refs.append(ref)
             token.meta["number"] = note.number
             token.meta["note_id"] = note.id

@@ -31,8 +31,10 @@ def write_pdf(
             document = weasyprint.HTML(
                 string=html, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher
             ).render()
+            variant = options.pdf_variant if options else None
             with atomic_output(target) as tmp:
-                document.write_pdf(tmp)
+                # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
+                document.write_pdf(tmp, pdf_variant=variant) if variant else document.write_pdf(tmp)
         except FatalURLFetchingError as exc:
             diagnostics.error(target, None, f"{exc}: the PDF may only use files inside the book")
             raise BookError(diagnostics) from None
@@ -66,7 +68,17 @@ class _Collect(logging.Handler):
         self.target = target
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.diagnostics.warning(self.target, None, f"WeasyPrint: {record.getMessage()}")
+        message = record.getMessage()
+        if any(noise in message for noise in _MEANINGLESS):
+            return
+        self.diagnostics.warning(self.target, None, f"WeasyPrint: {message}")
+
+
+# Messages that say nothing a book's author could act on.
+_MEANINGLESS = (
+    # fontTools' subsetter notes about OpenType tables it drops while subsetting.
+    "table is not supported",
+)
 
 
 class _weasyprint_warnings:
