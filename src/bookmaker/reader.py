@@ -239,6 +239,9 @@ class _Reader:
             if first.type.startswith("container_") and kind in BOX_KINDS:
                 blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
                 continue
+            if first.type == "paragraph_open" and _lone_image(tokens[start + 1]):
+                blocks.append(HtmlBlock(html=self._figure(tokens[start + 1], md, renderer, env), kind="html"))
+                continue
             if first.type == "heading_open":
                 first.meta["heading"].html = renderer.render(tokens[start + 1].children or [], md.options, env)
             html = renderer.render(tokens[start:end], md.options, env)
@@ -248,6 +251,14 @@ class _Reader:
                 html = repair(html)
             blocks.append(HtmlBlock(html=html, is_paragraph=first.type == "paragraph_open"))
         return blocks
+
+    @staticmethod
+    def _figure(inline: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict) -> str:
+        """An image alone in its paragraph is a figure, its alt text the caption (as in pandoc)."""
+        image = next(c for c in inline.children or [] if c.type == "image")
+        img = renderer.render([image], md.options, env)
+        caption = renderer.render(image.children or [], md.options, env)
+        return f"<figure>{img}<figcaption>{caption}</figcaption></figure>\n"
 
     def _box(
         self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
@@ -341,6 +352,11 @@ def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:
             spans.append((i, i + 1))
             i += 1
     return spans
+
+
+def _lone_image(inline: Token) -> bool:
+    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:

@@ -6,13 +6,14 @@ WeasyPrint is imported here only, so commands that make no PDF never pay for it.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.model import Book
 from bookmaker.output import atomic_output
-from bookmaker.theme import THEME_DIR
+from bookmaker.theme import THEME_DIR, book_stylesheets
 from bookmaker.writers.html import PrintOptions, render_html
 
 
@@ -26,6 +27,7 @@ def write_pdf(
     if html is None:
         html = render_html(book, target.parent, options)
     fetcher = _book_fetcher(weasyprint, [book.root, THEME_DIR])
+    _check_stylesheets(weasyprint, book_stylesheets(book, "print"), diagnostics)
     with _weasyprint_warnings(diagnostics, target):
         try:
             document = weasyprint.HTML(
@@ -61,31 +63,52 @@ def _book_fetcher(weasyprint, allowed_roots: list[Path]):
     return BookFetcher(allowed_protocols=["file", "data"])
 
 
+def _check_stylesheets(weasyprint, paths: list[Path], diagnostics: Diagnostics) -> None:
+    """Report the book's CSS problems at their file and line, before layout repeats them without either."""
+    for path in paths:
+        with _weasyprint_warnings(diagnostics, path, css_file=True):
+            weasyprint.CSS(string=path.read_text(encoding="utf-8"), base_url=path.parent.as_uri() + "/")
+
+
+# WeasyPrint's CSS messages end with the line and column in the stylesheet text.
+_CSS_LOCATION = re.compile(r" at (\d+):(\d+)(?=[.,])")
+_NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by fonts: \"(.*)\" \((U\+[0-9A-F]+)\)")
+
+
 class _Collect(logging.Handler):
-    def __init__(self, diagnostics: Diagnostics, target: Path) -> None:
+    def __init__(self, diagnostics: Diagnostics, target: Path, css_file: bool) -> None:
         super().__init__(logging.WARNING)
         self.diagnostics = diagnostics
         self.target = target
+        self.css_file = css_file
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if any(noise in message for noise in _MEANINGLESS):
+        location = _CSS_LOCATION.search(message)
+        if location and not self.css_file:
+            # A CSS message from the assembled document: its line and column point into the
+            # generated <style>, not a file. The book's stylesheets were checked on their own.
+            return
+        if location:
+            line, column = int(location.group(1)), int(location.group(2))
+            self.diagnostics.warning(self.target, line, f"CSS: {_CSS_LOCATION.sub('', message)}", column)
+            return
+        notdef = _NOTDEF.search(message)
+        if notdef:
+            self.diagnostics.warning(
+                self.target, None,
+                f"no installed font has the character '{notdef.group(1)}' ({notdef.group(2)}), so it prints as a "
+                "box: install a font that has it and name it in a stylesheet's font-family",
+            )
             return
         self.diagnostics.warning(self.target, None, f"WeasyPrint: {message}")
-
-
-# Messages that say nothing a book's author could act on.
-_MEANINGLESS = (
-    # fontTools' subsetter notes about OpenType tables it drops while subsetting.
-    "table is not supported",
-)
 
 
 class _weasyprint_warnings:
     """Route WeasyPrint's log into bookmaker's diagnostics instead of stderr."""
 
-    def __init__(self, diagnostics: Diagnostics, target: Path) -> None:
-        self.handler = _Collect(diagnostics, target)
+    def __init__(self, diagnostics: Diagnostics, target: Path, css_file: bool = False) -> None:
+        self.handler = _Collect(diagnostics, target, css_file)
         self.logger = logging.getLogger("weasyprint")
 
     def __enter__(self) -> None:
