@@ -235,9 +235,11 @@ def test_figures_have_captions_and_fit_the_text_block(five, tmp_path):
     assert drawn_h > 100, "scaled down to fit, not to a thumbnail"
 
 
-def test_arabic_script_has_a_face(five):
+def test_the_book_faces_and_a_face_for_arabic_script(five):
     rows = assert_fonts_embedded(five["path"])
-    assert any("Amiri" in row for row in rows)
+    names = {row.split()[0].split("+", 1)[1] for row in rows}
+    assert {"Linux-Libertine-O", "Linux-Libertine-O-Italic", "Linux-Libertine-O-Bold", "Linux-Biolinum-O-Bold"} <= names
+    assert "Amiri" in names
     assert "كتاب" in "\n".join(five["texts"])
 
 
@@ -428,12 +430,32 @@ def test_book_css_problems_and_missing_glyphs_become_located_warnings(tmp_path):
     book = tmp_path / "book"
     (book / "manuscript").mkdir(parents=True)
     (book / "styles").mkdir()
-    (book / "manuscript" / "a.md").write_text("---\ntitle: Glyphs\n---\n\nAn Egyptian sign: \U00013000.\n")
+    (book / "manuscript" / "a.md").write_text(
+        '---\ntitle: Glyphs\n---\n\nAn Egyptian sign: \U00013000. <span style="colr: red">Styled</span>.\n'
+    )
     (book / "styles" / "book-print.css").write_text("p {\n  colour: red;\n}\n")
     result = run_cli("pdf", str(book), "-o", str(tmp_path / "g.pdf"))
     assert result.exit_code == 0
     lines = result.stderr.splitlines()
     assert any(re.search(r"styles/book-print\.css:2:3: warning: CSS: Ignored `colour: red`", line) for line in lines), lines
     assert any("U+13000" in line and "install a font" in line for line in lines), lines
+    assert any(line.endswith("g.pdf: warning: CSS: Ignored `colr: red`, unknown property.") for line in lines), lines
     assert not any(re.search(r"\bat \d+:\d+", line) for line in lines), "no message points into the generated HTML"
-    assert lines[-1] == "bookmaker: 0 errors, 2 warnings"
+    assert lines[-1] == "bookmaker: 0 errors, 3 warnings", "the book's stylesheet problem is reported once"
+
+
+def test_epub_with_per_chapter_numbering_and_figures_passes_epubcheck(tmp_path):
+    from conftest import Epub, assert_epubcheck_clean
+
+    epub = build(FIVE, "epub", "-o", str(tmp_path / "five.epub"), "--note-numbering", "chapter")
+    assert_epubcheck_clean(epub)
+    docs = Epub(epub).content_documents()
+    text = "".join(etree_text for etree_text in (d.xpath("string(.)") for d in docs.values()))
+    assert "A gathering: four sheets folded together" in text
+    firsts = []
+    for doc in docs.values():
+        refs = [a.text for a in doc.iter("{http://www.w3.org/1999/xhtml}a") if a.get("role") == "doc-noteref"]
+        if refs:
+            firsts.append(refs[0])
+            assert max(int(r) for r in refs) == len(set(refs)), "numbered 1, 2, 3... within the chapter"
+    assert firsts == ["1"] * 5, "each of the five chapters starts again at note 1"

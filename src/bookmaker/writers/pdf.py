@@ -27,8 +27,8 @@ def write_pdf(
     if html is None:
         html = render_html(book, target.parent, options)
     fetcher = _book_fetcher(weasyprint, [book.root, THEME_DIR])
-    _check_stylesheets(weasyprint, book_stylesheets(book, "print"), diagnostics)
-    with _weasyprint_warnings(diagnostics, target):
+    reported = _check_stylesheets(weasyprint, book_stylesheets(book, "print"), diagnostics)
+    with _weasyprint_warnings(diagnostics, target, reported=reported):
         try:
             document = weasyprint.HTML(
                 string=html, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher
@@ -63,11 +63,16 @@ def _book_fetcher(weasyprint, allowed_roots: list[Path]):
     return BookFetcher(allowed_protocols=["file", "data"])
 
 
-def _check_stylesheets(weasyprint, paths: list[Path], diagnostics: Diagnostics) -> None:
-    """Report the book's CSS problems at their file and line, before layout repeats them without either."""
+def _check_stylesheets(weasyprint, paths: list[Path], diagnostics: Diagnostics) -> set[str]:
+    """Report the book's CSS problems at their file and line, before layout repeats them without either.
+
+    Returns the messages reported, so layout does not report them again.
+    """
+    reported: set[str] = set()
     for path in paths:
-        with _weasyprint_warnings(diagnostics, path, css_file=True):
+        with _weasyprint_warnings(diagnostics, path, css_file=True, reported=reported):
             weasyprint.CSS(string=path.read_text(encoding="utf-8"), base_url=path.parent.as_uri() + "/")
+    return reported
 
 
 # WeasyPrint's CSS messages end with the line and column in the stylesheet text.
@@ -76,22 +81,26 @@ _NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by
 
 
 class _Collect(logging.Handler):
-    def __init__(self, diagnostics: Diagnostics, target: Path, css_file: bool) -> None:
+    def __init__(self, diagnostics: Diagnostics, target: Path, css_file: bool, reported: set[str]) -> None:
         super().__init__(logging.WARNING)
         self.diagnostics = diagnostics
         self.target = target
         self.css_file = css_file
+        self.reported = reported
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         location = _CSS_LOCATION.search(message)
-        if location and not self.css_file:
-            # A CSS message from the assembled document: its line and column point into the
-            # generated <style>, not a file. The book's stylesheets were checked on their own.
-            return
         if location:
-            line, column = int(location.group(1)), int(location.group(2))
-            self.diagnostics.warning(self.target, line, f"CSS: {_CSS_LOCATION.sub('', message)}", column)
+            text = f"CSS: {_CSS_LOCATION.sub('', message)}"
+            if self.css_file:
+                self.reported.add(text)
+                line, column = int(location.group(1)), int(location.group(2))
+                self.diagnostics.warning(self.target, line, text, column)
+            elif text not in self.reported:
+                # From the assembled document (a style attribute in raw HTML): its line and
+                # column point into generated text, so they are left out.
+                self.diagnostics.warning(self.target, None, text)
             return
         notdef = _NOTDEF.search(message)
         if notdef:
@@ -107,8 +116,10 @@ class _Collect(logging.Handler):
 class _weasyprint_warnings:
     """Route WeasyPrint's log into bookmaker's diagnostics instead of stderr."""
 
-    def __init__(self, diagnostics: Diagnostics, target: Path, css_file: bool = False) -> None:
-        self.handler = _Collect(diagnostics, target, css_file)
+    def __init__(
+        self, diagnostics: Diagnostics, target: Path, css_file: bool = False, reported: set[str] | None = None
+    ) -> None:
+        self.handler = _Collect(diagnostics, target, css_file, reported if reported is not None else set())
         self.logger = logging.getLogger("weasyprint")
 
     def __enter__(self) -> None:
