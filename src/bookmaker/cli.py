@@ -16,6 +16,7 @@ import click
 
 from bookmaker import __version__
 from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.print_cli import NOTE_NUMBERING_OPTION, print_options
 
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
 
@@ -58,26 +59,31 @@ def main() -> None:
 @PATH_ARG
 @_output_option("PDF")
 @PAPER_OPTION
-def pdf(path: Path, output: Path | None, paper: str | None) -> None:
+@print_options
+@NOTE_NUMBERING_OPTION
+def pdf(path: Path, output: Path | None, options, note_numbering: str) -> None:
     """Write the PDF."""
-    _run(path, lambda book, diagnostics: [_pdf(book, diagnostics, output, paper)])
+    _run(path, lambda book, diagnostics: [_pdf(book, diagnostics, output, options)], note_numbering)
 
 
 @main.command()
 @PATH_ARG
 @_output_option("EPUB")
-def epub(path: Path, output: Path | None) -> None:
+@NOTE_NUMBERING_OPTION
+def epub(path: Path, output: Path | None, note_numbering: str) -> None:
     """Write the EPUB 3."""
-    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output)])
+    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output)], note_numbering)
 
 
 @main.command()
 @PATH_ARG
 @_output_option("HTML")
 @PAPER_OPTION
-def html(path: Path, output: Path | None, paper: str | None) -> None:
+@print_options
+@NOTE_NUMBERING_OPTION
+def html(path: Path, output: Path | None, options, note_numbering: str) -> None:
     """Write the single-file HTML that the PDF is rendered from."""
-    _run(path, lambda book, diagnostics: [_html(book, output, paper)[0]])
+    _run(path, lambda book, diagnostics: [_html(book, output, options)[0]], note_numbering)
 
 
 @main.command()
@@ -85,19 +91,21 @@ def html(path: Path, output: Path | None, paper: str | None) -> None:
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None,
               help="Folder for the outputs (default: build/ in the book folder).")
 @PAPER_OPTION
-def build(path: Path, output_dir: Path | None, paper: str | None) -> None:
+@print_options
+@NOTE_NUMBERING_OPTION
+def build(path: Path, output_dir: Path | None, options, note_numbering: str) -> None:
     """Write the HTML, the PDF and the EPUB from one read of the book."""
 
     def all_formats(book, diagnostics):
         def target(ext: str) -> Path | None:
             return output_dir / f"{book.slug}.{ext}" if output_dir else None
 
-        html_path, html_text = _html(book, target("html"), paper)
+        html_path, html_text = _html(book, target("html"), options)
         # The HTML and the PDF share a folder, so the PDF reuses the rendered HTML as is.
-        pdf_path = _pdf(book, diagnostics, target("pdf"), paper, html=html_text)
+        pdf_path = _pdf(book, diagnostics, target("pdf"), options, html=html_text)
         return [html_path, pdf_path, _epub(book, diagnostics, target("epub"))]
 
-    _run(path, all_formats)
+    _run(path, all_formats, note_numbering)
 
 
 # -- the formats ---------------------------------------------------------------
@@ -109,19 +117,18 @@ def _target(book, output: Path | None, ext: str) -> Path:
     return (output if output is not None else default_output(book.root, book.slug, ext)).absolute()
 
 
-def _html(book, output: Path | None, paper: str | None) -> tuple[Path, str]:
-    from bookmaker.writers.html import PrintOptions, write_html
+def _html(book, output: Path | None, options) -> tuple[Path, str]:
+    from bookmaker.writers.html import write_html
 
     target = _target(book, output, "html")
-    return target, write_html(book, target, PrintOptions(paper=paper))
+    return target, write_html(book, target, options)
 
 
-def _pdf(book, diagnostics: Diagnostics, output: Path | None, paper: str | None, html: str | None = None) -> Path:
-    from bookmaker.writers.html import PrintOptions
+def _pdf(book, diagnostics: Diagnostics, output: Path | None, options, html: str | None = None) -> Path:
     from bookmaker.writers.pdf import write_pdf
 
     target = _target(book, output, "pdf")
-    write_pdf(book, target, diagnostics, PrintOptions(paper=paper), html=html)
+    write_pdf(book, target, diagnostics, options, html=html)
     return target
 
 
@@ -136,12 +143,12 @@ def _epub(book, diagnostics: Diagnostics, output: Path | None) -> Path:
 # -- running a command -----------------------------------------------------------
 
 
-def _run(path: Path, make: Callable) -> None:
+def _run(path: Path, make: Callable, note_numbering: str = "continuous") -> None:
     from bookmaker.reader import read_book
 
     cwd = Path.cwd()
     try:
-        book, diagnostics = read_book(path)
+        book, diagnostics = read_book(path, note_numbering=note_numbering)
         written = make(book, diagnostics)
     except BookError as exc:
         _report(exc.diagnostics, cwd)

@@ -22,6 +22,7 @@ class Metadata:
     keywords: list[str] = field(default_factory=list)
     identifier: str | None = None
     rights: str | None = None
+    edition: str | None = None  # for the imprint page, such as 'Second edition, 2026'
 
 
 @dataclass

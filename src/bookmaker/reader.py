@@ -29,11 +29,15 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
-def read_book(path: Path) -> tuple[Book, Diagnostics]:
-    """Read the book at `path`; raise BookError (with every problem found) if it has errors."""
+def read_book(path: Path, note_numbering: str = "continuous") -> tuple[Book, Diagnostics]:
+    """Read the book at `path`; raise BookError (with every problem found) if it has errors.
+
+    `note_numbering` is "continuous" (1, 2, 3... through the book) or "chapter"
+    (each chapter starts again at 1); note ids stay unique book-wide either way.
+    """
     sources = locate(path)
     diagnostics = Diagnostics()
-    book = _Reader(sources, diagnostics).read()
+    book = _Reader(sources, diagnostics, per_chapter_notes=note_numbering == "chapter").read()
     if diagnostics.has_errors:
         raise BookError(diagnostics)
     return book, diagnostics
@@ -47,7 +51,8 @@ class _File:
 
 
 class _Reader:
-    def __init__(self, sources: BookSources, diagnostics: Diagnostics) -> None:
+    def __init__(self, sources: BookSources, diagnostics: Diagnostics, per_chapter_notes: bool = False) -> None:
+        self.per_chapter_notes = per_chapter_notes
         self.sources = sources
         self.root = sources.root
         self.diagnostics = diagnostics
@@ -115,6 +120,7 @@ class _Reader:
             keywords=values.get("keywords", []),
             identifier=values.get("identifier"),
             rights=values.get("rights"),
+            edition=values.get("edition"),
         )
 
     # -- one chapter --------------------------------------------------------
@@ -131,7 +137,7 @@ class _Reader:
         return chapter
 
     def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
-        """Give each note its book-wide number, in order of first reference."""
+        """Number each note in order of first reference, through the book or within the chapter."""
         local: dict[int, Note] = {}
         for token in _inline_children(tokens):
             if token.type != "footnote_ref":
@@ -139,11 +145,12 @@ class _Reader:
             local_id = token.meta["id"]
             note = local.get(local_id)
             if note is None:
-                number = len(self.notes) + 1
-                note = Note(number=number, id=note_id(number), label=token.meta.get("label"), first_html="", rest_html="")
+                sequence = len(self.notes) + 1
+                number = len(local) + 1 if self.per_chapter_notes else sequence
+                note = Note(number=number, id=note_id(sequence), label=token.meta.get("label"), first_html="", rest_html="")
                 local[local_id] = note
                 self.notes.append(note)
-            ref = NoteRef(id=ref_id(note.number, len(note.refs)), chapter=chapter)
+            ref = NoteRef(id=ref_id(self.notes.index(note) + 1, len(note.refs)), chapter=chapter)
             note.refs.append(ref)
             token.meta["number"] = note.number
             token.meta["note_id"] = note.id
@@ -232,6 +239,9 @@ class _Reader:
             if first.type.startswith("container_") and kind in BOX_KINDS:
                 blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
                 continue
+            if first.type == "paragraph_open" and _lone_image(tokens[start + 1]):
+                blocks.append(HtmlBlock(html=self._figure(tokens[start + 1], md, renderer, env), kind="html"))
+                continue
             if first.type == "heading_open":
                 first.meta["heading"].html = renderer.render(tokens[start + 1].children or [], md.options, env)
             html = renderer.render(tokens[start:end], md.options, env)
@@ -241,6 +251,14 @@ class _Reader:
                 html = repair(html)
             blocks.append(HtmlBlock(html=html, is_paragraph=first.type == "paragraph_open"))
         return blocks
+
+    @staticmethod
+    def _figure(inline: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict) -> str:
+        """An image alone in its paragraph is a figure, its alt text the caption (as in pandoc)."""
+        image = next(c for c in inline.children or [] if c.type == "image")
+        img = renderer.render([image], md.options, env)
+        caption = renderer.render(image.children or [], md.options, env)
+        return f"<figure>{img}<figcaption>{caption}</figcaption></figure>\n"
 
     def _box(
         self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
@@ -334,6 +352,11 @@ def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:
             spans.append((i, i + 1))
             i += 1
     return spans
+
+
+def _lone_image(inline: Token) -> bool:
+    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:
