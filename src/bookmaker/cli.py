@@ -44,6 +44,12 @@ PAPER_OPTION = click.option(
 )
 
 
+EMBED_FONTS_OPTION = click.option(
+    "--embed-fonts/--no-embed-fonts", default=True,
+    help="EPUB: embed subsets of the theme's fonts for scripts a reader may lack, such as Arabic (default), or none.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bookmaker")
 def main() -> None:
@@ -66,9 +72,10 @@ def pdf(path: Path, output: Path | None, paper: str | None) -> None:
 @main.command()
 @PATH_ARG
 @_output_option("EPUB")
-def epub(path: Path, output: Path | None) -> None:
+@EMBED_FONTS_OPTION
+def epub(path: Path, output: Path | None, embed_fonts: bool) -> None:
     """Write the EPUB 3."""
-    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output)])
+    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output, embed_fonts)])
 
 
 @main.command()
@@ -85,7 +92,8 @@ def html(path: Path, output: Path | None, paper: str | None) -> None:
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None,
               help="Folder for the outputs (default: build/ in the book folder).")
 @PAPER_OPTION
-def build(path: Path, output_dir: Path | None, paper: str | None) -> None:
+@EMBED_FONTS_OPTION
+def build(path: Path, output_dir: Path | None, paper: str | None, embed_fonts: bool) -> None:
     """Write the HTML, the PDF and the EPUB from one read of the book."""
 
     def all_formats(book, diagnostics):
@@ -95,7 +103,7 @@ def build(path: Path, output_dir: Path | None, paper: str | None) -> None:
         html_path, html_text = _html(book, target("html"), paper)
         # The HTML and the PDF share a folder, so the PDF reuses the rendered HTML as is.
         pdf_path = _pdf(book, diagnostics, target("pdf"), paper, html=html_text)
-        return [html_path, pdf_path, _epub(book, diagnostics, target("epub"))]
+        return [html_path, pdf_path, _epub(book, diagnostics, target("epub"), embed_fonts)]
 
     _run(path, all_formats)
 
@@ -125,11 +133,11 @@ def _pdf(book, diagnostics: Diagnostics, output: Path | None, paper: str | None,
     return target
 
 
-def _epub(book, diagnostics: Diagnostics, output: Path | None) -> Path:
-    from bookmaker.writers.epub import write_epub
+def _epub(book, diagnostics: Diagnostics, output: Path | None, embed_fonts: bool = True) -> Path:
+    from bookmaker.writers.epub import EpubOptions, write_epub
 
     target = _target(book, output, "epub")
-    write_epub(book, target, diagnostics)
+    write_epub(book, target, diagnostics, EpubOptions(embed_fonts=embed_fonts))
     return target
 
 

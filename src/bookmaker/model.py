@@ -22,6 +22,7 @@ class Metadata:
     keywords: list[str] = field(default_factory=list)
     identifier: str | None = None
     rights: str | None = None
+    cover: str | None = None  # the cover image, relative to the book folder; None: generate one
 
 
 @dataclass

@@ -85,10 +85,20 @@ class Package:
         self.book.add_item(epub.EpubItem(uid="css-" + Path(file_name).stem, file_name=file_name,
                                          media_type="text/css", content=css))
 
-    def add_image(self, file_name: str, data: bytes) -> None:
+    def add_image(self, file_name: str, data: bytes, cover: bool = False) -> None:
         media_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
         uid = "img-" + "".join(c if c.isalnum() else "-" for c in file_name)
-        self.book.add_item(epub.EpubItem(uid=uid, file_name=file_name, media_type=media_type, content=data))
+        item = epub.EpubItem(uid=uid, file_name=file_name, media_type=media_type, content=data)
+        if cover:
+            # ebooklib's own set_cover writes a cover page we do not want; the property
+            # is for EPUB 3 readers, the <meta name="cover"> for EPUB 2 ones (and Kindle).
+            item.properties = ["cover-image"]
+            self.book.add_metadata(None, "meta", "", {"name": "cover", "content": uid})
+        self.book.add_item(item)
+
+    def add_font(self, file_name: str, data: bytes) -> None:
+        uid = "font-" + "".join(c if c.isalnum() else "-" for c in Path(file_name).stem)
+        self.book.add_item(epub.EpubItem(uid=uid, file_name=file_name, media_type="font/ttf", content=data))
 
     def set_toc(self, entries) -> None:
         """The NCX for older readers, from the same entries as the nav document."""
