@@ -13,6 +13,7 @@ Every workaround for ebooklib 0.20 lives here (see ../shared/notes/epub.md):
 from __future__ import annotations
 
 import datetime
+import itertools
 import mimetypes
 import zipfile
 from pathlib import Path
@@ -103,10 +104,12 @@ class Package:
     def set_toc(self, entries) -> None:
         """The NCX for older readers, from the same entries as the nav document."""
 
+        counter = itertools.count(1)  # ids in reading order, the same in every build
+
         def convert(items):
             out = []
-            for n, entry in enumerate(items):
-                uid = f"toc-{id(entry)}-{n}"
+            for entry in items:
+                uid = f"toc-{next(counter)}"
                 if entry.children:
                     out.append((epub.Section(entry.label, href=entry.href), convert(entry.children)))
                 else:
