@@ -50,6 +50,12 @@ EMBED_FONTS_OPTION = click.option(
 )
 
 
+KEPUB_OPTION = click.option(
+    "--kepub", is_flag=True, default=False,
+    help="Also write a Kobo .kepub.epub (sentence spans as kepubify adds them); with `epub`, write only that.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bookmaker")
 def main() -> None:
@@ -73,9 +79,10 @@ def pdf(path: Path, output: Path | None, paper: str | None) -> None:
 @PATH_ARG
 @_output_option("EPUB")
 @EMBED_FONTS_OPTION
-def epub(path: Path, output: Path | None, embed_fonts: bool) -> None:
+@KEPUB_OPTION
+def epub(path: Path, output: Path | None, embed_fonts: bool, kepub: bool) -> None:
     """Write the EPUB 3."""
-    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output, embed_fonts)])
+    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output, embed_fonts, kepub)])
 
 
 @main.command()
@@ -93,7 +100,8 @@ def html(path: Path, output: Path | None, paper: str | None) -> None:
               help="Folder for the outputs (default: build/ in the book folder).")
 @PAPER_OPTION
 @EMBED_FONTS_OPTION
-def build(path: Path, output_dir: Path | None, paper: str | None, embed_fonts: bool) -> None:
+@KEPUB_OPTION
+def build(path: Path, output_dir: Path | None, paper: str | None, embed_fonts: bool, kepub: bool) -> None:
     """Write the HTML, the PDF and the EPUB from one read of the book."""
 
     def all_formats(book, diagnostics):
@@ -103,7 +111,10 @@ def build(path: Path, output_dir: Path | None, paper: str | None, embed_fonts: b
         html_path, html_text = _html(book, target("html"), paper)
         # The HTML and the PDF share a folder, so the PDF reuses the rendered HTML as is.
         pdf_path = _pdf(book, diagnostics, target("pdf"), paper, html=html_text)
-        return [html_path, pdf_path, _epub(book, diagnostics, target("epub"), embed_fonts)]
+        written = [html_path, pdf_path, _epub(book, diagnostics, target("epub"), embed_fonts)]
+        if kepub:
+            written.append(_epub(book, diagnostics, target("kepub.epub"), embed_fonts, kepub=True))
+        return written
 
     _run(path, all_formats)
 
@@ -133,11 +144,11 @@ def _pdf(book, diagnostics: Diagnostics, output: Path | None, paper: str | None,
     return target
 
 
-def _epub(book, diagnostics: Diagnostics, output: Path | None, embed_fonts: bool = True) -> Path:
+def _epub(book, diagnostics: Diagnostics, output: Path | None, embed_fonts: bool = True, kepub: bool = False) -> Path:
     from bookmaker.writers.epub import EpubOptions, write_epub
 
-    target = _target(book, output, "epub")
-    write_epub(book, target, diagnostics, EpubOptions(embed_fonts=embed_fonts))
+    target = _target(book, output, "kepub.epub" if kepub else "epub")
+    write_epub(book, target, diagnostics, EpubOptions(embed_fonts=embed_fonts, kepub=kepub))
     return target
 
 

@@ -24,6 +24,7 @@ from bookmaker.output import atomic_output
 from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers import epub_package
+from bookmaker.writers.kepub import koboize
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -49,6 +50,7 @@ ROLE_TO_EPUB_TYPE = {
 @dataclass(frozen=True)
 class EpubOptions:
     embed_fonts: bool = True  # subsets of the theme's faces for scripts a reader may lack
+    kepub: bool = False  # Kobo's markup (sentence spans, wrappers) in every content document
 
 
 @dataclass
@@ -98,6 +100,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     for doc in docs:
         _link_across_files(trees[doc.file_name], doc.file_name, where)
         _add_epub_types(trees[doc.file_name])
+        if options.kepub:
+            koboize(trees[doc.file_name].getroot())
         doc.xhtml = _serialize(trees[doc.file_name])
 
     toc = _toc(book)
