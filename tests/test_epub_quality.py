@@ -36,9 +36,9 @@ BOOKS = ["sample", "every-syntax", "chapters"]
 # -- the two checkers --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", BOOKS)
-def test_epubcheck_reports_nothing(books, name):
-    assert_epubcheck_clean(books[name].path)
+def test_epubcheck_reports_nothing(books):
+    # The sample book and `chapters` are checked already (test_sample_book.py, test_syntax.py).
+    assert_epubcheck_clean(books["every-syntax"].path)
 
 
 @pytest.mark.parametrize("name", BOOKS)
