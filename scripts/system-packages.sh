@@ -10,6 +10,7 @@ book=(
   fonts-linuxlibertine                                   # the book face: Linux Libertine and Biolinum
   fonts-hosny-amiri                                      # Amiri, for Arabic-script text such as Persian
   fonts-dejavu-core                                      # fallback for symbols
+  fontconfig                                             # fc-match: finds the faces the EPUB's cover and embedded fonts use
 )
 test=(default-jre-headless qpdf poppler-utils chromium nodejs npm)
 
