@@ -45,6 +45,18 @@ PAPER_OPTION = click.option(
 )
 
 
+EMBED_FONTS_OPTION = click.option(
+    "--embed-fonts/--no-embed-fonts", default=True,
+    help="EPUB: embed subsets of the theme's fonts for scripts a reader may lack, such as Arabic (default), or none.",
+)
+
+
+KEPUB_OPTION = click.option(
+    "--kepub", is_flag=True, default=False,
+    help="Also write a Kobo .kepub.epub (sentence spans as kepubify adds them); with `epub`, write only that.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bookmaker")
 def main() -> None:
@@ -70,9 +82,11 @@ def pdf(path: Path, output: Path | None, options, note_numbering: str) -> None:
 @PATH_ARG
 @_output_option("EPUB")
 @NOTE_NUMBERING_OPTION
-def epub(path: Path, output: Path | None, note_numbering: str) -> None:
+@EMBED_FONTS_OPTION
+@KEPUB_OPTION
+def epub(path: Path, output: Path | None, note_numbering: str, embed_fonts: bool, kepub: bool) -> None:
     """Write the EPUB 3."""
-    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output)], note_numbering)
+    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output, embed_fonts, kepub)], note_numbering)
 
 
 @main.command()
@@ -93,7 +107,9 @@ def html(path: Path, output: Path | None, options, note_numbering: str) -> None:
 @PAPER_OPTION
 @print_options
 @NOTE_NUMBERING_OPTION
-def build(path: Path, output_dir: Path | None, options, note_numbering: str) -> None:
+@EMBED_FONTS_OPTION
+@KEPUB_OPTION
+def build(path: Path, output_dir: Path | None, options, note_numbering: str, embed_fonts: bool, kepub: bool) -> None:
     """Write the HTML, the PDF and the EPUB from one read of the book."""
 
     def all_formats(book, diagnostics):
@@ -103,7 +119,10 @@ def build(path: Path, output_dir: Path | None, options, note_numbering: str) -> 
         html_path, html_text = _html(book, target("html"), options)
         # The HTML and the PDF share a folder, so the PDF reuses the rendered HTML as is.
         pdf_path = _pdf(book, diagnostics, target("pdf"), options, html=html_text)
-        return [html_path, pdf_path, _epub(book, diagnostics, target("epub"))]
+        written = [html_path, pdf_path, _epub(book, diagnostics, target("epub"), embed_fonts)]
+        if kepub:
+            written.append(_epub(book, diagnostics, target("kepub.epub"), embed_fonts, kepub=True))
+        return written
 
     _run(path, all_formats, note_numbering)
 
@@ -132,11 +151,11 @@ def _pdf(book, diagnostics: Diagnostics, output: Path | None, options, html: str
     return target
 
 
-def _epub(book, diagnostics: Diagnostics, output: Path | None) -> Path:
-    from bookmaker.writers.epub import write_epub
+def _epub(book, diagnostics: Diagnostics, output: Path | None, embed_fonts: bool = True, kepub: bool = False) -> Path:
+    from bookmaker.writers.epub import EpubOptions, write_epub
 
-    target = _target(book, output, "epub")
-    write_epub(book, target, diagnostics)
+    target = _target(book, output, "kepub.epub" if kepub else "epub")
+    write_epub(book, target, diagnostics, EpubOptions(embed_fonts=embed_fonts, kepub=kepub))
     return target
 
 

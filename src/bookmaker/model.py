@@ -23,6 +23,7 @@ class Metadata:
     identifier: str | None = None
     rights: str | None = None
     edition: str | None = None  # for the imprint page, such as 'Second edition, 2026'
+    cover: str | None = None  # the cover image, relative to the book folder; None: generate one
 
 
 @dataclass

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bookmaker.covers import resolve_cover
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
@@ -121,7 +122,15 @@ class _Reader:
             identifier=values.get("identifier"),
             rights=values.get("rights"),
             edition=values.get("edition"),
+            cover=self._cover(files),
         )
+
+    def _cover(self, files: list[_File]) -> str | None:
+        file = next((f for f in files if "cover" in f.front.values), None)
+        if file is None:
+            return None
+        return resolve_cover(file.front.values["cover"], file.path, file.front.lines.get("cover"), self.root,
+                             self.diagnostics)
 
     # -- one chapter --------------------------------------------------------
 
