@@ -11,7 +11,7 @@ from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Book
 from bookmaker.output import atomic_output
 from bookmaker.render import RESOURCE_PREFIX
-from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
+from bookmaker.theme import environment, stylesheets
 
 
 @dataclass
@@ -22,10 +22,10 @@ class PrintOptions:
 def render_html(book: Book, output_dir: Path, options: PrintOptions | None = None) -> str:
     """The whole book as one HTML document, its resources addressed relative to `output_dir`."""
     options = options or PrintOptions()
-    css = [p.read_text(encoding="utf-8") for p in theme_stylesheets("print") + book_stylesheets(book, "print")]
+    css = [p.read_text(encoding="utf-8") for p in stylesheets(book, "print")]
     if options.paper:
         css.append(f"@page {{ size: {options.paper}; }}")
-    html = environment().get_template("document.html").render(
+    html = environment(book.templates).get_template("document.html").render(
         book=book,
         meta=book.metadata,
         css="\n".join(css),
