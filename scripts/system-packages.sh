@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages bookmaker needs, only those missing.
 #   scripts/system-packages.sh book   fonts and the libraries WeasyPrint uses
-#   scripts/system-packages.sh test   the above plus Java (EPUBCheck), qpdf and poppler-utils
+#   scripts/system-packages.sh test   the above plus Java (EPUBCheck), qpdf, poppler-utils and chromium
 set -euo pipefail
 
 book=(
@@ -10,7 +10,7 @@ book=(
   fonts-hosny-amiri                                      # Amiri, for Arabic-script text such as Persian
   fonts-dejavu-core                                      # fallback for symbols
 )
-test=(default-jre-headless qpdf poppler-utils)
+test=(default-jre-headless qpdf poppler-utils chromium)  # chromium: the browser test of `bookmaker serve`
 
 wanted=("${book[@]}")
 [ "${1:-book}" = test ] && wanted+=("${test[@]}")

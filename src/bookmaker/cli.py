@@ -38,6 +38,11 @@ def _paper(ctx: click.Context, param: click.Parameter, value: str | None) -> str
         raise click.BadParameter(str(exc)) from None
 
 
+def QUIET_VERBOSE(command: Callable) -> Callable:
+    command = click.option("-v", "--verbose", is_flag=True, help="Also print the time of each stage.")(command)
+    return click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(command)
+
+
 PAPER_OPTION = click.option(
     "--paper", callback=_paper, default=None, metavar="SIZE",
     help="Paper size: A4 (default), A5, Letter, Legal, or WxH such as 6x9in or 170x240mm.",
@@ -83,21 +88,18 @@ def html(path: Path, output: Path | None, paper: str | None) -> None:
 @main.command()
 @PATH_ARG
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None,
-              help="Folder for the outputs (default: build/ in the book folder).")
+              help="Folder for the outputs (default: [output] dir of bookmaker.toml, or build/).")
 @PAPER_OPTION
-def build(path: Path, output_dir: Path | None, paper: str | None) -> None:
-    """Write the HTML, the PDF and the EPUB from one read of the book."""
+@click.option("-f", "--format", "formats", type=click.Choice(["pdf", "epub", "html"]), multiple=True,
+              help="A format to build (repeatable; default: [output] formats of bookmaker.toml, or all three).")
+@click.option("--force", is_flag=True, help="Rebuild even the outputs whose sources have not changed.")
+@QUIET_VERBOSE
+def build(path: Path, output_dir: Path | None, paper: str | None, formats: tuple[str, ...], force: bool,
+          quiet: bool, verbose: bool) -> None:
+    """Write the configured formats from one read of the book, skipping those already up to date."""
+    from bookmaker.pipeline import run_build
 
-    def all_formats(book, diagnostics):
-        def target(ext: str) -> Path | None:
-            return output_dir / f"{book.slug}.{ext}" if output_dir else None
-
-        html_path, html_text = _html(book, target("html"), paper)
-        # The HTML and the PDF share a folder, so the PDF reuses the rendered HTML as is.
-        pdf_path = _pdf(book, diagnostics, target("pdf"), paper, html=html_text)
-        return [html_path, pdf_path, _epub(book, diagnostics, target("epub"))]
-
-    _run(path, all_formats)
+    run_build(path, list(formats), output_dir, force, quiet, verbose, print_overrides={"paper": paper})
 
 
 # -- the formats ---------------------------------------------------------------
@@ -176,3 +178,14 @@ def _shown(path: Path, cwd: Path) -> str:
         return str(path.relative_to(cwd))
     except ValueError:
         return str(path)
+
+
+# Commands defined in their own modules, one line each.
+from bookmaker.scaffold import init_command, theme_group  # noqa: E402
+from bookmaker.serve import serve_command  # noqa: E402
+from bookmaker.watch import watch_command  # noqa: E402
+
+main.add_command(init_command)
+main.add_command(theme_group)
+main.add_command(watch_command)
+main.add_command(serve_command)
