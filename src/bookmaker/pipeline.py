@@ -129,6 +129,11 @@ class Builder:
         _write_state(out_dir, state)
         return result
 
+    def last_output(self, fmt: str, output_dir: Path | None = None) -> Path | None:
+        """Where the last successful build wrote `fmt`, if it did."""
+        target = _read_state(self.output_dir(output_dir)).get(fmt, {}).get("target")
+        return Path(target) if target else None
+
     # -- what an output depends on -------------------------------------------
 
     def inputs(self) -> list[Path]:

@@ -149,6 +149,7 @@ class PreviewServer:
         self.broadcast = Broadcast()
         self.stopping = threading.Event()
         self.page_file: Path | None = None
+        self.started = False
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), partial(PreviewHandler, preview=self))
         self.httpd.daemon_threads = True
 
@@ -164,10 +165,7 @@ class PreviewServer:
         return "/" + page.relative_to(self.root).as_posix()
 
     def page_path(self) -> Path | None:
-        if self.page_file is not None:
-            return self.page_file
-        # Before the first build: where the last one left the HTML.
-        return None
+        return self.page_file
 
     def rebuilt(self, result: BuildResult | None, css_only: bool, diagnostics: Diagnostics | None) -> None:
         if result is None:
@@ -180,11 +178,13 @@ class PreviewServer:
         self.broadcast.publish("css" if css_only else "reload")
 
     def start(self) -> None:
+        self.started = True
         threading.Thread(target=self.httpd.serve_forever, name="bookmaker-serve", daemon=True).start()
 
     def stop(self) -> None:
         self.stopping.set()
-        self.httpd.shutdown()
+        if self.started:  # shutdown() waits for serve_forever(), which never ran otherwise
+            self.httpd.shutdown()
         self.httpd.server_close()
 
 
@@ -203,24 +203,27 @@ def serve_command(path: Path, port: int, formats: tuple[str, ...], open_browser:
     Serves on 127.0.0.1 only. A change in a stylesheet updates the page in place.
     """
     builder = Builder(path, Reporter(quiet=quiet))
+    if output_dir is not None and not output_dir.resolve().is_relative_to(builder.root):
+        raise click.BadParameter("the preview is served from the book folder: give a folder inside it",
+                                 param_hint="--output-dir")
     try:
         server = PreviewServer(builder, port)
     except OSError as exc:
         click.echo(f"bookmaker: cannot listen on 127.0.0.1:{port}: {exc.strerror}: choose another --port", err=True)
         raise SystemExit(2) from None
     watcher = Watcher(builder, ["html", *formats], output_dir, on_rebuild=server.rebuilt, quiet=quiet)
-    builder.load_config()
-    # The page must exist before the first request, so the first build comes first.
-    result = watcher.rebuild([], first=True)
-    if result is not None and server.page_file is None:
-        html_out = [p for p in result.skipped + result.written if p.suffix == ".html"]
-        server.page_file = html_out[0] if html_out else None
-    server.start()
     url = f"http://127.0.0.1:{server.port}/"
-    click.echo(f"Serving {url} (Ctrl-C stops)", err=False)
-    if open_browser:
-        webbrowser.open(url)
+
+    def ready() -> None:
+        # The first build has made (or found) the page: now it can be served.
+        if server.page_file is None:
+            server.page_file = builder.last_output("html", output_dir)
+        server.start()
+        click.echo(f"Serving {url} (Ctrl-C stops)")
+        if open_browser:
+            webbrowser.open(url)
+
     try:
-        watcher.watch()
+        watcher.run(ready)
     finally:
         server.stop()

@@ -80,22 +80,27 @@ class Watcher:
             click.echo(line)
         return result
 
-    def run(self) -> None:
-        """Build once, then rebuild on every change until stopped (Ctrl-C or `stop_event`)."""
-        self.builder.load_config()
-        self.rebuild([], first=True)
-        self.watch()
+    def run(self, ready: Callable[[], None] | None = None) -> None:
+        """Build once, then rebuild on every change until stopped (Ctrl-C or `stop_event`).
 
-    def watch(self) -> None:
-        """Rebuild on every change until stopped."""
+        The first build starts once the file watcher runs, so no save is missed;
+        `ready` is called after it.
+        """
         import watchfiles
 
-        root = self.builder.root
-        for changes in watchfiles.watch(root, watch_filter=lambda change, p: self.relevant(Path(p)),
+        self.builder.load_config()
+        first = True
+        # yield_on_timeout: the first (empty) yield says the watcher is running.
+        for changes in watchfiles.watch(self.builder.root, watch_filter=lambda change, p: self.relevant(Path(p)),
                                         debounce=300, step=50, stop_event=self.stop_event,
-                                        raise_interrupt=False):
+                                        rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False):
             changed = sorted({Path(p) for _, p in changes})
-            if changed:
+            if first:
+                self.rebuild(changed, first=True)
+                first = False
+                if ready:
+                    ready()
+            elif changed:
                 self.rebuild(changed)
 
 
