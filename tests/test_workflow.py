@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from bookmaker.config import load_config
+from bookmaker.diagnostics import Diagnostics
 from bookmaker.pipeline import Builder
 from bookmaker.progress import Reporter
 from conftest import NS, Epub, assert_epubcheck_clean, copy_fixture, run_cli
@@ -255,3 +257,27 @@ def test_progress_on_a_terminal_shows_stage_and_chapter(tmp_path):
     assert "\rreading chapter 1/3: 01-first.md" in shown and "\rreading chapter 3/3: 03-third.md" in shown
     assert "\rwriting HTML…" in shown
     assert shown.endswith("\r"), "the status line is cleared at the end"
+
+
+def test_the_readme_example_config_is_valid(tmp_path):
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    example = readme.split("A full example:\n\n```toml\n", 1)[1].split("```", 1)[0]
+    book = tmp_path / "book"
+    for name in ("preface.md", "part-1/one.md", "part-2/two.md", "afterword.md"):
+        (book / "manuscript" / name).parent.mkdir(parents=True, exist_ok=True)
+        (book / "manuscript" / name).write_text(f"# {name}\n")
+    (book / "images").mkdir()
+    (book / "images" / "cover.jpg").write_bytes(b"")
+    (book / "bookmaker.toml").write_text(example)
+    diagnostics = Diagnostics()
+    config = load_config(book, diagnostics)
+    assert not len(diagnostics), [d.format() for d in diagnostics]
+    assert config.book["date"] == "2026-01-01" and config.pdf.paper == "A5"
+    result = run_cli("build", "-f", "html", cwd=book)
+    assert result.exit_code == 0, result.stderr
+    # The cover is accepted but not used yet, and the author is told so.
+    assert result.stderr == ("bookmaker.toml:28: warning: [epub] cover is accepted but not used by this version of "
+                             "bookmaker yet; the default applies\nbookmaker: 0 errors, 1 warning\n")
+    html = (book / "build" / "soleimani.html").read_text()
+    order = [html.index(f">{name}</h1>") for name in ("preface.md", "part-1/one.md", "part-2/two.md", "afterword.md")]
+    assert order == sorted(order)
