@@ -8,7 +8,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
 from bookmaker.config import load_config

@@ -6,16 +6,13 @@ Exit codes: 0 success, 1 the book has errors (each printed as
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from bookmaker import __version__
-from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.pipeline import run_build
 
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
 
@@ -65,7 +62,7 @@ def main() -> None:
 @PAPER_OPTION
 def pdf(path: Path, output: Path | None, paper: str | None) -> None:
     """Write the PDF."""
-    _run(path, lambda book, diagnostics: [_pdf(book, diagnostics, output, paper)])
+    run_build(path, ["pdf"], None, True, False, False, print_overrides={"paper": paper}, targets={"pdf": output})
 
 
 @main.command()
@@ -73,7 +70,7 @@ def pdf(path: Path, output: Path | None, paper: str | None) -> None:
 @_output_option("EPUB")
 def epub(path: Path, output: Path | None) -> None:
     """Write the EPUB 3."""
-    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output)])
+    run_build(path, ["epub"], None, True, False, False, targets={"epub": output})
 
 
 @main.command()
@@ -82,7 +79,7 @@ def epub(path: Path, output: Path | None) -> None:
 @PAPER_OPTION
 def html(path: Path, output: Path | None, paper: str | None) -> None:
     """Write the single-file HTML that the PDF is rendered from."""
-    _run(path, lambda book, diagnostics: [_html(book, output, paper)[0]])
+    run_build(path, ["html"], None, True, False, False, print_overrides={"paper": paper}, targets={"html": output})
 
 
 @main.command()
@@ -97,87 +94,7 @@ def html(path: Path, output: Path | None, paper: str | None) -> None:
 def build(path: Path, output_dir: Path | None, paper: str | None, formats: tuple[str, ...], force: bool,
           quiet: bool, verbose: bool) -> None:
     """Write the configured formats from one read of the book, skipping those already up to date."""
-    from bookmaker.pipeline import run_build
-
     run_build(path, list(formats), output_dir, force, quiet, verbose, print_overrides={"paper": paper})
-
-
-# -- the formats ---------------------------------------------------------------
-
-
-def _target(book, output: Path | None, ext: str) -> Path:
-    from bookmaker.output import default_output
-
-    return (output if output is not None else default_output(book.root, book.slug, ext)).absolute()
-
-
-def _html(book, output: Path | None, paper: str | None) -> tuple[Path, str]:
-    from bookmaker.writers.html import PrintOptions, write_html
-
-    target = _target(book, output, "html")
-    return target, write_html(book, target, PrintOptions(paper=paper))
-
-
-def _pdf(book, diagnostics: Diagnostics, output: Path | None, paper: str | None, html: str | None = None) -> Path:
-    from bookmaker.writers.html import PrintOptions
-    from bookmaker.writers.pdf import write_pdf
-
-    target = _target(book, output, "pdf")
-    write_pdf(book, target, diagnostics, PrintOptions(paper=paper), html=html)
-    return target
-
-
-def _epub(book, diagnostics: Diagnostics, output: Path | None) -> Path:
-    from bookmaker.writers.epub import write_epub
-
-    target = _target(book, output, "epub")
-    write_epub(book, target, diagnostics)
-    return target
-
-
-# -- running a command -----------------------------------------------------------
-
-
-def _run(path: Path, make: Callable) -> None:
-    from bookmaker.reader import read_book
-
-    cwd = Path.cwd()
-    try:
-        book, diagnostics = read_book(path)
-        written = make(book, diagnostics)
-    except BookError as exc:
-        _report(exc.diagnostics, cwd)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("bookmaker: interrupted; no output was changed", err=True)
-        sys.exit(130)
-    except Exception as exc:  # a bug in bookmaker, reported as one line with a way forward
-        if os.environ.get("BOOKMAKER_DEBUG"):
-            traceback.print_exc()
-        click.echo(
-            f"bookmaker: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in bookmaker. Run again with BOOKMAKER_DEBUG=1 for details and report it.",
-            err=True,
-        )
-        sys.exit(3)
-    _report(diagnostics, cwd)
-    for target in written:
-        click.echo(_shown(target, cwd))
-
-
-def _report(diagnostics: Diagnostics, cwd: Path) -> None:
-    if not len(diagnostics):
-        return
-    for diagnostic in diagnostics:
-        click.echo(diagnostic.format(relative_to=cwd), err=True)
-    click.echo(f"bookmaker: {diagnostics.summary()}", err=True)
-
-
-def _shown(path: Path, cwd: Path) -> str:
-    try:
-        return str(path.relative_to(cwd))
-    except ValueError:
-        return str(path)
 
 
 # Commands defined in their own modules, one line each.

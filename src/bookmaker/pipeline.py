@@ -65,8 +65,13 @@ class Builder:
         return (self.root / (self.config.output.dir if self.config else "build")).absolute()
 
     def build(self, formats: list[str] | None = None, output_dir: Path | None = None, force: bool = False,
-              print_overrides: dict | None = None) -> BuildResult:
-        """Write the wanted formats (default: the configured ones); raise BookError on errors."""
+              print_overrides: dict | None = None, targets: dict[str, Path] | None = None) -> BuildResult:
+        """Write the wanted formats (default: the configured ones); raise BookError on errors.
+
+        `targets` names the file of a format (`bookmaker pdf -o x.pdf`); such a
+        format is always written, and not remembered for the skip check.
+        """
+        targets = {fmt: path.absolute() for fmt, path in (targets or {}).items() if path is not None}
         from bookmaker.reader import read_book
         from bookmaker.writers.html import PrintOptions
 
@@ -89,7 +94,7 @@ class Builder:
         for fmt in formats:
             known = state.get(fmt, {})
             target = Path(known.get("target", ""))
-            if not force and fingerprints[fmt] and known.get("fingerprint") == fingerprints[fmt] and target.is_file():
+            if not force and fmt not in targets and fingerprints[fmt] and known.get("fingerprint") == fingerprints[fmt] and target.is_file():
                 result.skipped.append(target)
             else:
                 todo.append(fmt)
@@ -107,7 +112,7 @@ class Builder:
         name = config.output.name or book.slug
         html_text = None
         for fmt in todo:
-            target = out_dir / f"{name}.{fmt}"
+            target = targets.get(fmt) or out_dir / f"{name}.{fmt}"
             with self.reporter.stage(_STAGE[fmt]):
                 if fmt == "html":
                     from bookmaker.writers.html import write_html
@@ -116,17 +121,19 @@ class Builder:
                 elif fmt == "pdf":
                     from bookmaker.writers.pdf import write_pdf
 
-                    # The HTML and the PDF share a folder, so the PDF reuses the rendered HTML as is.
-                    write_pdf(book, target, diagnostics, print_options, html=html_text)
+                    # When the HTML and the PDF share a folder, the PDF reuses the rendered HTML as is.
+                    same_folder = "html" in result_formats(result) and result.written[0].parent == target.parent
+                    write_pdf(book, target, diagnostics, print_options, html=html_text if same_folder else None)
                 else:
                     from bookmaker.writers.epub import write_epub
 
                     write_epub(book, target, diagnostics)
             result.written.append(target)
-            if fingerprints[fmt]:
+            if fingerprints[fmt] and fmt not in targets:
                 state[fmt] = {"fingerprint": fingerprints[fmt], "target": str(target)}
         self.reporter.clear()
-        _write_state(out_dir, state)
+        if any(fmt not in targets and fingerprints[fmt] for fmt in todo):
+            _write_state(out_dir, state)
         return result
 
     def last_output(self, fmt: str, output_dir: Path | None = None) -> Path | None:
@@ -161,6 +168,10 @@ class Builder:
         return digest.hexdigest()
 
 
+def result_formats(result: BuildResult) -> list[str]:
+    return [p.suffix.lstrip(".") for p in result.written]
+
+
 def _hidden(path: Path, folder: Path) -> bool:
     # Editors' swap and backup files are not part of the book.
     return any(part.startswith(".") or part.endswith("~") for part in path.relative_to(folder).parts)
@@ -183,19 +194,17 @@ def _write_state(out_dir: Path, state: dict) -> None:
 
 
 def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bool, quiet: bool, verbose: bool,
-              print_overrides: dict | None = None) -> None:
+              print_overrides: dict | None = None, targets: dict[str, Path] | None = None) -> None:
     """`bookmaker build`: print what was written or skipped, every diagnostic, and exit like the other commands."""
     import sys
 
     import click
 
-    from bookmaker.cli import _shown
-
     reporter = Reporter(quiet=quiet, verbose=verbose)
     cwd = Path.cwd()
     builder = Builder(path, reporter)
     with reporting(reporter, cwd):
-        result = builder.build(formats or None, output_dir, force, print_overrides)
+        result = builder.build(formats or None, output_dir, force, print_overrides, targets)
         report(result.diagnostics, reporter, cwd)
         if not quiet:
             for target in result.written:
@@ -203,6 +212,13 @@ def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bo
         for target in result.skipped:
             reporter.info(f"{_shown(target, cwd)}: up to date, nothing it is made from changed (--force rebuilds it)")
     sys.exit(0)
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)
 
 
 def report(diagnostics: Diagnostics, reporter: Reporter, cwd: Path) -> None:

@@ -10,7 +10,6 @@ page, one event stream, no need for a web framework.
 
 from __future__ import annotations
 
-import html
 import json
 import threading
 import webbrowser
