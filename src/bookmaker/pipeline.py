@@ -143,15 +143,17 @@ class Builder:
 
     # -- what an output depends on -------------------------------------------
 
-    def inputs(self) -> list[Path]:
+    def inputs(self, out_dir: Path | None = None) -> list[Path]:
         """Every file a book folder's outputs are made from (empty for a single Markdown file)."""
         if not self.is_folder or self.config is None:
             return []
+        out_dir = out_dir or self.output_dir()
         config = self.config
         files = [self.root / CONFIG_NAME] if (self.root / CONFIG_NAME).is_file() else []
         for folder in {self.root / config.manuscript.dir, config.styles_dir, config.templates_dir}:
             if folder.is_dir():
-                files.extend(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder))
+                files.extend(p for p in folder.rglob("*")
+                             if p.is_file() and not _hidden(p, folder) and not p.is_relative_to(out_dir))
         if config.epub.cover:
             files.append(self.root / config.epub.cover)
         return sorted(set(files))
@@ -162,7 +164,7 @@ class Builder:
         digest = hashlib.sha256()
         options = dataclasses.asdict(print_options) if fmt in ("html", "pdf") else {}
         digest.update(json.dumps([__version__, fmt, str(out_dir), options], sort_keys=True).encode())
-        for path in self.inputs():
+        for path in self.inputs(out_dir):
             digest.update(str(path.relative_to(self.root)).encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         return digest.hexdigest()

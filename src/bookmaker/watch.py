@@ -9,6 +9,7 @@ the burst of events one editor save makes into one change set.
 from __future__ import annotations
 
 import datetime
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -46,8 +47,8 @@ class Watcher:
         if path == builder.root / CONFIG_NAME:
             return True
         config = builder.config
-        if config is None:
-            return False
+        if config is None or path.is_relative_to(builder.output_dir(self.output_dir)):
+            return False  # our own outputs, wherever [output] dir puts them
         folders = [builder.root / config.manuscript.dir, config.styles_dir, config.templates_dir]
         return any(path.is_relative_to(folder) for folder in folders)
 
@@ -88,6 +89,8 @@ class Watcher:
         """
         import watchfiles
 
+        # Its own messages ("KeyboardInterrupt caught...") are not for the author.
+        logging.getLogger("watchfiles").setLevel(logging.ERROR)
         self.builder.load_config()
         first = True
         # yield_on_timeout: the first (empty) yield says the watcher is running.
