@@ -33,6 +33,7 @@ RESERVED = {
     "epub": ("embed-fonts", "kepub", "ace"),
     "theme": ("fonts",),
     "build": ("strict", "allow-remote"),
+    "notes": ("numbering",),  # continuous (today's) or per chapter
 }
 
 

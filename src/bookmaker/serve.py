@@ -29,6 +29,9 @@ from bookmaker.watch import Watcher, watch_options
 EVENTS = "/__bookmaker__/events"
 _KEEPALIVE_SECONDS = 10
 
+# The HTML is laid out for paper (@page); on a screen, a readable measure instead.
+_SCREEN = "<style>@media screen { body { max-width: 42em; margin: 2em auto; padding: 0 1em; } }</style>\n"
+
 _CLIENT = """<script>
 (function () {
   var since = %(version)d;
@@ -117,7 +120,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             text = page.read_text(encoding="utf-8")
             script = _CLIENT % {"version": self.preview.broadcast.version, "events": EVENTS}
             at = text.rfind("</body>")
-            body = (text[:at] + script + text[at:] if at >= 0 else text + script).encode()
+            text = text[:at] + script + text[at:] if at >= 0 else text + script
+            head = text.find("</head>")
+            body = (text[:head] + _SCREEN + text[head:] if head >= 0 else text).encode()
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
