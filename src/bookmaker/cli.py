@@ -6,16 +6,13 @@ Exit codes: 0 success, 1 the book has errors (each printed as
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from bookmaker import __version__
-from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.pipeline import run_build
 from bookmaker.print_cli import NOTE_NUMBERING_OPTION, print_options
 
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
@@ -39,6 +36,11 @@ def _paper(ctx: click.Context, param: click.Parameter, value: str | None) -> str
         raise click.BadParameter(str(exc)) from None
 
 
+def QUIET_VERBOSE(command: Callable) -> Callable:
+    command = click.option("-v", "--verbose", is_flag=True, help="Also print the time of each stage.")(command)
+    return click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(command)
+
+
 PAPER_OPTION = click.option(
     "--paper", callback=_paper, default=None, metavar="SIZE",
     help="Paper size: A4 (default), A5, Letter, Legal, or WxH such as 6x9in or 170x240mm.",
@@ -46,15 +48,13 @@ PAPER_OPTION = click.option(
 
 
 EMBED_FONTS_OPTION = click.option(
-    "--embed-fonts/--no-embed-fonts", default=True,
+    "--embed-fonts/--no-embed-fonts", default=None,
     help="EPUB: embed subsets of the theme's fonts for scripts a reader may lack, such as Arabic (default), or none.",
 )
 
 
-KEPUB_OPTION = click.option(
-    "--kepub", is_flag=True, default=False,
-    help="Also write a Kobo .kepub.epub (sentence spans as kepubify adds them); with `epub`, write only that.",
-)
+def _epub_overrides(embed_fonts: bool | None) -> dict:
+    return {"embed_fonts": embed_fonts}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,9 +73,10 @@ def main() -> None:
 @PAPER_OPTION
 @print_options
 @NOTE_NUMBERING_OPTION
-def pdf(path: Path, output: Path | None, options, note_numbering: str) -> None:
+def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None) -> None:
     """Write the PDF."""
-    _run(path, lambda book, diagnostics: [_pdf(book, diagnostics, output, options)], note_numbering)
+    run_build(path, ["pdf"], None, True, False, False, print_overrides=print_overrides, targets={"pdf": output},
+              note_numbering=note_numbering)
 
 
 @main.command()
@@ -83,10 +84,13 @@ def pdf(path: Path, output: Path | None, options, note_numbering: str) -> None:
 @_output_option("EPUB")
 @NOTE_NUMBERING_OPTION
 @EMBED_FONTS_OPTION
-@KEPUB_OPTION
-def epub(path: Path, output: Path | None, note_numbering: str, embed_fonts: bool, kepub: bool) -> None:
+@click.option("--kepub", is_flag=True, default=False,
+              help="Write a Kobo .kepub.epub instead (sentence spans as kepubify adds them).")
+def epub(path: Path, output: Path | None, note_numbering: str | None, embed_fonts: bool | None, kepub: bool) -> None:
     """Write the EPUB 3."""
-    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output, embed_fonts, kepub)], note_numbering)
+    fmt = "kepub" if kepub else "epub"
+    run_build(path, [fmt], None, True, False, False, targets={fmt: output}, epub_overrides=_epub_overrides(embed_fonts),
+              note_numbering=note_numbering)
 
 
 @main.command()
@@ -95,110 +99,44 @@ def epub(path: Path, output: Path | None, note_numbering: str, embed_fonts: bool
 @PAPER_OPTION
 @print_options
 @NOTE_NUMBERING_OPTION
-def html(path: Path, output: Path | None, options, note_numbering: str) -> None:
+def html(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None) -> None:
     """Write the single-file HTML that the PDF is rendered from."""
-    _run(path, lambda book, diagnostics: [_html(book, output, options)[0]], note_numbering)
+    run_build(path, ["html"], None, True, False, False, print_overrides=print_overrides, targets={"html": output},
+              note_numbering=note_numbering)
 
 
 @main.command()
 @PATH_ARG
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None,
-              help="Folder for the outputs (default: build/ in the book folder).")
+              help="Folder for the outputs (default: [output] dir of bookmaker.toml, or build/).")
 @PAPER_OPTION
 @print_options
 @NOTE_NUMBERING_OPTION
 @EMBED_FONTS_OPTION
-@KEPUB_OPTION
-def build(path: Path, output_dir: Path | None, options, note_numbering: str, embed_fonts: bool, kepub: bool) -> None:
-    """Write the HTML, the PDF and the EPUB from one read of the book."""
+@click.option("-f", "--format", "formats", type=click.Choice(["pdf", "epub", "html", "kepub"]), multiple=True,
+              help="A format to build (repeatable; default: [output] formats of bookmaker.toml, or pdf, epub, html).")
+@click.option("--kepub", is_flag=True, default=False, help="Also write a Kobo .kepub.epub beside the EPUB.")
+@click.option("--force", is_flag=True, help="Rebuild even the outputs whose sources have not changed.")
+@QUIET_VERBOSE
+def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbering: str | None,
+          embed_fonts: bool | None, formats: tuple[str, ...], kepub: bool, force: bool, quiet: bool,
+          verbose: bool) -> None:
+    """Write the configured formats from one read of the book, skipping those already up to date."""
+    wanted = list(formats)
+    if kepub:
+        from bookmaker.pipeline import Builder
 
-    def all_formats(book, diagnostics):
-        def target(ext: str) -> Path | None:
-            return output_dir / f"{book.slug}.{ext}" if output_dir else None
-
-        html_path, html_text = _html(book, target("html"), options)
-        # The HTML and the PDF share a folder, so the PDF reuses the rendered HTML as is.
-        pdf_path = _pdf(book, diagnostics, target("pdf"), options, html=html_text)
-        written = [html_path, pdf_path, _epub(book, diagnostics, target("epub"), embed_fonts)]
-        if kepub:
-            written.append(_epub(book, diagnostics, target("kepub.epub"), embed_fonts, kepub=True))
-        return written
-
-    _run(path, all_formats, note_numbering)
-
-
-# -- the formats ---------------------------------------------------------------
+        wanted = (wanted or Builder(path).load_config().output.formats) + ["kepub"]
+    run_build(path, list(dict.fromkeys(wanted)), output_dir, force, quiet, verbose, print_overrides=print_overrides,
+              epub_overrides=_epub_overrides(embed_fonts), note_numbering=note_numbering)
 
 
-def _target(book, output: Path | None, ext: str) -> Path:
-    from bookmaker.output import default_output
+# Commands defined in their own modules, one line each.
+from bookmaker.scaffold import init_command, theme_group  # noqa: E402
+from bookmaker.serve import serve_command  # noqa: E402
+from bookmaker.watch import watch_command  # noqa: E402
 
-    return (output if output is not None else default_output(book.root, book.slug, ext)).absolute()
-
-
-def _html(book, output: Path | None, options) -> tuple[Path, str]:
-    from bookmaker.writers.html import write_html
-
-    target = _target(book, output, "html")
-    return target, write_html(book, target, options)
-
-
-def _pdf(book, diagnostics: Diagnostics, output: Path | None, options, html: str | None = None) -> Path:
-    from bookmaker.writers.pdf import write_pdf
-
-    target = _target(book, output, "pdf")
-    write_pdf(book, target, diagnostics, options, html=html)
-    return target
-
-
-def _epub(book, diagnostics: Diagnostics, output: Path | None, embed_fonts: bool = True, kepub: bool = False) -> Path:
-    from bookmaker.writers.epub import EpubOptions, write_epub
-
-    target = _target(book, output, "kepub.epub" if kepub else "epub")
-    write_epub(book, target, diagnostics, EpubOptions(embed_fonts=embed_fonts, kepub=kepub))
-    return target
-
-
-# -- running a command -----------------------------------------------------------
-
-
-def _run(path: Path, make: Callable, note_numbering: str = "continuous") -> None:
-    from bookmaker.reader import read_book
-
-    cwd = Path.cwd()
-    try:
-        book, diagnostics = read_book(path, note_numbering=note_numbering)
-        written = make(book, diagnostics)
-    except BookError as exc:
-        _report(exc.diagnostics, cwd)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("bookmaker: interrupted; no output was changed", err=True)
-        sys.exit(130)
-    except Exception as exc:  # a bug in bookmaker, reported as one line with a way forward
-        if os.environ.get("BOOKMAKER_DEBUG"):
-            traceback.print_exc()
-        click.echo(
-            f"bookmaker: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in bookmaker. Run again with BOOKMAKER_DEBUG=1 for details and report it.",
-            err=True,
-        )
-        sys.exit(3)
-    _report(diagnostics, cwd)
-    for target in written:
-        click.echo(_shown(target, cwd))
-
-
-def _report(diagnostics: Diagnostics, cwd: Path) -> None:
-    if not len(diagnostics):
-        return
-    for diagnostic in diagnostics:
-        click.echo(diagnostic.format(relative_to=cwd), err=True)
-    click.echo(f"bookmaker: {diagnostics.summary()}", err=True)
-
-
-def _shown(path: Path, cwd: Path) -> str:
-    try:
-        return str(path.relative_to(cwd))
-    except ValueError:
-        return str(path)
+main.add_command(init_command)
+main.add_command(theme_group)
+main.add_command(watch_command)
+main.add_command(serve_command)

@@ -55,6 +55,9 @@ class Diagnostics:
     def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
         self._items.append(Diagnostic(str(path), line, column, Severity.WARNING, message))
 
+    def extend(self, other: Diagnostics) -> None:
+        self._items.extend(other._items)
+
     @property
     def has_errors(self) -> bool:
         return any(d.severity is Severity.ERROR for d in self._items)

@@ -115,6 +115,7 @@ class Book:
     styles: list[Path]  # the book's own stylesheets, in cascade order
     slug: str
     images: list[Image] = field(default_factory=list)
+    templates: Path | None = None  # the book's own templates, which override the theme's file by file
 
     @property
     def headings(self) -> list[Heading]:

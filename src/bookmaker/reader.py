@@ -8,7 +8,8 @@ ids, boxes become structures and prose is rendered to XHTML fragments.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -22,6 +23,7 @@ from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.markdown import BOX_KINDS, parser_for
 from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
 from bookmaker.render import XhtmlRenderer, repair, well_formed
+from bookmaker.config import BookConfig
 from bookmaker.sources import BookSources, locate
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
@@ -30,15 +32,23 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
-def read_book(path: Path, note_numbering: str = "continuous") -> tuple[Book, Diagnostics]:
+# Called with the chapter file about to be read, its index and the number of chapters.
+ChapterProgress = Callable[[Path, int, int], None]
+
+
+def read_book(
+    path: Path, config: BookConfig | None = None, progress: ChapterProgress | None = None,
+    note_numbering: str = "continuous",
+) -> tuple[Book, Diagnostics]:
     """Read the book at `path`; raise BookError (with every problem found) if it has errors.
 
+    `config` is the book's parsed bookmaker.toml (read from the book folder when None).
     `note_numbering` is "continuous" (1, 2, 3... through the book) or "chapter"
     (each chapter starts again at 1); note ids stay unique book-wide either way.
     """
-    sources = locate(path)
     diagnostics = Diagnostics()
-    book = _Reader(sources, diagnostics, per_chapter_notes=note_numbering == "chapter").read()
+    sources = locate(path, config, diagnostics)
+    book = _Reader(sources, diagnostics, progress, per_chapter_notes=note_numbering == "chapter").read()
     if diagnostics.has_errors:
         raise BookError(diagnostics)
     return book, diagnostics
@@ -49,12 +59,18 @@ class _File:
     path: Path
     body: str
     front: FrontMatter
+    tokens: list[Token] = field(default_factory=list)
+    env: dict = field(default_factory=dict)
 
 
 class _Reader:
-    def __init__(self, sources: BookSources, diagnostics: Diagnostics, per_chapter_notes: bool = False) -> None:
+    def __init__(self, sources: BookSources, diagnostics: Diagnostics, progress: ChapterProgress | None = None,
+                 per_chapter_notes: bool = False) -> None:
         self.per_chapter_notes = per_chapter_notes
         self.sources = sources
+        self.progress = progress or (lambda path, index, total: None)
+        self.links: list[tuple[Token, Path, int | None]] = []  # links to other chapters, resolved once all ids exist
+        self.targets: dict[Path, dict[str, str]] = {}  # chapter file -> the id an author wrote -> the id it got
         self.root = sources.root
         self.diagnostics = diagnostics
         self.ids = IdRegistry()
@@ -68,9 +84,15 @@ class _Reader:
         metadata = self._metadata(files)
         md = parser_for(metadata.lang)
         renderer = XhtmlRenderer(md)
+        # Every chapter is parsed (and its ids claimed) before any is rendered,
+        # so a link may point at a heading in a later chapter.
         chapters = []
         for index, file in enumerate(files):
-            chapters.append(self._chapter(index, file, md, renderer))
+            self.progress(file.path, index, len(files))
+            chapters.append(self._parse_chapter(index, file, md))
+        self._resolve_links(files, chapters)
+        for file, chapter in zip(files, chapters):
+            self._render_chapter(chapter, file, md, renderer)
         if metadata.title is None:
             first_h1 = next((h.text for c in chapters for h in c.headings if h.level == 1), None)
             metadata.title = first_h1 or self.sources.chapters[0].stem.replace("-", " ").strip().title()
@@ -80,6 +102,7 @@ class _Reader:
             chapters=chapters,
             notes=self.notes,
             styles=self.sources.styles,
+            templates=self.sources.templates,
             slug=slugify(metadata.title, fallback="book"),
             images=list(self.images.values()),
         )
@@ -111,6 +134,9 @@ class _Reader:
         for file in files:
             for key, value in file.front.values.items():
                 values.setdefault(key, value)
+        # bookmaker.toml's [book] holds the defaults; front matter overrides them.
+        for key, value in self.sources.config.book.items():
+            values.setdefault(key, value)
         return Metadata(
             title=values.get("title"),
             subtitle=values.get("subtitle"),
@@ -127,23 +153,59 @@ class _Reader:
 
     def _cover(self, files: list[_File]) -> str | None:
         file = next((f for f in files if "cover" in f.front.values), None)
-        if file is None:
-            return None
-        return resolve_cover(file.front.values["cover"], file.path, file.front.lines.get("cover"), self.root,
-                             self.diagnostics)
+        if file is not None:
+            return resolve_cover(file.front.values["cover"], file.path, file.front.lines.get("cover"), self.root,
+                                 self.diagnostics)
+        config = self.sources.config
+        if "cover" in config.book and config.path is not None:
+            # bookmaker.toml's [book] cover, relative to the book folder where the file stands.
+            return resolve_cover(config.book["cover"], config.path, config.line_of("book", "cover"), self.root,
+                                 self.diagnostics)
+        return None
 
     # -- one chapter --------------------------------------------------------
 
-    def _chapter(self, index: int, file: _File, md: MarkdownIt, renderer: XhtmlRenderer) -> Chapter:
-        env: dict = {}
-        tokens = md.parse(file.body, env)
+    def _parse_chapter(self, index: int, file: _File, md: MarkdownIt) -> Chapter:
+        file.tokens = tokens = md.parse(file.body, file.env)
         chapter = Chapter(index=index, source=file.path, id=self.ids.claim(slugify(file.path.stem, "chapter")))
-        local_notes = self._number_notes(tokens, env, index, file.path)
-        self._check_note_definitions(env, file.path)
+        self.targets[file.path.resolve()] = {"": chapter.id}
+        file.env["local_notes"] = self._number_notes(tokens, file.env, index, file.path)
+        self._check_note_definitions(file.env, file.path)
         self._walk(tokens, chapter, file.path)
-        chapter.blocks = self._blocks(tokens, md, renderer, env, file.path)
-        self._collect_note_bodies(tokens, local_notes, renderer, env)
         return chapter
+
+    def _render_chapter(self, chapter: Chapter, file: _File, md: MarkdownIt, renderer: XhtmlRenderer) -> None:
+        chapter.blocks = self._blocks(file.tokens, md, renderer, file.env, file.path)
+        self._collect_note_bodies(file.tokens, file.env["local_notes"], renderer, file.env)
+
+    def _resolve_links(self, files: list[_File], chapters: list[Chapter]) -> None:
+        """`02-chapter.md#id` and `#id` become `#id` of the book: one HTML file for the PDF, and the
+        EPUB writer sends each `#id` to the chapter file that holds it."""
+        for token, path, line in self.links:
+            href = str(token.attrGet("href"))
+            file_part, _, fragment = href.partition("#")
+            if file_part:
+                target_file = (path.parent / unquote(file_part)).resolve()
+                ids = self.targets.get(target_file)
+                if ids is None:
+                    self.diagnostics.error(
+                        path, line, f"link to '{file_part}', which is not a chapter of this book: "
+                                    f"link to a chapter file such as '{chapters[0].source.name}#heading-id'")
+                    continue
+                written = ids.get(unquote(fragment))
+                if written is None:
+                    # The author's id may be one the reader kept as is (e.g. `{#id}` on a span).
+                    written = unquote(fragment) if unquote(fragment) in self.ids else None
+            else:
+                ids = self.targets.get(path.resolve(), {})
+                wanted = unquote(fragment)
+                written = ids.get(wanted) or (wanted if wanted in self.ids else None)
+            if written is None:
+                self.diagnostics.warning(
+                    path, line, f"link target '{href}' is not a heading or id in the book: "
+                                f"check the id (a heading's id is its text in lower case, words joined by '-')")
+                continue
+            token.attrSet("href", "#" + written)
 
     def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
         """Number each note in order of first reference, through the book or within the chapter."""
@@ -189,6 +251,7 @@ class _Reader:
                 text = _plain_text(inline.children or [])
                 wanted = token.attrGet("id") or slugify(text)
                 token.attrSet("id", self.ids.claim(str(wanted)))
+                self.targets[path.resolve()].setdefault(str(wanted), str(token.attrGet("id")))
                 chapter.headings.append(
                     Heading(level=int(token.tag[1]), id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
                 )
@@ -209,6 +272,8 @@ class _Reader:
                         )
                 elif child.type == "image":
                     self._image(child, path, line)
+                elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
+                    self.links.append((child, path, line))
 
     def _image(self, token: Token, path: Path, line: int | None) -> None:
         src = str(token.attrGet("src") or "")
@@ -366,6 +431,14 @@ def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:
 def _lone_image(inline: Token) -> bool:
     children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
     return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())
+
+
+def _internal_link(href: str) -> bool:
+    """`#id`, `chapter.md` or `chapter.md#id`: a link inside the book."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        return False
+    return href.startswith("#") or parts.path.lower().endswith((".md", ".markdown"))
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:

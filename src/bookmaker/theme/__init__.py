@@ -3,7 +3,13 @@
 Stylesheets cascade: the theme's `base.css`, then the output's layer
 (`print.css` or `epub.css`), then the book's `styles/*.css` in name order. A
 book stylesheet named `*print.css` applies to the PDF only, `*epub.css` to the
-EPUB only; any other applies to both.
+EPUB only; any other applies to both. A book stylesheet with the name of one of
+the theme's (`base.css`, `print.css`, `epub.css`) replaces it instead of adding
+to it.
+
+Templates: a book's `templates/` folder overrides the theme's file by file
+(same relative name). A book template can also extend the theme's own under
+the `default/` prefix: `{% extends "default/document.html" %}`.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ Medium = Literal["print", "epub"]
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def environment() -> jinja2.Environment:
+def environment(book_templates: Path | None = None) -> jinja2.Environment:
+    theme = jinja2.FileSystemLoader(THEME_DIR / "templates")
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(book_templates)] if book_templates else []
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(THEME_DIR / "templates"),
+        loader=jinja2.ChoiceLoader([*loaders, jinja2.PrefixLoader({"default": theme}), theme]),
         autoescape=True,
         trim_blocks=False,
         keep_trailing_newline=True,
@@ -32,10 +40,21 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def theme_stylesheets(medium: Medium) -> list[Path]:
-    return [THEME_DIR / "styles" / "base.css", THEME_DIR / "styles" / f"{medium}.css"]
+THEME_STYLESHEETS = ("base.css", "print.css", "epub.css")
+
+
+def theme_stylesheets(medium: Medium, book: Book | None = None) -> list[Path]:
+    """The theme's stylesheets for `medium`, each replaced by the book's file of the same name if it has one."""
+    replacing = {p.name: p for p in book.styles} if book else {}
+    return [replacing.get(name, THEME_DIR / "styles" / name) for name in ("base.css", f"{medium}.css")]
 
 
 def book_stylesheets(book: Book, medium: Medium) -> list[Path]:
+    """The book's stylesheets that add to the theme's (those that replace one are in theme_stylesheets)."""
     other = "epub" if medium == "print" else "print"
-    return [p for p in book.styles if not p.stem.endswith(other)]
+    return [p for p in book.styles if not p.stem.endswith(other) and p.name not in THEME_STYLESHEETS]
+
+
+def stylesheets(book: Book, medium: Medium) -> list[Path]:
+    """Every stylesheet of `medium` in cascade order."""
+    return theme_stylesheets(medium, book) + book_stylesheets(book, medium)

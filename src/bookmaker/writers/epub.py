@@ -22,7 +22,7 @@ from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
 from bookmaker.render import RESOURCE_PREFIX
-from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
+from bookmaker.theme import environment, stylesheets
 from bookmaker.writers import epub_package
 from bookmaker.writers.kepub import koboize
 
@@ -71,7 +71,7 @@ class _Document:
 
 def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions()) -> None:
     modified = _build_time()
-    env = environment()
+    env = environment(book.templates)
     common = {
         "meta": book.metadata,
         "rtl": is_rtl_lang(book.metadata.lang),
@@ -109,7 +109,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     nav = env.get_template("epub/nav.xhtml").render(
         page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
     )
-    css = "\n".join(p.read_text(encoding="utf-8") for p in theme_stylesheets("epub") + book_stylesheets(book, "epub"))
+    css = "\n".join(p.read_text(encoding="utf-8") for p in stylesheets(book, "epub"))
     fonts = _embedded_fonts(list(trees.values()), diagnostics) if options.embed_fonts else []
     css = "".join(_font_face(face) for face, _ in fonts) + css
 

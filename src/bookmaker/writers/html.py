@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from bookmaker import __version__
+from bookmaker.config import PDF_VARIANTS  # one list, for the CLI and bookmaker.toml
 from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
@@ -16,12 +17,10 @@ from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers.page_layout import geometry, page_css
 
-PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1", "pdf/x-4")
-
 
 @dataclass
 class PrintOptions:
-    """How the PDF is made; each field is a CLI option now and a config setting later."""
+    """How the PDF is made; each field is a CLI option and a [pdf] key of bookmaker.toml."""
 
     paper: str | None = None  # a CSS page size; None keeps the stylesheets' own (A4)
     bleed: str | None = None  # a CSS length, such as 3mm
@@ -35,7 +34,7 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
     """The whole book as one HTML document, its resources addressed relative to `output_dir`."""
     options = options or PrintOptions()
     layout = geometry(options.paper or "A4", options.duplex)
-    css = [p.read_text(encoding="utf-8") for p in theme_stylesheets("print")]
+    css = [p.read_text(encoding="utf-8") for p in theme_stylesheets("print", book)]
     css.append(page_css(layout, options.duplex, options.bleed, options.marks))
     css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
@@ -51,7 +50,7 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
     if options.paper:
         css.append(f"@page {{ size: {options.paper}; }}")
     created, modified = _dates(book)
-    html = environment().get_template("document.html").render(
+    html = environment(book.templates).get_template("document.html").render(
         book=book,
         meta=book.metadata,
         css="\n".join(css),

@@ -1,0 +1,286 @@
+"""One build of a book: its settings, which outputs are out of date, and writing them.
+
+A `Builder` lives as long as the command: `bookmaker build` uses it once,
+`watch` and `serve` keep it (and the parsed bookmaker.toml) between rebuilds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bookmaker import __version__
+from bookmaker.config import CONFIG_NAME, FORMATS, BookConfig, load_config, options_from
+from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.model import Book
+from bookmaker.progress import Reporter
+
+STATE_FILE = ".bookmaker-state.json"
+_STAGE = {"html": "writing HTML", "pdf": "laying out the PDF", "epub": "writing the EPUB",
+          "kepub": "writing the Kobo EPUB"}
+_EXTENSION = {"html": "html", "pdf": "pdf", "epub": "epub", "kepub": "kepub.epub"}
+
+
+@dataclass
+class BuildResult:
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    book: Book | None = None
+
+
+class Builder:
+    def __init__(self, path: Path, reporter: Reporter | None = None) -> None:
+        self.path = path.resolve()
+        self.reporter = reporter or Reporter(live=False)
+        self.config: BookConfig | None = None
+        self.config_diagnostics = Diagnostics()
+
+    @property
+    def is_folder(self) -> bool:
+        return self.path.is_dir()
+
+    @property
+    def root(self) -> Path:
+        return self.path if self.is_folder else self.path.parent
+
+    def load_config(self) -> BookConfig:
+        """Parse bookmaker.toml (again); the builder keeps it, and its diagnostics, until the next call."""
+        self.config_diagnostics = Diagnostics()
+        self.config = load_config(self.root, self.config_diagnostics) if self.is_folder else BookConfig(root=self.root)
+        return self.config
+
+    def formats(self, wanted: list[str] | None = None) -> list[str]:
+        return list(wanted) if wanted else (self.config.output.formats if self.config else list(FORMATS))
+
+    def output_dir(self, override: Path | None = None) -> Path:
+        if override is not None:
+            return override.absolute()
+        return (self.root / (self.config.output.dir if self.config else "build")).absolute()
+
+    def build(self, formats: list[str] | None = None, output_dir: Path | None = None, force: bool = False,
+              print_overrides: dict | None = None, targets: dict[str, Path] | None = None,
+              epub_overrides: dict | None = None, note_numbering: str | None = None) -> BuildResult:
+        """Write the wanted formats (default: the configured ones); raise BookError on errors.
+
+        `targets` names the file of a format (`bookmaker pdf -o x.pdf`); such a
+        format is always written, and not remembered for the skip check.
+        """
+        targets = {fmt: path.absolute() for fmt, path in (targets or {}).items() if path is not None}
+        from bookmaker.reader import read_book
+        from bookmaker.writers.epub import EpubOptions
+        from bookmaker.writers.html import PrintOptions
+
+        result = BuildResult()
+        diagnostics = result.diagnostics
+        if self.config is None:
+            self.load_config()
+        diagnostics.extend(self.config_diagnostics)
+        if diagnostics.has_errors:
+            raise BookError(diagnostics)
+        config = self.config
+        out_dir = self.output_dir(output_dir)
+        # The HTML first: the PDF then reuses it instead of rendering it again.
+        formats = sorted(self.formats(formats), key=("html", "pdf", "epub", "kepub").index)
+        print_options = options_from(config.pdf, PrintOptions, diagnostics, config, "pdf", **(print_overrides or {}))
+        epub_options = options_from(config.epub, EpubOptions, diagnostics, config, "epub", **(epub_overrides or {}))
+        note_numbering = note_numbering or config.notes.numbering
+        fingerprints = {fmt: self._fingerprint(fmt, out_dir, print_options if fmt in ("html", "pdf") else epub_options,
+                                               note_numbering) for fmt in formats}
+        state = _read_state(out_dir)
+        todo = []
+        for fmt in formats:
+            known = state.get(fmt, {})
+            target = Path(known.get("target", ""))
+            if not force and fmt not in targets and fingerprints[fmt] and known.get("fingerprint") == fingerprints[fmt] and target.is_file():
+                result.skipped.append(target)
+            else:
+                todo.append(fmt)
+        if not todo:
+            return result
+
+        with self.reporter.stage("reading"):
+            try:
+                book, read_diagnostics = read_book(self.path, config, self.reporter.chapter, note_numbering)
+            except BookError as exc:
+                diagnostics.extend(exc.diagnostics)
+                raise BookError(diagnostics) from None
+        diagnostics.extend(read_diagnostics)
+        result.book = book
+        name = config.output.name or book.slug
+        html_text = None
+        for fmt in todo:
+            target = targets.get(fmt) or out_dir / f"{name}.{_EXTENSION[fmt]}"
+            with self.reporter.stage(_STAGE[fmt]):
+                if fmt == "html":
+                    from bookmaker.writers.html import write_html
+
+                    html_text = write_html(book, target, print_options)
+                elif fmt == "pdf":
+                    from bookmaker.writers.pdf import write_pdf
+
+                    # When the HTML and the PDF share a folder, the PDF reuses the rendered HTML as is.
+                    same_folder = "html" in result_formats(result) and result.written[0].parent == target.parent
+                    write_pdf(book, target, diagnostics, print_options, html=html_text if same_folder else None)
+                else:
+                    from bookmaker.writers.epub import write_epub
+
+                    kepub = dataclasses.replace(epub_options, kepub=fmt == "kepub")
+                    write_epub(book, target, diagnostics, kepub)
+            result.written.append(target)
+            if fingerprints[fmt] and fmt not in targets:
+                state[fmt] = {"fingerprint": fingerprints[fmt], "target": str(target)}
+        self.reporter.clear()
+        if any(fmt not in targets and fingerprints[fmt] for fmt in todo):
+            _write_state(out_dir, state)
+        return result
+
+    def last_output(self, fmt: str, output_dir: Path | None = None) -> Path | None:
+        """Where the last successful build wrote `fmt`, if it did."""
+        target = _read_state(self.output_dir(output_dir)).get(fmt, {}).get("target")
+        return Path(target) if target else None
+
+    # -- what an output depends on -------------------------------------------
+
+    def inputs(self, out_dir: Path | None = None) -> list[Path]:
+        """Every file a book folder's outputs are made from (empty for a single Markdown file)."""
+        if not self.is_folder or self.config is None:
+            return []
+        out_dir = out_dir or self.output_dir()
+        config = self.config
+        files = [self.root / CONFIG_NAME] if (self.root / CONFIG_NAME).is_file() else []
+        for folder in {self.root / config.manuscript.dir, config.styles_dir, config.templates_dir}:
+            if folder.is_dir():
+                files.extend(p for p in folder.rglob("*")
+                             if p.is_file() and not _hidden(p, folder) and not p.is_relative_to(out_dir))
+        if isinstance(config.book.get("cover"), str):
+            files.append(self.root / config.book["cover"])
+        return sorted(set(files))
+
+    def _fingerprint(self, fmt: str, out_dir: Path, options, note_numbering: str) -> str | None:
+        if not self.is_folder:
+            return None  # a loose file's images may be anywhere beside it: always rebuild
+        digest = hashlib.sha256()
+        settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options), note_numbering]
+        digest.update(json.dumps(settings, sort_keys=True).encode())
+        for path in self.inputs(out_dir):
+            digest.update(str(path.relative_to(self.root)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
+
+
+def result_formats(result: BuildResult) -> list[str]:
+    return [p.suffix.lstrip(".") for p in result.written]
+
+
+def _hidden(path: Path, folder: Path) -> bool:
+    # Editors' swap and backup files are not part of the book.
+    return any(part.startswith(".") or part.endswith("~") for part in path.relative_to(folder).parts)
+
+
+def _read_state(out_dir: Path) -> dict:
+    try:
+        state = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _write_state(out_dir: Path, state: dict) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+    except OSError:
+        pass  # the outputs are written; only the next build's skip check is lost
+
+
+def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bool, quiet: bool, verbose: bool,
+              print_overrides: dict | None = None, targets: dict[str, Path] | None = None,
+              epub_overrides: dict | None = None, note_numbering: str | None = None) -> None:
+    """`bookmaker build`: print what was written or skipped, every diagnostic, and exit like the other commands."""
+    import sys
+
+    import click
+
+    reporter = Reporter(quiet=quiet, verbose=verbose)
+    cwd = Path.cwd()
+    builder = Builder(path, reporter)
+    with reporting(reporter, cwd):
+        result = builder.build(formats or None, output_dir, force, print_overrides, targets, epub_overrides,
+                               note_numbering)
+        report(result.diagnostics, reporter, cwd)
+        if not quiet:
+            for target in result.written:
+                click.echo(_shown(target, cwd))
+        for target in result.skipped:
+            reporter.info(f"{_shown(target, cwd)}: up to date, nothing it is made from changed (--force rebuilds it)")
+    sys.exit(0)
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)
+
+
+def report(diagnostics: Diagnostics, reporter: Reporter, cwd: Path) -> None:
+    """Print the diagnostics (only the errors under -q) and their count."""
+    import click
+
+    from bookmaker.diagnostics import Severity
+
+    reporter.clear()
+    shown = [d for d in diagnostics if not reporter.quiet or d.severity is Severity.ERROR]
+    for diagnostic in shown:
+        click.echo(diagnostic.format(relative_to=cwd), err=True)
+    if shown:
+        click.echo(f"bookmaker: {diagnostics.summary()}", err=True)
+
+
+class reporting:
+    """Turn what stops a build into the CLI's printed diagnostics and exit codes, never a traceback."""
+
+    def __init__(self, reporter: Reporter, cwd: Path, exit_on_error: bool = True) -> None:
+        self.reporter = reporter
+        self.cwd = cwd
+        self.exit_on_error = exit_on_error
+        self.failed = False
+        self.diagnostics: Diagnostics | None = None
+
+    def __enter__(self) -> reporting:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        import os
+        import sys
+        import traceback
+
+        import click
+
+        if exc is None or isinstance(exc, SystemExit):
+            return False
+        self.reporter.clear()
+        self.failed = True
+        if isinstance(exc, BookError):
+            self.diagnostics = exc.diagnostics
+            report(exc.diagnostics, self.reporter, self.cwd)
+            code = 1
+        elif isinstance(exc, KeyboardInterrupt):
+            click.echo("bookmaker: interrupted; no output was changed", err=True)
+            code = 130
+        else:
+            if os.environ.get("BOOKMAKER_DEBUG"):
+                traceback.print_exception(kind, exc, tb)
+            click.echo(
+                f"bookmaker: internal error: {kind.__name__}: {exc}\n"
+                "This is a bug in bookmaker. Run again with BOOKMAKER_DEBUG=1 for details and report it.",
+                err=True,
+            )
+            code = 3
+        if self.exit_on_error or code == 130:
+            sys.exit(code)
+        return True  # watch and serve carry on after a failed rebuild

@@ -1,0 +1,133 @@
+"""Starting a book: `bookmaker init` and `bookmaker theme export`.
+
+Both copy files from the package into the book and never overwrite one: an
+author's file is worth more than a starter file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from bookmaker.theme import THEME_DIR
+
+STARTER_DIR = Path(__file__).parent / "starter"
+# Packaged under a name setuptools does not skip; written under its real name.
+_RENAMED = {"gitignore": ".gitignore"}
+
+
+def starter_files() -> dict[Path, Path]:
+    """Book-relative path -> the packaged file it is made from."""
+    files = {}
+    for source in sorted(STARTER_DIR.rglob("*")):
+        if source.is_file() and "__pycache__" not in source.parts:
+            relative = source.relative_to(STARTER_DIR)
+            files[relative.with_name(_RENAMED.get(relative.name, relative.name))] = source
+    return files
+
+
+def theme_files() -> dict[Path, Path]:
+    files = {}
+    for folder in ("templates", "styles"):
+        for source in sorted((THEME_DIR / folder).rglob("*")):
+            if source.is_file() and source.suffix in (".html", ".xhtml", ".css"):
+                files[source.relative_to(THEME_DIR)] = source
+    return files
+
+
+def existing(root: Path, files: dict[Path, Path]) -> list[Path]:
+    return [root / relative for relative in files if (root / relative).exists()]
+
+
+def create_book(root: Path, title: str | None = None) -> list[Path]:
+    """Write a starter book into `root`; the caller has checked that nothing would be overwritten."""
+    title = title or root.resolve().name.replace("-", " ").replace("_", " ").strip().title() or "My Book"
+    written = []
+    for relative, source in starter_files().items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = source.read_text(encoding="utf-8")
+        if relative.name == "bookmaker.toml":
+            # json.dumps gives a valid TOML basic string for any title.
+            text = text.replace('"@TITLE@"', json.dumps(title, ensure_ascii=False))
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def copy_files(root: Path, files: dict[Path, Path]) -> list[Path]:
+    written = []
+    for relative, source in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        written.append(target)
+    return written
+
+
+def _refuse(root: Path, clash: list[Path], what: str) -> None:
+    for path in clash:
+        click.echo(f"{_shown(path)}: error: already exists; bookmaker {what} never overwrites a file: "
+                   "move it away or choose another folder", err=True)
+    click.echo(f"bookmaker: nothing written ({len(clash)} file{'s' if len(clash) != 1 else ''} in the way)", err=True)
+    sys.exit(1)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@click.command("init")
+@click.argument("directory", type=click.Path(path_type=Path), default=Path("."), required=False)
+@click.option("--title", default=None, help="The book's title (default: from the folder's name).")
+def init_command(directory: Path, title: str | None) -> None:
+    """Start a new book in DIRECTORY (default: the current folder).
+
+    Writes bookmaker.toml, two sample chapters in manuscript/, stylesheets in
+    styles/ and a .gitignore; refuses to overwrite any file.
+    """
+    if directory.exists() and not directory.is_dir():
+        click.echo(f"{directory}: error: not a folder: give a new or existing folder", err=True)
+        sys.exit(1)
+    clash = existing(directory, starter_files())
+    if clash:
+        _refuse(directory, clash, "init")
+    written = create_book(directory, title)
+    for path in written:
+        click.echo(_shown(path))
+    where = "" if directory.resolve() == Path.cwd().resolve() else f"cd {directory} && "
+    click.echo(f"A new book. Next: {where}bookmaker build  (or: bookmaker serve)", err=True)
+
+
+@click.group("theme")
+def theme_group() -> None:
+    """The theme: templates and stylesheets."""
+
+
+@theme_group.command("export")
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=Path("."), required=False)
+def export_command(path: Path) -> None:
+    """Copy the default theme's templates/ and styles/ into the book at PATH to customise.
+
+    A copied file replaces the default of the same name; refuses to overwrite any file.
+    """
+    from bookmaker.config import load_config
+    from bookmaker.diagnostics import Diagnostics
+
+    config = load_config(path, Diagnostics())
+    files = {}
+    for relative, source in theme_files().items():
+        folder = config.theme.templates if relative.parts[0] == "templates" else config.theme.styles
+        files[Path(folder, *relative.parts[1:])] = source
+    clash = existing(path, files)
+    if clash:
+        _refuse(path, clash, "theme export")
+    for written in copy_files(path, files):
+        click.echo(_shown(written))

@@ -1,0 +1,131 @@
+"""`bookmaker watch`: rebuild when the manuscript, styles, templates or bookmaker.toml change.
+
+The process stays warm: modules (WeasyPrint above all) are imported once, and
+bookmaker.toml is parsed again only when it changes. File events come from
+watchfiles (inotify and the like, with a polling fallback), which also groups
+the burst of events one editor save makes into one change set.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from bookmaker.config import CONFIG_NAME
+from bookmaker.diagnostics import Diagnostics
+from bookmaker.pipeline import Builder, BuildResult, report, reporting
+from bookmaker.progress import Reporter
+
+# Called after each rebuild: its result (None when it failed) and whether only stylesheets changed.
+OnRebuild = Callable[[BuildResult | None, bool, Diagnostics | None], None]
+
+
+class Watcher:
+    def __init__(self, builder: Builder, formats: list[str] | None, output_dir: Path | None = None,
+                 on_rebuild: OnRebuild | None = None, quiet: bool = False) -> None:
+        self.builder = builder
+        self.formats = formats
+        self.output_dir = output_dir
+        self.on_rebuild = on_rebuild or (lambda result, css_only, diagnostics: None)
+        self.quiet = quiet
+        self.stop_event = threading.Event()
+        self.cwd = Path.cwd()
+
+    def relevant(self, path: Path) -> bool:
+        """Is `path` something the outputs are made from?"""
+        builder = self.builder
+        if not builder.is_folder:
+            return path == builder.path
+        if path.name.startswith(".") or path.name.endswith("~"):
+            return False
+        if path == builder.root / CONFIG_NAME:
+            return True
+        config = builder.config
+        if config is None or path.is_relative_to(builder.output_dir(self.output_dir)):
+            return False  # our own outputs, wherever [output] dir puts them
+        folders = [builder.root / config.manuscript.dir, config.styles_dir, config.templates_dir]
+        return any(path.is_relative_to(folder) for folder in folders)
+
+    def rebuild(self, changed: list[Path], first: bool = False) -> BuildResult | None:
+        start = time.perf_counter()
+        reporter = self.builder.reporter
+        css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
+        result = None
+        with reporting(reporter, self.cwd, exit_on_error=False) as guard:
+            if any(p.name == CONFIG_NAME for p in changed):
+                self.builder.load_config()
+            result = self.builder.build(self.formats, self.output_dir)
+            report(result.diagnostics, reporter, self.cwd)
+        elapsed = time.perf_counter() - start
+        stamp = datetime.datetime.now().strftime("%H:%M:%S")
+        what = ", ".join(p.name for p in changed[:3]) + (" …" if len(changed) > 3 else "")
+        because = f" ({what} changed)" if changed else ""
+        if guard.failed:
+            line = f"{stamp} build failed{because}, after {elapsed:.2f} s; fix the errors above and save again"
+            self.on_rebuild(None, css_only, guard.diagnostics)
+        elif result.written:
+            names = ", ".join(p.name for p in result.written)
+            line = f"{stamp} rebuilt {names} in {elapsed:.2f} s{because}"
+            self.on_rebuild(result, css_only, result.diagnostics)
+        elif first:
+            line = f"{stamp} up to date: {', '.join(p.name for p in result.skipped)}"
+        else:
+            line = f"{stamp} nothing to rebuild{because}: the sources are as they were"
+        if not self.quiet or guard.failed:
+            click.echo(line)
+        return result
+
+    def run(self, ready: Callable[[], None] | None = None) -> None:
+        """Build once, then rebuild on every change until stopped (Ctrl-C or `stop_event`).
+
+        The first build starts once the file watcher runs, so no save is missed;
+        `ready` is called after it.
+        """
+        import watchfiles
+
+        # Its own messages ("KeyboardInterrupt caught...") are not for the author.
+        logging.getLogger("watchfiles").setLevel(logging.ERROR)
+        self.builder.load_config()
+        first = True
+        # yield_on_timeout: the first (empty) yield says the watcher is running.
+        for changes in watchfiles.watch(self.builder.root, watch_filter=lambda change, p: self.relevant(Path(p)),
+                                        debounce=300, step=50, stop_event=self.stop_event,
+                                        rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False):
+            changed = sorted({Path(p) for _, p in changes})
+            if first:
+                self.rebuild(changed, first=True)
+                first = False
+                if ready:
+                    ready()
+            elif changed:
+                self.rebuild(changed)
+
+
+def watch_options(command: Callable) -> Callable:
+    command = click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(command)
+    command = click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None,
+                           help="Folder for the outputs (default: [output] dir of bookmaker.toml, or build/).")(command)
+    return command
+
+
+@click.command("watch")
+@click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
+@click.option("-f", "--format", "formats", type=click.Choice(["pdf", "epub", "html"]), multiple=True,
+              help="A format to rebuild (repeatable; default: [output] formats of bookmaker.toml, or all three).")
+@watch_options
+def watch_command(path: Path, formats: tuple[str, ...], output_dir: Path | None, quiet: bool) -> None:
+    """Rebuild the book at PATH whenever a chapter, stylesheet, template or bookmaker.toml changes.
+
+    Prints one line per rebuild with its time; Ctrl-C stops.
+    """
+    builder = Builder(path, Reporter(quiet=quiet))
+    watcher = Watcher(builder, list(formats) or None, output_dir, quiet=quiet)
+    if not quiet:
+        click.echo(f"Watching {builder.root} (Ctrl-C stops)")
+    watcher.run()
