@@ -8,6 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from bookmaker.config import load_config
@@ -278,3 +279,52 @@ def test_the_readme_example_config_is_valid(tmp_path):
     html = (book / "build" / "soleimani.html").read_text()
     order = [html.index(f">{name}</h1>") for name in ("preface.md", "part-1/one.md", "part-2/two.md", "afterword.md")]
     assert order == sorted(order)
+
+
+def test_config_keys_reach_the_pdf_the_epub_and_the_reader(tmp_path):
+    """[pdf], [epub], [notes], [output] formats and [book] cover fill the writers' options."""
+    from pypdf import PdfReader
+    from PIL import Image
+
+    book = copy_fixture("chapters", tmp_path)
+    (book / "images").mkdir()
+    Image.new("RGB", (400, 640), (20, 60, 120)).save(book / "images" / "cover.png")
+    (book / "bookmaker.toml").write_text("""\
+[book]
+cover = "images/cover.png"
+
+[output]
+formats = ["pdf", "kepub"]
+
+[pdf]
+paper = "A5"
+bleed = "3mm"
+marks = "crop"
+notes = "chapter"
+
+[epub]
+embed-fonts = false
+
+[notes]
+numbering = "chapter"
+""")
+    result = run_cli("build", cwd=book)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert sorted(p.name for p in (book / "build").iterdir() if not p.name.startswith(".")) == [
+        "three-chapters.kepub.epub", "three-chapters.pdf"]
+    pdf = PdfReader(book / "build" / "three-chapters.pdf")
+    page = pdf.pages[0]
+    trim, bleed = page.trimbox, page.bleedbox
+    assert round(float(trim.width)) == 420  # A5, 148mm
+    assert float(bleed.width) - float(trim.width) == pytest.approx(2 * 8.504, abs=0.05)
+    epub = Epub(book / "build" / "three-chapters.kepub.epub")
+    assert "EPUB/images/cover.png" in epub.names()
+    assert not any(n.endswith((".ttf", ".otf")) for n in epub.names()), "[epub] embed-fonts = false"
+    second = epub.xml("EPUB/second.xhtml")
+    refs = second.xpath("//x:a[@role='doc-noteref']", namespaces=NS)
+    assert ["".join(r.itertext()) for r in refs] == ["1", "2"], "[notes] numbering = chapter starts each chapter at 1"
+    # The command line overrides the file.
+    result = run_cli("pdf", "--paper", "A4", "-o", str(tmp_path / "a4.pdf"), cwd=book)
+    assert result.exit_code == 0, result.stderr
+    assert round(float(PdfReader(tmp_path / "a4.pdf").pages[0].trimbox.width)) == 595
