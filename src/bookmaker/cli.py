@@ -38,6 +38,14 @@ def _paper(ctx: click.Context, param: click.Parameter, value: str | None) -> str
         raise click.BadParameter(str(exc)) from None
 
 
+def _safety_options(command: Callable) -> Callable:
+    command = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(command)
+    return click.option(
+        "--allow-remote", is_flag=True,
+        help="Fetch http(s) images and fonts the book names (with a timeout and a size cap); off by default.",
+    )(command)
+
+
 PAPER_OPTION = click.option(
     "--paper", callback=_paper, default=None, metavar="SIZE",
     help="Paper size: A4 (default), A5, Letter, Legal, or WxH such as 6x9in or 170x240mm.",
@@ -58,26 +66,29 @@ def main() -> None:
 @PATH_ARG
 @_output_option("PDF")
 @PAPER_OPTION
-def pdf(path: Path, output: Path | None, paper: str | None) -> None:
+@_safety_options
+def pdf(path: Path, output: Path | None, paper: str | None, strict: bool, allow_remote: bool) -> None:
     """Write the PDF."""
-    _run(path, lambda book, diagnostics: [_pdf(book, diagnostics, output, paper)])
+    _run(path, lambda book, diagnostics: [_pdf(book, diagnostics, output, paper)], strict, allow_remote)
 
 
 @main.command()
 @PATH_ARG
 @_output_option("EPUB")
-def epub(path: Path, output: Path | None) -> None:
+@_safety_options
+def epub(path: Path, output: Path | None, strict: bool, allow_remote: bool) -> None:
     """Write the EPUB 3."""
-    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output)])
+    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output)], strict, allow_remote)
 
 
 @main.command()
 @PATH_ARG
 @_output_option("HTML")
 @PAPER_OPTION
-def html(path: Path, output: Path | None, paper: str | None) -> None:
+@_safety_options
+def html(path: Path, output: Path | None, paper: str | None, strict: bool, allow_remote: bool) -> None:
     """Write the single-file HTML that the PDF is rendered from."""
-    _run(path, lambda book, diagnostics: [_html(book, output, paper)[0]])
+    _run(path, lambda book, diagnostics: [_html(book, output, paper)[0]], strict, allow_remote)
 
 
 @main.command()
@@ -85,7 +96,8 @@ def html(path: Path, output: Path | None, paper: str | None) -> None:
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None,
               help="Folder for the outputs (default: build/ in the book folder).")
 @PAPER_OPTION
-def build(path: Path, output_dir: Path | None, paper: str | None) -> None:
+@_safety_options
+def build(path: Path, output_dir: Path | None, paper: str | None, strict: bool, allow_remote: bool) -> None:
     """Write the HTML, the PDF and the EPUB from one read of the book."""
 
     def all_formats(book, diagnostics):
@@ -97,7 +109,15 @@ def build(path: Path, output_dir: Path | None, paper: str | None) -> None:
         pdf_path = _pdf(book, diagnostics, target("pdf"), paper, html=html_text)
         return [html_path, pdf_path, _epub(book, diagnostics, target("epub"))]
 
-    _run(path, all_formats)
+    _run(path, all_formats, strict, allow_remote)
+
+
+@main.command()
+@PATH_ARG
+@_safety_options
+def check(path: Path, strict: bool, allow_remote: bool) -> None:
+    """Run every check on the book and write nothing."""
+    _run(path, lambda book, diagnostics: [], strict, allow_remote)
 
 
 # -- the formats ---------------------------------------------------------------
@@ -136,18 +156,20 @@ def _epub(book, diagnostics: Diagnostics, output: Path | None) -> Path:
 # -- running a command -----------------------------------------------------------
 
 
-def _run(path: Path, make: Callable) -> None:
+def _run(path: Path, make: Callable, strict: bool = False, allow_remote: bool = False) -> None:
     from bookmaker.reader import read_book
 
     cwd = Path.cwd()
     try:
-        book, diagnostics = read_book(path)
+        book, diagnostics = read_book(path, Diagnostics(strict=strict), allow_remote=allow_remote)
         written = make(book, diagnostics)
+        if diagnostics.has_errors:
+            raise BookError(diagnostics)
     except BookError as exc:
         _report(exc.diagnostics, cwd)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("bookmaker: interrupted; no output was changed", err=True)
+        click.echo("bookmaker: interrupted; no output was left half-written", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug in bookmaker, reported as one line with a way forward
         if os.environ.get("BOOKMAKER_DEBUG"):

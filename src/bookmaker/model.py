@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bookmaker.policy import ResourcePolicy
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Field:
 class Image:
     src: str  # path relative to the book root, always inside it
     alt: str
+    data: bytes | None = None  # the fetched copy of a remote image (--allow-remote)
 
 
 @dataclass
@@ -113,6 +118,7 @@ class Book:
     styles: list[Path]  # the book's own stylesheets, in cascade order
     slug: str
     images: list[Image] = field(default_factory=list)
+    policy: ResourcePolicy | None = None  # what the writers may load; the reader's rules
 
     @property
     def headings(self) -> list[Heading]:

@@ -10,30 +10,39 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bookmaker import limits
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
+from bookmaker.images import check_image
 from bookmaker.markdown import BOX_KINDS, parser_for
 from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
-from bookmaker.render import XhtmlRenderer, repair, well_formed
+from bookmaker.policy import Local, Refused, ResourcePolicy
+from bookmaker.render import XhtmlRenderer
+from bookmaker.sanitize import Finding, sanitize
 from bookmaker.sources import BookSources, locate
+from bookmaker.structure import check_structure
+from bookmaker.stylesheets import check_stylesheets
+from bookmaker.theme import THEME_DIR
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
-IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
-def read_book(path: Path) -> tuple[Book, Diagnostics]:
-    """Read the book at `path`; raise BookError (with every problem found) if it has errors."""
+def read_book(path: Path, diagnostics: Diagnostics | None = None, allow_remote: bool = False) -> tuple[Book, Diagnostics]:
+    """Read the book at `path`; raise BookError (with every problem found) if it has errors.
+
+    Every check bookmaker makes happens here, so `bookmaker check` is a read that writes nothing.
+    """
     sources = locate(path)
-    diagnostics = Diagnostics()
-    book = _Reader(sources, diagnostics).read()
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    policy = ResourcePolicy(sources.root, [THEME_DIR], allow_remote=allow_remote)
+    book = _Reader(sources, diagnostics, policy).read()
     if diagnostics.has_errors:
         raise BookError(diagnostics)
     return book, diagnostics
@@ -47,10 +56,13 @@ class _File:
 
 
 class _Reader:
-    def __init__(self, sources: BookSources, diagnostics: Diagnostics) -> None:
+    def __init__(self, sources: BookSources, diagnostics: Diagnostics, policy: ResourcePolicy) -> None:
         self.sources = sources
         self.root = sources.root
         self.diagnostics = diagnostics
+        self.policy = policy
+        self.book_bytes = 0
+        self.generated_ids: set[str] = set()  # ids bookmaker wrote itself, which raw HTML must not take
         self.ids = IdRegistry()
         for taken in RESERVED_IDS:
             self.ids.claim(taken)
@@ -58,7 +70,10 @@ class _Reader:
         self.images: dict[str, Image] = {}
 
     def read(self) -> Book:
+        check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
         files = [f for f in (self._load(p) for p in self.sources.chapters) if f is not None]
+        if not files:
+            raise BookError(self.diagnostics)
         metadata = self._metadata(files)
         md = parser_for(metadata.lang)
         renderer = XhtmlRenderer(md)
@@ -76,15 +91,28 @@ class _Reader:
             styles=self.sources.styles,
             slug=slugify(metadata.title, fallback="book"),
             images=list(self.images.values()),
+            policy=self.policy,
         )
 
     # -- files and metadata -------------------------------------------------
 
     def _load(self, path: Path) -> _File | None:
         try:
-            raw = path.read_bytes()
+            size = path.stat().st_size
+            if size > limits.MAX_FILE_BYTES or self.book_bytes + size > limits.MAX_BOOK_BYTES:
+                self.diagnostics.error(
+                    path, None,
+                    f"the manuscript is too large ({size:,} bytes; the limits are {limits.MAX_FILE_BYTES:,} per file "
+                    f"and {limits.MAX_BOOK_BYTES:,} for the book): split it or check it is really text",
+                )
+                return None
+            self.book_bytes += size
+            raw = self.policy.read_local(path)
         except OSError as exc:
             self.diagnostics.error(path, None, f"cannot read the file: {exc.strerror}")
+            return None
+        except Refused as refused:
+            self.diagnostics.error(path, None, f"the manuscript file {refused}")
             return None
         try:
             text = raw.decode("utf-8-sig")
@@ -123,11 +151,13 @@ class _Reader:
         env: dict = {}
         tokens = md.parse(file.body, env)
         chapter = Chapter(index=index, source=file.path, id=self.ids.claim(slugify(file.path.stem, "chapter")))
+        if not check_structure(tokens, file.body, file.path, self.diagnostics):
+            return chapter  # nested too deep: the parser dropped text, so the rest would mislead
         local_notes = self._number_notes(tokens, env, index, file.path)
         self._check_note_definitions(env, file.path)
         self._walk(tokens, chapter, file.path)
         chapter.blocks = self._blocks(tokens, md, renderer, env, file.path)
-        self._collect_note_bodies(tokens, local_notes, renderer, env)
+        self._collect_note_bodies(tokens, local_notes, renderer, env, file.path)
         return chapter
 
     def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
@@ -144,6 +174,7 @@ class _Reader:
                 local[local_id] = note
                 self.notes.append(note)
             ref = NoteRef(id=ref_id(note.number, len(note.refs)), chapter=chapter)
+            self.generated_ids.update((ref.id, note.id))
             note.refs.append(ref)
             token.meta["number"] = note.number
             token.meta["note_id"] = note.id
@@ -171,8 +202,23 @@ class _Reader:
             if token.type == "heading_open":
                 inline = tokens[i + 1]
                 text = _plain_text(inline.children or [])
-                wanted = token.attrGet("id") or slugify(text)
-                token.attrSet("id", self.ids.claim(str(wanted)))
+                explicit = token.attrGet("id")
+                wanted = str(explicit or slugify(text))
+                token.attrSet("id", self.ids.claim(wanted))
+                self.generated_ids.add(str(token.attrGet("id")))
+                line = token.map[0] + 1 if token.map else None
+                if explicit and token.attrGet("id") != wanted:
+                    self.diagnostics.warning(
+                        path, line, f"heading id '{wanted}' is already used in the book; this heading gets "
+                        f"'{token.attrGet('id')}': give it another {{#id}}",
+                    )
+                level = int(token.tag[1])
+                if chapter.headings and level > chapter.headings[-1].level + 1:
+                    previous = chapter.headings[-1].level
+                    self.diagnostics.warning(
+                        path, line, f"heading level skips from {previous} to {level}: use "
+                        f"{'#' * (previous + 1)} for a heading inside a {'#' * previous} section",
+                    )
                 chapter.headings.append(
                     Heading(level=int(token.tag[1]), id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
                 )
@@ -195,30 +241,48 @@ class _Reader:
                     self._image(child, path, line)
 
     def _image(self, token: Token, path: Path, line: int | None) -> None:
-        src = str(token.attrGet("src") or "")
-        parts = urlsplit(src)
-        if parts.scheme or parts.netloc or src.startswith("/"):
-            self.diagnostics.error(
-                path, line, f"image '{src}' is not a file inside the book: copy it into the book and use a relative path"
-            )
-            return
-        target = (path.parent / unquote(parts.path)).resolve()
+        resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
+        if isinstance(resolved, Finding):
+            self.diagnostics.error(path, line, resolved.message)
+            token.attrSet("src", "")
+        else:
+            token.attrSet("src", resolved)
+
+    def _resource_url(self, src: str, alt: str, path: Path) -> str | Finding:
+        """The one gate every image passes, from Markdown or raw HTML: where it is, whether the book
+        may load it (policy.py) and whether it is a usable image (images.py)."""
+        if src.startswith(XhtmlRenderer.resource_url("")):
+            return src  # already checked: a box's image is rendered twice
         try:
-            relative = target.relative_to(self.root)
-        except ValueError:
-            self.diagnostics.error(path, line, f"image '{src}' is outside the book folder: move it inside the book")
-            return
-        if not target.is_file():
-            self.diagnostics.error(path, line, f"image '{src}' does not exist: check the path (relative to {path.name})")
-            return
-        if target.suffix.lower() not in IMAGE_TYPES:
-            self.diagnostics.error(
-                path, line, f"image '{src}' has an unsupported format: use PNG, JPEG, GIF, SVG or WebP"
-            )
-            return
-        key = relative.as_posix()
-        self.images.setdefault(key, Image(src=key, alt=token.content))
-        token.attrSet("src", XhtmlRenderer.resource_url(key))
+            where = self.policy.resolve(src, path)
+            key = where.book_relative(self.root) if isinstance(where, Local) else where.local_name()
+            if key in self.images:
+                return XhtmlRenderer.resource_url(key)
+            if isinstance(where, Local) and not where.path.is_relative_to(self.root):
+                raise Refused("is outside the book folder: move it inside the book")
+            data = self.policy.read(where)
+            problem = check_image(key, data)
+            if problem:
+                raise Refused(problem)
+        except Refused as refused:
+            hint = f" (relative to {path.name})" if str(refused).startswith("does not exist") else ""
+            return Finding("error", f"image '{src}' {refused}{hint}")
+        self.images[key] = Image(src=key, alt=alt, data=None if isinstance(where, Local) else data)
+        return XhtmlRenderer.resource_url(key)
+
+    def _render(self, tokens: list[Token], renderer: XhtmlRenderer, env: dict, path: Path, line: int | None) -> str:
+        """Render tokens to XHTML; any raw HTML among them is sanitized (sanitize.py) first."""
+        html = renderer.render(tokens, renderer.md.options, env)
+        if not _has_raw_html(tokens):
+            return html
+        result = sanitize(html, lambda src, alt: self._resource_url(src, alt, path), self._claim_raw_id)
+        for finding in result.findings:
+            report = self.diagnostics.error if finding.severity == "error" else self.diagnostics.warning
+            report(path, line, finding.message)
+        return result.html
+
+    def _claim_raw_id(self, wanted: str) -> str:
+        return wanted if wanted in self.generated_ids else self.ids.claim(wanted)
 
     # -- blocks -------------------------------------------------------------
 
@@ -232,13 +296,10 @@ class _Reader:
             if first.type.startswith("container_") and kind in BOX_KINDS:
                 blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
                 continue
+            line = first.map[0] + 1 if first.map else None
             if first.type == "heading_open":
-                first.meta["heading"].html = renderer.render(tokens[start + 1].children or [], md.options, env)
-            html = renderer.render(tokens[start:end], md.options, env)
-            if _has_raw_html(tokens[start:end]) and not well_formed(html):
-                line = first.map[0] + 1 if first.map else None
-                self.diagnostics.warning(path, line, "raw HTML is not well formed and was repaired: check the tags")
-                html = repair(html)
+                first.meta["heading"].html = self._render(tokens[start + 1].children or [], renderer, {}, path, None)
+            html = self._render(tokens[start:end], renderer, env, path, line)
             blocks.append(HtmlBlock(html=html, is_paragraph=first.type == "paragraph_open"))
         return blocks
 
@@ -246,11 +307,12 @@ class _Reader:
         self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
     ) -> Box:
         title = opening.info.strip()[len(kind) :].strip()
+        line = opening.map[0] + 1 if opening.map else None
         # A fresh env: the title must not see (or emit) the chapter's notes.
         title_tokens = md.parseInline(title, {})[0].children or [] if title else []
-        box = Box(kind=kind, title_html=renderer.render(title_tokens, md.options, {}))
+        box = Box(kind=kind, title_html=self._render(title_tokens, renderer, {}, path, line))
         if kind == "sidebar":
-            box.body_html = renderer.render(inner, md.options, env)
+            box.body_html = self._render(inner, renderer, env, path, line)
             return box
         rest: list[Token] = []
         spans = _top_level_spans(inner)
@@ -260,40 +322,45 @@ class _Reader:
                 children = inner[start + 1].children or []
                 if len(children) == 1 and children[0].type == "image" and box.image is None and not box.fields:
                     src = str(children[0].attrGet("src") or "")
-                    box.image = Image(src=src, alt=children[0].content)
+                    if src:  # empty when the image was refused; the error is reported
+                        box.image = Image(src=src, alt=children[0].content)
                     continue
                 if not box.fields:
-                    box.lines_html.append(renderer.render(children, md.options, env))
+                    box.lines_html.append(self._render(children, renderer, env, path, line))
                     continue
             if first.type == "dl_open":
-                box.fields.extend(self._fields(inner[start + 1 : end - 1], md, renderer, env))
+                box.fields.extend(self._fields(inner[start + 1 : end - 1], md, renderer, env, path, line))
                 continue
             rest.extend(inner[start:end])
         if not box.fields:
-            line = opening.map[0] + 1 if opening.map else None
             self.diagnostics.warning(
                 path, line, "infobox has no fields: add lines such as 'Born' followed by ': 11 March 1957'"
             )
-        box.body_html = renderer.render(rest, md.options, env)
+        box.body_html = self._render(rest, renderer, env, path, line)
         return box
 
-    def _fields(self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict) -> list[Field]:
+    def _fields(
+        self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path, line: int | None
+    ) -> list[Field]:
         fields: list[Field] = []
         for start, end in _top_level_spans(tokens):
             first = tokens[start]
             if first.type == "dt_open":
-                fields.append(Field(label_html=renderer.render(tokens[start + 1].children or [], md.options, env), values_html=[]))
+                label = self._render(tokens[start + 1].children or [], renderer, env, path, line)
+                fields.append(Field(label_html=label, values_html=[]))
             elif first.type == "dd_open" and fields:
                 inner = tokens[start + 1 : end - 1]
                 # A one-paragraph value is inline text; anything larger keeps its blocks.
                 if len(inner) == 3 and inner[0].type == "paragraph_open":
-                    fields[-1].values_html.append(renderer.render(inner[1].children or [], md.options, env))
+                    fields[-1].values_html.append(self._render(inner[1].children or [], renderer, env, path, line))
                 else:
-                    fields[-1].values_html.append(renderer.render(inner, md.options, env))
+                    fields[-1].values_html.append(self._render(inner, renderer, env, path, line))
         return fields
 
-    def _collect_note_bodies(self, tokens: list[Token], local: dict[int, Note], renderer: XhtmlRenderer, env: dict) -> None:
-        md_options = renderer.md.options
+    def _collect_note_bodies(
+        self, tokens: list[Token], local: dict[int, Note], renderer: XhtmlRenderer, env: dict, path: Path
+    ) -> None:
+        lines = {label: line + 1 for label, line in env.get("note_definitions", [])}
         i = 0
         while i < len(tokens):
             token = tokens[i]
@@ -308,13 +375,19 @@ class _Reader:
                     body.append(tokens[j])
                 j += 1
             i = j + 1
+            line = lines.get(token.meta.get("label")) if token.meta.get("label") else None
+            if not any(t.type not in ("paragraph_open", "paragraph_close") and (t.content.strip() or t.children)
+                       for t in body):
+                label = token.meta.get("label")
+                what = f"note [^{label}]" if label else "an inline note ^[]"
+                self.diagnostics.error(path, line, f"{what} is empty: write its text after the marker, or remove it")
             if note is None:
                 continue
             if len(body) >= 3 and body[0].type == "paragraph_open":
-                note.first_html = renderer.render(body[1].children or [], md_options, env)
-                note.rest_html = renderer.render(body[3:], md_options, env)
+                note.first_html = self._render(body[1].children or [], renderer, env, path, line)
+                note.rest_html = self._render(body[3:], renderer, env, path, line)
             else:
-                note.rest_html = renderer.render(body, md_options, env)
+                note.rest_html = self._render(body, renderer, env, path, line)
 
 
 def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:

@@ -39,3 +39,11 @@ def theme_stylesheets(medium: Medium) -> list[Path]:
 def book_stylesheets(book: Book, medium: Medium) -> list[Path]:
     other = "epub" if medium == "print" else "print"
     return [p for p in book.styles if not p.stem.endswith(other)]
+
+
+def stylesheet_texts(book: Book, medium: Medium) -> list[str]:
+    """The cascade for `medium`, each file read under the book's resource rules (policy.py)."""
+    from bookmaker.policy import policy_for
+
+    policy = policy_for(book)
+    return [policy.read_local(p).decode("utf-8-sig") for p in theme_stylesheets(medium) + book_stylesheets(book, medium)]

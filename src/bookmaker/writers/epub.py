@@ -20,7 +20,8 @@ from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
 from bookmaker.render import RESOURCE_PREFIX
-from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
+from bookmaker.policy import policy_for
+from bookmaker.theme import environment, stylesheet_texts
 from bookmaker.writers import epub_package
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -90,7 +91,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics) -> None:
     nav = env.get_template("epub/nav.xhtml").render(
         page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
     )
-    css = "\n".join(p.read_text(encoding="utf-8") for p in theme_stylesheets("epub") + book_stylesheets(book, "epub"))
+    css = "\n".join(stylesheet_texts(book, "epub"))
 
     package = epub_package.Package(
         identifier=book.metadata.identifier or _derived_identifier(book),
@@ -103,10 +104,11 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics) -> None:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
     package.add_stylesheet(STYLESHEET, css.encode())
     for image in book.images:
-        package.add_image(image.src, (book.root / image.src).read_bytes())
+        data = image.data if image.data is not None else policy_for(book).read_local(book.root / image.src)
+        package.add_image(image.src, data)
     package.set_toc(toc)
-    with atomic_output(target) as tmp:
-        package.write(tmp)
+    with atomic_output(target) as out:
+        package.write(out)
 
 
 def _file_of(chapter: Chapter) -> str:

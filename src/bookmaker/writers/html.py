@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +13,7 @@ from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Book
 from bookmaker.output import atomic_output
 from bookmaker.render import RESOURCE_PREFIX
-from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
+from bookmaker.theme import environment, stylesheet_texts
 
 
 @dataclass
@@ -22,7 +24,7 @@ class PrintOptions:
 def render_html(book: Book, output_dir: Path, options: PrintOptions | None = None) -> str:
     """The whole book as one HTML document, its resources addressed relative to `output_dir`."""
     options = options or PrintOptions()
-    css = [p.read_text(encoding="utf-8") for p in theme_stylesheets("print") + book_stylesheets(book, "print")]
+    css = stylesheet_texts(book, "print")
     if options.paper:
         css.append(f"@page {{ size: {options.paper}; }}")
     html = environment().get_template("document.html").render(
@@ -32,12 +34,17 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
         rtl=is_rtl_lang(book.metadata.lang),
         version=__version__,
     )
+    for image in book.images:
+        if image.data is not None:  # a fetched remote image (--allow-remote) travels inside the document
+            mime = mimetypes.guess_type(image.src)[0] or "application/octet-stream"
+            data_url = f"data:{mime};base64,{base64.b64encode(image.data).decode()}"
+            html = html.replace(f'"{RESOURCE_PREFIX}{image.src}"', f'"{data_url}"')
     root = Path(os.path.relpath(book.root, output_dir)).as_posix()
     return html.replace(RESOURCE_PREFIX, "" if root == "." else root + "/")
 
 
 def write_html(book: Book, target: Path, options: PrintOptions | None = None) -> str:
     html = render_html(book, target.parent, options)
-    with atomic_output(target) as tmp:
-        tmp.write_text(html, encoding="utf-8")
+    with atomic_output(target) as out:
+        out.write(html.encode("utf-8"))
     return html

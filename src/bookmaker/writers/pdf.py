@@ -6,13 +6,14 @@ WeasyPrint is imported here only, so commands that make no PDF never pay for it.
 from __future__ import annotations
 
 import logging
+import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.model import Book
 from bookmaker.output import atomic_output
-from bookmaker.theme import THEME_DIR
+from bookmaker.policy import Refused, ResourcePolicy, policy_for
 from bookmaker.writers.html import PrintOptions, render_html
 
 
@@ -25,38 +26,44 @@ def write_pdf(
 
     if html is None:
         html = render_html(book, target.parent, options)
-    fetcher = _book_fetcher(weasyprint, [book.root, THEME_DIR])
+    fetcher = _book_fetcher(policy_for(book))
     with _weasyprint_warnings(diagnostics, target):
         try:
             document = weasyprint.HTML(
                 string=html, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher
             ).render()
-            with atomic_output(target) as tmp:
-                document.write_pdf(tmp)
+            if diagnostics.has_errors:  # --strict turns WeasyPrint's warnings into errors
+                raise BookError(diagnostics)
+            with atomic_output(target) as out:
+                document.write_pdf(out)
         except FatalURLFetchingError as exc:
-            diagnostics.error(target, None, f"{exc}: the PDF may only use files inside the book")
+            diagnostics.error(target, None, f"{exc}")
             raise BookError(diagnostics) from None
 
 
-def _book_fetcher(weasyprint, allowed_roots: list[Path]):
-    """A URL fetcher that reads local files inside the book or the theme, and nothing else."""
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
-
-    roots = [r.resolve() for r in allowed_roots]
+def _book_fetcher(policy: ResourcePolicy):
+    """A URL fetcher that loads only what the book's resource rules allow (policy.py)."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class BookFetcher(URLFetcher):
         def fetch(self, url: str, headers=None):
             parts = urlsplit(url)
-            if parts.scheme == "data":
+            scheme = parts.scheme.lower()
+            if scheme == "data":
                 return super().fetch(url, headers)
-            if parts.scheme == "file":
-                path = Path(unquote(parts.path)).resolve()
-                if any(path.is_relative_to(root) for root in roots):
-                    return super().fetch(url, headers)
-                raise FatalURLFetchingError(f"refused to read {path}, which is outside the book")
-            raise FatalURLFetchingError(f"refused to fetch {url}: bookmaker does not load remote resources")
+            try:
+                if scheme == "file":
+                    path = Path(unquote(parts.path))
+                    data = policy.read_local(path)
+                else:
+                    data = policy.fetch_remote(url)
+            except Refused as refused:
+                shown = unquote(parts.path) if scheme == "file" else url
+                raise FatalURLFetchingError(f"refused to load '{shown}': it {refused}") from None
+            mime = mimetypes.guess_type(parts.path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
 
-    return BookFetcher(allowed_protocols=["file", "data"])
+    return BookFetcher(allowed_protocols=["file", "data", "http", "https"])
 
 
 class _Collect(logging.Handler):
