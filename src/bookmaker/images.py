@@ -31,7 +31,9 @@ def check_image(name: str, data: bytes) -> str | None:
             # open() reads the header only: the pixel count is known before anything is decoded.
             with Image.open(io.BytesIO(data)) as image:
                 found, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        return f"has more than {limits.MAX_IMAGE_PIXELS // 1_000_000} megapixels: scale it down"
+    except (UnidentifiedImageError, OSError, ValueError):
         return f"is not a readable {expected} image: open and save it again in an image editor"
     if found != expected:
         return f"is named {suffix} but holds a {found} image: rename it or convert it"

@@ -22,12 +22,23 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from bookmaker import limits
+from bookmaker.diagnostics import BookError, Diagnostics
 
 REMOTE_SCHEMES = ("http", "https")
 
 
 class Refused(Exception):
     """A resource the book may not load; the message says why and what to do."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+    def as_book_error(self, what: str, diagnostics: Diagnostics | None = None) -> BookError:
+        """For a writer that meets a refused file the reader let through: stop, naming the file."""
+        diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+        diagnostics.error(self.path or "bookmaker", None, f"refused to load this {what}: it {self}")
+        return BookError(diagnostics)
 
 
 @dataclass(frozen=True)
@@ -107,11 +118,12 @@ class ResourcePolicy:
 
     def read_local(self, path: Path) -> bytes:
         """The bytes of a local file, checked again at the moment it is read."""
-        resolved = self.check_local(path)
         try:
-            return resolved.read_bytes()
+            return self.check_local(path).read_bytes()
+        except Refused as refused:
+            raise Refused(str(refused), path) from None
         except OSError as exc:
-            raise Refused(f"cannot be read: {exc.strerror}") from None
+            raise Refused(f"cannot be read: {exc.strerror}", path) from None
 
     def fetch_remote(self, url: str) -> bytes:
         """The bytes at an http(s) URL: only with --allow-remote, within the timeout and the size cap."""

@@ -8,6 +8,7 @@ ids, boxes become structures and prose is rendered to XHTML fragments.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from bookmaker.theme import THEME_DIR
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
+_REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^\s)>]+)")
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
@@ -62,7 +64,6 @@ class _Reader:
         self.diagnostics = diagnostics
         self.policy = policy
         self.book_bytes = 0
-        self.generated_ids: set[str] = set()  # ids bookmaker wrote itself, which raw HTML must not take
         self.ids = IdRegistry()
         for taken in RESERVED_IDS:
             self.ids.claim(taken)
@@ -174,7 +175,6 @@ class _Reader:
                 local[local_id] = note
                 self.notes.append(note)
             ref = NoteRef(id=ref_id(note.number, len(note.refs)), chapter=chapter)
-            self.generated_ids.update((ref.id, note.id))
             note.refs.append(ref)
             token.meta["number"] = note.number
             token.meta["note_id"] = note.id
@@ -205,7 +205,6 @@ class _Reader:
                 explicit = token.attrGet("id")
                 wanted = str(explicit or slugify(text))
                 token.attrSet("id", self.ids.claim(wanted))
-                self.generated_ids.add(str(token.attrGet("id")))
                 line = token.map[0] + 1 if token.map else None
                 if explicit and token.attrGet("id") != wanted:
                     self.diagnostics.warning(
@@ -230,6 +229,11 @@ class _Reader:
                 if child.type in ("softbreak", "hardbreak") and line is not None:
                     line += 1
                 elif child.type == "text":
+                    for match in _REFUSED_IMAGE.finditer(child.content):
+                        # markdown-it leaves an image whose URL it distrusts (file:, data:...) as text
+                        refused = self._resource_url(match.group(1), "", path)
+                        if isinstance(refused, Finding):
+                            self.diagnostics.error(path, line, refused.message)
                     for match in _UNDEFINED_NOTE.finditer(child.content):
                         self.diagnostics.error(
                             path,
@@ -275,14 +279,22 @@ class _Reader:
         html = renderer.render(tokens, renderer.md.options, env)
         if not _has_raw_html(tokens):
             return html
-        result = sanitize(html, lambda src, alt: self._resource_url(src, alt, path), self._claim_raw_id)
+        # The ids bookmaker itself gave these tokens pass once each; any other id, or
+        # one of those repeated by raw HTML, must be made unique in the book.
+        budget = Counter(_generated_ids(tokens))
+
+        def claim(wanted: str) -> str:
+            if budget[wanted] > 0:
+                budget[wanted] -= 1
+                return wanted
+            return self.ids.claim(wanted)
+
+        result = sanitize(html, lambda src, alt: self._resource_url(src, alt, path), claim)
         for finding in result.findings:
             report = self.diagnostics.error if finding.severity == "error" else self.diagnostics.warning
             report(path, line, finding.message)
         return result.html
 
-    def _claim_raw_id(self, wanted: str) -> str:
-        return wanted if wanted in self.generated_ids else self.ids.claim(wanted)
 
     # -- blocks -------------------------------------------------------------
 
@@ -410,7 +422,17 @@ def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:
-    return any(t.type == "html_block" or any(c.type == "html_inline" for c in t.children or []) for t in tokens)
+    return any(t.type in ("html_block", "html_inline") or _has_raw_html(t.children or []) for t in tokens)
+
+
+def _generated_ids(tokens: list[Token]):
+    for token in tokens:
+        if token.type == "footnote_ref" and "ref_id" in token.meta:
+            yield token.meta["ref_id"]
+        elif token.type == "heading_open" and token.attrGet("id"):
+            yield str(token.attrGet("id"))
+        if token.children:
+            yield from _generated_ids(token.children)
 
 
 def _inline_children(tokens: list[Token]):

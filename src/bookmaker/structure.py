@@ -13,7 +13,7 @@ from bookmaker import limits
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.markdown import BOX_KINDS
 
-_FENCE = re.compile(r"^\s*:{3,}\s*(\S*)")
+_FENCE = re.compile(r"^[\s>]*:{3,}\s*(\S*)")  # also inside a quotation's '> ' prefix
 _ENCLOSING = {
     "blockquote_open": "a quotation",
     "bullet_list_open": "a list",
@@ -60,7 +60,7 @@ def _check_box(token: Token, stack: list[Token], lines: list[str], path: Path, l
         else:
             where = _ENCLOSING[enclosing.type]
         diagnostics.error(
-            path, line, f"a {kind} cannot stand inside {where}: boxes go at the top level of a chapter; "
+            path, line, f"{_article(kind)} {kind} cannot stand inside {where}: boxes go at the top level of a chapter; "
             "close the outer block first",
         )
 
@@ -78,3 +78,7 @@ def _check_stray_fence(token: Token, path: Path, line: int | None, diagnostics: 
             diagnostics.warning(
                 path, where, f"'::: {name}' is not a kind of box ({', '.join(BOX_KINDS)}); it is printed as text",
             )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"

@@ -20,7 +20,7 @@ from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
 from bookmaker.render import RESOURCE_PREFIX
-from bookmaker.policy import policy_for
+from bookmaker.policy import Refused, policy_for
 from bookmaker.theme import environment, stylesheet_texts
 from bookmaker.writers import epub_package
 
@@ -91,7 +91,12 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics) -> None:
     nav = env.get_template("epub/nav.xhtml").render(
         page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
     )
-    css = "\n".join(stylesheet_texts(book, "epub"))
+    try:
+        css = "\n".join(stylesheet_texts(book, "epub"))
+        images = [(image.src, image.data if image.data is not None else policy_for(book).read_local(book.root / image.src))
+                  for image in book.images]
+    except Refused as refused:
+        raise refused.as_book_error("resource", diagnostics) from None
 
     package = epub_package.Package(
         identifier=book.metadata.identifier or _derived_identifier(book),
@@ -103,9 +108,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics) -> None:
     for doc in docs:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
     package.add_stylesheet(STYLESHEET, css.encode())
-    for image in book.images:
-        data = image.data if image.data is not None else policy_for(book).read_local(book.root / image.src)
-        package.add_image(image.src, data)
+    for name, data in images:
+        package.add_image(name, data)
     package.set_toc(toc)
     with atomic_output(target) as out:
         package.write(out)

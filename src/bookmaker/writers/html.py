@@ -12,6 +12,7 @@ from bookmaker import __version__
 from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Book
 from bookmaker.output import atomic_output
+from bookmaker.policy import Refused
 from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.theme import environment, stylesheet_texts
 
@@ -24,7 +25,10 @@ class PrintOptions:
 def render_html(book: Book, output_dir: Path, options: PrintOptions | None = None) -> str:
     """The whole book as one HTML document, its resources addressed relative to `output_dir`."""
     options = options or PrintOptions()
-    css = stylesheet_texts(book, "print")
+    try:
+        css = stylesheet_texts(book, "print")
+    except Refused as refused:
+        raise refused.as_book_error("stylesheet") from None
     if options.paper:
         css.append(f"@page {{ size: {options.paper}; }}")
     html = environment().get_template("document.html").render(
