@@ -116,10 +116,13 @@ class ResourcePolicy:
 
     # -- reading ------------------------------------------------------------
 
-    def read_local(self, path: Path) -> bytes:
+    def read_local(self, path: Path, max_bytes: int | None = None) -> bytes:
         """The bytes of a local file, checked again at the moment it is read."""
         try:
-            return self.check_local(path).read_bytes()
+            resolved = self.check_local(path)
+            if max_bytes is not None and resolved.stat().st_size > max_bytes:
+                raise Refused(f"is larger than {max_bytes // 1_000_000} MB: make it smaller")
+            return resolved.read_bytes()
         except Refused as refused:
             raise Refused(str(refused), path) from None
         except OSError as exc:
@@ -146,8 +149,8 @@ class ResourcePolicy:
             raise Refused(f"is larger than {self.max_bytes // 1_000_000} MB: download it into the book")
         return data
 
-    def read(self, where: Local | Remote) -> bytes:
-        return self.fetch_remote(where.url) if isinstance(where, Remote) else self.read_local(where.path)
+    def read(self, where: Local | Remote, max_bytes: int | None = None) -> bytes:
+        return self.fetch_remote(where.url) if isinstance(where, Remote) else self.read_local(where.path, max_bytes)
 
 
 def policy_for(book) -> ResourcePolicy:

@@ -32,7 +32,8 @@ from bookmaker.theme import THEME_DIR
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
-_REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^\s)>]+)")
+# The schemes markdown-it's validateLink refuses, leaving the image as text.
+_REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
@@ -264,7 +265,7 @@ class _Reader:
                 return XhtmlRenderer.resource_url(key)
             if isinstance(where, Local) and not where.path.is_relative_to(self.root):
                 raise Refused("is outside the book folder: move it inside the book")
-            data = self.policy.read(where)
+            data = self.policy.read(where, limits.MAX_IMAGE_BYTES)
             problem = check_image(key, data)
             if problem:
                 raise Refused(problem)

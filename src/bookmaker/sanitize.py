@@ -56,6 +56,7 @@ _SCRIPT_URL = re.compile(r"^(javascript|vbscript|data:text/html)", re.IGNORECASE
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _ID = re.compile(r"^\S+$")
+_VOID_PAIR = re.compile(r"<(br|hr|img|wbr|col)((?:\s[^>]*)?)></\1>")
 # The one inline style Markdown itself writes (table column alignment); any other
 # style could load resources (url()) and belongs in the book's stylesheets.
 _SAFE_STYLE = re.compile(r"^\s*text-align:\s*(left|right|center)\s*;?\s*$")
@@ -96,7 +97,10 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
             "error", f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it"))
         return result
     _clean(container, result, resolve_image, claim_id)
-    out = ET.tostring(container, encoding="unicode", method="xml", short_empty_elements=True)
+    # Explicit end tags except on void elements: `<span/>` would open a span in the
+    # HTML book (parsed as HTML), and `<br></br>` would be two breaks there.
+    out = ET.tostring(container, encoding="unicode", method="xml", short_empty_elements=False)
+    out = _VOID_PAIR.sub(r"<\1\2 />", out)
     result.html = re.sub(r"^<DOCUMENT_FRAGMENT\s*/?>|</DOCUMENT_FRAGMENT>$", "", out)
     return result
 

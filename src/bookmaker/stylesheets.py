@@ -29,12 +29,9 @@ def check_stylesheets(paths: list[Path], policy: ResourcePolicy, diagnostics: Di
 
 def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> None:
     try:
-        data = policy.read_local(path)
+        data = policy.read_local(path, limits.MAX_STYLESHEET_BYTES)
     except Refused as refused:
         diagnostics.error(path, None, f"stylesheet {refused}")
-        return
-    if len(data) > limits.MAX_STYLESHEET_BYTES:
-        diagnostics.error(path, None, f"stylesheet is larger than {limits.MAX_STYLESHEET_BYTES // 1_000_000} MB")
         return
     try:
         css = data.decode("utf-8-sig")
