@@ -3,13 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test install install-test clean
+.PHONY: book test install install-test install-ace clean
 
 book: install  ## install bookmaker and build the sample book into build/
 	$(BIN)/bookmaker pdf
 	$(BIN)/bookmaker epub
 
-test: install-test  ## install the test dependencies and run the tests
+test: install-test install-ace  ## install the test dependencies and run the tests
 	$(BIN)/python -m pytest
 
 install: $(VENV)/.installed
@@ -27,5 +27,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# DAISY Ace, which the tests run on every EPUB they build. Puppeteer's own browser
+# download is skipped: Ace drives Debian's chromium (installed above).
+install-ace: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.installed-test
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf build $(VENV)
+	rm -rf build $(VENV) node_modules

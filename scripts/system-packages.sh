@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages bookmaker needs, only those missing.
 #   scripts/system-packages.sh book   fonts and the libraries WeasyPrint uses
-#   scripts/system-packages.sh test   the above plus Java (EPUBCheck), qpdf and poppler-utils
+#   scripts/system-packages.sh test   the above plus Java (EPUBCheck), qpdf, poppler-utils,
+#                                     Node.js and Chromium (DAISY Ace)
 set -euo pipefail
 
 book=(
@@ -9,8 +10,9 @@ book=(
   fonts-linuxlibertine                                   # the book face: Linux Libertine and Biolinum
   fonts-hosny-amiri                                      # Amiri, for Arabic-script text such as Persian
   fonts-dejavu-core                                      # fallback for symbols
+  fontconfig                                             # fc-match: finds the faces the EPUB's cover and embedded fonts use
 )
-test=(default-jre-headless qpdf poppler-utils)
+test=(default-jre-headless qpdf poppler-utils chromium nodejs npm)
 
 wanted=("${book[@]}")
 [ "${1:-book}" = test ] && wanted+=("${test[@]}")
@@ -22,6 +24,11 @@ done
 # Java may come from elsewhere than Debian's default package.
 if [ "${1:-book}" = test ] && command -v java >/dev/null 2>&1; then
   missing=("${missing[@]/default-jre-headless}")
+fi
+# Node.js may come from elsewhere too (NodeSource's nodejs bundles npm and conflicts with Debian's).
+if [ "${1:-book}" = test ] && command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs}")
+  missing=("${missing[@]/npm}")
 fi
 missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 [ ${#missing[@]} -eq 0 ] && exit 0

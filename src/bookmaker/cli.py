@@ -16,6 +16,7 @@ import click
 
 from bookmaker import __version__
 from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.print_cli import NOTE_NUMBERING_OPTION, print_options
 
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
 
@@ -52,6 +53,18 @@ PAPER_OPTION = click.option(
 )
 
 
+EMBED_FONTS_OPTION = click.option(
+    "--embed-fonts/--no-embed-fonts", default=True,
+    help="EPUB: embed subsets of the theme's fonts for scripts a reader may lack, such as Arabic (default), or none.",
+)
+
+
+KEPUB_OPTION = click.option(
+    "--kepub", is_flag=True, default=False,
+    help="Also write a Kobo .kepub.epub (sentence spans as kepubify adds them); with `epub`, write only that.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bookmaker")
 def main() -> None:
@@ -66,29 +79,38 @@ def main() -> None:
 @PATH_ARG
 @_output_option("PDF")
 @PAPER_OPTION
+@print_options
+@NOTE_NUMBERING_OPTION
 @_safety_options
-def pdf(path: Path, output: Path | None, paper: str | None, strict: bool, allow_remote: bool) -> None:
+def pdf(path: Path, output: Path | None, options, note_numbering: str, strict: bool, allow_remote: bool) -> None:
     """Write the PDF."""
-    _run(path, lambda book, diagnostics: [_pdf(book, diagnostics, output, paper)], strict, allow_remote)
+    _run(path, lambda book, diagnostics: [_pdf(book, diagnostics, output, options)], note_numbering, strict, allow_remote)
 
 
 @main.command()
 @PATH_ARG
 @_output_option("EPUB")
+@NOTE_NUMBERING_OPTION
+@EMBED_FONTS_OPTION
+@KEPUB_OPTION
 @_safety_options
-def epub(path: Path, output: Path | None, strict: bool, allow_remote: bool) -> None:
+def epub(path: Path, output: Path | None, note_numbering: str, embed_fonts: bool, kepub: bool, strict: bool,
+         allow_remote: bool) -> None:
     """Write the EPUB 3."""
-    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output)], strict, allow_remote)
+    _run(path, lambda book, diagnostics: [_epub(book, diagnostics, output, embed_fonts, kepub)], note_numbering,
+         strict, allow_remote)
 
 
 @main.command()
 @PATH_ARG
 @_output_option("HTML")
 @PAPER_OPTION
+@print_options
+@NOTE_NUMBERING_OPTION
 @_safety_options
-def html(path: Path, output: Path | None, paper: str | None, strict: bool, allow_remote: bool) -> None:
+def html(path: Path, output: Path | None, options, note_numbering: str, strict: bool, allow_remote: bool) -> None:
     """Write the single-file HTML that the PDF is rendered from."""
-    _run(path, lambda book, diagnostics: [_html(book, output, paper)[0]], strict, allow_remote)
+    _run(path, lambda book, diagnostics: [_html(book, output, options)[0]], note_numbering, strict, allow_remote)
 
 
 @main.command()
@@ -96,20 +118,28 @@ def html(path: Path, output: Path | None, paper: str | None, strict: bool, allow
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None,
               help="Folder for the outputs (default: build/ in the book folder).")
 @PAPER_OPTION
+@print_options
+@NOTE_NUMBERING_OPTION
+@EMBED_FONTS_OPTION
+@KEPUB_OPTION
 @_safety_options
-def build(path: Path, output_dir: Path | None, paper: str | None, strict: bool, allow_remote: bool) -> None:
+def build(path: Path, output_dir: Path | None, options, note_numbering: str, embed_fonts: bool, kepub: bool,
+          strict: bool, allow_remote: bool) -> None:
     """Write the HTML, the PDF and the EPUB from one read of the book."""
 
     def all_formats(book, diagnostics):
         def target(ext: str) -> Path | None:
             return output_dir / f"{book.slug}.{ext}" if output_dir else None
 
-        html_path, html_text = _html(book, target("html"), paper)
+        html_path, html_text = _html(book, target("html"), options)
         # The HTML and the PDF share a folder, so the PDF reuses the rendered HTML as is.
-        pdf_path = _pdf(book, diagnostics, target("pdf"), paper, html=html_text)
-        return [html_path, pdf_path, _epub(book, diagnostics, target("epub"))]
+        pdf_path = _pdf(book, diagnostics, target("pdf"), options, html=html_text)
+        written = [html_path, pdf_path, _epub(book, diagnostics, target("epub"), embed_fonts)]
+        if kepub:
+            written.append(_epub(book, diagnostics, target("kepub.epub"), embed_fonts, kepub=True))
+        return written
 
-    _run(path, all_formats, strict, allow_remote)
+    _run(path, all_formats, note_numbering, strict, allow_remote)
 
 
 @main.command()
@@ -117,7 +147,7 @@ def build(path: Path, output_dir: Path | None, paper: str | None, strict: bool, 
 @_safety_options
 def check(path: Path, strict: bool, allow_remote: bool) -> None:
     """Run every check on the book and write nothing."""
-    _run(path, lambda book, diagnostics: [], strict, allow_remote)
+    _run(path, lambda book, diagnostics: [], strict=strict, allow_remote=allow_remote)
 
 
 # -- the formats ---------------------------------------------------------------
@@ -129,39 +159,40 @@ def _target(book, output: Path | None, ext: str) -> Path:
     return (output if output is not None else default_output(book.root, book.slug, ext)).absolute()
 
 
-def _html(book, output: Path | None, paper: str | None) -> tuple[Path, str]:
-    from bookmaker.writers.html import PrintOptions, write_html
+def _html(book, output: Path | None, options) -> tuple[Path, str]:
+    from bookmaker.writers.html import write_html
 
     target = _target(book, output, "html")
-    return target, write_html(book, target, PrintOptions(paper=paper))
+    return target, write_html(book, target, options)
 
 
-def _pdf(book, diagnostics: Diagnostics, output: Path | None, paper: str | None, html: str | None = None) -> Path:
-    from bookmaker.writers.html import PrintOptions
+def _pdf(book, diagnostics: Diagnostics, output: Path | None, options, html: str | None = None) -> Path:
     from bookmaker.writers.pdf import write_pdf
 
     target = _target(book, output, "pdf")
-    write_pdf(book, target, diagnostics, PrintOptions(paper=paper), html=html)
+    write_pdf(book, target, diagnostics, options, html=html)
     return target
 
 
-def _epub(book, diagnostics: Diagnostics, output: Path | None) -> Path:
-    from bookmaker.writers.epub import write_epub
+def _epub(book, diagnostics: Diagnostics, output: Path | None, embed_fonts: bool = True, kepub: bool = False) -> Path:
+    from bookmaker.writers.epub import EpubOptions, write_epub
 
-    target = _target(book, output, "epub")
-    write_epub(book, target, diagnostics)
+    target = _target(book, output, "kepub.epub" if kepub else "epub")
+    write_epub(book, target, diagnostics, EpubOptions(embed_fonts=embed_fonts, kepub=kepub))
     return target
 
 
 # -- running a command -----------------------------------------------------------
 
 
-def _run(path: Path, make: Callable, strict: bool = False, allow_remote: bool = False) -> None:
+def _run(path: Path, make: Callable, note_numbering: str = "continuous", strict: bool = False,
+         allow_remote: bool = False) -> None:
     from bookmaker.reader import read_book
 
     cwd = Path.cwd()
     try:
-        book, diagnostics = read_book(path, Diagnostics(strict=strict), allow_remote=allow_remote)
+        book, diagnostics = read_book(path, note_numbering=note_numbering, diagnostics=Diagnostics(strict=strict),
+                                      allow_remote=allow_remote)
         written = make(book, diagnostics)
         if diagnostics.has_errors:
             raise BookError(diagnostics)

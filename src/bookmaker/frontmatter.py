@@ -12,7 +12,8 @@ import yaml
 
 from bookmaker.diagnostics import Diagnostics
 
-KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights")
+KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
+              "edition", "cover")
 _FENCE_CLOSERS = ("---", "...")
 
 

@@ -26,6 +26,8 @@ class Metadata:
     keywords: list[str] = field(default_factory=list)
     identifier: str | None = None
     rights: str | None = None
+    edition: str | None = None  # for the imprint page, such as 'Second edition, 2026'
+    cover: str | None = None  # the cover image, relative to the book folder; None: generate one
 
 
 @dataclass

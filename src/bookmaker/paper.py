@@ -12,6 +12,16 @@ NAMED = {
     "letter": "letter",
     "legal": "legal",
 }
+# Millimetres (width, height) of the named sizes, for margins that scale with the paper.
+NAMED_MM = {
+    "A3": (297.0, 420.0),
+    "A4": (210.0, 297.0),
+    "A5": (148.0, 210.0),
+    "B5": (176.0, 250.0),
+    "letter": (215.9, 279.4),
+    "legal": (215.9, 355.6),
+}
+_TO_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)?\s*[x×]\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)\s*$", re.I)
 
 
@@ -27,3 +37,29 @@ def css_page_size(paper: str) -> str:
         )
     width, width_unit, height, unit = match.groups()
     return f"{width}{(width_unit or unit).lower()} {height}{unit.lower()}"
+
+
+def page_dimensions(css_size: str) -> tuple[float, float]:
+    """Width and height in millimetres of a `css_page_size` result."""
+    if css_size in NAMED_MM:
+        return NAMED_MM[css_size]
+    width, height = css_size.split()
+    return _length_mm(width), _length_mm(height)
+
+
+def _length_mm(length: str) -> float:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(mm|cm|in|pt)", length.strip().lower())
+    if not match:
+        raise ValueError(f"unknown length '{length}': use a number with mm, cm, in or pt, such as 3mm")
+    return float(match.group(1)) * _TO_MM[match.group(2)]
+
+
+def css_length(text: str) -> str:
+    """A CSS length from `--bleed`-style input (`3mm`, `0.125in`); bare numbers are millimetres."""
+    text = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        text += "mm"
+    mm = _length_mm(text)
+    if mm > 25:
+        raise ValueError(f"bleed '{text}' is larger than an inch: printers ask for about 3mm or 0.125in")
+    return text

@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from bookmaker import limits
+from bookmaker.covers import resolve_cover
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
@@ -37,15 +38,19 @@ _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscrip
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
-def read_book(path: Path, diagnostics: Diagnostics | None = None, allow_remote: bool = False) -> tuple[Book, Diagnostics]:
+def read_book(
+    path: Path, note_numbering: str = "continuous", diagnostics: Diagnostics | None = None, allow_remote: bool = False
+) -> tuple[Book, Diagnostics]:
     """Read the book at `path`; raise BookError (with every problem found) if it has errors.
 
+    `note_numbering` is "continuous" (1, 2, 3... through the book) or "chapter"
+    (each chapter starts again at 1); note ids stay unique book-wide either way.
     Every check bookmaker makes happens here, so `bookmaker check` is a read that writes nothing.
     """
     sources = locate(path)
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     policy = ResourcePolicy(sources.root, [THEME_DIR], allow_remote=allow_remote)
-    book = _Reader(sources, diagnostics, policy).read()
+    book = _Reader(sources, diagnostics, policy, per_chapter_notes=note_numbering == "chapter").read()
     if diagnostics.has_errors:
         raise BookError(diagnostics)
     return book, diagnostics
@@ -59,7 +64,10 @@ class _File:
 
 
 class _Reader:
-    def __init__(self, sources: BookSources, diagnostics: Diagnostics, policy: ResourcePolicy) -> None:
+    def __init__(
+        self, sources: BookSources, diagnostics: Diagnostics, policy: ResourcePolicy, per_chapter_notes: bool = False
+    ) -> None:
+        self.per_chapter_notes = per_chapter_notes
         self.sources = sources
         self.root = sources.root
         self.diagnostics = diagnostics
@@ -145,7 +153,24 @@ class _Reader:
             keywords=values.get("keywords", []),
             identifier=values.get("identifier"),
             rights=values.get("rights"),
+            edition=values.get("edition"),
+            cover=self._cover(files),
         )
+
+    def _cover(self, files: list[_File]) -> str | None:
+        file = next((f for f in files if "cover" in f.front.values), None)
+        if file is None:
+            return None
+        src, line = str(file.front.values["cover"]), file.front.lines.get("cover")
+        try:  # the same rules as every other resource first (symlinks, file: URLs...), then the cover's own
+            where = self.policy.resolve(src, file.path)
+            if not isinstance(where, Local) or not where.path.is_relative_to(self.root):
+                raise Refused("is not a file inside the book: copy it into the book")
+        except Refused as refused:
+            self.diagnostics.error(file.path, line, f"cover '{src}' {refused}")
+            return None
+        return resolve_cover(file.front.values["cover"], file.path, file.front.lines.get("cover"), self.root,
+                             self.diagnostics)
 
     # -- one chapter --------------------------------------------------------
 
@@ -163,7 +188,7 @@ class _Reader:
         return chapter
 
     def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
-        """Give each note its book-wide number, in order of first reference."""
+        """Number each note in order of first reference, through the book or within the chapter."""
         local: dict[int, Note] = {}
         for token in _inline_children(tokens):
             if token.type != "footnote_ref":
@@ -171,11 +196,12 @@ class _Reader:
             local_id = token.meta["id"]
             note = local.get(local_id)
             if note is None:
-                number = len(self.notes) + 1
-                note = Note(number=number, id=note_id(number), label=token.meta.get("label"), first_html="", rest_html="")
+                sequence = len(self.notes) + 1
+                number = len(local) + 1 if self.per_chapter_notes else sequence
+                note = Note(number=number, id=note_id(sequence), label=token.meta.get("label"), first_html="", rest_html="")
                 local[local_id] = note
                 self.notes.append(note)
-            ref = NoteRef(id=ref_id(note.number, len(note.refs)), chapter=chapter)
+            ref = NoteRef(id=ref_id(self.notes.index(note) + 1, len(note.refs)), chapter=chapter)
             note.refs.append(ref)
             token.meta["number"] = note.number
             token.meta["note_id"] = note.id
@@ -310,11 +336,22 @@ class _Reader:
                 blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
                 continue
             line = first.map[0] + 1 if first.map else None
+            if first.type == "paragraph_open" and _lone_image(tokens[start + 1]):
+                blocks.append(HtmlBlock(html=self._figure(tokens[start + 1], md, renderer, env, path, line), kind="html"))
+                continue
             if first.type == "heading_open":
                 first.meta["heading"].html = self._render(tokens[start + 1].children or [], renderer, {}, path, None)
             html = self._render(tokens[start:end], renderer, env, path, line)
             blocks.append(HtmlBlock(html=html, is_paragraph=first.type == "paragraph_open"))
         return blocks
+
+    def _figure(self, inline: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path,
+                line: int | None) -> str:
+        """An image alone in its paragraph is a figure, its alt text the caption (as in pandoc)."""
+        image = next(c for c in inline.children or [] if c.type == "image")
+        img = renderer.render([image], md.options, env)
+        caption = self._render(image.children or [], renderer, env, path, line)
+        return f"<figure>{img}<figcaption>{caption}</figcaption></figure>\n"
 
     def _box(
         self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
@@ -420,6 +457,11 @@ def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:
             spans.append((i, i + 1))
             i += 1
     return spans
+
+
+def _lone_image(inline: Token) -> bool:
+    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:

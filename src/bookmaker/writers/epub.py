@@ -15,7 +15,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from bookmaker.covers import cover_alt, generate_cover
 from bookmaker.diagnostics import Diagnostics
+from bookmaker.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
 from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
@@ -23,12 +25,16 @@ from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.policy import Refused, policy_for
 from bookmaker.theme import environment, stylesheet_texts
 from bookmaker.writers import epub_package
+from bookmaker.writers.kepub import koboize
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 STYLESHEET = "css/book.css"
 TITLEPAGE = "titlepage.xhtml"
 NAV = "nav.xhtml"
+COVER_PAGE = "cover.xhtml"
+GENERATED_COVER = "cover.png"
 
 # Every epub:type we emit is derived from the DPUB-ARIA role beside it, so the
 # two always agree (DAISY Ace checks that they do).
@@ -38,7 +44,14 @@ ROLE_TO_EPUB_TYPE = {
     "doc-endnotes": "endnotes",
     "doc-backlink": "backlink",
     "doc-toc": "toc",
+    "doc-cover": "cover",
 }
+
+
+@dataclass(frozen=True)
+class EpubOptions:
+    embed_fonts: bool = True  # subsets of the theme's faces for scripts a reader may lack
+    kepub: bool = False  # Kobo's markup (sentence spans, wrappers) in every content document
 
 
 @dataclass
@@ -57,7 +70,7 @@ class _Document:
     ids: set[str]
 
 
-def write_epub(book: Book, target: Path, diagnostics: Diagnostics) -> None:
+def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions()) -> None:
     modified = _build_time()
     env = environment()
     common = {
@@ -65,7 +78,14 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics) -> None:
         "rtl": is_rtl_lang(book.metadata.lang),
         "stylesheets": [STYLESHEET],
     }
+    try:
+        cover_name, cover_data = _cover(book)
+    except Refused as refused:
+        raise refused.as_book_error("cover", diagnostics) from None
     docs = [
+        _Document(COVER_PAGE, "Cover",
+                  env.get_template("epub/cover.xhtml").render(page_title=book.metadata.title, cover=cover_name,
+                                                              alt=cover_alt(book.metadata), **common).encode(), set()),
         _Document(TITLEPAGE, book.metadata.title,
                   env.get_template("epub/titlepage.xhtml").render(page_title=book.metadata.title, **common).encode(), set())
     ]
@@ -84,6 +104,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics) -> None:
     for doc in docs:
         _link_across_files(trees[doc.file_name], doc.file_name, where)
         _add_epub_types(trees[doc.file_name])
+        if options.kepub:
+            koboize(trees[doc.file_name].getroot())
         doc.xhtml = _serialize(trees[doc.file_name])
 
     toc = _toc(book)
@@ -94,15 +116,17 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics) -> None:
     try:
         css = "\n".join(stylesheet_texts(book, "epub"))
         images = [(image.src, image.data if image.data is not None else policy_for(book).read_local(book.root / image.src))
-                  for image in book.images]
+                  for image in book.images if image.src != cover_name]
     except Refused as refused:
         raise refused.as_book_error("resource", diagnostics) from None
+    fonts = _embedded_fonts(list(trees.values()), diagnostics) if options.embed_fonts else []
+    css = "".join(_font_face(face) for face, _ in fonts) + css
 
     package = epub_package.Package(
         identifier=book.metadata.identifier or _derived_identifier(book),
         metadata=book.metadata,
         modified=modified,
-        has_images=bool(book.images),
+        has_images=True,  # the cover, at least
     )
     package.add_document(NAV, nav.encode(), title="Contents", nav=True, linear=False)
     for doc in docs:
@@ -110,9 +134,54 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics) -> None:
     package.add_stylesheet(STYLESHEET, css.encode())
     for name, data in images:
         package.add_image(name, data)
+    package.add_image(cover_name, cover_data, cover=True)
+    for face, data in fonts:
+        package.add_font(face.file_name, data)
     package.set_toc(toc)
     with atomic_output(target) as out:
         package.write(out)
+
+
+def _cover(book: Book) -> tuple[str, bytes]:
+    """The front matter's cover image, else one set in type from title and authors."""
+    if book.metadata.cover:
+        return book.metadata.cover, policy_for(book).read_local(book.root / book.metadata.cover)
+    taken = {image.src for image in book.images}
+    name = GENERATED_COVER if GENERATED_COVER not in taken else "bookmaker-" + GENERATED_COVER
+    return name, generate_cover(book.metadata)
+
+
+def _embedded_fonts(trees: list[etree._ElementTree], diagnostics: Diagnostics) -> list[tuple[EmbeddedFace, bytes]]:
+    """A subset of each face the book's text needs, for the characters it sets in that face."""
+    fonts = []
+    for face in EMBEDDED_FACES:
+        text = "".join(_text_in(tree, face) for tree in trees)
+        if not text.strip():
+            continue
+        path = find_font(face.family)
+        if path is None:
+            diagnostics.warning("bookmaker", None, f"font '{face.family}' is not installed, so the EPUB does not "
+                                               "embed it: install it (`make book` does) or pass --no-embed-fonts")
+            continue
+        fonts.append((face, subset_font(path, text)))
+    return fonts
+
+
+def _text_in(tree: etree._ElementTree, face: EmbeddedFace) -> str:
+    """The text the theme's CSS sets in this face: elements in its languages, and right-to-left runs."""
+    parts = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        lang = (el.get("lang") or el.get(XML_LANG) or "").split("-")[0].lower()
+        if lang in face.langs or el.get("dir") == "rtl":
+            parts.append("".join(el.itertext()))
+    return "".join(parts)
+
+
+def _font_face(face: EmbeddedFace) -> str:
+    href = Path(os.path.relpath(face.file_name, Path(STYLESHEET).parent)).as_posix()
+    return f'@font-face {{ font-family: "{face.family}"; font-style: normal; font-weight: normal; src: url("{href}"); }}\n'
 
 
 def _file_of(chapter: Chapter) -> str:
@@ -186,6 +255,7 @@ def _toc(book: Book) -> list[TocEntry]:
 
 def _landmarks(book: Book) -> list[dict[str, str]]:
     marks = [
+        {"type": "cover", "href": COVER_PAGE, "label": "Cover"},
         {"type": "toc", "href": f"{NAV}#toc", "label": "Contents"},
         {"type": "titlepage", "href": TITLEPAGE, "label": "Title page"},
         {"type": "bodymatter", "href": _file_of(book.chapters[0]), "label": "Start of text"},

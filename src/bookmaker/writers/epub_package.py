@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import mimetypes
 import zipfile
 from pathlib import Path
@@ -68,6 +69,9 @@ class Package:
             "schema:accessibilitySummary",
             "Text with headings for navigation, a table of contents and notes linked both ways.",
         )
+        # The claim DAISY Ace and reading systems look for; the markup is checked with Ace in the tests.
+        self.book.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
+                               {"property": "dcterms:conformsTo"})
 
     def add_document(self, file_name: str, xhtml: bytes, title: str, nav: bool = False, linear: bool = True) -> None:
         uid = "nav" if nav else "doc-" + Path(file_name).stem
@@ -84,18 +88,30 @@ class Package:
         self.book.add_item(epub.EpubItem(uid="css-" + Path(file_name).stem, file_name=file_name,
                                          media_type="text/css", content=css))
 
-    def add_image(self, file_name: str, data: bytes) -> None:
+    def add_image(self, file_name: str, data: bytes, cover: bool = False) -> None:
         media_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
         uid = "img-" + "".join(c if c.isalnum() else "-" for c in file_name)
-        self.book.add_item(epub.EpubItem(uid=uid, file_name=file_name, media_type=media_type, content=data))
+        item = epub.EpubItem(uid=uid, file_name=file_name, media_type=media_type, content=data)
+        if cover:
+            # ebooklib's own set_cover writes a cover page we do not want; the property
+            # is for EPUB 3 readers, the <meta name="cover"> for EPUB 2 ones (and Kindle).
+            item.properties = ["cover-image"]
+            self.book.add_metadata(None, "meta", "", {"name": "cover", "content": uid})
+        self.book.add_item(item)
+
+    def add_font(self, file_name: str, data: bytes) -> None:
+        uid = "font-" + "".join(c if c.isalnum() else "-" for c in Path(file_name).stem)
+        self.book.add_item(epub.EpubItem(uid=uid, file_name=file_name, media_type="font/ttf", content=data))
 
     def set_toc(self, entries) -> None:
         """The NCX for older readers, from the same entries as the nav document."""
 
+        counter = itertools.count(1)  # ids in reading order, the same in every build
+
         def convert(items):
             out = []
-            for n, entry in enumerate(items):
-                uid = f"toc-{id(entry)}-{n}"
+            for entry in items:
+                uid = f"toc-{next(counter)}"
                 if entry.children:
                     out.append((epub.Section(entry.label, href=entry.href), convert(entry.children)))
                 else:

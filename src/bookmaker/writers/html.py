@@ -3,40 +3,72 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import mimetypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from bookmaker import __version__
 from bookmaker.markdown import is_rtl_lang
-from bookmaker.model import Book
+from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
-from bookmaker.policy import Refused
+from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
-from bookmaker.theme import environment, stylesheet_texts
+from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
+from bookmaker.writers.page_layout import geometry, page_css
+
+PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1", "pdf/x-4")
 
 
 @dataclass
 class PrintOptions:
-    paper: str | None = None  # a CSS page size; None keeps the stylesheets' own
+    """How the PDF is made; each field is a CLI option now and a config setting later."""
+
+    paper: str | None = None  # a CSS page size; None keeps the stylesheets' own (A4)
+    bleed: str | None = None  # a CSS length, such as 3mm
+    marks: Literal["crop", "cross", "crop cross"] | None = None
+    pdf_variant: str | None = None  # one of PDF_VARIANTS
+    duplex: bool = False  # printed on both sides: mirrored margins, chapters on right-hand pages
+    notes: Literal["book", "chapter"] = "book"  # one Notes section, or notes at the end of each chapter
 
 
 def render_html(book: Book, output_dir: Path, options: PrintOptions | None = None) -> str:
     """The whole book as one HTML document, its resources addressed relative to `output_dir`."""
     options = options or PrintOptions()
     try:
-        css = stylesheet_texts(book, "print")
+        theme_css, book_css = _read_stylesheets(book)
     except Refused as refused:
         raise refused.as_book_error("stylesheet") from None
+    layout = geometry(options.paper or "A4", options.duplex)
+    css = list(theme_css)
+    css.append(page_css(layout, options.duplex, options.bleed, options.marks))
+    css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
+    css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
+    if options.duplex:
+        css.append(".chapter, .toc, .notes { break-before: right; } .chapter .notes { break-before: auto; }")
+    if options.pdf_variant and options.pdf_variant.startswith(("pdf/a", "pdf/x")):
+        # PDF/A and PDF/X forbid image interpolation, which WeasyPrint asks for unless told otherwise.
+        css.append("img { image-rendering: crisp-edges; }")
+    if any(h.level == 1 for h in book.headings):
+        # Chapters have level-1 titles, so the book's Notes stand beside them in the outline.
+        css.append("body > .notes .notes-title { bookmark-level: 1; }")
+    css += book_css
     if options.paper:
         css.append(f"@page {{ size: {options.paper}; }}")
+    created, modified = _dates(book)
     html = environment().get_template("document.html").render(
         book=book,
         meta=book.metadata,
         css="\n".join(css),
         rtl=is_rtl_lang(book.metadata.lang),
         version=__version__,
+        toc=_toc_entries(book),
+        notes_by_chapter=options.notes == "chapter",
+        book_note_groups=_note_groups(book),
+        created=created,
+        modified=modified,
     )
     for image in book.images:
         if image.data is not None:  # a fetched remote image (--allow-remote) travels inside the document
@@ -52,3 +84,39 @@ def write_html(book: Book, target: Path, options: PrintOptions | None = None) ->
     with atomic_output(target) as out:
         out.write(html.encode("utf-8"))
     return html
+
+
+def _read_stylesheets(book: Book) -> tuple[list[str], list[str]]:
+    """The theme's print stylesheets and the book's, read under the book's resource rules (policy.py)."""
+    policy = policy_for(book)
+    theme = [policy.read_local(p).decode("utf-8-sig") for p in theme_stylesheets("print")]
+    own = [policy.read_local(p).decode("utf-8-sig") for p in book_stylesheets(book, "print")]
+    return theme, own
+
+
+def _toc_entries(book: Book) -> list[Heading]:
+    """The top two heading levels the book uses (chapters and their sections), then Notes."""
+    levels = sorted({h.level for h in book.headings})[:2]
+    entries = [h for h in book.headings if h.level in levels]
+    if not entries:
+        return []
+    top = levels[0]
+    shown = [Heading(level=h.level - top + 1, id=h.id, text=h.text, html=h.html, chapter=h.chapter) for h in entries]
+    return shown
+
+
+def _note_groups(book: Book) -> list[tuple[str, list]] | None:
+    """Endnotes under each chapter's title, when more than one chapter has notes."""
+    groups = [(c.title or f"Chapter {c.index + 1}", book.notes_of(c)) for c in book.chapters]
+    groups = [(title, notes) for title, notes in groups if notes]
+    return groups if len(groups) > 1 else None
+
+
+def _dates(book: Book) -> tuple[str | None, str | None]:
+    """Creation and modification dates: SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        stamp = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+        text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return text, text
+    return book.metadata.date, None

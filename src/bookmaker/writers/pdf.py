@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -14,6 +15,7 @@ from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.model import Book
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, ResourcePolicy, policy_for
+from bookmaker.theme import book_stylesheets
 from bookmaker.writers.html import PrintOptions, render_html
 
 
@@ -27,15 +29,24 @@ def write_pdf(
     if html is None:
         html = render_html(book, target.parent, options)
     fetcher = _book_fetcher(policy_for(book))
-    with _weasyprint_warnings(diagnostics, target):
+    try:
+        reported = _check_stylesheets(weasyprint, book_stylesheets(book, "print"), diagnostics, policy_for(book))
+    except Refused as refused:
+        raise refused.as_book_error("stylesheet", diagnostics) from None
+    except FatalURLFetchingError as exc:
+        diagnostics.error(target, None, f"{exc}")
+        raise BookError(diagnostics) from None
+    with _weasyprint_warnings(diagnostics, target, reported=reported):
         try:
             document = weasyprint.HTML(
                 string=html, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher
             ).render()
             if diagnostics.has_errors:  # --strict turns WeasyPrint's warnings into errors
                 raise BookError(diagnostics)
+            variant = options.pdf_variant if options else None
             with atomic_output(target) as out:
-                document.write_pdf(out)
+                # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
+                document.write_pdf(out, pdf_variant=variant) if variant else document.write_pdf(out)
         except FatalURLFetchingError as exc:
             diagnostics.error(target, None, f"{exc}")
             raise BookError(diagnostics) from None
@@ -66,21 +77,64 @@ def _book_fetcher(policy: ResourcePolicy):
     return BookFetcher(allowed_protocols=["file", "data", "http", "https"])
 
 
+def _check_stylesheets(weasyprint, paths: list[Path], diagnostics: Diagnostics, policy: ResourcePolicy) -> set[str]:
+    """Report the book's CSS problems at their file and line, before layout repeats them without either.
+
+    Returns the messages reported, so layout does not report them again.
+    """
+    reported: set[str] = set()
+    for path in paths:
+        with _weasyprint_warnings(diagnostics, path, css_file=True, reported=reported):
+            css = policy.read_local(path).decode("utf-8-sig")
+            weasyprint.CSS(string=css, base_url=path.parent.as_uri() + "/", url_fetcher=_book_fetcher(policy))
+    return reported
+
+
+# WeasyPrint's CSS messages end with the line and column in the stylesheet text.
+_CSS_LOCATION = re.compile(r" at (\d+):(\d+)(?=[.,])")
+_NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by fonts: \"(.*)\" \((U\+[0-9A-F]+)\)")
+
+
 class _Collect(logging.Handler):
-    def __init__(self, diagnostics: Diagnostics, target: Path) -> None:
+    def __init__(self, diagnostics: Diagnostics, target: Path, css_file: bool, reported: set[str]) -> None:
         super().__init__(logging.WARNING)
         self.diagnostics = diagnostics
         self.target = target
+        self.css_file = css_file
+        self.reported = reported
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.diagnostics.warning(self.target, None, f"WeasyPrint: {record.getMessage()}")
+        message = record.getMessage()
+        location = _CSS_LOCATION.search(message)
+        if location:
+            text = f"CSS: {_CSS_LOCATION.sub('', message)}"
+            if self.css_file:
+                self.reported.add(text)
+                line, column = int(location.group(1)), int(location.group(2))
+                self.diagnostics.warning(self.target, line, text, column)
+            elif text not in self.reported:
+                # From the assembled document (a style attribute in raw HTML): its line and
+                # column point into generated text, so they are left out.
+                self.diagnostics.warning(self.target, None, text)
+            return
+        notdef = _NOTDEF.search(message)
+        if notdef:
+            self.diagnostics.warning(
+                self.target, None,
+                f"no installed font has the character '{notdef.group(1)}' ({notdef.group(2)}), so it prints as a "
+                "box: install a font that has it and name it in a stylesheet's font-family",
+            )
+            return
+        self.diagnostics.warning(self.target, None, f"WeasyPrint: {message}")
 
 
 class _weasyprint_warnings:
     """Route WeasyPrint's log into bookmaker's diagnostics instead of stderr."""
 
-    def __init__(self, diagnostics: Diagnostics, target: Path) -> None:
-        self.handler = _Collect(diagnostics, target)
+    def __init__(
+        self, diagnostics: Diagnostics, target: Path, css_file: bool = False, reported: set[str] | None = None
+    ) -> None:
+        self.handler = _Collect(diagnostics, target, css_file, reported if reported is not None else set())
         self.logger = logging.getLogger("weasyprint")
 
     def __enter__(self) -> None:

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Regenerate the pictures of PDF pages in docs/pages/: the sample book (A4, one
+# side) and the five-chapter fixture book (A5, printed on both sides).
+#   scripts/docs-pictures.sh        (after `make book`; needs poppler-utils)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+out=docs/pages
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export SOURCE_DATE_EPOCH=1767225600  # 2026-01-01: the same PDF, and the same pictures, on every run
+
+pictures() {  # pictures NAME PDF: one 70 dpi PNG per page, reduced to a small palette
+  rm -rf "${out:?}/$1" && mkdir -p "$out/$1"
+  pdftoppm -png -r 70 "$2" "$tmp/$1"
+  "$BIN/python" - "$tmp" "$1" "$out/$1" <<'PY'
+import sys
+from pathlib import Path
+from PIL import Image
+tmp, name, target = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+for png in sorted(tmp.glob(f"{name}-*.png")):
+    number = int(png.stem.rsplit("-", 1)[1])
+    Image.open(png).convert("RGB").quantize(colors=32).save(target / f"page-{number:02d}.png", optimize=True)
+PY
+}
+
+"$BIN/bookmaker" pdf . -o "$tmp/sample.pdf" >/dev/null
+pictures sample-book "$tmp/sample.pdf"
+"$BIN/bookmaker" pdf tests/fixtures/five-chapters -o "$tmp/five.pdf" --paper A5 --duplex >/dev/null
+pictures five-chapters "$tmp/five.pdf"
+du -sh "$out"/*
