@@ -50,3 +50,10 @@ def test_ids_go_through_the_book_registry():
 
     result = _clean('<span id="intro">a</span><span id="fresh">b</span><span id="two words">c</span>', claim)
     assert result.html == '<span id="intro-1">a</span><span id="fresh">b</span><span>c</span>'
+
+
+def test_style_attributes_stay_unless_they_could_load_something():
+    result = _clean('<span style="color: red">a</span><span style="background: URL(file:///etc/passwd)">b</span>'
+                    '<span style="background: u\\72l(x)">c</span>')
+    assert result.html == '<span style="color: red">a</span><span>b</span><span>c</span>'
+    assert len(result.findings) == 2

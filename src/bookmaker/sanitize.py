@@ -57,9 +57,9 @@ _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _ID = re.compile(r"^\S+$")
 _VOID_PAIR = re.compile(r"<(br|hr|img|wbr|col)((?:\s[^>]*)?)></\1>")
-# The one inline style Markdown itself writes (table column alignment); any other
-# style could load resources (url()) and belongs in the book's stylesheets.
-_SAFE_STYLE = re.compile(r"^\s*text-align:\s*(left|right|center)\s*;?\s*$")
+# A style attribute is kept unless it could load something or hide what it does:
+# url(), image(), image-set(), @import, bindings, or escapes and comments.
+_UNSAFE_STYLE = re.compile(r"url\s*\(|image(-set)?\s*\(|@import|expression|binding|behavior|\\|/\*", re.IGNORECASE)
 
 
 @dataclass
@@ -153,8 +153,13 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
         if _SCRIPT_URL.match(_URL_NOISE.sub("", value)):
             result.findings.append(Finding("warning", f"'{value[:40]}' URL removed from <{tag} {name}>: books run no scripts"))
             continue
-        if lowered == "style" and _SAFE_STYLE.match(value):
-            element.set("style", value)
+        if lowered == "style":
+            if _UNSAFE_STYLE.search(value):
+                result.findings.append(Finding(
+                    "warning", f"style attribute removed from <{tag}>: it loads or hides something "
+                    "(url(), @import, escapes); put such rules in the book's stylesheets"))
+            else:
+                element.set("style", value)
             continue
         if lowered.startswith(("aria-", "data-")) and _ATTRIBUTE_NAME.match(lowered):
             element.set(lowered, value)
