@@ -17,7 +17,7 @@ BAD = FIXTURES / "bad"
 def test_help_and_version():
     result = run_cli("--help")
     assert result.exit_code == 0
-    for command in ("pdf", "epub", "html", "build"):
+    for command in ("pdf", "epub", "html", "build", "check"):
         assert command in result.stdout
     assert run_cli("--version").stdout.strip() == f"bookmaker, version {__version__}"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from bookmaker import __version__
-from bookmaker.pipeline import run_build
+from bookmaker.pipeline import run_build, run_check
 from bookmaker.print_cli import NOTE_NUMBERING_OPTION, print_options
 
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
@@ -39,6 +39,14 @@ def _paper(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 def QUIET_VERBOSE(command: Callable) -> Callable:
     command = click.option("-v", "--verbose", is_flag=True, help="Also print the time of each stage.")(command)
     return click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(command)
+
+
+def _safety_options(command: Callable) -> Callable:
+    command = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(command)
+    return click.option(
+        "--allow-remote", is_flag=True,
+        help="Fetch http(s) images and fonts the book names (with a timeout and a size cap); off by default.",
+    )(command)
 
 
 PAPER_OPTION = click.option(
@@ -73,10 +81,12 @@ def main() -> None:
 @PAPER_OPTION
 @print_options
 @NOTE_NUMBERING_OPTION
-def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None) -> None:
+@_safety_options
+def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, strict: bool,
+        allow_remote: bool) -> None:
     """Write the PDF."""
     run_build(path, ["pdf"], None, True, False, False, print_overrides=print_overrides, targets={"pdf": output},
-              note_numbering=note_numbering)
+              note_numbering=note_numbering, strict=strict, allow_remote=allow_remote)
 
 
 @main.command()
@@ -86,11 +96,13 @@ def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: 
 @EMBED_FONTS_OPTION
 @click.option("--kepub", is_flag=True, default=False,
               help="Write a Kobo .kepub.epub instead (sentence spans as kepubify adds them).")
-def epub(path: Path, output: Path | None, note_numbering: str | None, embed_fonts: bool | None, kepub: bool) -> None:
+@_safety_options
+def epub(path: Path, output: Path | None, note_numbering: str | None, embed_fonts: bool | None, kepub: bool,
+         strict: bool, allow_remote: bool) -> None:
     """Write the EPUB 3."""
     fmt = "kepub" if kepub else "epub"
     run_build(path, [fmt], None, True, False, False, targets={fmt: output}, epub_overrides=_epub_overrides(embed_fonts),
-              note_numbering=note_numbering)
+              note_numbering=note_numbering, strict=strict, allow_remote=allow_remote)
 
 
 @main.command()
@@ -99,10 +111,12 @@ def epub(path: Path, output: Path | None, note_numbering: str | None, embed_font
 @PAPER_OPTION
 @print_options
 @NOTE_NUMBERING_OPTION
-def html(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None) -> None:
+@_safety_options
+def html(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, strict: bool,
+         allow_remote: bool) -> None:
     """Write the single-file HTML that the PDF is rendered from."""
     run_build(path, ["html"], None, True, False, False, print_overrides=print_overrides, targets={"html": output},
-              note_numbering=note_numbering)
+              note_numbering=note_numbering, strict=strict, allow_remote=allow_remote)
 
 
 @main.command()
@@ -118,9 +132,10 @@ def html(path: Path, output: Path | None, print_overrides: dict, note_numbering:
 @click.option("--kepub", is_flag=True, default=False, help="Also write a Kobo .kepub.epub beside the EPUB.")
 @click.option("--force", is_flag=True, help="Rebuild even the outputs whose sources have not changed.")
 @QUIET_VERBOSE
+@_safety_options
 def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbering: str | None,
           embed_fonts: bool | None, formats: tuple[str, ...], kepub: bool, force: bool, quiet: bool,
-          verbose: bool) -> None:
+          verbose: bool, strict: bool, allow_remote: bool) -> None:
     """Write the configured formats from one read of the book, skipping those already up to date."""
     wanted = list(formats)
     if kepub:
@@ -128,7 +143,16 @@ def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbe
 
         wanted = (wanted or Builder(path).load_config().output.formats) + ["kepub"]
     run_build(path, list(dict.fromkeys(wanted)), output_dir, force, quiet, verbose, print_overrides=print_overrides,
-              epub_overrides=_epub_overrides(embed_fonts), note_numbering=note_numbering)
+              epub_overrides=_epub_overrides(embed_fonts), note_numbering=note_numbering, strict=strict,
+              allow_remote=allow_remote)
+
+
+@main.command()
+@PATH_ARG
+@_safety_options
+def check(path: Path, strict: bool, allow_remote: bool) -> None:
+    """Run every check on the book and write nothing."""
+    run_check(path, strict, allow_remote)
 
 
 # Commands defined in their own modules, one line each.

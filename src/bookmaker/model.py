@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bookmaker.policy import ResourcePolicy
 
 
 @dataclass
@@ -54,6 +58,7 @@ class Field:
 class Image:
     src: str  # path relative to the book root, always inside it
     alt: str
+    data: bytes | None = None  # the fetched copy of a remote image (--allow-remote)
 
 
 @dataclass
@@ -116,6 +121,7 @@ class Book:
     slug: str
     images: list[Image] = field(default_factory=list)
     templates: Path | None = None  # the book's own templates, which override the theme's file by file
+    policy: ResourcePolicy | None = None  # what the writers may load; the reader's rules
 
     @property
     def headings(self) -> list[Heading]:

@@ -63,7 +63,8 @@ class Builder:
 
     def build(self, formats: list[str] | None = None, output_dir: Path | None = None, force: bool = False,
               print_overrides: dict | None = None, targets: dict[str, Path] | None = None,
-              epub_overrides: dict | None = None, note_numbering: str | None = None) -> BuildResult:
+              epub_overrides: dict | None = None, note_numbering: str | None = None, strict: bool = False,
+              allow_remote: bool = False) -> BuildResult:
         """Write the wanted formats (default: the configured ones); raise BookError on errors.
 
         `targets` names the file of a format (`bookmaker pdf -o x.pdf`); such a
@@ -74,7 +75,7 @@ class Builder:
         from bookmaker.writers.epub import EpubOptions
         from bookmaker.writers.html import PrintOptions
 
-        result = BuildResult()
+        result = BuildResult(diagnostics=Diagnostics(strict=strict))
         diagnostics = result.diagnostics
         if self.config is None:
             self.load_config()
@@ -104,7 +105,8 @@ class Builder:
 
         with self.reporter.stage("reading"):
             try:
-                book, read_diagnostics = read_book(self.path, config, self.reporter.chapter, note_numbering)
+                book, read_diagnostics = read_book(self.path, config, self.reporter.chapter, note_numbering,
+                                                   Diagnostics(strict=strict), allow_remote)
             except BookError as exc:
                 diagnostics.extend(exc.diagnostics)
                 raise BookError(diagnostics) from None
@@ -134,6 +136,8 @@ class Builder:
             if fingerprints[fmt] and fmt not in targets:
                 state[fmt] = {"fingerprint": fingerprints[fmt], "target": str(target)}
         self.reporter.clear()
+        if diagnostics.has_errors:  # --strict, and a writer warned
+            raise BookError(diagnostics)
         if any(fmt not in targets and fingerprints[fmt] for fmt in todo):
             _write_state(out_dir, state)
         return result
@@ -199,7 +203,8 @@ def _write_state(out_dir: Path, state: dict) -> None:
 
 def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bool, quiet: bool, verbose: bool,
               print_overrides: dict | None = None, targets: dict[str, Path] | None = None,
-              epub_overrides: dict | None = None, note_numbering: str | None = None) -> None:
+              epub_overrides: dict | None = None, note_numbering: str | None = None, strict: bool = False,
+              allow_remote: bool = False) -> None:
     """`bookmaker build`: print what was written or skipped, every diagnostic, and exit like the other commands."""
     import sys
 
@@ -210,13 +215,39 @@ def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bo
     builder = Builder(path, reporter)
     with reporting(reporter, cwd):
         result = builder.build(formats or None, output_dir, force, print_overrides, targets, epub_overrides,
-                               note_numbering)
+                               note_numbering, strict, allow_remote)
         report(result.diagnostics, reporter, cwd)
         if not quiet:
             for target in result.written:
                 click.echo(_shown(target, cwd))
         for target in result.skipped:
             reporter.info(f"{_shown(target, cwd)}: up to date, nothing it is made from changed (--force rebuilds it)")
+    sys.exit(0)
+
+
+def run_check(path: Path, strict: bool, allow_remote: bool) -> None:
+    """`bookmaker check`: every check of a build (config, manuscript, resources), and nothing written."""
+    import sys
+
+    from bookmaker.reader import read_book
+
+    reporter = Reporter(quiet=False, verbose=False)
+    cwd = Path.cwd()
+    builder = Builder(path, reporter)
+    with reporting(reporter, cwd):
+        config = builder.load_config()
+        diagnostics = Diagnostics(strict=strict)
+        diagnostics.extend(builder.config_diagnostics)
+        if not diagnostics.has_errors:
+            try:
+                _, read_diagnostics = read_book(builder.path, config, None, config.notes.numbering,
+                                                Diagnostics(strict=strict), allow_remote)
+                diagnostics.extend(read_diagnostics)
+            except BookError as exc:
+                diagnostics.extend(exc.diagnostics)
+        if diagnostics.has_errors:
+            raise BookError(diagnostics)
+        report(diagnostics, reporter, cwd)
     sys.exit(0)
 
 

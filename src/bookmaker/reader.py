@@ -8,6 +8,7 @@ ids, boxes become structures and prose is rendered to XHTML fragments.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,19 +17,27 @@ from urllib.parse import unquote, urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bookmaker import limits
 from bookmaker.covers import resolve_cover
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
+from bookmaker.images import check_image
 from bookmaker.markdown import BOX_KINDS, parser_for
 from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
-from bookmaker.render import XhtmlRenderer, repair, well_formed
 from bookmaker.config import BookConfig
+from bookmaker.policy import Local, Refused, ResourcePolicy
+from bookmaker.render import XhtmlRenderer
+from bookmaker.sanitize import Finding, sanitize
 from bookmaker.sources import BookSources, locate
+from bookmaker.structure import check_structure
+from bookmaker.stylesheets import check_stylesheets
+from bookmaker.theme import THEME_DIR
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
-IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+# The schemes markdown-it's validateLink refuses, leaving the image as text.
+_REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
 
@@ -38,17 +47,19 @@ ChapterProgress = Callable[[Path, int, int], None]
 
 def read_book(
     path: Path, config: BookConfig | None = None, progress: ChapterProgress | None = None,
-    note_numbering: str = "continuous",
+    note_numbering: str = "continuous", diagnostics: Diagnostics | None = None, allow_remote: bool = False,
 ) -> tuple[Book, Diagnostics]:
     """Read the book at `path`; raise BookError (with every problem found) if it has errors.
 
     `config` is the book's parsed bookmaker.toml (read from the book folder when None).
     `note_numbering` is "continuous" (1, 2, 3... through the book) or "chapter"
     (each chapter starts again at 1); note ids stay unique book-wide either way.
+    Every check bookmaker makes happens here, so `bookmaker check` is a read that writes nothing.
     """
-    diagnostics = Diagnostics()
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     sources = locate(path, config, diagnostics)
-    book = _Reader(sources, diagnostics, progress, per_chapter_notes=note_numbering == "chapter").read()
+    policy = ResourcePolicy(sources.root, [THEME_DIR], allow_remote=allow_remote)
+    book = _Reader(sources, diagnostics, policy, progress, per_chapter_notes=note_numbering == "chapter").read()
     if diagnostics.has_errors:
         raise BookError(diagnostics)
     return book, diagnostics
@@ -64,8 +75,10 @@ class _File:
 
 
 class _Reader:
-    def __init__(self, sources: BookSources, diagnostics: Diagnostics, progress: ChapterProgress | None = None,
-                 per_chapter_notes: bool = False) -> None:
+    def __init__(
+        self, sources: BookSources, diagnostics: Diagnostics, policy: ResourcePolicy,
+        progress: ChapterProgress | None = None, per_chapter_notes: bool = False,
+    ) -> None:
         self.per_chapter_notes = per_chapter_notes
         self.sources = sources
         self.progress = progress or (lambda path, index, total: None)
@@ -73,6 +86,8 @@ class _Reader:
         self.targets: dict[Path, dict[str, str]] = {}  # chapter file -> the id an author wrote -> the id it got
         self.root = sources.root
         self.diagnostics = diagnostics
+        self.policy = policy
+        self.book_bytes = 0
         self.ids = IdRegistry()
         for taken in RESERVED_IDS:
             self.ids.claim(taken)
@@ -80,7 +95,10 @@ class _Reader:
         self.images: dict[str, Image] = {}
 
     def read(self) -> Book:
+        check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
         files = [f for f in (self._load(p) for p in self.sources.chapters) if f is not None]
+        if not files:
+            raise BookError(self.diagnostics)
         metadata = self._metadata(files)
         md = parser_for(metadata.lang)
         renderer = XhtmlRenderer(md)
@@ -105,15 +123,28 @@ class _Reader:
             templates=self.sources.templates,
             slug=slugify(metadata.title, fallback="book"),
             images=list(self.images.values()),
+            policy=self.policy,
         )
 
     # -- files and metadata -------------------------------------------------
 
     def _load(self, path: Path) -> _File | None:
         try:
-            raw = path.read_bytes()
+            size = path.stat().st_size
+            if size > limits.MAX_FILE_BYTES or self.book_bytes + size > limits.MAX_BOOK_BYTES:
+                self.diagnostics.error(
+                    path, None,
+                    f"the manuscript is too large ({size:,} bytes; the limits are {limits.MAX_FILE_BYTES:,} per file "
+                    f"and {limits.MAX_BOOK_BYTES:,} for the book): split it or check it is really text",
+                )
+                return None
+            self.book_bytes += size
+            raw = self.policy.read_local(path)
         except OSError as exc:
             self.diagnostics.error(path, None, f"cannot read the file: {exc.strerror}")
+            return None
+        except Refused as refused:
+            self.diagnostics.error(path, None, f"the manuscript file {refused}")
             return None
         try:
             text = raw.decode("utf-8-sig")
@@ -154,14 +185,21 @@ class _Reader:
     def _cover(self, files: list[_File]) -> str | None:
         file = next((f for f in files if "cover" in f.front.values), None)
         if file is not None:
-            return resolve_cover(file.front.values["cover"], file.path, file.front.lines.get("cover"), self.root,
-                                 self.diagnostics)
-        config = self.sources.config
-        if "cover" in config.book and config.path is not None:
+            src, line, where_from = str(file.front.values["cover"]), file.front.lines.get("cover"), file.path
+        elif "cover" in self.sources.config.book and self.sources.config.path is not None:
             # bookmaker.toml's [book] cover, relative to the book folder where the file stands.
-            return resolve_cover(config.book["cover"], config.path, config.line_of("book", "cover"), self.root,
-                                 self.diagnostics)
-        return None
+            config = self.sources.config
+            src, line, where_from = str(config.book["cover"]), config.line_of("book", "cover"), config.path
+        else:
+            return None
+        try:  # the same rules as every other resource first (symlinks, file: URLs...), then the cover's own
+            where = self.policy.resolve(src, where_from)
+            if not isinstance(where, Local) or not where.path.is_relative_to(self.root):
+                raise Refused("is not a file inside the book: copy it into the book")
+        except Refused as refused:
+            self.diagnostics.error(where_from, line, f"cover '{src}' {refused}")
+            return None
+        return resolve_cover(src, where_from, line, self.root, self.diagnostics)
 
     # -- one chapter --------------------------------------------------------
 
@@ -169,6 +207,10 @@ class _Reader:
         file.tokens = tokens = md.parse(file.body, file.env)
         chapter = Chapter(index=index, source=file.path, id=self.ids.claim(slugify(file.path.stem, "chapter")))
         self.targets[file.path.resolve()] = {"": chapter.id}
+        file.env["local_notes"] = {}
+        if not check_structure(tokens, file.body, file.path, self.diagnostics):
+            file.tokens = []
+            return chapter  # nested too deep: the parser dropped text, so the rest would mislead
         file.env["local_notes"] = self._number_notes(tokens, file.env, index, file.path)
         self._check_note_definitions(file.env, file.path)
         self._walk(tokens, chapter, file.path)
@@ -176,7 +218,7 @@ class _Reader:
 
     def _render_chapter(self, chapter: Chapter, file: _File, md: MarkdownIt, renderer: XhtmlRenderer) -> None:
         chapter.blocks = self._blocks(file.tokens, md, renderer, file.env, file.path)
-        self._collect_note_bodies(file.tokens, file.env["local_notes"], renderer, file.env)
+        self._collect_note_bodies(file.tokens, file.env["local_notes"], renderer, file.env, file.path)
 
     def _resolve_links(self, files: list[_File], chapters: list[Chapter]) -> None:
         """`02-chapter.md#id` and `#id` become `#id` of the book: one HTML file for the PDF, and the
@@ -249,9 +291,23 @@ class _Reader:
             if token.type == "heading_open":
                 inline = tokens[i + 1]
                 text = _plain_text(inline.children or [])
-                wanted = token.attrGet("id") or slugify(text)
-                token.attrSet("id", self.ids.claim(str(wanted)))
-                self.targets[path.resolve()].setdefault(str(wanted), str(token.attrGet("id")))
+                explicit = token.attrGet("id")
+                wanted = str(explicit or slugify(text))
+                token.attrSet("id", self.ids.claim(wanted))
+                self.targets[path.resolve()].setdefault(wanted, str(token.attrGet("id")))
+                line = token.map[0] + 1 if token.map else None
+                if explicit and token.attrGet("id") != wanted:
+                    self.diagnostics.warning(
+                        path, line, f"heading id '{wanted}' is already used in the book; this heading gets "
+                        f"'{token.attrGet('id')}': give it another {{#id}}",
+                    )
+                level = int(token.tag[1])
+                if chapter.headings and level > chapter.headings[-1].level + 1:
+                    previous = chapter.headings[-1].level
+                    self.diagnostics.warning(
+                        path, line, f"heading level skips from {previous} to {level}: use "
+                        f"{'#' * (previous + 1)} for a heading inside a {'#' * previous} section",
+                    )
                 chapter.headings.append(
                     Heading(level=int(token.tag[1]), id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
                 )
@@ -263,6 +319,11 @@ class _Reader:
                 if child.type in ("softbreak", "hardbreak") and line is not None:
                     line += 1
                 elif child.type == "text":
+                    for match in _REFUSED_IMAGE.finditer(child.content):
+                        # markdown-it leaves an image whose URL it distrusts (file:, data:...) as text
+                        refused = self._resource_url(match.group(1), "", path)
+                        if isinstance(refused, Finding):
+                            self.diagnostics.error(path, line, refused.message)
                     for match in _UNDEFINED_NOTE.finditer(child.content):
                         self.diagnostics.error(
                             path,
@@ -276,30 +337,56 @@ class _Reader:
                     self.links.append((child, path, line))
 
     def _image(self, token: Token, path: Path, line: int | None) -> None:
-        src = str(token.attrGet("src") or "")
-        parts = urlsplit(src)
-        if parts.scheme or parts.netloc or src.startswith("/"):
-            self.diagnostics.error(
-                path, line, f"image '{src}' is not a file inside the book: copy it into the book and use a relative path"
-            )
-            return
-        target = (path.parent / unquote(parts.path)).resolve()
+        resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
+        if isinstance(resolved, Finding):
+            self.diagnostics.error(path, line, resolved.message)
+            token.attrSet("src", "")
+        else:
+            token.attrSet("src", resolved)
+
+    def _resource_url(self, src: str, alt: str, path: Path) -> str | Finding:
+        """The one gate every image passes, from Markdown or raw HTML: where it is, whether the book
+        may load it (policy.py) and whether it is a usable image (images.py)."""
+        if src.startswith(XhtmlRenderer.resource_url("")):
+            return src  # already checked: a box's image is rendered twice
         try:
-            relative = target.relative_to(self.root)
-        except ValueError:
-            self.diagnostics.error(path, line, f"image '{src}' is outside the book folder: move it inside the book")
-            return
-        if not target.is_file():
-            self.diagnostics.error(path, line, f"image '{src}' does not exist: check the path (relative to {path.name})")
-            return
-        if target.suffix.lower() not in IMAGE_TYPES:
-            self.diagnostics.error(
-                path, line, f"image '{src}' has an unsupported format: use PNG, JPEG, GIF, SVG or WebP"
-            )
-            return
-        key = relative.as_posix()
-        self.images.setdefault(key, Image(src=key, alt=token.content))
-        token.attrSet("src", XhtmlRenderer.resource_url(key))
+            where = self.policy.resolve(src, path)
+            key = where.book_relative(self.root) if isinstance(where, Local) else where.local_name()
+            if key in self.images:
+                return XhtmlRenderer.resource_url(key)
+            if isinstance(where, Local) and not where.path.is_relative_to(self.root):
+                raise Refused("is outside the book folder: move it inside the book")
+            data = self.policy.read(where, limits.MAX_IMAGE_BYTES)
+            problem = check_image(key, data)
+            if problem:
+                raise Refused(problem)
+        except Refused as refused:
+            hint = f" (relative to {path.name})" if str(refused).startswith("does not exist") else ""
+            return Finding("error", f"image '{src}' {refused}{hint}")
+        self.images[key] = Image(src=key, alt=alt, data=None if isinstance(where, Local) else data)
+        return XhtmlRenderer.resource_url(key)
+
+    def _render(self, tokens: list[Token], renderer: XhtmlRenderer, env: dict, path: Path, line: int | None) -> str:
+        """Render tokens to XHTML; any raw HTML among them is sanitized (sanitize.py) first."""
+        html = renderer.render(tokens, renderer.md.options, env)
+        if not _has_raw_html(tokens):
+            return html
+        # The ids bookmaker itself gave these tokens pass once each; any other id, or
+        # one of those repeated by raw HTML, must be made unique in the book.
+        budget = Counter(_generated_ids(tokens))
+
+        def claim(wanted: str) -> str:
+            if budget[wanted] > 0:
+                budget[wanted] -= 1
+                return wanted
+            return self.ids.claim(wanted)
+
+        result = sanitize(html, lambda src, alt: self._resource_url(src, alt, path), claim)
+        for finding in result.findings:
+            report = self.diagnostics.error if finding.severity == "error" else self.diagnostics.warning
+            report(path, line, finding.message)
+        return result.html
+
 
     # -- blocks -------------------------------------------------------------
 
@@ -313,36 +400,34 @@ class _Reader:
             if first.type.startswith("container_") and kind in BOX_KINDS:
                 blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
                 continue
+            line = first.map[0] + 1 if first.map else None
             if first.type == "paragraph_open" and _lone_image(tokens[start + 1]):
-                blocks.append(HtmlBlock(html=self._figure(tokens[start + 1], md, renderer, env), kind="html"))
+                blocks.append(HtmlBlock(html=self._figure(tokens[start + 1], md, renderer, env, path, line), kind="html"))
                 continue
             if first.type == "heading_open":
-                first.meta["heading"].html = renderer.render(tokens[start + 1].children or [], md.options, env)
-            html = renderer.render(tokens[start:end], md.options, env)
-            if _has_raw_html(tokens[start:end]) and not well_formed(html):
-                line = first.map[0] + 1 if first.map else None
-                self.diagnostics.warning(path, line, "raw HTML is not well formed and was repaired: check the tags")
-                html = repair(html)
+                first.meta["heading"].html = self._render(tokens[start + 1].children or [], renderer, {}, path, None)
+            html = self._render(tokens[start:end], renderer, env, path, line)
             blocks.append(HtmlBlock(html=html, is_paragraph=first.type == "paragraph_open"))
         return blocks
 
-    @staticmethod
-    def _figure(inline: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict) -> str:
+    def _figure(self, inline: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path,
+                line: int | None) -> str:
         """An image alone in its paragraph is a figure, its alt text the caption (as in pandoc)."""
         image = next(c for c in inline.children or [] if c.type == "image")
         img = renderer.render([image], md.options, env)
-        caption = renderer.render(image.children or [], md.options, env)
+        caption = self._render(image.children or [], renderer, env, path, line)
         return f"<figure>{img}<figcaption>{caption}</figcaption></figure>\n"
 
     def _box(
         self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
     ) -> Box:
         title = opening.info.strip()[len(kind) :].strip()
+        line = opening.map[0] + 1 if opening.map else None
         # A fresh env: the title must not see (or emit) the chapter's notes.
         title_tokens = md.parseInline(title, {})[0].children or [] if title else []
-        box = Box(kind=kind, title_html=renderer.render(title_tokens, md.options, {}))
+        box = Box(kind=kind, title_html=self._render(title_tokens, renderer, {}, path, line))
         if kind == "sidebar":
-            box.body_html = renderer.render(inner, md.options, env)
+            box.body_html = self._render(inner, renderer, env, path, line)
             return box
         rest: list[Token] = []
         spans = _top_level_spans(inner)
@@ -352,40 +437,45 @@ class _Reader:
                 children = inner[start + 1].children or []
                 if len(children) == 1 and children[0].type == "image" and box.image is None and not box.fields:
                     src = str(children[0].attrGet("src") or "")
-                    box.image = Image(src=src, alt=children[0].content)
+                    if src:  # empty when the image was refused; the error is reported
+                        box.image = Image(src=src, alt=children[0].content)
                     continue
                 if not box.fields:
-                    box.lines_html.append(renderer.render(children, md.options, env))
+                    box.lines_html.append(self._render(children, renderer, env, path, line))
                     continue
             if first.type == "dl_open":
-                box.fields.extend(self._fields(inner[start + 1 : end - 1], md, renderer, env))
+                box.fields.extend(self._fields(inner[start + 1 : end - 1], md, renderer, env, path, line))
                 continue
             rest.extend(inner[start:end])
         if not box.fields:
-            line = opening.map[0] + 1 if opening.map else None
             self.diagnostics.warning(
                 path, line, "infobox has no fields: add lines such as 'Born' followed by ': 11 March 1957'"
             )
-        box.body_html = renderer.render(rest, md.options, env)
+        box.body_html = self._render(rest, renderer, env, path, line)
         return box
 
-    def _fields(self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict) -> list[Field]:
+    def _fields(
+        self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path, line: int | None
+    ) -> list[Field]:
         fields: list[Field] = []
         for start, end in _top_level_spans(tokens):
             first = tokens[start]
             if first.type == "dt_open":
-                fields.append(Field(label_html=renderer.render(tokens[start + 1].children or [], md.options, env), values_html=[]))
+                label = self._render(tokens[start + 1].children or [], renderer, env, path, line)
+                fields.append(Field(label_html=label, values_html=[]))
             elif first.type == "dd_open" and fields:
                 inner = tokens[start + 1 : end - 1]
                 # A one-paragraph value is inline text; anything larger keeps its blocks.
                 if len(inner) == 3 and inner[0].type == "paragraph_open":
-                    fields[-1].values_html.append(renderer.render(inner[1].children or [], md.options, env))
+                    fields[-1].values_html.append(self._render(inner[1].children or [], renderer, env, path, line))
                 else:
-                    fields[-1].values_html.append(renderer.render(inner, md.options, env))
+                    fields[-1].values_html.append(self._render(inner, renderer, env, path, line))
         return fields
 
-    def _collect_note_bodies(self, tokens: list[Token], local: dict[int, Note], renderer: XhtmlRenderer, env: dict) -> None:
-        md_options = renderer.md.options
+    def _collect_note_bodies(
+        self, tokens: list[Token], local: dict[int, Note], renderer: XhtmlRenderer, env: dict, path: Path
+    ) -> None:
+        lines = {label: line + 1 for label, line in env.get("note_definitions", [])}
         i = 0
         while i < len(tokens):
             token = tokens[i]
@@ -400,13 +490,19 @@ class _Reader:
                     body.append(tokens[j])
                 j += 1
             i = j + 1
+            line = lines.get(token.meta.get("label")) if token.meta.get("label") else None
+            if not any(t.type not in ("paragraph_open", "paragraph_close") and (t.content.strip() or t.children)
+                       for t in body):
+                label = token.meta.get("label")
+                what = f"note [^{label}]" if label else "an inline note ^[]"
+                self.diagnostics.error(path, line, f"{what} is empty: write its text after the marker, or remove it")
             if note is None:
                 continue
             if len(body) >= 3 and body[0].type == "paragraph_open":
-                note.first_html = renderer.render(body[1].children or [], md_options, env)
-                note.rest_html = renderer.render(body[3:], md_options, env)
+                note.first_html = self._render(body[1].children or [], renderer, env, path, line)
+                note.rest_html = self._render(body[3:], renderer, env, path, line)
             else:
-                note.rest_html = renderer.render(body, md_options, env)
+                note.rest_html = self._render(body, renderer, env, path, line)
 
 
 def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:
@@ -442,7 +538,17 @@ def _internal_link(href: str) -> bool:
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:
-    return any(t.type == "html_block" or any(c.type == "html_inline" for c in t.children or []) for t in tokens)
+    return any(t.type in ("html_block", "html_inline") or _has_raw_html(t.children or []) for t in tokens)
+
+
+def _generated_ids(tokens: list[Token]):
+    for token in tokens:
+        if token.type == "footnote_ref" and "ref_id" in token.meta:
+            yield token.meta["ref_id"]
+        elif token.type == "heading_open" and token.attrGet("id"):
+            yield str(token.attrGet("id"))
+        if token.children:
+            yield from _generated_ids(token.children)
 
 
 def _inline_children(tokens: list[Token]):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lxml import etree, html
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
@@ -35,18 +34,3 @@ class XhtmlRenderer(RendererHTML):
             f'<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" role="doc-noteref">'
             f'{meta["number"]}</a>'
         )
-
-
-def well_formed(fragment: str) -> bool:
-    try:
-        etree.fromstring(f"<div>{fragment}</div>".encode())
-    except etree.XMLSyntaxError:
-        return False
-    return True
-
-
-def repair(fragment: str) -> str:
-    """Raw HTML from the manuscript, reparsed leniently and written back as XHTML."""
-    wrapper = html.fragment_fromstring(fragment, create_parent="div")
-    out = etree.tostring(wrapper, method="xml", encoding="unicode")
-    return out[len("<div>") : -len("</div>")] if out.startswith("<div>") else out

@@ -58,3 +58,11 @@ def book_stylesheets(book: Book, medium: Medium) -> list[Path]:
 def stylesheets(book: Book, medium: Medium) -> list[Path]:
     """Every stylesheet of `medium` in cascade order."""
     return theme_stylesheets(medium, book) + book_stylesheets(book, medium)
+
+
+def stylesheet_texts(book: Book, medium: Medium) -> list[str]:
+    """The cascade for `medium`, each file read under the book's resource rules (policy.py)."""
+    from bookmaker.policy import policy_for
+
+    policy = policy_for(book)
+    return [policy.read_local(p).decode("utf-8-sig") for p in stylesheets(book, medium)]

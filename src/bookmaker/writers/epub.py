@@ -22,7 +22,8 @@ from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
 from bookmaker.render import RESOURCE_PREFIX
-from bookmaker.theme import environment, stylesheets
+from bookmaker.policy import Refused, policy_for
+from bookmaker.theme import environment, stylesheet_texts
 from bookmaker.writers import epub_package
 from bookmaker.writers.kepub import koboize
 
@@ -77,7 +78,10 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         "rtl": is_rtl_lang(book.metadata.lang),
         "stylesheets": [STYLESHEET],
     }
-    cover_name, cover_data = _cover(book)
+    try:
+        cover_name, cover_data = _cover(book)
+    except Refused as refused:
+        raise refused.as_book_error("cover", diagnostics) from None
     docs = [
         _Document(COVER_PAGE, "Cover",
                   env.get_template("epub/cover.xhtml").render(page_title=book.metadata.title, cover=cover_name,
@@ -109,7 +113,12 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     nav = env.get_template("epub/nav.xhtml").render(
         page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
     )
-    css = "\n".join(p.read_text(encoding="utf-8") for p in stylesheets(book, "epub"))
+    try:
+        css = "\n".join(stylesheet_texts(book, "epub"))
+        images = [(image.src, image.data if image.data is not None else policy_for(book).read_local(book.root / image.src))
+                  for image in book.images if image.src != cover_name]
+    except Refused as refused:
+        raise refused.as_book_error("resource", diagnostics) from None
     fonts = _embedded_fonts(list(trees.values()), diagnostics) if options.embed_fonts else []
     css = "".join(_font_face(face) for face, _ in fonts) + css
 
@@ -123,21 +132,20 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     for doc in docs:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
     package.add_stylesheet(STYLESHEET, css.encode())
-    for image in book.images:
-        if image.src != cover_name:
-            package.add_image(image.src, (book.root / image.src).read_bytes())
+    for name, data in images:
+        package.add_image(name, data)
     package.add_image(cover_name, cover_data, cover=True)
     for face, data in fonts:
         package.add_font(face.file_name, data)
     package.set_toc(toc)
-    with atomic_output(target) as tmp:
-        package.write(tmp)
+    with atomic_output(target) as out:
+        package.write(out)
 
 
 def _cover(book: Book) -> tuple[str, bytes]:
     """The front matter's cover image, else one set in type from title and authors."""
     if book.metadata.cover:
-        return book.metadata.cover, (book.root / book.metadata.cover).read_bytes()
+        return book.metadata.cover, policy_for(book).read_local(book.root / book.metadata.cover)
     taken = {image.src for image in book.images}
     name = GENERATED_COVER if GENERATED_COVER not in taken else "bookmaker-" + GENERATED_COVER
     return name, generate_cover(book.metadata)

@@ -13,10 +13,12 @@ Every workaround for ebooklib 0.20 lives here (see ../shared/notes/epub.md):
 from __future__ import annotations
 
 import datetime
+import io
 import itertools
 import mimetypes
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from ebooklib import epub
 from lxml import etree
@@ -119,23 +121,22 @@ class Package:
         self.book.toc = convert(entries)
         self.book.add_item(epub.EpubNcx())
 
-    def write(self, target: Path) -> None:
+    def write(self, target: BinaryIO) -> None:
         self.book.spine = list(self._spine)
         if self._nav_item is not None:
             self.book.spine.append(self._nav_item)
         naive_utc = self.modified.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        raw = target.with_suffix(".ebooklib")
-        try:
-            epub.write_epub(
-                str(raw), self.book, {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,
-                                      "raise_exceptions": True, "mtime": naive_utc},
-            )
-            _repack(raw, target, naive_utc, self.lang)
-        finally:
-            raw.unlink(missing_ok=True)
+        # In memory, so that no second file exists beside the output to be left behind.
+        raw = io.BytesIO()
+        epub.write_epub(
+            raw, self.book, {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,
+                             "raise_exceptions": True, "mtime": naive_utc},
+        )
+        raw.seek(0)
+        _repack(raw, target, naive_utc, self.lang)
 
 
-def _repack(source: Path, target: Path, when: datetime.datetime, lang: str) -> None:
+def _repack(source: BinaryIO, target: BinaryIO, when: datetime.datetime, lang: str) -> None:
     stamp = max(when, datetime.datetime(1980, 1, 1)).timetuple()[:6]
     with zipfile.ZipFile(source) as zin:
         names = zin.namelist()

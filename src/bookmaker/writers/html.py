@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
+import mimetypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,7 @@ from bookmaker.config import PDF_VARIANTS  # one list, for the CLI and bookmaker
 from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
+from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers.page_layout import geometry, page_css
@@ -33,8 +36,12 @@ class PrintOptions:
 def render_html(book: Book, output_dir: Path, options: PrintOptions | None = None) -> str:
     """The whole book as one HTML document, its resources addressed relative to `output_dir`."""
     options = options or PrintOptions()
+    try:
+        theme_css, book_css = _read_stylesheets(book)
+    except Refused as refused:
+        raise refused.as_book_error("stylesheet") from None
     layout = geometry(options.paper or "A4", options.duplex)
-    css = [p.read_text(encoding="utf-8") for p in theme_stylesheets("print", book)]
+    css = list(theme_css)
     css.append(page_css(layout, options.duplex, options.bleed, options.marks))
     css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
@@ -46,7 +53,7 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
     if any(h.level == 1 for h in book.headings):
         # Chapters have level-1 titles, so the book's Notes stand beside them in the outline.
         css.append("body > .notes .notes-title { bookmark-level: 1; }")
-    css += [p.read_text(encoding="utf-8") for p in book_stylesheets(book, "print")]
+    css += book_css
     if options.paper:
         css.append(f"@page {{ size: {options.paper}; }}")
     created, modified = _dates(book)
@@ -62,15 +69,28 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
         created=created,
         modified=modified,
     )
+    for image in book.images:
+        if image.data is not None:  # a fetched remote image (--allow-remote) travels inside the document
+            mime = mimetypes.guess_type(image.src)[0] or "application/octet-stream"
+            data_url = f"data:{mime};base64,{base64.b64encode(image.data).decode()}"
+            html = html.replace(f'"{RESOURCE_PREFIX}{image.src}"', f'"{data_url}"')
     root = Path(os.path.relpath(book.root, output_dir)).as_posix()
     return html.replace(RESOURCE_PREFIX, "" if root == "." else root + "/")
 
 
 def write_html(book: Book, target: Path, options: PrintOptions | None = None) -> str:
     html = render_html(book, target.parent, options)
-    with atomic_output(target) as tmp:
-        tmp.write_text(html, encoding="utf-8")
+    with atomic_output(target) as out:
+        out.write(html.encode("utf-8"))
     return html
+
+
+def _read_stylesheets(book: Book) -> tuple[list[str], list[str]]:
+    """The theme's print stylesheets and the book's, read under the book's resource rules (policy.py)."""
+    policy = policy_for(book)
+    theme = [policy.read_local(p).decode("utf-8-sig") for p in theme_stylesheets("print", book)]
+    own = [policy.read_local(p).decode("utf-8-sig") for p in book_stylesheets(book, "print")]
+    return theme, own
 
 
 def _toc_entries(book: Book) -> list[Heading]:

@@ -6,6 +6,7 @@ WeasyPrint is imported here only, so commands that make no PDF never pay for it.
 from __future__ import annotations
 
 import logging
+import mimetypes
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -13,7 +14,8 @@ from urllib.parse import unquote, urlsplit
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.model import Book
 from bookmaker.output import atomic_output
-from bookmaker.theme import THEME_DIR, book_stylesheets
+from bookmaker.policy import Refused, ResourcePolicy, policy_for
+from bookmaker.theme import book_stylesheets
 from bookmaker.writers.html import PrintOptions, render_html
 
 
@@ -26,44 +28,56 @@ def write_pdf(
 
     if html is None:
         html = render_html(book, target.parent, options)
-    fetcher = _book_fetcher(weasyprint, [book.root, THEME_DIR])
-    reported = _check_stylesheets(weasyprint, book_stylesheets(book, "print"), diagnostics)
+    fetcher = _book_fetcher(policy_for(book))
+    try:
+        reported = _check_stylesheets(weasyprint, book_stylesheets(book, "print"), diagnostics, policy_for(book))
+    except Refused as refused:
+        raise refused.as_book_error("stylesheet", diagnostics) from None
+    except FatalURLFetchingError as exc:
+        diagnostics.error(target, None, f"{exc}")
+        raise BookError(diagnostics) from None
     with _weasyprint_warnings(diagnostics, target, reported=reported):
         try:
             document = weasyprint.HTML(
                 string=html, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher
             ).render()
+            if diagnostics.has_errors:  # --strict turns WeasyPrint's warnings into errors
+                raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
-            with atomic_output(target) as tmp:
+            with atomic_output(target) as out:
                 # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
-                document.write_pdf(tmp, pdf_variant=variant) if variant else document.write_pdf(tmp)
+                document.write_pdf(out, pdf_variant=variant) if variant else document.write_pdf(out)
         except FatalURLFetchingError as exc:
-            diagnostics.error(target, None, f"{exc}: the PDF may only use files inside the book")
+            diagnostics.error(target, None, f"{exc}")
             raise BookError(diagnostics) from None
 
 
-def _book_fetcher(weasyprint, allowed_roots: list[Path]):
-    """A URL fetcher that reads local files inside the book or the theme, and nothing else."""
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
-
-    roots = [r.resolve() for r in allowed_roots]
+def _book_fetcher(policy: ResourcePolicy):
+    """A URL fetcher that loads only what the book's resource rules allow (policy.py)."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class BookFetcher(URLFetcher):
         def fetch(self, url: str, headers=None):
             parts = urlsplit(url)
-            if parts.scheme == "data":
+            scheme = parts.scheme.lower()
+            if scheme == "data":
                 return super().fetch(url, headers)
-            if parts.scheme == "file":
-                path = Path(unquote(parts.path)).resolve()
-                if any(path.is_relative_to(root) for root in roots):
-                    return super().fetch(url, headers)
-                raise FatalURLFetchingError(f"refused to read {path}, which is outside the book")
-            raise FatalURLFetchingError(f"refused to fetch {url}: bookmaker does not load remote resources")
+            try:
+                if scheme == "file":
+                    path = Path(unquote(parts.path))
+                    data = policy.read_local(path)
+                else:
+                    data = policy.fetch_remote(url)
+            except Refused as refused:
+                shown = unquote(parts.path) if scheme == "file" else url
+                raise FatalURLFetchingError(f"refused to load '{shown}': it {refused}") from None
+            mime = mimetypes.guess_type(parts.path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
 
-    return BookFetcher(allowed_protocols=["file", "data"])
+    return BookFetcher(allowed_protocols=["file", "data", "http", "https"])
 
 
-def _check_stylesheets(weasyprint, paths: list[Path], diagnostics: Diagnostics) -> set[str]:
+def _check_stylesheets(weasyprint, paths: list[Path], diagnostics: Diagnostics, policy: ResourcePolicy) -> set[str]:
     """Report the book's CSS problems at their file and line, before layout repeats them without either.
 
     Returns the messages reported, so layout does not report them again.
@@ -71,7 +85,8 @@ def _check_stylesheets(weasyprint, paths: list[Path], diagnostics: Diagnostics) 
     reported: set[str] = set()
     for path in paths:
         with _weasyprint_warnings(diagnostics, path, css_file=True, reported=reported):
-            weasyprint.CSS(string=path.read_text(encoding="utf-8"), base_url=path.parent.as_uri() + "/")
+            css = policy.read_local(path).decode("utf-8-sig")
+            weasyprint.CSS(string=css, base_url=path.parent.as_uri() + "/", url_fetcher=_book_fetcher(policy))
     return reported
 
 

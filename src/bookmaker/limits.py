@@ -1,0 +1,11 @@
+"""Limits that turn a hostile or runaway manuscript into a clear error instead of exhausted memory."""
+
+MAX_FILE_BYTES = 20_000_000  # one manuscript file (a long novel is about 1 MB)
+MAX_BOOK_BYTES = 100_000_000  # all manuscript files together
+MAX_STYLESHEET_BYTES = 2_000_000
+MAX_IMAGE_PIXELS = 100_000_000  # 100 megapixels: a 10,000 x 10,000 scan
+MAX_IMAGE_BYTES = 50_000_000
+MAX_NESTING = 16  # lists, quotes and boxes inside each other; markdown-it stops parsing silently beyond its limit
+MAX_HTML_DEPTH = 64  # elements inside each other in raw HTML
+REMOTE_TIMEOUT_SECONDS = 10.0
+MAX_REMOTE_BYTES = 20_000_000

@@ -1,0 +1,184 @@
+"""What a book may load: one set of rules for the reader and every writer.
+
+A manuscript is untrusted input. Images, stylesheets and fonts load only from
+inside the book folder or bookmaker's own theme; a `file:` URL, an absolute
+path, a `..` that leaves the book or a symlink pointing out is refused. Remote
+resources are refused unless the author passes `--allow-remote`, and then
+only http(s), with a timeout and a size cap. The reader resolves every
+reference through `ResourcePolicy.resolve`, the PDF's URL fetcher and the EPUB
+and HTML writers read through `read_local` / `fetch_remote`, so no output can
+contain bytes of a refused resource.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from bookmaker import limits
+from bookmaker.diagnostics import BookError, Diagnostics
+
+REMOTE_SCHEMES = ("http", "https")
+
+
+class Refused(Exception):
+    """A resource the book may not load; the message says why and what to do."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+    def as_book_error(self, what: str, diagnostics: Diagnostics | None = None) -> BookError:
+        """For a writer that meets a refused file the reader let through: stop, naming the file."""
+        diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+        diagnostics.error(self.path or "bookmaker", None, f"refused to load this {what}: it {self}")
+        return BookError(diagnostics)
+
+
+@dataclass(frozen=True)
+class Local:
+    path: Path  # resolved, inside an allowed root
+
+    def book_relative(self, root: Path) -> str:
+        return self.path.relative_to(root).as_posix()
+
+
+@dataclass(frozen=True)
+class Remote:
+    url: str
+
+    def local_name(self) -> str:
+        """A file name for the fetched copy inside the EPUB: stable, and never a path from the URL."""
+        suffix = PurePosixPath(urlsplit(self.url).path).suffix.lower()
+        if not suffix.isascii() or not suffix[1:].isalnum():
+            suffix = ""
+        return f"remote/{hashlib.sha256(self.url.encode()).hexdigest()[:16]}{suffix}"
+
+
+@dataclass
+class ResourcePolicy:
+    book_root: Path
+    extra_roots: list[Path] = field(default_factory=list)  # bookmaker's own theme
+    allow_remote: bool = False
+    timeout: float = limits.REMOTE_TIMEOUT_SECONDS
+    max_bytes: int = limits.MAX_REMOTE_BYTES
+
+    def __post_init__(self) -> None:
+        self.book_root = self.book_root.resolve()
+        self.roots = [self.book_root, *(r.resolve() for r in self.extra_roots)]
+
+    # -- references written in the book ------------------------------------
+
+    def resolve(self, reference: str, relative_to: Path) -> Local | Remote:
+        """Where a reference written in the file `relative_to` points, or Refused."""
+        parts = urlsplit(reference)
+        scheme = parts.scheme.lower()
+        if scheme in REMOTE_SCHEMES:
+            if not self.allow_remote:
+                raise Refused("is a remote resource: bookmaker does not fetch from the network "
+                              "unless you pass --allow-remote (or copy the file into the book)")
+            return Remote(reference)
+        if scheme == "file":
+            raise Refused("is a file: URL: copy the file into the book and use a relative path")
+        if scheme or parts.netloc:
+            raise Refused(f"uses '{scheme or '//'}' URLs, which bookmaker does not load: "
+                          "copy the file into the book and use a relative path")
+        raw_path = unquote(parts.path)
+        if not raw_path:
+            raise Refused("names no file: give a path relative to the file that uses it")
+        if raw_path.startswith(("/", "\\")) or (len(raw_path) > 1 and raw_path[1] == ":"):
+            raise Refused("is an absolute path: copy the file into the book and use a relative path")
+        if "\0" in raw_path:
+            raise Refused("is not a valid path")
+        return Local(self.check_local(relative_to.parent / raw_path))
+
+    def check_local(self, path: Path) -> Path:
+        """`path` resolved (following symlinks) if it stays inside an allowed root; Refused otherwise."""
+        lexical = Path(os.path.normpath(path.absolute()))
+        if not any(lexical.is_relative_to(root) or lexical.is_relative_to(_unresolved(root)) for root in self.roots):
+            raise Refused("is outside the book folder: move it inside the book")
+        resolved = path.resolve()
+        if not any(resolved.is_relative_to(root) for root in self.roots):
+            raise Refused("is a link to a file outside the book folder: copy the file itself into the book")
+        if not resolved.exists():
+            raise Refused("does not exist: check the path")
+        if not resolved.is_file():
+            raise Refused("is not a file")
+        if not os.access(resolved, os.R_OK):
+            raise Refused("cannot be read: check its permissions")
+        return resolved
+
+    # -- reading ------------------------------------------------------------
+
+    def read_local(self, path: Path, max_bytes: int | None = None) -> bytes:
+        """The bytes of a local file, checked again at the moment it is read."""
+        try:
+            resolved = self.check_local(path)
+            if max_bytes is not None and resolved.stat().st_size > max_bytes:
+                raise Refused(f"is larger than {max_bytes // 1_000_000} MB: make it smaller")
+            return resolved.read_bytes()
+        except Refused as refused:
+            raise Refused(str(refused), path) from None
+        except OSError as exc:
+            raise Refused(f"cannot be read: {exc.strerror}", path) from None
+
+    def fetch_remote(self, url: str) -> bytes:
+        """The bytes at an http(s) URL: only with --allow-remote, within the timeout and the size cap."""
+        if urlsplit(url).scheme.lower() not in REMOTE_SCHEMES:
+            raise Refused("is not an http(s) URL")
+        if not self.allow_remote:
+            raise Refused("is a remote resource: pass --allow-remote to fetch it")
+        try:
+            with _opener().open(url, timeout=self.timeout) as response:
+                length = response.headers.get("Content-Length")
+                if length and length.isdigit() and int(length) > self.max_bytes:
+                    raise Refused(f"is larger than {self.max_bytes // 1_000_000} MB: download it into the book")
+                data = response.read(self.max_bytes + 1)
+        except Refused:
+            raise
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise Refused(f"could not be fetched ({reason}): check the URL or download the file into the book") from None
+        if len(data) > self.max_bytes:
+            raise Refused(f"is larger than {self.max_bytes // 1_000_000} MB: download it into the book")
+        return data
+
+    def read(self, where: Local | Remote, max_bytes: int | None = None) -> bytes:
+        return self.fetch_remote(where.url) if isinstance(where, Remote) else self.read_local(where.path, max_bytes)
+
+
+def policy_for(book) -> ResourcePolicy:
+    """The rules the reader applied to `book`; the strict defaults for a book made some other way."""
+    if book.policy is not None:
+        return book.policy
+    from bookmaker.theme import THEME_DIR
+
+    return ResourcePolicy(book.root, [THEME_DIR])
+
+
+def _unresolved(root: Path) -> Path:
+    return Path(os.path.normpath(root.absolute()))
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    # urllib follows redirects to ftp: as well; a remote server must not send us anywhere but http(s).
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urlsplit(newurl).scheme.lower() not in REMOTE_SCHEMES:
+            raise urllib.error.URLError(f"redirect to a non-http URL refused: {newurl}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """An opener that speaks http and https only: no file:, ftp: or data: handlers."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(), _HttpOnlyRedirects(),
+                    urllib.request.HTTPErrorProcessor(), urllib.request.HTTPDefaultErrorHandler()):
+        opener.add_handler(handler)
+    opener.addheaders = [("User-Agent", "bookmaker")]
+    return opener

@@ -1,0 +1,232 @@
+"""Raw HTML from a manuscript, made safe and written back as well-formed XHTML.
+
+The fragment is parsed as HTML5 (tinyhtml5, the parser WeasyPrint uses), so it
+is repaired the way a browser would repair it and no XML entity is ever
+expanded: HTML has no DTDs. Then an allowlist applies: scripts, frames,
+plugins, event attributes and `javascript:` URLs go, with a message for each;
+every `<img src>` goes through the same resource rules as a Markdown image;
+ids are made unique in the book. What is left is serialized as XML.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tinyhtml5.parser import HTMLParser
+
+from bookmaker import limits
+
+# Removed with everything inside them: they run code, load other documents or
+# resources, or carry no text of the book.
+DROPPED = {
+    "script", "iframe", "object", "embed", "frame", "frameset", "applet", "noscript", "template",
+    "style", "link", "meta", "base", "title", "head", "svg", "math", "audio", "video", "source",
+    "track", "picture", "canvas", "form", "input", "button", "select", "textarea", "param", "portal",
+}
+# Kept, with the attributes below; any other element is unwrapped (its text stays).
+KEPT = {
+    "a", "abbr", "article", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col",
+    "colgroup", "data", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "footer",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre",
+    "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
+}
+GLOBAL_ATTRIBUTES = {"id", "class", "lang", "dir", "title", "role"}
+ELEMENT_ATTRIBUTES = {
+    "a": {"href", "hreflang", "rel"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope", "abbr"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "time": {"datetime"},
+    "data": {"value"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+    "del": {"cite", "datetime"},
+    "ins": {"cite", "datetime"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "details": {"open"},
+}
+_SCRIPT_URL = re.compile(r"^(javascript|vbscript|data:text/html)", re.IGNORECASE)
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+_ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_ID = re.compile(r"^\S+$")
+_VOID_PAIR = re.compile(r"<(br|hr|img|wbr|col)((?:\s[^>]*)?)></\1>")
+# A style attribute is kept unless it could load something or hide what it does:
+# url(), image(), image-set(), @import, bindings, or escapes and comments.
+_UNSAFE_STYLE = re.compile(r"url\s*\(|image(-set)?\s*\(|@import|expression|binding|behavior|\\|/\*", re.IGNORECASE)
+
+
+@dataclass
+class Finding:
+    severity: str  # "error" or "warning"
+    message: str
+
+
+@dataclass
+class Sanitized:
+    html: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+# Given an <img src>, return the src to write (a resource URL) or a Finding when it is refused.
+ImageResolver = Callable[[str, str], "str | Finding"]
+IdClaimer = Callable[[str], str]
+
+
+def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | None = None) -> Sanitized:
+    """Parse `fragment` as HTML, apply the allowlist and return XHTML with what was changed."""
+    result = Sanitized(html="")
+    parser = HTMLParser(namespace_html_elements=False)
+    container = parser.parse_fragment(fragment)
+    codes = [code for _position, code, _data in parser.errors]
+    if any("doctype" in code for code in codes):
+        result.findings.append(Finding(
+            "warning", "a DOCTYPE in raw HTML is ignored: entities declared in a manuscript are never expanded"))
+        codes = [code for code in codes if "doctype" not in code]
+    if codes:  # HTML5 parse errors: what a browser would have to guess at
+        result.findings.append(Finding(
+            "warning", f"raw HTML is not well formed ({codes[0].replace('-', ' ')}) and was repaired: check the tags"))
+    if _depth(container) > limits.MAX_HTML_DEPTH:
+        result.findings.append(Finding(
+            "error", f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it"))
+        return result
+    _clean(container, result, resolve_image, claim_id)
+    # Explicit end tags except on void elements: `<span/>` would open a span in the
+    # HTML book (parsed as HTML), and `<br></br>` would be two breaks there.
+    out = ET.tostring(container, encoding="unicode", method="xml", short_empty_elements=False)
+    out = _VOID_PAIR.sub(r"<\1\2 />", out)
+    result.html = re.sub(r"^<DOCUMENT_FRAGMENT\s*/?>|</DOCUMENT_FRAGMENT>$", "", out)
+    return result
+
+
+def _depth(element: ET.Element) -> int:
+    deepest, stack = 0, [(element, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limits.MAX_HTML_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
+def _clean(parent: ET.Element, result: Sanitized, resolve_image: ImageResolver, claim_id: IdClaimer | None) -> None:
+    index = 0
+    while index < len(parent):
+        child = parent[index]
+        tag = child.tag if isinstance(child.tag, str) else None
+        if tag is None or tag.lower() in DROPPED or ":" in tag or "}" in tag:
+            if tag is not None:
+                name = tag.rsplit("}", 1)[-1]
+                result.findings.append(Finding("warning", f"<{name}> removed from raw HTML: {_why(name)}"))
+            _remove_keeping_tail(parent, index)
+            continue
+        tag = tag.lower()
+        child.tag = tag
+        if tag not in KEPT:
+            result.findings.append(Finding("warning", f"<{tag}> is not an HTML element bookmaker keeps; its text is kept"))
+            _unwrap(parent, index)
+            continue
+        if not _attributes(child, tag, result, resolve_image, claim_id):
+            _remove_keeping_tail(parent, index)
+            continue
+        _clean(child, result, resolve_image, claim_id)
+        index += 1
+
+
+def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image: ImageResolver,
+                claim_id: IdClaimer | None) -> bool:
+    """Filter the attributes of a kept element; False when the element itself must go."""
+    allowed = GLOBAL_ATTRIBUTES | ELEMENT_ATTRIBUTES.get(tag, set())
+    for name, value in list(element.attrib.items()):
+        del element.attrib[name]
+        lowered = name.lower()
+        if lowered.startswith("on"):
+            result.findings.append(Finding("warning", f"event attribute '{name}' removed from <{tag}>: books run no scripts"))
+            continue
+        if _SCRIPT_URL.match(_URL_NOISE.sub("", value)):
+            result.findings.append(Finding("warning", f"'{value[:40]}' URL removed from <{tag} {name}>: books run no scripts"))
+            continue
+        if lowered == "style":
+            if _UNSAFE_STYLE.search(value):
+                result.findings.append(Finding(
+                    "warning", f"style attribute removed from <{tag}>: it loads or hides something "
+                    "(url(), @import, escapes); put such rules in the book's stylesheets"))
+            else:
+                element.set("style", value)
+            continue
+        if lowered.startswith(("aria-", "data-")) and _ATTRIBUTE_NAME.match(lowered):
+            element.set(lowered, value)
+            continue
+        if lowered not in allowed:
+            result.findings.append(Finding("warning", f"attribute '{name}' removed from <{tag}>: bookmaker does not keep it"))
+            continue
+        element.set(lowered, value)
+    if tag == "img":
+        src = element.get("src")
+        if not src:
+            result.findings.append(Finding("error", "<img> without src in raw HTML: give it the path of an image file"))
+            return False
+        resolved = resolve_image(src, element.get("alt", ""))
+        if isinstance(resolved, Finding):
+            result.findings.append(resolved)
+            return False
+        element.set("src", resolved)
+        element.set("alt", element.get("alt", ""))
+    ident = element.get("id")
+    if ident is not None:
+        if not _ID.match(ident):
+            result.findings.append(Finding("warning", f"id '{ident}' removed: an id may not be empty or contain spaces"))
+            del element.attrib["id"]
+        elif claim_id is not None:
+            unique = claim_id(ident)
+            if unique != ident:
+                result.findings.append(Finding("warning", f"id '{ident}' is already used in the book; this one is now '{unique}'"))
+                element.set("id", unique)
+    return True
+
+
+def _why(tag: str) -> str:
+    if tag in ("script", "noscript", "template"):
+        return "books run no scripts"
+    if tag in ("iframe", "object", "embed", "frame", "frameset", "applet", "portal", "param"):
+        return "books do not embed other documents or plugins"
+    if tag in ("style", "link", "meta", "base", "title", "head"):
+        return "put styles in the book's styles/ folder and metadata in the front matter"
+    if tag in ("svg", "math"):
+        return "inline SVG and MathML are not supported; use an image file"
+    return "bookmaker does not support it in the text; use a Markdown image for pictures"
+
+
+def _remove_keeping_tail(parent: ET.Element, index: int) -> None:
+    child = parent[index]
+    _append_text(parent, index, child.tail)
+    del parent[index]
+
+
+def _unwrap(parent: ET.Element, index: int) -> None:
+    child = parent[index]
+    _append_text(parent, index, child.text)
+    grandchildren = list(child)
+    tail = child.tail
+    del parent[index]
+    for offset, grandchild in enumerate(grandchildren):
+        parent.insert(index + offset, grandchild)
+    _append_text(parent, index + len(grandchildren), tail)
+
+
+def _append_text(parent: ET.Element, index: int, text: str | None) -> None:
+    """Add `text` after the child before `index` (or to the parent's text when there is none)."""
+    if not text:
+        return
+    if index == 0:
+        parent.text = (parent.text or "") + text
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + text

@@ -1,0 +1,84 @@
+"""Checks on the shape of a chapter's Markdown that the parser itself accepts silently:
+boxes left open, boxes inside other blocks, `:::` lines that are no box, and
+nesting so deep that markdown-it stops parsing (it drops the rest without a word)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markdown_it.token import Token
+
+from bookmaker import limits
+from bookmaker.diagnostics import Diagnostics
+from bookmaker.markdown import BOX_KINDS
+
+_FENCE = re.compile(r"^[\s>]*:{3,}\s*(\S*)")  # also inside a quotation's '> ' prefix
+_ENCLOSING = {
+    "blockquote_open": "a quotation",
+    "bullet_list_open": "a list",
+    "ordered_list_open": "a list",
+    "footnote_open": "a note",
+    "footnote_block_open": "a note",
+    "dl_open": "a definition list",
+    "table_open": "a table",
+}
+
+
+def check_structure(tokens: list[Token], body: str, path: Path, diagnostics: Diagnostics) -> bool:
+    """Report structural problems; False when the chapter is nested too deep to be read reliably."""
+    lines = body.split("\n")
+    stack: list[Token] = []
+    for token in tokens:
+        line = token.map[0] + 1 if token.map else None
+        if token.block and token.level >= limits.MAX_NESTING:
+            diagnostics.error(
+                path, line, f"lists, quotations and boxes are nested more than {limits.MAX_NESTING} levels deep "
+                "here: flatten the structure",
+            )
+            return False
+        if token.type.startswith("container_") and token.nesting == 1:
+            _check_box(token, stack, lines, path, line, diagnostics)
+        elif token.type == "inline" and stack and stack[-1].type == "paragraph_open":
+            _check_stray_fence(token, path, line, diagnostics)
+        if token.nesting == 1:
+            stack.append(token)
+        elif token.nesting == -1 and stack:
+            stack.pop()
+    return True
+
+
+def _check_box(token: Token, stack: list[Token], lines: list[str], path: Path, line: int | None,
+               diagnostics: Diagnostics) -> None:
+    kind = token.type.removeprefix("container_").removesuffix("_open")
+    if token.map and (token.map[1] >= len(lines) or not _FENCE.match(lines[token.map[1]])):
+        diagnostics.error(path, line, f"the {kind} opened here is never closed: add a line ':::' after its last line")
+    enclosing = next((t for t in reversed(stack) if t.type.startswith("container_") or t.type in _ENCLOSING), None)
+    if enclosing is not None:
+        if enclosing.type.startswith("container_"):
+            where = "another box (" + enclosing.type.removeprefix("container_").removesuffix("_open") + ")"
+        else:
+            where = _ENCLOSING[enclosing.type]
+        diagnostics.error(
+            path, line, f"{_article(kind)} {kind} cannot stand inside {where}: boxes go at the top level of a chapter; "
+            "close the outer block first",
+        )
+
+
+def _check_stray_fence(token: Token, path: Path, line: int | None, diagnostics: Diagnostics) -> None:
+    for offset, text in enumerate(token.content.split("\n")):
+        match = _FENCE.match(text)
+        if not match:
+            continue
+        where = line + offset if line is not None else None
+        name = match.group(1)
+        if not name:
+            diagnostics.warning(path, where, "this ':::' closes no box and is printed as text: remove it")
+        elif name not in BOX_KINDS:
+            diagnostics.warning(
+                path, where, f"'::: {name}' is not a kind of box ({', '.join(BOX_KINDS)}); it is printed as text",
+            )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"

@@ -1,0 +1,90 @@
+"""A book's own stylesheets, checked like the rest of the manuscript: each must be
+readable UTF-8, and every `url()` and `@import` in it (fonts, images) must name a
+readable file inside the book, under the same rules as images (policy.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+import tinycss2
+
+from bookmaker import limits
+from bookmaker.diagnostics import Diagnostics
+from bookmaker.images import IMAGE_TYPES, check_image
+from bookmaker.policy import Local, Refused, ResourcePolicy
+
+# The first bytes of each font format WeasyPrint and e-readers read.
+FONT_SIGNATURES = {
+    ".woff": (b"wOFF",),
+    ".woff2": (b"wOF2",),
+    ".ttf": (b"\x00\x01\x00\x00", b"true"),
+    ".otf": (b"OTTO", b"\x00\x01\x00\x00"),
+}
+
+
+def check_stylesheets(paths: list[Path], policy: ResourcePolicy, diagnostics: Diagnostics) -> None:
+    for path in paths:
+        _check(path, policy, diagnostics)
+
+
+def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> None:
+    try:
+        data = policy.read_local(path, limits.MAX_STYLESHEET_BYTES)
+    except Refused as refused:
+        diagnostics.error(path, None, f"stylesheet {refused}")
+        return
+    try:
+        css = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        diagnostics.error(path, line, f"the stylesheet is not valid UTF-8 (byte 0x{data[exc.start]:02x}): save it as UTF-8", column)
+        return
+    rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+    for token, url in _urls(rules):
+        _check_url(path, url, token.source_line, token.source_column, policy, diagnostics)
+
+
+def _urls(nodes):
+    """Every URL a stylesheet names: url(...) tokens and functions, and the string of an @import."""
+    for node in nodes:
+        if node is None:
+            continue
+        if node.type == "url":
+            yield node, node.value
+        elif node.type == "function" and node.lower_name == "url":
+            strings = [a for a in node.arguments if a.type == "string"]
+            if strings:
+                yield node, strings[0].value
+        elif node.type == "at-rule" and node.lower_at_keyword == "import":
+            strings = [a for a in node.prelude if a.type == "string"]
+            if strings:
+                yield node, strings[0].value
+        for child_list in ("prelude", "content", "arguments"):
+            children = getattr(node, child_list, None)
+            if isinstance(children, list):
+                yield from _urls(children)
+
+
+def _check_url(path: Path, url: str, line: int, column: int, policy: ResourcePolicy, diagnostics: Diagnostics) -> None:
+    if url.startswith(("data:", "#")):
+        return
+    try:
+        where = policy.resolve(url, path)
+        if not isinstance(where, Local):
+            return  # remote, allowed by --allow-remote; fetched (or refused) by the writer's fetcher
+        suffix = PurePosixPath(where.path.name).suffix.lower()
+        if suffix in FONT_SIGNATURES:
+            head = policy.read_local(where.path)[:4]
+            if not head.startswith(FONT_SIGNATURES[suffix]):
+                raise Refused(f"is not a {suffix[1:].upper()} font file: replace it with a working font file")
+        elif suffix in IMAGE_TYPES:
+            problem = check_image(where.path.name, policy.read_local(where.path))
+            if problem:
+                raise Refused(problem)
+        elif suffix == ".css":
+            pass  # an imported stylesheet inside the book; it is checked when it is in styles/
+        else:
+            raise Refused(f"is not a font ({', '.join(FONT_SIGNATURES)}), an image or a stylesheet")
+    except Refused as refused:
+        diagnostics.error(path, line, f"'{url}' {refused}", column)
