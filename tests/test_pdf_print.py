@@ -246,8 +246,10 @@ def test_the_book_faces_and_a_face_for_arabic_script(five):
 # -- the sample book ---------------------------------------------------------------------------
 
 
-def test_sample_book_contents_page_numbers(sample_book):
-    pdf = PdfReader(sample_book["pdf"])
+def test_sample_book_contents_page_numbers(tmp_path):
+    # The sample is an article (one chapter, no chapter titles), set as a book on request.
+    _, pdf, stderr = pdf_build(REPO, tmp_path / "book.pdf", "--layout", "book")
+    assert stderr == ""
     pages = texts(pdf)
     manuscript = (REPO / "manuscript" / "qasem-soleimani.md").read_text()
     toc_page = next(i for i, t in enumerate(pages) if t.startswith("Contents"))
@@ -256,6 +258,16 @@ def test_sample_book_contents_page_numbers(sample_book):
     for title, number in entries:
         assert title in pages[number - 1]
     assert "Written for the bookmaker project as a sample book." in pages[1], "the imprint carries the rights"
+
+
+def test_an_article_starts_its_text_under_the_title_on_page_one(sample_book):
+    pdf = PdfReader(sample_book["pdf"])
+    pages = texts(pdf)
+    for text in ("A biography", "The bookmaker sample authors", "Born", "Qasem Soleimani (1957–2020)"):
+        assert text in pages[0]
+    assert not any(t.startswith("Contents") for t in pages), "an article has no contents page"
+    titles = [item.title for item in pdf.outline if not isinstance(item, list)]
+    assert titles == ["Qasem Soleimani"]
 
 
 # -- notes by chapter, numbered by chapter -----------------------------------------------------

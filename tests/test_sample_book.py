@@ -83,9 +83,9 @@ def _positions(page) -> list[tuple[str, float, float]]:
     return found
 
 
-def test_infobox_sits_beside_the_lead_on_the_first_page_of_text(pdf):
-    # After the title page, the imprint and the contents.
-    page = next(p for p in pdf.pages if "Qasem Soleimani (1957" in p.extract_text())
+def test_infobox_sits_beside_the_lead_on_page_one(pdf):
+    # The sample is an article: its text starts under the title on page 1.
+    page = pdf.pages[0]
     text = page.extract_text()
     for field in ("Born", "11 March 1957", "Died", "3 January 2020", "Cause of", "Nationality", "Iranian"):
         assert field in text
@@ -133,10 +133,11 @@ def test_references_and_notes_link_both_ways(pdf):
     # A backlink leads to the page its reference is on.
     for page, dest, _ in to_notes:
         assert destinations[dest] > page
-    reference_pages = {f"ref-{dest.split('-')[1]}": page for page, dest, _ in to_notes}
+    reference_pages: dict[str, set[int]] = {}
+    for page, dest, _ in to_notes:
+        reference_pages.setdefault(dest.split("-")[1], set()).add(page)
     for page, dest, _ in backlinks:
-        if dest in reference_pages:
-            assert destinations[dest] == reference_pages[dest]
+        assert destinations[dest] in reference_pages[dest.split("-")[1]], dest
 
 
 # -- EPUB ------------------------------------------------------------------------------

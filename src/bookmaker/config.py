@@ -29,6 +29,7 @@ NOTE_PLACEMENTS = ("book", "chapter")
 NOTE_NUMBERINGS = ("continuous", "chapter")
 MARKS = ("crop", "cross", "crop cross")
 PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1", "pdf/x-4")
+LAYOUTS = ("auto", "book", "article")
 
 # Keys that upcoming versions will read; accepted with a warning so a book
 # written for them still builds here.
@@ -63,6 +64,7 @@ class PdfConfig:
     marks: str | None = None  # one of MARKS
     pdf_variant: str | None = None  # one of PDF_VARIANTS
     duplex: bool = False
+    layout: str = "auto"  # one of LAYOUTS
 
 
 @dataclass
@@ -301,6 +303,9 @@ class _Validator:
 
     def _check_pdf_pdf_variant(self, value: str, where) -> Any:
         return self._one_of(value, where, "[pdf] pdf-variant", PDF_VARIANTS)
+
+    def _check_pdf_layout(self, value: str, where) -> Any:
+        return self._one_of(value, where, "[pdf] layout", LAYOUTS)
 
     def _check_notes_numbering(self, value: str, where) -> Any:
         return self._one_of(value, where, "[notes] numbering", NOTE_NUMBERINGS)

@@ -24,13 +24,13 @@ def _bleed(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 
 
 def print_options(command: Callable) -> Callable:
-    """Add --bleed, --marks, --pdf-variant, --duplex and --notes; pass them on as `print_overrides` (with --paper)."""
-    from bookmaker.config import MARKS, NOTE_PLACEMENTS, PDF_VARIANTS
+    """Add --bleed, --marks, --pdf-variant, --duplex, --notes and --layout; pass them on as `print_overrides` (with --paper)."""
+    from bookmaker.config import LAYOUTS, MARKS, NOTE_PLACEMENTS, PDF_VARIANTS
 
     @functools.wraps(command)
-    def wrapper(*args, bleed, marks, pdf_variant, duplex, notes, paper, **kwargs):
+    def wrapper(*args, bleed, marks, pdf_variant, duplex, notes, layout, paper, **kwargs):
         overrides = {"paper": paper, "bleed": bleed, "marks": marks, "pdf_variant": pdf_variant, "duplex": duplex,
-                     "notes": notes}
+                     "notes": notes, "layout": layout}
         return command(*args, print_overrides=overrides, **kwargs)
 
     for option in reversed([
@@ -44,6 +44,9 @@ def print_options(command: Callable) -> Callable:
                      help="Printed on both sides: mirrored margins, page numbers outside, chapters on right-hand pages."),
         click.option("--notes", type=click.Choice(NOTE_PLACEMENTS), default=None,
                      help="Endnotes in one Notes section at the end (book, default) or after each chapter."),
+        click.option("--layout", type=click.Choice(LAYOUTS), default=None,
+                     help="book: title page, imprint, contents; article: the title above the text on page 1; "
+                          "auto (default): article for one chapter without chapter titles."),
     ]):
         wrapper = option(wrapper)
     return wrapper

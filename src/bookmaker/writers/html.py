@@ -31,6 +31,16 @@ class PrintOptions:
     pdf_variant: str | None = None  # one of PDF_VARIANTS
     duplex: bool = False  # printed on both sides: mirrored margins, chapters on right-hand pages
     notes: Literal["book", "chapter"] = "book"  # one Notes section, or notes at the end of each chapter
+    # book: title page, imprint, contents, chapters on new pages; article: the title
+    # above the text on page 1, as a printed article; auto: article for a book of
+    # one chapter without chapter titles (level-1 headings), book otherwise.
+    layout: Literal["auto", "book", "article"] = "auto"
+
+
+def is_article(book: Book, options: PrintOptions) -> bool:
+    if options.layout != "auto":
+        return options.layout == "article"
+    return len(book.chapters) == 1 and not any(h.level == 1 for h in book.headings)
 
 
 def render_html(book: Book, output_dir: Path, options: PrintOptions | None = None) -> str:
@@ -45,8 +55,13 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
     css.append(page_css(layout, options.duplex, options.bleed, options.marks))
     css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
+    article = is_article(book, options)
     if options.duplex:
         css.append(".chapter, .toc, .notes { break-before: right; } .chapter .notes { break-before: auto; }")
+    if article:
+        # The text follows the title on page 1, and that page has no running head.
+        css.append(".chapter { break-before: auto; page: auto; } .article-title .title { string-set: booktitle content(); }"
+                   " @page :first { @top-left { content: none; } @top-right { content: none; } }")
     if options.pdf_variant and options.pdf_variant.startswith(("pdf/a", "pdf/x")):
         # PDF/A and PDF/X forbid image interpolation, which WeasyPrint asks for unless told otherwise.
         css.append("img { image-rendering: crisp-edges; }")
@@ -63,7 +78,8 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
         css="\n".join(css),
         rtl=is_rtl_lang(book.metadata.lang),
         version=__version__,
-        toc=_toc_entries(book),
+        toc=[] if article else _toc_entries(book),
+        article=article,
         notes_by_chapter=options.notes == "chapter",
         book_note_groups=_note_groups(book),
         created=created,
