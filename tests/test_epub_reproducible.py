@@ -79,3 +79,25 @@ def _build_epub(book: Path, target: Path) -> Path:
     from conftest import build
 
     return build(book, "epub", "-o", str(target))
+
+
+def test_build_writes_the_epub_beside_the_pdf_in_parallel_with_the_same_bytes(tmp_path):
+    """`build` writes the EPUB in a forked process while the PDF is laid out; the
+    result must be what the serial path writes, and nothing may be left running."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = {}
+    for mode in ("parallel", "serial"):
+        env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")
+        env.pop("BOOKMAKER_SERIAL", None)
+        if mode == "serial":
+            env["BOOKMAKER_SERIAL"] = "1"
+        out = tmp_path / mode
+        done = subprocess.run([sys.executable, "-m", "bookmaker", "build", str(FIXTURES / "chapters"), "-o", str(out),
+                               "--force"], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        outputs[mode] = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".epub", ".html")}
+    assert outputs["parallel"].keys() == {"three-chapters.epub", "three-chapters.html"}
+    assert outputs["parallel"] == outputs["serial"]

@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from bookmaker import __version__
-from bookmaker.pipeline import run_build, run_check
 from bookmaker.print_cli import NOTE_NUMBERING_OPTION, print_options
 
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
@@ -61,11 +60,46 @@ EMBED_FONTS_OPTION = click.option(
 )
 
 
+def run_build(*args, **kwargs) -> None:
+    from bookmaker.pipeline import run_build as run
+
+    run(*args, **kwargs)
+
+
+def run_check(*args, **kwargs) -> None:
+    from bookmaker.pipeline import run_check as run
+
+    run(*args, **kwargs)
+
+
 def _epub_overrides(embed_fonts: bool | None) -> dict:
     return {"embed_fonts": embed_fonts}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """Commands defined in their own modules, imported only when they run (or --help lists them):
+    `bookmaker epub` need not pay for the HTTP server of `serve`."""
+
+    lazy = {
+        "init": "bookmaker.scaffold:init_command",
+        "theme": "bookmaker.scaffold:theme_group",
+        "watch": "bookmaker.watch:watch_command",
+        "serve": "bookmaker.serve:serve_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            import importlib
+
+            module, _, attribute = self.lazy[name].partition(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bookmaker")
 def main() -> None:
     """Make a print-ready PDF and an EPUB 3 from one Markdown manuscript.
@@ -155,12 +189,3 @@ def check(path: Path, strict: bool, allow_remote: bool) -> None:
     run_check(path, strict, allow_remote)
 
 
-# Commands defined in their own modules, one line each.
-from bookmaker.scaffold import init_command, theme_group  # noqa: E402
-from bookmaker.serve import serve_command  # noqa: E402
-from bookmaker.watch import watch_command  # noqa: E402
-
-main.add_command(init_command)
-main.add_command(theme_group)
-main.add_command(watch_command)
-main.add_command(serve_command)

@@ -51,8 +51,20 @@ def cover_alt(metadata: Metadata) -> str:
 def generate_cover(metadata: Metadata) -> bytes:
     """A typographic cover: title, subtitle and authors on plain paper, as PNG.
 
-    Deterministic for the same metadata and fonts, so builds stay reproducible.
+    Deterministic for the same metadata and fonts, so builds stay reproducible;
+    for the same reason it can come from the cache (drawing and encoding it is
+    a third of the time of a small book's EPUB).
     """
+    from bookmaker.cache import cached_bytes
+
+    faces = [find_font("Linux Libertine O", style) for style in ("Regular", "Italic")]
+    faces += [find_font("Linux Biolinum O"), find_font(ARABIC_SCRIPT.family)]
+    key = repr((metadata.title, metadata.subtitle, metadata.authors,
+                [(str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in faces if f is not None]))
+    return cached_bytes("covers", key.encode(), lambda: _draw_cover(metadata))
+
+
+def _draw_cover(metadata: Metadata) -> bytes:
     from PIL import Image, ImageDraw
 
     width, height = COVER_SIZE
@@ -86,7 +98,8 @@ def generate_cover(metadata: Metadata) -> bytes:
             baseline += 110
 
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    # Fast deflate: the best compression took 0.15 s per build for 50 KB less.
+    image.save(out, "PNG", compress_level=1)
     return out.getvalue()
 
 

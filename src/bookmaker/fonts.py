@@ -6,7 +6,6 @@ scripts a reader may lack; each is cut down to the characters the book uses.
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -47,20 +46,21 @@ def find_font(family: str, style: str = "Regular") -> Path | None:
 
 def subset_font(path: Path, text: str) -> bytes:
     """The face cut down to the glyphs `text` needs, layout features kept so that
-    Arabic letters still join (the shaper picks initial, medial and final forms)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    Arabic letters still join (the shaper picks initial, medial and final forms).
 
-    options = subset.Options()
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]  # keep the copyright and licence names
-    options.notdef_outline = True
+    HarfBuzz's subsetter (uharfbuzz), the one WeasyPrint uses for the PDF: it
+    takes a few milliseconds where fontTools took most of a second on Amiri.
+    """
+    import uharfbuzz as hb
+
+    face = hb.Face(hb.Blob.from_file_path(str(path)))
+    wanted = hb.SubsetInput()
     # Joiners and the space are not always in the text but shaping needs them.
-    characters = set(text) | {" ", "\u200c", "\u200d"}
-    font = TTFont(path, recalcTimestamp=False)  # the file's own timestamp, so builds are reproducible
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(characters)))
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
+    wanted.unicode_set.update(ord(c) for c in set(text) | {" ", "\u200c", "\u200d"})
+    wanted.layout_feature_tag_set.invert()  # every feature: an empty set inverted
+    wanted.name_id_set.invert()  # every name, so the copyright and licence stay
+    wanted.flags = hb.SubsetFlags.NOTDEF_OUTLINE
+    subset = hb.subset(face, wanted)
+    if subset is None:
+        raise ValueError(f"HarfBuzz could not subset {path}")
+    return subset.blob.data

@@ -113,28 +113,44 @@ class Builder:
         diagnostics.extend(read_diagnostics)
         result.book = book
         name = config.output.name or book.slug
-        html_text = None
+        where = {fmt: targets.get(fmt) or out_dir / f"{name}.{_EXTENSION[fmt]}" for fmt in todo}
+        html_text: str | None = None
+
+        def write(fmt: str, into: Diagnostics) -> None:
+            nonlocal html_text
+            target = where[fmt]
+            if fmt == "html":
+                from bookmaker.writers.html import write_html
+
+                html_text = write_html(book, target, print_options)
+            elif fmt == "pdf":
+                from bookmaker.writers.pdf import write_pdf
+
+                # When the HTML and the PDF share a folder, the PDF reuses the rendered HTML as is.
+                same_folder = "html" in where and where["html"].parent == target.parent
+                write_pdf(book, target, into, print_options, html=html_text if same_folder else None)
+            else:
+                from bookmaker.writers.epub import write_epub
+
+                write_epub(book, target, into, dataclasses.replace(epub_options, kepub=fmt == "kepub"))
+
+        # Laying out the PDF takes one core for seconds; the EPUB is written on the
+        # other meanwhile, from the same model (a forked process shares it as is).
+        ebooks = [fmt for fmt in todo if fmt in ("epub", "kepub")]
+        background = None
+        if "pdf" in todo and ebooks and _can_fork():
+            background = _Background(lambda into: [write(fmt, into) for fmt in ebooks], strict)
         for fmt in todo:
-            target = targets.get(fmt) or out_dir / f"{name}.{_EXTENSION[fmt]}"
-            with self.reporter.stage(_STAGE[fmt]):
-                if fmt == "html":
-                    from bookmaker.writers.html import write_html
-
-                    html_text = write_html(book, target, print_options)
-                elif fmt == "pdf":
-                    from bookmaker.writers.pdf import write_pdf
-
-                    # When the HTML and the PDF share a folder, the PDF reuses the rendered HTML as is.
-                    same_folder = "html" in result_formats(result) and result.written[0].parent == target.parent
-                    write_pdf(book, target, diagnostics, print_options, html=html_text if same_folder else None)
-                else:
-                    from bookmaker.writers.epub import write_epub
-
-                    kepub = dataclasses.replace(epub_options, kepub=fmt == "kepub")
-                    write_epub(book, target, diagnostics, kepub)
-            result.written.append(target)
+            if background is None or fmt not in ebooks:
+                with self.reporter.stage(_STAGE[fmt]):
+                    write(fmt, diagnostics)
+        if background is not None:
+            with self.reporter.stage(_STAGE[ebooks[0]]):
+                background.join(diagnostics)
+        for fmt in todo:
+            result.written.append(where[fmt])
             if fingerprints[fmt] and fmt not in targets:
-                state[fmt] = {"fingerprint": fingerprints[fmt], "target": str(target)}
+                state[fmt] = {"fingerprint": fingerprints[fmt], "target": str(where[fmt])}
         self.reporter.clear()
         if diagnostics.has_errors:  # --strict, and a writer warned
             raise BookError(diagnostics)
@@ -176,8 +192,70 @@ class Builder:
         return digest.hexdigest()
 
 
-def result_formats(result: BuildResult) -> list[str]:
-    return [p.suffix.lstrip(".") for p in result.written]
+def _can_fork() -> bool:
+    import os
+    import sys
+
+    return hasattr(os, "fork") and sys.platform == "linux" and os.environ.get("BOOKMAKER_SERIAL") is None
+
+
+class _Background:
+    """Work done in a forked child process; its diagnostics (and failure) come back through a pipe."""
+
+    def __init__(self, work, strict: bool) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_child, args=(work, send, strict), daemon=True)
+        self._process.start()
+        send.close()
+
+    def join(self, diagnostics: Diagnostics) -> None:
+        """Wait for the child; its diagnostics join `diagnostics`; its failure is raised here."""
+        try:
+            child_diagnostics, failure = self._receive.recv()
+        except EOFError:  # the child died without a word (killed, out of memory)
+            child_diagnostics, failure = Diagnostics(), ("internal", "the EPUB writer's process stopped unexpectedly")
+        finally:
+            self._process.join()
+        diagnostics.extend(child_diagnostics)
+        if failure is None:
+            return
+        kind, message = failure
+        if kind == "book":
+            raise BookError(diagnostics)
+        if kind == "interrupt":
+            raise KeyboardInterrupt
+        raise RuntimeError(message)
+
+
+def _child(work, send, strict: bool) -> None:
+    _die_with_parent()
+    diagnostics = Diagnostics(strict=strict)
+    failure = None
+    try:
+        work(diagnostics)
+    except BookError as exc:
+        diagnostics = exc.diagnostics
+        failure = ("book", "")
+    except KeyboardInterrupt:
+        failure = ("interrupt", "")
+    except Exception as exc:  # reported by the parent like any other bug
+        failure = ("internal", f"{type(exc).__name__}: {exc}")
+    send.send((diagnostics, failure))
+    send.close()
+
+
+def _die_with_parent() -> None:
+    """A build killed halfway must not leave its child finishing an output on its own."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _hidden(path: Path, folder: Path) -> bool:

@@ -13,10 +13,7 @@ contain bytes of a refused resource.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -134,8 +131,14 @@ class ResourcePolicy:
             raise Refused("is not an http(s) URL")
         if not self.allow_remote:
             raise Refused("is a remote resource: pass --allow-remote to fetch it")
+        # The HTTP client is imported only here: most builds fetch nothing, and it costs 40 ms.
+        import http.client
+        import urllib.error
+
+        from bookmaker.remote import opener
+
         try:
-            with _opener().open(url, timeout=self.timeout) as response:
+            with opener().open(url, timeout=self.timeout) as response:
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > self.max_bytes:
                     raise Refused(f"is larger than {self.max_bytes // 1_000_000} MB: download it into the book")
@@ -164,21 +167,3 @@ def policy_for(book) -> ResourcePolicy:
 
 def _unresolved(root: Path) -> Path:
     return Path(os.path.normpath(root.absolute()))
-
-
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    # urllib follows redirects to ftp: as well; a remote server must not send us anywhere but http(s).
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urlsplit(newurl).scheme.lower() not in REMOTE_SCHEMES:
-            raise urllib.error.URLError(f"redirect to a non-http URL refused: {newurl}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _opener() -> urllib.request.OpenerDirector:
-    """An opener that speaks http and https only: no file:, ftp: or data: handlers."""
-    opener = urllib.request.OpenerDirector()
-    for handler in (urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(), _HttpOnlyRedirects(),
-                    urllib.request.HTTPErrorProcessor(), urllib.request.HTTPDefaultErrorHandler()):
-        opener.add_handler(handler)
-    opener.addheaders = [("User-Agent", "bookmaker")]
-    return opener
