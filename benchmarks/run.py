@@ -125,7 +125,7 @@ def bench_book(name: str, folder: Path, runs: int, results: Results) -> None:
         ("weasyprint (bare)", [weasyprint, str(build / "book.html"), str(out / "bare.pdf")]),
         ("bookmaker epub", [bookmaker, "epub", "-o", str(build / "book.epub")]),
         ("bookmaker html", [bookmaker, "html", "-o", str(build / "book.html")]),
-        ("bookmaker build", [bookmaker, "build", "-o", str(out / "all")]),
+        ("bookmaker build", [bookmaker, "build", "--force", "-o", str(out / "all")]),
     ]
     if shutil.which("pandoc"):
         chapters = sorted(str(p) for p in (folder / "manuscript").glob("*.md"))

@@ -72,7 +72,6 @@ class Builder:
         """
         targets = {fmt: path.absolute() for fmt, path in (targets or {}).items() if path is not None}
         from bookmaker.reader import read_book
-        from bookmaker.writers.epub import EpubOptions
         from bookmaker.writers.html import PrintOptions
 
         result = BuildResult(diagnostics=Diagnostics(strict=strict))
@@ -87,7 +86,11 @@ class Builder:
         # The HTML first: the PDF then reuses it instead of rendering it again.
         formats = sorted(self.formats(formats), key=("html", "pdf", "epub", "kepub").index)
         print_options = options_from(config.pdf, PrintOptions, diagnostics, config, "pdf", **(print_overrides or {}))
-        epub_options = options_from(config.epub, EpubOptions, diagnostics, config, "epub", **(epub_overrides or {}))
+        epub_options = None
+        if {"epub", "kepub"} & set(formats):  # the EPUB writer is imported only when an EPUB is made
+            from bookmaker.writers.epub import EpubOptions
+
+            epub_options = options_from(config.epub, EpubOptions, diagnostics, config, "epub", **(epub_overrides or {}))
         note_numbering = note_numbering or config.notes.numbering
         fingerprints = {fmt: self._fingerprint(fmt, out_dir, print_options if fmt in ("html", "pdf") else epub_options,
                                                note_numbering) for fmt in formats}
