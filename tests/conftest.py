@@ -110,3 +110,15 @@ def sample_book(tmp_path_factory) -> dict[str, Path]:
     assert result.exit_code == 0, result.stderr
     paths = [Path(line) for line in result.stdout.strip().splitlines()]
     return {p.suffix.lstrip("."): p for p in paths} | {"stderr": result.stderr}
+
+
+def text_positions(page) -> list[tuple[str, float, float]]:
+    """Each piece of text on a pypdf page with its x and y in points."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((text.strip(), tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]))
+
+    page.extract_text(visitor_text=visit)
+    return found

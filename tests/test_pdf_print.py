@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import FIXTURES, REPO, build, copy_fixture, run_cli
+from conftest import text_positions, FIXTURES, REPO, build, copy_fixture, run_cli
 
 FIVE = FIXTURES / "five-chapters"
 FIVE_FILES = sorted((FIVE / "manuscript").glob("*.md"))
@@ -70,15 +70,6 @@ def texts(pdf: PdfReader) -> list[str]:
     return [page.extract_text() for page in pdf.pages]
 
 
-def positions(page) -> list[tuple[str, float, float]]:
-    found = []
-
-    def visit(text, cm, tm, font, size):
-        if text.strip():
-            found.append((text.strip(), tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]))
-
-    page.extract_text(visitor_text=visit)
-    return found
 
 
 def toc_numbers(page_text: str) -> list[tuple[str, int]]:
@@ -119,7 +110,7 @@ def test_title_page_and_imprint(five):
     # No page number and no running head on either: nothing lies in the top or bottom margin.
     for page in five["pdf"].pages[:2]:
         height = float(page.mediabox.height)
-        ys = [y for _, _, y in positions(page)]
+        ys = [y for _, _, y in text_positions(page)]
         assert ys and all(0.12 * height < y < 0.9 * height for y in ys)
 
 
@@ -148,7 +139,7 @@ def test_toc_page_numbers_are_the_pages_of_the_headings(five):
         # The heading stands on the page the contents name, and that page prints that number at its foot.
         assert title in pages[number - 1], f"'{title}' is not on page {number}"
         page = pdf.pages[number - 1]
-        assert any(t == str(number) and y < 0.1 * float(page.mediabox.height) for t, _, y in positions(page))
+        assert any(t == str(number) and y < 0.1 * float(page.mediabox.height) for t, _, y in text_positions(page))
     assert len({number for _, number in entries}) >= 8, "the entries spread over many pages"
 
 
@@ -165,7 +156,7 @@ def test_page_numbers_in_the_outer_corner_and_running_heads(five):
     chapter_openings = {i for i, t in enumerate(five["texts"]) if any(t.lstrip().startswith(_headings(f)[0][1]) for f in FIVE_FILES)}
     checked = 0
     for index, page in enumerate(pdf.pages[4:], start=4):
-        found = positions(page)
+        found = text_positions(page)
         if not found or index in chapter_openings:
             continue
         number = index + 1
@@ -216,7 +207,7 @@ def test_headings_are_never_last_on_a_page(five):
     for path in FIVE_FILES:
         for level, title in _headings(path)[1:]:
             page = next(p for p in pdf.pages if title in p.extract_text())
-            found = positions(page)
+            found = text_positions(page)
             heading_y = next(y for t, _, y in found if t.startswith(title))
             below = [t for t, _, y in found if y < heading_y - 1 and y > 0.1 * float(page.mediabox.height)]
             assert below, f"'{title}' is the last thing on its page"
@@ -324,7 +315,7 @@ def test_infobox_at_a_page_break_moves_whole_to_the_next_page(tmp_path):
     assert all(v in text for v in BOX_VALUES)
     # Inside the text block, not drawn past its foot.
     page = pdf.pages[pages[0]]
-    rows = [y for t, _, y in positions(page) if any(t.startswith(v) for v in BOX_VALUES)]
+    rows = [y for t, _, y in text_positions(page) if any(t.startswith(v) for v in BOX_VALUES)]
     assert len(rows) == len(BOX_VALUES) and min(rows) > 0.1 * float(page.mediabox.height)
 
 

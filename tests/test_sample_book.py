@@ -13,7 +13,7 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from conftest import EPUB_TYPE, NS, REPO, Epub, assert_epubcheck_clean
+from conftest import text_positions, EPUB_TYPE, NS, REPO, Epub, assert_epubcheck_clean
 
 MANUSCRIPT = (REPO / "manuscript" / "qasem-soleimani.md").read_text(encoding="utf-8")
 HEADINGS = re.findall(r"^## (.+)$", MANUSCRIPT, flags=re.M)
@@ -72,15 +72,6 @@ def test_outline_follows_the_headings(pdf):
     assert [c.title for c in children] == HEADINGS + ["Notes"]
 
 
-def _positions(page) -> list[tuple[str, float, float]]:
-    found = []
-
-    def visit(text, cm, tm, font, size):
-        if text.strip():
-            found.append((text.strip(), tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]))
-
-    page.extract_text(visitor_text=visit)
-    return found
 
 
 def test_infobox_sits_beside_the_lead_on_page_one(pdf):
@@ -89,7 +80,7 @@ def test_infobox_sits_beside_the_lead_on_page_one(pdf):
     text = page.extract_text()
     for field in ("Born", "11 March 1957", "Died", "3 January 2020", "Cause of", "Nationality", "Iranian"):
         assert field in text
-    positions = _positions(page)
+    positions = text_positions(page)
     width = float(page.mediabox.width)
     nationality = next((x, y) for t, x, y in positions if t.startswith("Nationality"))
     lead = next((x, y) for t, x, y in positions if t.startswith("Qasem Soleimani (1957"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from bookmaker import __version__
-from bookmaker.print_cli import NOTE_NUMBERING_OPTION, print_options
+from bookmaker.print_cli import NOTE_NUMBERING_OPTION, parse_paper, print_options
 
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
 
@@ -22,17 +22,6 @@ def _output_option(what: str) -> Callable:
         "-o", "--output", type=click.Path(path_type=Path), default=None,
         help=f"Where to write the {what} (default: build/<slug>.<ext> in the book folder).",
     )
-
-
-def _paper(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from bookmaker.paper import css_page_size
-
-    if value is None:
-        return None
-    try:
-        return css_page_size(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def QUIET_VERBOSE(command: Callable) -> Callable:
@@ -49,7 +38,7 @@ def _safety_options(command: Callable) -> Callable:
 
 
 PAPER_OPTION = click.option(
-    "--paper", callback=_paper, default=None, metavar="SIZE",
+    "--paper", callback=parse_paper, default=None, metavar="SIZE",
     help="Paper size: A4 (default), A5, Letter, Legal, or WxH such as 6x9in or 170x240mm.",
 )
 

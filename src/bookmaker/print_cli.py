@@ -11,16 +11,25 @@ from collections.abc import Callable
 
 import click
 
-from bookmaker.paper import css_length
+from bookmaker.paper import css_length, css_page_size
 
 
-def _bleed(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return css_length(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+def parsed(parse: Callable[[str], str]) -> Callable:
+    """A click callback that turns the option's text into its CSS value, or a usage error (exit 2)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
+parse_bleed = parsed(css_length)
+parse_paper = parsed(css_page_size)
 
 
 def print_options(command: Callable) -> Callable:
@@ -34,7 +43,7 @@ def print_options(command: Callable) -> Callable:
         return command(*args, print_overrides=overrides, **kwargs)
 
     for option in reversed([
-        click.option("--bleed", callback=_bleed, default=None, metavar="LENGTH",
+        click.option("--bleed", callback=parse_bleed, default=None, metavar="LENGTH",
                      help="Bleed around each page for printing to the edge, such as 3mm or 0.125in."),
         click.option("--marks", type=click.Choice(MARKS), default=None,
                      help="Printer's marks in the bleed: crop marks, registration crosses, or both."),
