@@ -160,14 +160,9 @@ def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbe
           embed_fonts: bool | None, formats: tuple[str, ...], kepub: bool, force: bool, quiet: bool,
           verbose: bool, strict: bool, allow_remote: bool) -> None:
     """Write the configured formats from one read of the book, skipping those already up to date."""
-    wanted = list(formats)
-    if kepub:
-        from bookmaker.pipeline import Builder
-
-        wanted = (wanted or Builder(path).load_config().output.formats) + ["kepub"]
-    run_build(path, list(dict.fromkeys(wanted)), output_dir, force, quiet, verbose, print_overrides=print_overrides,
+    run_build(path, list(formats), output_dir, force, quiet, verbose, print_overrides=print_overrides,
               epub_overrides=_epub_overrides(embed_fonts), note_numbering=note_numbering, strict=strict,
-              allow_remote=allow_remote)
+              allow_remote=allow_remote, extra_formats=("kepub",) if kepub else ())
 
 
 @main.command()

@@ -20,7 +20,7 @@ from typing import Any
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.frontmatter import KNOWN_KEYS as METADATA_KEYS
 from bookmaker.frontmatter import _clean as clean_metadata
-from bookmaker.paper import css_page_size
+from bookmaker.paper import css_length, css_page_size
 
 CONFIG_NAME = "bookmaker.toml"
 FORMATS = ("pdf", "epub", "html", "kepub")  # kepub: the Kobo EPUB, <name>.kepub.epub
@@ -273,11 +273,7 @@ class _Validator:
         return value
 
     def _check_pdf_paper(self, value: str, where) -> Any:
-        try:
-            return css_page_size(value)
-        except ValueError as exc:
-            self.error(where, f"[pdf] paper: {exc}")
-            return _INVALID
+        return self._parsed(value, where, "[pdf] paper", css_page_size)
 
     def _check_pdf_notes(self, value: str, where) -> Any:
         return self._one_of(value, where, "[pdf] notes", NOTE_PLACEMENTS)
@@ -290,12 +286,14 @@ class _Validator:
         return value
 
     def _check_pdf_bleed(self, value: str, where) -> Any:
-        from bookmaker.paper import css_length
+        return self._parsed(value, where, "[pdf] bleed", css_length)
 
+    def _parsed(self, value: str, where, what: str, parse) -> Any:
+        """The CSS value `parse` makes of the key's text (the same parsers as the command line's options)."""
         try:
-            return css_length(value)
+            return parse(value)
         except ValueError as exc:
-            self.error(where, f"[pdf] bleed: {exc}")
+            self.error(where, f"{what}: {exc}")
             return _INVALID
 
     def _check_pdf_marks(self, value: str, where) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookmaker import __version__
-from bookmaker.config import CONFIG_NAME, FORMATS, BookConfig, load_config, options_from
+from bookmaker.config import CONFIG_NAME, DEFAULT_FORMATS, BookConfig, load_config, options_from
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.model import Book
 from bookmaker.progress import Reporter
@@ -54,7 +54,7 @@ class Builder:
         return self.config
 
     def formats(self, wanted: list[str] | None = None) -> list[str]:
-        return list(wanted) if wanted else (self.config.output.formats if self.config else list(FORMATS))
+        return list(wanted) if wanted else (self.config.output.formats if self.config else list(DEFAULT_FORMATS))
 
     def output_dir(self, override: Path | None = None) -> Path:
         if override is not None:
@@ -64,7 +64,7 @@ class Builder:
     def build(self, formats: list[str] | None = None, output_dir: Path | None = None, force: bool = False,
               print_overrides: dict | None = None, targets: dict[str, Path] | None = None,
               epub_overrides: dict | None = None, note_numbering: str | None = None, strict: bool = False,
-              allow_remote: bool = False) -> BuildResult:
+              allow_remote: bool = False, extra_formats: tuple[str, ...] = ()) -> BuildResult:
         """Write the wanted formats (default: the configured ones); raise BookError on errors.
 
         `targets` names the file of a format (`bookmaker pdf -o x.pdf`); such a
@@ -84,7 +84,8 @@ class Builder:
         config = self.config
         out_dir = self.output_dir(output_dir)
         # The HTML first: the PDF then reuses it instead of rendering it again.
-        formats = sorted(self.formats(formats), key=("html", "pdf", "epub", "kepub").index)
+        # `extra_formats` add to the wanted or configured ones (`build --kepub`).
+        formats = sorted({*self.formats(formats), *extra_formats}, key=("html", "pdf", "epub", "kepub").index)
         print_options = options_from(config.pdf, PrintOptions, diagnostics, config, "pdf", **(print_overrides or {}))
         epub_options = None
         if {"epub", "kepub"} & set(formats):  # the EPUB writer is imported only when an EPUB is made
@@ -285,7 +286,7 @@ def _write_state(out_dir: Path, state: dict) -> None:
 def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bool, quiet: bool, verbose: bool,
               print_overrides: dict | None = None, targets: dict[str, Path] | None = None,
               epub_overrides: dict | None = None, note_numbering: str | None = None, strict: bool = False,
-              allow_remote: bool = False) -> None:
+              allow_remote: bool = False, extra_formats: tuple[str, ...] = ()) -> None:
     """`bookmaker build`: print what was written or skipped, every diagnostic, and exit like the other commands."""
     import sys
 
@@ -296,7 +297,7 @@ def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bo
     builder = Builder(path, reporter)
     with reporting(reporter, cwd):
         result = builder.build(formats or None, output_dir, force, print_overrides, targets, epub_overrides,
-                               note_numbering, strict, allow_remote)
+                               note_numbering, strict, allow_remote, extra_formats)
         report(result.diagnostics, reporter, cwd)
         if not quiet:
             for target in result.written:
