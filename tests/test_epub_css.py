@@ -192,20 +192,30 @@ HEADINGS_LEFT_BEHIND = """height => {
 }"""
 
 
+# WebKit (Foliate, Apple Books) and the Chromium 102 of calibre's viewer lay out columns
+# without honouring `break-after: avoid` (measured with both); they do keep a block whole.
+IGNORING_BREAK_AFTER = ("h1, h2, h3, h4, h5, h6, .box-title"
+                        " { break-after: auto !important; page-break-after: auto !important }")
+
+
 @pytest.mark.slow
-def test_no_heading_is_left_at_the_foot_of_a_column(unpacked_sample, browser):
+@pytest.mark.parametrize("engine", ["current Chromium", "an engine without break-after: avoid"])
+def test_no_heading_is_left_at_the_foot_of_a_column(unpacked_sample, browser, engine):
     page = browser.new_page()
     page.set_viewport_size({"width": 1200, "height": 1000})
     left_behind = []
     chapters = [d for d in unpacked_sample if d.name not in ("cover.xhtml", "titlepage.xhtml", "nav.xhtml")]
     for document in chapters:
         page.goto(document.as_uri())
-        # Column heights a few pixels apart: some of them end right after a heading.
-        for height in range(300, 900, 7):
-            left_behind += page.evaluate(HEADINGS_LEFT_BEHIND, height)
         styles = page.evaluate("""() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => {
             const s = getComputedStyle(h); return [s.breakAfter, s.hyphens]; })""")
         assert styles and all(s == ["avoid", "manual"] for s in styles), styles
+        if engine != "current Chromium":
+            page.evaluate("css => { const s = document.createElementNS('http://www.w3.org/1999/xhtml',"
+                          " 'style'); s.textContent = css; document.head.appendChild(s); }", IGNORING_BREAK_AFTER)
+        # Column heights a few pixels apart: some of them end right after a heading.
+        for height in range(300, 900, 7):
+            left_behind += page.evaluate(HEADINGS_LEFT_BEHIND, height)
     page.close()
     assert not left_behind, left_behind
 
