@@ -12,6 +12,9 @@ a chapter out in CSS columns), and never hyphenated.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -217,6 +220,28 @@ def test_no_heading_is_left_at_the_foot_of_a_column(unpacked_sample, browser, en
         for height in range(300, 900, 7):
             left_behind += page.evaluate(HEADINGS_LEFT_BEHIND, height)
     page.close()
+    assert not left_behind, left_behind
+
+
+@pytest.mark.slow
+def test_no_heading_is_left_at_the_foot_of_a_column_in_calibres_engine(unpacked_sample, tmp_path):
+    # The engine itself: calibre's viewer lays a book out in columns with Qt WebEngine.
+    assert shutil.which("ebook-viewer"), "install calibre: scripts/system-packages.sh test"
+    chapters = [str(d) for d in unpacked_sample if d.name not in ("cover.xhtml", "titlepage.xhtml", "nav.xhtml")]
+    script = tmp_path / "columns.js"
+    script.write_text(f"(() => {{ const f = {HEADINGS_LEFT_BEHIND}; let found = [];"
+                      " for (let h = 300; h < 900; h += 7) found = found.concat(f(h));"
+                      " return JSON.stringify(found); })()", encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox",
+           "XDG_RUNTIME_DIR": str(tmp_path)}
+    run = subprocess.run(["/usr/bin/python3", str(Path(__file__).parent / "qt_engine.py"), str(script), *chapters],
+                         capture_output=True, text=True, timeout=300, env=env)
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    assert run.returncode == 0 and lines, run.stdout[-2000:] + run.stderr[-2000:]
+    report = json.loads(lines[-1])
+    assert "QtWebEngine" in report["engine"], report
+    assert set(report["results"]) == set(chapters)
+    left_behind = [f"{Path(page).name}: {where}" for page, found in report["results"].items() for where in found]
     assert not left_behind, left_behind
 
 
