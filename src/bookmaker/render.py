@@ -6,15 +6,21 @@ roles for semantics; the EPUB writer derives `epub:type` from those roles.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from html import escape
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from bookmaker.highlight import render_code
+
 # Writers replace this prefix with where the book's files are from their output.
 RESOURCE_PREFIX = "bookmaker-resource:"
+# Where a long code span may break: after a run of these, before the next character.
+_BREAK_AFTER = re.compile(r"(?<=[^/._-])([/._-]+)(?=[^/._-])")
 
 
 class XhtmlRenderer(RendererHTML):
@@ -34,3 +40,39 @@ class XhtmlRenderer(RendererHTML):
             f'<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" role="doc-noteref">'
             f'{meta["number"]}</a>'
         )
+
+    def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return render_code(tokens[idx].content, tokens[idx].info)
+
+    def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return render_code(tokens[idx].content, "")
+
+    def code_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        # Code is never hyphenated (CSS); a long span may break after / . - _ and
+        # nowhere else, with no hyphen added: <wbr/> marks those places.
+        text = _BREAK_AFTER.sub(r"\1<wbr/>", escape(tokens[idx].content, quote=False))
+        return f"<code{self.renderAttrs(tokens[idx])}>{text}</code>"
+
+    def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        # The wrapper scrolls a wide table sideways on a screen (epub.css); a
+        # table of many columns is set smaller and to the measure in print (print.css).
+        columns = _columns(tokens, idx)
+        wide = " table-wide" if columns >= WIDE_TABLE_COLUMNS else ""
+        return f'<div class="table-wrap"><table class="table{wide}"{self.renderAttrs(tokens[idx])}>\n'
+
+    def table_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return "</table></div>\n"
+
+
+# From this many columns a table is "wide": smaller type, fixed layout.
+WIDE_TABLE_COLUMNS = 5
+
+
+def _columns(tokens: Sequence[Token], idx: int) -> int:
+    count = 0
+    for token in tokens[idx + 1 :]:
+        if token.type in ("th_open", "td_open"):
+            count += 1
+        elif token.type in ("tr_close", "table_close"):
+            break
+    return count
