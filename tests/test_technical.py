@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.frontmatter import split_front_matter
 
@@ -135,3 +137,147 @@ def test_tables_keep_alignment_and_wide_ones_are_marked():
     assert '<td style="text-align:center">2</td>' in narrow and '<th style="text-align:right">c</th>' in narrow
     wide = render("| a | b | c | d | e |\n|---|---|---|---|---|\n| 1 | 2 | 3 | 4 | 5 |\n")
     assert '<table class="table table-wide">' in wide
+
+
+# -- item 10: math --------------------------------------------------------------
+
+def test_math_becomes_mathml_with_its_tex():
+    from bookmaker.mathtex import tex_to_mathml
+
+    formula = tex_to_mathml(r"\int_0^1 x^2\,dx", False)
+    assert formula.problem is None
+    root = xhtml(formula.mathml)
+    math = root[0]
+    assert math.tag == "{http://www.w3.org/1998/Math/MathML}math"
+    assert math.get("alttext") == r"\int_0^1 x^2\,dx" and math.get("display") == "inline"
+    assert math.findtext(".//{http://www.w3.org/1998/Math/MathML}annotation") == r"\int_0^1 x^2\,dx"
+    assert "<mspace" in formula.mathml  # \, is a thin space, not a lost backslash
+
+
+def read(tmp_path: Path, *chapters: str):
+    from bookmaker.reader import read_book
+
+    folder = tmp_path / "book" / "manuscript"
+    folder.mkdir(parents=True)
+    for i, text in enumerate(chapters, 1):
+        (folder / f"{i:02d}.md").write_text(text, encoding="utf-8")
+    diagnostics = Diagnostics()
+    book, _ = read_book(tmp_path / "book", diagnostics=diagnostics)
+    html = "".join(b.html for c in book.chapters for b in c.blocks)
+    return html, diagnostics
+
+
+def test_dollar_math_inline_display_and_numbered_references(tmp_path):
+    html, diagnostics = read(
+        tmp_path,
+        "# One\n\nInline $x^2\\,y$ and a price of $5 and $10.\n\n$$\na = b\n$$\n\n$$\ne^{i\\pi} + 1 = 0\n$$ {#eq-euler}\n",
+        "# Two\n\nAs @eq-euler shows, and mail me@eq-euler.example.\n",
+    )
+    assert len(diagnostics) == 0, [d.format() for d in diagnostics]
+    assert html.count("<math ") == 3
+    assert 'alttext="x^2\\,y"' in html
+    assert "price of $5 and $10." in html
+    assert '<div class="math-display" id="eq-euler"><span class="eq-number">(1)</span>' in html
+    assert '<a class="eqref" href="#eq-euler">Equation (1)</a> shows' in html
+    assert "me@eq-euler.example" in html
+
+
+def test_math_survives_raw_html_in_the_same_paragraph(tmp_path):
+    # The sanitizer of the book's raw HTML removes <math>; the reader's own formulas pass.
+    html, _ = read(tmp_path, "# One\n\nA <b>bold</b> $y = x$ and <math><mi>evil</mi></math>.\n")
+    assert html.count("<math ") == 1 and 'alttext="y = x"' in html and "evil" not in html
+
+
+def test_a_tex_error_is_a_warning_at_file_and_line(tmp_path):
+    html, diagnostics = read(tmp_path, "# One\n\nText.\n\nBroken $x^$ here, and $\\nosuchcommand y$.\n")
+    messages = [d.format() for d in diagnostics]
+    assert any(m.endswith("01.md:5: warning: math: the TeX cannot be read (missing super script or subscript): "
+                          "check the TeX `x^`") for m in messages), messages
+    assert any("01.md:5: warning: math: unknown TeX command \\nosuchcommand" in m for m in messages), messages
+    assert '<code class="math-error">x^</code>' in html
+
+
+def test_an_unknown_equation_reference_is_a_warning(tmp_path):
+    _, diagnostics = read(tmp_path, "# One\n\nSee @eq-nowhere.\n")
+    assert any("01.md:3: warning: @eq-nowhere refers to no numbered equation" in d.format() for d in diagnostics)
+
+
+def test_print_draws_math_as_svg_with_the_tex_as_alt():
+    from bookmaker.mathtex import math_as_svg, tex_to_mathml
+
+    page = f"<p>See {tex_to_mathml('E = mc^2', False).mathml}.</p>"
+    drawn = math_as_svg(page)
+    assert "<math" not in drawn
+    assert '<img class="math-inline-image" src="data:image/svg+xml;base64,' in drawn and 'alt="E = mc^2"' in drawn
+
+
+# -- the technical fixture book, built -------------------------------------------
+
+TECHNICAL = Path(__file__).resolve().parent / "fixtures" / "technical"
+
+
+@pytest.fixture(scope="module")
+def technical(tmp_path_factory) -> dict[str, Path]:
+    from conftest import build
+
+    out = tmp_path_factory.mktemp("technical")
+    return {fmt: build(TECHNICAL, fmt, "-o", str(out / f"technical.{fmt}")) for fmt in ("epub", "pdf")}
+
+
+def pdf_words(pdf: Path) -> list[tuple[int, float, float, float, float, float, str]]:
+    """(page, page width, xMin, yMin, xMax, yMax, word) for every word poppler finds."""
+    import subprocess
+    from xml.etree import ElementTree
+
+    run = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True)
+    ns = "{http://www.w3.org/1999/xhtml}"
+    words = []
+    for number, page in enumerate(ElementTree.fromstring(run.stdout).iter(f"{ns}page"), 1):
+        for word in page.iter(f"{ns}word"):
+            words.append((number, float(page.get("width")), float(word.get("xMin")), float(word.get("yMin")),
+                          float(word.get("xMax")), float(word.get("yMax")), word.text or ""))
+    return words
+
+
+@pytest.mark.slow
+def test_the_technical_epub_passes_epubcheck_and_ace(technical):
+    from ace import assert_ace_clean
+    from conftest import Epub, assert_epubcheck_clean
+
+    assert_epubcheck_clean(technical["epub"])
+    assert_ace_clean(technical["epub"])
+    epub = Epub(technical["epub"])
+    opf = epub.opf()
+    ns = {"opf": "http://www.idpf.org/2007/opf"}
+    props = {i.get("href"): i.get("properties") or "" for i in opf.iterfind(".//opf:item", ns)}
+    math_docs = [href for href, p in props.items() if "mathml" in p.split()]
+    assert len(math_docs) == 1 and "math" in math_docs[0], props
+
+
+@pytest.mark.slow
+def test_no_word_of_the_technical_pdf_is_past_the_text_block(technical):
+    from bookmaker.writers.page_layout import geometry
+
+    layout = geometry("A4", False)
+    mm = 72 / 25.4
+    words = pdf_words(technical["pdf"])
+    left, right = layout.inner * mm, (layout.width - layout.outer) * mm
+    past = [(p, w, round(x0), round(x1)) for p, _, x0, _, x1, _, w in words if x1 > right + 0.5 or x0 < left - 0.5]
+    assert not past, f"text block {left:.0f}-{right:.0f}pt: {past[:10]}"
+    text = " ".join(w for *_, w in words)
+    # The 327-character line is all there: its last word, and every path of it.
+    for piece in ("FIXTURE_PATH=/opt/fixture/bin:/usr/local/fixture/", "END300", "--configuration=/etc/fixture/fixture.conf"):
+        assert piece.replace(" ", "") in "".join(w for *_, w in words), piece
+    # Code is not hyphenated: a break in code adds no hyphen.
+    assert "--global" in text and "glob-" not in text and "author-" not in text
+    assert "\u200b" not in text
+
+
+@pytest.mark.slow
+def test_the_columns_of_the_wide_table_do_not_touch(technical):
+    words = pdf_words(technical["pdf"])
+    # The last row of the wide table: its first line of text, from "retries" to "How".
+    page, _, _, top, _, _, _ = next(w for w in words if w[6] == "retries")
+    row = sorted((x0, x1, w) for p, _, x0, y0, x1, _, w in words if p == page and abs(y0 - top) < 2)
+    gaps = [b[0] - a[1] for a, b in zip(row, row[1:])]
+    assert len(row) >= 6 and min(gaps) > 2, row  # at least 2pt between the texts of neighbouring cells

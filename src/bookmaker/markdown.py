@@ -3,7 +3,8 @@
 Syntax beyond CommonMark: tables, strikethrough, typographic quotes and dashes,
 `[^label]` and `^[inline]` notes, `::: infobox` / `::: sidebar` boxes,
 definition lists, `[text]{lang=xx}` spans and `{#id .class lang=xx}` after a
-heading. Text in a right-to-left script is isolated in `dir="rtl"` spans.
+heading, TeX math (`$...$`, `$$...$$ {#eq-id}`, mathtex.py). Text in a
+right-to-left script is isolated in `dir="rtl"` spans.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from bookmaker.mathtex import math_plugin
 
 BOX_KINDS = ("infobox", "sidebar")
 
@@ -67,6 +70,7 @@ def parser_for(lang: str) -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir"))
+    md.use(math_plugin)
     for kind in BOX_KINDS:
         md.use(container_plugin, name=kind)
     # Definitions lose their line numbers when the footnote plugin gathers them

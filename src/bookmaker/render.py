@@ -7,6 +7,7 @@ roles for semantics; the EPUB writer derives `epub:type` from those roles.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from html import escape
 
@@ -27,6 +28,47 @@ class XhtmlRenderer(RendererHTML):
     def __init__(self, md: MarkdownIt) -> None:
         super().__init__(md)
         self.md = md
+        # Formulas (MathML the reader made, mathtex.py) stand in the rendered text
+        # as placeholders no manuscript can guess, so the sanitizer of the book's
+        # raw HTML, which removes <math>, never sees them; restore() puts them back.
+        self._nonce = secrets.token_hex(8)
+        self._kept: dict[str, str] = {}
+        self.equation_numbers: dict[str, int] = {}  # equation id -> its number in the book
+
+    def _keep(self, html: str) -> str:
+        key = f"bmmath{self._nonce}n{len(self._kept)}x"
+        self._kept[key] = html
+        return key
+
+    def restore(self, html: str) -> str:
+        """The rendered text with the formulas in place of their placeholders."""
+        if "bmmath" not in html:
+            return html
+        return re.sub(rf"bmmath{self._nonce}n\d+x", lambda m: self._kept.get(m.group(), ""), html)
+
+    def math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return self._keep(tokens[idx].meta.get("html") or escape(tokens[idx].content, quote=False))
+
+    math_inline_double = math_inline
+
+    def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        token = tokens[idx]
+        formula = token.meta.get("html") or f"<pre>{escape(token.content, quote=False)}</pre>"
+        number = self.equation_numbers.get(token.info) if token.type == "math_block_label" else None
+        if number is None:
+            return f'<div class="math-display">{self._keep(formula)}</div>\n'
+        return (f'<div class="math-display" id="{escape(token.info)}"><span class="eq-number">({number})</span>'
+                f"{self._keep(formula)}</div>\n")
+
+    math_block_label = math_block
+    amsmath = math_block
+
+    def equation_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        token = tokens[idx]
+        number = self.equation_numbers.get(token.meta["id"])
+        if number is None:
+            return escape(token.content, quote=False)
+        return f'<a class="eqref" href="#{escape(token.meta["id"])}">Equation ({number})</a>'
 
     @staticmethod
     def resource_url(book_relative: str) -> str:
