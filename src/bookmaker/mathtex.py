@@ -24,6 +24,7 @@ from markdown_it.rules_inline import StateInline
 MAX_TEX_CHARS = 4000
 _LABEL = r"\{#(eq-[A-Za-z0-9_:.-]+)\}"
 _CLOSE_LABELLED = re.compile(r"^(.*?)\$\$\s*" + _LABEL + r"\s*$")
+_NUMBERED_ENV = re.compile(r"\\(begin|end)\{(equation|align|alignat|gather|multline|flalign)\}")
 _REF = re.compile(r"@(eq-[A-Za-z0-9_:-]*[A-Za-z0-9_])")
 
 
@@ -105,7 +106,7 @@ def tex_to_mathml(tex: str, display: bool) -> Formula:
     from latex2mathml.converter import convert
 
     try:
-        converted = convert(tex, display="block" if display else "inline")
+        converted = convert(_unnumbered(tex), display="block" if display else "inline")
     except RecursionError:
         return Formula("", "the formula is nested too deeply")
     except Exception as exc:  # latex2mathml's errors have no common base class
@@ -123,6 +124,12 @@ def tex_to_mathml(tex: str, display: bool) -> Formula:
     )
     problem = f"unknown TeX command {', '.join(sorted(set(unknown)))}: it is printed as its name" if unknown else None
     return Formula(mathml, problem)
+
+
+def _unnumbered(tex: str) -> str:
+    """`align` and its kin as `align*`: both converters would number their lines
+    themselves, apart from bookmaker's numbers ({#eq-id})."""
+    return _NUMBERED_ENV.sub(r"\\\1{\2*}", tex)
 
 
 def fallback_html(tex: str, display: bool) -> str:
@@ -153,7 +160,7 @@ def _svg_img(tex: str, display: bool) -> str:
 
     ziamath.config.svg2 = False  # plain paths: no <symbol> ids to collide between formulas
     try:
-        svg = ziamath.Latex(tex, size=_SIZE, inline=not display, margin=0).svg()
+        svg = ziamath.Latex(_unnumbered(tex), size=_SIZE, inline=not display, margin=0).svg()
     except Exception:  # ziamath reads less TeX than latex2mathml; the TeX is then shown as it is
         return fallback_html(tex, display)
     box = re.search(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"', svg)
