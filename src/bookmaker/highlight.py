@@ -26,6 +26,8 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 # Past this size a block is printed as plain text: Pygments' lexers are regular
 # expressions, and the manuscript is untrusted input.
 MAX_HIGHLIGHT_CHARS = 200_000
+# Lines longer than this may wrap on a page (see _line_html).
+WRAP_HINT = 60
 _LANG = re.compile(r"^[A-Za-z0-9_+#.-]+$")
 
 
@@ -104,6 +106,18 @@ def _token_lines(code: str, lang: str) -> list[list[tuple[str, str]]]:
     return lines
 
 
+def _line_html(line: list[tuple[str, str]]) -> str:
+    out = []
+    long = sum(len(text) for _, text in line) > WRAP_HINT
+    for i, (css, text) in enumerate(line):
+        # WeasyPrint cannot break a word that runs across inline boxes: in a line
+        # that may wrap, adjacent tokens (`name=value`) get a break opportunity.
+        if long and i and not text[0].isspace() and not line[i - 1][1][-1].isspace():
+            out.append("<wbr/>")
+        out.append(f'<span class="{css}">{escape(text, quote=False)}</span>' if css else escape(text, quote=False))
+    return "".join(out)
+
+
 def render_code(code: str, info: str) -> str:
     """A fenced block as XHTML: `<figure class="code">` with its caption, or a bare `<pre>`."""
     options = parse_info(info)
@@ -111,13 +125,7 @@ def render_code(code: str, info: str) -> str:
     lines = _token_lines(code, options.lang if lexer_known else "")
     # Each line's newline stays inside its span, so the text copies as it was
     # written and an empty line keeps its height; nothing stands between spans.
-    body = "".join(
-        '<span class="line">'
-        + "".join(f'<span class="{css}">{escape(text, quote=False)}</span>' if css else escape(text, quote=False)
-                  for css, text in line)
-        + "\n</span>"
-        for line in lines
-    )
+    body = "".join('<span class="line">' + _line_html(line) + "\n</span>" for line in lines)
     classes = ["code"] + (["numbered"] if options.numbered else [])
     style = f' style="counter-reset: line {options.start - 1}"' if options.numbered and options.start != 1 else ""
     lang = f' class="language-{escape(options.lang)}"' if options.lang else ""
