@@ -110,6 +110,10 @@ def test_inline_code_breaks_only_after_separators_without_hyphens():
     assert "<code>~/.<wbr/>ssh/<wbr/>authorized_<wbr/>keys</code>" in html
     assert "<code>a_<wbr/>b</code>" in html
     xhtml(html)
+    # A long run with no separator may break every 24 characters, never losing one.
+    token = "0123456789abcdefghij" * 3
+    long = render(f"`{token}&`\n")
+    assert f"<code>{token[:24]}<wbr/>{token[24:48]}<wbr/>{token[48:]}&amp;</code>" in long
 
 
 def test_code_is_never_hyphenated_and_pre_wraps():

@@ -21,7 +21,8 @@ from bookmaker.highlight import render_code
 # Writers replace this prefix with where the book's files are from their output.
 RESOURCE_PREFIX = "bookmaker-resource:"
 # Where a long code span may break: after a run of these, before the next character.
-_BREAK_AFTER = re.compile(r"(?<=[^/._-])([/._-]+)(?=[^/._-])")
+_BREAK_AFTER = "/._-"
+LONG_CODE_RUN = 24
 
 
 class XhtmlRenderer(RendererHTML):
@@ -90,9 +91,14 @@ class XhtmlRenderer(RendererHTML):
         return render_code(tokens[idx].content, "")
 
     def code_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        # Code is never hyphenated (CSS); a long span may break after / . - _ and
-        # nowhere else, with no hyphen added: <wbr/> marks those places.
-        text = _BREAK_AFTER.sub(r"\1<wbr/>", escape(tokens[idx].content, quote=False))
+        # Code is never hyphenated (CSS); a long span may break after / . - _,
+        # with no hyphen added: <wbr/> marks those places. A run of more than
+        # LONG_CODE_RUN characters without one may break every LONG_CODE_RUN,
+        # so that no table column or line has to hold it whole.
+        pieces = []
+        for piece in _code_pieces(tokens[idx].content):
+            pieces.extend(piece[i : i + LONG_CODE_RUN] for i in range(0, len(piece), LONG_CODE_RUN))
+        text = "<wbr/>".join(escape(piece, quote=False) for piece in pieces if piece)
         return f"<code{self.renderAttrs(tokens[idx])}>{text}</code>"
 
     def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -104,6 +110,17 @@ class XhtmlRenderer(RendererHTML):
 
     def table_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return "</table></div>\n"
+
+
+def _code_pieces(code: str) -> list[str]:
+    """`code` cut after each run of / . - _ that has something before and after it."""
+    pieces, start = [], 0
+    for i in range(1, len(code)):
+        if code[i - 1] in _BREAK_AFTER and code[i] not in _BREAK_AFTER and code[start:i].strip(_BREAK_AFTER):
+            pieces.append(code[start:i])
+            start = i
+    pieces.append(code[start:])
+    return pieces
 
 
 # From this many columns a table is "wide": smaller type, fixed layout.
