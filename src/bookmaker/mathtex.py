@@ -19,9 +19,12 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
-# A formula longer than this is refused: the converters recurse, and the
+# A formula longer than this is refused: the converters recurse, ziamath's time
+# grows faster than the formula (1,000 characters: a second), and the
 # manuscript is untrusted input.
-MAX_TEX_CHARS = 4000
+MAX_TEX_CHARS = 1500
+# The TeX one document may have drawn as SVG; past it, formulas print as TeX.
+MAX_DRAWN_TEX_CHARS = 300_000
 _LABEL = r"\{#(eq-[A-Za-z0-9_:.-]+)\}"
 _CLOSE_LABELLED = re.compile(r"^(.*?)\$\$\s*" + _LABEL + r"\s*$")
 _NUMBERED_ENV = re.compile(r"\\(begin|end)\{(equation|align|alignat|gather|multline|flalign)\}")
@@ -147,7 +150,15 @@ _SIZE = 10.0  # ziamath's font size; the image is sized in em, so it follows the
 
 def math_as_svg(document: str) -> str:
     """Each MathML formula of a rendered document drawn as an SVG image (for WeasyPrint)."""
-    return _MATH_ELEMENT.sub(lambda m: _svg_img(html.unescape(m.group(2)), m.group(1) == "block"), document)
+    budget = MAX_DRAWN_TEX_CHARS
+
+    def draw(match: re.Match) -> str:
+        nonlocal budget
+        tex, display = html.unescape(match.group(2)), match.group(1) == "block"
+        budget -= len(tex)
+        return _svg_img(tex, display) if budget >= 0 else fallback_html(tex, display)
+
+    return _MATH_ELEMENT.sub(draw, document)
 
 
 @lru_cache(maxsize=4096)
