@@ -92,7 +92,10 @@ def _token_lines(code: str, lang: str) -> list[list[tuple[str, str]]]:
                 ttype = ttype.parent
             return STANDARD_TYPES[ttype]
 
-        runs = [(short(ttype), value) for ttype, value in lexer.get_tokens(code)]
+        try:
+            runs = [(short(ttype), value) for ttype, value in lexer.get_tokens(code)]
+        except Exception:  # a lexer's own bug must not stop the book: the code is printed plain
+            runs = [("", code)]
     lines: list[list[tuple[str, str]]] = [[]]
     for css, value in runs:
         parts = value.split("\n")
