@@ -285,3 +285,17 @@ def test_the_columns_of_the_wide_table_do_not_touch(technical):
     row = sorted((x0, x1, w) for p, _, x0, y0, x1, _, w in words if p == page and abs(y0 - top) < 2)
     gaps = [b[0] - a[1] for a, b in zip(row, row[1:])]
     assert len(row) >= 6 and min(gaps) > 2, row  # at least 2pt between the texts of neighbouring cells
+
+
+def test_kobo_spans_stay_out_of_mathml():
+    from lxml import etree
+
+    from bookmaker.mathtex import tex_to_mathml
+    from bookmaker.writers.kepub import koboize
+
+    page = (f'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body>'
+            f"<p>Text {tex_to_mathml('x + y', False).mathml} more.</p></body></html>")
+    root = etree.fromstring(page)
+    koboize(root)
+    math = root.find(".//{http://www.w3.org/1998/Math/MathML}math")
+    assert not math.findall(".//{http://www.w3.org/1999/xhtml}span")
