@@ -299,3 +299,11 @@ def test_kobo_spans_stay_out_of_mathml():
     koboize(root)
     math = root.find(".//{http://www.w3.org/1998/Math/MathML}math")
     assert not math.findall(".//{http://www.w3.org/1999/xhtml}span")
+
+
+@pytest.mark.slow
+def test_a_long_table_repeats_its_head_on_every_page(technical):
+    words = pdf_words(technical["pdf"])
+    rows = {p for p, *_, w in words if w.startswith("setting")}
+    heads = {p for p, *_, w in words if w == "Setting"}
+    assert len(rows) >= 2 and rows <= heads, (rows, heads)
