@@ -17,7 +17,7 @@ An unknown language is printed as plain text, without complaint.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 
 from mdit_py_plugins.attrs.parse import ParseError
@@ -37,7 +37,6 @@ class CodeOptions:
     numbered: bool = False
     start: int = 1
     caption: str = ""
-    classes: list[str] = field(default_factory=list)
 
 
 def parse_info(info: str) -> CodeOptions:
@@ -54,7 +53,7 @@ def parse_info(info: str) -> CodeOptions:
             return options
         info = rest if rest.startswith("{") else "{" + rest + "}"
     try:
-        end, attrs = parse_attrs(info)
+        _, attrs = parse_attrs(info)
     except ParseError:
         return options
     classes = str(attrs.get("class", "")).split()
@@ -124,8 +123,7 @@ def _line_html(line: list[tuple[str, str]]) -> str:
 def render_code(code: str, info: str) -> str:
     """A fenced block as XHTML: `<figure class="code">` with its caption, or a bare `<pre>`."""
     options = parse_info(info)
-    lexer_known = _lexer(options.lang) is not None
-    lines = _token_lines(code, options.lang if lexer_known else "")
+    lines = _token_lines(code, options.lang)
     # Each line's newline stays inside its span, so the text copies as it was
     # written and an empty line keeps its height; nothing stands between spans.
     body = "".join('<span class="line">' + _line_html(line) + "\n</span>" for line in lines)
