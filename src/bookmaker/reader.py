@@ -321,7 +321,7 @@ class _Reader:
                 )
                 token.meta["heading"] = chapter.headings[-1]
             if token.type in _MATH_BLOCKS:
-                self._formula(token, True, chapter, path)
+                self._formula(token, True, path)
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map[0] + 1) if token.map else None
@@ -329,7 +329,7 @@ class _Reader:
                 if child.type in ("softbreak", "hardbreak") and line is not None:
                     line += 1
                 elif child.type in ("math_inline", "math_inline_double"):
-                    self._formula(child, child.type == "math_inline_double", chapter, path, line)
+                    self._formula(child, child.type == "math_inline_double", path, line)
                 elif child.type == "equation_ref":
                     self.equation_refs.append((child, path, line))
                 elif child.type == "text":
@@ -350,7 +350,7 @@ class _Reader:
                 elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
                     self.links.append((child, path, line))
 
-    def _formula(self, token: Token, display: bool, chapter: Chapter, path: Path, line: int | None = None) -> None:
+    def _formula(self, token: Token, display: bool, path: Path, line: int | None = None) -> None:
         """TeX -> MathML once, held in the token for the renderer (mathtex.py); a problem is a warning."""
         if token.map:
             line = token.map[0] + 1
