@@ -212,3 +212,43 @@ def test_the_reader_marks_lead_ins():
     html = "".join(b.html for b in book.chapters[0].blocks if hasattr(b, "html"))
     assert '<p class="lead-in">His first published map' in html
     assert html.count('class="lead-in"') == 1, "only a paragraph ending in a colon before a quotation"
+
+
+# -- item 5: hyphenation -----------------------------------------------------------------------
+
+BAD_BREAKS = ["Is-rael", "Afgh-anistan", "respons-ibility", "Ir-aqi", "Ir-anian", "Secret-ary", "Al-lah"]
+WORDS = "Israel Afghanistan responsibility Iraqi Iranian Secretary Allah revolutionary international consequence"
+
+
+def breaks(pages: list[list[Line]]) -> list[tuple[str, str, float]]:
+    """Each word broken at a line end: (before the hyphen, after it, the height of its type)."""
+    found = []
+    for lines in pages:
+        for line, following in zip(lines, lines[1:]):
+            last = line.words[-1]
+            if last.text.endswith(("\u2010", "-")) and len(last.text) > 1:
+                found.append((last.text[:-1], following.words[0].text, last.height))
+    return found
+
+
+def test_plain_english_is_hyphenated_with_american_patterns_and_limits(tmp_path):
+    book = tmp_path / "narrow"
+    (book / "manuscript").mkdir(parents=True)
+    (book / "styles").mkdir()
+    (book / "manuscript" / "text.md").write_text(
+        "---\ntitle: Narrow\nlang: en\n---\n\n## Responsibility, Secretary, Afghanistan\n\n"
+        + "\n\n".join(" ".join(WORDS.split()[i:] + WORDS.split()[:i]) for i in range(10)) + "\n"
+    )
+    # A column of a few letters breaks every long word that can be broken.
+    (book / "styles" / "book-print.css").write_text(".chapter p, .chapter h2 { width: 4.6em; text-align: left; }\n")
+    out = tmp_path / "narrow.pdf"
+    result = run_cli("pdf", str(book), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    pages = page_lines(out)
+    body = body_height(pages)
+    found = breaks(pages)
+    shown = {f"{a}-{b}".strip(".,") for a, b, _ in found}
+    assert len(shown) >= 4, f"the narrow column hyphenates: {shown}"
+    assert not [b for b in BAD_BREAKS if any(s.startswith(b) for s in shown)], shown
+    assert all(len(a) >= 3 and len(b.strip(".,")) >= 3 for a, b, _ in found), "no fragment under three letters"
+    assert not [f for f in found if f[2] > 1.1 * body], "headings are never hyphenated"
