@@ -252,3 +252,80 @@ def test_plain_english_is_hyphenated_with_american_patterns_and_limits(tmp_path)
     assert not [b for b in BAD_BREAKS if any(s.startswith(b) for s in shown)], shown
     assert all(len(a) >= 3 and len(b.strip(".,")) >= 3 for a, b, _ in found), "no fragment under three letters"
     assert not [f for f in found if f[2] > 1.1 * body], "headings are never hyphenated"
+
+
+# -- item 8: the notes pages -----------------------------------------------------------------------
+
+
+def _notes_pages(pages: list[list[Line]]) -> list[list[Line]]:
+    start = next(i for i, lines in enumerate(pages) if any(line.text == "Notes" for line in lines))
+    # Without the title, the page number and the running head (in the top margin).
+    return [[line for line in lines if line.text not in ("Notes", str(i + start + 1)) and line.words[0].y1 > 70]
+            for i, lines in enumerate(pages[start:])]
+
+
+def _notes(pages: list[list[Line]]) -> tuple[list[Line], float, list[list[Line]]]:
+    """The notes pages' lines, the indent of the notes' text, and the lines of each note."""
+    lines = [line for lines in _notes_pages(pages) for line in lines]
+    indent = statistics.mode(round(line.words[0].x0) for line in lines)
+    notes: list[list[Line]] = []
+    for line in lines:
+        if line.words[0].x1 < indent - 1:  # a number, in the margin the notes hang from
+            notes.append([])
+        notes[-1].append(line)
+    return lines, indent, notes
+
+
+def test_notes_hang_from_right_aligned_numbers(article):
+    lines, indent, notes = _notes(article["pages"])
+    numbers = [note[0].words[0] for note in notes]
+    assert [n.text for n in numbers] == [f"{i}." for i in range(1, 49)]
+    ends = {round(n.x1) for n in numbers}
+    assert max(ends) - min(ends) <= 1, "the numbers line up at their full stops"
+    # The text of every line, first or not, of every paragraph, starts at one indent.
+    for note in notes:
+        assert abs(note[0].words[1].x0 - indent) < 1, note[0].text
+        for line in note[1:]:
+            assert abs(line.words[0].x0 - indent) < 1, f"not under the text of its note: {line.text}"
+    assert any(len(note) > 3 for note in notes), "a note of two paragraphs"
+
+
+def test_notes_give_each_page_of_their_references_once(article):
+    pdf = article["pdf"]
+    where = {name: pdf.get_destination_page_number(dest) + 1 for name, dest in pdf.named_destinations.items()}
+    _, _, notes = _notes(article["pages"])
+    texts = [" ".join(line.text for line in note) for note in notes]
+    assert len(texts) == 48
+    assert not [t for t in texts if "↑" in t or "↩" in t], "arrows mean nothing on paper"
+    several = 0
+    for number, text in enumerate(texts, start=1):
+        pages = sorted({p for ref, p in where.items() if re.fullmatch(rf"ref-{number}(-\d+)?", ref)})
+        expected = f"(p. {pages[0]})" if len(pages) == 1 else "(pp. " + ", ".join(map(str, pages)) + ")"
+        assert text.endswith(expected), (number, text[-60:], expected)
+        several += len(pages) > 1
+    refs = [r for r in where if re.fullmatch(r"ref-6(-\d+)?", r)]
+    assert len(refs) == 2 and len({where[r] for r in refs}) == 1, "the fixture cites note 6 twice on one page"
+    assert several, "and some note on two pages"
+
+
+def test_epub_notes_end_with_labelled_backlinks(tmp_path):
+    epub = Epub(build(copy_fixture("article", tmp_path) / "article.md", "epub"))
+    chapter = next(doc for name, doc in epub.content_documents().items() if "article" in name)
+    ns = {"x": XHTML[1:-1]}
+    notes = chapter.xpath("//*[@role='doc-footnote']")
+    assert len(notes) == 48
+    for note in notes:
+        last = note.xpath("./x:p", namespaces=ns)[-1]
+        links = last.xpath(".//x:a[@role='doc-backlink']", namespaces=ns)
+        number = note.get("id").split("-")[1]
+        assert links, f"note {number}: the backlink ends its last paragraph"
+        assert "".join(last.itertext()).rstrip().endswith("".join(links[-1].itertext()))
+        assert not note.xpath("./x:p[1]//x:a[@role='doc-backlink']", namespaces=ns) or len(note.xpath("./x:p", namespaces=ns)) == 1
+        if len(links) == 1:
+            assert links[0].get("aria-label") == f"Back to note reference {number}"
+            assert "".join(links[0].itertext()).startswith("↩")
+        else:
+            assert [link.get("aria-label") for link in links] == [
+                f"Back to note reference {number}{letter}" for letter in "abcdefgh"[: len(links)]]
+            assert ["".join(link.itertext())[-1] for link in links] == list("abcdefgh"[: len(links)])
+        assert all(link.get("{http://www.idpf.org/2007/ops}type") == "backlink" for link in links)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 import jinja2
+from markupsafe import Markup
 
 from bookmaker.model import Book
 
@@ -38,7 +39,17 @@ def environment(book_templates: Path | None = None) -> jinja2.Environment:
         bytecode_cache=_bytecode_cache(),
     )
     env.filters["backlink_letter"] = lambda n: _LETTERS[(n - 1) % 26] * ((n - 1) // 26 + 1)
+    env.filters["with_backlinks"] = with_backlinks
     return env
+
+
+def with_backlinks(html: str, backlinks: str) -> Markup:
+    """A note's later blocks with its backlinks at the end of the last paragraph, or after them
+    in a paragraph of their own when the note ends with another block (a list, a quotation)."""
+    body = html.rstrip()
+    if body.endswith("</p>"):
+        return Markup(f"{body[:-4]} {backlinks}</p>\n")
+    return Markup(f'{body}\n<p class="note-backlinks">{backlinks}</p>\n')
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
