@@ -95,8 +95,10 @@ def test_every_note_is_in_the_notes_section(pdf):
     notes_text = "\n".join(pages[start:])
     numbers = [int(n) for n in re.findall(r"^(\d+)\. ", notes_text, flags=re.M)]
     assert numbers == list(range(1, NOTE_COUNT + 1))
-    # Each note gives the page of its reference(s) in print.
-    assert len(re.findall(r"p\.\s+\d+", notes_text)) == REFERENCE_COUNT
+    # Each note ends with the pages of its reference(s) in print, each page once.
+    locators = re.findall(r"\(pp?\.\s+(\d+(?:, \d+)*)\)", notes_text)
+    assert len(locators) == NOTE_COUNT
+    assert all(len(set(pages.split(", "))) == len(pages.split(", ")) for pages in locators)
 
 
 def _links(pdf) -> list[tuple[int, str, list[float]]]:
