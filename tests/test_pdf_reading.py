@@ -329,3 +329,13 @@ def test_epub_notes_end_with_labelled_backlinks(tmp_path):
                 f"Back to note reference {number}{letter}" for letter in "abcdefgh"[: len(links)]]
             assert ["".join(link.itertext())[-1] for link in links] == list("abcdefgh"[: len(links)])
         assert all(link.get("{http://www.idpf.org/2007/ops}type") == "backlink" for link in links)
+
+
+@pytest.mark.slow
+def test_the_article_epub_passes_epubcheck_and_ace(tmp_path):
+    from ace import assert_ace_clean
+    from conftest import assert_epubcheck_clean
+
+    epub = build(copy_fixture("article", tmp_path) / "article.md", "epub")
+    assert_epubcheck_clean(epub)
+    assert_ace_clean(epub)
