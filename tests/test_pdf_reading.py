@@ -288,6 +288,9 @@ def test_notes_hang_from_right_aligned_numbers(article):
         for line in note[1:]:
             assert abs(line.words[0].x0 - indent) < 1, f"not under the text of its note: {line.text}"
     assert any(len(note) > 3 for note in notes), "a note of two paragraphs"
+    for note in notes:
+        assert not re.fullmatch(r"\(pp?\. [\d, ]+\)", note[-1].text), f"a locator alone on a line: {note[0].text}"
+        assert len(note) == 1 or len(note[0].words) > 3, f"a first line of one word: {note[0].text}"
 
 
 def test_notes_give_each_page_of_their_references_once(article):

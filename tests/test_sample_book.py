@@ -99,6 +99,8 @@ def test_every_note_is_in_the_notes_section(pdf):
     locators = re.findall(r"\(pp?\.\s+(\d+(?:, \d+)*)\)", notes_text)
     assert len(locators) == NOTE_COUNT
     assert all(len(set(pages.split(", "))) == len(pages.split(", ")) for pages in locators)
+    alone = [line for line in notes_text.splitlines() if re.fullmatch(r"\(pp?\.\s+\d+(?:, \d+)*\)", line.strip())]
+    assert not alone, "a locator stays on the line of the note's last word"
 
 
 def _links(pdf) -> list[tuple[int, str, list[float]]]:

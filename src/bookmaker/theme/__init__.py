@@ -45,10 +45,12 @@ def environment(book_templates: Path | None = None) -> jinja2.Environment:
 
 def with_backlinks(html: str, backlinks: str) -> Markup:
     """A note's later blocks with its backlinks at the end of the last paragraph, or after them
-    in a paragraph of their own when the note ends with another block (a list, a quotation)."""
+    in a paragraph of their own when the note ends with another block (a list, a quotation).
+    A WORD JOINER ties them to the last word, so they never stand alone on a line (after the
+    space: a no-break space there sets off a WeasyPrint 70 bug that breaks after the first word)."""
     body = html.rstrip()
     if body.endswith("</p>"):
-        return Markup(f"{body[:-4]} {backlinks}</p>\n")
+        return Markup(f"{body[:-4]} \u2060{backlinks}</p>\n")
     return Markup(f'{body}\n<p class="note-backlinks">{backlinks}</p>\n')
 
 
