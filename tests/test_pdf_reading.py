@@ -342,3 +342,30 @@ def test_the_article_epub_passes_epubcheck_and_ace(tmp_path):
     epub = build(copy_fixture("article", tmp_path) / "article.md", "epub")
     assert_epubcheck_clean(epub)
     assert_ace_clean(epub)
+
+
+def test_the_second_layout_reports_nothing_twice(tmp_path):
+    book = tmp_path / "twice.md"
+    book.write_text("---\ntitle: Twice\n---\n\nA claim.[^a] The same source again.[^a] "
+                    '<span style="colour: red">Odd CSS.</span>\n\n[^a]: A source.\n')
+    out = tmp_path / "twice.pdf"
+    result = run_cli("pdf", str(book), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("colour") == 1, result.stderr
+    text = " ".join(line.text for lines in page_lines(out) for line in lines)
+    assert "A source. (p. 1)" in text, "both references are on page 1: the page is printed once"
+
+
+def test_a_heading_with_a_note_mark_stays_a_heading():
+    from bookmaker.reader import read_book
+
+    path = FIXTURES / "single-file" / "loose-note.md"
+    text = path.read_text().replace("# A Loose Note", "# A Loose Note[^h]") + "\n[^h]: On the heading.\n"
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "loose-note.md"
+        copy.write_text(text)
+        book, _ = read_book(copy)
+    assert [h.text for h in book.headings] == ["A Loose Note"], "kept, with its mark, above the text"
+    assert all(note.refs for note in book.notes)

@@ -109,7 +109,7 @@ class _Reader:
         for index, file in enumerate(files):
             self.progress(file.path, index, len(files))
             chapters.append(self._parse_chapter(index, file, md))
-        self._title_from_heading(chapters, metadata)
+        self._title_from_heading(files, chapters, metadata)
         self._resolve_links(files, chapters)
         for file, chapter in zip(files, chapters):
             self._render_chapter(chapter, file, md, renderer)
@@ -222,7 +222,7 @@ class _Reader:
         chapter.blocks = self._blocks(file.tokens, md, renderer, file.env, file.path)
         self._collect_note_bodies(file.tokens, file.env["local_notes"], renderer, file.env, file.path)
 
-    def _title_from_heading(self, chapters: list[Chapter], metadata: Metadata) -> None:
+    def _title_from_heading(self, files: list[_File], chapters: list[Chapter], metadata: Metadata) -> None:
         """A book whose only level-1 heading opens it and equals its title (or gives it) has that
         heading as its title: it is printed once, in the title block, and the book is an article.
         Links to the heading go to the start of the text."""
@@ -231,6 +231,10 @@ class _Reader:
         if len(level_one) != 1 or level_one[0][1] is not first:
             return
         chapter, heading = level_one[0]
+        tokens = files[chapter.index].tokens
+        inline = next(tokens[i + 1] for i, t in enumerate(tokens) if t.meta.get("heading") is heading)
+        if any(child.type == "footnote_ref" for child in inline.children or []):
+            return  # the title block has no place for its note mark
         if metadata.title is None:
             metadata.title = heading.text
         elif _words(metadata.title) != _words(heading.text):

@@ -47,8 +47,14 @@ def write_pdf(
             same_page = _references_on_a_page_already_named(book, document)
             if same_page:
                 # Which references share a page is known only after layout: lay out again with
-                # those marked, so a note says "(p. 9)" rather than "(pp. 9, 9)".
-                document = layout(render_html(book, target.parent, options, same_page))
+                # those marked, so a note says "(p. 9)" rather than "(pp. 9, 9)". The first
+                # layout has reported WeasyPrint's warnings already.
+                logger = logging.getLogger("weasyprint")
+                logger.disabled = True
+                try:
+                    document = layout(render_html(book, target.parent, options, same_page))
+                finally:
+                    logger.disabled = False
             if diagnostics.has_errors:  # --strict turns WeasyPrint's warnings into errors
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
@@ -68,6 +74,8 @@ def _references_on_a_page_already_named(book: Book, document) -> frozenset[str]:
         seen = set()
         for ref in note.refs:
             page = page_of.get(ref.id)
+            if page is None:
+                continue
             if page in seen:
                 repeated.add(ref.id)
             seen.add(page)
