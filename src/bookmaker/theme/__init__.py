@@ -27,26 +27,32 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def environment(book_templates: Path | None = None) -> jinja2.Environment:
+    """The one environment the book's and the theme's templates render in: a sandbox (templating.py)."""
+    from bookmaker.templating import BookSandbox, bound_filters
+
     theme = jinja2.FileSystemLoader(THEME_DIR / "templates")
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(book_templates)] if book_templates else []
-    env = jinja2.Environment(
+    env = BookSandbox(
         loader=jinja2.ChoiceLoader([*loaders, jinja2.PrefixLoader({"default": theme}), theme]),
         autoescape=True,
         trim_blocks=False,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         bytecode_cache=_bytecode_cache(),
+        book_templates=book_templates,
     )
     env.filters["backlink_letter"] = lambda n: _LETTERS[(n - 1) % 26] * ((n - 1) // 26 + 1)
+    bound_filters(env)
     return env
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs: compiling them again took 40 ms a build.
-    Jinja checks each template's modification time, so an edited template is compiled anew."""
+    Jinja checks each template's modification time, so an edited template is compiled anew.
+    The folder is the sandbox's own: code compiled outside the sandbox must never be loaded into it."""
     from bookmaker.cache import cache_dir
 
-    folder = cache_dir("templates")
+    folder = cache_dir("sandboxed-templates")
     return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
 
 

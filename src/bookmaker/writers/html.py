@@ -17,6 +17,7 @@ from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers.page_layout import geometry, page_css
 
@@ -72,7 +73,8 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
     if options.paper:
         css.append(f"@page {{ size: {options.paper}; }}")
     created, modified = _dates(book)
-    html = environment(book.templates).get_template("document.html").render(
+    html = render_template(
+        environment(book.templates), "document.html",
         book=book,
         meta=book.metadata,
         css="\n".join(css),

@@ -1,0 +1,194 @@
+"""Rendering templates, the book's and the theme's, in Jinja's sandbox.
+
+A book's templates are untrusted: one from a stranger may try to reach Python
+(`cycler.__init__.__globals__.os`), read files through the paths the model
+holds (`chapter.source.read_text()`), or make the build hang or run out of
+memory (`'x' * 10**10`, `range(10**9)`, a macro calling itself). Every template
+renders in one immutable sandbox that refuses private attributes, the model's
+paths and policy, huge repetitions, widths and powers; a render that writes
+too much or runs too long stops. What goes wrong in a book's template is a
+`templates/x.html:LINE: error:` diagnostic, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import operator
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path, PurePath
+from types import ModuleType
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from bookmaker import limits
+from bookmaker.diagnostics import BookError, Diagnostics
+
+# Repetitions, format widths and call arguments beyond this are a bomb, not a layout.
+_MAX_SIZE = 1_000_000
+_WIDE = re.compile(r"\d{7,}")  # a width or precision of a million or more in a format string
+
+
+class TemplateTimeout(Exception):
+    pass
+
+
+class BookSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox every template renders in; `book_templates` is the folder whose templates are the book's."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, *args: Any, book_templates: Path | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.book_templates = book_templates.resolve() if book_templates else None
+        del self.globals["lipsum"]  # lipsum(10**6) writes megabytes; no template needs it
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return super().is_safe_attribute(obj, attr, value) and not _reaches_outside(value)
+
+    def call_binop(self, context: jinja2.runtime.Context, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > _MAX_SIZE:
+                    raise SecurityError(f"a repetition of more than {_MAX_SIZE:,} items")
+            return operator.mul(left, right)
+        if operator_name == "**":
+            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right * abs(left).bit_length() > 10_000:
+                raise SecurityError("a power with more than 10,000 bits")
+            return operator.pow(left, right)
+        if isinstance(left, str) and _WIDE.search(left):
+            raise SecurityError("a format width of a million characters or more")
+        return operator.mod(left, right)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        for arg in (*args, *kwargs.values()):
+            if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > _MAX_SIZE:
+                raise SecurityError(f"an argument larger than {_MAX_SIZE:,}")
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None and _WIDE.search(value.__self__):
+            raise SecurityError("a format width of a million characters or more")
+        return wrapped
+
+
+def _reaches_outside(value: Any) -> bool:
+    """The model holds paths (book.root, chapter.source) and the resource policy: a template may not touch them."""
+    if isinstance(value, (PurePath, ModuleType)) or type(value).__module__ == "bookmaker.policy":
+        return True
+    return isinstance(value, (list, tuple)) and any(isinstance(item, PurePath) for item in value)
+
+
+def _bounded_filter(function: Any) -> Any:
+    """A filter whose size arguments (`center(10**9)`, `indent(10**9)`) are within bounds."""
+    # After the context or environment Jinja passes some filters, and the value filtered.
+    skip = 2 if hasattr(function, "jinja_pass_arg") else 1
+
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        for arg in (*args[skip:], *kwargs.values()):
+            if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > _MAX_SIZE:
+                raise SecurityError(f"an argument larger than {_MAX_SIZE:,}")
+        return function(*args, **kwargs)
+
+    if hasattr(function, "jinja_pass_arg"):
+        bounded.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
+    return bounded
+
+
+def bound_filters(env: jinja2.Environment) -> None:
+    env.filters = {name: _bounded_filter(function) for name, function in env.filters.items()}
+
+
+def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
+    """The template `name` rendered; an error in a book's template is a BookError naming its file and line."""
+    try:
+        with _time_limit(limits.TEMPLATE_SECONDS):
+            return _joined(env.get_template(name).generate(**context))
+    except BookError:
+        raise
+    except Exception as exc:
+        diagnostics = _diagnose(env, exc)
+        if diagnostics is None:
+            raise
+        raise BookError(diagnostics) from None
+
+
+def _joined(chunks: Iterator[str]) -> str:
+    parts, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limits.MAX_TEMPLATE_OUTPUT:
+            raise SecurityError(f"the template writes more than {limits.MAX_TEMPLATE_OUTPUT // 1_000_000} million characters")
+        parts.append(chunk)
+    return "".join(parts)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    # Jinja's loops run as plain Python, with no hook to stop them; a timer signal
+    # can, in the main thread (where every build renders: CLI, watch, serve, the forked EPUB).
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TemplateTimeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _diagnose(env: jinja2.Environment, exc: BaseException) -> Diagnostics | None:
+    """A diagnostic at the innermost line of a book's template where `exc` happened; None if no book template was."""
+    book_templates = getattr(env, "book_templates", None)
+    if book_templates is None:
+        return None
+    where: tuple[Path, int | None] | None = None
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        where = _book_file(book_templates, exc.filename, exc.lineno)
+    if where is None:
+        tb = exc.__traceback__
+        while tb is not None:
+            found = _book_file(book_templates, tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+            where = found or where
+            tb = tb.tb_next
+    if where is None:
+        return None
+    diagnostics = Diagnostics()
+    diagnostics.error(where[0], where[1], _message(exc))
+    return diagnostics
+
+
+def _book_file(book_templates: Path, filename: str, line: int | None) -> tuple[Path, int | None] | None:
+    try:
+        path = Path(filename).resolve()
+    except (OSError, ValueError):
+        return None
+    return (path, line) if path.is_relative_to(book_templates) else None
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, TemplateTimeout):
+        return (f"the template took longer than {limits.TEMPLATE_SECONDS:g} s to render: "
+                "look for a loop that runs too long")
+    if isinstance(exc, RecursionError):
+        return "templates call or include each other without end: break the cycle"
+    if isinstance(exc, SecurityError):
+        return f"the template is not allowed to do this ({str(exc).rstrip('.')}): templates may only show the book's data"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"no template '{exc.name}' in templates/ or the theme: check the name"
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return f"{exc.message}: fix the template's syntax"
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"{exc.message}: check the name, or guard it with 'is defined'"
+    return f"the template failed ({type(exc).__name__}: {exc}): fix the template"

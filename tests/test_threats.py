@@ -1,0 +1,143 @@
+"""The threat model of the README, case by case: a book folder is untrusted input.
+
+Its templates cannot run code or read files, its stylesheets cannot put markup
+into the outputs, its bookmaker.toml cannot write outside the book, and
+`serve` shows nothing but the preview and the files it uses.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+THEME_CHAPTER = (Path(__file__).parents[1] / "src" / "bookmaker" / "theme" / "templates" / "chapter.html").read_text()
+
+
+def _book(tmp_path: Path, name: str = "book") -> Path:
+    book = tmp_path / name
+    (book / "manuscript").mkdir(parents=True)
+    (book / "manuscript" / "01.md").write_text("# T\n\nx\n", encoding="utf-8")
+    return book
+
+
+def _shown(result, book: Path) -> str:
+    return result.stderr.replace(str(book) + "/", "")
+
+
+def _no_internal_error(result) -> None:
+    assert result.exit_code != 3 and "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+# -- 1. templates run in a sandbox -----------------------------------------------------
+
+ESCAPES = [
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ joiner.__init__.__globals__.os.popen('id').read() }}",
+    "{{ namespace.__init__.__globals__.os.popen('id').read() }}",
+    "{{ lipsum.__globals__['os'].popen('id').read() }}",
+    "{{ self.__init__.__globals__.__builtins__.__import__('os').popen('id').read() }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ chapter.__class__.__init__.__globals__ }}",
+    "{{ '{0.__class__.__init__.__globals__}'.format(chapter) }}",
+    "{{ '{c.__init__.__globals__}'.format_map({'c': cycler}) }}",
+    "{{ book.root.joinpath('/etc/passwd').read_text() }}",
+    "{{ chapter.source.read_text() }}",
+    "{{ book.policy.read_local(book.root) }}",
+    "{{ '{0.root.parent}'.format(book) }}",
+    "{{ config.__class__ }}",
+]
+
+
+@pytest.mark.parametrize("escape", ESCAPES)
+def test_a_book_template_cannot_reach_python(tmp_path, escape):
+    book = _book(tmp_path)
+    (book / "templates").mkdir()
+    (book / "templates" / "chapter.html").write_text(THEME_CHAPTER + "\n" + escape + "\n", encoding="utf-8")
+    for fmt in ("html", "epub"):
+        result = run_cli(fmt, str(book))
+        _no_internal_error(result)
+        assert result.exit_code == 1, result.stderr
+        line = THEME_CHAPTER.count("\n") + 2
+        assert f"templates/chapter.html:{line}: error: " in _shown(result, book), result.stderr
+    assert not (book / "build").exists() or not any((book / "build").iterdir())
+
+
+@pytest.mark.parametrize("bomb", [
+    "{{ 'x' * 1000000000 }}",
+    "{{ 'x' ~ 'y' * 10**10 }}",
+    "{{ 9 ** 999999 }}",
+    "{{ (2 ** 1000) ** 100000 }}",
+    "{{ '%01000000000d' % 1 }}",
+    "{{ '{:>1000000000}'.format('x') }}",
+    "{{ 'x'.center(1000000000) }}",
+    "{{ 'x'|center(1000000000) }}",
+    "{{ lipsum(1000000) }}",
+    "{% for i in range(10**9) %}x{% endfor %}",
+    "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",
+    "{% include 'chapter.html' %}",
+])
+def test_a_template_bomb_is_an_error_not_a_hang_or_a_crash(tmp_path, bomb):
+    book = _book(tmp_path)
+    (book / "templates").mkdir()
+    (book / "templates" / "chapter.html").write_text(bomb + "\n", encoding="utf-8")
+    result = run_cli("html", str(book))
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert "templates/chapter.html:1: error: " in _shown(result, book), result.stderr
+
+
+def test_a_template_loop_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
+    from bookmaker import limits
+
+    monkeypatch.setattr(limits, "TEMPLATE_SECONDS", 1)
+    book = _book(tmp_path)
+    (book / "templates").mkdir()
+    (book / "templates" / "chapter.html").write_text(
+        "{% set r = range(100000) %}{% for a in r %}{% for b in r %}{% endfor %}{% endfor %}\n", encoding="utf-8")
+    result = run_cli("html", str(book))
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert "templates/chapter.html:1: error: the template took longer than 1 s" in _shown(result, book)
+
+
+@pytest.mark.parametrize("template, message", [
+    ("<p>\n{% if %}\n", "templates/chapter.html:2: error: "),
+    ("<p>\n\n{{ nope }}\n", "templates/chapter.html:3: error: 'nope' is undefined"),
+    ("{{ 1 / 0 }}\n", "templates/chapter.html:1: error: "),
+    ("{% include 'missing.html' %}\n", "templates/chapter.html:1: error: "),
+    ("{% include '../../../etc/passwd' %}\n", "templates/chapter.html:1: error: "),
+    ("{% include '/etc/passwd' %}\n", "templates/chapter.html:1: error: "),
+])
+def test_a_template_error_is_a_diagnostic_at_its_line(tmp_path, template, message):
+    book = _book(tmp_path)
+    (book / "templates").mkdir()
+    (book / "templates" / "chapter.html").write_text(template, encoding="utf-8")
+    for fmt in ("html", "epub"):
+        result = run_cli(fmt, str(book))
+        _no_internal_error(result)
+        assert result.exit_code == 1
+        assert message in _shown(result, book), result.stderr
+        assert "root:x:0:0" not in result.stderr
+
+
+def test_the_theme_and_the_book_templates_render_in_one_sandbox():
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from bookmaker.theme import environment
+
+    assert isinstance(environment(None), ImmutableSandboxedEnvironment)
+    assert environment(None).autoescape is True
+    assert "lipsum" not in environment(None).globals
+
+
+def test_autoescaping_keeps_book_data_as_text(tmp_path):
+    book = _book(tmp_path)
+    (book / "manuscript" / "01.md").write_text('---\ntitle: "<script>alert(1)</script>"\n---\n# T\n\nx\n')
+    result = run_cli("html", str(book))
+    assert result.exit_code == 0, result.stderr
+    html = next((book / "build").glob("*.html")).read_text()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
