@@ -141,3 +141,111 @@ def test_autoescaping_keeps_book_data_as_text(tmp_path):
     assert result.exit_code == 0, result.stderr
     html = next((book / "build").glob("*.html")).read_text()
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# -- 2. templates, styles and covers linked out of the book -----------------------------
+
+SECRET = "OUTSIDE-THE-BOOK-5d1e"
+
+
+def _outside(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    (outside / "epub").mkdir(parents=True)
+    for name in ("titleblock.html", "chapter.html", "epub/chapter.xhtml"):
+        (outside / name).write_text(f"<p>{SECRET}</p>\n", encoding="utf-8")
+    return outside
+
+
+def _written(book: Path) -> bytes:
+    import zipfile
+
+    chunks = []
+    for path in (book / "build").rglob("*") if (book / "build").exists() else []:
+        if path.is_file():
+            chunks.append(path.read_bytes())
+            if path.suffix == ".epub":
+                with zipfile.ZipFile(path) as archive:
+                    chunks.extend(archive.read(n) for n in archive.namelist())
+    return b"".join(chunks)
+
+
+def test_a_template_linked_out_of_the_book_is_refused(tmp_path):
+    outside = _outside(tmp_path)
+    book = _book(tmp_path)
+    (book / "templates").mkdir()
+    os.symlink(outside / "titleblock.html", book / "templates" / "titleblock.html")
+    for command in ("check", "html", "epub"):
+        result = run_cli(command, str(book))
+        _no_internal_error(result)
+        assert result.exit_code == 1, (command, result.stderr)
+        assert ("templates/titleblock.html: error: the template is a link to a file outside the book folder"
+                in _shown(result, book)), result.stderr
+    assert SECRET.encode() not in _written(book)
+
+
+def test_a_templates_folder_linked_out_of_the_book_is_refused(tmp_path):
+    outside = _outside(tmp_path)
+    book = _book(tmp_path)
+    os.symlink(outside, book / "templates")
+    for command in ("check", "html", "epub"):
+        result = run_cli(command, str(book))
+        _no_internal_error(result)
+        assert result.exit_code == 1, (command, result.stderr)
+        assert "templates/chapter.html: error: the template is a link to a file outside" in _shown(result, book)
+    assert SECRET.encode() not in _written(book)
+
+
+def test_the_template_loader_refuses_a_link_out_on_its_own(tmp_path):
+    """Defence in depth: a template the reader did not see (added while building) is refused when loaded."""
+    from bookmaker.diagnostics import BookError
+    from bookmaker.policy import ResourcePolicy
+    from bookmaker.templating import render_template
+    from bookmaker.theme import environment
+
+    outside = _outside(tmp_path)
+    book = _book(tmp_path)
+    (book / "templates").mkdir()
+    os.symlink(outside / "titleblock.html", book / "templates" / "titleblock.html")
+    (book / "templates" / "page.html").write_text("{% include 'titleblock.html' %}")
+    env = environment(book / "templates", ResourcePolicy(book))
+    with pytest.raises(BookError) as raised:
+        render_template(env, "page.html")
+    assert "link to a file outside the book folder" in raised.value.diagnostics.sorted()[0].message
+
+
+def test_a_cover_linked_out_of_the_book_is_refused(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (60, 90), (200, 10, 10)).save(tmp_path / "cover.png")
+    book = _book(tmp_path)
+    os.symlink(tmp_path / "cover.png", book / "cover.png")
+    (book / "bookmaker.toml").write_text('[book]\ncover = "cover.png"\n')
+    result = run_cli("epub", str(book))
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert "bookmaker.toml:2: error: cover 'cover.png' is a link to a file outside the book" in _shown(result, book)
+
+
+@pytest.mark.parametrize("linked", ["templates", "styles", "templates/epub"])
+def test_theme_export_never_writes_through_a_link_out_of_the_book(tmp_path, linked):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    book = _book(tmp_path)
+    (book / linked).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(outside, book / linked)
+    result = run_cli("theme", "export", str(book))
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert f"{linked}: error: is a link to a folder outside the book: " in _shown(result, book), result.stderr
+    assert list(outside.iterdir()) == []
+    assert not (book / "templates").exists() or (book / "templates").is_symlink() or linked == "templates/epub"
+
+
+def test_theme_export_refuses_a_configured_folder_outside_the_book(tmp_path):
+    book = _book(tmp_path)
+    (book / "bookmaker.toml").write_text('[theme]\ntemplates = "../elsewhere"\n')
+    result = run_cli("theme", "export", str(book))
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert "bookmaker.toml:2: error: [theme] templates '../elsewhere' is outside the book folder" in _shown(result, book)
+    assert not (tmp_path / "elsewhere").exists()

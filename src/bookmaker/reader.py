@@ -96,6 +96,7 @@ class _Reader:
 
     def read(self) -> Book:
         check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
+        self._check_templates()
         files = [f for f in (self._load(p) for p in self.sources.chapters) if f is not None]
         if not files:
             raise BookError(self.diagnostics)
@@ -125,6 +126,18 @@ class _Reader:
             images=list(self.images.values()),
             policy=self.policy,
         )
+
+    def _check_templates(self) -> None:
+        """The book's templates load under the rules of every other file it supplies (no link out of the book)."""
+        folder = self.sources.templates
+        if folder is None:
+            return
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() or path.is_symlink():
+                try:
+                    self.policy.check_local(path)
+                except Refused as refused:
+                    self.diagnostics.error(path, None, f"the template {refused}")
 
     # -- files and metadata -------------------------------------------------
 

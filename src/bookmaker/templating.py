@@ -27,6 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from bookmaker import limits
 from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.policy import Refused, ResourcePolicy
 
 # Repetitions, format widths and call arguments beyond this are a bomb, not a layout.
 _MAX_SIZE = 1_000_000
@@ -35,6 +36,30 @@ _WIDE = re.compile(r"\d{7,}")  # a width or precision of a million or more in a 
 
 class TemplateTimeout(Exception):
     pass
+
+
+class TemplateRefused(jinja2.TemplateError):
+    """A book template the resource policy refuses; not a TemplateNotFound, so the theme's is not used instead."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"the template {reason}")
+        self.path = path
+
+
+class BookLoader(jinja2.FileSystemLoader):
+    """The book's templates folder, each file loaded only if the policy lets the book load it (no link out)."""
+
+    def __init__(self, folder: Path, policy: ResourcePolicy) -> None:
+        super().__init__(folder)
+        self.policy = policy
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            self.policy.check_local(Path(filename))
+        except Refused as refused:
+            raise TemplateRefused(Path(filename), str(refused)) from None
+        return source, filename, uptodate
 
 
 class BookSandbox(ImmutableSandboxedEnvironment):
@@ -154,7 +179,9 @@ def _diagnose(env: jinja2.Environment, exc: BaseException) -> Diagnostics | None
     if book_templates is None:
         return None
     where: tuple[Path, int | None] | None = None
-    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+    if isinstance(exc, TemplateRefused):
+        where = (exc.path, None)
+    elif isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         where = _book_file(book_templates, exc.filename, exc.lineno)
     if where is None:
         tb = exc.__traceback__
@@ -178,6 +205,8 @@ def _book_file(book_templates: Path, filename: str, line: int | None) -> tuple[P
 
 
 def _message(exc: BaseException) -> str:
+    if isinstance(exc, TemplateRefused):
+        return str(exc)
     if isinstance(exc, TemplateTimeout):
         return (f"the template took longer than {limits.TEMPLATE_SECONDS:g} s to render: "
                 "look for a loop that runs too long")

@@ -15,23 +15,30 @@ the `default/` prefix: `{% extends "default/document.html" %}`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import jinja2
 
 from bookmaker.model import Book
+
+if TYPE_CHECKING:
+    from bookmaker.policy import ResourcePolicy
 
 THEME_DIR = Path(__file__).parent
 Medium = Literal["print", "epub"]
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def environment(book_templates: Path | None = None) -> jinja2.Environment:
-    """The one environment the book's and the theme's templates render in: a sandbox (templating.py)."""
-    from bookmaker.templating import BookSandbox, bound_filters
+def environment(book_templates: Path | None = None, policy: ResourcePolicy | None = None) -> jinja2.Environment:
+    """The one environment the book's and the theme's templates render in: a sandbox (templating.py).
+    The book's templates load under `policy` (default: inside the folder above `book_templates`)."""
+    from bookmaker.policy import ResourcePolicy
+    from bookmaker.templating import BookLoader, BookSandbox, bound_filters
 
     theme = jinja2.FileSystemLoader(THEME_DIR / "templates")
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(book_templates)] if book_templates else []
+    loaders: list[jinja2.BaseLoader] = []
+    if book_templates:
+        loaders.append(BookLoader(book_templates, policy or ResourcePolicy(book_templates.parent)))
     env = BookSandbox(
         loader=jinja2.ChoiceLoader([*loaders, jinja2.PrefixLoader({"default": theme}), theme]),
         autoescape=True,

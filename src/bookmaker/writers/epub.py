@@ -73,7 +73,7 @@ class _Document:
 
 def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions()) -> None:
     modified = _build_time()
-    env = environment(book.templates)
+    env = environment(book.templates, policy_for(book))
     common = {
         "meta": book.metadata,
         "rtl": is_rtl_lang(book.metadata.lang),

@@ -74,7 +74,7 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
         css.append(f"@page {{ size: {options.paper}; }}")
     created, modified = _dates(book)
     html = render_template(
-        environment(book.templates), "document.html",
+        environment(book.templates, policy_for(book)), "document.html",
         book=book,
         meta=book.metadata,
         css="\n".join(css),
