@@ -249,3 +249,50 @@ def test_theme_export_refuses_a_configured_folder_outside_the_book(tmp_path):
     assert result.exit_code == 1
     assert "bookmaker.toml:2: error: [theme] templates '../elsewhere' is outside the book folder" in _shown(result, book)
     assert not (tmp_path / "elsewhere").exists()
+
+
+# -- 3. a stylesheet cannot close its <style> element -------------------------------------
+
+BREAKOUT_CSS = """/* </style><script>alert('css')</script><style> */
+p { color: rgb(1, 2, 3); }
+p::after { content: "</STYLE ><a href='javascript:alert(1)'>click</a><style>"; }
+</style  ><a href="javascript:alert(2)">link</a>
+<!-- <script>alert(3)</script> -->
+"""
+
+
+def _breakout_book(tmp_path: Path) -> Path:
+    book = _book(tmp_path)
+    (book / "styles").mkdir()
+    (book / "styles" / "book.css").write_text(BREAKOUT_CSS, encoding="utf-8")
+    return book
+
+
+def test_a_stylesheet_cannot_put_markup_into_the_html(tmp_path):
+    import tinyhtml5
+
+    book = _breakout_book(tmp_path)
+    result = run_cli("html", str(book))
+    assert result.exit_code == 0, result.stderr
+    text = next((book / "build").glob("*.html")).read_text()
+    tree = tinyhtml5.parse(text)
+    ns = "{http://www.w3.org/1999/xhtml}"
+    assert tree.findall(f".//{ns}script") == []
+    assert [a.get("href") for a in tree.iter(f"{ns}a") if "javascript" in (a.get("href") or "")] == []
+    styles = [s.text for s in tree.iter(f"{ns}style")]
+    assert len(styles) == 1 and "p { color: rgb(1, 2, 3); }" in styles[0]
+    assert tree.find(f".//{ns}body").findall(f"{ns}style") == []
+
+
+@pytest.mark.slow
+def test_a_stylesheet_cannot_put_a_link_into_the_pdf(tmp_path):
+    from pypdf import PdfReader
+
+    book = _breakout_book(tmp_path)
+    result = run_cli("pdf", str(book))
+    assert result.exit_code == 0, result.stderr
+    pdf = PdfReader(next((book / "build").glob("*.pdf")))
+    actions = [str(a.get_object().get("/A")) for page in pdf.pages for a in page.get("/Annots", []) or []]
+    assert not any("javascript" in action.lower() for action in actions), actions
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "link" not in text  # the markup after the "closed" <style> is no element
