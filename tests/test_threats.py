@@ -296,3 +296,51 @@ def test_a_stylesheet_cannot_put_a_link_into_the_pdf(tmp_path):
     assert not any("javascript" in action.lower() for action in actions), actions
     text = "".join(page.extract_text() for page in pdf.pages)
     assert "link" not in text  # the markup after the "closed" <style> is no element
+
+
+# -- 4. bookmaker.toml writes only inside the book ------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["VICTIM", "/", "../x", "linked", "linked/deeper"])
+def test_the_configured_output_folder_must_be_inside_the_book(tmp_path, value):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    book = _book(tmp_path)
+    os.symlink(victim, book / "linked")
+    value = str(victim) if value == "VICTIM" else value
+    (book / "bookmaker.toml").write_text(f'[output]\ndir = "{value}"\n', encoding="utf-8")
+    for command in ("check", "build", "epub", "html"):
+        result = run_cli(command, str(book))
+        _no_internal_error(result)
+        assert result.exit_code == 1, (command, result.stderr)
+        assert (f"bookmaker.toml:2: error: [output] dir '{value}' is outside the book folder"
+                in _shown(result, book)), result.stderr
+    assert list(victim.iterdir()) == []
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_default_output_folder_linked_out_of_the_book_is_refused(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    book = _book(tmp_path)
+    os.symlink(victim, book / "build")
+    result = run_cli("epub", str(book))
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert "build: error: the output folder is a link to a folder outside the book" in _shown(result, book)
+    assert list(victim.iterdir()) == []
+    # The command line is trusted: -o may write anywhere, through links too.
+    assert run_cli("epub", str(book), "-o", str(book / "build" / "b.epub")).exit_code == 0
+    assert run_cli("build", str(book), "-o", str(book / "build"), "-f", "html").exit_code == 0
+    assert sorted(p.name for p in victim.iterdir()) == [".bookmaker-state.json", "b.epub", "t.html"]
+
+
+@pytest.mark.parametrize("value", ["a\\u0000b", "../escape", ".hidden"])
+def test_the_configured_output_name_is_a_plain_name(tmp_path, value):
+    book = _book(tmp_path)
+    (book / "bookmaker.toml").write_text(f'[output]\nname = "{value}"\n', encoding="utf-8")
+    result = run_cli("epub", str(book))
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert "bookmaker.toml:2: error: [output] name must be a plain file name" in _shown(result, book)
+    assert not (tmp_path / "escape.epub").exists()

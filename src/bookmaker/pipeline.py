@@ -86,6 +86,12 @@ class Builder:
         # The HTML first: the PDF then reuses it instead of rendering it again.
         # `extra_formats` add to the wanted or configured ones (`build --kepub`).
         formats = sorted({*self.formats(formats), *extra_formats}, key=("html", "pdf", "epub", "kepub").index)
+        into_out_dir = any(fmt not in targets for fmt in formats)
+        if output_dir is None and into_out_dir and not out_dir.resolve().is_relative_to(self.root):
+            # bookmaker.toml's dir was checked when read; a link (build/ -> elsewhere) may be made at any time.
+            diagnostics.error(out_dir, None, "the output folder is a link to a folder outside the book: "
+                                             "remove the link, or give the folder with -o")
+            raise BookError(diagnostics)
         print_options = options_from(config.pdf, PrintOptions, diagnostics, config, "pdf", **(print_overrides or {}))
         epub_options = None
         if {"epub", "kepub"} & set(formats):  # the EPUB writer is imported only when an EPUB is made
