@@ -344,3 +344,146 @@ def test_the_configured_output_name_is_a_plain_name(tmp_path, value):
     assert result.exit_code == 1
     assert "bookmaker.toml:2: error: [output] name must be a plain file name" in _shown(result, book)
     assert not (tmp_path / "escape.epub").exists()
+
+
+# -- 5. where -o writes ------------------------------------------------------------------
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+
+
+def test_output_into_a_fifo_writes_into_it_and_leaves_it_a_fifo(tmp_path):
+    import stat
+    import threading
+
+    book = _book(tmp_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = run_cli("epub", str(book), "-o", str(fifo))
+    reader.join(10)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert received and received[0][:2] == b"PK"
+
+
+def test_output_into_a_character_device_leaves_the_device(tmp_path):
+    import stat
+
+    book = _book(tmp_path)
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a private /dev/null: never touch the real one
+    except (PermissionError, OSError):
+        pytest.skip("creating a device node needs root")
+    for fmt in ("epub", "html"):
+        result = run_cli(fmt, str(book), "-o", str(null))
+        assert result.exit_code == 0, result.stderr
+        assert stat.S_ISCHR(null.lstat().st_mode)
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("fmt, magic", [("epub", b"PK"), ("html", b"<!DOCTYPE html>")])
+def test_output_to_stdout(tmp_path, fmt, magic):
+    from click.testing import CliRunner
+
+    from bookmaker.cli import main
+
+    book = _book(tmp_path)
+    result = CliRunner().invoke(main, [fmt, str(book), "-o", "-"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes.startswith(magic)
+    assert not (book / "build").exists() and not (tmp_path / "-").exists()
+
+
+def test_build_to_stdout_is_a_usage_error(tmp_path):
+    book = _book(tmp_path)
+    result = run_cli("build", str(book), "-o", "-")
+    assert result.exit_code == 2
+    assert "-o" in result.stderr and "folder" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["epub", "html"])
+def test_output_into_an_existing_folder_uses_the_default_name(tmp_path, fmt):
+    book = _book(tmp_path)
+    folder = tmp_path / "some-existing-folder"
+    folder.mkdir()
+    result = run_cli(fmt, str(book), "-o", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert [p.name for p in folder.iterdir()] == [f"t.{fmt}"]
+
+
+def test_a_single_markdown_file_into_an_existing_folder(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (tmp_path / "article.md").write_text("# An article\n\nText.\n")
+    result = run_cli("epub", str(tmp_path / "article.md"), "-o", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert (folder / "an-article.epub").is_file()
+
+
+def _unwritable_folder(tmp_path: Path) -> Path:
+    if os.geteuid() == 0:  # root writes into any mode-0555 folder: sysfs refuses even root
+        if not Path("/sys/kernel").is_dir():
+            pytest.skip("no read-only folder for root")
+        return Path("/sys")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+@pytest.mark.parametrize("case", ["file-as-folder", "read-only", "folder-in-the-way"])
+def test_an_unwritable_output_is_an_error_and_the_previous_output_stays(tmp_path, case):
+    book = _book(tmp_path)
+    (tmp_path / "file").write_text("a file")
+    target = {"file-as-folder": tmp_path / "file" / "x.epub",
+              "read-only": _unwritable_folder(tmp_path) / "x.epub",
+              "folder-in-the-way": book / "build" / "t.epub"}[case]
+    if case == "folder-in-the-way":
+        (book / "build" / "t.epub").mkdir(parents=True)
+        result = run_cli("epub", str(book))
+    else:
+        result = run_cli("epub", str(book), "-o", str(target))
+    _no_internal_error(result)
+    assert result.exit_code == 1, result.stderr
+    assert f"{target}: error: cannot write the output: " in result.stderr, result.stderr
+    assert (tmp_path / "file").read_text() == "a file"
+
+
+def test_a_full_disk_is_an_error_and_the_previous_output_stays(tmp_path, monkeypatch):
+    import errno
+
+    from bookmaker import output
+
+    book = _book(tmp_path)
+    assert run_cli("build", str(book), "-f", "epub", "-f", "html").exit_code == 0
+    before = {p.name: p.read_bytes() for p in (book / "build").iterdir()}
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(output.os, "fsync", full)
+    for command in (("epub", str(book)), ("html", str(book)), ("build", str(book), "--force", "-f", "html")):
+        result = run_cli(*command)
+        _no_internal_error(result)
+        assert result.exit_code == 1
+        assert "error: cannot write the output: No space left on device: free some space" in result.stderr
+    assert {p.name: p.read_bytes() for p in (book / "build").iterdir()} == before
+
+
+def test_a_long_title_makes_a_long_name_not_a_crash(tmp_path):
+    book = _book(tmp_path)
+    title = "a" * 245
+    (book / "manuscript" / "01.md").write_text(f"# {title}\n\nx\n")
+    result = run_cli("build", str(book), "-f", "epub", "-f", "html")
+    _no_internal_error(result)
+    assert result.exit_code == 0, result.stderr
+    assert (book / "build" / f"{title}.epub").is_file()
+    assert _leftovers(book / "build") == []
+    result = run_cli("epub", "--kepub", str(book))  # 245 + '.kepub.epub' is longer than a file name may be
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert "error: cannot write the output: File name too long: set a shorter [output] name" in result.stderr

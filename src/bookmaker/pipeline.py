@@ -70,7 +70,10 @@ class Builder:
         `targets` names the file of a format (`bookmaker pdf -o x.pdf`); such a
         format is always written, and not remembered for the skip check.
         """
-        targets = {fmt: path.absolute() for fmt, path in (targets or {}).items() if path is not None}
+        from bookmaker.output import is_stdout
+
+        targets = {fmt: path if is_stdout(path) else path.absolute()
+                   for fmt, path in (targets or {}).items() if path is not None}
         from bookmaker.reader import read_book
         from bookmaker.writers.html import PrintOptions
 
@@ -124,6 +127,9 @@ class Builder:
         result.book = book
         name = config.output.name or book.slug
         where = {fmt: targets.get(fmt) or out_dir / f"{name}.{_EXTENSION[fmt]}" for fmt in todo}
+        for fmt, target in where.items():
+            if fmt in targets and target.is_dir():  # `pdf -o some-folder`: the default name in that folder
+                where[fmt] = target / f"{name}.{_EXTENSION[fmt]}"
         html_text: str | None = None
 
         def write(fmt: str, into: Diagnostics) -> None:
@@ -298,6 +304,8 @@ def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bo
 
     import click
 
+    from bookmaker.output import is_stdout
+
     reporter = Reporter(quiet=quiet, verbose=verbose)
     cwd = Path.cwd()
     builder = Builder(path, reporter)
@@ -307,7 +315,8 @@ def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bo
         report(result.diagnostics, reporter, cwd)
         if not quiet:
             for target in result.written:
-                click.echo(_shown(target, cwd))
+                if not is_stdout(target):  # standard output holds the book itself
+                    click.echo(_shown(target, cwd))
         for target in result.skipped:
             reporter.info(f"{_shown(target, cwd)}: up to date, nothing it is made from changed (--force rebuilds it)")
     sys.exit(0)
