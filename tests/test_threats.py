@@ -487,3 +487,125 @@ def test_a_long_title_makes_a_long_name_not_a_crash(tmp_path):
     _no_internal_error(result)
     assert result.exit_code == 1
     assert "error: cannot write the output: File name too long: set a shorter [output] name" in result.stderr
+
+
+# -- 6. serve shows the preview and nothing else ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory):
+    """A serving preview of a book with an image, an unused image, a link out and sources beside them."""
+    from PIL import Image
+
+    from bookmaker.pipeline import Builder
+    from bookmaker.serve import PreviewServer
+
+    tmp_path = tmp_path_factory.mktemp("serve")
+    book = _book(tmp_path)
+    (book / "images").mkdir()
+    Image.new("RGB", (6, 6), (20, 160, 90)).save(book / "images" / "dot.png")
+    Image.new("RGB", (6, 6), (160, 20, 90)).save(book / "images" / "unused.png")
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\n" + SECRET.encode())
+    os.symlink(tmp_path / "secret.png", book / "images" / "link.png")
+    (book / "manuscript" / "01.md").write_text("# T\n\n![a dot](../images/dot.png)\n")
+    (book / "bookmaker.toml").write_text('[book]\ntitle = "T"\n')
+    builder = Builder(book)
+    server = PreviewServer(builder, 0)
+    server.rebuilt(builder.build(["html"]), False, None)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _get(server, path: str, host: str | None = "127.0.0.1:{port}", method: str = "GET"):
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    if host is not None:
+        connection.putheader("Host", host.format(port=server.port))
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read() if method != "GET" or "events" not in path or response.status != 200 else b""
+    connection.close()
+    return response.status, response.getheader("Location"), body
+
+
+def test_serve_listens_on_loopback_only(preview):
+    assert preview.httpd.server_address[0] == "127.0.0.1"
+
+
+def test_serve_serves_the_preview_and_the_images_it_shows(preview):
+    status, location, _ = _get(preview, "/")
+    assert status == 302 and location == "/build/t.html"
+    status, _, page = _get(preview, location)
+    assert status == 200 and b"EventSource" in page and b'src="../images/dot.png"' in page
+    status, _, image = _get(preview, "/images/dot.png")
+    assert status == 200 and image[:4] == b"\x89PNG"
+    assert _get(preview, "/images/dot.png", method="HEAD")[0] == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/bookmaker.toml", "/manuscript/", "/manuscript/01.md", "/manuscript", "/images/", "/images/unused.png",
+    "/images/link.png", "/build/", "/build/.bookmaker-state.json", "/../secret.png", "/images/../bookmaker.toml",
+    "/%2e%2e/secret.png", "//etc/passwd", "/images/dot.png/", "/IMAGES/dot.png", "/images/dot.png%00",
+])
+def test_serve_refuses_everything_else(preview, path):
+    for method in ("GET", "HEAD"):
+        status, _, body = _get(preview, path, method=method)
+        assert status == 404, (path, method, status)
+        assert SECRET.encode() not in body and b"Directory listing" not in body and b"[book]" not in body
+
+
+@pytest.mark.parametrize("host", [None, "evil.example", "evil.example:{port}", "127.0.0.1.evil.example:{port}",
+                                  "localhost.:{port}", "127.0.0.1:1", "[::1]:{port}@evil", "0.0.0.0:{port}"])
+def test_serve_refuses_other_hosts(preview, host):
+    """DNS rebinding: a page of evil.example whose name now points at 127.0.0.1 sends its own Host."""
+    for path in ("/", "/build/t.html", "/images/dot.png", "/__bookmaker__/events?since=0"):
+        status, _, body = _get(preview, path, host=host)
+        assert status in (403, 421), (host, path, status)
+        assert b"EventSource" not in body
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LOCALHOST", "[::1]:{port}", "127.0.0.1"])
+def test_serve_accepts_the_loopback_names(preview, host):
+    assert _get(preview, "/build/t.html", host=host)[0] == 200
+
+
+@pytest.mark.parametrize("query", ["since=abc", "since=", "since=-1", "since=1&since=2", "since=%00", "since=1e3",
+                                   "since=" + "9" * 400, "since=%D9%A1", "since=1;x"])
+def test_serve_answers_a_malformed_event_query_with_400(preview, query):
+    assert _get(preview, "/__bookmaker__/events?" + query)[0] == 400
+
+
+def test_a_slow_client_neither_blocks_others_nor_holds_on(preview, monkeypatch):
+    import socket
+    import time
+
+    from bookmaker import serve
+
+    monkeypatch.setattr(serve, "_REQUEST_SECONDS", 1.0)
+    slow = socket.create_connection(("127.0.0.1", preview.port), timeout=10)
+    slow.sendall(b"GET /build/t.html HTTP/1.1\r\n")
+    started = time.monotonic()
+    assert _get(preview, "/build/t.html")[0] == 200  # served while the slow one dawdles
+    assert time.monotonic() - started < 5
+    closed = False
+    for _ in range(8):  # a byte every half second: each read is quick, the whole request is not
+        time.sleep(0.5)
+        try:
+            slow.sendall(b"X")
+        except OSError:
+            closed = True
+            break
+        slow.settimeout(0.01)
+        try:
+            closed = slow.recv(1024) is not None
+            break
+        except TimeoutError:
+            pass
+        except OSError:
+            closed = True
+            break
+    slow.close()
+    assert closed, "the server still waits for the slow client's request after 4 s"
