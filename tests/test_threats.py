@@ -241,6 +241,20 @@ def test_theme_export_never_writes_through_a_link_out_of_the_book(tmp_path, link
     assert not (book / "templates").exists() or (book / "templates").is_symlink() or linked == "templates/epub"
 
 
+def test_init_never_writes_through_a_link_out_of_the_folder(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    book = tmp_path / "book"
+    book.mkdir()
+    os.symlink(outside, book / "styles")
+    os.symlink(outside / "new.md", book / "manuscript")
+    result = run_cli("init", str(book))
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert "styles: error: is a link to a folder outside the book" in _shown(result, book)
+    assert list(outside.iterdir()) == []
+
+
 def test_theme_export_refuses_a_configured_folder_outside_the_book(tmp_path):
     book = _book(tmp_path)
     (book / "bookmaker.toml").write_text('[theme]\ntemplates = "../elsewhere"\n')
@@ -395,7 +409,7 @@ def test_output_to_stdout(tmp_path, fmt, magic):
     result = CliRunner().invoke(main, [fmt, str(book), "-o", "-"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     assert result.stdout_bytes.startswith(magic)
-    assert not (book / "build").exists() and not (tmp_path / "-").exists()
+    assert not (book / "build").exists() and not Path("-").exists()
 
 
 def test_build_to_stdout_is_a_usage_error(tmp_path):

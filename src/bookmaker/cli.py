@@ -1,7 +1,8 @@
 """The `bookmaker` command: pdf, epub, html and build from one read of the book.
 
 Exit codes: 0 success, 1 the book has errors (each printed as
-`file:line: error: ...`), 2 a usage error.
+`file:line: error: ...`), 2 a usage error, 3 a bug in bookmaker (never on
+any input: see `pipeline.reporting`), 130 interrupted.
 """
 
 from __future__ import annotations

@@ -91,6 +91,16 @@ def _refuse(root: Path, clash: list[Path], what: str) -> None:
     sys.exit(1)
 
 
+def _refuse_links(root: Path, files: dict[Path, Path]) -> None:
+    links = linked_out(root, files)
+    for folder in links:
+        click.echo(f"{_shown(folder)}: error: is a link to a folder outside the book: bookmaker writes only "
+                   "inside the book; replace the link with a folder", err=True)
+    if links:
+        click.echo("bookmaker: nothing written", err=True)
+        sys.exit(1)
+
+
 def _shown(path: Path) -> str:
     try:
         # The folder resolved, not the file: a link is shown where it is, not where it leads.
@@ -111,6 +121,7 @@ def init_command(directory: Path, title: str | None) -> None:
     if directory.exists() and not directory.is_dir():
         click.echo(f"{directory}: error: not a folder: give a new or existing folder", err=True)
         sys.exit(1)
+    _refuse_links(directory, starter_files())
     clash = existing(directory, starter_files())
     if clash:
         _refuse(directory, clash, "init")
@@ -147,13 +158,7 @@ def export_command(path: Path) -> None:
     for relative, source in theme_files().items():
         folder = config.theme.templates if relative.parts[0] == "templates" else config.theme.styles
         files[Path(folder, *relative.parts[1:])] = source
-    links = linked_out(path, files)
-    for folder in links:
-        click.echo(f"{_shown(folder)}: error: is a link to a folder outside the book: bookmaker writes only "
-                   "inside the book; replace the link with a folder", err=True)
-    if links:
-        click.echo("bookmaker: nothing written", err=True)
-        sys.exit(1)
+    _refuse_links(path, files)
     clash = existing(path, files)
     if clash:
         _refuse(path, clash, "theme export")
