@@ -124,6 +124,40 @@ def test_a_template_error_is_a_diagnostic_at_its_line(tmp_path, template, messag
         assert "root:x:0:0" not in result.stderr
 
 
+@pytest.mark.parametrize("markup", [
+    "<script>alert(1)</script>",
+    "<SCRIPT src=x.js></SCRIPT>",
+    '<a href=" JaVaScRiPt:alert(1)">x</a>',
+    '<p onclick="alert(1)">x</p>',
+    '<meta http-equiv="refresh" content="0; url=http://example.invalid/" />',
+    '<iframe src="x.html"></iframe>',
+    '<object data="x.swf"></object>',
+    '<base href="http://example.invalid/" />',
+])
+def test_a_book_template_cannot_add_scripts_to_the_outputs(tmp_path, markup):
+    book = _book(tmp_path)
+    (book / "templates").mkdir()
+    (book / "templates" / "chapter.html").write_text(THEME_CHAPTER + "\n" + markup + "\n", encoding="utf-8")
+    line = THEME_CHAPTER.count("\n") + 2
+    for fmt in ("html", "epub"):
+        result = run_cli(fmt, str(book))
+        _no_internal_error(result)
+        assert result.exit_code == 1, result.stderr
+        assert f"templates/chapter.html:{line}: error: the template adds " in _shown(result, book), result.stderr
+
+
+def test_prose_about_scripts_is_not_taken_for_a_script(tmp_path):
+    book = _book(tmp_path)
+    (book / "manuscript" / "01.md").write_text(
+        "# T\n\nType `javascript:void(0)` or `onclick = go()` and &lt;script&gt;.\n\n"
+        "```\n<script>x</script> onload=\"y\"\n```\n")
+    (book / "templates").mkdir()
+    (book / "templates" / "chapter.html").write_text(THEME_CHAPTER, encoding="utf-8")
+    for fmt in ("html", "epub"):
+        result = run_cli(fmt, str(book))
+        assert result.exit_code == 0, result.stderr
+
+
 def test_the_theme_and_the_book_templates_render_in_one_sandbox():
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 

@@ -133,7 +133,7 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
     """The template `name` rendered; an error in a book's template is a BookError naming its file and line."""
     try:
         with _time_limit(limits.TEMPLATE_SECONDS):
-            return _joined(env.get_template(name).generate(**context))
+            text = _joined(env.get_template(name).generate(**context))
     except BookError:
         raise
     except Exception as exc:
@@ -141,6 +141,65 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
         if diagnostics is None:
             raise
         raise BookError(diagnostics) from None
+    book_templates = getattr(env, "book_templates", None)
+    if book_templates is not None:
+        _refuse_active_markup(text, book_templates)
+    return text
+
+
+# Markup that runs code or leaves the page: the sanitizer keeps it out of the
+# manuscript's HTML; a book's template may not add it either.
+_ACTIVE_ELEMENTS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"}
+_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "xlink:href", "background"}
+_MAYBE_ACTIVE = re.compile(r"<\s*/?\s*(?:script|i?frame|object|embed|applet|base|portal|meta)\b|\bon\w+\s*=|script\s*:",
+                           re.IGNORECASE)
+
+
+def _refuse_active_markup(text: str, book_templates: Path) -> None:
+    """An error at the book template that puts a script, a frame, an event attribute or a script URL into an output."""
+    if not _MAYBE_ACTIVE.search(text):  # the usual case: no need to parse the document
+        return
+    from tinyhtml5.parser import HTMLParser
+
+    from bookmaker.sanitize import _SCRIPT_URL, _URL_NOISE
+
+    found = None
+    for element in HTMLParser(namespace_html_elements=False).parse(text).iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag.lower() in _ACTIVE_ELEMENTS or (tag.lower() == "meta" and "http-equiv" in element.attrib):
+            found = (f"<{tag.lower()}", f"a <{tag.lower()}> element")
+            break
+        for attribute, value in element.attrib.items():
+            if attribute.lower().startswith("on"):
+                found = (attribute, f"an event attribute '{attribute}'")
+            elif attribute.lower() in _URL_ATTRIBUTES and _SCRIPT_URL.match(_URL_NOISE.sub("", value)):
+                found = (_URL_NOISE.sub("", value)[:10], f"a script URL in '{attribute}'")
+        if found:
+            break
+    if found is None:
+        return
+    needle, what = found
+    where, line = _first_line_with(book_templates, needle)
+    diagnostics = Diagnostics()
+    diagnostics.error(where, line, f"the template adds {what} to the output: templates may not add scripts, "
+                                   "frames, event attributes or script URLs")
+    raise BookError(diagnostics)
+
+
+def _first_line_with(folder: Path, needle: str) -> tuple[Path, int | None]:
+    """The book template file and line where `needle` is written (case and spacing aside); the folder if none."""
+    pattern = re.compile(r"\s*".join(map(re.escape, needle.replace(" ", ""))), re.IGNORECASE)
+    inside = folder.resolve()
+    for path in sorted(folder.rglob("*")):
+        try:
+            readable = path.is_file() and path.resolve().is_relative_to(inside)
+            text = path.read_text(encoding="utf-8", errors="replace") if readable else ""
+        except OSError:
+            continue
+        match = pattern.search(text)
+        if match:
+            return path, text.count("\n", 0, match.start()) + 1
+    return folder, None
 
 
 def _joined(chunks: Iterator[str]) -> str:
