@@ -657,3 +657,42 @@ def test_a_slow_client_neither_blocks_others_nor_holds_on(preview, monkeypatch):
             break
     slow.close()
     assert closed, "the server still waits for the slow client's request after 4 s"
+
+
+@pytest.mark.parametrize("planted", ["fifo", "link-to-device", "link-out"])
+def test_a_node_planted_in_the_books_output_folder_is_never_written_into(tmp_path, planted):
+    """build/ comes with the book (an archive may hold links and pipes): its outputs replace only regular files."""
+    book = _book(tmp_path)
+    build = book / "build"
+    build.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    names = ["t.epub", ".bookmaker-state.json"]
+    for name in names:
+        if planted == "fifo":
+            os.mkfifo(build / name)
+        elif planted == "link-to-device":
+            os.symlink("/dev/zero", build / name)  # a device the test may not harm
+        else:
+            os.symlink(victim, build / name)
+    result = run_cli("build", str(book), "-f", "epub")  # a pipe would block for ever without a reader
+    _no_internal_error(result)
+    assert result.exit_code == 1, result.stderr
+    assert "build/t.epub: error: is not a regular file" in _shown(result, book), result.stderr
+    assert victim.read_text() == "precious"
+
+
+@pytest.mark.parametrize("state", ['{"html": 1, "epub": []}', '{"html": {"target": "/etc/passwd", "fingerprint": 3}}',
+                                   '[1]', '{"html": {"target": "/etc/passwd\\u0000"}}'])
+def test_a_state_file_that_came_with_the_book_is_only_a_hint(tmp_path, state):
+    from bookmaker.pipeline import Builder
+
+    book = _book(tmp_path)
+    (book / "build").mkdir()
+    (book / "build" / ".bookmaker-state.json").write_text(state)
+    builder = Builder(book)
+    builder.load_config()
+    assert builder.last_output("html") is None
+    result = run_cli("build", str(book), "-f", "html")
+    _no_internal_error(result)
+    assert result.exit_code == 0 and (book / "build" / "t.html").is_file()

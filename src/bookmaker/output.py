@@ -49,6 +49,29 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
         raise _cannot_write(target, exc) from None
 
 
+def check_book_target(target: Path, book_root: Path) -> None:
+    """An output the book's own settings place (build/...) replaces only a regular file of the book.
+
+    The output folder may come with the book, and with it a link or a pipe
+    at an output's name: writing into it would reach outside the book (or
+    wait for ever). Only `-o` on the command line may name a device or a pipe.
+    """
+    try:
+        mode = target.lstat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder in the way is atomic_output's error
+        return
+    if stat.S_ISLNK(mode):
+        resolved = target.resolve()
+        if resolved.is_relative_to(book_root.resolve()) and resolved.is_file():
+            return  # the rename replaces the link, inside the book
+    diagnostics = Diagnostics()
+    diagnostics.error(target, None, "is not a regular file (a link, a pipe or a device): an output replaces "
+                                    "only a regular file; remove it and build again")
+    raise BookError(diagnostics)
+
+
 def _output(target: Path) -> contextlib.AbstractContextManager[BinaryIO]:
     if is_stdout(target):
         return _into_stream(target)

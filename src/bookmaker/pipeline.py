@@ -70,7 +70,7 @@ class Builder:
         `targets` names the file of a format (`bookmaker pdf -o x.pdf`); such a
         format is always written, and not remembered for the skip check.
         """
-        from bookmaker.output import is_stdout
+        from bookmaker.output import check_book_target, is_stdout
 
         targets = {fmt: path if is_stdout(path) else path.absolute()
                    for fmt, path in (targets or {}).items() if path is not None}
@@ -107,9 +107,9 @@ class Builder:
         state = _read_state(out_dir)
         todo = []
         for fmt in formats:
-            known = state.get(fmt, {})
-            target = Path(known.get("target", ""))
-            if not force and fmt not in targets and fingerprints[fmt] and known.get("fingerprint") == fingerprints[fmt] and target.is_file():
+            fingerprint, target = _last_build(state, fmt, out_dir)
+            if (not force and fmt not in targets and fingerprints[fmt] and fingerprint == fingerprints[fmt]
+                    and target is not None and target.is_file()):
                 result.skipped.append(target)
             else:
                 todo.append(fmt)
@@ -130,6 +130,8 @@ class Builder:
         for fmt, target in where.items():
             if fmt in targets and target.is_dir():  # `pdf -o some-folder`: the default name in that folder
                 where[fmt] = target / f"{name}.{_EXTENSION[fmt]}"
+            elif fmt not in targets:
+                check_book_target(target, self.root)
         html_text: str | None = None
 
         def write(fmt: str, into: Diagnostics) -> None:
@@ -176,8 +178,8 @@ class Builder:
 
     def last_output(self, fmt: str, output_dir: Path | None = None) -> Path | None:
         """Where the last successful build wrote `fmt`, if it did."""
-        target = _read_state(self.output_dir(output_dir)).get(fmt, {}).get("target")
-        return Path(target) if target else None
+        out_dir = self.output_dir(output_dir)
+        return _last_build(_read_state(out_dir), fmt, out_dir)[1]
 
     # -- what an output depends on -------------------------------------------
 
@@ -280,18 +282,45 @@ def _hidden(path: Path, folder: Path) -> bool:
 
 
 def _read_state(out_dir: Path) -> dict:
+    import stat
+
+    path = out_dir / STATE_FILE
     try:
-        state = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+        # Only a small regular file: a pipe or a link to /dev/zero of that name may have come with the book.
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > 1_000_000:
+            return {}
+        state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return state if isinstance(state, dict) else {}
 
 
+def _last_build(state: dict, fmt: str, out_dir: Path) -> tuple[str | None, Path | None]:
+    """The fingerprint and the output of the last build of `fmt`, from the state file.
+
+    The state file may have come with the book: only an output in the output folder is taken."""
+    known = state.get(fmt)
+    if not isinstance(known, dict):
+        return None, None
+    target = known.get("target")
+    if not isinstance(target, str) or "\0" in target or Path(target).parent != out_dir:
+        target = None
+    fingerprint = known.get("fingerprint")
+    return (fingerprint if isinstance(fingerprint, str) else None), (Path(target) if target else None)
+
+
 def _write_state(out_dir: Path, state: dict) -> None:
+    from bookmaker.output import atomic_output
+
+    target = out_dir / STATE_FILE
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
-    except OSError:
+        # Replaced, never written through: a link or a pipe of that name may have come with the book.
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            target.unlink()
+        with atomic_output(target) as out:
+            out.write(json.dumps(state, indent=1).encode("utf-8"))
+    except (OSError, BookError):
         pass  # the outputs are written; only the next build's skip check is lost
 
 
