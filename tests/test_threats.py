@@ -696,3 +696,34 @@ def test_a_state_file_that_came_with_the_book_is_only_a_hint(tmp_path, state):
     result = run_cli("build", str(book), "-f", "html")
     _no_internal_error(result)
     assert result.exit_code == 0 and (book / "build" / "t.html").is_file()
+
+
+def test_a_template_that_is_a_pipe_or_too_large_is_refused_not_read(tmp_path, monkeypatch):
+    from bookmaker import limits
+
+    monkeypatch.setattr(limits, "MAX_TEMPLATE_BYTES", 1000)
+    book = _book(tmp_path)
+    (book / "templates").mkdir()
+    os.mkfifo(book / "templates" / "chapter.html")  # read, it would block for ever
+    (book / "templates" / "titleblock.html").write_text("x" * 2000)
+    for command in ("check", "html", "epub"):
+        result = run_cli(command, str(book))
+        _no_internal_error(result)
+        assert result.exit_code == 1
+        shown = _shown(result, book)
+        assert "templates/chapter.html: error: the template is not a file" in shown, shown
+        assert "templates/titleblock.html: error: the template is larger than 0 MB" in shown
+
+
+def test_the_loader_checks_a_template_before_reading_it(tmp_path):
+    from bookmaker.diagnostics import BookError
+    from bookmaker.policy import ResourcePolicy
+    from bookmaker.templating import render_template
+    from bookmaker.theme import environment
+
+    book = _book(tmp_path)
+    (book / "templates").mkdir()
+    os.mkfifo(book / "templates" / "chapter.html")
+    with pytest.raises(BookError) as raised:
+        render_template(environment(book / "templates", ResourcePolicy(book)), "chapter.html")
+    assert raised.value.diagnostics.sorted()[0].message == "the template is not a file"

@@ -58,7 +58,7 @@ def check_book_target(target: Path, book_root: Path) -> None:
     """
     try:
         mode = target.lstat().st_mode
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:  # nothing there yet; or a name too long, which writing reports
         return
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder in the way is atomic_output's error
         return

@@ -133,9 +133,10 @@ class _Reader:
         if folder is None:
             return
         for path in sorted(folder.rglob("*")):
-            if path.is_file() or path.is_symlink():
+            if not path.is_dir() or path.is_symlink():
                 try:
-                    self.policy.check_local(path)
+                    if self.policy.check_local(path).stat().st_size > limits.MAX_TEMPLATE_BYTES:
+                        raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
                 except Refused as refused:
                     self.diagnostics.error(path, None, f"the template {refused}")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import operator
+import os
 import re
 import signal
 import threading
@@ -23,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from bookmaker import limits
@@ -54,12 +56,18 @@ class BookLoader(jinja2.FileSystemLoader):
         self.policy = policy
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
-        source, filename, uptodate = super().get_source(environment, template)
-        try:
-            self.policy.check_local(Path(filename))
-        except Refused as refused:
-            raise TemplateRefused(Path(filename), str(refused)) from None
-        return source, filename, uptodate
+        # Checked before it is read: a link out, a pipe or a huge file is never opened.
+        for folder in self.searchpath:
+            path = Path(folder, *split_template_path(template))
+            if os.path.lexists(path):
+                try:
+                    self.policy.check_local(path)
+                    if path.stat().st_size > limits.MAX_TEMPLATE_BYTES:
+                        raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
+                except Refused as refused:
+                    raise TemplateRefused(path, str(refused)) from None
+                break
+        return super().get_source(environment, template)
 
 
 class BookSandbox(ImmutableSandboxedEnvironment):
@@ -82,7 +90,8 @@ class BookSandbox(ImmutableSandboxedEnvironment):
                     raise SecurityError(f"a repetition of more than {_MAX_SIZE:,} items")
             return operator.mul(left, right)
         if operator_name == "**":
-            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right * abs(left).bit_length() > 10_000:
+            if (isinstance(left, int) and isinstance(right, int) and abs(left) > 1
+                    and right * abs(left).bit_length() > 10_000):
                 raise SecurityError("a power with more than 10,000 bits")
             return operator.pow(left, right)
         if isinstance(left, str) and _WIDE.search(left):
@@ -207,7 +216,8 @@ def _joined(chunks: Iterator[str]) -> str:
     for chunk in chunks:
         size += len(chunk)
         if size > limits.MAX_TEMPLATE_OUTPUT:
-            raise SecurityError(f"the template writes more than {limits.MAX_TEMPLATE_OUTPUT // 1_000_000} million characters")
+            millions = limits.MAX_TEMPLATE_OUTPUT // 1_000_000
+            raise SecurityError(f"the template writes more than {millions} million characters")
         parts.append(chunk)
     return "".join(parts)
 
@@ -272,7 +282,8 @@ def _message(exc: BaseException) -> str:
     if isinstance(exc, RecursionError):
         return "templates call or include each other without end: break the cycle"
     if isinstance(exc, SecurityError):
-        return f"the template is not allowed to do this ({str(exc).rstrip('.')}): templates may only show the book's data"
+        reason = str(exc).rstrip(".")
+        return f"the template is not allowed to do this ({reason}): templates may only show the book's data"
     if isinstance(exc, jinja2.TemplateNotFound):
         return f"no template '{exc.name}' in templates/ or the theme: check the name"
     if isinstance(exc, jinja2.TemplateSyntaxError):

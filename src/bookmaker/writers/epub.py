@@ -88,7 +88,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
                   render_template(env, "epub/cover.xhtml", page_title=book.metadata.title, cover=cover_name,
                                   alt=cover_alt(book.metadata), **common).encode(), set()),
         _Document(TITLEPAGE, book.metadata.title,
-                  render_template(env, "epub/titlepage.xhtml", page_title=book.metadata.title, **common).encode(), set())
+                  render_template(env, "epub/titlepage.xhtml", page_title=book.metadata.title,
+                                  **common).encode(), set())
     ]
     for chapter in book.chapters:
         html = render_template(
