@@ -158,6 +158,24 @@ def test_prose_about_scripts_is_not_taken_for_a_script(tmp_path):
         assert result.exit_code == 0, result.stderr
 
 
+@pytest.mark.parametrize("name, template, message", [
+    ("chapter.html", "<p>\n{% if %}\n", "templates/chapter.html:2: error: "),
+    ("epub/nav.xhtml", "{% for %}\n", "templates/epub/nav.xhtml:1: error: "),
+    ("unused.html", "{{ }}\n", "templates/unused.html:1: error: "),
+    ("titleblock.html", "\n{{ book.root }}\n", "templates/titleblock.html:2: error: the template is not allowed"),
+    ("chapter.html", "<p>\n\n{{ nope }}\n", "templates/chapter.html:3: error: 'nope' is undefined"),
+])
+def test_check_finds_what_a_build_would_find_in_the_templates(tmp_path, name, template, message):
+    book = _book(tmp_path)
+    (book / "templates" / name).parent.mkdir(parents=True)
+    (book / "templates" / name).write_text(template, encoding="utf-8")
+    result = run_cli("check", str(book))
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert message in _shown(result, book), result.stderr
+    assert not (book / "build").exists()
+
+
 def test_the_theme_and_the_book_templates_render_in_one_sandbox():
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 

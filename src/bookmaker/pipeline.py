@@ -366,15 +366,33 @@ def run_check(path: Path, strict: bool, allow_remote: bool) -> None:
         diagnostics.extend(builder.config_diagnostics)
         if not diagnostics.has_errors:
             try:
-                _, read_diagnostics = read_book(builder.path, config, None, config.notes.numbering,
-                                                Diagnostics(strict=strict), allow_remote)
+                book, read_diagnostics = read_book(builder.path, config, None, config.notes.numbering,
+                                                   Diagnostics(strict=strict), allow_remote)
                 diagnostics.extend(read_diagnostics)
+                if book.templates is not None and not diagnostics.has_errors:
+                    diagnostics.extend(_check_templates(book))
             except BookError as exc:
                 diagnostics.extend(exc.diagnostics)
         if diagnostics.has_errors:
             raise BookError(diagnostics)
         report(diagnostics, reporter, cwd)
     sys.exit(0)
+
+
+def _check_templates(book: Book) -> Diagnostics:
+    """The book's templates compiled, and the HTML book rendered from them in memory: what a build would find."""
+    from bookmaker.policy import policy_for
+    from bookmaker.templating import compile_errors
+    from bookmaker.theme import environment
+    from bookmaker.writers.html import render_html
+
+    diagnostics = compile_errors(environment(book.templates, policy_for(book)), book.templates)
+    if not diagnostics.has_errors:
+        try:
+            render_html(book, book.root)
+        except BookError as exc:
+            diagnostics.extend(exc.diagnostics)
+    return diagnostics
 
 
 def _shown(path: Path, cwd: Path) -> str:

@@ -211,6 +211,21 @@ def _first_line_with(folder: Path, needle: str) -> tuple[Path, int | None]:
     return folder, None
 
 
+def compile_errors(env: jinja2.Environment, folder: Path) -> Diagnostics:
+    """Every book template in `folder` compiled: the syntax errors, each at its line (for `bookmaker check`)."""
+    diagnostics = Diagnostics()
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in (".html", ".xhtml") and path.is_file():
+            try:
+                env.get_template(path.relative_to(folder).as_posix())
+            except Exception as exc:
+                found = _diagnose(env, exc)
+                if found is None:
+                    raise
+                diagnostics.extend(found)
+    return diagnostics
+
+
 def _joined(chunks: Iterator[str]) -> str:
     parts, size = [], 0
     for chunk in chunks:
