@@ -745,3 +745,27 @@ def test_the_loader_checks_a_template_before_reading_it(tmp_path):
     with pytest.raises(BookError) as raised:
         render_template(environment(book / "templates", ResourcePolicy(book)), "chapter.html")
     assert raised.value.diagnostics.sorted()[0].message == "the template is not a file"
+
+
+@pytest.mark.slow
+def test_a_pdf_into_an_existing_folder_and_to_stdout(tmp_path):
+    """Issue 11, item 12: `bookmaker pdf article.md -o some-existing-folder`."""
+    from click.testing import CliRunner
+
+    from bookmaker.cli import main
+
+    folder = tmp_path / "some-existing-folder"
+    folder.mkdir()
+    (tmp_path / "article.md").write_text("# An article\n\nText.\n")
+    result = run_cli("pdf", str(tmp_path / "article.md"), "-o", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert (folder / "an-article.pdf").read_bytes()[:5] == b"%PDF-"
+    piped = CliRunner().invoke(main, ["pdf", str(tmp_path / "article.md"), "-o", "-"], catch_exceptions=False)
+    assert piped.exit_code == 0 and piped.stdout_bytes[:5] == b"%PDF-" and piped.stdout_bytes.rstrip().endswith(b"%%EOF")
+
+
+def test_a_missing_output_folder_is_made(tmp_path):
+    book = _book(tmp_path)
+    result = run_cli("epub", str(book), "-o", str(tmp_path / "new" / "deeper" / "x.epub"))
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "new" / "deeper" / "x.epub").is_file()
