@@ -769,3 +769,25 @@ def test_a_missing_output_folder_is_made(tmp_path):
     result = run_cli("epub", str(book), "-o", str(tmp_path / "new" / "deeper" / "x.epub"))
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "new" / "deeper" / "x.epub").is_file()
+
+
+@pytest.mark.parametrize("bomb", [
+    "{% set ns = namespace(a='x' * 1000) %}{% for i in range(40) %}{% set ns.a = ns.a ~ ns.a %}{% endfor %}",
+    "{% set ns = namespace(a='x' * 1000) %}{% for i in range(40) %}{% set ns.a = ns.a + ns.a %}{% endfor %}",
+    "{% set ns = namespace(a='x' * 1000) %}{% for i in range(40) %}{% set ns.a = ns.a|replace('x', 'xx') %}"
+    "{% endfor %}",
+    "{% macro d(s) %}{{ s }}{{ s }}{% endmacro %}{% set ns = namespace(a='x' * 1000) %}"
+    "{% for i in range(40) %}{% set ns.a = d(ns.a) %}{% endfor %}",
+])
+def test_a_template_that_doubles_a_string_is_stopped(tmp_path, monkeypatch, bomb):
+    from bookmaker import limits
+
+    monkeypatch.setattr(limits, "MAX_TEMPLATE_OUTPUT", 50_000_000)
+    book = _book(tmp_path)
+    (book / "templates").mkdir()
+    (book / "templates" / "chapter.html").write_text(bomb + "\n", encoding="utf-8")
+    result = run_cli("html", str(book))
+    _no_internal_error(result)
+    assert result.exit_code == 1
+    assert "templates/chapter.html:1: error: the template is not allowed to do this (a text of more than" in _shown(
+        result, book), result.stderr

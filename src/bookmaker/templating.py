@@ -24,6 +24,8 @@ from types import ModuleType
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
@@ -70,10 +72,32 @@ class BookLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
+def bounded(value: Any) -> Any:
+    """`value`, unless it is a text or list longer than a template may make (doubling it 40 times would be)."""
+    if isinstance(value, (str, list, tuple)) and len(value) > limits.MAX_TEMPLATE_OUTPUT:
+        raise SecurityError(f"a text of more than {limits.MAX_TEMPLATE_OUTPUT // 1_000_000} million characters")
+    return value
+
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """Compiles `a ~ b` so that its result is bounded like every other way of making a text."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
 class BookSandbox(ImmutableSandboxedEnvironment):
     """The sandbox every template renders in; `book_templates` is the folder whose templates are the book's."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _BoundedCodeGenerator
+    bounded = staticmethod(bounded)
+
+    @staticmethod
+    def concat(parts: Any) -> str:  # what macros, {% set %} blocks and {% call %} join their output with
+        return bounded("".join(parts))
 
     def __init__(self, *args: Any, book_templates: Path | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -94,6 +118,8 @@ class BookSandbox(ImmutableSandboxedEnvironment):
                     and right * abs(left).bit_length() > 10_000):
                 raise SecurityError("a power with more than 10,000 bits")
             return operator.pow(left, right)
+        if operator_name == "+":
+            return bounded(operator.add(left, right))
         if isinstance(left, str) and _WIDE.search(left):
             raise SecurityError("a format width of a million characters or more")
         return operator.mod(left, right)
@@ -119,19 +145,19 @@ def _reaches_outside(value: Any) -> bool:
 
 
 def _bounded_filter(function: Any) -> Any:
-    """A filter whose size arguments (`center(10**9)`, `indent(10**9)`) are within bounds."""
+    """A filter whose size arguments (`center(10**9)`, `indent(10**9)`) and result are within bounds."""
     # After the context or environment Jinja passes some filters, and the value filtered.
     skip = 2 if hasattr(function, "jinja_pass_arg") else 1
 
-    def bounded(*args: Any, **kwargs: Any) -> Any:
+    def checked(*args: Any, **kwargs: Any) -> Any:
         for arg in (*args[skip:], *kwargs.values()):
             if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > _MAX_SIZE:
                 raise SecurityError(f"an argument larger than {_MAX_SIZE:,}")
-        return function(*args, **kwargs)
+        return bounded(function(*args, **kwargs))
 
     if hasattr(function, "jinja_pass_arg"):
-        bounded.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
-    return bounded
+        checked.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
+    return checked
 
 
 def bound_filters(env: jinja2.Environment) -> None:

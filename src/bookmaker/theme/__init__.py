@@ -56,10 +56,11 @@ def environment(book_templates: Path | None = None, policy: ResourcePolicy | Non
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs: compiling them again took 40 ms a build.
     Jinja checks each template's modification time, so an edited template is compiled anew.
-    The folder is the sandbox's own: code compiled outside the sandbox must never be loaded into it."""
+    The folder is the sandbox's own: code compiled outside the sandbox (or by an earlier
+    version of its code generator: change the name with it) must never be loaded into it."""
     from bookmaker.cache import cache_dir
 
-    folder = cache_dir("sandboxed-templates")
+    folder = cache_dir("templates-sandbox-2")
     return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
 
 
