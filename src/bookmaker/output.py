@@ -19,10 +19,8 @@ from bookmaker.diagnostics import BookError, Diagnostics
 _PART = ".part"
 
 
-STDOUT = Path("-")  # `-o -`: the output goes to standard output
-
-
 def is_stdout(path: Path) -> bool:
+    """`-o -`: the output goes to standard output."""
     return str(path) == "-"
 
 

@@ -311,16 +311,14 @@ def _last_build(state: dict, fmt: str, out_dir: Path) -> tuple[str | None, Path 
 
 
 def _write_state(out_dir: Path, state: dict) -> None:
-    from bookmaker.output import atomic_output
-
     target = out_dir / STATE_FILE
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
         # Replaced, never written through: a link or a pipe of that name may have come with the book.
         if target.is_symlink() or (target.exists() and not target.is_file()):
             target.unlink()
-        with atomic_output(target) as out:
-            out.write(json.dumps(state, indent=1).encode("utf-8"))
-    except (OSError, BookError):
+        target.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    except OSError:
         pass  # the outputs are written; only the next build's skip check is lost
 
 
