@@ -132,9 +132,12 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         modified=modified,
         has_images=True,  # the cover, at least
     )
-    package.add_document(NAV, nav.encode(), title="Contents", nav=True, linear=False)
     for doc in docs:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
+        if doc.file_name == TITLEPAGE:
+            # The contents page where a printed book has it. Non-linear, calibre
+            # listed it after the last chapter, behind the notes.
+            package.add_document(NAV, nav.encode(), title="Contents", nav=True)
     package.add_stylesheet(STYLESHEET, css.encode())
     for name, data in images:
         package.add_image(name, data)
