@@ -247,6 +247,20 @@ def test_a_templates_folder_linked_out_of_the_book_is_refused(tmp_path):
     assert SECRET.encode() not in _written(book)
 
 
+def test_a_styles_folder_linked_out_of_the_book_is_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "book.css").write_text(f'p::after {{ content: "{SECRET}"; }}\n')
+    book = _book(tmp_path)
+    os.symlink(outside, book / "styles")
+    for command in ("check", "html", "epub"):
+        result = run_cli(command, str(book))
+        _no_internal_error(result)
+        assert result.exit_code == 1, (command, result.stderr)
+        assert "styles/book.css: error: stylesheet is a link to a file outside the book" in _shown(result, book)
+    assert SECRET.encode() not in _written(book)
+
+
 def test_the_template_loader_refuses_a_link_out_on_its_own(tmp_path):
     """Defence in depth: a template the reader did not see (added while building) is refused when loaded."""
     from bookmaker.diagnostics import BookError
