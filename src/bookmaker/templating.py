@@ -166,8 +166,10 @@ def bound_filters(env: jinja2.Environment) -> None:
 
 def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
     """The template `name` rendered; an error in a book's template is a BookError naming its file and line."""
+    book_templates = getattr(env, "book_templates", None)
     try:
-        with _time_limit(limits.TEMPLATE_SECONDS):
+        # Only a book's templates are timed: the theme's take time in proportion to the book.
+        with _time_limit(limits.TEMPLATE_SECONDS) if book_templates is not None else contextlib.nullcontext():
             text = _joined(env.get_template(name).generate(**context))
     except BookError:
         raise
@@ -176,7 +178,6 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
         if diagnostics is None:
             raise
         raise BookError(diagnostics) from None
-    book_templates = getattr(env, "book_templates", None)
     if book_templates is not None:
         _refuse_active_markup(text, book_templates)
     return text
@@ -299,6 +300,8 @@ def _diagnose(env: jinja2.Environment, exc: BaseException) -> Diagnostics | None
             found = _book_file(book_templates, tb.tb_frame.f_code.co_filename, tb.tb_lineno)
             where = found or where
             tb = tb.tb_next
+    if where is None and isinstance(exc, (TemplateTimeout, SecurityError, RecursionError, MemoryError)):
+        where = (book_templates, None)  # the limit struck in the theme's code, called from the book's templates
     if where is None:
         return None
     diagnostics = Diagnostics()
@@ -320,6 +323,8 @@ def _message(exc: BaseException) -> str:
     if isinstance(exc, TemplateTimeout):
         return (f"the template took longer than {limits.TEMPLATE_SECONDS:g} s to render: "
                 "look for a loop that runs too long")
+    if isinstance(exc, MemoryError):
+        return "the template makes more than the memory holds: look for a text or list that grows without end"
     if isinstance(exc, RecursionError):
         return "templates call or include each other without end: break the cycle"
     if isinstance(exc, SecurityError):
