@@ -556,14 +556,17 @@ def test_a_full_disk_is_an_error_and_the_previous_output_stays(tmp_path, monkeyp
 
 def test_a_long_title_makes_a_long_name_not_a_crash(tmp_path):
     book = _book(tmp_path)
-    title = "a" * 245
-    (book / "manuscript" / "01.md").write_text(f"# {title}\n\nx\n")
-    result = run_cli("build", str(book), "-f", "epub", "-f", "html")
+    title = " ".join(["ناممکن"] * 40)  # 279 characters, 519 bytes: more than a file name may hold
+    (book / "manuscript" / "01.md").write_text(f"---\nlang: fa\n---\n# {title}\n\nx\n")
+    result = run_cli("build", str(book), "-f", "epub", "-f", "html", "--kepub")
     _no_internal_error(result)
     assert result.exit_code == 0, result.stderr
-    assert (book / "build" / f"{title}.epub").is_file()
+    names = sorted(p.name for p in (book / "build").iterdir() if not p.name.startswith("."))
+    stem = "-".join(["ناممکن"] * 9)  # cut at a word, within 120 bytes (13 bytes a word)
+    assert names == [f"{stem}.epub", f"{stem}.html", f"{stem}.kepub.epub"]
     assert _leftovers(book / "build") == []
-    result = run_cli("epub", "--kepub", str(book))  # 245 + '.kepub.epub' is longer than a file name may be
+    (book / "bookmaker.toml").write_text(f'[output]\nname = "{"a" * 300}"\n')  # the author's own name, too long
+    result = run_cli("epub", str(book))
     _no_internal_error(result)
     assert result.exit_code == 1
     assert "error: cannot write the output: File name too long: set a shorter [output] name" in result.stderr

@@ -125,7 +125,7 @@ class Builder:
                 raise BookError(diagnostics) from None
         diagnostics.extend(read_diagnostics)
         result.book = book
-        name = config.output.name or book.slug
+        name = config.output.name or _file_stem(book.slug)
         where = {fmt: targets.get(fmt) or out_dir / f"{name}.{_EXTENSION[fmt]}" for fmt in todo}
         for fmt, target in where.items():
             if fmt in targets and target.is_dir():  # `pdf -o some-folder`: the default name in that folder
@@ -208,6 +208,15 @@ class Builder:
             digest.update(str(path.relative_to(self.root)).encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         return digest.hexdigest()
+
+
+def _file_stem(slug: str, max_bytes: int = 120) -> str:
+    """The title's slug cut at a word to fit a file name: 255 bytes, with room for `.kepub.epub`
+    and a temporary suffix."""
+    if len(slug.encode()) <= max_bytes:
+        return slug
+    cut = slug.encode()[:max_bytes].decode(errors="ignore")
+    return cut.rsplit("-", 1)[0] if "-" in cut else cut
 
 
 def _can_fork() -> bool:
