@@ -133,6 +133,10 @@ def test_a_template_error_is_a_diagnostic_at_its_line(tmp_path, template, messag
     '<iframe src="x.html"></iframe>',
     '<object data="x.swf"></object>',
     '<base href="http://example.invalid/" />',
+    '<img src="https://tracker.example.invalid/pixel.png" alt="" />',
+    '<img srcset="a.png 1x, //tracker.example.invalid/p.png 2x" alt="" />',
+    '<link rel="stylesheet" href="http://example.invalid/x.css" />',
+    '<img src="file:///etc/passwd" alt="" />',
 ])
 def test_a_book_template_cannot_add_scripts_to_the_outputs(tmp_path, markup):
     book = _book(tmp_path)
@@ -147,10 +151,15 @@ def test_a_book_template_cannot_add_scripts_to_the_outputs(tmp_path, markup):
 
 
 def test_prose_about_scripts_is_not_taken_for_a_script(tmp_path):
+    from PIL import Image
+
     book = _book(tmp_path)
+    (book / "images").mkdir()
+    Image.new("RGB", (6, 6), (20, 160, 90)).save(book / "images" / "dot.png")
     (book / "manuscript" / "01.md").write_text(
-        "# T\n\nType `javascript:void(0)` or `onclick = go()` and &lt;script&gt;.\n\n"
-        "```\n<script>x</script> onload=\"y\"\n```\n")
+        "# T\n\nType `javascript:void(0)` or `onclick = go()` and &lt;script&gt;, src=http://x and <link>.\n\n"
+        "```\n<script>x</script> onload=\"y\"\n```\n\n![a dot](../images/dot.png)\n\n"
+        "[a link](https://example.invalid/)\n")
     (book / "templates").mkdir()
     (book / "templates" / "chapter.html").write_text(THEME_CHAPTER, encoding="utf-8")
     for fmt in ("html", "epub"):

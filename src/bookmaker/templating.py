@@ -187,12 +187,19 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
 # manuscript's HTML; a book's template may not add it either.
 _ACTIVE_ELEMENTS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"}
 _URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "xlink:href", "background"}
-_MAYBE_ACTIVE = re.compile(r"<\s*/?\s*(?:script|i?frame|object|embed|applet|base|portal|meta)\b|\bon\w+\s*=|script\s*:",
-                           re.IGNORECASE)
+_LOADING_ATTRIBUTES = {"src", "srcset", "poster", "data"}  # and <link href>: what a reader or browser loads
+_REMOTE = re.compile(r"^\s*(?!data:|bookmaker-resource:)(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.IGNORECASE)
+_NOT_LOCAL = r"""\s*=\s*["']?\s*(?!data:|bookmaker-resource:)(?:[a-z][a-z0-9+.-]*:|//)"""
+# What makes the document worth parsing: rare in a book, so the usual one is never parsed (1 s a megabyte).
+_MAYBE_ACTIVE = re.compile(
+    r"<\s*/?\s*(?:script|i?frame|object|embed|applet|base|portal)\b|<\s*meta\b[^>]*http-equiv|\son\w+\s*="
+    r"|script\s*:|\ssrcset\s*=|\s(?:src|poster|data)" + _NOT_LOCAL + r"|<\s*link\b[^>]*\shref" + _NOT_LOCAL,
+    re.IGNORECASE)
 
 
 def _refuse_active_markup(text: str, book_templates: Path) -> None:
-    """An error at the book template that puts a script, a frame, an event attribute or a script URL into an output."""
+    """An error at the book template that puts a script, a frame, an event attribute, a script URL or
+    a resource from outside the book (a tracking image, a remote stylesheet) into an output."""
     if not _MAYBE_ACTIVE.search(text):  # the usual case: no need to parse the document
         return
     from tinyhtml5.parser import HTMLParser
@@ -210,6 +217,11 @@ def _refuse_active_markup(text: str, book_templates: Path) -> None:
                 found = (attribute, f"an event attribute '{attribute}'")
             elif attribute.lower() in _URL_ATTRIBUTES and _SCRIPT_URL.match(_URL_NOISE.sub("", value)):
                 found = (_URL_NOISE.sub("", value)[:10], f"a script URL in '{attribute}'")
+            elif attribute.lower() in _LOADING_ATTRIBUTES or (tag.lower() == "link" and attribute.lower() == "href"):
+                urls = [c.split()[0] for c in value.split(",") if c.split()] if attribute.lower() == "srcset" else [value]
+                remote = next((url for url in urls if _REMOTE.match(url)), None)
+                if remote is not None:
+                    found = (remote.strip()[:12], f"a resource from outside the book ('{remote.strip()}')")
         if found:
             break
     if found is None:
@@ -218,7 +230,7 @@ def _refuse_active_markup(text: str, book_templates: Path) -> None:
     where, line = _first_line_with(book_templates, needle)
     diagnostics = Diagnostics()
     diagnostics.error(where, line, f"the template adds {what} to the output: templates may not add scripts, "
-                                   "frames, event attributes or script URLs")
+                                   "frames, event attributes, script URLs or resources from outside the book")
     raise BookError(diagnostics)
 
 
