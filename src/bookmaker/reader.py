@@ -97,6 +97,7 @@ class _Reader:
 
     def read(self) -> Book:
         check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
+        self._check_templates()
         files = [f for f in (self._load(p) for p in self.sources.chapters) if f is not None]
         if not files:
             raise BookError(self.diagnostics)
@@ -127,6 +128,19 @@ class _Reader:
             images=list(self.images.values()),
             policy=self.policy,
         )
+
+    def _check_templates(self) -> None:
+        """The book's templates load under the rules of every other file it supplies (no link out of the book)."""
+        folder = self.sources.templates
+        if folder is None:
+            return
+        for path in sorted(folder.rglob("*")):
+            if not path.is_dir() or path.is_symlink():
+                try:
+                    if self.policy.check_local(path).stat().st_size > limits.MAX_TEMPLATE_BYTES:
+                        raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
+                except Refused as refused:
+                    self.diagnostics.error(path, None, f"the template {refused}")
 
     # -- files and metadata -------------------------------------------------
 

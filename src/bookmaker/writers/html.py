@@ -17,6 +17,7 @@ from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers.page_layout import geometry, page_css
 
@@ -78,10 +79,11 @@ def render_html(
     if options.paper:
         css.append(f"@page {{ size: {options.paper}; }}")
     created, modified = _dates(book)
-    html = environment(book.templates).get_template("document.html").render(
+    html = render_template(
+        environment(book.templates, policy_for(book)), "document.html",
         book=book,
         meta=book.metadata,
-        css="\n".join(css),
+        css=_inline_css("\n".join(css)),
         rtl=is_rtl_lang(book.metadata.lang),
         version=__version__,
         toc=[] if article else _toc_entries(book),
@@ -114,6 +116,14 @@ def _read_stylesheets(book: Book) -> tuple[list[str], list[str]]:
     theme = [policy.read_local(p).decode("utf-8-sig") for p in theme_stylesheets("print", book)]
     own = [policy.read_local(p).decode("utf-8-sig") for p in book_stylesheets(book, "print")]
     return theme, own
+
+
+def _inline_css(css: str) -> str:
+    """CSS safe inside <style>: nothing in it can close the element (a book's `/* </style><script>` would).
+
+    `</` becomes `<\\/`, the same CSS (an escaped `/` is a `/`, in strings, comments
+    and everywhere else), and no HTML parser sees an end tag in it."""
+    return css.replace("</", "<\\/")
 
 
 def _toc_entries(book: Book) -> list[Heading]:
