@@ -20,6 +20,7 @@ from bookmaker.highlight import render_code
 
 # Writers replace this prefix with where the book's files are from their output.
 RESOURCE_PREFIX = "bookmaker-resource:"
+WORD_JOINER = "\u2060"  # no line break on either side
 # Where a long code span may break: after a run of these, before the next character.
 _BREAK_AFTER = "/._-"
 LONG_CODE_RUN = 24
@@ -78,10 +79,13 @@ class XhtmlRenderer(RendererHTML):
     def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         # No tags inside the link: Apple Books drops the pop-up when there are.
         # The superscript comes from CSS.
+        # A WORD JOINER before each mark keeps it on the line of the word it belongs to;
+        # adjacent marks get a comma between them, outside both links, so "2,3" never reads "23".
         meta = tokens[idx].meta
+        separator = f'{WORD_JOINER}<span class="noteref-separator">,</span>' if meta.get("follows_mark") else ""
         return (
-            f'<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" role="doc-noteref">'
-            f'{meta["number"]}</a>'
+            f'{separator}{WORD_JOINER}<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" '
+            f'role="doc-noteref">{meta["number"]}</a>'
         )
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -123,7 +127,7 @@ def _code_pieces(code: str) -> list[str]:
     return pieces
 
 
-# From this many columns a table is "wide": smaller type, fixed layout.
+# From this many columns a table is "wide": smaller type, the full measure in print.
 WIDE_TABLE_COLUMNS = 5
 
 
