@@ -122,3 +122,8 @@ def text_positions(page) -> list[tuple[str, float, float]]:
 
     page.extract_text(visitor_text=visit)
     return found
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-fixtures", action="store_true",
+                     help="rewrite the expected output of the tests/fast/fixtures cases whose output changed")
