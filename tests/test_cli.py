@@ -32,6 +32,7 @@ def test_usage_errors_exit_2():
     assert run_cli("frobnicate").exit_code == 2
 
 
+@pytest.mark.slow
 def test_each_format_writes_build_slug_and_prints_the_path(tmp_path):
     book = copy_fixture("notes", tmp_path)
     for fmt in ("html", "pdf", "epub"):
@@ -41,6 +42,7 @@ def test_each_format_writes_build_slug_and_prints_the_path(tmp_path):
         assert (book / "build" / f"notes.{fmt}").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_build_writes_all_three(tmp_path):
     book = copy_fixture("chapters", tmp_path)
     result = run_cli("build", str(book))
@@ -51,6 +53,7 @@ def test_build_writes_all_three(tmp_path):
     assert not list((book / "build").glob("*.part")), "no temporary files are left behind"
 
 
+@pytest.mark.slow
 def test_output_option_and_paper(tmp_path):
     from pypdf import PdfReader
 

@@ -9,6 +9,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -126,6 +127,7 @@ def _assert_diagnosed(result, exit_codes=(0, 1)) -> None:
         assert re.match(r"^bookmaker: \d+ errors?, \d+ warnings?$", lines[-1]), lines
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(manuscript())
 def test_every_generated_manuscript_is_checked_without_a_traceback(text):
@@ -139,6 +141,7 @@ def test_every_generated_manuscript_is_checked_without_a_traceback(text):
 # EPUBCheck takes seconds per book, so manuscripts are checked in batches: each
 # example is a book of up to four generated chapters (which also tests ids and
 # notes across chapter files).
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(manuscript(buildable=True), min_size=1, max_size=4))
 def test_every_generated_manuscript_builds_or_fails_with_diagnostics_and_its_epub_passes_epubcheck(texts):
@@ -159,6 +162,7 @@ def test_every_generated_manuscript_builds_or_fails_with_diagnostics_and_its_epu
             assert not out.exists() or not list(out.glob("*.epub"))
 
 
+@pytest.mark.slow
 def test_most_buildable_examples_reached_the_writers():
     """The EPUBCheck property means something only if books were built (runs after the property above)."""
     if not BUILT:
