@@ -41,6 +41,13 @@ def environment(book_templates: Path | None = None) -> jinja2.Environment:
     return env
 
 
+def has_box_template(kind: str, book_templates: Path | None = None) -> bool:
+    """Whether boxes of `kind` have a template of their own (boxes/<kind>.html, the book's or the
+    theme's); chapter.html sets the others with boxes/box.html. `kind` is a word (markdown.BOX_KIND)."""
+    name = Path("boxes") / f"{kind}.html"
+    return (THEME_DIR / "templates" / name).is_file() or bool(book_templates and (book_templates / name).is_file())
+
+
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs: compiling them again took 40 ms a build.
     Jinja checks each template's modification time, so an edited template is compiled anew."""
