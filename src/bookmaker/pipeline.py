@@ -15,7 +15,6 @@ from pathlib import Path
 from bookmaker import __version__
 from bookmaker.config import CONFIG_NAME, DEFAULT_FORMATS, BookConfig, load_config, options_from
 from bookmaker.diagnostics import BookError, Diagnostics
-from bookmaker.model import Book
 from bookmaker.progress import Reporter
 
 STATE_FILE = ".bookmaker-state.json"
@@ -29,7 +28,6 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
-    book: Book | None = None
 
 
 class Builder:
@@ -115,7 +113,6 @@ class Builder:
                 diagnostics.extend(exc.diagnostics)
                 raise BookError(diagnostics) from None
         diagnostics.extend(read_diagnostics)
-        result.book = book
         name = config.output.name or book.slug
         where = {fmt: targets.get(fmt) or out_dir / f"{name}.{_EXTENSION[fmt]}" for fmt in todo}
         html_text: str | None = None
