@@ -57,7 +57,7 @@ def _looks_like_mapping(source: str) -> bool:
         data = yaml.safe_load(source)
     except yaml.YAMLError:
         return bool(_KEY_LINE.match(source.lstrip()))
-    return isinstance(data, dict)
+    return data is None or isinstance(data, dict)  # None: an empty block, a template's stub
 
 
 def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:

@@ -101,7 +101,11 @@ def _token_lines(code: str, lang: str) -> list[list[tuple[str, str]]]:
         for i, part in enumerate(parts):
             if i:
                 lines.append([])
-            if part:
+            if not part:
+                continue
+            if lines[-1] and lines[-1][-1][0] == css:  # one span for a run of one kind ("hi" is 3 tokens)
+                lines[-1][-1] = (css, lines[-1][-1][1] + part)
+            else:
                 lines[-1].append((css, part))
     if len(lines) > 1 and not lines[-1]:
         lines.pop()  # the newline that ends the block

@@ -23,7 +23,7 @@ from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
-from bookmaker.markdown import BOX_KINDS, parser_for
+from bookmaker.markdown import box_kind, parser_for
 from bookmaker.mathtex import fallback_html, tex_to_mathml
 from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
 from bookmaker.config import BookConfig
@@ -33,7 +33,7 @@ from bookmaker.sanitize import Finding, sanitize
 from bookmaker.sources import BookSources, locate
 from bookmaker.structure import check_structure
 from bookmaker.stylesheets import check_stylesheets
-from bookmaker.theme import THEME_DIR
+from bookmaker.theme import THEME_DIR, has_box_template
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
@@ -483,8 +483,8 @@ class _Reader:
                 first.attrJoin("class", "lead-in")
             if first.type == "footnote_block_open":
                 continue  # notes are collected separately
-            kind = first.type.removeprefix("container_").removesuffix("_open")
-            if first.type.startswith("container_") and kind in BOX_KINDS:
+            kind = box_kind(first)
+            if kind:
                 blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
                 continue
             line = first.map[0] + 1 if first.map else None
@@ -515,9 +515,22 @@ class _Reader:
         # A fresh env: the title must not see (or emit) the chapter's notes.
         title_tokens = md.parseInline(title, {})[0].children or [] if title else []
         box = Box(kind=kind, title_html=self._render(title_tokens, renderer, {}, path, line))
-        if kind == "sidebar":
+        if not has_box_template(kind, self.sources.templates):
+            folder = self.sources.config.theme.templates
+            self.diagnostics.warning(
+                path, line, f"box kind '{kind}' has no template, so it is set as a plain box with class '{kind}': "
+                f"add {folder}/boxes/{kind}.html to the book to give it one",
+            )
+        # A kind is its template; only the infobox also has a reader of its own (image, lines, fields).
+        read = {"infobox": self._infobox}.get(kind)
+        if read is None:
             box.body_html = self._render(inner, renderer, env, path, line)
-            return box
+        else:
+            read(box, inner, md, renderer, env, path, line)
+        return box
+
+    def _infobox(self, box: Box, inner: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path,
+                 line: int | None) -> None:
         rest: list[Token] = []
         spans = _top_level_spans(inner)
         for start, end in spans:
@@ -541,7 +554,6 @@ class _Reader:
                 path, line, "infobox has no fields: add lines such as 'Born' followed by ': 11 March 1957'"
             )
         box.body_html = self._render(rest, renderer, env, path, line)
-        return box
 
     def _fields(
         self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path, line: int | None

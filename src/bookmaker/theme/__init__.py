@@ -56,6 +56,13 @@ def environment(book_templates: Path | None = None, policy: ResourcePolicy | Non
     return env
 
 
+def has_box_template(kind: str, book_templates: Path | None = None) -> bool:
+    """Whether boxes of `kind` have a template of their own (boxes/<kind>.html, the book's or the
+    theme's); chapter.html sets the others with boxes/box.html. `kind` is a word (markdown.BOX_KIND)."""
+    name = Path("boxes") / f"{kind}.html"
+    return (THEME_DIR / "templates" / name).is_file() or bool(book_templates and (book_templates / name).is_file())
+
+
 def with_backlinks(html: str, backlinks: str) -> Markup:
     """A note's later blocks with its backlinks at the end of the last paragraph, or after them
     in a paragraph of their own when the note ends with another block (a list, a quotation).
