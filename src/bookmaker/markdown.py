@@ -68,8 +68,9 @@ def _quotes_for(lang: str) -> str:
 @lru_cache(maxsize=8)
 def parser_for(lang: str) -> MarkdownIt:
     """The configured parser for a document language (cached: building one is not free)."""
-    md = MarkdownIt("commonmark", {"typographer": True, "quotes": _quotes_for(lang)})
-    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md = MarkdownIt("commonmark", {"typographer": True, "quotes": _quotes_for(lang), "linkify": True})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes", "linkify"])
+    md.linkify.set({"fuzzy_email": False})  # "name@host" in prose is text (and h13a's `@key`)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir"))
@@ -81,6 +82,8 @@ def parser_for(lang: str) -> MarkdownIt:
     # Before smartquotes, which would curl the quotes of `key="value"`.
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)
     md.core.ruler.push("rtl_isolation", _rtl_isolation)
+    md.core.ruler.after("block", "github_alerts", _github_alerts)
+    md.core.ruler.after("inline", "task_lists", _task_lists)
     return md
 
 
@@ -94,6 +97,77 @@ def box_kind(token: Token) -> str | None:
     if token.type != "container_box_open":
         return None
     return token.info.split(maxsplit=1)[0]
+
+
+# GitHub's alerts (`> [!NOTE]` on the quotation's first line) are boxes of these kinds, titled
+# as GitHub titles them; the theme has a template for each (templates/boxes/<kind>.html).
+ALERT_KINDS = {"NOTE": "Note", "TIP": "Tip", "IMPORTANT": "Important", "WARNING": "Warning", "CAUTION": "Caution"}
+_ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*(?:\n|$)")
+
+
+def _github_alerts(state: StateCore) -> None:
+    """A quotation whose first line is `[!NOTE]` (or another kind) becomes a box (before inline parsing)."""
+    tokens = state.tokens
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        # Only at the top level, as on GitHub (and boxes stand nowhere else).
+        if (token.type == "blockquote_open" and token.level == 0 and i + 2 < len(tokens) and tokens[i + 1].type == "paragraph_open"
+                and tokens[i + 2].type == "inline"):
+            match = _ALERT.match(tokens[i + 2].content)
+            kind = match and match.group(1).upper()
+            if kind in ALERT_KINDS:
+                closing = _matching_close(tokens, i)
+                for t, kind_of in ((token, "container_box_open"), (tokens[closing], "container_box_close")):
+                    t.type, t.tag = kind_of, "div"
+                token.meta["alert"] = True  # closed by the quotation's end, not by a ':::' line (structure.py)
+                token.info = f"{kind.lower()} {ALERT_KINDS[kind]}"
+                rest = tokens[i + 2].content[match.end():]
+                if rest.strip():
+                    tokens[i + 2].content = rest
+                else:  # the marker alone in its paragraph
+                    del tokens[i + 1 : i + 4]
+        i += 1
+
+
+def _matching_close(tokens: list[Token], start: int) -> int:
+    depth = 0
+    for j in range(start, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j
+    return len(tokens) - 1
+
+
+_TASK = re.compile(r"\[([ xX])\] ")
+# The glyph is for the eye; the words are for screen readers. No <input>: reading systems disable forms.
+_TASK_HTML = {
+    True: '<span class="task-box" aria-hidden="true">\u2611</span><span class="visually-hidden">done: </span>',
+    False: '<span class="task-box" aria-hidden="true">\u2610</span><span class="visually-hidden">not done: </span>',
+}
+
+
+def _task_lists(state: StateCore) -> None:
+    """`- [x] done` and `- [ ] to do`, as in GitHub's Markdown: the box drawn as a glyph; and the class
+    of links whose text is their URL."""
+    tokens = state.tokens
+    for inline in (t for t in tokens if t.type == "inline"):
+        for child in inline.children or []:
+            if child.type == "link_open" and child.markup in ("linkify", "autolink"):
+                child.attrJoin("class", "url")  # a URL as text: print breaks it at '/' with no hyphen
+    for i, token in enumerate(tokens):
+        if token.type != "list_item_open" or i + 2 >= len(tokens) or tokens[i + 2].type != "inline":
+            continue
+        children = tokens[i + 2].children or []
+        if not children or children[0].type != "text":
+            continue
+        match = _TASK.match(children[0].content)
+        if not match:
+            continue
+        children[0].content = children[0].content[match.end():]
+        mark = Token("html_inline", "", 0, content=_TASK_HTML[match.group(1) != " "])
+        children.insert(0, mark)
+        token.attrJoin("class", "task")
 
 
 def _note_definition_lines(state: StateCore) -> None:

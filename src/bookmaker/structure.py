@@ -51,7 +51,7 @@ def check_structure(tokens: list[Token], body: str, path: Path, diagnostics: Dia
 
 def _check_box(token: Token, kind: str, stack: list[Token], lines: list[str], path: Path, line: int | None,
                diagnostics: Diagnostics) -> None:
-    if token.map and (token.map[1] >= len(lines) or not _FENCE.match(lines[token.map[1]])):
+    if token.map and not token.meta.get("alert") and (token.map[1] >= len(lines) or not _FENCE.match(lines[token.map[1]])):
         diagnostics.error(path, line, f"the {kind} opened here is never closed: add a line ':::' after its last line")
     enclosing = next((t for t in reversed(stack) if box_kind(t) or t.type in _ENCLOSING), None)
     if enclosing is not None:
