@@ -393,6 +393,14 @@ class _Reader:
                     self._image(child, path, line)
                 elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
                     self.links.append((child, path, line))
+                elif child.type == "link_open" and _local_file_link(str(child.attrGet("href") or "")):
+                    # No output has the file: the EPUB would fail EPUBCheck (RSC-007) and the PDF
+                    # would link to the author's disk (file:///...).
+                    self.diagnostics.warning(
+                        path, line, f"link to '{child.attrGet('href')}', which is neither a chapter of this book "
+                                    "nor a web address, so the text is not linked: link to a chapter, or give the full "
+                                    "address that starts with https://")
+                    del child.attrs["href"]
 
     def _formula(self, token: Token, display: bool, path: Path, line: int | None = None) -> None:
         """TeX -> MathML once, held in the token for the renderer (mathtex.py); a problem is a warning."""
@@ -636,6 +644,12 @@ def _internal_link(href: str) -> bool:
     if parts.scheme or parts.netloc:
         return False
     return href.startswith("#") or parts.path.lower().endswith((".md", ".markdown"))
+
+
+def _local_file_link(href: str) -> bool:
+    """A relative or site-absolute path to a file that is no chapter (`LICENSE.txt`, `/docs/`)."""
+    parts = urlsplit(href)
+    return not (parts.scheme or parts.netloc or href.startswith("#") or _internal_link(href))
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:
