@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_plugin
@@ -22,6 +23,7 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from bookmaker.ids import slugify
 from bookmaker.mathtex import math_plugin
 
 # A box is `::: kind Title` ... `:::`. Any word is a kind: the template boxes/<kind>.html, the
@@ -83,6 +85,7 @@ def parser_for(lang: str) -> MarkdownIt:
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)
     md.core.ruler.push("rtl_isolation", _rtl_isolation)
     md.core.ruler.after("block", "github_alerts", _github_alerts)
+    md.core.ruler.after("github_alerts", "implicit_header_references", _implicit_header_references)
     md.core.ruler.after("inline", "task_lists", _task_lists)
     return md
 
@@ -168,6 +171,30 @@ def _task_lists(state: StateCore) -> None:
         mark = Token("html_inline", "", 0, content=_TASK_HTML[match.group(1) != " "])
         children.insert(0, mark)
         token.attrJoin("class", "task")
+
+
+def _implicit_header_references(state: StateCore) -> None:
+    """`[Heading text]` and `[text][Heading text]` link to the chapter's heading of that text, as
+    pandoc's implicit_header_references: a link reference definition of the name wins. The href is
+    the id the heading asks for (its `{#id}`, or the slug of its text); the reader's link resolver
+    turns it into the id the heading gets."""
+    references = state.env.setdefault("references", {})
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open" or i + 1 >= len(tokens) or tokens[i + 1].type != "inline":
+            continue
+        text = tokens[i + 1].content
+        wanted = None
+        match = _TRAILING_ATTRS.search(text)
+        if match:
+            try:
+                _, attrs = parse_attrs(match.group(1))
+                wanted, text = attrs.get("id"), text[: match.start()]
+            except ParseError:
+                pass
+        label = normalizeReference(text.strip())
+        if label and label not in references:
+            references[label] = {"title": "", "href": "#" + str(wanted or slugify(text)), "map": token.map}
 
 
 def _note_definition_lines(state: StateCore) -> None:
