@@ -91,14 +91,38 @@ def parser_for(lang: str) -> MarkdownIt:
 
 
 def _is_box(params: str, markup: str) -> bool:
+    if fenced_div_attributes(params) is not None:
+        return True
     words = params.split(maxsplit=1)
     return bool(words) and BOX_KIND.fullmatch(words[0]) is not None and words[0] not in RESERVED_BOX_KINDS
 
 
+# A fenced div of pandoc's with no class that names a kind: a plain division (reader.py).
+DIVISION = "div"
+
+
+def fenced_div_attributes(params: str) -> dict | None:
+    """The attributes of pandoc's fenced div `::: {#id .class}`; None when `params` is not one."""
+    params = params.strip()
+    if not params.startswith("{"):
+        return None
+    try:
+        end, attrs = parse_attrs(params)
+    except ParseError:
+        return None
+    return attrs if not params[end + 1 :].strip() else None  # `end` is the index of the closing brace
+
+
 def box_kind(token: Token) -> str | None:
-    """The kind of a box from its opening token (`::: kind Title`); None for any other token."""
+    """The kind of a box from its opening token (`::: kind Title`, or the first class of
+    `::: {#id .kind}`); None for any other token."""
     if token.type != "container_box_open":
         return None
+    attrs = fenced_div_attributes(token.info)
+    if attrs is not None:
+        classes = str(attrs.get("class", "")).split()
+        first = classes[0] if classes else ""
+        return first if BOX_KIND.fullmatch(first) and first not in RESERVED_BOX_KINDS else DIVISION
     return token.info.split(maxsplit=1)[0]
 
 

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,7 +24,7 @@ from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
-from bookmaker.markdown import box_kind, parser_for
+from bookmaker.markdown import DIVISION, box_kind, fenced_div_attributes, parser_for
 from bookmaker.mathtex import fallback_html, tex_to_mathml
 from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
 from bookmaker.config import BookConfig
@@ -340,6 +341,11 @@ class _Reader:
     def _walk(self, tokens: list[Token], chapter: Chapter, path: Path) -> None:
         """Headings get ids; images are checked; undefined note labels are reported."""
         for i, token in enumerate(tokens):
+            if token.type == "container_box_open":
+                wanted = (fenced_div_attributes(token.info) or {}).get("id")
+                if wanted:  # a link target like a heading's id, claimed before links are resolved
+                    token.meta["div_id"] = self.ids.claim(str(wanted))
+                    self.targets[path.resolve()].setdefault(str(wanted), token.meta["div_id"])
             if token.type == "heading_open":
                 inline = tokens[i + 1]
                 text = _plain_text(inline.children or [])
@@ -517,9 +523,12 @@ class _Reader:
 
     def _box(
         self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
-    ) -> Box:
-        title = opening.info.strip()[len(kind) :].strip()
+    ) -> Block:
         line = opening.map[0] + 1 if opening.map else None
+        attrs = fenced_div_attributes(opening.info)
+        if attrs is not None:
+            return self._fenced_div(kind, attrs, inner, opening, renderer, env, path, line)
+        title = opening.info.strip()[len(kind) :].strip()
         # A fresh env: the title must not see (or emit) the chapter's notes.
         title_tokens = md.parseInline(title, {})[0].children or [] if title else []
         box = Box(kind=kind, title_html=self._render(title_tokens, renderer, {}, path, line))
@@ -536,6 +545,19 @@ class _Reader:
         else:
             read(box, inner, md, renderer, env, path, line)
         return box
+
+    def _fenced_div(self, kind: str, attrs: dict, inner: list[Token], opening: Token, renderer: XhtmlRenderer,
+                    env: dict, path: Path, line: int | None) -> Block:
+        """Pandoc's `::: {#id .class}`: a box when its first class is a kind with a template (the
+        theme's or the book's), else a plain division with its id and classes."""
+        classes = str(attrs.get("class", "")).split()
+        given = opening.meta.get("div_id")
+        body = self._render(inner, renderer, env, path, line)
+        if kind != DIVISION and kind != "infobox" and has_box_template(kind, self.sources.templates):
+            return Box(kind=kind, title_html="", body_html=body, id=given, classes=classes[1:])
+        id_attr = f' id="{html_escape(given)}"' if given else ""
+        class_attr = f' class="{html_escape(" ".join(classes))}"' if classes else ""
+        return HtmlBlock(html=f"<div{id_attr}{class_attr}>\n{body}</div>\n", kind="html")
 
     def _infobox(self, box: Box, inner: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path,
                  line: int | None) -> None:
