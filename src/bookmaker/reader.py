@@ -346,6 +346,10 @@ class _Reader:
                 if wanted:  # a link target like a heading's id, claimed before links are resolved
                     token.meta["div_id"] = self.ids.claim(str(wanted))
                     self.targets[path.resolve()].setdefault(str(wanted), token.meta["div_id"])
+                    token.attrSet("id", token.meta["div_id"])
+                classes = str((fenced_div_attributes(token.info) or {}).get("class", ""))
+                if classes.strip():  # a division inside a list is rendered by markdown-it, from these
+                    token.attrSet("class", " ".join(classes.split()))
             if token.type == "heading_open":
                 inline = tokens[i + 1]
                 text = _plain_text(inline.children or [])
