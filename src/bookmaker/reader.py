@@ -33,6 +33,7 @@ from bookmaker.render import XhtmlRenderer
 from bookmaker.sanitize import Finding, sanitize
 from bookmaker.sources import BookSources, locate
 from bookmaker.structure import check_structure
+from bookmaker.unsupported import check_unsupported
 from bookmaker.stylesheets import check_stylesheets
 from bookmaker.theme import THEME_DIR, has_box_template
 
@@ -236,6 +237,7 @@ class _Reader:
         if not check_structure(tokens, file.body, file.path, self.diagnostics):
             file.tokens = []
             return chapter  # nested too deep: the parser dropped text, so the rest would mislead
+        check_unsupported(tokens, file.body, file.path, self.diagnostics)
         file.env["local_notes"] = self._number_notes(tokens, file.env, index, file.path)
         self._check_note_definitions(file.env, file.path)
         self._walk(tokens, chapter, file.path)
