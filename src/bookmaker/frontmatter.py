@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import yaml
 
 from bookmaker.diagnostics import Diagnostics
+from bookmaker.text import is_language_tag, without_invalid_characters
 
 KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
               "edition", "cover")
@@ -41,10 +43,24 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
     return _parse(source, path, diagnostics), body
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, but a date stays the text the author wrote: `2026-02-30` would
+    otherwise fail in the loader itself, before bookmaker could say where."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
+        node = yaml.compose(source, Loader=_Loader)
+        data = yaml.load(source, Loader=_Loader)
+    except RecursionError:  # PyYAML composes nested collections by recursion
+        diagnostics.error(path, 2, "front matter is nested too deep to read: keys take texts or lists of texts")
+        return FrontMatter()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1
@@ -75,8 +91,33 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
             kind = "a text or a list of texts" if key in ("author", "keywords") else "a text"
             diagnostics.error(path, line, f"front matter '{key}' must be {kind}")
             continue
+        if cleaned == "":
+            diagnostics.warning(path, line, f"front matter '{key}' is empty and is ignored: give it a value or remove it")
+            continue
+        problem = value_problem(key, cleaned)
+        if problem:
+            diagnostics.error(path, line, f"front matter {problem}")
+            continue
         result.values[key] = cleaned
     return result
+
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def value_problem(key: str, value: Any) -> str | None:
+    """What is wrong with a cleaned metadata value that has the right type ('date ... is not a date: ...'), or None."""
+    if key == "lang" and not is_language_tag(value):
+        return f"lang '{value}' is not a language tag: use one such as en, fr or pt-BR"
+    if key == "date":
+        try:
+            if _DATE.match(value):
+                datetime.date(*(int(part) for part in (value + "-01-01")[:10].split("-")))
+            else:
+                datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return f"date '{value}' is not a date: write it as YYYY-MM-DD, such as 2026-01-31"
+    return None
 
 
 def _clean(key: str, value: Any) -> Any:
@@ -89,7 +130,8 @@ def _clean(key: str, value: Any) -> Any:
             items = [str(v) for v in value]
         else:
             return None
-        return [item.strip() for item in items if item.strip()]
+        items = [without_invalid_characters(item).strip() for item in items]
+        return [item for item in items if item]
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value).strip()
+        return without_invalid_characters(str(value)).strip()
     return None

@@ -23,12 +23,13 @@ from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
+from bookmaker.text import INVALID_CHARACTERS, is_language_tag
 from bookmaker.markdown import BOX_KINDS, parser_for
 from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
 from bookmaker.config import BookConfig
 from bookmaker.policy import Local, Refused, ResourcePolicy
 from bookmaker.render import XhtmlRenderer
-from bookmaker.sanitize import Finding, sanitize
+from bookmaker.sanitize import LINK_SCHEMES, Finding, sanitize
 from bookmaker.sources import BookSources, locate
 from bookmaker.structure import check_structure
 from bookmaker.stylesheets import check_stylesheets
@@ -36,9 +37,14 @@ from bookmaker.theme import THEME_DIR
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
+# A chapter's id names its EPUB file: these would overwrite the EPUB's own cover, title page and nav.
+RESERVED_FILE_NAMES = ("cover", "titlepage", "nav")
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+_ID = re.compile(r"^\S+$")
+_RAW_FRAGMENT = re.compile(r"""href\s*=\s*["']?\s*#([^"'\s>]*)""", re.IGNORECASE)
+_NOTE_IDS = re.compile(r"^(note|ref)-\d+(-\d+)?$")
 
 
 # Called with the chapter file about to be read, its index and the number of chapters.
@@ -82,14 +88,15 @@ class _Reader:
         self.per_chapter_notes = per_chapter_notes
         self.sources = sources
         self.progress = progress or (lambda path, index, total: None)
-        self.links: list[tuple[Token, Path, int | None]] = []  # links to other chapters, resolved once all ids exist
+        self.links: list[tuple[Token, Path, int | None]] = []
+        self.raw_links: list[tuple[str, Path, int | None]] = []  # raw HTML's #id links, checked once all ids exist  # links to other chapters, resolved once all ids exist
         self.targets: dict[Path, dict[str, str]] = {}  # chapter file -> the id an author wrote -> the id it got
         self.root = sources.root
         self.diagnostics = diagnostics
         self.policy = policy
         self.book_bytes = 0
         self.ids = IdRegistry()
-        for taken in RESERVED_IDS:
+        for taken in (*RESERVED_IDS, *RESERVED_FILE_NAMES):
             self.ids.claim(taken)
         self.notes: list[Note] = []
         self.images: dict[str, Image] = {}
@@ -111,9 +118,11 @@ class _Reader:
         self._resolve_links(files, chapters)
         for file, chapter in zip(files, chapters):
             self._render_chapter(chapter, file, md, renderer)
+        self._check_raw_links()
         if metadata.title is None:
             first_h1 = next((h.text for c in chapters for h in c.headings if h.level == 1), None)
-            metadata.title = first_h1 or self.sources.chapters[0].stem.replace("-", " ").strip().title()
+            metadata.title = (first_h1 or self.sources.chapters[0].stem.replace("-", " ").strip().title()
+                              or "Untitled")
         return Book(
             root=self.root,
             metadata=metadata,
@@ -156,8 +165,24 @@ class _Reader:
             )
             return None
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = self._without_invalid_characters(text, path)
         front, body = split_front_matter(text, path, self.diagnostics)
         return _File(path, body, front)
+
+    def _without_invalid_characters(self, text: str, path: Path) -> str:
+        """XML, and so XHTML and the EPUB, cannot hold C0 control characters (but tab and newline) nor
+        U+FFFE/U+FFFF: they are removed, with a warning at the first, so that every output can be written."""
+        first = INVALID_CHARACTERS.search(text)
+        if first is None:
+            return text
+        count = len(INVALID_CHARACTERS.findall(text))
+        line = text.count("\n", 0, first.start()) + 1
+        column = first.start() - (text.rfind("\n", 0, first.start()) + 1) + 1
+        more = f" (and {count - 1} more in this file)" if count > 1 else ""
+        self.diagnostics.warning(
+            path, line, f"invisible character U+{ord(first.group()):04X}{more} removed: XML, and so "
+                        "the EPUB, cannot hold it; delete it in your editor", column)
+        return INVALID_CHARACTERS.sub("", text)
 
     def _metadata(self, files: list[_File]) -> Metadata:
         # Any chapter may carry front matter; the first file that sets a key wins.
@@ -244,14 +269,24 @@ class _Reader:
                 written = ids.get(wanted) or (wanted if wanted in self.ids else None)
             if written is None:
                 self.diagnostics.warning(
-                    path, line, f"link target '{href}' is not a heading or id in the book: "
-                                f"check the id (a heading's id is its text in lower case, words joined by '-')")
+                    path, line, f"link target '{href}' is not a heading or id in the book, so the text is not "
+                                f"linked: check the id (a heading's id is its text in lower case, words joined by '-')")
+                del token.attrs["href"]  # a dangling link is an error in an EPUB
                 continue
             token.attrSet("href", "#" + written)
+
+    def _check_raw_links(self) -> None:
+        """Raw HTML's `href="#id"`, once every id of the book is known (raw HTML's own ids are claimed
+        as it is rendered); the EPUB writer leaves out such a link, which would be an error there."""
+        for target, path, line in self.raw_links:
+            if target not in self.ids and not _NOTE_IDS.match(target):
+                self.diagnostics.warning(path, line, f"link target '#{target}' in raw HTML is not a heading or id "
+                                                     "in the book: check the id")
 
     def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
         """Number each note in order of first reference, through the book or within the chapter."""
         local: dict[int, Note] = {}
+        sequences: dict[int, int] = {}  # a note's place in the whole book, by its id in the chapter
         for token in _inline_children(tokens):
             if token.type != "footnote_ref":
                 continue
@@ -262,8 +297,9 @@ class _Reader:
                 number = len(local) + 1 if self.per_chapter_notes else sequence
                 note = Note(number=number, id=note_id(sequence), label=token.meta.get("label"), first_html="", rest_html="")
                 local[local_id] = note
+                sequences[local_id] = sequence
                 self.notes.append(note)
-            ref = NoteRef(id=ref_id(self.notes.index(note) + 1, len(note.refs)), chapter=chapter)
+            ref = NoteRef(id=ref_id(sequences[local_id], len(note.refs)), chapter=chapter)
             note.refs.append(ref)
             token.meta["number"] = note.number
             token.meta["note_id"] = note.id
@@ -291,11 +327,16 @@ class _Reader:
             if token.type == "heading_open":
                 inline = tokens[i + 1]
                 text = _plain_text(inline.children or [])
+                line = token.map[0] + 1 if token.map else None
+                self._check_language(token, path, line)
                 explicit = token.attrGet("id")
+                if explicit is not None and not _ID.match(str(explicit)):
+                    self.diagnostics.warning(path, line, f"id '{explicit}' removed: an id may not be empty or "
+                                                         "contain spaces")
+                    explicit = None
                 wanted = str(explicit or slugify(text))
                 token.attrSet("id", self.ids.claim(wanted))
                 self.targets[path.resolve()].setdefault(wanted, str(token.attrGet("id")))
-                line = token.map[0] + 1 if token.map else None
                 if explicit and token.attrGet("id") != wanted:
                     self.diagnostics.warning(
                         path, line, f"heading id '{wanted}' is already used in the book; this heading gets "
@@ -316,6 +357,10 @@ class _Reader:
                 continue
             line = (token.map[0] + 1) if token.map else None
             for child in token.children:
+                if child.attrs:
+                    self._check_language(child, path, line)
+                    if child.attrGet("id") is not None:
+                        self._claim_inline_id(child, path, line)
                 if child.type in ("softbreak", "hardbreak") and line is not None:
                     line += 1
                 elif child.type == "text":
@@ -335,6 +380,46 @@ class _Reader:
                     self._image(child, path, line)
                 elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
                     self.links.append((child, path, line))
+                elif child.type == "link_open":
+                    self._outward_link(child, path, line)
+
+    def _outward_link(self, token: Token, path: Path, line: int | None) -> None:
+        """A link out of the book goes to the web or an e-mail address; any other is left out with a word."""
+        href = str(token.attrGet("href") or "")
+        scheme = urlsplit(href).scheme.lower()
+        if scheme in LINK_SCHEMES:
+            return
+        if scheme:
+            why = f"books link only to {', '.join(LINK_SCHEMES)} addresses and to chapters"
+        else:
+            why = "it is not a chapter of the book (.md) nor a web address: write https://... for a web page"
+        self.diagnostics.warning(path, line, f"link to '{href[:60]}' is left out: {why}")
+        del token.attrs["href"]
+
+    def _claim_inline_id(self, token: Token, path: Path, line: int | None) -> None:
+        """`[text]{#id}`: unique in the book like a heading's, so a link may point at it."""
+        wanted = str(token.attrGet("id"))
+        if not _ID.match(wanted):
+            self.diagnostics.warning(path, line, f"id '{wanted}' removed: an id may not be empty or contain spaces")
+            del token.attrs["id"]
+            return
+        given = self.ids.claim(wanted)
+        token.attrSet("id", given)
+        self.targets[path.resolve()].setdefault(wanted, given)
+        if given != wanted:
+            self.diagnostics.warning(path, line, f"id '{wanted}' is already used in the book; this one is now "
+                                                 f"'{given}': give it another {{#id}}")
+
+    def _check_language(self, token: Token, path: Path, line: int | None) -> None:
+        """`{lang=...}` and `{dir=...}` must be values HTML and the EPUB accept; others are dropped."""
+        lang, direction = token.attrGet("lang"), token.attrGet("dir")
+        if lang is not None and not is_language_tag(str(lang)):
+            self.diagnostics.warning(path, line, f"lang '{lang}' removed: it is not a language tag; use one "
+                                                 "such as en, fr or pt-BR")
+            del token.attrs["lang"]
+        if direction is not None and direction not in ("ltr", "rtl", "auto"):
+            self.diagnostics.warning(path, line, f"dir '{direction}' removed: use ltr, rtl or auto")
+            del token.attrs["dir"]
 
     def _image(self, token: Token, path: Path, line: int | None) -> None:
         resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
@@ -381,6 +466,8 @@ class _Reader:
                 return wanted
             return self.ids.claim(wanted)
 
+        for token in _raw_html(tokens):
+            self.raw_links.extend((unquote(target), path, line) for target in _RAW_FRAGMENT.findall(token.content))
         result = sanitize(html, lambda src, alt: self._resource_url(src, alt, path), claim)
         for finding in result.findings:
             report = self.diagnostics.error if finding.severity == "error" else self.diagnostics.warning
@@ -537,6 +624,13 @@ def _internal_link(href: str) -> bool:
     return href.startswith("#") or parts.path.lower().endswith((".md", ".markdown"))
 
 
+def _raw_html(tokens: list[Token]):
+    for token in tokens:
+        if token.type in ("html_block", "html_inline"):
+            yield token
+        yield from _raw_html(token.children or [])
+
+
 def _has_raw_html(tokens: list[Token]) -> bool:
     return any(t.type in ("html_block", "html_inline") or _has_raw_html(t.children or []) for t in tokens)
 
@@ -545,7 +639,7 @@ def _generated_ids(tokens: list[Token]):
     for token in tokens:
         if token.type == "footnote_ref" and "ref_id" in token.meta:
             yield token.meta["ref_id"]
-        elif token.type == "heading_open" and token.attrGet("id"):
+        elif token.attrGet("id"):  # a heading's, or one written `{#id}`: claimed when the chapter was parsed
             yield str(token.attrGet("id"))
         if token.children:
             yield from _generated_ids(token.children)

@@ -15,9 +15,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from urllib.parse import urlsplit
+
 from tinyhtml5.parser import HTMLParser
 
 from bookmaker import limits
+from bookmaker.text import is_language_tag
 
 # Removed with everything inside them: they run code, load other documents or
 # resources, or carry no text of the book.
@@ -52,6 +55,9 @@ ELEMENT_ATTRIBUTES = {
     "colgroup": {"span"},
     "details": {"open"},
 }
+LINK_SCHEMES = ("http", "https", "mailto")
+# A cell spanning a million columns keeps the PDF's table layout busy for minutes.
+MAX_SPAN = 1000
 _SCRIPT_URL = re.compile(r"^(javascript|vbscript|data:text/html)", re.IGNORECASE)
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -167,6 +173,14 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
         if lowered not in allowed:
             result.findings.append(Finding("warning", f"attribute '{name}' removed from <{tag}>: bookmaker does not keep it"))
             continue
+        problem = _value_problem(tag, lowered, value)
+        if problem:
+            result.findings.append(Finding("warning", f"{lowered} '{value[:40]}' removed from <{tag}>: {problem}"))
+            continue
+        if lowered in ("colspan", "rowspan", "span") and value.strip().isdigit() and int(value) > MAX_SPAN:
+            result.findings.append(Finding("warning", f"{lowered} '{value[:40]}' of <{tag}> is more than "
+                                                      f"{MAX_SPAN}; it is {MAX_SPAN} in the book"))
+            value = str(MAX_SPAN)
         element.set(lowered, value)
     if tag == "img":
         src = element.get("src")
@@ -190,6 +204,21 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
                 result.findings.append(Finding("warning", f"id '{ident}' is already used in the book; this one is now '{unique}'"))
                 element.set("id", unique)
     return True
+
+
+def _value_problem(tag: str, name: str, value: str) -> str | None:
+    """Why an allowed attribute's value cannot be kept (EPUB readers and EPUBCheck reject it), or None."""
+    if name == "lang" and not is_language_tag(value):
+        return "it is not a language tag; use one such as en, fr or pt-BR"
+    if name == "dir" and value not in ("ltr", "rtl", "auto"):
+        return "use ltr, rtl or auto"
+    if name == "href" and tag == "a":
+        scheme = urlsplit(value.strip()).scheme.lower()
+        if scheme and scheme not in LINK_SCHEMES:
+            return f"books link only to {', '.join(LINK_SCHEMES)} addresses and to ids in the book"
+        if not scheme and not value.strip().startswith("#"):
+            return "a link to a file is broken in the EPUB; use a Markdown link [text](chapter.md#id) between chapters"
+    return None
 
 
 def _why(tag: str) -> str:

@@ -37,6 +37,12 @@ def check_structure(tokens: list[Token], body: str, path: Path, diagnostics: Dia
                 "here: flatten the structure",
             )
             return False
+        if token.type == "inline" and _inline_depth(token) > limits.MAX_INLINE_NESTING:
+            diagnostics.error(
+                path, line, f"emphasis, links and spans are nested more than {limits.MAX_INLINE_NESTING} levels deep "
+                "here: simplify the markup",
+            )
+            return False
         if token.type.startswith("container_") and token.nesting == 1:
             _check_box(token, stack, lines, path, line, diagnostics)
         elif token.type == "inline" and stack and stack[-1].type == "paragraph_open":
@@ -46,6 +52,14 @@ def check_structure(tokens: list[Token], body: str, path: Path, diagnostics: Dia
         elif token.nesting == -1 and stack:
             stack.pop()
     return True
+
+
+def _inline_depth(token: Token) -> int:
+    depth = deepest = 0
+    for child in token.children or []:
+        depth += child.nesting
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _check_box(token: Token, stack: list[Token], lines: list[str], path: Path, line: int | None,

@@ -40,9 +40,44 @@ def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> None
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         diagnostics.error(path, line, f"the stylesheet is not valid UTF-8 (byte 0x{data[exc.start]:02x}): save it as UTF-8", column)
         return
+    too_deep = _nesting_beyond(css, limits.MAX_CSS_NESTING)
+    if too_deep is not None:
+        line, column = too_deep
+        diagnostics.error(path, line, f"brackets are nested more than {limits.MAX_CSS_NESTING} deep here: "
+                                      "close them (CSS never needs so many)", column)
+        return
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
     for token, url in _urls(rules):
         _check_url(path, url, token.source_line, token.source_column, policy, diagnostics)
+
+
+def _nesting_beyond(css: str, limit: int) -> tuple[int, int] | None:
+    """Line and column of the first bracket nested deeper than `limit` ((, [, { outside strings and
+    comments), or None; CSS parsers recurse once per level and would exhaust the stack."""
+    depth, i, quote = 0, 0, ""
+    while i < len(css):
+        c = css[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote or c == "\n":
+                quote = ""
+        elif c == "/" and css.startswith("/*", i):
+            end = css.find("*/", i + 2)
+            i = len(css) if end < 0 else end + 1
+        elif c in "\"'":
+            quote = c
+        elif c == "\\":
+            i += 1
+        elif c in "([{":
+            depth += 1
+            if depth > limit:
+                line = css.count("\n", 0, i) + 1
+                return line, i - (css.rfind("\n", 0, i) + 1) + 1
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return None
 
 
 def _urls(nodes):

@@ -12,6 +12,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -210,12 +211,15 @@ def _parse(doc: _Document) -> etree._ElementTree:
 
 
 def _link_across_files(tree: etree._ElementTree, file_name: str, where: dict[str, str]) -> None:
-    """`#id` links whose target went into another chapter file get that file's name."""
+    """`#id` links whose target went into another chapter file get that file's name; a link to an id
+    that is nowhere (the reader warned about it) is left out, as it would be an error in an EPUB."""
     for a in tree.iter(f"{{{XHTML_NS}}}a"):
         href = a.get("href", "")
         if href.startswith("#"):
-            target = where.get(href[1:])
-            if target and target != file_name:
+            target = where.get(unquote(href[1:]), NAV if href == "#toc" else None)
+            if target is None:
+                del a.attrib["href"]
+            elif target != file_name:
                 a.set("href", f"{target}{href}")
 
 
