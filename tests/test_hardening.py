@@ -57,3 +57,87 @@ def test_a_remote_fetch_stops_at_its_time_limit_even_when_bytes_keep_coming(tmp_
     with pytest.raises(Refused, match="within the time limit of 1 s"):
         policy.fetch_remote(dripping_server)
     assert time.monotonic() - started < 3, "one limit for the whole fetch, not for each read"
+
+
+# -- the skip check opens nothing -----------------------------------------------------------
+
+
+def _book(folder: Path, chapter: str = "# T\n\nx\n", toml: str | None = None) -> Path:
+    (folder / "manuscript").mkdir(parents=True)
+    (folder / "manuscript" / "01.md").write_text(chapter, encoding="utf-8")
+    if toml is not None:
+        (folder / "bookmaker.toml").write_text(toml, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Every file bookmaker reads with Path.read_bytes; reading one named in `forbidden` fails the build."""
+    read: list[Path] = []
+    forbidden: dict[str, BaseException] = {}
+    real = Path.read_bytes
+
+    def recording(self: Path) -> bytes:
+        read.append(self)
+        for name, error in forbidden.items():
+            if self.name == name or str(self.resolve()) == name:
+                raise error
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", recording)
+    return read, forbidden
+
+
+def test_an_unused_huge_file_in_the_manuscript_folder_is_never_read(tmp_path, reads):
+    read, forbidden = reads
+    book = _book(tmp_path / "book")
+    with open(book / "manuscript" / "video.mp4", "wb") as video:
+        video.truncate(3_000_000_000)  # sparse: 3 GB on paper, nothing on the disk
+    forbidden["video.mp4"] = AssertionError("the skip check read an unused 3 GB file")
+    assert run_cli("build", "-f", "epub", str(book)).exit_code == 0
+    again = run_cli("build", "-f", "epub", str(book))
+    assert again.exit_code == 0 and "up to date" in again.stderr, again.stderr
+    assert not [p for p in read if p.name == "video.mp4"]
+
+
+def test_a_cover_that_is_dev_zero_is_refused_without_being_read(tmp_path, reads):
+    _, forbidden = reads
+    book = _book(tmp_path / "book", toml='[book]\ncover = "../../../../../../../../dev/zero"\n')
+    forbidden["/dev/zero"] = AssertionError("/dev/zero was read: it never ends")
+    result = run_cli("epub", str(book))
+    assert result.exit_code == 1, result.stderr
+    assert "bookmaker.toml:2: error: cover '../../../../../../../../dev/zero' is outside the book folder" in result.stderr
+
+
+@pytest.mark.parametrize("name, reference", [
+    ("locked.md", None),
+    ("locked.css", None),
+    ("locked.png", "![a picture](../images/locked.png)"),
+])
+def test_an_unreadable_chapter_stylesheet_or_image_is_a_diagnostic_in_check_and_every_build(
+        tmp_path, reads, name, reference):
+    # The tests run as root, who may read any file whatever its mode: the refusal is simulated.
+    _, forbidden = reads
+    book = _book(tmp_path / "book", f"# T\n\n{reference or 'x'}\n")
+    folder = {"md": "manuscript", "css": "styles", "png": "images"}[name.rsplit(".", 1)[1]]
+    (book / folder).mkdir(exist_ok=True)
+    from PIL import Image
+
+    Image.new("RGB", (4, 4)).save(book / folder / name, "PNG") if name.endswith(".png") \
+        else (book / folder / name).write_text("# Locked\n" if name.endswith(".md") else "p { color: red }\n")
+    forbidden[name] = PermissionError(13, "Permission denied")
+    for command in ("check", "epub", "html"):
+        result = run_cli(command, str(book))
+        assert result.exit_code == 1, (command, result.stderr)
+        assert "Permission denied" in result.stderr and "internal error" not in result.stderr, result.stderr
+
+
+def test_a_chapter_that_is_a_link_into_proc_is_refused(tmp_path):
+    book = _book(tmp_path / "book")
+    (book / "manuscript" / "02-mem.md").symlink_to("/proc/self/mem")
+    (book / "images").mkdir()
+    (book / "images" / "unused.png").symlink_to("/proc/self/mem")
+    for command in ("check", "epub"):
+        result = run_cli(command, str(book))
+        assert result.exit_code == 1, result.stderr
+        assert "02-mem.md: error: the manuscript file is a link to a file outside the book folder" in result.stderr

@@ -102,7 +102,7 @@ class _Reader:
         self.images: dict[str, Image] = {}
 
     def read(self) -> Book:
-        check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
+        style_resources = check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
         files = [f for f in (self._load(p) for p in self.sources.chapters) if f is not None]
         if not files:
             raise BookError(self.diagnostics)
@@ -133,6 +133,7 @@ class _Reader:
             slug=slugify(metadata.title, fallback="book"),
             images=list(self.images.values()),
             policy=self.policy,
+            style_resources=[p.relative_to(self.policy.book_root).as_posix() for p in style_resources],
         )
 
     # -- files and metadata -------------------------------------------------

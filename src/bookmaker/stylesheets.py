@@ -22,33 +22,51 @@ FONT_SIGNATURES = {
 }
 
 
-def check_stylesheets(paths: list[Path], policy: ResourcePolicy, diagnostics: Diagnostics) -> None:
-    for path in paths:
-        _check(path, policy, diagnostics)
+def check_stylesheets(paths: list[Path], policy: ResourcePolicy, diagnostics: Diagnostics) -> list[Path]:
+    """Report every problem of the book's stylesheets; return the files they name (fonts, images and
+    the stylesheets they import, those checked in turn), resolved, each vetted by the policy."""
+    named: list[Path] = []
+    checked: set[Path] = set()
+    queue = list(paths)
+    while queue:
+        path = queue.pop(0)
+        if path.resolve() in checked:
+            continue
+        checked.add(path.resolve())
+        for resource in _check(path, policy, diagnostics):
+            if resource not in named:
+                named.append(resource)
+            if resource.suffix.lower() == ".css":
+                queue.append(resource)
+    return named
 
 
-def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> None:
+def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> list[Path]:
     try:
         data = policy.read_local(path, limits.MAX_STYLESHEET_BYTES)
     except Refused as refused:
         diagnostics.error(path, None, f"stylesheet {refused}")
-        return
+        return []
     try:
         css = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         diagnostics.error(path, line, f"the stylesheet is not valid UTF-8 (byte 0x{data[exc.start]:02x}): save it as UTF-8", column)
-        return
+        return []
     too_deep = _nesting_beyond(css, limits.MAX_CSS_NESTING)
     if too_deep is not None:
         line, column = too_deep
         diagnostics.error(path, line, f"brackets are nested more than {limits.MAX_CSS_NESTING} deep here: "
                                       "close them (CSS never needs so many)", column)
-        return
+        return []
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+    named = []
     for token, url in _urls(rules):
-        _check_url(path, url, token.source_line, token.source_column, policy, diagnostics)
+        resource = _check_url(path, url, token.source_line, token.source_column, policy, diagnostics)
+        if resource is not None:
+            named.append(resource)
+    return named
 
 
 def _nesting_beyond(css: str, limit: int) -> tuple[int, int] | None:
@@ -101,13 +119,14 @@ def _urls(nodes):
                 yield from _urls(children)
 
 
-def _check_url(path: Path, url: str, line: int, column: int, policy: ResourcePolicy, diagnostics: Diagnostics) -> None:
+def _check_url(path: Path, url: str, line: int, column: int, policy: ResourcePolicy,
+               diagnostics: Diagnostics) -> Path | None:
     if url.startswith(("data:", "#")):
-        return
+        return None
     try:
         where = policy.resolve(url, path)
         if not isinstance(where, Local):
-            return  # remote, allowed by --allow-remote; fetched (or refused) by the writer's fetcher
+            return None  # remote, allowed by --allow-remote; fetched (or refused) by the writer's fetcher
         suffix = PurePosixPath(where.path.name).suffix.lower()
         if suffix in FONT_SIGNATURES:
             head = policy.read_local(where.path)[:4]
@@ -117,9 +136,11 @@ def _check_url(path: Path, url: str, line: int, column: int, policy: ResourcePol
             problem = check_image(where.path.name, policy.read_local(where.path))
             if problem:
                 raise Refused(problem)
-        elif suffix == ".css":
-            pass  # an imported stylesheet inside the book; it is checked when it is in styles/
-        else:
+        elif suffix != ".css":  # an imported stylesheet is checked in turn
             raise Refused(f"is not a font ({', '.join(FONT_SIGNATURES)}), an image or a stylesheet")
+        if policy.book_root not in where.path.parents:
+            return None  # the theme's own
+        return where.path
     except Refused as refused:
         diagnostics.error(path, line, f"'{url}' {refused}", column)
+        return None
