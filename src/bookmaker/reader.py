@@ -225,7 +225,17 @@ class _Reader:
         except Refused as refused:
             self.diagnostics.error(where_from, line, f"cover '{src}' {refused}")
             return None
-        return resolve_cover(src, where_from, line, self.root, self.diagnostics)
+        cover = resolve_cover(src, where_from, line, self.root, self.diagnostics)
+        if cover is None:
+            return None
+        try:  # and it must be the image its name says, within the limits of every image
+            problem = check_image(cover, self.policy.read_local(where.path, limits.MAX_IMAGE_BYTES))
+        except Refused as refused:
+            problem = str(refused)
+        if problem:
+            self.diagnostics.error(where_from, line, f"cover '{src}' {problem}")
+            return None
+        return cover
 
     # -- one chapter --------------------------------------------------------
 

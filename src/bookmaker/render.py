@@ -7,6 +7,7 @@ roles for semantics; the EPUB writer derives `epub:type` from those roles.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -24,7 +25,8 @@ class XhtmlRenderer(RendererHTML):
 
     @staticmethod
     def resource_url(book_relative: str) -> str:
-        return RESOURCE_PREFIX + book_relative
+        # Percent-encoded: a file named `a#b.png` or `a b.png` must stay one path in every output.
+        return RESOURCE_PREFIX + quote(book_relative, safe="/")
 
     def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         # No tags inside the link: Apple Books drops the pop-up when there are.

@@ -24,8 +24,9 @@ from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
 from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.policy import Refused, policy_for
-from bookmaker.theme import environment, stylesheet_texts
+from bookmaker.theme import environment, stylesheets
 from bookmaker.writers import epub_package
+from bookmaker.writers.epub_resources import book_relative, package_css, package_names
 from bookmaker.writers.kepub import koboize
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -80,9 +81,14 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         "stylesheets": [STYLESHEET],
     }
     try:
-        cover_name, cover_data = _cover(book)
+        cover_source, cover_data = _cover(book)
     except Refused as refused:
         raise refused.as_book_error("cover", diagnostics) from None
+    fonts_and_images = [name for name in book.style_resources if not name.endswith(".css")]
+    reserved = {NAV, TITLEPAGE, COVER_PAGE, STYLESHEET, "toc.ncx", "content.opf",
+                *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in EMBEDDED_FACES)}
+    names = package_names([cover_source, *(image.src for image in book.images), *fonts_and_images], reserved)
+    cover_name = names[cover_source]
     docs = [
         _Document(COVER_PAGE, "Cover",
                   env.get_template("epub/cover.xhtml").render(page_title=book.metadata.title, cover=cover_name,
@@ -100,7 +106,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         )
         docs.append(_Document(_file_of(chapter), chapter.title or book.metadata.title, html.encode(), set()))
 
-    trees = {doc.file_name: _parse(doc) for doc in docs}
+    trees = {doc.file_name: _parse(doc, names) for doc in docs}
     where = {i: doc.file_name for doc in docs for i in doc.ids}
     for doc in docs:
         _link_across_files(trees[doc.file_name], doc.file_name, where)
@@ -114,10 +120,13 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     nav = env.get_template("epub/nav.xhtml").render(
         page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
     )
+    policy = policy_for(book)
     try:
-        css = "\n".join(stylesheet_texts(book, "epub"))
-        images = [(image.src, image.data if image.data is not None else policy_for(book).read_local(book.root / image.src))
-                  for image in book.images if image.src != cover_name]
+        css = package_css(stylesheets(book, "epub"), book.root, policy, names, STYLESHEET)
+        images = [(names[image.src], image.data if image.data is not None else policy.read_local(book.root / image.src))
+                  for image in book.images if image.src != cover_source]
+        images += [(names[name], policy.read_local(book.root / name)) for name in fonts_and_images
+                   if name != cover_source and name not in {image.src for image in book.images}]
     except Refused as refused:
         raise refused.as_book_error("resource", diagnostics) from None
     fonts = _embedded_fonts(list(trees.values()), diagnostics) if options.embed_fonts else []
@@ -134,7 +143,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
     package.add_stylesheet(STYLESHEET, css.encode())
     for name, data in images:
-        package.add_image(name, data)
+        package.add_resource(name, data)
     package.add_image(cover_name, cover_data, cover=True)
     for face, data in fonts:
         package.add_font(face.file_name, data)
@@ -147,7 +156,7 @@ def _cover(book: Book) -> tuple[str, bytes]:
     """The front matter's cover image, else one set in type from title and authors."""
     if book.metadata.cover:
         return book.metadata.cover, policy_for(book).read_local(book.root / book.metadata.cover)
-    taken = {image.src for image in book.images}
+    taken = {image.src for image in book.images} | set(book.style_resources)
     name = GENERATED_COVER if GENERATED_COVER not in taken else "bookmaker-" + GENERATED_COVER
     return name, generate_cover(book.metadata)
 
@@ -203,9 +212,15 @@ def _reading_order(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def _parse(doc: _Document) -> etree._ElementTree:
-    html = doc.xhtml.replace(RESOURCE_PREFIX.encode(), b"")
-    tree = etree.ElementTree(etree.fromstring(html, etree.XMLParser(resolve_entities=False, no_network=True)))
+def _parse(doc: _Document, names: dict[str, str]) -> etree._ElementTree:
+    tree = etree.ElementTree(etree.fromstring(doc.xhtml, etree.XMLParser(resolve_entities=False, no_network=True)))
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attribute, value in el.attrib.items():
+            if value.startswith(RESOURCE_PREFIX):  # the book's file -> its name in the package
+                source = book_relative(value[len(RESOURCE_PREFIX):])
+                el.set(attribute, names.get(source, source))
     doc.ids = {el.get("id") for el in tree.iter() if el.get("id")}
     return tree
 
