@@ -141,3 +141,57 @@ def test_a_chapter_that_is_a_link_into_proc_is_refused(tmp_path):
         result = run_cli(command, str(book))
         assert result.exit_code == 1, result.stderr
         assert "02-mem.md: error: the manuscript file is a link to a file outside the book folder" in result.stderr
+
+
+# -- reading is linear ----------------------------------------------------------------------
+
+
+def _python_calls(work) -> int:
+    """How many Python functions `work()` calls: a count that does not depend on the machine's load."""
+    calls = 0
+
+    def count(frame, event, arg) -> None:
+        nonlocal calls
+        if event == "call":
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def _notes_book(folder: Path, notes: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / f"notes-{notes}.md"
+    body = "\n\n".join(f"Paragraph {i}.[^n{i}]" for i in range(notes))
+    source.write_text(f"# Notes\n\n{body}\n\n" + "\n".join(f"[^n{i}]: Note {i}." for i in range(notes)) + "\n")
+    return source
+
+
+def test_reading_ten_times_the_notes_costs_about_ten_times_the_work(tmp_path):
+    """20,000 notes took over a minute: each reference looked its note up in the list of all notes."""
+    from bookmaker.reader import read_book
+
+    small, large = (_python_calls(lambda: read_book(_notes_book(tmp_path, n))) for n in (300, 3000))
+    assert large < 15 * small, f"{large / small:.1f} times the work for ten times the notes"
+
+
+def test_ten_thousand_equal_headings_get_their_ids_without_trying_each_taken_one():
+    from bookmaker.ids import IdRegistry
+
+    class CountingSet(set):
+        lookups = 0
+
+        def __contains__(self, item) -> bool:
+            CountingSet.lookups += 1
+            return super().__contains__(item)
+
+    registry = IdRegistry()
+    registry._used = CountingSet()
+    given = [registry.claim("same") for _ in range(10_000)]
+    assert given[:3] == ["same", "same-1", "same-2"] and given[-1] == "same-9999"
+    assert len(set(given)) == 10_000
+    assert CountingSet.lookups < 5 * 10_000
