@@ -195,3 +195,17 @@ def test_ten_thousand_equal_headings_get_their_ids_without_trying_each_taken_one
     assert given[:3] == ["same", "same-1", "same-2"] and given[-1] == "same-9999"
     assert len(set(given)) == 10_000
     assert CountingSet.lookups < 5 * 10_000
+
+
+def test_a_temporary_file_left_by_a_build_killed_between_link_and_rename_is_swept(tmp_path):
+    import subprocess
+
+    book = _book(tmp_path / "book")
+    (book / "build").mkdir()
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # its process id is one that no longer runs
+    stale = book / "build" / f".t.epub.{finished.pid}.part"
+    stale.write_bytes(b"PK half an epub")
+    assert run_cli("epub", str(book)).exit_code == 0
+    assert not stale.exists()
+    assert sorted(p.name for p in (book / "build").iterdir() if not p.name.startswith(".bookmaker")) == ["t.epub"]

@@ -21,10 +21,13 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
     On Linux the file is anonymous (O_TMPFILE) in the target's folder: if the
     process dies, even by SIGKILL, the kernel frees it and nothing is left. It
     gets a name only for the instant between being linked and being renamed
-    over the target. Elsewhere a named temporary file is used, and leftovers
-    of killed builds are swept the next time the same target is written.
+    over the target (a kill in that instant leaves it). Elsewhere a named temporary
+    file is used. Either way, leftovers of killed builds are swept the next time
+    the same target is written.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A build killed in the instant between naming the anonymous file and renaming it leaves the name.
+    _sweep(target)
     fd = _anonymous_file(target.parent)
     if fd is None:
         yield from _named_output(target)
@@ -83,7 +86,6 @@ def _anonymous_file(folder: Path) -> int | None:
 
 
 def _named_output(target: Path) -> Iterator[BinaryIO]:
-    _sweep(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=_PART, dir=target.parent)
     tmp_path = Path(tmp)
     try:
