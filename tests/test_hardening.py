@@ -209,3 +209,22 @@ def test_a_temporary_file_left_by_a_build_killed_between_link_and_rename_is_swep
     assert run_cli("epub", str(book)).exit_code == 0
     assert not stale.exists()
     assert sorted(p.name for p in (book / "build").iterdir() if not p.name.startswith(".bookmaker")) == ["t.epub"]
+
+
+def test_a_build_whose_pdf_fails_says_which_outputs_it_wrote(tmp_path, monkeypatch):
+    from bookmaker.diagnostics import BookError, Diagnostics
+    from bookmaker.writers import pdf
+
+    def failing(book, target, diagnostics, *args, **kwargs):
+        diagnostics.error(target, None, "WeasyPrint could not lay out the book")
+        raise BookError(diagnostics)
+
+    monkeypatch.setattr(pdf, "write_pdf", failing)
+    book = _book(tmp_path / "book")
+    result = run_cli("build", str(book))
+    assert result.exit_code == 1
+    shown = result.stderr.replace(str(book) + "/", "")
+    assert "build/t.pdf: error: WeasyPrint could not lay out the book" in shown
+    assert "build/t.pdf: error: the PDF was not written because of the errors above; written all the same: " in shown
+    assert "t.html" in shown.split("written all the same: ")[1] and "t.epub" in shown.split("written all the same: ")[1]
+    assert {p.name for p in (book / "build").glob("t.*")} == {"t.html", "t.epub"}

@@ -150,10 +150,29 @@ class Builder:
         background = None
         if "pdf" in todo and ebooks and _can_fork():
             background = _Background(lambda into: [write(fmt, into) for fmt in ebooks], strict)
-        for fmt in todo:
-            if background is None or fmt not in ebooks:
-                with self.reporter.stage(_STAGE[fmt]):
-                    write(fmt, diagnostics)
+        done: list[str] = []
+        try:
+            for fmt in todo:
+                if background is None or fmt not in ebooks:
+                    with self.reporter.stage(_STAGE[fmt]):
+                        write(fmt, diagnostics)
+                    done.append(fmt)
+        except BookError:
+            # Each output is replaced whole or not at all, but one failed format does not undo the
+            # others: say which of this build's outputs were written and which were not.
+            if background is not None:
+                try:
+                    background.join(Diagnostics())
+                    done.extend(ebooks)
+                except (BookError, RuntimeError):
+                    pass
+            self.reporter.clear()
+            missing = [fmt for fmt in todo if fmt not in done]
+            written = ", ".join(_shown(where[fmt], Path.cwd()) for fmt in done)
+            names = " and ".join(f"the {_STAGE[fmt].split()[-1]}" for fmt in missing)
+            diagnostics.error(where[missing[0]], None, f"{names} {'was' if len(missing) == 1 else 'were'} not written because of the errors above"
+                              + (f"; written all the same: {written}" if written else ""))
+            raise BookError(diagnostics) from None
         if background is not None:
             with self.reporter.stage(_STAGE[ebooks[0]]):
                 background.join(diagnostics)
