@@ -228,3 +228,12 @@ def test_a_build_whose_pdf_fails_says_which_outputs_it_wrote(tmp_path, monkeypat
     assert "build/t.pdf: error: the PDF was not written because of the errors above; written all the same: " in shown
     assert "t.html" in shown.split("written all the same: ")[1] and "t.epub" in shown.split("written all the same: ")[1]
     assert {p.name for p in (book / "build").glob("t.*")} == {"t.html", "t.epub"}
+
+
+def test_control_characters_in_a_diagnostic_are_shown_escaped_never_sent_to_the_terminal(tmp_path):
+    book = _book(tmp_path / "book")
+    (book / "manuscript" / "\x1b[2J\x1b]0;owned\x07.md").write_text("# Two\n\nA note[^missing].\n")
+    result = run_cli("check", str(book))
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b[2J\\x1b]0;owned\\x07.md:3: error: note [^missing] is referenced but never defined" in result.stderr

@@ -435,6 +435,8 @@ class reporting:
 
         import click
 
+        from bookmaker.text import printable
+
         if exc is None or isinstance(exc, SystemExit):
             return False
         self.reporter.clear()
@@ -450,7 +452,7 @@ class reporting:
             if os.environ.get("BOOKMAKER_DEBUG"):
                 traceback.print_exception(kind, exc, tb)
             click.echo(
-                f"bookmaker: internal error: {kind.__name__}: {exc}\n"
+                f"bookmaker: internal error: {kind.__name__}: {printable(str(exc))}\n"
                 "This is a bug in bookmaker. Run again with BOOKMAKER_DEBUG=1 for details and report it.",
                 err=True,
             )
