@@ -360,10 +360,13 @@ class _Reader:
                         path, line, f"heading level skips from {previous} to {level}: use "
                         f"{'#' * (previous + 1)} for a heading inside a {'#' * previous} section",
                     )
-                chapter.headings.append(
-                    Heading(level=int(token.tag[1]), id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
-                )
-                token.meta["heading"] = chapter.headings[-1]
+                heading = Heading(level=level, id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
+                token.meta["heading"] = heading
+                if text:
+                    chapter.headings.append(heading)
+                else:  # nothing to show in a table of contents (an EPUB's nav may not hold an empty entry)
+                    self.diagnostics.warning(path, line, "heading without text is left out of the contents: "
+                                                         "write its title after the #")
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map[0] + 1) if token.map else None
