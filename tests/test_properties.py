@@ -5,6 +5,7 @@ search derandomized, so the suite stays within minutes and CI runs are repeatabl
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -231,7 +232,10 @@ def test_mutated_books_give_a_book_or_diagnostics_in_time_and_their_epubs_pass_e
     epubs: list[Path] = []
     cases = iter(range(10**6))
 
-    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+    # BOOKMAKER_FUZZ=<n> runs n random examples instead of the fixed 60 (to hunt, not in CI).
+    hunting = int(os.environ.get("BOOKMAKER_FUZZ", "0"))
+
+    @settings(max_examples=hunting or 60, deadline=None, derandomize=not hunting, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.sampled_from(SEED_BOOKS), st.integers(0, 50), st.lists(MUTATIONS, min_size=1, max_size=4))
     def fuzz(seed, which, mutations):

@@ -370,6 +370,8 @@ class _Reader:
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map[0] + 1) if token.map else None
+            _unlink_nested_links(token.children, lambda: self.diagnostics.warning(
+                path, line, "a link inside a link is not linked (HTML and the EPUB forbid it): take one out"))
             for child in token.children:
                 if child.attrs:
                     self._check_language(child, path, line)
@@ -636,6 +638,19 @@ def _internal_link(href: str) -> bool:
     if parts.scheme or parts.netloc:
         return False
     return href.startswith("#") or parts.path.lower().endswith((".md", ".markdown"))
+
+
+def _unlink_nested_links(children: list[Token], report: Callable[[], None]) -> None:
+    """`[a <https://x.example> b](#t)`: markdown-it makes the autolink a link inside the link."""
+    open_links: list[bool] = []  # for each open link: whether it is hidden
+    for child in children:
+        if child.type == "link_open":
+            child.hidden = bool(open_links)
+            if child.hidden:
+                report()
+            open_links.append(child.hidden)
+        elif child.type == "link_close" and open_links:
+            child.hidden = open_links.pop()
 
 
 def _raw_html(tokens: list[Token]):

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from tinyhtml5.parser import HTMLParser
 
 from bookmaker import limits
+from bookmaker.stylesheets import css_nesting_beyond
 from bookmaker.text import is_language_tag
 
 # Removed with everything inside them: they run code, load other documents or
@@ -160,7 +161,11 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
             result.findings.append(Finding("warning", f"'{value[:40]}' URL removed from <{tag} {name}>: books run no scripts"))
             continue
         if lowered == "style":
-            if _UNSAFE_STYLE.search(value):
+            if css_nesting_beyond(value, limits.MAX_CSS_NESTING) is not None:
+                result.findings.append(Finding(
+                    "warning", f"style attribute removed from <{tag}>: its brackets are nested more than "
+                    f"{limits.MAX_CSS_NESTING} deep"))
+            elif _UNSAFE_STYLE.search(value):
                 result.findings.append(Finding(
                     "warning", f"style attribute removed from <{tag}>: it loads or hides something "
                     "(url(), @import, escapes); put such rules in the book's stylesheets"))

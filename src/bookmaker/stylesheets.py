@@ -54,7 +54,7 @@ def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> list
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         diagnostics.error(path, line, f"the stylesheet is not valid UTF-8 (byte 0x{data[exc.start]:02x}): save it as UTF-8", column)
         return []
-    too_deep = _nesting_beyond(css, limits.MAX_CSS_NESTING)
+    too_deep = css_nesting_beyond(css, limits.MAX_CSS_NESTING)
     if too_deep is not None:
         line, column = too_deep
         diagnostics.error(path, line, f"brackets are nested more than {limits.MAX_CSS_NESTING} deep here: "
@@ -69,7 +69,7 @@ def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> list
     return named
 
 
-def _nesting_beyond(css: str, limit: int) -> tuple[int, int] | None:
+def css_nesting_beyond(css: str, limit: int) -> tuple[int, int] | None:
     """Line and column of the first bracket nested deeper than `limit` ((, [, { outside strings and
     comments), or None; CSS parsers recurse once per level and would exhaust the stack."""
     depth, i, quote = 0, 0, ""
