@@ -61,6 +61,11 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
     except RecursionError:  # PyYAML composes nested collections by recursion
         diagnostics.error(path, 2, "front matter is nested too deep to read: keys take texts or lists of texts")
         return FrontMatter()
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (DEL, C1 controls...)
+        line = source.count("\n", 0, exc.position) + 2
+        diagnostics.error(path, line, f"front matter holds the character U+{exc.character:04X}, which YAML does "
+                                      "not allow: delete it in your editor")
+        return FrontMatter()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1
