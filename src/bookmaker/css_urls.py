@@ -25,20 +25,25 @@ def stylesheet_text(path: Path, book_root: Path, policy: ResourcePolicy, url_for
 
 def _text(path: Path, book_root: Path, policy: ResourcePolicy, url_for: UrlFor, seen: frozenset[Path]) -> str:
     css = policy.read_local(path).decode("utf-8-sig")
-    if book_root not in path.resolve().parents or not re.search(r"url\(|@import", css, re.IGNORECASE):
-        return css  # the theme's own, or nothing to rewrite: kept byte for byte
+    if book_root not in path.resolve().parents:
+        return css  # the theme's own: kept byte for byte
     import tinycss2
 
+    from bookmaker.stylesheets import css_syntax
+
     seen = seen | {path.resolve()}
-    out = []
+    out, rules = [], []
     for rule in tinycss2.parse_stylesheet(css):
         if rule.type == "at-rule" and rule.lower_at_keyword == "import":
+            out.append(css_syntax(rules)[0])
+            rules = []
             imported = _local(_import_target(rule), path, policy, book_root)
             if imported is not None and imported.suffix.lower() == ".css" and imported not in seen:
                 out.append(_text(imported, book_root, policy, url_for, seen))
             continue  # one that could not be loaded was reported by the reader
         _rewrite_urls([rule], path, book_root, policy, url_for)
-        out.append(rule.serialize())
+        rules.append(rule)
+    out.append(css_syntax(rules)[0])  # what is not valid CSS is left out, as the reader warned
     return "".join(out)
 
 

@@ -61,12 +61,48 @@ def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> list
                                       "close them (CSS never needs so many)", column)
         return []
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+    for line, column, problem in css_syntax(rules)[1]:
+        diagnostics.warning(path, line, problem, column)
     named = []
     for token, url in _urls(rules):
         resource = _check_url(path, url, token.source_line, token.source_column, policy, diagnostics)
         if resource is not None:
             named.append(resource)
     return named
+
+
+def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
+    """The parsed stylesheet `rules` written back without what is not valid CSS (a rule whose selector
+    does not parse, a declaration that does not), and where each left-out part was. Browsers skip
+    such parts; EPUBCheck calls them errors, so the EPUB must not hold them."""
+    import cssselect2
+
+    out, problems = [], []
+    for rule in rules:
+        if rule.type == "error":
+            problems.append((rule.source_line, rule.source_column, f"not valid CSS ({rule.message}): it is ignored"))
+            continue
+        if rule.type != "qualified-rule":
+            out.append(rule.serialize())
+            continue
+        selector = " ".join(tinycss2.serialize(rule.prelude).split())
+        try:
+            cssselect2.compile_selector_list(rule.prelude)
+        except cssselect2.SelectorError:
+            problems.append((rule.source_line, rule.source_column,
+                             f"'{selector[:60]}' is not a valid selector: the rule is ignored; check for a typo"))
+            continue
+        contents = tinycss2.parse_blocks_contents(rule.content)
+        errors = [node for node in contents if node.type == "error"]
+        if not errors:
+            out.append(rule.serialize())
+            continue
+        for error in errors:
+            problems.append((error.source_line, error.source_column,
+                             f"a declaration in '{selector[:60]}' is not valid CSS: it is ignored; check for a typo"))
+        kept = [node.serialize() for node in contents if node.type not in ("error", "whitespace", "comment")]
+        out.append(f"{tinycss2.serialize(rule.prelude)}{{ {'; '.join(kept)} }}")
+    return "".join(out), problems
 
 
 def css_nesting_beyond(css: str, limit: int) -> tuple[int, int] | None:
