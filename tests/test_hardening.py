@@ -237,3 +237,18 @@ def test_control_characters_in_a_diagnostic_are_shown_escaped_never_sent_to_the_
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "\\x1b[2J\\x1b]0;owned\\x07.md:3: error: note [^missing] is referenced but never defined" in result.stderr
+
+
+def test_raw_html_repaired_inside_a_list_leaves_only_items_in_it():
+    """The HTML5 parser opens an unclosed <i> again between list items, where XHTML allows none."""
+    from bookmaker.sanitize import sanitize
+
+    import xml.etree.ElementTree as ET
+
+    repaired = sanitize("<ol>\n<li><i>unclosed</li>\n<li>two</li>\n</ol><ul><li>a</li><b>stray</b></ul>",
+                        lambda src, alt: src).html
+    root = ET.fromstring(f"<div>{repaired}</div>")
+    lists = root.findall(".//ol") + root.findall(".//ul")
+    assert len(lists) == 2 and all(child.tag == "li" for found in lists for child in found), repaired
+    assert all(not (found.text or "").strip() and not (child.tail or "").strip() for found in lists for child in found)
+    assert " ".join(root.itertext()).split() == ["unclosed", "two", "a", "stray"]

@@ -38,6 +38,8 @@ KEPT = {
     "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span", "strong", "sub", "summary", "sup", "table",
     "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
 }
+# What a list may hold directly; anything else the HTML5 parser leaves there is moved (_keep_only_items).
+LIST_ITEMS = {"ul": {"li"}, "ol": {"li"}, "dl": {"dt", "dd", "div"}}
 GLOBAL_ATTRIBUTES = {"id", "class", "lang", "dir", "title", "role"}
 ELEMENT_ATTRIBUTES = {
     "a": {"href", "hreflang", "rel"},
@@ -144,7 +146,31 @@ def _clean(parent: ET.Element, result: Sanitized, resolve_image: ImageResolver, 
             _remove_keeping_tail(parent, index)
             continue
         _clean(child, result, resolve_image, claim_id)
+        if tag in LIST_ITEMS:
+            _keep_only_items(child, LIST_ITEMS[tag])
         index += 1
+
+
+def _keep_only_items(container: ET.Element, items: set[str]) -> None:
+    """A list holds only its items. Repairing `<li><i>unclosed` the way a browser does opens the `<i>`
+    again between the items, where XHTML (and so the EPUB) does not allow it: such an element is
+    unwrapped when it holds items, dropped when it holds only white space, else made an item itself."""
+    item = "li" if "li" in items else "dd"
+    index = 0
+    while index < len(container):
+        child = container[index]
+        if child.tag in items:
+            index += 1
+        elif any(grandchild.tag in items for grandchild in child):
+            _unwrap(container, index)
+        elif not "".join(child.itertext()).strip():
+            _remove_keeping_tail(container, index)
+        else:
+            wrapper = ET.Element(item)
+            wrapper.tail, child.tail = child.tail, None
+            container[index] = wrapper
+            wrapper.append(child)
+            index += 1
 
 
 def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image: ImageResolver,
