@@ -11,6 +11,7 @@ from ace import assert_ace_clean
 from conftest import EPUB_TYPE, FIXTURES, NS, Epub, assert_epubcheck_clean, build, run_cli
 from lxml import etree
 from PIL import Image
+from shaping import arabic_runs, shaped
 
 from bookmaker.fonts import ARABIC_SCRIPT, find_font
 from bookmaker.writers.epub import ROLE_TO_EPUB_TYPE
@@ -154,7 +155,10 @@ def test_one_file_per_chapter_a_title_page_a_cover_and_an_ncx(books):
     epub = books["every-syntax"]
     spine = [epub.opf().xpath(f"//opf:item[@id='{r.get('idref')}']", namespaces=NS)[0].get("href")
              for r in epub.opf().xpath("//opf:itemref", namespaces=NS)]
-    assert spine == ["cover.xhtml", "titlepage.xhtml", "everything.xhtml", "second.xhtml", "nav.xhtml"]
+    # The contents page where a printed book has it, after the title page: a non-linear nav
+    # is listed by calibre after the last chapter, behind the notes.
+    assert spine == ["cover.xhtml", "titlepage.xhtml", "nav.xhtml", "everything.xhtml", "second.xhtml"]
+    assert not epub.opf().xpath("//opf:itemref[@linear='no']", namespaces=NS)
     assert "EPUB/toc.ncx" in epub.names()
     assert epub.opf().xpath("//opf:spine", namespaces=NS)[0].get("toc") == "ncx"
     title = epub.xml("EPUB/titlepage.xhtml")
@@ -260,6 +264,18 @@ def test_the_persian_face_is_embedded_as_a_small_subset(books):
     assert len(data) < 100_000
     css = epub.zip.read("EPUB/css/book.css").decode()
     assert '@font-face { font-family: "Amiri"' in css and 'url("../fonts/amiri-regular.ttf")' in css
+
+
+def test_the_embedded_face_shapes_every_arabic_script_run_of_the_book_as_the_full_face(books):
+    # Readers that use publisher fonts (calibre, Foliate, the AZW3 calibre makes) shape with the subset:
+    # without its layout features the letters of the Persian name stood apart.
+    epub = books["sample"]
+    subset = epub.zip.read("EPUB/fonts/amiri-regular.ttf")
+    full = find_font(ARABIC_SCRIPT.family).read_bytes()
+    runs = {run for doc in epub.content_documents().values() for run in arabic_runs("".join(doc.itertext()))}
+    assert PERSIAN_NAME in runs
+    for run in runs:
+        assert shaped(subset, run) == shaped(full, run), run
 
 
 def test_a_book_without_arabic_script_embeds_no_font(books):

@@ -11,3 +11,6 @@ MAX_CSS_NESTING = 64  # brackets inside each other in a stylesheet; the CSS pars
 MAX_HTML_DEPTH = 64  # elements inside each other in raw HTML
 REMOTE_TIMEOUT_SECONDS = 10.0
 MAX_REMOTE_BYTES = 20_000_000
+MAX_TEMPLATE_BYTES = 2_000_000  # one template file
+TEMPLATE_SECONDS = 30.0  # one template render; the sample book's takes milliseconds
+MAX_TEMPLATE_OUTPUT = 2 * MAX_BOOK_BYTES  # characters one template render may write
