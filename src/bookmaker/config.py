@@ -268,11 +268,12 @@ class _Validator:
         elif "str" in annotation and not isinstance(value, str):
             self.error(where, f"[{section}] {key} must be a text in quotes")
             return _INVALID
-        texts = value if isinstance(value, list) else [value]
+        checked = getattr(self, f"_check_{section}_{key.replace('-', '_')}", lambda v, w: v)(value, where)
+        texts = checked if isinstance(checked, list) else [checked]
         if any(isinstance(text, str) and INVALID_CHARACTERS.search(text) for text in texts):
             self.error(where, f"[{section}] {key} holds a control character (such as \\u0000): remove it")
             return _INVALID
-        return getattr(self, f"_check_{section}_{key.replace('-', '_')}", lambda v, w: v)(value, where)
+        return checked
 
     # Checks for single keys beyond their type; each returns the value to keep or _INVALID.
 

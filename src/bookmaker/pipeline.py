@@ -172,9 +172,11 @@ class Builder:
                     with self.reporter.stage(_STAGE[fmt]):
                         write(fmt, diagnostics)
                     done.append(fmt)
-        except BookError:
+        except BookError as exc:
             # Each output is replaced whole or not at all, but one failed format does not undo the
             # others: say which of this build's outputs were written and which were not.
+            if exc.diagnostics is not diagnostics:
+                diagnostics.extend(exc.diagnostics)
             if background is not None:
                 try:
                     background.join(Diagnostics())
@@ -182,11 +184,13 @@ class Builder:
                 except (BookError, RuntimeError):
                     pass
             self.reporter.clear()
-            missing = [fmt for fmt in todo if fmt not in done]
-            written = ", ".join(_shown(where[fmt], Path.cwd()) for fmt in done)
-            names = " and ".join(f"the {_STAGE[fmt].split()[-1]}" for fmt in missing)
-            diagnostics.error(where[missing[0]], None, f"{names} {'was' if len(missing) == 1 else 'were'} not written because of the errors above"
-                              + (f"; written all the same: {written}" if written else ""))
+            if done:
+                missing = [fmt for fmt in todo if fmt not in done]
+                written = ", ".join(_shown(where[fmt], Path.cwd()) for fmt in done)
+                names = " and ".join(f"the {_STAGE[fmt].split()[-1]}" for fmt in missing)
+                diagnostics.error(where[missing[0]], None, f"{names} {'was' if len(missing) == 1 else 'were'} not "
+                                                           f"written because of the errors above; written all the "
+                                                           f"same: {written}")
             raise BookError(diagnostics) from None
         if background is not None:
             with self.reporter.stage(_STAGE[ebooks[0]]):
