@@ -21,7 +21,7 @@ from tinyhtml5.parser import HTMLParser
 
 from bookmaker import limits
 from bookmaker.stylesheets import css_nesting_beyond
-from bookmaker.text import is_language_tag
+from bookmaker.text import is_language_tag, without_invalid_characters
 
 # Removed with everything inside them: they run code, load other documents or
 # resources, or carry no text of the book.
@@ -110,6 +110,8 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
     # HTML book (parsed as HTML), and `<br></br>` would be two breaks there.
     out = ET.tostring(container, encoding="unicode", method="xml", short_empty_elements=False)
     out = _VOID_PAIR.sub(r"<\1\2 />", out)
+    # `&#xFFFE;` or `&#27;` in raw HTML is parsed into a character XML cannot hold.
+    out = without_invalid_characters(out)
     result.html = re.sub(r"^<DOCUMENT_FRAGMENT\s*/?>|</DOCUMENT_FRAGMENT>$", "", out)
     return result
 

@@ -66,7 +66,12 @@ def _listed_chapters(manuscript: Path, config: BookConfig, diagnostics: Diagnost
             )
             continue
         if any(c in entry for c in "*?["):
-            matches = sorted(p for p in manuscript.glob(entry) if p.is_file())
+            try:
+                matches = sorted(p for p in manuscript.glob(entry) if p.is_file())
+            except ValueError as exc:  # pathlib refuses some patterns (`a**b`)
+                diagnostics.error(config.path, line, f"[manuscript] chapters: '{entry}' is not a pattern bookmaker "
+                                                     f"can use ({exc}): use * and ? within a name, ** alone")
+                continue
         else:
             matches = [manuscript / entry] if (manuscript / entry).is_file() else []
         if not matches:
