@@ -71,6 +71,9 @@ def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> list
     return named
 
 
+_RULE_LISTS = ("media", "supports", "document", "layer", "container", "scope", "starting-style")
+
+
 def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
     """The parsed stylesheet `rules` written back without what is not valid CSS (a rule whose selector
     does not parse, a declaration that does not), and where each left-out part was. Browsers skip
@@ -82,16 +85,24 @@ def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
         if rule.type == "error":
             problems.append((rule.source_line, rule.source_column, f"not valid CSS ({rule.message}): it is ignored"))
             continue
-        if rule.type != "qualified-rule":
+        if rule.type != "qualified-rule" and (rule.type != "at-rule" or rule.content is None):
             out.append(rule.serialize())
             continue
-        selector = " ".join(tinycss2.serialize(rule.prelude).split())
-        try:
-            cssselect2.compile_selector_list(rule.prelude)
-        except cssselect2.SelectorError:
-            problems.append((rule.source_line, rule.source_column,
-                             f"'{selector[:60]}' is not a valid selector: the rule is ignored; check for a typo"))
+        if rule.type == "at-rule" and rule.lower_at_keyword in _RULE_LISTS:  # @media {...}: rules inside
+            inner, inner_problems = css_syntax(tinycss2.parse_rule_list(rule.content))
+            problems.extend(inner_problems)
+            out.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{{inner}}}")
             continue
+        selector = " ".join(tinycss2.serialize(rule.prelude).split())
+        if rule.type == "at-rule":
+            selector = f"@{rule.at_keyword} {selector}".strip()
+        else:
+            try:
+                cssselect2.compile_selector_list(rule.prelude)
+            except cssselect2.SelectorError:
+                problems.append((rule.source_line, rule.source_column,
+                                 f"'{selector[:60]}' is not a valid selector: the rule is ignored; check for a typo"))
+                continue
         contents = tinycss2.parse_blocks_contents(rule.content)
         errors = [node for node in contents if node.type == "error"]
         if not errors:
@@ -101,7 +112,8 @@ def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
             problems.append((error.source_line, error.source_column,
                              f"a declaration in '{selector[:60]}' is not valid CSS: it is ignored; check for a typo"))
         kept = [node.serialize() for node in contents if node.type not in ("error", "whitespace", "comment")]
-        out.append(f"{tinycss2.serialize(rule.prelude)}{{ {'; '.join(kept)} }}")
+        keyword = f"@{rule.at_keyword}" if rule.type == "at-rule" else ""
+        out.append(f"{keyword}{tinycss2.serialize(rule.prelude)}{{ {'; '.join(kept)} }}")
     return "".join(out), problems
 
 
