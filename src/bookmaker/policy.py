@@ -100,13 +100,16 @@ class ResourcePolicy:
         lexical = Path(os.path.normpath(path.absolute()))
         if not any(lexical.is_relative_to(root) or lexical.is_relative_to(_unresolved(root)) for root in self.roots):
             raise Refused("is outside the book folder: move it inside the book")
-        resolved = path.resolve()
-        if not any(resolved.is_relative_to(root) for root in self.roots):
-            raise Refused("is a link to a file outside the book folder: copy the file itself into the book")
-        if not resolved.exists():
-            raise Refused("does not exist: check the path")
-        if not resolved.is_file():
-            raise Refused("is not a file")
+        try:
+            resolved = path.resolve()
+            if not any(resolved.is_relative_to(root) for root in self.roots):
+                raise Refused("is a link to a file outside the book folder: copy the file itself into the book")
+            if not resolved.exists():
+                raise Refused("does not exist: check the path")
+            if not resolved.is_file():
+                raise Refused("is not a file")
+        except OSError as exc:  # a name too long, a link loop...
+            raise Refused(f"cannot be read: {exc.strerror or exc}") from None
         if not os.access(resolved, os.R_OK):
             raise Refused("cannot be read: check its permissions")
         return resolved
