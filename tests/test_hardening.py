@@ -252,3 +252,10 @@ def test_raw_html_repaired_inside_a_list_leaves_only_items_in_it():
     assert len(lists) == 2 and all(child.tag == "li" for found in lists for child in found), repaired
     assert all(not (found.text or "").strip() and not (child.tail or "").strip() for found in lists for child in found)
     assert " ".join(root.itertext()).split() == ["unclosed", "two", "a", "stray"]
+
+
+def test_an_inline_element_left_open_before_a_paragraph_does_not_end_up_around_it():
+    from bookmaker.sanitize import sanitize
+
+    repaired = sanitize("<p>Unclosed <b>bold <i>italic</p>\n<p>next</p>", lambda src, alt: src).html
+    assert repaired == "<p>Unclosed <b>bold <i>italic</i></b></p>\n<p>next</p>"

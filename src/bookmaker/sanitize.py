@@ -38,6 +38,12 @@ KEPT = {
     "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span", "strong", "sub", "summary", "sup", "table",
     "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
 }
+# Elements that may hold only phrasing content, and elements that are not phrasing content.
+PHRASING_ONLY = {"abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q", "rp",
+                 "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "p",
+                 "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt"}
+BLOCKS = {"address", "article", "aside", "blockquote", "details", "div", "dl", "figure", "footer", "h1", "h2",
+          "h3", "h4", "h5", "h6", "header", "hr", "ol", "p", "pre", "section", "table", "ul"}
 # What a list may hold directly; anything else the HTML5 parser leaves there is moved (_keep_only_items).
 LIST_ITEMS = {"ul": {"li"}, "ol": {"li"}, "dl": {"dt", "dd", "div"}}
 GLOBAL_ATTRIBUTES = {"id", "class", "lang", "dir", "title", "role"}
@@ -106,6 +112,7 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
             "error", f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it"))
         return result
     _clean(container, result, resolve_image, claim_id)
+    _unwrap_inline_around_blocks(container)
     # Explicit end tags except on void elements: `<span/>` would open a span in the
     # HTML book (parsed as HTML), and `<br></br>` would be two breaks there.
     out = ET.tostring(container, encoding="unicode", method="xml", short_empty_elements=False)
@@ -150,6 +157,20 @@ def _clean(parent: ET.Element, result: Sanitized, resolve_image: ImageResolver, 
         _clean(child, result, resolve_image, claim_id)
         if tag in LIST_ITEMS:
             _keep_only_items(child, LIST_ITEMS[tag])
+        index += 1
+
+
+def _unwrap_inline_around_blocks(parent: ET.Element) -> None:
+    """`<b>` left open before a new paragraph is opened again around it by the HTML5 parser
+    (`<b><p>...</p></b>`), which XHTML, and so the EPUB, forbids: such an inline element goes,
+    its content stays."""
+    index = 0
+    while index < len(parent):
+        child = parent[index]
+        _unwrap_inline_around_blocks(child)
+        if child.tag in PHRASING_ONLY and any(grandchild.tag in BLOCKS for grandchild in child):
+            _unwrap(parent, index)
+            continue
         index += 1
 
 
