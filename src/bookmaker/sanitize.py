@@ -266,6 +266,8 @@ def _value_problem(tag: str, name: str, value: str) -> str | None:
         return "it is not a language tag; use one such as en, fr or pt-BR"
     if name == "dir" and value not in ("ltr", "rtl", "auto"):
         return "use ltr, rtl or auto"
+    if name in ("colspan", "rowspan", "span") and not value.strip().isdigit():
+        return "it must be a whole number"
     if name == "href" and tag == "a":
         scheme = urlsplit(value.strip()).scheme.lower()
         if scheme and scheme not in LINK_SCHEMES:

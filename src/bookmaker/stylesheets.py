@@ -104,14 +104,19 @@ def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
                                  f"'{selector[:60]}' is not a valid selector: the rule is ignored; check for a typo"))
                 continue
         contents = tinycss2.parse_blocks_contents(rule.content)
-        errors = [node for node in contents if node.type == "error"]
+        # A {} block in a value is a rule's brace left open (`color: #123 h1 { ...`): no property takes one.
+        # A rule inside a rule is CSS nesting, which EPUB readers and EPUBCheck do not know; mostly it is a
+        # '}' left out (`color: #123 h1 { ...`).
+        errors = [node for node in contents if node.type in ("error", "qualified-rule") or (
+            node.type == "declaration" and any(token.type == "{} block" for token in node.value))]
         if not errors:
             out.append(rule.serialize())
             continue
         for error in errors:
             problems.append((error.source_line, error.source_column,
                              f"a declaration in '{selector[:60]}' is not valid CSS: it is ignored; check for a typo"))
-        kept = [node.serialize() for node in contents if node.type not in ("error", "whitespace", "comment")]
+        kept = [node.serialize() for node in contents
+                if node.type not in ("error", "whitespace", "comment") and node not in errors]
         keyword = f"@{rule.at_keyword}" if rule.type == "at-rule" else ""
         out.append(f"{keyword}{tinycss2.serialize(rule.prelude)}{{ {'; '.join(kept)} }}")
     return "".join(out), problems
