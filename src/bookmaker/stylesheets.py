@@ -81,6 +81,7 @@ def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
     import cssselect2
 
     out, problems = [], []
+    _close_strings(rules)
     for rule in rules:
         if rule.type == "error":
             problems.append((rule.source_line, rule.source_column, f"not valid CSS ({rule.message}): it is ignored"))
@@ -107,7 +108,8 @@ def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
         # A {} block in a value is a rule's brace left open (`color: #123 h1 { ...`): no property takes one.
         # A rule inside a rule is CSS nesting, which EPUB readers and EPUBCheck do not know; mostly it is a
         # '}' left out (`color: #123 h1 { ...`).
-        errors = [node for node in contents if node.type in ("error", "qualified-rule") or (
+        nested = ("error", "qualified-rule", "at-rule") if rule.type == "qualified-rule" else ("error", "qualified-rule")
+        errors = [node for node in contents if node.type in nested or (
             node.type == "declaration" and any(token.type == "{} block" for token in node.value))]
         if not errors:
             out.append(rule.serialize())
@@ -120,6 +122,22 @@ def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
         keyword = f"@{rule.at_keyword}" if rule.type == "at-rule" else ""
         out.append(f"{keyword}{tinycss2.serialize(rule.prelude)}{{ {'; '.join(kept)} }}")
     return "".join(out), problems
+
+
+def _close_strings(nodes) -> None:
+    """A string or url( left open at the end of the file is closed, as a CSS parser reads it; written
+    back as it stood it would be an error to EPUBCheck."""
+    from tinycss2.serializer import serialize_string_value, serialize_url
+
+    for node in nodes or []:
+        if node.type == "string" and not node.representation.endswith(node.representation[:1] or '"'):
+            node.representation = f'"{serialize_string_value(node.value)}"'
+        elif node.type == "url" and not node.representation.endswith(")"):
+            node.representation = f"url({serialize_url(node.value)})"
+        for children in ("prelude", "content", "arguments", "value"):
+            value = getattr(node, children, None)
+            if isinstance(value, list):
+                _close_strings(value)
 
 
 def css_nesting_beyond(css: str, limit: int) -> tuple[int, int] | None:
