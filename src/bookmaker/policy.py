@@ -74,7 +74,10 @@ class ResourcePolicy:
 
     def resolve(self, reference: str, relative_to: Path) -> Local | Remote:
         """Where a reference written in the file `relative_to` points, or Refused."""
-        parts = urlsplit(reference)
+        try:
+            parts = urlsplit(reference)
+        except ValueError:  # `http://[x` and the like
+            raise Refused("is not a valid address: check the brackets and the spelling") from None
         scheme = parts.scheme.lower()
         if scheme in REMOTE_SCHEMES:
             if not self.allow_remote:

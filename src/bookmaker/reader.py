@@ -446,7 +446,10 @@ class _Reader:
     def _outward_link(self, token: Token, path: Path, line: int | None) -> None:
         """A link out of the book goes to the web or an e-mail address; any other is left out with a word."""
         href = str(token.attrGet("href") or "")
-        scheme = urlsplit(href).scheme.lower()
+        try:
+            scheme = urlsplit(href).scheme.lower()
+        except ValueError:  # `http://[x`
+            scheme = "not a valid address"
         if scheme in LINK_SCHEMES:
             return
         if scheme:
@@ -686,7 +689,10 @@ def _lone_image(inline: Token) -> bool:
 
 def _internal_link(href: str) -> bool:
     """`#id`, `chapter.md` or `chapter.md#id`: a link inside the book."""
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # `http://[x`: not one of the book's links; _outward_link says what is wrong
+        return False
     if parts.scheme or parts.netloc:
         return False
     return href.startswith("#") or parts.path.lower().endswith((".md", ".markdown"))

@@ -269,7 +269,10 @@ def _value_problem(tag: str, name: str, value: str) -> str | None:
     if name in ("colspan", "rowspan", "span") and not value.strip().isdigit():
         return "it must be a whole number"
     if name == "href" and tag == "a":
-        scheme = urlsplit(value.strip()).scheme.lower()
+        try:
+            scheme = urlsplit(value.strip()).scheme.lower()
+        except ValueError:  # `http://[x`
+            return "it is not a valid address"
         if scheme and scheme not in LINK_SCHEMES:
             return f"books link only to {', '.join(LINK_SCHEMES)} addresses and to ids in the book"
         if not scheme and not value.strip().startswith("#"):
