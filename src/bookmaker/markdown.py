@@ -1,7 +1,8 @@
 """The Markdown dialect: markdown-it-py with the plugins and rules bookmaker adds.
 
 Syntax beyond CommonMark: tables, strikethrough, typographic quotes and dashes,
-`[^label]` and `^[inline]` notes, `::: infobox` / `::: sidebar` boxes,
+`[^label]` and `^[inline]` notes, pandoc's citations and Quarto's
+cross-references (`[@key]`, `@fig-id`: citesyntax.py), `::: infobox` / `::: sidebar` boxes,
 definition lists, `[text]{lang=xx}` spans and `{#id .class lang=xx}` after a
 heading. Text in a right-to-left script is isolated in `dir="rtl"` spans.
 """
@@ -20,6 +21,8 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from bookmaker.citesyntax import citation_plugin
 
 BOX_KINDS = ("infobox", "sidebar")
 
@@ -69,13 +72,30 @@ def parser_for(lang: str) -> MarkdownIt:
     md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir"))
     for kind in BOX_KINDS:
         md.use(container_plugin, name=kind)
+    # `::: {#refs}`, `::: {#lof}`, `::: {#lot}`: where the bibliography and the lists of figures and tables go.
+    md.use(container_plugin, name="placeholder", validate=_placeholder)
+    md.use(citation_plugin)
     # Definitions lose their line numbers when the footnote plugin gathers them
     # at the end of the document; remember them for diagnostics first.
     md.core.ruler.before("footnote_tail", "note_definition_lines", _note_definition_lines)
     # Before smartquotes, which would curl the quotes of `key="value"`.
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)
+    md.core.ruler.after("heading_attributes", "table_captions", _table_captions)
     md.core.ruler.push("rtl_isolation", _rtl_isolation)
     return md
+
+
+PLACEHOLDERS = ("refs", "lof", "lot")
+_PLACEHOLDER = re.compile(r"^\{\s*#(%s)\s*\}$" % "|".join(PLACEHOLDERS))
+
+
+def _placeholder(params: str, *args) -> bool:
+    return bool(_PLACEHOLDER.match(params.strip()))
+
+
+def placeholder_name(info: str) -> str:
+    match = _PLACEHOLDER.match(info.strip())
+    return match.group(1) if match else ""
 
 
 def _note_definition_lines(state: StateCore) -> None:
@@ -116,6 +136,39 @@ def _heading_attributes(state: StateCore) -> None:
             if key not in ("id", "class", "lang", "dir"):
                 continue
             token.attrSet(key, value)
+
+
+_TABLE_CAPTION = re.compile(r"^:\s+")
+
+
+def _table_captions(state: StateCore) -> None:
+    """`: Caption {#tbl-id}` right after a table is its caption (pandoc's and Quarto's syntax).
+
+    The caption's inline token goes to the table_open's meta["caption"]; its paragraph is marked
+    meta["table_caption"] so the reader places it inside the table and not after it.
+    """
+    tokens = state.tokens
+    for i, token in enumerate(tokens[:-3]):
+        if token.type != "table_close" or tokens[i + 1].type != "paragraph_open":
+            continue
+        inline = tokens[i + 2]
+        children = inline.children or []
+        if not children or children[0].type != "text" or not _TABLE_CAPTION.match(children[0].content):
+            continue
+        children[0].content = _TABLE_CAPTION.sub("", children[0].content)
+        opening = next(t for t in reversed(tokens[:i]) if t.type == "table_open" and t.level == token.level)
+        last = children[-1]
+        match = _TRAILING_ATTRS.search(last.content) if last.type == "text" else None
+        if match:
+            try:
+                end, attrs = parse_attrs(match.group(1))
+            except ParseError:
+                attrs = {}
+            if attrs.get("id"):
+                opening.attrSet("id", attrs["id"])
+                last.content = last.content[: match.start()]
+        opening.meta["caption"] = inline
+        tokens[i + 1].meta["table_caption"] = True
 
 
 def _rtl_isolation(state: StateCore) -> None:

@@ -17,13 +17,14 @@ from urllib.parse import unquote, urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bookmaker import limits
+from bookmaker import citations, limits
+from bookmaker.crossrefs import CrossRefs
 from bookmaker.covers import resolve_cover
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
-from bookmaker.markdown import BOX_KINDS, parser_for
+from bookmaker.markdown import BOX_KINDS, parser_for, placeholder_name
 from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
 from bookmaker.config import BookConfig
 from bookmaker.policy import Local, Refused, ResourcePolicy
@@ -35,7 +36,8 @@ from bookmaker.stylesheets import check_stylesheets
 from bookmaker.theme import THEME_DIR
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
-RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
+RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "bibliography", "bibliography-title",
+                "refs", "lof", "lof-title", "lot", "lot-title")
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
@@ -93,6 +95,12 @@ class _Reader:
             self.ids.claim(taken)
         self.notes: list[Note] = []
         self.images: dict[str, Image] = {}
+        self.slots: list[citations.Slot] = []  # every citation in reading order, for the CSL processor
+        self.style: citations.Style | None = None
+        self.bibliography_entries: list[tuple[str, str]] = []
+        self.bibliography_title = "Bibliography"
+        self.refs_placed = False
+        self.crossrefs = CrossRefs(diagnostics)
 
     def read(self) -> Book:
         check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
@@ -101,6 +109,9 @@ class _Reader:
         if not files:
             raise BookError(self.diagnostics)
         metadata = self._metadata(files)
+        self.crossrefs.per_chapter = self._setting(files, "crossref-numbering")[0] == "chapter"
+        style_name, where, line = self._setting(files, "csl")
+        self.style = citations.load_style(style_name, where, line, self.policy, self.diagnostics)
         md = parser_for(metadata.lang)
         renderer = XhtmlRenderer(md)
         # Every chapter is parsed (and its ids claimed) before any is rendered,
@@ -110,8 +121,14 @@ class _Reader:
             self.progress(file.path, index, len(files))
             chapters.append(self._parse_chapter(index, file, md))
         self._resolve_links(files, chapters)
+        self.crossrefs.resolve()
+        self._resolve_citations(files, metadata.lang)
         for file, chapter in zip(files, chapters):
             self._render_chapter(chapter, file, md, renderer)
+        if self.bibliography_entries and not self.refs_placed and chapters:
+            # No `::: {#refs}`: the bibliography closes the book's last chapter.
+            chapters[-1].blocks.append(HtmlBlock(
+                html=citations.bibliography_html(self.bibliography_entries, self.bibliography_title, "bibliography")))
         if metadata.title is None:
             first_h1 = next((h.text for c in chapters for h in c.headings if h.level == 1), None)
             metadata.title = first_h1 or self.sources.chapters[0].stem.replace("-", " ").strip().title()
@@ -196,6 +213,57 @@ class _Reader:
             cover=self._cover(files),
         )
 
+    def _setting(self, files: list[_File], key: str) -> tuple[object, Path, int | None]:
+        """A front matter key (the first file that sets it) or bookmaker.toml's [book] one, with where it is written."""
+        file = next((f for f in files if key in f.front.values), None)
+        if file is not None:
+            return file.front.values[key], file.path, file.front.lines.get(key)
+        config = self.sources.config
+        if key in config.book and config.path is not None:
+            return config.book[key], config.path, config.line_of("book", key)
+        return None, files[0].path, None
+
+    def _resolve_citations(self, files: list[_File], lang: str) -> None:
+        """Check every citation against the bibliography, then have the CSL processor format them all at once."""
+        names, where, line = self._setting(files, "bibliography")
+        nocite = list(self._setting(files, "nocite")[0] or [])
+        if not self.slots and not names:
+            return
+        if self.style is None:
+            return  # the unknown style is reported
+        bibliography = None
+        if names:
+            bibliography = citations.load_bibliography(
+                list(names), where, line, self.style, lang, self.policy, self.diagnostics)
+        has_citations = any(slot.token is not None or slot.in_note for slot in self.slots)
+        citations.check_citations(self.slots, nocite, bibliography, self.diagnostics)
+        if bibliography is None or self.diagnostics.has_errors or not (has_citations or nocite):
+            return
+        if not citations.pandoc_available():
+            self.diagnostics.error(where, line, "formatting citations needs pandoc, which is not installed: "
+                                                "install it (apt-get install pandoc, or https://pandoc.org/installing.html)")
+            return
+        try:
+            resolved = citations.resolve(self.slots, nocite, bibliography)
+        except citations.CiteprocError as exc:
+            self.diagnostics.error(where, line, f"{exc}: check the bibliography and the style")
+            return
+        for file in files:
+            for token in file.tokens:
+                if token.type == "inline" and token.children and self.style.is_note:
+                    citations.place_note_references(token.children)
+        for n, slot in enumerate(self.slots):
+            if slot.token is not None:
+                slot.token.meta["html"] = resolved.text_html[n]
+                note = slot.token.meta.get("note")
+                if note is not None:
+                    note.first_html = resolved.note_html[n]
+            for token, rendered in zip(slot.in_note, resolved.in_note_html[n]):
+                token.meta["html"] = rendered
+        title = bibliography.title
+        self.bibliography_title = title
+        self.bibliography_entries = resolved.entries_html
+
     def _cover(self, files: list[_File]) -> str | None:
         file = next((f for f in files if "cover" in f.front.values), None)
         if file is not None:
@@ -266,14 +334,28 @@ class _Reader:
     def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
         """Number each note in order of first reference, through the book or within the chapter."""
         local: dict[int, Note] = {}
-        for token in _inline_children(tokens):
+        in_notes = _citations_in_notes(tokens)
+        note_style = self.style is not None and self.style.is_note
+        for token in _text_inline_children(tokens):
+            if token.type == "citation":
+                note = None
+                if note_style:  # a note style makes the citation a note, numbered with the author's own
+                    sequence = len(self.notes) + 1
+                    number = sum(1 for n in self.notes if n.chapter == chapter) + 1 if self.per_chapter_notes else sequence
+                    note = Note(number=number, id=note_id(sequence), label=None, first_html="", rest_html="")
+                    note.refs.append(NoteRef(id=ref_id(sequence, 0), chapter=chapter))
+                    self.notes.append(note)
+                    token.meta.update(note=note, number=note.number, note_id=note.id, ref_id=note.refs[0].id)
+                self.slots.append(citations.Slot(token=token))
+                continue
             if token.type != "footnote_ref":
                 continue
             local_id = token.meta["id"]
             note = local.get(local_id)
             if note is None:
+                self.slots.append(citations.Slot(in_note=in_notes.get(local_id, [])))
                 sequence = len(self.notes) + 1
-                number = len(local) + 1 if self.per_chapter_notes else sequence
+                number = sum(1 for n in self.notes if n.chapter == chapter) + 1 if self.per_chapter_notes else sequence
                 note = Note(number=number, id=note_id(sequence), label=token.meta.get("label"), first_html="", rest_html="")
                 local[local_id] = note
                 self.notes.append(note)
@@ -325,7 +407,15 @@ class _Reader:
                 chapter.headings.append(
                     Heading(level=int(token.tag[1]), id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
                 )
+                if explicit and wanted.startswith("sec-"):
+                    self.crossrefs.add(wanted, str(token.attrGet("id")), chapter.index, text, (path, line))
                 token.meta["heading"] = chapter.headings[-1]
+            if token.type == "table_open" and str(token.attrGet("id") or "").startswith("tbl-"):
+                label = str(token.attrGet("id"))
+                token.attrSet("id", self.ids.claim(label))
+                caption = _plain_text(token.meta["caption"].children or []) if "caption" in token.meta else ""
+                token.meta["crossref"] = self.crossrefs.add(
+                    label, str(token.attrGet("id")), chapter.index, caption, (path, token.map[0] + 1 if token.map else None))
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map[0] + 1) if token.map else None
@@ -345,8 +435,17 @@ class _Reader:
                             f"note [^{match.group(1)}] is referenced but never defined: "
                             f"add a line '[^{match.group(1)}]: text of the note'",
                         )
+                elif child.type in ("citation", "crossref"):
+                    child.meta["where"] = (path, line)
+                    if child.type == "crossref":
+                        self.crossrefs.reference(child)
                 elif child.type == "image":
                     self._image(child, path, line)
+                    label = str(child.attrGet("id") or "")
+                    if label.startswith("fig-"):
+                        child.attrSet("id", self.ids.claim(label))
+                        child.meta["crossref"] = self.crossrefs.add(
+                            label, str(child.attrGet("id")), chapter.index, _plain_text(child.children or []), (path, line))
                 elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
                     self.links.append((child, path, line))
 
@@ -408,8 +507,11 @@ class _Reader:
         blocks: list[Block] = []
         for start, end in _top_level_spans(tokens):
             first = tokens[start]
-            if first.type == "footnote_block_open":
-                continue  # notes are collected separately
+            if first.type == "footnote_block_open" or first.meta.get("table_caption"):
+                continue  # notes are collected separately; a table's caption goes inside the table
+            if first.type == "container_placeholder_open":
+                blocks.append(HtmlBlock(html=self._placeholder(placeholder_name(first.info))))
+                continue
             kind = first.type.removeprefix("container_").removesuffix("_open")
             if first.type.startswith("container_") and kind in BOX_KINDS:
                 blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
@@ -421,16 +523,41 @@ class _Reader:
             if first.type == "heading_open":
                 first.meta["heading"].html = self._render(tokens[start + 1].children or [], renderer, {}, path, None)
             html = self._render(tokens[start:end], renderer, env, path, line)
+            if first.type == "table_open" and "caption" in first.meta:
+                html = self._table_caption(html, first, renderer, env, path, line)
             blocks.append(HtmlBlock(html=html, is_paragraph=first.type == "paragraph_open"))
         return blocks
+
+    def _table_caption(self, table_html: str, opening: Token, renderer: XhtmlRenderer, env: dict, path: Path,
+                       line: int | None) -> str:
+        caption = self._render(opening.meta["caption"].children or [], renderer, env, path, line)
+        target = opening.meta.get("crossref")
+        if target is not None:
+            caption = f'<span class="crossref-label">{target.label}.</span> {caption}'
+        head, _, rest = table_html.partition(">")
+        return f"{head}>\n<caption>{caption}</caption>{rest}"
+
+    def _placeholder(self, name: str) -> str:
+        """`::: {#refs}`: the bibliography; `::: {#lof}` / `::: {#lot}`: the list of figures / tables."""
+        if name == "refs":
+            self.refs_placed = True
+            return citations.bibliography_html(self.bibliography_entries, None, "refs") if self.bibliography_entries else ""
+        return self.crossrefs.list_html("fig" if name == "lof" else "tbl", name)
 
     def _figure(self, inline: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path,
                 line: int | None) -> str:
         """An image alone in its paragraph is a figure, its alt text the caption (as in pandoc)."""
         image = next(c for c in inline.children or [] if c.type == "image")
+        target = image.meta.get("crossref")
+        figure_id = ""
+        if image.attrGet("id"):  # the figure carries the id a cross-reference links to
+            figure_id = f' id="{image.attrGet("id")}"'
+            image.attrs.pop("id")
         img = renderer.render([image], md.options, env)
         caption = self._render(image.children or [], renderer, env, path, line)
-        return f"<figure>{img}<figcaption>{caption}</figcaption></figure>\n"
+        if target is not None:
+            caption = f'<span class="crossref-label">{target.label}.</span> {caption}'
+        return f"<figure{figure_id}>{img}<figcaption>{caption}</figcaption></figure>\n"
 
     def _box(
         self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
@@ -563,6 +690,30 @@ def _generated_ids(tokens: list[Token]):
             yield str(token.attrGet("id"))
         if token.children:
             yield from _generated_ids(token.children)
+
+
+def _text_inline_children(tokens: list[Token]):
+    """The inline tokens of the text, not of the note definitions gathered at its end."""
+    in_notes = False
+    for token in tokens:
+        if token.type in ("footnote_block_open", "footnote_block_close"):
+            in_notes = token.type == "footnote_block_open"
+        elif token.children and not in_notes:
+            yield from token.children
+
+
+def _citations_in_notes(tokens: list[Token]) -> dict[int, list[Token]]:
+    """Each note's citations (by the note's id in the chapter), which stay inside the note."""
+    found: dict[int, list[Token]] = {}
+    current = None
+    for token in tokens:
+        if token.type == "footnote_open":
+            current = found.setdefault(token.meta["id"], [])
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None and token.children:
+            current.extend(c for c in token.children if c.type == "citation")
+    return found
 
 
 def _inline_children(tokens: list[Token]):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from markdown_it.common.utils import escapeHtml
 from markdown_it.utils import EnvType, OptionsDict
 
 # Writers replace this prefix with where the book's files are from their output.
@@ -34,3 +35,14 @@ class XhtmlRenderer(RendererHTML):
             f'<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" role="doc-noteref">'
             f'{meta["number"]}</a>'
         )
+
+    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """A citation as the CSL processor set it (citations.py): text in the line, a note reference, or both."""
+        meta = tokens[idx].meta
+        text = meta.get("html", "" if "note_id" in meta else escapeHtml(tokens[idx].content))
+        if "note_id" not in meta:
+            return text
+        return text + self.footnote_ref(tokens, idx, options, env)
+
+    def crossref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return tokens[idx].meta.get("html") or escapeHtml(tokens[idx].content)

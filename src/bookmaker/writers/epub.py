@@ -46,6 +46,8 @@ ROLE_TO_EPUB_TYPE = {
     "doc-backlink": "backlink",
     "doc-toc": "toc",
     "doc-cover": "cover",
+    "doc-bibliography": "bibliography",
+    "doc-biblioentry": "biblioentry",
 }
 
 
