@@ -41,7 +41,7 @@ class XhtmlRenderer(RendererHTML):
         meta = tokens[idx].meta
         text = meta.get("html", "" if "note_id" in meta else escapeHtml(tokens[idx].content))
         if "note_id" not in meta:
-            return text
+            return f'<span class="citation">{text}</span>'
         return text + self.footnote_ref(tokens, idx, options, env)
 
     def crossref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
