@@ -397,7 +397,8 @@ def bibliography_html(entries: list[tuple[str, str]], title: str | None, section
     """The bibliography as one section; `title` None where the author's own heading stands above `::: {#refs}`."""
     heading = f'<h2 class="bibliography-title" id="{section_id}-title">{html.escape(title)}</h2>\n' if title else ""
     labelled = f' aria-labelledby="{section_id}-title"' if title else ' aria-label="Bibliography"'
-    items = "".join(f'<li class="csl-entry" id="bib-{html.escape(key)}" role="doc-biblioentry">{body}</li>\n'
+    # The entries carry no role: DPUB-ARIA 1.1 deprecates doc-biblioentry and EPUBCheck warns of it.
+    items = "".join(f'<li class="csl-entry" id="bib-{html.escape(key)}">{body}</li>\n'
                     for key, body in entries)
     return (f'<section class="bibliography" id="{section_id}" role="doc-bibliography"{labelled}>\n{heading}'
             f'<ul class="csl-bib-body">\n{items}</ul>\n</section>\n')

@@ -47,7 +47,6 @@ ROLE_TO_EPUB_TYPE = {
     "doc-toc": "toc",
     "doc-cover": "cover",
     "doc-bibliography": "bibliography",
-    "doc-biblioentry": "biblioentry",
 }
 
 
