@@ -95,8 +95,12 @@ def test_every_note_is_in_the_notes_section(pdf):
     notes_text = "\n".join(pages[start:])
     numbers = [int(n) for n in re.findall(r"^(\d+)\. ", notes_text, flags=re.M)]
     assert numbers == list(range(1, NOTE_COUNT + 1))
-    # Each note gives the page of its reference(s) in print.
-    assert len(re.findall(r"p\.\s+\d+", notes_text)) == REFERENCE_COUNT
+    # Each note ends with the pages of its reference(s) in print, each page once.
+    locators = re.findall(r"\(pp?\.\s+(\d+(?:, \d+)*)\)", notes_text)
+    assert len(locators) == NOTE_COUNT
+    assert all(len(set(pages.split(", "))) == len(pages.split(", ")) for pages in locators)
+    alone = [line for line in notes_text.splitlines() if re.fullmatch(r"\(pp?\.\s+\d+(?:, \d+)*\)", line.strip())]
+    assert not alone, "a locator stays on the line of the note's last word"
 
 
 def _links(pdf) -> list[tuple[int, str, list[float]]]:
@@ -116,7 +120,11 @@ def test_references_and_notes_link_both_ways(pdf):
     backlinks = [link for link in links if re.fullmatch(r"ref-\d+(-\d+)?", link[1])]
     assert len(to_notes) == REFERENCE_COUNT
     # WeasyPrint may split one link into several annotations (text and ::after); count targets.
-    assert len({link[1] for link in backlinks}) == REFERENCE_COUNT
+    # A note links back to each page its references are on, once for the references on one page.
+    reference_page = {name: number for name, number in destinations.items() if re.fullmatch(r"ref-\d+(-\d+)?", name)}
+    pages_per_note = {(name.split("-")[1], number) for name, number in reference_page.items()}
+    assert len(reference_page) == REFERENCE_COUNT
+    assert {(dest.split("-")[1], destinations[dest]) for _, dest, _ in backlinks} == pages_per_note
     assert {link[1] for link in to_notes} == {f"note-{n}" for n in range(1, NOTE_COUNT + 1)}
     for page, dest, rect in to_notes + backlinks:
         assert dest in destinations, dest

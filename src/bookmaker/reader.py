@@ -94,6 +94,7 @@ class _Reader:
         for taken in RESERVED_IDS:
             self.ids.claim(taken)
         self.notes: list[Note] = []
+        self.title_heading: Heading | None = None  # the level-1 heading that is the book's title
         self.images: dict[str, Image] = {}
         self.slots: list[citations.Slot] = []  # every citation in reading order, for the CSL processor
         self.style: citations.Style | None = None
@@ -120,6 +121,7 @@ class _Reader:
         for index, file in enumerate(files):
             self.progress(file.path, index, len(files))
             chapters.append(self._parse_chapter(index, file, md))
+        self._title_from_heading(files, chapters, metadata)
         self._resolve_links(files, chapters)
         self.crossrefs.resolve()
         self._resolve_citations(files, metadata.lang)
@@ -302,6 +304,30 @@ class _Reader:
         chapter.blocks = self._blocks(file.tokens, md, renderer, file.env, file.path)
         self._collect_note_bodies(file.tokens, file.env["local_notes"], renderer, file.env, file.path)
 
+    def _title_from_heading(self, files: list[_File], chapters: list[Chapter], metadata: Metadata) -> None:
+        """A book whose only level-1 heading opens it and equals its title (or gives it) has that
+        heading as its title: it is printed once, in the title block, and the book is an article.
+        Links to the heading go to the start of the text."""
+        level_one = [(c, h) for c in chapters for h in c.headings if h.level == 1]
+        first = next((h for c in chapters for h in c.headings), None)
+        if len(level_one) != 1 or level_one[0][1] is not first:
+            return
+        chapter, heading = level_one[0]
+        tokens = files[chapter.index].tokens
+        inline = next(tokens[i + 1] for i, t in enumerate(tokens) if t.meta.get("heading") is heading)
+        if any(child.type == "footnote_ref" for child in inline.children or []):
+            return  # the title block has no place for its note mark
+        if metadata.title is None:
+            metadata.title = heading.text
+        elif _words(metadata.title) != _words(heading.text):
+            return
+        chapter.headings.remove(heading)
+        self.title_heading = heading
+        targets = self.targets[chapter.source.resolve()]
+        for wanted, written in targets.items():
+            if written == heading.id:
+                targets[wanted] = chapter.id
+
     def _resolve_links(self, files: list[_File], chapters: list[Chapter]) -> None:
         """`02-chapter.md#id` and `#id` become `#id` of the book: one HTML file for the PDF, and the
         EPUB writer sends each `#id` to the chapter file that holds it."""
@@ -336,8 +362,12 @@ class _Reader:
         local: dict[int, Note] = {}
         in_notes = _citations_in_notes(tokens)
         note_style = self.style is not None and self.style.is_note
-        for token in _text_inline_children(tokens):
-            if token.type == "citation":
+        previous: Token | None = None
+        for token, in_note_bodies in _inline_children_placed(tokens):
+            follows_mark = previous is not None and (
+                previous.type == "footnote_ref" or (previous.type == "citation" and "note_id" in previous.meta))
+            previous = token
+            if token.type == "citation" and not in_note_bodies:  # those inside notes stay there (in_notes)
                 note = None
                 if note_style:  # a note style makes the citation a note, numbered with the author's own
                     sequence = len(self.notes) + 1
@@ -345,11 +375,14 @@ class _Reader:
                     note = Note(number=number, id=note_id(sequence), label=None, first_html="", rest_html="")
                     note.refs.append(NoteRef(id=ref_id(sequence, 0), chapter=chapter))
                     self.notes.append(note)
-                    token.meta.update(note=note, number=note.number, note_id=note.id, ref_id=note.refs[0].id)
+                    token.meta.update(note=note, number=note.number, note_id=note.id, ref_id=note.refs[0].id,
+                                      follows_mark=follows_mark)
                 self.slots.append(citations.Slot(token=token))
                 continue
             if token.type != "footnote_ref":
                 continue
+            # Adjacent marks ([^2][^3]) would read as one number: the renderer puts a comma between them.
+            token.meta["follows_mark"] = follows_mark
             local_id = token.meta["id"]
             note = local.get(local_id)
             if note is None:
@@ -505,8 +538,14 @@ class _Reader:
 
     def _blocks(self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path) -> list[Block]:
         blocks: list[Block] = []
-        for start, end in _top_level_spans(tokens):
+        spans = _top_level_spans(tokens)
+        for index, (start, end) in enumerate(spans):
             first = tokens[start]
+            following = tokens[spans[index + 1][0]] if index + 1 < len(spans) else None
+            if (first.type == "paragraph_open" and following is not None and following.type == "blockquote_open"
+                    and _plain_text(tokens[start + 1].children or []).endswith(":")):
+                # CSS cannot see the colon: the class keeps the lead-in on the page of its quotation.
+                first.attrJoin("class", "lead-in")
             if first.type == "footnote_block_open" or first.meta.get("table_caption"):
                 continue  # notes are collected separately; a table's caption goes inside the table
             if first.type == "container_placeholder_open":
@@ -520,6 +559,8 @@ class _Reader:
             if first.type == "paragraph_open" and _lone_image(tokens[start + 1]):
                 blocks.append(HtmlBlock(html=self._figure(tokens[start + 1], md, renderer, env, path, line), kind="html"))
                 continue
+            if first.type == "heading_open" and first.meta.get("heading") is self.title_heading:
+                continue  # the title block shows it
             if first.type == "heading_open":
                 first.meta["heading"].html = self._render(tokens[start + 1].children or [], renderer, {}, path, None)
             html = self._render(tokens[start:end], renderer, env, path, line)
@@ -692,14 +733,15 @@ def _generated_ids(tokens: list[Token]):
             yield from _generated_ids(token.children)
 
 
-def _text_inline_children(tokens: list[Token]):
-    """The inline tokens of the text, not of the note definitions gathered at its end."""
+def _inline_children_placed(tokens: list[Token]):
+    """Each inline token, and whether it is in the note definitions gathered at the end of the text."""
     in_notes = False
     for token in tokens:
         if token.type in ("footnote_block_open", "footnote_block_close"):
             in_notes = token.type == "footnote_block_open"
-        elif token.children and not in_notes:
-            yield from token.children
+        elif token.children:
+            for child in token.children:
+                yield child, in_notes
 
 
 def _citations_in_notes(tokens: list[Token]) -> dict[int, list[Token]]:
@@ -717,9 +759,16 @@ def _citations_in_notes(tokens: list[Token]) -> dict[int, list[Token]]:
 
 
 def _inline_children(tokens: list[Token]):
+    """The children of every inline token, with None between two tokens' children (they are not adjacent)."""
     for token in tokens:
         if token.children:
             yield from token.children
+            yield None
+
+
+def _words(text: str) -> str:
+    """Text compared by its words alone: case, quotes, dashes and spacing aside."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def _plain_text(children: list[Token]) -> str:

@@ -44,8 +44,14 @@ def is_article(book: Book, options: PrintOptions) -> bool:
     return len(book.chapters) == 1 and not any(h.level == 1 for h in book.headings)
 
 
-def render_html(book: Book, output_dir: Path, options: PrintOptions | None = None) -> str:
-    """The whole book as one HTML document, its resources addressed relative to `output_dir`."""
+def render_html(
+    book: Book, output_dir: Path, options: PrintOptions | None = None, same_page: frozenset[str] = frozenset()
+) -> str:
+    """The whole book as one HTML document, its resources addressed relative to `output_dir`.
+
+    `same_page`: ids of note references that stand on the page of an earlier reference to the
+    same note, found by a first layout; the notes do not print that page again.
+    """
     options = options or PrintOptions()
     try:
         theme_css, book_css = _read_stylesheets(book)
@@ -84,6 +90,7 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
         article=article,
         notes_by_chapter=options.notes == "chapter",
         book_note_groups=_note_groups(book),
+        same_page=same_page,
         created=created,
         modified=modified,
     )

@@ -38,9 +38,23 @@ def write_pdf(
         raise BookError(diagnostics) from None
     with _weasyprint_warnings(diagnostics, target, reported=reported):
         try:
-            document = weasyprint.HTML(
-                string=html, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher
-            ).render()
+            def layout(html: str):
+                return weasyprint.HTML(
+                    string=html, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher
+                ).render()
+
+            document = layout(html)
+            same_page = _references_on_a_page_already_named(book, document)
+            if same_page:
+                # Which references share a page is known only after layout: lay out again with
+                # those marked, so a note says "(p. 9)" rather than "(pp. 9, 9)". The first
+                # layout has reported WeasyPrint's warnings already.
+                logger = logging.getLogger("weasyprint")
+                logger.disabled = True
+                try:
+                    document = layout(render_html(book, target.parent, options, same_page))
+                finally:
+                    logger.disabled = False
             if diagnostics.has_errors:  # --strict turns WeasyPrint's warnings into errors
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
@@ -50,6 +64,22 @@ def write_pdf(
         except FatalURLFetchingError as exc:
             diagnostics.error(target, None, f"{exc}")
             raise BookError(diagnostics) from None
+
+
+def _references_on_a_page_already_named(book: Book, document) -> frozenset[str]:
+    """Ids of note references on the same page as an earlier reference to the same note."""
+    page_of = {anchor: number for number, page in enumerate(document.pages) for anchor in page.anchors}
+    repeated = set()
+    for note in book.notes:
+        seen = set()
+        for ref in note.refs:
+            page = page_of.get(ref.id)
+            if page is None:
+                continue
+            if page in seen:
+                repeated.add(ref.id)
+            seen.add(page)
+    return frozenset(repeated)
 
 
 def _book_fetcher(policy: ResourcePolicy):
