@@ -129,6 +129,34 @@ def test_cross_references_numbered_per_chapter(tmp_path):
     assert "Table\u00a02.2</a>" in "".join(b.html for b in book.chapters[1].blocks)
 
 
+def test_citations_without_pandoc_are_an_error_not_a_crash(tmp_path, monkeypatch):
+    import bookmaker.citations
+
+    monkeypatch.setattr(bookmaker.citations.shutil, "which", lambda name: None)
+    root = _book(tmp_path, "# One\n\n[@quill2001]\n", 'bibliography = "refs.json"\n', {"refs.json": REFS})
+    errors = _errors(root)
+    assert any("bookmaker.toml:3" in e and "needs pandoc" in e for e in errors), errors
+
+
+def test_a_note_referenced_only_from_another_note_is_still_numbered(tmp_path):
+    root = _book(tmp_path, "# One\n\nText.[^a] And @fig-x.\n\n![X](x.png){#fig-x}\n\n[^a]: See [^b].\n[^b]: The other.\n")
+    with pytest.raises(BookError):  # x.png does not exist; the point is no crash
+        read_book(root)
+
+
+def test_page_locator_is_asked_for_in_print(tmp_path):
+    root = _book(tmp_path, "# One\n\n| a |\n|---|\n| 1 |\n\n: T {#tbl-t}\n\nSee @tbl-t.\n", "crossref-pages = true\n")
+    book, _ = read_book(root)
+    assert '<a class="crossref with-page" href="#tbl-t">Table\u00a01</a>' in "".join(b.html for b in book.chapters[0].blocks)
+
+
+def test_crossref_settings_are_validated(tmp_path):
+    root = _book(tmp_path, "# One\n", 'crossref-numbering = "part"\ncrossref-pages = "yes"\n')
+    errors = _errors(root)
+    assert any("bookmaker.toml:3" in e and "'book' or 'chapter'" in e for e in errors), errors
+    assert any("bookmaker.toml:4" in e and "true or false" in e for e in errors), errors
+
+
 # -- pandoc as the oracle ---------------------------------------------------------------
 
 needs_pandoc = pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
@@ -206,3 +234,38 @@ def test_scholarly_epub_is_clean(tmp_path):
     epub = build(root, "epub")
     assert_epubcheck_clean(epub)
     assert_ace_clean(epub)
+
+
+@pytest.mark.slow
+@needs_pandoc
+def test_bibtex_bibliography_equals_pandocs(tmp_path):
+    bib = ("@book{quill2001,\n  author = {Quill, Ambrose},\n  title = {The Imaginary Harbours of Nowhere},\n"
+           "  publisher = {Placeholder Press},\n  address = {Exampleton},\n  year = {2001}\n}\n\n"
+           "@article{brindle2018,\n  author = {Brindle, Cora and Dunmore, Felix},\n  title = {Tidal Patterns},\n"
+           "  journaltitle = {Journal of Pretend Hydrography},\n  volume = {12},\n  pages = {45--67},\n  date = {2018}\n}\n")
+    chapter = "# One\n\nA claim [@quill2001, 23]. Another [@brindle2018].\n"
+    root = _book(tmp_path, chapter, 'bibliography = "refs.bib"\n', {"refs.bib": bib})
+    book, _ = read_book(root)
+    (tmp_path / "o.bib").write_text(bib)
+    run = subprocess.run(["pandoc", "-t", "html", "--citeproc", "--bibliography", str(tmp_path / "o.bib"),
+                          "--csl", str(CSL_DIR / "chicago-notes-bibliography.csl"), "-M", "lang=en", "--wrap=none"],
+                         input=chapter.encode(), capture_output=True, check=True, timeout=300)
+    oracle = lxml_html.fromstring(run.stdout.decode())
+    assert [_text(n.first_html) for n in book.notes] == [
+        _text(lxml_html.tostring(li, encoding="unicode")) for li in oracle.xpath("//section[@role='doc-endnotes']//li")]
+    assert _our_bibliography(book) == [
+        _text(lxml_html.tostring(d, encoding="unicode")) for d in oracle.xpath("//div[@class='csl-entry']")]
+
+
+@pytest.mark.slow
+@needs_pandoc
+def test_pdf_prints_the_page_of_a_cross_reference(tmp_path):
+    root = tmp_path / "book"
+    shutil.copytree(SCHOLARLY, root)
+    pdf = build(root, "pdf")
+    pages = [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True,
+                            text=True, check=True).stdout for n in range(1, 8)]
+    figure_page = next(n for n, text in enumerate(pages, start=1) if "Figure 1. The harbour at dawn" in text)
+    assert re.search(rf"Figure\s+1\s+on\s+p\.\s+{figure_page}\b", " ".join(pages)), pages
+    bibliography = next(text for text in pages if "Bibliography" in text and "Quill, Ambrose" in text)
+    assert "Vell, Rosa" in bibliography

@@ -40,6 +40,7 @@ class Target:
 class CrossRefs:
     diagnostics: Diagnostics
     per_chapter: bool = False
+    with_pages: bool = False  # "Figure 3 on p. 41" in print (print.css adds the page to a.with-page)
     targets: dict[str, Target] = field(default_factory=dict)  # the label as written -> the target
     references: list[Token] = field(default_factory=list)
     _counts: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -90,7 +91,8 @@ class CrossRefs:
         suffix = f" {html.escape(item.suffix.lstrip(', '))}" if item.suffix.strip(", ") else ""
         if item.prefix and target.kind == "sec":
             text = f"{html.escape(item.prefix)} {text}"
-        return f'<a class="crossref" href="#{html.escape(target.id)}">{text}</a>{suffix}'
+        classes = "crossref with-page" if self.with_pages and target.kind != "sec" else "crossref"
+        return f'<a class="{classes}" href="#{html.escape(target.id)}">{text}</a>{suffix}'
 
     def list_html(self, kind: str, section_id: str) -> str:
         """The list of figures (`::: {#lof}`) or of tables (`::: {#lot}`)."""

@@ -13,7 +13,7 @@ import yaml
 from bookmaker.diagnostics import Diagnostics
 
 KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
-              "edition", "cover", "bibliography", "csl", "nocite", "crossref-numbering")
+              "edition", "cover", "bibliography", "csl", "nocite", "crossref-numbering", "crossref-pages")
 LIST_KEYS = ("author", "keywords", "bibliography", "nocite")
 CROSSREF_NUMBERINGS = ("book", "chapter")
 _FENCE_CLOSERS = ("---", "...")
@@ -77,6 +77,8 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
             kind = "a text or a list of texts" if key in LIST_KEYS else "a text"
             if key == "crossref-numbering":
                 kind = "'book' or 'chapter'"
+            elif key == "crossref-pages":
+                kind = "true or false"
             diagnostics.error(path, line, f"front matter '{key}' must be {kind}")
             continue
         result.values[key] = cleaned
@@ -88,6 +90,8 @@ def _clean(key: str, value: Any) -> Any:
         value = value.isoformat()
     if key == "crossref-numbering":
         return value if value in CROSSREF_NUMBERINGS else None
+    if key == "crossref-pages":
+        return value if isinstance(value, bool) else None
     if key in LIST_KEYS:
         if isinstance(value, str):
             items = [value] if key in ("author", "bibliography") else value.split(",")

@@ -111,6 +111,7 @@ class _Reader:
             raise BookError(self.diagnostics)
         metadata = self._metadata(files)
         self.crossrefs.per_chapter = self._setting(files, "crossref-numbering")[0] == "chapter"
+        self.crossrefs.with_pages = self._setting(files, "crossref-pages")[0] is True
         style_name, where, line = self._setting(files, "csl")
         self.style = citations.load_style(style_name, where, line, self.policy, self.diagnostics)
         md = parser_for(metadata.lang)
