@@ -97,6 +97,19 @@ def test_unknown_style(tmp_path):
     assert any("bookmaker.toml:4" in e and "unknown citation style 'chicago-note'" in e for e in _errors(root))
 
 
+DEPENDENT = ('<?xml version="1.0"?>\n<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0"><info>'
+             '<link rel="independent-parent" href="http://127.0.0.1:9/parent.csl"/></info></style>\n')
+
+
+def test_book_styles_are_checked(tmp_path):
+    """A dependent style would make pandoc fetch its parent from the network (even with --sandbox)."""
+    root = _book(tmp_path, "# One\n\n[@quill2001]\n", 'bibliography = "refs.json"\ncsl = "dep.csl"\n',
+                 {"refs.json": REFS, "dep.csl": DEPENDENT})
+    assert any("bookmaker.toml:4" in e and "'dep.csl' is a dependent style" in e for e in _errors(root))
+    (tmp_path / "dep.csl").write_text("not a style")
+    assert any("bookmaker.toml:4" in e and "is not a CSL style" in e for e in _errors(root))
+
+
 def test_bibliography_outside_the_book_is_refused(tmp_path):
     (tmp_path / "book").mkdir()
     (tmp_path / "outside.json").write_text(REFS)

@@ -107,6 +107,11 @@ def load_style(value: str | None, where: Path, line: int | None, policy: Resourc
         diagnostics.error(where, line, f"citation style '{name}' is not a CSL style (no <style> element): "
                                        "use a .csl file from https://github.com/citation-style-language/styles")
         return None
+    if b"independent-parent" in data:
+        # pandoc would fetch the parent style from its URL, even with --sandbox: nothing is loaded from the network
+        diagnostics.error(where, line, f"citation style '{name}' is a dependent style, which names its parent by URL: "
+                                       "use the parent style's .csl file (its <link rel=\"independent-parent\">)")
+        return None
     return Style(Path(name).stem, data, bool(_NOTE_CLASS.search(data[:4000])))
 
 
