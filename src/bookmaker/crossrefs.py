@@ -91,7 +91,9 @@ class CrossRefs:
         suffix = f" {html.escape(item.suffix.lstrip(', '))}" if item.suffix.strip(", ") else ""
         if item.prefix and target.kind == "sec":
             text = f"{html.escape(item.prefix)} {text}"
-        classes = "crossref with-page" if self.with_pages and target.kind != "sec" else "crossref"
+        # the number alone ([-@fig-x]) stays alone
+        paged = self.with_pages and target.kind != "sec" and not item.suppress_author
+        classes = "crossref with-page" if paged else "crossref"
         return f'<a class="{classes}" href="#{html.escape(target.id)}">{text}</a>{suffix}'
 
     def list_html(self, kind: str, section_id: str) -> str:

@@ -104,6 +104,8 @@ class Chapter:
     id: str
     blocks: list[Block] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
+    # Back matter that follows the book's notes in print: a chapter that holds only the bibliography.
+    back_matter: bool = False
 
     @property
     def title(self) -> str | None:

@@ -303,6 +303,10 @@ class _Reader:
 
     def _render_chapter(self, chapter: Chapter, file: _File, md: MarkdownIt, renderer: XhtmlRenderer) -> None:
         chapter.blocks = self._blocks(file.tokens, md, renderer, file.env, file.path)
+        kinds = {t.type for t in file.tokens if t.level == 0 and t.nesting != -1}
+        chapter.back_matter = (
+            any(placeholder_name(t.info) == "refs" for t in file.tokens if t.type == "container_placeholder_open")
+            and kinds <= {"heading_open", "container_placeholder_open"})
         self._collect_note_bodies(file.tokens, file.env["local_notes"], renderer, file.env, file.path)
 
     def _title_from_heading(self, files: list[_File], chapters: list[Chapter], metadata: Metadata) -> None:
