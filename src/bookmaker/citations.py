@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -32,6 +33,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
+from bookmaker.cache import cached_bytes
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.policy import Local, Refused, ResourcePolicy
 from bookmaker.theme import THEME_DIR
@@ -261,6 +263,19 @@ def resolve(slots: list[Slot], nocite: list[str], bibliography: Bibliography) ->
         lines.append("")
     lines += ["::: {#refs}", ":::", ""]
     document = "\n".join(lines)
+    # The same citations, data, style and pandoc give the same result: rebuilds and `watch` skip the run.
+    pandoc = shutil.which("pandoc") or "pandoc"
+    key = b"\0".join([document.encode(), bibliography.style.data, *(d for _, d in bibliography.files),
+                      f"{pandoc}:{os.stat(pandoc).st_mtime_ns if os.path.exists(pandoc) else 0}".encode()])
+    output = cached_bytes("citeproc", key, lambda: _run_pandoc(document, bibliography))
+    try:
+        parsed = json.loads(output)
+    except ValueError:  # a damaged cache file: run again
+        parsed = json.loads(_run_pandoc(document, bibliography))
+    return _map_back(parsed, slots, bibliography.lang)
+
+
+def _run_pandoc(document: str, bibliography: Bibliography) -> bytes:
     with tempfile.TemporaryDirectory(prefix="bookmaker-cite-") as tmp:
         folder = Path(tmp)
         args = ["pandoc", "--sandbox", "-f", "markdown", "-t", "json", "--citeproc", "--csl", "style.csl"]
@@ -277,7 +292,7 @@ def resolve(slots: list[Slot], nocite: list[str], bibliography: Bibliography) ->
     if run.returncode != 0:
         message = run.stderr.decode(errors="replace").strip().splitlines()
         raise CiteprocError("pandoc could not format the citations: " + (message[-1] if message else "it failed"))
-    return _map_back(json.loads(run.stdout), slots, bibliography.lang)
+    return run.stdout
 
 
 _PUNCTUATION = re.compile(r"^[.,;:!?]+")
