@@ -211,9 +211,10 @@ def check_citations(slots: list[Slot], nocite: list[str], bibliography: Bibliogr
                                               "write them in separate brackets")
                 continue
             if bibliography is None:
-                diagnostics.error(path, line, f"citation @{item.key}, but the book has no bibliography: name one "
-                                              "with 'bibliography: refs.json' (or .bib) in the front matter")
-                return cited
+                diagnostics.warning(path, line, f"'{token.content}' is a citation, but the book names no bibliography, so "
+                                                "it is kept as text: name one with 'bibliography: refs.json' (or .bib), "
+                                                "or write \\@ for a plain @")
+                continue
             if item.key not in bibliography.entries:
                 close = difflib.get_close_matches(item.key, list(bibliography.entries), n=3)
                 hint = f"did you mean {', '.join('@' + c for c in close)}?" if close else "check the key in the bibliography"

@@ -98,6 +98,7 @@ class _Reader:
         self.images: dict[str, Image] = {}
         self.slots: list[citations.Slot] = []  # every citation in reading order, for the CSL processor
         self.style: citations.Style | None = None
+        self.has_bibliography = False
         self.bibliography_entries: list[tuple[str, str]] = []
         self.bibliography_title = "Bibliography"
         self.refs_placed = False
@@ -114,6 +115,8 @@ class _Reader:
         self.crossrefs.with_pages = self._setting(files, "crossref-pages")[0] is True
         style_name, where, line = self._setting(files, "csl")
         self.style = citations.load_style(style_name, where, line, self.policy, self.diagnostics)
+        # Without a bibliography an `@name` is left as text (as pandoc does without --citeproc), never a note.
+        self.has_bibliography = bool(self._setting(files, "bibliography")[0])
         md = parser_for(metadata.lang)
         renderer = XhtmlRenderer(md)
         # Every chapter is parsed (and its ids claimed) before any is rendered,
@@ -366,7 +369,7 @@ class _Reader:
         """Number each note in order of first reference, through the book or within the chapter."""
         local: dict[int, Note] = {}
         in_notes = _citations_in_notes(tokens)
-        note_style = self.style is not None and self.style.is_note
+        note_style = self.style is not None and self.style.is_note and self.has_bibliography
         previous: Token | None = None
         for token, in_note_bodies in _inline_children_placed(tokens):
             follows_mark = previous is not None and (

@@ -43,7 +43,9 @@ class XhtmlRenderer(RendererHTML):
     def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         """A citation as the CSL processor set it (citations.py): text in the line, a note reference, or both."""
         meta = tokens[idx].meta
-        text = meta.get("html", "" if "note_id" in meta else escapeHtml(tokens[idx].content))
+        if "html" not in meta and "note_id" not in meta:
+            return escapeHtml(tokens[idx].content)  # unresolved (reported), or no bibliography: the text as written
+        text = meta.get("html", "")
         if "note_id" not in meta:
             return f'<span class="citation">{text}</span>'
         return text + self.footnote_ref(tokens, idx, options, env)
