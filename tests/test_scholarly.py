@@ -81,6 +81,11 @@ def test_unknown_citation_key_names_the_nearest(tmp_path):
     assert any("refs.json:3" in e and "'quill2009' has no title" in e for e in errors), errors
 
 
+def test_nocite_keys_are_checked(tmp_path):
+    root = _book(tmp_path, "# One\n\nText.\n", 'bibliography = "refs.json"\nnocite = "@quill2002"\n', {"refs.json": REFS})
+    assert any("bookmaker.toml:4" in e and "nocite names @quill2002" in e and "@quill2001" in e for e in _errors(root))
+
+
 def test_malformed_bibliography_is_reported_at_its_own_line(tmp_path):
     root = _book(tmp_path, "# One\n\n[@a]\n", 'bibliography = "refs.json"\n', {"refs.json": '[\n {"id": "a",\n}\n]\n'})
     assert any("refs.json:3" in e and "not valid JSON" in e for e in _errors(root))

@@ -199,7 +199,7 @@ def _line_of(text: str, needle: str) -> int:
 
 
 def check_citations(slots: list[Slot], nocite: list[str], bibliography: Bibliography | None,
-                    diagnostics: Diagnostics) -> list[str]:
+                    diagnostics: Diagnostics, nocite_at: tuple = (None, None)) -> list[str]:
     """Report unknown keys (with the nearest) and cited entries without a title; return the keys cited."""
     cited: list[str] = []
     tokens = [t for slot in slots for t in ([slot.token] if slot.token else slot.in_note)]
@@ -224,7 +224,9 @@ def check_citations(slots: list[Slot], nocite: list[str], bibliography: Bibliogr
                 cited.append(item.key)
     for key in nocite:
         if bibliography is not None and key != "*" and key not in bibliography.entries:
-            diagnostics.error(None, None, f"nocite names @{key}, which is not in the bibliography")
+            close = difflib.get_close_matches(key, list(bibliography.entries), n=3)
+            hint = f": did you mean {', '.join('@' + c for c in close)}?" if close else ""
+            diagnostics.error(*nocite_at, f"nocite names @{key}, which is not in the bibliography{hint}")
     if bibliography is not None:
         for key in cited:
             entry = bibliography.entries[key]

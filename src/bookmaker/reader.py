@@ -232,7 +232,8 @@ class _Reader:
     def _resolve_citations(self, files: list[_File], lang: str) -> None:
         """Check every citation against the bibliography, then have the CSL processor format them all at once."""
         names, where, line = self._setting(files, "bibliography")
-        nocite = list(self._setting(files, "nocite")[0] or [])
+        nocite_value, *nocite_at = self._setting(files, "nocite")
+        nocite = list(nocite_value or [])
         if not self.slots and not names:
             return
         if self.style is None:
@@ -242,7 +243,7 @@ class _Reader:
             bibliography = citations.load_bibliography(
                 list(names), where, line, self.style, lang, self.policy, self.diagnostics)
         has_citations = any(slot.token is not None or slot.in_note for slot in self.slots)
-        citations.check_citations(self.slots, nocite, bibliography, self.diagnostics)
+        citations.check_citations(self.slots, nocite, bibliography, self.diagnostics, tuple(nocite_at))
         if bibliography is None or self.diagnostics.has_errors or not (has_citations or nocite):
             return
         if not citations.pandoc_available():
