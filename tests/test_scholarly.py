@@ -301,3 +301,15 @@ def test_pdf_prints_the_page_of_a_cross_reference(tmp_path):
     assert notes < bibliography
     contents = next(text for text in pages if "Contents" in text)
     assert contents.index("Notes") < contents.index("Bibliography")
+
+
+@pytest.mark.slow
+@needs_pandoc
+def test_without_refs_the_bibliography_closes_the_last_chapter(tmp_path):
+    root = _book(tmp_path, "# One\n\nA claim [@quill2001, 23].\n", 'bibliography = "refs.json"\ncsl = "apa"\n',
+                 {"refs.json": REFS.replace('"type": "book"}', '"type": "book", "title": "B"}')})
+    book, _ = read_book(root)
+    last = book.chapters[-1].blocks[-1].html
+    assert '<section class="bibliography" id="refs" role="doc-bibliography"' in last
+    assert '<h2 class="bibliography-title" id="refs-title">References</h2>' in last and "<em>A Book</em>" in last
+    assert '<span class="citation">(' in book.chapters[0].blocks[-2].html and not book.notes

@@ -36,8 +36,8 @@ from bookmaker.stylesheets import check_stylesheets
 from bookmaker.theme import THEME_DIR
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
-RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "bibliography", "bibliography-title",
-                "refs", "lof", "lof-title", "lot", "lot-title")
+RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "refs", "refs-title", "lof", "lof-title",
+                "lot", "lot-title")
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
@@ -134,7 +134,7 @@ class _Reader:
         if self.bibliography_entries and not self.refs_placed and chapters:
             # No `::: {#refs}`: the bibliography closes the book's last chapter.
             chapters[-1].blocks.append(HtmlBlock(
-                html=citations.bibliography_html(self.bibliography_entries, self.bibliography_title, "bibliography")))
+                html=citations.bibliography_html(self.bibliography_entries, self.bibliography_title, "refs")))
         if metadata.title is None:
             first_h1 = next((h.text for c in chapters for h in c.headings if h.level == 1), None)
             metadata.title = first_h1 or self.sources.chapters[0].stem.replace("-", " ").strip().title()
