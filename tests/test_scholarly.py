@@ -313,3 +313,10 @@ def test_without_refs_the_bibliography_closes_the_last_chapter(tmp_path):
     assert '<section class="bibliography" id="refs" role="doc-bibliography"' in last
     assert '<h2 class="bibliography-title" id="refs-title">References</h2>' in last and "<em>A Book</em>" in last
     assert '<span class="citation">(' in book.chapters[0].blocks[-2].html and not book.notes
+
+
+def test_labelled_table_with_raw_html_keeps_its_id(tmp_path):
+    root = _book(tmp_path, "# One\n\n| a |\n|---|\n| <b>1</b> |\n\n: T {#tbl-t}\n\nSee @tbl-t.\n")
+    book, _ = read_book(root)
+    text = "".join(b.html for b in book.chapters[0].blocks)
+    assert '<table id="tbl-t">' in text and 'href="#tbl-t"' in text

@@ -736,7 +736,7 @@ def _generated_ids(tokens: list[Token]):
     for token in tokens:
         if token.type == "footnote_ref" and "ref_id" in token.meta:
             yield token.meta["ref_id"]
-        elif token.type == "heading_open" and token.attrGet("id"):
+        elif token.type in ("heading_open", "table_open", "image") and token.attrGet("id"):
             yield str(token.attrGet("id"))
         if token.children:
             yield from _generated_ids(token.children)
