@@ -258,6 +258,10 @@ def test_scholarly_epub_is_clean(tmp_path):
     root = tmp_path / "book"
     shutil.copytree(SCHOLARLY, root)
     epub = build(root, "epub")
+    import zipfile
+
+    nav = zipfile.ZipFile(epub).read("EPUB/nav.xhtml").decode()
+    assert 'epub:type="bibliography" href="bibliography.xhtml#refs"' in nav
     assert_epubcheck_clean(epub)
     assert_ace_clean(epub)
 

@@ -133,6 +133,7 @@ class _Reader:
             self._render_chapter(chapter, file, md, renderer)
         if self.bibliography_entries and not self.refs_placed and chapters:
             # No `::: {#refs}`: the bibliography closes the book's last chapter.
+            chapters[-1].holds_bibliography = True
             chapters[-1].blocks.append(HtmlBlock(
                 html=citations.bibliography_html(self.bibliography_entries, self.bibliography_title, "refs")))
         if metadata.title is None:
@@ -306,7 +307,9 @@ class _Reader:
         return chapter
 
     def _render_chapter(self, chapter: Chapter, file: _File, md: MarkdownIt, renderer: XhtmlRenderer) -> None:
+        placed_before = self.refs_placed
         chapter.blocks = self._blocks(file.tokens, md, renderer, file.env, file.path)
+        chapter.holds_bibliography = self.refs_placed and not placed_before and bool(self.bibliography_entries)
         kinds = {t.type for t in file.tokens if t.level == 0 and t.nesting != -1}
         chapter.back_matter = (
             any(placeholder_name(t.info) == "refs" for t in file.tokens if t.type == "container_placeholder_open")
