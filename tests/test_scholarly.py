@@ -141,7 +141,7 @@ def test_cross_references_number_and_link(tmp_path):
     root = _book(tmp_path, chapter)
     book, _ = read_book(root)
     text = "".join(b.html for b in book.chapters[0].blocks)
-    assert '<table id="tbl-bridges">\n<caption><span class="crossref-label">Table 1.</span> Bridges</caption>' in text
+    assert '<table class="table" id="tbl-bridges">\n<caption><span class="crossref-label">Table 1.</span> Bridges</caption>' in text
     assert ('See <a class="crossref" href="#tbl-bridges">Table\u00a01</a>, <a class="crossref" href="#tbl-bridges">1</a>, '
             '<a class="crossref" href="#tbl-bridges">Tab.\u00a01</a> and <a class="crossref" href="#sec-one">One</a>.') in text
 
@@ -323,4 +323,4 @@ def test_labelled_table_with_raw_html_keeps_its_id(tmp_path):
     root = _book(tmp_path, "# One\n\n| a |\n|---|\n| <b>1</b> |\n\n: T {#tbl-t}\n\nSee @tbl-t.\n")
     book, _ = read_book(root)
     text = "".join(b.html for b in book.chapters[0].blocks)
-    assert '<table id="tbl-t">' in text and 'href="#tbl-t"' in text
+    assert '<table class="table" id="tbl-t">' in text and 'href="#tbl-t"' in text

@@ -78,6 +78,7 @@ class Bibliography:
     files: list[tuple[str, bytes]]  # (suffix, the vetted bytes as read)
     style: Style
     lang: str = "en"
+    incomplete: bool = False  # a file could not be read (reported): its keys are unknown, not missing
 
     @property
     def title(self) -> str:
@@ -129,6 +130,7 @@ def load_bibliography(values: list[str], where: Path, line: int | None, style: S
             data = policy.read(resolved, MAX_BIBLIOGRAPHY_BYTES)
         except Refused as refused:
             diagnostics.error(where, line, f"bibliography '{value}' {refused}")
+            bibliography.incomplete = True
             continue
         path = resolved.path
         try:
@@ -146,6 +148,7 @@ def load_bibliography(values: list[str], where: Path, line: int | None, style: S
                                            "(.bib): export it from your reference manager in one of those")
             continue
         if entries is None:
+            bibliography.incomplete = True
             continue
         bibliography.files.append((suffix, data))
         for entry in entries:
@@ -216,6 +219,8 @@ def check_citations(slots: list[Slot], nocite: list[str], bibliography: Bibliogr
                                                 "or write \\@ for a plain @")
                 continue
             if item.key not in bibliography.entries:
+                if bibliography.incomplete:
+                    continue
                 close = difflib.get_close_matches(item.key, list(bibliography.entries), n=3)
                 hint = f"did you mean {', '.join('@' + c for c in close)}?" if close else "check the key in the bibliography"
                 diagnostics.error(path, line, f"unknown citation key @{item.key}: {hint}")

@@ -1,7 +1,7 @@
 """Cross-references, Quarto's way: labelled figures, tables, equations and sections, numbered once.
 
 `![Caption](x.png){#fig-tower}`, `: Caption {#tbl-bridges}` under a table,
-`{#sec-...}` on a heading, `{#eq-...}` on display math; `@fig-tower` is
+`{#sec-...}` on a heading, `$$ ... $$ {#eq-...}` on display math (mathtex.py); `@fig-tower` is
 "Figure 1" linked to it, `[-@fig-tower]` the number alone, `[Fig. @fig-tower]`
 the author's own word. Numbers run through the book or per chapter
 ("Figure 2.3"). The reader registers each target as it walks the chapters and
@@ -45,15 +45,16 @@ class CrossRefs:
     references: list[Token] = field(default_factory=list)
     _counts: dict[tuple[str, int], int] = field(default_factory=dict)
 
-    def add(self, label: str, given_id: str, chapter: int, caption: str, where: tuple) -> Target | None:
-        """Register a labelled target; `chapter` is the chapter's index (0-based)."""
+    def add(self, label: str, given_id: str, chapter: int, caption: str, where: tuple,
+            number: str | None = None) -> Target | None:
+        """Register a labelled target; `chapter` is the chapter's index (0-based); `number` one it already has."""
         kind = label.split("-", 1)[0]
         if label in self.targets:
             self.diagnostics.error(*where, f"the label '{label}' is used twice: give each its own #id")
             return None
         if kind == "sec":
             number = caption
-        else:
+        elif number is None:
             scope = chapter if self.per_chapter else -1
             self._counts[(kind, scope)] = count = self._counts.get((kind, scope), 0) + 1
             number = f"{chapter + 1}.{count}" if self.per_chapter else str(count)
@@ -72,15 +73,20 @@ class CrossRefs:
                 target = self.targets.get(item.key)
                 if target is None:
                     close = difflib.get_close_matches(item.key, list(self.targets), n=3)
+                    kind = item.key.split("-", 1)[0]
+                    how = "$$ ... $$ " if kind == "eq" else f"a {KINDS[kind][0].lower()} with "
                     hint = (f"did you mean {', '.join('@' + c for c in close)}?" if close
-                            else f"label a {KINDS[item.key.split('-', 1)[0]][0].lower()} with {{#{item.key}}}")
+                            else f"label {'one with ' if kind == 'eq' else ''}{how}{{#{item.key}}}")
                     self.diagnostics.error(path, line, f"unknown cross-reference @{item.key}: {hint}")
                     continue
                 parts.append(self._link(item, target))
             token.meta["html"] = ", ".join(parts) if parts else html.escape(token.content)
 
     def _link(self, item, target: Target) -> str:
-        if target.kind == "sec":
+        if target.kind == "eq":  # as the equation shows its number: "Equation (2)"
+            word = html.escape(item.prefix) if item.prefix else "Equation"
+            text = f"({target.number})" if item.suppress_author else f"{word} ({target.number})"
+        elif target.kind == "sec":
             text = html.escape(target.number)
         elif item.suppress_author:
             text = target.number
@@ -93,7 +99,7 @@ class CrossRefs:
             text = f"{html.escape(item.prefix)} {text}"
         # the number alone ([-@fig-x]) stays alone
         paged = self.with_pages and target.kind != "sec" and not item.suppress_author
-        classes = "crossref with-page" if paged else "crossref"
+        classes = ("eqref" if target.kind == "eq" else "crossref") + (" with-page" if paged else "")
         return f'<a class="{classes}" href="#{html.escape(target.id)}">{text}</a>{suffix}'
 
     def list_html(self, kind: str, section_id: str) -> str:

@@ -24,7 +24,8 @@ from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
-from bookmaker.markdown import BOX_KINDS, parser_for, placeholder_name
+from bookmaker.markdown import box_kind, parser_for, placeholder_name
+from bookmaker.mathtex import fallback_html, tex_to_mathml
 from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
 from bookmaker.config import BookConfig
 from bookmaker.policy import Local, Refused, ResourcePolicy
@@ -33,7 +34,7 @@ from bookmaker.sanitize import Finding, sanitize
 from bookmaker.sources import BookSources, locate
 from bookmaker.structure import check_structure
 from bookmaker.stylesheets import check_stylesheets
-from bookmaker.theme import THEME_DIR
+from bookmaker.theme import THEME_DIR, has_box_template
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "refs", "refs-title", "lof", "lof-title",
@@ -41,6 +42,9 @@ RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "refs",
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+_MATH_BLOCKS = ("math_block", "math_block_label", "amsmath")
 
 
 # Called with the chapter file about to be read, its index and the number of chapters.
@@ -103,6 +107,9 @@ class _Reader:
         self.bibliography_title = "Bibliography"
         self.refs_placed = False
         self.crossrefs = CrossRefs(diagnostics)
+        self.chapter_index = 0  # the chapter being walked
+        self.equation_numbers: dict[str, int] = {}  # a numbered display equation's id -> its number
+        self.equation_refs: list[tuple[Token, Path, int | None]] = []
 
     def read(self) -> Book:
         check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
@@ -119,6 +126,7 @@ class _Reader:
         self.has_bibliography = bool(self._setting(files, "bibliography")[0])
         md = parser_for(metadata.lang)
         renderer = XhtmlRenderer(md)
+        renderer.equation_numbers = self.equation_numbers
         # Every chapter is parsed (and its ids claimed) before any is rendered,
         # so a link may point at a heading in a later chapter.
         chapters = []
@@ -127,6 +135,7 @@ class _Reader:
             chapters.append(self._parse_chapter(index, file, md))
         self._title_from_heading(files, chapters, metadata)
         self._resolve_links(files, chapters)
+        self._check_equation_refs()
         self.crossrefs.resolve()
         self._resolve_citations(files, metadata.lang)
         for file, chapter in zip(files, chapters):
@@ -428,6 +437,7 @@ class _Reader:
 
     def _walk(self, tokens: list[Token], chapter: Chapter, path: Path) -> None:
         """Headings get ids; images are checked; undefined note labels are reported."""
+        self.chapter_index = chapter.index
         for i, token in enumerate(tokens):
             if token.type == "heading_open":
                 inline = tokens[i + 1]
@@ -461,12 +471,18 @@ class _Reader:
                 caption = _plain_text(token.meta["caption"].children or []) if "caption" in token.meta else ""
                 token.meta["crossref"] = self.crossrefs.add(
                     label, str(token.attrGet("id")), chapter.index, caption, (path, token.map[0] + 1 if token.map else None))
+            if token.type in _MATH_BLOCKS:
+                self._formula(token, True, path)
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map[0] + 1) if token.map else None
             for child in token.children:
                 if child.type in ("softbreak", "hardbreak") and line is not None:
                     line += 1
+                elif child.type in ("math_inline", "math_inline_double"):
+                    self._formula(child, child.type == "math_inline_double", path, line)
+                elif child.type == "equation_ref":
+                    self.equation_refs.append((child, path, line))
                 elif child.type == "text":
                     for match in _REFUSED_IMAGE.finditer(child.content):
                         # markdown-it leaves an image whose URL it distrusts (file:, data:...) as text
@@ -493,6 +509,32 @@ class _Reader:
                             label, str(child.attrGet("id")), chapter.index, _plain_text(child.children or []), (path, line))
                 elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
                     self.links.append((child, path, line))
+
+    def _formula(self, token: Token, display: bool, path: Path, line: int | None = None) -> None:
+        """TeX -> MathML once, held in the token for the renderer (mathtex.py); a problem is a warning."""
+        if token.map:
+            line = token.map[0] + 1
+        formula = tex_to_mathml(token.content.strip(), display)
+        if formula.problem:
+            self.diagnostics.warning(path, line, f"math: {formula.problem}: check the TeX `{token.content.strip()}`")
+        token.meta["html"] = formula.mathml or fallback_html(token.content.strip(), display)
+        if token.type == "math_block_label" and token.info:
+            wanted = token.info
+            token.info = self.ids.claim(wanted)
+            self.targets[path.resolve()].setdefault(wanted, token.info)
+            if token.info != wanted:
+                self.diagnostics.warning(path, line, f"equation id '{wanted}' is already used in the book; "
+                                                     f"this equation gets '{token.info}': give it another {{#id}}")
+            self.equation_numbers[token.info] = len(self.equation_numbers) + 1
+            # `@eq-name` is a cross-reference like `@fig-name` (crossrefs.py), numbered as the equation shows
+            self.crossrefs.add(wanted, token.info, self.chapter_index, "", (path, line),
+                               number=str(self.equation_numbers[token.info]))
+
+    def _check_equation_refs(self) -> None:
+        for token, path, line in self.equation_refs:
+            if token.meta["id"] not in self.equation_numbers:
+                self.diagnostics.warning(path, line, f"@{token.meta['id']} refers to no numbered equation: "
+                                                     f"label one with $$ ... $$ {{#{token.meta['id']}}}")
 
     def _image(self, token: Token, path: Path, line: int | None) -> None:
         resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
@@ -528,7 +570,7 @@ class _Reader:
         """Render tokens to XHTML; any raw HTML among them is sanitized (sanitize.py) first."""
         html = renderer.render(tokens, renderer.md.options, env)
         if not _has_raw_html(tokens):
-            return html
+            return renderer.restore(html)
         # The ids bookmaker itself gave these tokens pass once each; any other id, or
         # one of those repeated by raw HTML, must be made unique in the book.
         budget = Counter(_generated_ids(tokens))
@@ -543,7 +585,7 @@ class _Reader:
         for finding in result.findings:
             report = self.diagnostics.error if finding.severity == "error" else self.diagnostics.warning
             report(path, line, finding.message)
-        return result.html
+        return renderer.restore(result.html)
 
 
     # -- blocks -------------------------------------------------------------
@@ -563,8 +605,8 @@ class _Reader:
             if first.type == "container_placeholder_open":
                 blocks.append(HtmlBlock(html=self._placeholder(placeholder_name(first.info))))
                 continue
-            kind = first.type.removeprefix("container_").removesuffix("_open")
-            if first.type.startswith("container_") and kind in BOX_KINDS:
+            kind = box_kind(first)
+            if kind:
                 blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
                 continue
             line = first.map[0] + 1 if first.map else None
@@ -587,8 +629,8 @@ class _Reader:
         target = opening.meta.get("crossref")
         if target is not None:
             caption = f'<span class="crossref-label">{target.label}.</span> {caption}'
-        head, _, rest = table_html.partition(">")
-        return f"{head}>\n<caption>{caption}</caption>{rest}"
+        end = table_html.index(">", table_html.index("<table")) + 1  # render.py may wrap the table
+        return f"{table_html[:end]}\n<caption>{caption}</caption>{table_html[end:]}"
 
     def _placeholder(self, name: str) -> str:
         """`::: {#refs}`: the bibliography; `::: {#lof}` / `::: {#lot}`: the list of figures / tables."""
@@ -620,9 +662,22 @@ class _Reader:
         # A fresh env: the title must not see (or emit) the chapter's notes.
         title_tokens = md.parseInline(title, {})[0].children or [] if title else []
         box = Box(kind=kind, title_html=self._render(title_tokens, renderer, {}, path, line))
-        if kind == "sidebar":
+        if not has_box_template(kind, self.sources.templates):
+            folder = self.sources.config.theme.templates
+            self.diagnostics.warning(
+                path, line, f"box kind '{kind}' has no template, so it is set as a plain box with class '{kind}': "
+                f"add {folder}/boxes/{kind}.html to the book to give it one",
+            )
+        # A kind is its template; only the infobox also has a reader of its own (image, lines, fields).
+        read = {"infobox": self._infobox}.get(kind)
+        if read is None:
             box.body_html = self._render(inner, renderer, env, path, line)
-            return box
+        else:
+            read(box, inner, md, renderer, env, path, line)
+        return box
+
+    def _infobox(self, box: Box, inner: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path,
+                 line: int | None) -> None:
         rest: list[Token] = []
         spans = _top_level_spans(inner)
         for start, end in spans:
@@ -646,7 +701,6 @@ class _Reader:
                 path, line, "infobox has no fields: add lines such as 'Born' followed by ': 11 March 1957'"
             )
         box.body_html = self._render(rest, renderer, env, path, line)
-        return box
 
     def _fields(
         self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path, line: int | None
@@ -786,7 +840,7 @@ def _words(text: str) -> str:
 def _plain_text(children: list[Token]) -> str:
     out = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type in ("text", "code_inline", "math_inline"):
             out.append(child.content)
         elif child.type == "softbreak":
             out.append(" ")

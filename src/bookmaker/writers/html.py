@@ -13,6 +13,7 @@ from typing import Literal
 from bookmaker import __version__
 from bookmaker.config import PDF_VARIANTS  # one list, for the CLI and bookmaker.toml
 from bookmaker.markdown import is_rtl_lang
+from bookmaker.mathtex import math_as_svg
 from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
@@ -94,6 +95,8 @@ def render_html(
         created=created,
         modified=modified,
     )
+    if "<math" in html:  # WeasyPrint cannot lay out MathML: each formula is drawn as SVG
+        html = math_as_svg(html)
     for image in book.images:
         if image.data is not None:  # a fetched remote image (--allow-remote) travels inside the document
             mime = mimetypes.guess_type(image.src)[0] or "application/octet-stream"
