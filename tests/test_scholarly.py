@@ -91,6 +91,11 @@ def test_malformed_bibliography_is_reported_at_its_own_line(tmp_path):
     assert any("refs.json:3" in e and "not valid JSON" in e for e in _errors(root))
 
 
+def test_a_bibliography_nested_too_deeply_is_an_error_not_a_crash(tmp_path):
+    root = _book(tmp_path, "# One\n\n[@a]\n", 'bibliography = "refs.json"\n', {"refs.json": "[" * 100_000})
+    assert any("refs.json:1" in e and "nested too deeply" in e for e in _errors(root))
+
+
 def test_unclosed_bibtex_entry_is_reported_at_its_line(tmp_path):
     root = _book(tmp_path, "# One\n\n[@a]\n", 'bibliography = "refs.bib"\n',
                  {"refs.bib": "@book{a,\n title = {A}\n}\n\n@book{b,\n title = {B\n"})

@@ -162,6 +162,9 @@ def _csl_json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[E
     except json.JSONDecodeError as exc:
         diagnostics.error(path, exc.lineno, f"the bibliography is not valid JSON: {exc.msg}", exc.colno)
         return None
+    except RecursionError:
+        diagnostics.error(path, 1, "the bibliography is nested too deeply to be CSL-JSON: export it again")
+        return None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         diagnostics.error(path, 1, "a CSL-JSON bibliography is a list of entries ([{\"id\": ..., \"type\": ...}, ...])")
         return None
@@ -280,7 +283,12 @@ def resolve(slots: list[Slot], nocite: list[str], bibliography: Bibliography) ->
         parsed = json.loads(output)
     except ValueError:  # a damaged cache file: run again
         parsed = json.loads(_run_pandoc(document, bibliography))
-    return _map_back(parsed, slots, bibliography.lang)
+    except RecursionError as exc:
+        raise CiteprocError("pandoc's result is nested too deeply") from exc
+    try:
+        return _map_back(parsed, slots, bibliography.lang)
+    except RecursionError as exc:  # markup nested hundreds deep in a citation's prefix or an entry
+        raise CiteprocError("a citation or entry is nested too deeply") from exc
 
 
 def _run_pandoc(document: str, bibliography: Bibliography) -> bytes:
