@@ -218,7 +218,8 @@ class _Validator:
                 continue
             cleaned = clean_metadata(key, value)
             if cleaned is None:
-                kind = "a text or a list of texts" if key in ("author", "keywords") else "a text"
+                kind = "a text or a list of texts" if key in ("author", "keywords", "bibliography", "nocite") else "a text"
+                kind = {"crossref-numbering": "'book' or 'chapter'", "crossref-pages": "true or false"}.get(key, kind)
                 self.error(("book", key), f"[book] {key} must be {kind}")
                 continue
             self.config.book[key] = cleaned

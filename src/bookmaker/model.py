@@ -104,6 +104,9 @@ class Chapter:
     id: str
     blocks: list[Block] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
+    # Back matter that follows the book's notes in print: a chapter that holds only the bibliography.
+    back_matter: bool = False
+    holds_bibliography: bool = False  # the bibliography section (id "refs") is in this chapter
 
     @property
     def title(self) -> str | None:

@@ -14,6 +14,7 @@ from html import escape
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from markdown_it.common.utils import escapeHtml
 from markdown_it.utils import EnvType, OptionsDict
 
 from bookmaker.highlight import render_code
@@ -87,6 +88,19 @@ class XhtmlRenderer(RendererHTML):
             f'{separator}{WORD_JOINER}<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" '
             f'role="doc-noteref">{meta["number"]}</a>'
         )
+
+    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """A citation as the CSL processor set it (citations.py): text in the line, a note reference, or both."""
+        meta = tokens[idx].meta
+        if "html" not in meta and "note_id" not in meta:
+            return escapeHtml(tokens[idx].content)  # unresolved (reported), or no bibliography: the text as written
+        text = meta.get("html", "")
+        if "note_id" not in meta:
+            return f'<span class="citation">{text}</span>'
+        return text + self.footnote_ref(tokens, idx, options, env)
+
+    def crossref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return tokens[idx].meta.get("html") or escapeHtml(tokens[idx].content)
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return render_code(tokens[idx].content, tokens[idx].info)

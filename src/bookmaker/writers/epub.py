@@ -46,6 +46,7 @@ ROLE_TO_EPUB_TYPE = {
     "doc-backlink": "backlink",
     "doc-toc": "toc",
     "doc-cover": "cover",
+    "doc-bibliography": "bibliography",
 }
 
 
@@ -270,6 +271,9 @@ def _landmarks(book: Book) -> list[dict[str, str]]:
     with_notes = next((c for c in book.chapters if book.notes_of(c)), None)
     if with_notes is not None:
         marks.append({"type": "endnotes", "href": f"{_file_of(with_notes)}#notes", "label": "Notes"})
+    with_bibliography = next((c for c in book.chapters if c.holds_bibliography), None)
+    if with_bibliography is not None:
+        marks.append({"type": "bibliography", "href": f"{_file_of(with_bibliography)}#refs", "label": "Bibliography"})
     return marks
 
 
