@@ -2,7 +2,7 @@
 
 Syntax beyond CommonMark: tables, strikethrough, typographic quotes and dashes,
 `[^label]` and `^[inline]` notes, `::: infobox` / `::: sidebar` boxes,
-definition lists, `[text]{lang=xx}` spans and `{#id .class lang=xx}` after a
+definition lists, `[text]{lang=xx}` spans, `[term]{.index}` index marks and `{#id .class lang=xx}` after a
 heading. Text in a right-to-left script is isolated in `dir="rtl"` spans.
 """
 
@@ -22,6 +22,8 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 BOX_KINDS = ("infobox", "sidebar")
+# A span's index marks (index.py); the reader takes them off the span.
+INDEX_ATTRIBUTES = ("index", "index-see", "index-seealso", "index-range")
 
 # Quotation marks by language (primary, secondary); markdown-it's option takes
 # the four characters “”‘’ in that order.
@@ -66,7 +68,7 @@ def parser_for(lang: str) -> MarkdownIt:
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
     md.use(deflist_plugin)
-    md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir"))
+    md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir", *INDEX_ATTRIBUTES))
     for kind in BOX_KINDS:
         md.use(container_plugin, name=kind)
     # Definitions lose their line numbers when the footnote plugin gathers them

@@ -23,8 +23,11 @@ from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
-from bookmaker.markdown import BOX_KINDS, parser_for
-from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
+from bookmaker.index import parse_entries
+from bookmaker.markdown import BOX_KINDS, INDEX_ATTRIBUTES, parser_for
+from bookmaker.model import (
+    Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, IndexMark, Metadata, Note, NoteRef,
+)
 from bookmaker.config import BookConfig
 from bookmaker.policy import Local, Refused, ResourcePolicy
 from bookmaker.render import XhtmlRenderer
@@ -35,7 +38,7 @@ from bookmaker.stylesheets import check_stylesheets
 from bookmaker.theme import THEME_DIR
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
-RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
+RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "index", "index-title")
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
@@ -93,6 +96,9 @@ class _Reader:
             self.ids.claim(taken)
         self.notes: list[Note] = []
         self.images: dict[str, Image] = {}
+        self.index_marks: list[IndexMark] = []
+        self.anchors_made = 0
+        self.open_ranges: dict[tuple[str, ...], tuple[IndexMark, Path, int | None]] = {}
 
     def read(self) -> Book:
         check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
@@ -110,6 +116,10 @@ class _Reader:
             self.progress(file.path, index, len(files))
             chapters.append(self._parse_chapter(index, file, md))
         self._resolve_links(files, chapters)
+        for mark, path, line in self.open_ranges.values():
+            self.diagnostics.warning(
+                path, line, f"index range '{'; '.join('!'.join(t) for t in mark.terms)}' is started but never ended: "
+                            "add a mark with the same index=\"...\" and index-range=\"end\" where it ends")
         for file, chapter in zip(files, chapters):
             self._render_chapter(chapter, file, md, renderer)
         if metadata.title is None:
@@ -125,6 +135,7 @@ class _Reader:
             slug=slugify(metadata.title, fallback="book"),
             images=list(self.images.values()),
             policy=self.policy,
+            index_marks=self.index_marks,
         )
 
     def _check_templates(self) -> None:
@@ -329,7 +340,9 @@ class _Reader:
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map[0] + 1) if token.map else None
-            for child in token.children:
+            for position, child in enumerate(token.children):
+                if child.type == "span_open" and _is_index_mark(child):
+                    self._index_mark(token.children, position, chapter, path, line)
                 if child.type in ("softbreak", "hardbreak") and line is not None:
                     line += 1
                 elif child.type == "text":
@@ -349,6 +362,51 @@ class _Reader:
                     self._image(child, path, line)
                 elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
                     self.links.append((child, path, line))
+
+    def _index_mark(self, children: list[Token], position: int, chapter: Chapter, path: Path, line: int | None) -> None:
+        """A span marked for the index gets an anchor; its index attributes become an IndexMark."""
+        span = children[position]
+        values = {name: str(span.attrGet(name) or "") for name in INDEX_ATTRIBUTES}
+        for name in INDEX_ATTRIBUTES:
+            if name in span.attrs:
+                del span.attrs[name]
+        text = values["index"] or _plain_text(_span_content(children, position))
+        terms = parse_entries(text)
+        if not terms:
+            self.diagnostics.warning(path, line, "an index mark with no term: write the term inside [...]{.index} "
+                                                 "or give it as index=\"term\"")
+            return
+        range_role = values["index-range"].strip().lower()
+        if range_role not in ("", "start", "end"):
+            self.diagnostics.warning(path, line, f"index-range=\"{values['index-range']}\" is not 'start' or 'end': "
+                                                 "write index-range=\"start\" where a range begins and \"end\" where it ends")
+            range_role = ""
+        anchor = span.attrGet("id")
+        if anchor is None:
+            self.anchors_made += 1
+            anchor = self.ids.claim(f"idx-{self.anchors_made}")
+            span.attrSet("id", anchor)
+            span.meta["index_anchor"] = anchor
+        key = tuple("!".join(t) for t in terms)
+        if range_role == "end":
+            opened = self.open_ranges.pop(key, None)
+            if opened is None:
+                self.diagnostics.warning(path, line, f"index range '{text}' ends here but was never started: add a "
+                                                     f"mark with index=\"{text}\" index-range=\"start\" where it begins")
+            else:
+                opened[0].end_id = str(anchor)
+            return
+        mark = IndexMark(
+            id=str(anchor), chapter=chapter.index, terms=terms,
+            see=[t for t in (s.strip() for s in values["index-see"].split(";")) if t],
+            seealso=[t for t in (s.strip() for s in values["index-seealso"].split(";")) if t],
+        )
+        self.index_marks.append(mark)
+        if range_role == "start":
+            if key in self.open_ranges:
+                self.diagnostics.warning(path, line, f"index range '{text}' starts again before it ended: "
+                                                     "end the first range with index-range=\"end\"")
+            self.open_ranges[key] = (mark, path, line)
 
     def _image(self, token: Token, path: Path, line: int | None) -> None:
         resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
@@ -538,6 +596,20 @@ def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:
     return spans
 
 
+def _is_index_mark(span: Token) -> bool:
+    return any(name in span.attrs for name in INDEX_ATTRIBUTES) or "index" in str(span.attrGet("class") or "").split()
+
+
+def _span_content(children: list[Token], position: int) -> list[Token]:
+    """The tokens inside the span opening at `position`."""
+    depth = 0
+    for end in range(position, len(children)):
+        depth += 1 if children[end].type == "span_open" else -1 if children[end].type == "span_close" else 0
+        if depth == 0:
+            return children[position + 1 : end]
+    return children[position + 1 :]
+
+
 def _lone_image(inline: Token) -> bool:
     children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
     return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())
@@ -561,6 +633,8 @@ def _generated_ids(tokens: list[Token]):
             yield token.meta["ref_id"]
         elif token.type == "heading_open" and token.attrGet("id"):
             yield str(token.attrGet("id"))
+        elif token.type == "span_open" and token.meta.get("index_anchor"):
+            yield token.meta["index_anchor"]
         if token.children:
             yield from _generated_ids(token.children)
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 from bookmaker import __version__
 from bookmaker.config import PDF_VARIANTS  # one list, for the CLI and bookmaker.toml
+from bookmaker.index import build_index, page_locators
 from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
@@ -44,8 +45,14 @@ def is_article(book: Book, options: PrintOptions) -> bool:
     return len(book.chapters) == 1 and not any(h.level == 1 for h in book.headings)
 
 
-def render_html(book: Book, output_dir: Path, options: PrintOptions | None = None) -> str:
-    """The whole book as one HTML document, its resources addressed relative to `output_dir`."""
+def render_html(
+    book: Book, output_dir: Path, options: PrintOptions | None = None, index_pages: dict[str, int] | None = None
+) -> str:
+    """The whole book as one HTML document, its resources addressed relative to `output_dir`.
+
+    `index_pages` holds the printed page of each index mark's anchor, from a layout of this
+    document (writers/pdf.py); without it the index's page numbers are left to `target-counter()`.
+    """
     options = options or PrintOptions()
     try:
         theme_css, book_css = _read_stylesheets(book)
@@ -84,6 +91,9 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
         article=article,
         notes_by_chapter=options.notes == "chapter",
         book_note_groups=_note_groups(book),
+        index_groups=build_index(book.index_marks),
+        locators=lambda entry: page_locators(entry, index_pages),
+        epub=False,
         created=created,
         modified=modified,
     )

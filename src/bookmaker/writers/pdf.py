@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.index import anchor_ids
 from bookmaker.model import Book
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, ResourcePolicy, policy_for
@@ -38,9 +39,12 @@ def write_pdf(
         raise BookError(diagnostics) from None
     with _weasyprint_warnings(diagnostics, target, reported=reported):
         try:
-            document = weasyprint.HTML(
-                string=html, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher
-            ).render()
+            def lay_out(text: str):
+                return weasyprint.HTML(string=text, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher).render()
+
+            document = lay_out(html)
+            if book.index_marks and pages_are_positions(html):
+                document = _with_index_pages(book, target, options, document, lay_out)
             if diagnostics.has_errors:  # --strict turns WeasyPrint's warnings into errors
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
@@ -50,6 +54,45 @@ def write_pdf(
         except FatalURLFetchingError as exc:
             diagnostics.error(target, None, f"{exc}")
             raise BookError(diagnostics) from None
+
+
+# A page counter the book's CSS resets, sets or steps makes a page's number differ from its position.
+_PAGE_COUNTER = re.compile(r"counter-(?:reset|set|increment)\s*:[^;}]*\bpage\b", re.IGNORECASE)
+MAX_INDEX_PASSES = 3
+
+
+def pages_are_positions(html: str) -> bool:
+    """Whether each page's printed number is its position in the document (nothing renumbers pages)."""
+    return _PAGE_COUNTER.search(html) is None
+
+
+def anchor_pages(document, wanted: set[str]) -> dict[str, int]:
+    """The printed page number of the first page each wanted anchor is on."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            if anchor in wanted:
+                found.setdefault(anchor, number)
+    return found
+
+
+def _with_index_pages(book: Book, target: Path, options: PrintOptions | None, document, lay_out):
+    """The index's page numbers written as text, consecutive pages merged ("12–14").
+
+    `target-counter()` gives one number per mark and cannot merge them, so the marks'
+    pages are read from a layout and the book is laid out again with the numbers in.
+    The index comes last, so writing them in moves no mark; should one move anyway
+    (a book stylesheet placing the index elsewhere), the layout is repeated.
+    """
+    wanted = anchor_ids(book.index_marks)
+    used: dict[str, int] | None = None
+    for _ in range(MAX_INDEX_PASSES):
+        pages = anchor_pages(document, wanted)
+        if pages == used:
+            break
+        used = pages
+        document = lay_out(render_html(book, target.parent, options, index_pages=pages))
+    return document
 
 
 def _book_fetcher(policy: ResourcePolicy):
