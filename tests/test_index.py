@@ -190,7 +190,7 @@ def test_the_index_is_the_last_section_in_two_columns_and_in_the_contents(indexe
 
     texts = [" ".join(page.extract_text().split()) for page in PdfReader(indexed_pdf).pages]
     contents = next(text for text in texts if text.startswith("Contents"))
-    assert re.search(rf"Notes[ .]+\d+ Index[ .]+{last}$", contents), contents
+    assert re.search(rf"war years[ .]+\d+ Index[ .]+{last}$", contents), contents
     # Two columns: entries start at two distinct left edges on the index page.
     bbox = subprocess.run(["pdftotext", "-bbox", "-f", str(last), "-l", str(last), str(indexed_pdf), "-"],
                           capture_output=True, text=True, check=True).stdout

@@ -20,6 +20,7 @@ from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
+from bookmaker.writers.footnotes import place_footnotes
 from bookmaker.writers.page_layout import geometry, page_css
 
 
@@ -32,7 +33,8 @@ class PrintOptions:
     marks: Literal["crop", "cross", "crop cross"] | None = None
     pdf_variant: str | None = None  # one of PDF_VARIANTS
     duplex: bool = False  # printed on both sides: mirrored margins, chapters on right-hand pages
-    notes: Literal["book", "chapter"] = "book"  # one Notes section, or notes at the end of each chapter
+    # one Notes section, notes at the end of each chapter, or footnotes at the foot of the page
+    notes: Literal["book", "chapter", "page"] = "book"
     # book: title page, imprint, contents, chapters on new pages; article: the title
     # above the text on page 1, as a printed article; auto: article for a book of
     # one chapter without chapter titles (level-1 headings), book otherwise.
@@ -90,6 +92,7 @@ def render_html(
         toc=[] if article else _toc_entries(book),
         article=article,
         notes_by_chapter=options.notes == "chapter",
+        notes_at_end=options.notes == "book",
         book_note_groups=_note_groups(book),
         index_groups=build_index(book.index_marks),
         locators=lambda entry: page_locators(entry, index_pages),
@@ -97,6 +100,8 @@ def render_html(
         created=created,
         modified=modified,
     )
+    if options.notes == "page":
+        html = place_footnotes(html, book)
     for image in book.images:
         if image.data is not None:  # a fetched remote image (--allow-remote) travels inside the document
             mime = mimetypes.guess_type(image.src)[0] or "application/octet-stream"
