@@ -92,6 +92,18 @@ def test_the_reader_anchors_each_mark_and_strips_the_index_attributes(tmp_path):
     assert not diagnostics.has_errors
 
 
+def test_links_and_code_can_be_marked_and_no_index_attribute_reaches_the_xhtml(tmp_path):
+    book, diagnostics = _book(tmp_path, (
+        "# One\n\n::: sidebar A [titled]{index=\"boxed\"} box\nIn it.\n:::\n\n"
+        "A [link](https://example.com){index=\"linked\"} and `code`{index=\"coded\"}.\n"
+    ))
+    assert [m.terms for m in book.index_marks] == [[("linked",)], [("coded",)]]
+    html = "".join(getattr(b, "html", "") + getattr(b, "title_html", "") for b in book.chapters[0].blocks)
+    assert 'href="https://example.com" id="idx-1"' in html and '<code id="idx-2">' in html
+    assert "index=" not in html, html
+    assert not list(diagnostics)
+
+
 def test_a_range_never_ended_is_reported_where_it_starts(tmp_path):
     book, diagnostics = _book(tmp_path, "# One\n\nText.\n\n[]{index=\"war\" index-range=\"start\"}War.\n")
     messages = [d.format() for d in diagnostics]
@@ -221,3 +233,23 @@ def test_the_epub_index_follows_epub_indexes_and_passes_epubcheck_and_ace(tmp_pa
     assert nav.xpath("//x:nav[@epub:type='landmarks']//x:a[@epub:type='index'][@href='index.xhtml#index']", namespaces=NS)
     assert_epubcheck_clean(path)
     assert_ace_clean(path)
+
+
+@pytest.mark.slow
+def test_pages_renumbered_by_the_book_get_one_target_counter_number_per_mark(tmp_path):
+    from conftest import copy_fixture, run_cli
+
+    book = copy_fixture("indexed", tmp_path)
+    (book / "styles").mkdir()
+    (book / "styles" / "numbers-print.css").write_text("@page :first { counter-reset: page 100; }\n")
+    target = tmp_path / "renumbered.pdf"
+    result = run_cli("pdf", str(book), "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    pages = _page_texts(target)
+    assert min(pages) > 100
+    index_number = next(n for n, text in pages.items() if text.startswith("Index "))
+    index_text = "\n".join(pages[n] for n in sorted(pages) if n >= index_number)
+    line = re.search(r"(?:^| )ferries((?:, \d+)+)", index_text)
+    numbers = [int(n) for n in re.findall(r"\d+", line.group(1))]
+    assert len(numbers) == len(_marked_texts()[("ferries",)]) and "–" not in line.group(0)
+    assert all("ferries" in pages[n] for n in numbers), numbers

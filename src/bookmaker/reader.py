@@ -341,7 +341,7 @@ class _Reader:
                 continue
             line = (token.map[0] + 1) if token.map else None
             for position, child in enumerate(token.children):
-                if child.type == "span_open" and _is_index_mark(child):
+                if child.type in ("span_open", "link_open", "code_inline") and _is_index_mark(child):
                     self._index_mark(token.children, position, chapter, path, line)
                 if child.type in ("softbreak", "hardbreak") and line is not None:
                     line += 1
@@ -364,7 +364,7 @@ class _Reader:
                     self.links.append((child, path, line))
 
     def _index_mark(self, children: list[Token], position: int, chapter: Chapter, path: Path, line: int | None) -> None:
-        """A span marked for the index gets an anchor; its index attributes become an IndexMark."""
+        """A span (or link, or inline code) marked for the index gets an anchor; its index attributes become an IndexMark."""
         span = children[position]
         values = {name: str(span.attrGet(name) or "") for name in INDEX_ATTRIBUTES}
         for name in INDEX_ATTRIBUTES:
@@ -601,10 +601,14 @@ def _is_index_mark(span: Token) -> bool:
 
 
 def _span_content(children: list[Token], position: int) -> list[Token]:
-    """The tokens inside the span opening at `position`."""
+    """The tokens inside the span or link opening at `position` (inline code: itself)."""
+    opening = children[position]
+    if opening.nesting == 0:
+        return [opening]
+    kind = opening.type.removesuffix("_open")
     depth = 0
     for end in range(position, len(children)):
-        depth += 1 if children[end].type == "span_open" else -1 if children[end].type == "span_close" else 0
+        depth += 1 if children[end].type == f"{kind}_open" else -1 if children[end].type == f"{kind}_close" else 0
         if depth == 0:
             return children[position + 1 : end]
     return children[position + 1 :]
@@ -633,7 +637,7 @@ def _generated_ids(tokens: list[Token]):
             yield token.meta["ref_id"]
         elif token.type == "heading_open" and token.attrGet("id"):
             yield str(token.attrGet("id"))
-        elif token.type == "span_open" and token.meta.get("index_anchor"):
+        elif token.meta.get("index_anchor"):
             yield token.meta["index_anchor"]
         if token.children:
             yield from _generated_ids(token.children)
