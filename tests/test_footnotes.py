@@ -72,3 +72,24 @@ def test_notes_page_on_the_command_line_and_chapter_and_book_still_work(tmp_path
         if notes == "page":
             # A short article: each note on the page of its reference, not pushed to pages of their own.
             assert len(texts) == 1 and "The first note, cited three times." in texts[0], texts
+
+
+@pytest.mark.slow
+def test_a_note_too_long_for_a_page_becomes_an_endnote_with_a_warning_and_loses_nothing(tmp_path):
+    from pypdf import PdfReader
+
+    (tmp_path / "manuscript").mkdir()
+    long = " ".join(f"Word{i} of the long note." for i in range(700))
+    (tmp_path / "manuscript" / "a.md").write_text(
+        "# One\n\nA claim.[^long] A short one.[^short]\n\n[^long]: " + long + " The end of the long note.\n\n"
+        "[^short]: A short note.\n", encoding="utf-8")
+    target = tmp_path / "long.pdf"
+    result = run_cli("pdf", str(tmp_path), "--notes", "page", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert "note 1 is too long for the foot of a page" in result.stderr
+    assert "No anchor" not in result.stderr
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(target).pages]
+    text = " ".join(pages)
+    assert "The end of the long note." in text and "Word699 of the long note." in text
+    # The short note is still a footnote, on the page of its reference.
+    assert any("A short one." in p and "A short note." in p for p in pages)

@@ -37,10 +37,10 @@ def footnote_html(note: Note) -> str:
     )
 
 
-def place_footnotes(html: str, book: Book) -> str:
-    """`html` with each note's text right after its first reference."""
+def place_footnotes(html: str, book: Book, skip: frozenset[str] = frozenset()) -> str:
+    """`html` with each note's text right after its first reference (but those in `skip`)."""
     for note in book.notes:
-        if not note.refs:
+        if not note.refs or note.id in skip:
             continue
         first = re.compile(rf'(<a class="noteref" href="#{re.escape(note.id)}" id="{re.escape(note.refs[0].id)}"[^>]*>[^<]*</a>)')
         html = first.sub(lambda m, note=note: m.group(1) + footnote_html(note), html, count=1)

@@ -48,12 +48,14 @@ def is_article(book: Book, options: PrintOptions) -> bool:
 
 
 def render_html(
-    book: Book, output_dir: Path, options: PrintOptions | None = None, index_pages: dict[str, int] | None = None
+    book: Book, output_dir: Path, options: PrintOptions | None = None, index_pages: dict[str, int] | None = None,
+    long_notes: frozenset[str] = frozenset(),
 ) -> str:
     """The whole book as one HTML document, its resources addressed relative to `output_dir`.
 
     `index_pages` holds the printed page of each index mark's anchor, from a layout of this
     document (writers/pdf.py); without it the index's page numbers are left to `target-counter()`.
+    `long_notes` are notes too long to be footnotes (notes = "page"): they are endnotes instead.
     """
     options = options or PrintOptions()
     try:
@@ -92,8 +94,9 @@ def render_html(
         toc=[] if article else _toc_entries(book),
         article=article,
         notes_by_chapter=options.notes == "chapter",
-        notes_at_end=options.notes == "book",
-        book_note_groups=_note_groups(book),
+        notes_at_end=options.notes == "book" or bool(long_notes),
+        end_notes=[n for n in book.notes if n.id in long_notes] if options.notes == "page" else book.notes,
+        book_note_groups=_note_groups(book) if options.notes != "page" else None,
         index_groups=build_index(book.index_marks),
         locators=lambda entry: page_locators(entry, index_pages),
         epub=False,
@@ -101,7 +104,7 @@ def render_html(
         modified=modified,
     )
     if options.notes == "page":
-        html = place_footnotes(html, book)
+        html = place_footnotes(html, book, skip=long_notes)
     for image in book.images:
         if image.data is not None:  # a fetched remote image (--allow-remote) travels inside the document
             mime = mimetypes.guess_type(image.src)[0] or "application/octet-stream"

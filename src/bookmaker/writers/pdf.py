@@ -37,23 +37,66 @@ def write_pdf(
     except FatalURLFetchingError as exc:
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
-    with _weasyprint_warnings(diagnostics, target, reported=reported):
-        try:
-            def lay_out(text: str):
-                return weasyprint.HTML(string=text, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher).render()
+    def lay_out(text: str):
+        return weasyprint.HTML(string=text, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher).render()
 
-            document = lay_out(html)
+    try:
+        long_notes: frozenset[str] = frozenset()
+        document = None
+        if options is not None and options.notes == "page" and book.notes:
+            document, long_notes = _footnotes_that_fit(book, target, options, html, lay_out, diagnostics, reported)
+            if long_notes:
+                html = render_html(book, target.parent, options, long_notes=long_notes)
+        with _weasyprint_warnings(diagnostics, target, reported=reported):
+            if document is None:
+                document = lay_out(html)
             if book.index_marks and pages_are_positions(html):
-                document = _with_index_pages(book, target, options, document, lay_out)
+                def render(pages: dict[str, int]) -> str:
+                    return render_html(book, target.parent, options, index_pages=pages, long_notes=long_notes)
+
+                document = _with_index_pages(book, document, lay_out, render)
             if diagnostics.has_errors:  # --strict turns WeasyPrint's warnings into errors
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
             with atomic_output(target) as out:
                 # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
                 document.write_pdf(out, pdf_variant=variant) if variant else document.write_pdf(out)
-        except FatalURLFetchingError as exc:
-            diagnostics.error(target, None, f"{exc}")
-            raise BookError(diagnostics) from None
+    except FatalURLFetchingError as exc:
+        diagnostics.error(target, None, f"{exc}")
+        raise BookError(diagnostics) from None
+
+
+MAX_FOOTNOTE_PASSES = 4
+
+
+def _footnotes_that_fit(book: Book, target: Path, options: PrintOptions, html: str, lay_out, diagnostics: Diagnostics,
+                        reported: set[str]):
+    """Lay out with footnotes; a note WeasyPrint could not place (one taller than a page is
+    dropped, text and all) is named in a warning and becomes an endnote, in a Notes section at the end.
+
+    A note too long to place holds back the notes after it too, so only the first missing
+    note becomes an endnote before the next try. Returns the layout (None when it must be
+    made again: the last try still missed notes) and the ids of the notes set as endnotes.
+    """
+    long_notes: frozenset[str] = frozenset()
+    for attempt in range(MAX_FOOTNOTE_PASSES):
+        said = Diagnostics(strict=diagnostics.strict)
+        with _weasyprint_warnings(said, target, reported=set(reported)):
+            document = lay_out(html if not long_notes else render_html(book, target.parent, options, long_notes=long_notes))
+        placed = {anchor for page in document.pages for anchor in page.anchors}
+        missing = [note for note in book.notes if note.id not in placed and note.id not in long_notes]
+        if not missing:
+            diagnostics.extend(said)
+            break  # this layout, with any notes too long set at the end, is the one
+        document = None
+        # The last try gives up on every note still missing.
+        long_notes |= {n.id for n in (missing if attempt == MAX_FOOTNOTE_PASSES - 1 else missing[:1])}
+    for note in book.notes:
+        if note.id in long_notes:
+            diagnostics.warning(
+                target, None, f"note {note.number} is too long for the foot of a page, so it is set in a Notes "
+                              "section at the end: shorten it, or set [pdf] notes = \"book\"")
+    return document, long_notes
 
 
 # A page counter the book's CSS resets, sets or steps makes a page's number differ from its position.
@@ -76,13 +119,14 @@ def anchor_pages(document, wanted: set[str]) -> dict[str, int]:
     return found
 
 
-def _with_index_pages(book: Book, target: Path, options: PrintOptions | None, document, lay_out):
+def _with_index_pages(book: Book, document, lay_out, render):
     """The index's page numbers written as text, consecutive pages merged ("12–14").
 
     `target-counter()` gives one number per mark and cannot merge them, so the marks'
-    pages are read from a layout and the book is laid out again with the numbers in.
-    The index comes last, so writing them in moves no mark; should one move anyway
-    (a book stylesheet placing the index elsewhere), the layout is repeated.
+    pages are read from a layout and the book is laid out again with the numbers in
+    (`render(pages)` makes that document). The index comes last, so writing them in
+    moves no mark; should one move anyway (a book stylesheet placing the index
+    elsewhere), the layout is repeated.
     """
     wanted = anchor_ids(book.index_marks)
     used: dict[str, int] | None = None
@@ -91,7 +135,7 @@ def _with_index_pages(book: Book, target: Path, options: PrintOptions | None, do
         if pages == used:
             break
         used = pages
-        document = lay_out(render_html(book, target.parent, options, index_pages=pages))
+        document = lay_out(render(pages))
     return document
 
 
