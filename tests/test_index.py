@@ -253,3 +253,15 @@ def test_pages_renumbered_by_the_book_get_one_target_counter_number_per_mark(tmp
     numbers = [int(n) for n in re.findall(r"\d+", line.group(1))]
     assert len(numbers) == len(_marked_texts()[("ferries",)]) and "–" not in line.group(0)
     assert all("ferries" in pages[n] for n in numbers), numbers
+
+
+@pytest.mark.slow
+def test_printed_on_both_sides_the_index_starts_on_a_right_hand_page(tmp_path):
+    from conftest import run_cli
+
+    target = tmp_path / "duplex.pdf"
+    result = run_cli("pdf", str(INDEXED), "--duplex", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    pages = _page_texts(target)
+    index_number = next(n for n, text in pages.items() if text.startswith("Index "))
+    assert index_number % 2 == 1
