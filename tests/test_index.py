@@ -265,3 +265,12 @@ def test_printed_on_both_sides_the_index_starts_on_a_right_hand_page(tmp_path):
     pages = _page_texts(target)
     index_number = next(n for n, text in pages.items() if text.startswith("Index "))
     assert index_number % 2 == 1
+
+
+def test_a_see_reference_to_no_entry_is_reported_at_its_mark(tmp_path):
+    book, diagnostics = _book(tmp_path, (
+        "# One\n\nThe [ferries]{.index} and [boats]{index=boats index-see=ferries}.\n\n"
+        "[Ships]{index=ships index-seealso=\"steamers\"}.\n"
+    ))
+    messages = [d.format() for d in diagnostics]
+    assert len(messages) == 1 and "01.md:5" in messages[0] and "'steamers' leads to no entry" in messages[0], messages

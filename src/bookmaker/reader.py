@@ -98,6 +98,7 @@ class _Reader:
         self.images: dict[str, Image] = {}
         self.index_marks: list[IndexMark] = []
         self.anchors_made = 0
+        self.see_references: list[tuple[str, Path, int | None]] = []
         self.open_ranges: dict[tuple[str, ...], tuple[IndexMark, Path, int | None]] = {}
 
     def read(self) -> Book:
@@ -116,6 +117,7 @@ class _Reader:
             self.progress(file.path, index, len(files))
             chapters.append(self._parse_chapter(index, file, md))
         self._resolve_links(files, chapters)
+        self._check_see_references()
         for mark, path, line in self.open_ranges.values():
             self.diagnostics.warning(
                 path, line, f"index range '{'; '.join('!'.join(t) for t in mark.terms)}' is started but never ended: "
@@ -402,11 +404,22 @@ class _Reader:
             seealso=[t for t in (s.strip() for s in values["index-seealso"].split(";")) if t],
         )
         self.index_marks.append(mark)
+        self.see_references += [(target, path, line) for target in mark.see + mark.seealso]
         if range_role == "start":
             if key in self.open_ranges:
                 self.diagnostics.warning(path, line, f"index range '{text}' starts again before it ended: "
                                                      "end the first range with index-range=\"end\"")
             self.open_ranges[key] = (mark, path, line)
+
+    def _check_see_references(self) -> None:
+        """A "see" reference must lead to an entry of the index (by its first level: "landings!north")."""
+        entries = {terms[0] for mark in self.index_marks if not mark.see and not mark.seealso for terms in mark.terms}
+        for target, path, line in self.see_references:
+            first = parse_entries(target)[0][0] if parse_entries(target) else target
+            if first not in entries:
+                self.diagnostics.warning(
+                    path, line, f"the index's \"see\" reference '{target}' leads to no entry: mark the term it "
+                                f"names with [...]{{index=\"{first}\"}}, or correct the reference")
 
     def _image(self, token: Token, path: Path, line: int | None) -> None:
         resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
