@@ -223,7 +223,3 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def default_output(book_root: Path, slug: str, extension: str) -> Path:
-    return book_root / "build" / f"{slug}.{extension}"

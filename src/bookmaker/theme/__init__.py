@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import jinja2
+from markupsafe import Markup
 
 from bookmaker.model import Book
 
@@ -49,8 +50,27 @@ def environment(book_templates: Path | None = None, policy: ResourcePolicy | Non
         book_templates=book_templates,
     )
     env.filters["backlink_letter"] = lambda n: _LETTERS[(n - 1) % 26] * ((n - 1) // 26 + 1)
+    env.filters["with_backlinks"] = with_backlinks
     bound_filters(env)
     return env
+
+
+def has_box_template(kind: str, book_templates: Path | None = None) -> bool:
+    """Whether boxes of `kind` have a template of their own (boxes/<kind>.html, the book's or the
+    theme's); chapter.html sets the others with boxes/box.html. `kind` is a word (markdown.BOX_KIND)."""
+    name = Path("boxes") / f"{kind}.html"
+    return (THEME_DIR / "templates" / name).is_file() or bool(book_templates and (book_templates / name).is_file())
+
+
+def with_backlinks(html: str, backlinks: str) -> Markup:
+    """A note's later blocks with its backlinks at the end of the last paragraph, or after them
+    in a paragraph of their own when the note ends with another block (a list, a quotation).
+    A WORD JOINER ties them to the last word, so they never stand alone on a line (after the
+    space: a no-break space there sets off a WeasyPrint 70 bug that breaks after the first word)."""
+    body = html.rstrip()
+    if body.endswith("</p>"):
+        return Markup(f"{body[:-4]} \u2060{backlinks}</p>\n")
+    return Markup(f'{body}\n<p class="note-backlinks">{backlinks}</p>\n')
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:

@@ -25,7 +25,6 @@ from lxml import etree
 
 from bookmaker.model import Metadata
 
-OPF_NS = "http://www.idpf.org/2007/opf"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 

@@ -48,11 +48,13 @@ def is_article(book: Book, options: PrintOptions) -> bool:
 
 
 def render_html(
-    book: Book, output_dir: Path, options: PrintOptions | None = None, index_pages: dict[str, int] | None = None,
-    long_notes: frozenset[str] = frozenset(),
+    book: Book, output_dir: Path, options: PrintOptions | None = None, same_page: frozenset[str] = frozenset(),
+    index_pages: dict[str, int] | None = None, long_notes: frozenset[str] = frozenset(),
 ) -> str:
     """The whole book as one HTML document, its resources addressed relative to `output_dir`.
 
+    `same_page`: ids of note references that stand on the page of an earlier reference to the
+    same note, found by a first layout; the notes do not print that page again.
     `index_pages` holds the printed page of each index mark's anchor, from a layout of this
     document (writers/pdf.py); without it the index's page numbers are left to `target-counter()`.
     `long_notes` are notes too long to be footnotes (notes = "page"): they are endnotes instead.
@@ -97,6 +99,7 @@ def render_html(
         notes_at_end=options.notes == "book" or bool(long_notes),
         end_notes=[n for n in book.notes if n.id in long_notes] if options.notes == "page" else book.notes,
         book_note_groups=_note_groups(book) if options.notes != "page" else None,
+        same_page=same_page,
         index_groups=build_index(book.index_marks),
         locators=lambda entry: page_locators(entry, index_pages),
         epub=False,

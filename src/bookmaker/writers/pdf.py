@@ -37,6 +37,7 @@ def write_pdf(
     except FatalURLFetchingError as exc:
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
+
     def lay_out(text: str):
         return weasyprint.HTML(string=text, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher).render()
 
@@ -50,11 +51,26 @@ def write_pdf(
         with _weasyprint_warnings(diagnostics, target, reported=reported):
             if document is None:
                 document = lay_out(html)
-            if book.index_marks and pages_are_positions(html):
-                def render(pages: dict[str, int]) -> str:
-                    return render_html(book, target.parent, options, index_pages=pages, long_notes=long_notes)
-
-                document = _with_index_pages(book, document, lay_out, render)
+            # What only a layout tells: which note references share a page (a note says "(p. 9)"
+            # rather than "(pp. 9, 9)") and on which pages the index's marks are. The book is
+            # laid out again with those written in; the first layout has reported WeasyPrint's warnings.
+            same_page = _references_on_a_page_already_named(book, document)
+            wanted = anchor_ids(book.index_marks) if pages_are_positions(html) else set()
+            index_pages = anchor_pages(document, wanted) if wanted else None
+            again, passes = bool(same_page or wanted), 0
+            while again and passes < MAX_INDEX_PASSES:
+                logger = logging.getLogger("weasyprint")
+                logger.disabled = True
+                try:
+                    document = lay_out(render_html(book, target.parent, options, same_page, index_pages=index_pages,
+                                                   long_notes=long_notes))
+                finally:
+                    logger.disabled = False
+                passes += 1
+                # The index comes last, so writing its numbers in moves no mark; should one move
+                # anyway (a book stylesheet placing the index elsewhere), the layout is repeated.
+                found = anchor_pages(document, wanted) if wanted else None
+                again, index_pages = found != index_pages, found
             if diagnostics.has_errors:  # --strict turns WeasyPrint's warnings into errors
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
@@ -72,7 +88,8 @@ MAX_FOOTNOTE_PASSES = 4
 def _footnotes_that_fit(book: Book, target: Path, options: PrintOptions, html: str, lay_out, diagnostics: Diagnostics,
                         reported: set[str]):
     """Lay out with footnotes; a note WeasyPrint could not place (one taller than a page is
-    dropped, text and all) is named in a warning and becomes an endnote, in a Notes section at the end.
+    dropped, or runs off the top of the page) is named in a warning and becomes an endnote,
+    in a Notes section at the end.
 
     A note too long to place holds back the notes after it too, so only the first missing
     note becomes an endnote before the next try. Returns the layout (None when it must be
@@ -83,7 +100,7 @@ def _footnotes_that_fit(book: Book, target: Path, options: PrintOptions, html: s
         said = Diagnostics(strict=diagnostics.strict)
         with _weasyprint_warnings(said, target, reported=set(reported)):
             document = lay_out(html if not long_notes else render_html(book, target.parent, options, long_notes=long_notes))
-        placed = {anchor for page in document.pages for anchor in page.anchors}
+        placed = {anchor for page in document.pages for anchor in page.anchors} - _overflowing_footnotes(document)
         missing = [note for note in book.notes if note.id not in placed and note.id not in long_notes]
         if not missing:
             diagnostics.extend(said)
@@ -97,6 +114,28 @@ def _footnotes_that_fit(book: Book, target: Path, options: PrintOptions, html: s
                 target, None, f"note {note.number} is too long for the foot of a page, so it is set in a Notes "
                               "section at the end: shorten it, or set [pdf] notes = \"book\"")
     return document, long_notes
+
+
+def _overflowing_footnotes(document) -> set[str]:
+    """Ids of footnotes that run above the top of their page's text area (text lost off the page).
+
+    WeasyPrint either drops a footnote taller than the page or, placing it anyway, grows the
+    footnote area up past the page's top; neither is reported. This reads its page boxes.
+    """
+    overflowing = set()
+    for page in document.pages:
+        box = getattr(page, "_page_box", None)
+        if box is None:
+            continue
+        top = box.content_box_y()
+        for area in box.children:
+            if type(area).__name__ != "FootnoteAreaBox":
+                continue
+            for note in area.children:
+                element = getattr(note, "element", None)
+                if note.position_y < top - 1 and element is not None and element.get("id"):
+                    overflowing.add(element.get("id"))
+    return overflowing
 
 
 # A page counter the book's CSS resets, sets or steps makes a page's number differ from its position.
@@ -119,24 +158,20 @@ def anchor_pages(document, wanted: set[str]) -> dict[str, int]:
     return found
 
 
-def _with_index_pages(book: Book, document, lay_out, render):
-    """The index's page numbers written as text, consecutive pages merged ("12–14").
-
-    `target-counter()` gives one number per mark and cannot merge them, so the marks'
-    pages are read from a layout and the book is laid out again with the numbers in
-    (`render(pages)` makes that document). The index comes last, so writing them in
-    moves no mark; should one move anyway (a book stylesheet placing the index
-    elsewhere), the layout is repeated.
-    """
-    wanted = anchor_ids(book.index_marks)
-    used: dict[str, int] | None = None
-    for _ in range(MAX_INDEX_PASSES):
-        pages = anchor_pages(document, wanted)
-        if pages == used:
-            break
-        used = pages
-        document = lay_out(render(pages))
-    return document
+def _references_on_a_page_already_named(book: Book, document) -> frozenset[str]:
+    """Ids of note references on the same page as an earlier reference to the same note."""
+    page_of = {anchor: number for number, page in enumerate(document.pages) for anchor in page.anchors}
+    repeated = set()
+    for note in book.notes:
+        seen = set()
+        for ref in note.refs:
+            page = page_of.get(ref.id)
+            if page is None:
+                continue
+            if page in seen:
+                repeated.add(ref.id)
+            seen.add(page)
+    return frozenset(repeated)
 
 
 def _book_fetcher(policy: ResourcePolicy):
