@@ -93,3 +93,15 @@ def test_a_note_too_long_for_a_page_becomes_an_endnote_with_a_warning_and_loses_
     assert "The end of the long note." in text and all(f"Word{i} of the long note." in text for i in range(0, 700, 50))
     # The short note is still a footnote, on the page of its reference.
     assert any("A short one." in p and "A short note." in p for p in pages)
+
+
+@pytest.mark.slow
+def test_footnotes_numbered_by_chapter_start_again_in_each_chapter(tmp_path):
+    from pypdf import PdfReader
+
+    target = tmp_path / "by-chapter.pdf"
+    result = run_cli("pdf", str(INDEXED), "--note-numbering", "chapter", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(target).pages]
+    war = next(p for p in pages if "The blockade is as invented as the war." in p)
+    assert "1 The blockade is as invented as the war." in war and "the ferries stopped.1" in war.replace(" 1", "1")
