@@ -57,6 +57,8 @@ def test_consecutive_pages_merge_into_ranges():
     assert [(s.href, s.text) for s in shown] == [("#a", "12–14"), ("#d", "20–22")]
     # Without a layout each mark is a link whose number the stylesheet makes.
     assert [s.text for s in page_locators(entry, None)] == ["", "", "", ""]
+    # The first layout, which only finds the marks' pages, has placeholders of a number's width.
+    assert [s.text for s in page_locators(entry, {})] == ["00", "00", "00", "00"]
 
 
 def test_entries_are_grouped_sorted_with_sub_entries_and_see_references():

@@ -154,8 +154,12 @@ def page_locators(entry: IndexEntry, pages: dict[str, int] | None) -> list[Shown
     """The entry's printed page numbers, consecutive ones merged ("12–14"), each linked to its first mark.
 
     Without `pages` (no layout yet, or pages renumbered by the book's CSS) each mark is one
-    empty link, its number made by the stylesheet's `target-counter()`.
+    empty link, its number made by the stylesheet's `target-counter()`. An empty map is the
+    first layout, which only finds the marks' pages: a placeholder number each, as nothing
+    after the index can move (and `target-counter()` would make WeasyPrint lay out pages again).
     """
+    if pages is not None and not pages:
+        return [ShownLocator(f"#{loc.start}", "00") for loc in entry.locators]
     if pages is None or any(loc.start not in pages or (loc.end and loc.end not in pages) for loc in entry.locators):
         return [ShownLocator(f"#{loc.start}", "", f"#{loc.end}" if loc.end else None) for loc in entry.locators]
     first_mark: dict[int, str] = {}

@@ -42,12 +42,20 @@ def write_pdf(
         return weasyprint.HTML(string=text, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher).render()
 
     try:
+        wanted = anchor_ids(book.index_marks) if pages_are_positions(html) else set()
+
+        def first_html(long_notes: frozenset[str]) -> str:
+            # The first layout only finds the marks' pages: the index has placeholders (index.page_locators).
+            return render_html(book, target.parent, options, index_pages={} if wanted else None, long_notes=long_notes)
+
         long_notes: frozenset[str] = frozenset()
         document = None
+        if wanted:
+            html = first_html(long_notes)
         if options is not None and options.notes == "page" and book.notes:
-            document, long_notes = _footnotes_that_fit(book, target, options, html, lay_out, diagnostics, reported)
+            document, long_notes = _footnotes_that_fit(book, target, html, lay_out, diagnostics, reported, first_html)
             if long_notes:
-                html = render_html(book, target.parent, options, long_notes=long_notes)
+                html = first_html(long_notes)
         with _weasyprint_warnings(diagnostics, target, reported=reported):
             if document is None:
                 document = lay_out(html)
@@ -55,7 +63,6 @@ def write_pdf(
             # rather than "(pp. 9, 9)") and on which pages the index's marks are. The book is
             # laid out again with those written in; the first layout has reported WeasyPrint's warnings.
             same_page = _references_on_a_page_already_named(book, document)
-            wanted = anchor_ids(book.index_marks) if pages_are_positions(html) else set()
             index_pages = anchor_pages(document, wanted) if wanted else None
             again, passes = bool(same_page or wanted), 0
             while again and passes < MAX_INDEX_PASSES:
@@ -85,8 +92,8 @@ def write_pdf(
 MAX_FOOTNOTE_PASSES = 4
 
 
-def _footnotes_that_fit(book: Book, target: Path, options: PrintOptions, html: str, lay_out, diagnostics: Diagnostics,
-                        reported: set[str]):
+def _footnotes_that_fit(book: Book, target: Path, html: str, lay_out, diagnostics: Diagnostics, reported: set[str],
+                        render):
     """Lay out with footnotes; a note WeasyPrint could not place (one taller than a page is
     dropped, or runs off the top of the page) is named in a warning and becomes an endnote,
     in a Notes section at the end.
@@ -94,12 +101,13 @@ def _footnotes_that_fit(book: Book, target: Path, options: PrintOptions, html: s
     A note too long to place holds back the notes after it too, so only the first missing
     note becomes an endnote before the next try. Returns the layout (None when it must be
     made again: the last try still missed notes) and the ids of the notes set as endnotes.
+    `render(long_notes)` makes the document with those notes at the end.
     """
     long_notes: frozenset[str] = frozenset()
     for attempt in range(MAX_FOOTNOTE_PASSES):
         said = Diagnostics(strict=diagnostics.strict)
         with _weasyprint_warnings(said, target, reported=set(reported)):
-            document = lay_out(html if not long_notes else render_html(book, target.parent, options, long_notes=long_notes))
+            document = lay_out(html if not long_notes else render(long_notes))
         placed = {anchor for page in document.pages for anchor in page.anchors} - _overflowing_footnotes(document)
         missing = [note for note in book.notes if note.id not in placed and note.id not in long_notes]
         if not missing:
