@@ -233,6 +233,8 @@ def test_the_epub_index_follows_epub_indexes_and_passes_epubcheck_and_ace(tmp_pa
         assert epub.xml(f"EPUB/{file_name}").xpath(f"//*[@id='{anchor}']"), a.get("href")
     nav = epub.xml("EPUB/nav.xhtml")
     assert nav.xpath("//x:nav[@epub:type='landmarks']//x:a[@epub:type='index'][@href='index.xhtml#index']", namespaces=NS)
+    features = [m.text for m in epub.opf().xpath("//opf:meta[@property='schema:accessibilityFeature']", namespaces=NS)]
+    assert "index" in features
     assert_epubcheck_clean(path)
     assert_ace_clean(path)
 

@@ -143,6 +143,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         metadata=book.metadata,
         modified=modified,
         has_images=True,  # the cover, at least
+        has_index=bool(index_groups),
     )
     for doc in docs:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
