@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,15 +31,33 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
     numbers the Markdown parser reports are the lines of the file.
     """
     lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
+    # Pandoc's rule: `---` followed directly (no blank line) by YAML that is a
+    # mapping, then `---` or `...`. Anything else is Markdown: a chapter may
+    # open with a `---` scene break, or a rule and a setext heading.
+    if len(lines) < 2 or lines[0].rstrip() != "---" or not lines[1].strip():
         return FrontMatter(), text
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in _FENCE_CLOSERS), None)
     if end is None:
-        diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'")
+        if _KEY_LINE.match(lines[1]):
+            diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'")
         return FrontMatter(), text
     source = "\n".join(lines[1:end])
+    if not _looks_like_mapping(source):
+        return FrontMatter(), text
     body = "\n" * end + "\n" + "\n".join(lines[end + 1 :])
     return _parse(source, path, diagnostics), body
+
+
+_KEY_LINE = re.compile(r"^[\w\"'][^:\n]*:(\s|$)")
+
+
+def _looks_like_mapping(source: str) -> bool:
+    """Whether the lines between the dashes are meant as YAML keys (even broken YAML, to report it)."""
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError:
+        return bool(_KEY_LINE.match(source.lstrip()))
+    return data is None or isinstance(data, dict)  # None: an empty block, a template's stub
 
 
 def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:

@@ -3,7 +3,8 @@
 Syntax beyond CommonMark: tables, strikethrough, typographic quotes and dashes,
 `[^label]` and `^[inline]` notes, `::: kind Title` boxes (any kind: its template decides),
 definition lists, `[text]{lang=xx}` spans, `[term]{.index}` index marks and `{#id .class lang=xx}` after a
-heading. Text in a right-to-left script is isolated in `dir="rtl"` spans.
+heading, TeX math (`$...$`, `$$...$$ {#eq-id}`, mathtex.py). Text in a
+right-to-left script is isolated in `dir="rtl"` spans.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from bookmaker.mathtex import math_plugin
 
 # A span's index marks (index.py); the reader takes them off the span.
 INDEX_ATTRIBUTES = ("index", "index-see", "index-seealso", "index-range")
@@ -72,6 +75,7 @@ def parser_for(lang: str) -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir", *INDEX_ATTRIBUTES))
+    md.use(math_plugin)
     md.use(container_plugin, name="box", validate=_is_box)
     # Definitions lose their line numbers when the footnote plugin gathers them
     # at the end of the document; remember them for diagnostics first.

@@ -25,6 +25,7 @@ from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
 from bookmaker.index import parse_entries
 from bookmaker.markdown import INDEX_ATTRIBUTES, box_kind, parser_for
+from bookmaker.mathtex import fallback_html, tex_to_mathml
 from bookmaker.model import (
     Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, IndexMark, Metadata, Note, NoteRef,
 )
@@ -42,6 +43,9 @@ RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "index"
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+_MATH_BLOCKS = ("math_block", "math_block_label", "amsmath")
 
 
 # Called with the chapter file about to be read, its index and the number of chapters.
@@ -101,6 +105,8 @@ class _Reader:
         self.anchors_made = 0
         self.see_references: list[tuple[str, Path, int | None]] = []
         self.open_ranges: dict[tuple[str, ...], tuple[IndexMark, Path, int | None]] = {}
+        self.equation_numbers: dict[str, int] = {}  # a numbered display equation's id -> its number
+        self.equation_refs: list[tuple[Token, Path, int | None]] = []
 
     def read(self) -> Book:
         check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
@@ -111,6 +117,7 @@ class _Reader:
         metadata = self._metadata(files)
         md = parser_for(metadata.lang)
         renderer = XhtmlRenderer(md)
+        renderer.equation_numbers = self.equation_numbers
         # Every chapter is parsed (and its ids claimed) before any is rendered,
         # so a link may point at a heading in a later chapter.
         chapters = []
@@ -124,6 +131,7 @@ class _Reader:
             self.diagnostics.warning(
                 path, line, f"index range '{'; '.join('!'.join(t) for t in mark.terms)}' is started but never ended: "
                             "add a mark with the same index=\"...\" and index-range=\"end\" where it ends")
+        self._check_equation_refs()
         for file, chapter in zip(files, chapters):
             self._render_chapter(chapter, file, md, renderer)
         if metadata.title is None:
@@ -369,6 +377,8 @@ class _Reader:
                     Heading(level=int(token.tag[1]), id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
                 )
                 token.meta["heading"] = chapter.headings[-1]
+            if token.type in _MATH_BLOCKS:
+                self._formula(token, True, path)
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map[0] + 1) if token.map else None
@@ -377,6 +387,10 @@ class _Reader:
                     self._index_mark(token.children, position, chapter, path, line)
                 if child.type in ("softbreak", "hardbreak") and line is not None:
                     line += 1
+                elif child.type in ("math_inline", "math_inline_double"):
+                    self._formula(child, child.type == "math_inline_double", path, line)
+                elif child.type == "equation_ref":
+                    self.equation_refs.append((child, path, line))
                 elif child.type == "text":
                     for match in _REFUSED_IMAGE.finditer(child.content):
                         # markdown-it leaves an image whose URL it distrusts (file:, data:...) as text
@@ -451,6 +465,29 @@ class _Reader:
                     path, line, f"the index's \"see\" reference '{target}' leads to no entry: mark the term it "
                                 f"names with [...]{{index=\"{first}\"}}, or correct the reference")
 
+    def _formula(self, token: Token, display: bool, path: Path, line: int | None = None) -> None:
+        """TeX -> MathML once, held in the token for the renderer (mathtex.py); a problem is a warning."""
+        if token.map:
+            line = token.map[0] + 1
+        formula = tex_to_mathml(token.content.strip(), display)
+        if formula.problem:
+            self.diagnostics.warning(path, line, f"math: {formula.problem}: check the TeX `{token.content.strip()}`")
+        token.meta["html"] = formula.mathml or fallback_html(token.content.strip(), display)
+        if token.type == "math_block_label" and token.info:
+            wanted = token.info
+            token.info = self.ids.claim(wanted)
+            self.targets[path.resolve()].setdefault(wanted, token.info)
+            if token.info != wanted:
+                self.diagnostics.warning(path, line, f"equation id '{wanted}' is already used in the book; "
+                                                     f"this equation gets '{token.info}': give it another {{#id}}")
+            self.equation_numbers[token.info] = len(self.equation_numbers) + 1
+
+    def _check_equation_refs(self) -> None:
+        for token, path, line in self.equation_refs:
+            if token.meta["id"] not in self.equation_numbers:
+                self.diagnostics.warning(path, line, f"@{token.meta['id']} refers to no numbered equation: "
+                                                     f"label one with $$ ... $$ {{#{token.meta['id']}}}")
+
     def _image(self, token: Token, path: Path, line: int | None) -> None:
         resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
         if isinstance(resolved, Finding):
@@ -485,7 +522,7 @@ class _Reader:
         """Render tokens to XHTML; any raw HTML among them is sanitized (sanitize.py) first."""
         html = renderer.render(tokens, renderer.md.options, env)
         if not _has_raw_html(tokens):
-            return html
+            return renderer.restore(html)
         # The ids bookmaker itself gave these tokens pass once each; any other id, or
         # one of those repeated by raw HTML, must be made unique in the book.
         budget = Counter(_generated_ids(tokens))
@@ -500,7 +537,7 @@ class _Reader:
         for finding in result.findings:
             report = self.diagnostics.error if finding.severity == "error" else self.diagnostics.warning
             report(path, line, finding.message)
-        return result.html
+        return renderer.restore(result.html)
 
 
     # -- blocks -------------------------------------------------------------
@@ -722,7 +759,7 @@ def _words(text: str) -> str:
 def _plain_text(children: list[Token]) -> str:
     out = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type in ("text", "code_inline", "math_inline"):
             out.append(child.content)
         elif child.type == "softbreak":
             out.append(" ")

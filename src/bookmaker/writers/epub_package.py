@@ -80,6 +80,8 @@ class Package:
         uid = "nav" if nav else "doc-" + Path(file_name).stem
         item = epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml", content=xhtml)
         item.properties = ["nav"] if nav else []
+        if b"<math" in xhtml:
+            item.properties.append("mathml")  # required of a document with MathML (OPF, EPUB 3.3)
         self.book.add_item(item)
         self._spine.append(item)
 

@@ -14,6 +14,7 @@ from bookmaker import __version__
 from bookmaker.config import PDF_VARIANTS  # one list, for the CLI and bookmaker.toml
 from bookmaker.index import build_index, page_locators
 from bookmaker.markdown import is_rtl_lang
+from bookmaker.mathtex import math_as_svg
 from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
@@ -108,6 +109,8 @@ def render_html(
     )
     if options.notes == "page":
         html = place_footnotes(html, book, skip=long_notes)
+    if "<math" in html:  # WeasyPrint cannot lay out MathML: each formula is drawn as SVG (footnotes' too)
+        html = math_as_svg(html)
     for image in book.images:
         if image.data is not None:  # a fetched remote image (--allow-remote) travels inside the document
             mime = mimetypes.guess_type(image.src)[0] or "application/octet-stream"
