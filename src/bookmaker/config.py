@@ -25,7 +25,7 @@ from bookmaker.paper import css_length, css_page_size
 CONFIG_NAME = "bookmaker.toml"
 FORMATS = ("pdf", "epub", "html", "kepub")  # kepub: the Kobo EPUB, <name>.kepub.epub
 DEFAULT_FORMATS = ("pdf", "epub", "html")
-NOTE_PLACEMENTS = ("book", "chapter")
+NOTE_PLACEMENTS = ("book", "chapter", "page")
 NOTE_NUMBERINGS = ("continuous", "chapter")
 MARKS = ("crop", "cross", "crop cross")
 PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1", "pdf/x-4")

@@ -3,7 +3,7 @@
 Syntax beyond CommonMark: tables, strikethrough, typographic quotes and dashes,
 `[^label]` and `^[inline]` notes, `::: kind Title` boxes (any kind: its template decides),
 pandoc's citations and Quarto's cross-references (`[@key]`, `@fig-id`: citesyntax.py),
-definition lists, `[text]{lang=xx}` spans and `{#id .class lang=xx}` after a
+definition lists, `[text]{lang=xx}` spans, `[term]{.index}` index marks and `{#id .class lang=xx}` after a
 heading, TeX math (`$...$`, `$$...$$ {#eq-id}`, mathtex.py). Text in a
 right-to-left script is isolated in `dir="rtl"` spans.
 """
@@ -26,6 +26,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from bookmaker.citesyntax import citation_plugin
 from bookmaker.mathtex import math_plugin
 
+# A span's index marks (index.py); the reader takes them off the span.
+INDEX_ATTRIBUTES = ("index", "index-see", "index-seealso", "index-range")
 # A box is `::: kind Title` ... `:::`. Any word is a kind: the template boxes/<kind>.html, the
 # theme's or the book's, decides how it looks, and a kind without one is a plain box (reader.py).
 BOX_KIND = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
@@ -74,7 +76,7 @@ def parser_for(lang: str) -> MarkdownIt:
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
     md.use(deflist_plugin)
-    md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir"))
+    md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir", *INDEX_ATTRIBUTES))
     md.use(math_plugin)
     md.use(container_plugin, name="box", validate=_is_box)
     # `::: {#refs}`, `::: {#lof}`, `::: {#lot}`: where the bibliography and the lists of figures and tables go.

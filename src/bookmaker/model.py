@@ -98,6 +98,18 @@ class Note:
 
 
 @dataclass
+class IndexMark:
+    """A term marked for the index (index.py): an anchor in the text and the entries it adds."""
+
+    id: str  # the anchor at the mark
+    chapter: int
+    terms: list[tuple[str, ...]]  # each an entry and its sub-entries
+    see: list[str] = field(default_factory=list)  # "see" references: the mark adds no locator
+    seealso: list[str] = field(default_factory=list)
+    end_id: str | None = None  # the anchor closing a range (index-range="end")
+
+
+@dataclass
 class Chapter:
     index: int
     source: Path
@@ -125,6 +137,7 @@ class Book:
     images: list[Image] = field(default_factory=list)
     templates: Path | None = None  # the book's own templates, which override the theme's file by file
     policy: ResourcePolicy | None = None  # what the writers may load; the reader's rules
+    index_marks: list[IndexMark] = field(default_factory=list)  # in book order
 
     @property
     def headings(self) -> list[Heading]:

@@ -24,9 +24,12 @@ from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
-from bookmaker.markdown import box_kind, parser_for, placeholder_name
+from bookmaker.index import parse_entries
+from bookmaker.markdown import INDEX_ATTRIBUTES, box_kind, parser_for, placeholder_name
 from bookmaker.mathtex import fallback_html, tex_to_mathml
-from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
+from bookmaker.model import (
+    Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, IndexMark, Metadata, Note, NoteRef,
+)
 from bookmaker.config import BookConfig
 from bookmaker.policy import Local, Refused, ResourcePolicy
 from bookmaker.render import XhtmlRenderer
@@ -38,7 +41,7 @@ from bookmaker.theme import THEME_DIR, has_box_template
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "refs", "refs-title", "lof", "lof-title",
-                "lot", "lot-title")
+                "lot", "lot-title", "index", "index-title")
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
@@ -108,6 +111,10 @@ class _Reader:
         self.refs_placed = False
         self.crossrefs = CrossRefs(diagnostics)
         self.chapter_index = 0  # the chapter being walked
+        self.index_marks: list[IndexMark] = []
+        self.anchors_made = 0
+        self.see_references: list[tuple[str, Path, int | None]] = []
+        self.open_ranges: dict[tuple[str, ...], tuple[IndexMark, Path, int | None]] = {}
         self.equation_numbers: dict[str, int] = {}  # a numbered display equation's id -> its number
         self.equation_refs: list[tuple[Token, Path, int | None]] = []
 
@@ -135,6 +142,11 @@ class _Reader:
             chapters.append(self._parse_chapter(index, file, md))
         self._title_from_heading(files, chapters, metadata)
         self._resolve_links(files, chapters)
+        self._check_see_references()
+        for mark, path, line in self.open_ranges.values():
+            self.diagnostics.warning(
+                path, line, f"index range '{'; '.join('!'.join(t) for t in mark.terms)}' is started but never ended: "
+                            "add a mark with the same index=\"...\" and index-range=\"end\" where it ends")
         self._check_equation_refs()
         self.crossrefs.resolve()
         self._resolve_citations(files, metadata.lang)
@@ -158,6 +170,7 @@ class _Reader:
             slug=slugify(metadata.title, fallback="book"),
             images=list(self.images.values()),
             policy=self.policy,
+            index_marks=self.index_marks,
         )
 
     def _check_templates(self) -> None:
@@ -476,7 +489,9 @@ class _Reader:
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map[0] + 1) if token.map else None
-            for child in token.children:
+            for position, child in enumerate(token.children):
+                if child.type in ("span_open", "link_open", "code_inline") and _is_index_mark(child):
+                    self._index_mark(token.children, position, chapter, path, line)
                 if child.type in ("softbreak", "hardbreak") and line is not None:
                     line += 1
                 elif child.type in ("math_inline", "math_inline_double"):
@@ -509,6 +524,62 @@ class _Reader:
                             label, str(child.attrGet("id")), chapter.index, _plain_text(child.children or []), (path, line))
                 elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
                     self.links.append((child, path, line))
+
+    def _index_mark(self, children: list[Token], position: int, chapter: Chapter, path: Path, line: int | None) -> None:
+        """A span (or link, or inline code) marked for the index gets an anchor; its index attributes become an IndexMark."""
+        span = children[position]
+        values = {name: str(span.attrGet(name) or "") for name in INDEX_ATTRIBUTES}
+        for name in INDEX_ATTRIBUTES:
+            if name in span.attrs:
+                del span.attrs[name]
+        text = values["index"] or _plain_text(_span_content(children, position))
+        terms = parse_entries(text)
+        if not terms:
+            self.diagnostics.warning(path, line, "an index mark with no term: write the term inside [...]{.index} "
+                                                 "or give it as index=\"term\"")
+            return
+        range_role = values["index-range"].strip().lower()
+        if range_role not in ("", "start", "end"):
+            self.diagnostics.warning(path, line, f"index-range=\"{values['index-range']}\" is not 'start' or 'end': "
+                                                 "write index-range=\"start\" where a range begins and \"end\" where it ends")
+            range_role = ""
+        anchor = span.attrGet("id")
+        if anchor is None:
+            self.anchors_made += 1
+            anchor = self.ids.claim(f"idx-{self.anchors_made}")
+            span.attrSet("id", anchor)
+            span.meta["index_anchor"] = anchor
+        key = tuple("!".join(t) for t in terms)
+        if range_role == "end":
+            opened = self.open_ranges.pop(key, None)
+            if opened is None:
+                self.diagnostics.warning(path, line, f"index range '{text}' ends here but was never started: add a "
+                                                     f"mark with index=\"{text}\" index-range=\"start\" where it begins")
+            else:
+                opened[0].end_id = str(anchor)
+            return
+        mark = IndexMark(
+            id=str(anchor), chapter=chapter.index, terms=terms,
+            see=[t for t in (s.strip() for s in values["index-see"].split(";")) if t],
+            seealso=[t for t in (s.strip() for s in values["index-seealso"].split(";")) if t],
+        )
+        self.index_marks.append(mark)
+        self.see_references += [(target, path, line) for target in mark.see + mark.seealso]
+        if range_role == "start":
+            if key in self.open_ranges:
+                self.diagnostics.warning(path, line, f"index range '{text}' starts again before it ended: "
+                                                     "end the first range with index-range=\"end\"")
+            self.open_ranges[key] = (mark, path, line)
+
+    def _check_see_references(self) -> None:
+        """A "see" reference must lead to an entry of the index (by its first level: "landings!north")."""
+        entries = {terms[0] for mark in self.index_marks if not mark.see and not mark.seealso for terms in mark.terms}
+        for target, path, line in self.see_references:
+            first = parse_entries(target)[0][0] if parse_entries(target) else target
+            if first not in entries:
+                self.diagnostics.warning(
+                    path, line, f"the index's \"see\" reference '{target}' leads to no entry: mark the term it "
+                                f"names with [...]{{index=\"{first}\"}}, or correct the reference")
 
     def _formula(self, token: Token, display: bool, path: Path, line: int | None = None) -> None:
         """TeX -> MathML once, held in the token for the renderer (mathtex.py); a problem is a warning."""
@@ -772,6 +843,24 @@ def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:
     return spans
 
 
+def _is_index_mark(span: Token) -> bool:
+    return any(name in span.attrs for name in INDEX_ATTRIBUTES) or "index" in str(span.attrGet("class") or "").split()
+
+
+def _span_content(children: list[Token], position: int) -> list[Token]:
+    """The tokens inside the span or link opening at `position` (inline code: itself)."""
+    opening = children[position]
+    if opening.nesting == 0:
+        return [opening]
+    kind = opening.type.removesuffix("_open")
+    depth = 0
+    for end in range(position, len(children)):
+        depth += 1 if children[end].type == f"{kind}_open" else -1 if children[end].type == f"{kind}_close" else 0
+        if depth == 0:
+            return children[position + 1 : end]
+    return children[position + 1 :]
+
+
 def _lone_image(inline: Token) -> bool:
     children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
     return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())
@@ -795,6 +884,8 @@ def _generated_ids(tokens: list[Token]):
             yield token.meta["ref_id"]
         elif token.type in ("heading_open", "table_open", "image") and token.attrGet("id"):
             yield str(token.attrGet("id"))
+        elif token.meta.get("index_anchor"):
+            yield token.meta["index_anchor"]
         if token.children:
             yield from _generated_ids(token.children)
 

@@ -18,6 +18,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.utils import EnvType, OptionsDict
 
 from bookmaker.highlight import render_code
+from bookmaker.markdown import INDEX_ATTRIBUTES
 
 # Writers replace this prefix with where the book's files are from their output.
 RESOURCE_PREFIX = "bookmaker-resource:"
@@ -76,6 +77,13 @@ class XhtmlRenderer(RendererHTML):
     @staticmethod
     def resource_url(book_relative: str) -> str:
         return RESOURCE_PREFIX + book_relative
+
+    @staticmethod
+    def renderAttrs(token: Token) -> str:
+        # Index marks are read by the reader (index.py); one it did not take as a mark
+        # (in a box's title) must not reach the XHTML, where the attribute is invalid.
+        return "".join(f' {escapeHtml(key)}="{escapeHtml(str(value))}"'
+                       for key, value in token.attrItems() if key not in INDEX_ATTRIBUTES)
 
     def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         # No tags inside the link: Apple Books drops the pop-up when there are.
