@@ -15,7 +15,9 @@ from bookmaker.diagnostics import Diagnostics
 from bookmaker.text import is_language_tag, without_invalid_characters
 
 KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
-              "edition", "cover")
+              "edition", "cover", "bibliography", "csl", "nocite", "crossref-numbering", "crossref-pages")
+LIST_KEYS = ("author", "keywords", "bibliography", "nocite")
+CROSSREF_NUMBERINGS = ("book", "chapter")
 _FENCE_CLOSERS = ("---", "...")
 
 
@@ -111,7 +113,11 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
             continue
         cleaned = _clean(key, value)
         if cleaned is None:
-            kind = "a text or a list of texts" if key in ("author", "keywords") else "a text"
+            kind = "a text or a list of texts" if key in LIST_KEYS else "a text"
+            if key == "crossref-numbering":
+                kind = "'book' or 'chapter'"
+            elif key == "crossref-pages":
+                kind = "true or false"
             diagnostics.error(path, line, f"front matter '{key}' must be {kind}")
             continue
         if cleaned == "":
@@ -146,15 +152,22 @@ def value_problem(key: str, value: Any) -> str | None:
 def _clean(key: str, value: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         value = value.isoformat()
-    if key in ("author", "keywords"):
+    if key == "crossref-numbering":
+        return value if value in CROSSREF_NUMBERINGS else None
+    if key == "crossref-pages":
+        return value if isinstance(value, bool) else None
+    if key in LIST_KEYS:
         if isinstance(value, str):
-            items = [value] if key == "author" else value.split(",")
+            items = [value] if key in ("author", "bibliography") else value.split(",")
         elif isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
             items = [str(v) for v in value]
         else:
             return None
         items = [without_invalid_characters(item).strip() for item in items]
-        return [item for item in items if item]
+        items = [item for item in items if item]
+        if key == "nocite":  # pandoc's "@a, @b" (or "@*")
+            items = [item.removeprefix("@") for item in items]
+        return items
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return without_invalid_characters(str(value)).strip()
     return None

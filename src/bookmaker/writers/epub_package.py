@@ -30,7 +30,9 @@ FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".wo
 
 
 class Package:
-    def __init__(self, identifier: str, metadata: Metadata, modified: datetime.datetime, has_images: bool) -> None:
+    def __init__(
+        self, identifier: str, metadata: Metadata, modified: datetime.datetime, has_images: bool, has_index: bool = False
+    ) -> None:
         self.modified = modified
         self.lang = metadata.lang
         self.book = epub.EpubBook()
@@ -48,10 +50,10 @@ class Package:
                 self.book.add_metadata("DC", key, value)
         for keyword in metadata.keywords:
             self.book.add_metadata("DC", "subject", keyword)
-        self._accessibility(has_images)
+        self._accessibility(has_images, has_index)
         self._spine: list[epub.EpubItem] = []
 
-    def _accessibility(self, has_images: bool) -> None:
+    def _accessibility(self, has_images: bool, has_index: bool = False) -> None:
         def meta(prop: str, value: str) -> None:
             self.book.add_metadata(None, "meta", value, {"property": prop})
 
@@ -63,6 +65,8 @@ class Package:
             meta("schema:accessibilityFeature", feature)
         if has_images:
             meta("schema:accessibilityFeature", "alternativeText")
+        if has_index:
+            meta("schema:accessibilityFeature", "index")
         meta("schema:accessibilityHazard", "none")
         meta(
             "schema:accessibilitySummary",
