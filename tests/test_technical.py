@@ -201,9 +201,13 @@ def test_a_tex_error_is_a_warning_at_file_and_line(tmp_path):
     assert '<code class="math-error">x^</code>' in html
 
 
-def test_an_unknown_equation_reference_is_a_warning(tmp_path):
-    _, diagnostics = read(tmp_path, "# One\n\nSee @eq-nowhere.\n")
-    assert any("01.md:3: warning: @eq-nowhere refers to no numbered equation" in d.format() for d in diagnostics)
+def test_an_unknown_equation_reference_is_an_error(tmp_path):
+    # Equations are cross-references like figures and tables (crossrefs.py): an unknown label is an error.
+    from bookmaker.diagnostics import BookError
+
+    with pytest.raises(BookError) as caught:
+        read(tmp_path, "# One\n\n$$\nx = 1\n$$ {#eq-one}\n\nSee @eq-nowhere.\n")
+    assert any("01.md:7: error: unknown cross-reference @eq-nowhere" in d.format() for d in caught.value.diagnostics)
 
 
 def test_print_draws_math_as_svg_with_the_tex_as_alt():

@@ -10,13 +10,16 @@ import re
 import secrets
 from collections.abc import Sequence
 from html import escape
+from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from markdown_it.common.utils import escapeHtml
 from markdown_it.utils import EnvType, OptionsDict
 
 from bookmaker.highlight import render_code
+from bookmaker.markdown import INDEX_ATTRIBUTES
 
 # Writers replace this prefix with where the book's files are from their output.
 RESOURCE_PREFIX = "bookmaker-resource:"
@@ -74,7 +77,15 @@ class XhtmlRenderer(RendererHTML):
 
     @staticmethod
     def resource_url(book_relative: str) -> str:
-        return RESOURCE_PREFIX + book_relative
+        # Percent-encoded: a file named `a#b.png` or `a b.png` must stay one path in every output.
+        return RESOURCE_PREFIX + quote(book_relative, safe="/")
+
+    @staticmethod
+    def renderAttrs(token: Token) -> str:
+        # Index marks are read by the reader (index.py); one it did not take as a mark
+        # (in a box's title) must not reach the XHTML, where the attribute is invalid.
+        return "".join(f' {escapeHtml(key)}="{escapeHtml(str(value))}"'
+                       for key, value in token.attrItems() if key not in INDEX_ATTRIBUTES)
 
     def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         # No tags inside the link: Apple Books drops the pop-up when there are.
@@ -87,6 +98,19 @@ class XhtmlRenderer(RendererHTML):
             f'{separator}{WORD_JOINER}<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" '
             f'role="doc-noteref">{meta["number"]}</a>'
         )
+
+    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """A citation as the CSL processor set it (citations.py): text in the line, a note reference, or both."""
+        meta = tokens[idx].meta
+        if "html" not in meta and "note_id" not in meta:
+            return escapeHtml(tokens[idx].content)  # unresolved (reported), or no bibliography: the text as written
+        text = meta.get("html", "")
+        if "note_id" not in meta:
+            return f'<span class="citation">{text}</span>'
+        return text + self.footnote_ref(tokens, idx, options, env)
+
+    def crossref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return tokens[idx].meta.get("html") or escapeHtml(tokens[idx].content)
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         return render_code(tokens[idx].content, tokens[idx].info)
