@@ -130,7 +130,8 @@ class Builder:
                 diagnostics.extend(exc.diagnostics)
                 raise BookError(diagnostics) from None
         diagnostics.extend(read_diagnostics)
-        name = config.output.name or _file_stem(book.slug)
+        # A single file is named after itself: notes that share a heading must not overwrite each other.
+        name = config.output.name or _file_stem(self.path.stem if self.path.is_file() else book.slug)
         where = {fmt: targets.get(fmt) or out_dir / f"{name}.{_EXTENSION[fmt]}" for fmt in todo}
         for fmt, target in where.items():
             if fmt in targets and target.is_dir():  # `pdf -o some-folder`: the default name in that folder
