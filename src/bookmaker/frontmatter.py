@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bookmaker.diagnostics import Diagnostics
 
 KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
@@ -42,6 +40,8 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
 
 
 def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
+    import yaml  # here, so that --help and a book without front matter do not load it
+
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = yaml.safe_load(source)

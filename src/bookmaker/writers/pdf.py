@@ -19,11 +19,44 @@ from bookmaker.theme import book_stylesheets
 from bookmaker.writers.html import PrintOptions, render_html
 
 
+def import_weasyprint():
+    """WeasyPrint, imported without ctypes.util.find_library where that can be skipped.
+
+    WeasyPrint's cffi loader tries names such as 'libgobject-2.0-0' first, and
+    for each that is not a file cffi calls find_library, which on Linux runs
+    ldconfig and gcc: some 50 processes and 0.2 s per import (WeasyPrint
+    #1125). Its list always ends with the sonames ('libgobject-2.0.so.0'),
+    which the dynamic loader finds itself, so on Linux find_library may answer
+    "not found" while WeasyPrint loads. Should that fail on some system, the
+    import is made again the ordinary way.
+    """
+    import sys
+
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint
+
+        return weasyprint
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+    except OSError:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+        ctypes.util.find_library = real
+        import weasyprint
+    finally:
+        ctypes.util.find_library = real
+    return weasyprint
+
+
 def write_pdf(
     book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None
 ) -> None:
     """Lay out the book and write it to `target`; `html` reuses an already rendered document."""
-    import weasyprint
+    weasyprint = import_weasyprint()
     from weasyprint.urls import FatalURLFetchingError
 
     if html is None:
