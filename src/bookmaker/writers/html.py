@@ -84,6 +84,7 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
         book_note_groups=_note_groups(book),
         created=created,
         modified=modified,
+        pagerefs=True,
     )
     for image in book.images:
         if image.data is not None:  # a fetched remote image (--allow-remote) travels inside the document

@@ -17,6 +17,15 @@ from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, ResourcePolicy, policy_for
 from bookmaker.theme import book_stylesheets
 from bookmaker.writers.html import PrintOptions, render_html
+from bookmaker.writers.pagemap import (
+    agrees,
+    can_use_page_map,
+    fill_page_refs,
+    load_page_map,
+    page_map_of,
+    referenced_ids,
+    save_page_map,
+)
 
 
 def import_weasyprint():
@@ -69,11 +78,22 @@ def write_pdf(
     except FatalURLFetchingError as exc:
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
+    base_url = target.parent.resolve().as_uri() + "/"
+
+    def lay_out(text: str):
+        """The laid-out document and its own warnings (only the kept layout's are reported)."""
+        said = Diagnostics(strict=diagnostics.strict)
+        with _weasyprint_warnings(said, target, reported=set(reported)):
+            return weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher).render(), said
+
+    try:
+        document, said = _lay_out_numbered(html, lay_out, page_map_key(book, options))
+    except FatalURLFetchingError as exc:
+        diagnostics.error(target, None, f"{exc}")
+        raise BookError(diagnostics) from None
+    diagnostics.extend(said)
     with _weasyprint_warnings(diagnostics, target, reported=reported):
         try:
-            document = weasyprint.HTML(
-                string=html, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher
-            ).render()
             if diagnostics.has_errors:  # --strict turns WeasyPrint's warnings into errors
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
@@ -83,6 +103,41 @@ def write_pdf(
         except FatalURLFetchingError as exc:
             diagnostics.error(target, None, f"{exc}")
             raise BookError(diagnostics) from None
+
+
+def page_map_key(book: Book, options: PrintOptions | None) -> str:
+    """Which earlier layout's page map fits this one: the same book folder with the same print options."""
+    import dataclasses
+    import json
+
+    settings = dataclasses.asdict(options) if options else {}
+    return json.dumps([str(Path(book.root).resolve()), book.slug, settings], sort_keys=True)
+
+
+def _lay_out_numbered(html: str, lay_out, key: str):
+    """Lay out with the page numbers of the last build written in, and check them.
+
+    A number that the layout contradicts (the text moved) is corrected by laying
+    out again with the numbers just found; should they keep moving (a longer
+    number pushing its own target to another page), `target-counter()` decides,
+    as it does on a first build. The map found is kept for the next build.
+    """
+    wanted = referenced_ids(html)
+    usable = bool(wanted) and can_use_page_map(html)
+    used = load_page_map(key) if usable else {}
+    for _ in range(3):
+        document, said = lay_out(fill_page_refs(html, used))
+        if not usable:
+            return document, said
+        found = page_map_of(document.pages)
+        if agrees(used, found, wanted):
+            break
+        used = found
+    else:
+        document, said = lay_out(html)
+        found = page_map_of(document.pages)
+    save_page_map(key, {i: n for i, n in found.items() if i in wanted})
+    return document, said
 
 
 def _book_fetcher(policy: ResourcePolicy):
