@@ -148,8 +148,8 @@ def test_the_second_build_lays_out_each_page_once_and_says_the_same(tmp_path: Pa
     from conftest import copy_fixture
 
     book = copy_fixture("five-chapters", tmp_path)
-    first = _build_pdf(book, tmp_path / "first.pdf", layouts)
-    second = _build_pdf(book, tmp_path / "second.pdf", layouts)
+    first = _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "1")
+    second = _build_pdf(book, tmp_path / "second.pdf", layouts, "--jobs", "1")
     pages = len(_pdf_text(first))
     assert layouts[0] > pages  # the TOC and notes laid out again for their numbers
     assert layouts[1] == pages
@@ -161,10 +161,174 @@ def test_numbers_that_moved_since_the_last_build_are_corrected(tmp_path: Path, l
     from conftest import copy_fixture
 
     book = copy_fixture("five-chapters", tmp_path)
-    first = _build_pdf(book, tmp_path / "first.pdf", layouts)
+    first = _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "1")
     [map_file] = (tmp_path / "cache").rglob("pagemaps/*.json")
     wrong = {k: v + 1 for k, v in json.loads(map_file.read_text()).items()}
     map_file.write_text(json.dumps(wrong))
-    second = _build_pdf(book, tmp_path / "second.pdf", layouts)
+    second = _build_pdf(book, tmp_path / "second.pdf", layouts, "--jobs", "1")
     assert _pdf_text(second) == _pdf_text(first)
     assert json.loads(map_file.read_text()) == {k: v - 1 for k, v in wrong.items()}
+
+
+# -- parts laid out in parallel ----------------------------------------------------------
+
+
+def _summary(path: Path) -> dict:
+    """What a reader gets from a PDF: pages, their text, where each link leads, the outline, the metadata."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    destinations = {name: index.get(dest.page.idnum) for name, dest in reader.named_destinations.items()}
+    links = []
+    for number, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            rect = [round(float(x)) for x in annotation["/Rect"]]
+            if "/Dest" in annotation:
+                links.append((number, rect, destinations[str(annotation["/Dest"])]))
+            else:
+                links.append((number, rect, str(annotation["/A"].get("/URI"))))
+    outline = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                outline.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    metadata = {k: v for k, v in (reader.metadata or {}).items() if k not in ("/CreationDate", "/ModDate")}
+    return {
+        "pages": len(reader.pages),
+        "text": [page.extract_text() for page in reader.pages],
+        "links": links,
+        "outline": outline,
+        "metadata": metadata,
+        "lang": reader.trailer["/Root"].get("/Lang"),
+        "boxes": [(list(map(float, p.mediabox)), list(map(float, p.trimbox)), list(map(float, p.bleedbox)))
+                  for p in reader.pages],
+    }
+
+
+def _assert_same_book(one: Path, parts: Path) -> None:
+    a, b = _summary(one), _summary(parts)
+    assert b["pages"] == a["pages"]
+    for number, (x, y) in enumerate(zip(a["text"], b["text"])):
+        assert y == x, f"page {number + 1} differs"
+    for key in ("links", "outline", "metadata", "lang", "boxes"):
+        assert b[key] == a[key], key
+    assert a["links"] and a["outline"]
+
+
+def _faces(path: Path) -> dict[str, int]:
+    """How many font programs the PDF embeds for each face."""
+    import pikepdf
+
+    counts: dict[str, set] = {}
+    with pikepdf.open(path) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                program = obj.get("/FontFile2") or obj.get("/FontFile3")
+                name = str(obj.FontName).split("+", 1)[-1]
+                counts.setdefault(name, set()).add(program.objgen if program is not None else None)
+    return {name: len(programs) for name, programs in counts.items()}
+
+
+@pytest.mark.parametrize("options", [(), ("--duplex", "--bleed", "3mm", "--marks", "crop"), ("--notes", "chapter")],
+                         ids=["simplex", "duplex-bleed-marks", "notes-by-chapter"])
+def test_jobs_2_makes_the_same_book_as_jobs_1(tmp_path: Path, layouts: list[int], options: tuple[str, ...]) -> None:
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1", *options)
+    parts = _build_pdf(book, tmp_path / "parts.pdf", layouts, "--jobs", "2", *options)
+    again = _build_pdf(book, tmp_path / "again.pdf", layouts, "--jobs", "2", *options)  # with the page map
+    _assert_same_book(one, parts)
+    _assert_same_book(one, again)
+    assert parts.stat().st_size <= 1.1 * one.stat().st_size
+    assert set(_faces(parts).values()) == {1}, _faces(parts)  # each face subset once, for all parts
+    assert _faces(parts).keys() == _faces(one).keys()
+
+
+def test_the_status_line_counts_the_parts_laid_out(tmp_path: Path, layouts: list[int]) -> None:
+    import io
+
+    from conftest import copy_fixture
+
+    from bookmaker.pipeline import Builder
+    from bookmaker.progress import Reporter
+
+    book = copy_fixture("five-chapters", tmp_path)
+    stream = io.StringIO()
+    builder = Builder(book, Reporter(stream=stream, live=True))
+    builder.load_config()
+    layouts.append(0)
+    builder.build(["pdf"], force=True, jobs=2)
+    shown = stream.getvalue()
+    assert "laying out: 1/7 parts" in shown
+    assert "laying out: 7/7 parts" in shown
+
+
+def test_a_pdf_variant_is_laid_out_as_one_document(tmp_path: Path, layouts: list[int]) -> None:
+    """PDF/UA's structure tree is made for one document: the parts way is not taken."""
+    import pikepdf
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    parts = _build_pdf(book, tmp_path / "ua.pdf", layouts, "--jobs", "2", "--pdf-variant", "pdf/ua-1")
+    with pikepdf.open(parts) as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+    assert layouts[-1] >= _summary(parts)["pages"]  # laid out here, in this process, as one document
+
+
+def test_a_book_that_runs_chapters_on_is_laid_out_as_one_document(tmp_path: Path, layouts: list[int]) -> None:
+    """A split is only exact where each part starts a page: a book's CSS may run chapters on."""
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    (book / "styles").mkdir(exist_ok=True)
+    (book / "styles" / "runon-print.css").write_text(".chapter { break-before: auto; }\n", encoding="utf-8")
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    parts = _build_pdf(book, tmp_path / "parts.pdf", layouts, "--jobs", "2")
+    _assert_same_book(one, parts)
+
+
+def test_an_edit_of_one_chapter_lays_out_that_chapter_only(tmp_path: Path, layouts: list[int]) -> None:
+    """Unchanged parts come from the per-user cache (keyed by their whole HTML), never from the book folder."""
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "2")
+    parts = tmp_path / "cache"
+    cached = set(parts.rglob("pdf-parts/*"))
+    chapter = book / "manuscript" / "03-movable-type.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("slowly", "gradually", 1), encoding="utf-8")
+    edited = _build_pdf(book, tmp_path / "edited.pdf", layouts, "--jobs", "2")
+    assert len(set(parts.rglob("pdf-parts/*")) - cached) == 1
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    _assert_same_book(one, edited)
+    assert "gradually" in "".join(_summary(edited)["text"])
+    assert not list(book.rglob("*.json")) and not (book / "build").exists()
+
+
+def _long_book(folder: Path, chapters: int) -> Path:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from run import make_book
+    finally:
+        sys.path.pop(0)
+    return make_book(folder, chapters)
+
+
+@pytest.mark.slow
+def test_a_fifty_chapter_book_is_the_same_in_parts(tmp_path: Path, layouts: list[int]) -> None:
+    book = _long_book(tmp_path / "book", 50)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    parts = _build_pdf(book, tmp_path / "parts.pdf", layouts, "--jobs", "2")
+    _assert_same_book(one, parts)
+    assert parts.stat().st_size <= 1.1 * one.stat().st_size
+    assert set(_faces(parts).values()) == {1}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -62,9 +63,14 @@ def import_weasyprint():
 
 
 def write_pdf(
-    book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None
+    book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None,
+    jobs: int = 1, progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Lay out the book and write it to `target`; `html` reuses an already rendered document."""
+    """Lay out the book and write it to `target`; `html` reuses an already rendered document.
+
+    With `jobs` > 1 a book's parts are laid out by that many processes and
+    merged (pdf_parts.py); a book that cannot be split so is laid out whole.
+    """
     weasyprint = import_weasyprint()
     from weasyprint.urls import FatalURLFetchingError
 
@@ -79,6 +85,21 @@ def write_pdf(
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
     base_url = target.parent.resolve().as_uri() + "/"
+    if jobs > 1 and _splittable(book, options):
+        from bookmaker.writers.pdf_parts import write_in_parts
+
+        try:
+            data = write_in_parts(html, target, diagnostics, reported, policy_for(book), page_map_key(book, options), jobs,
+                                  bool(options and options.duplex), progress)
+        except FatalURLFetchingError as exc:
+            diagnostics.error(target, None, f"{exc}")
+            raise BookError(diagnostics) from None
+        if data is not None:
+            if diagnostics.has_errors:
+                raise BookError(diagnostics)
+            with atomic_output(target) as out:
+                out.write(data)
+            return
 
     def lay_out(text: str):
         """The laid-out document and its own warnings (only the kept layout's are reported)."""
@@ -103,6 +124,15 @@ def write_pdf(
         except FatalURLFetchingError as exc:
             diagnostics.error(target, None, f"{exc}")
             raise BookError(diagnostics) from None
+
+
+def _splittable(book: Book, options: PrintOptions | None) -> bool:
+    """Whether the book can be laid out in parts: not an article (one flow), no PDF variant
+    (PDF/A's metadata, PDF/UA's structure tree and PDF/X's output intent are made for one document)."""
+    from bookmaker.writers.html import is_article
+
+    options = options or PrintOptions()
+    return not options.pdf_variant and not is_article(book, options) and len(book.chapters) > 1
 
 
 def page_map_key(book: Book, options: PrintOptions | None) -> str:
