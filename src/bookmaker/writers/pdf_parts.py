@@ -19,7 +19,8 @@ own, and merged with pikepdf. What a naive split would lose is put back:
   and the catalog come from the front part.
 - Fonts: the parts do not subset their fonts; each face is subset once at
   merge, for the glyphs all parts use (retained glyph ids, as WeasyPrint
-  does), so the book carries one copy of each face.
+  does), so the book carries one copy of each face, and one font dictionary
+  (widths and Unicode map joined).
 - The TOC's numbers and the notes' "p. N" are written in from a page map
   (pagemap.py): the last build's, else a first wave of layout gives it. Parts
   are laid out again until every part's first page number, side and numbers
@@ -542,6 +543,7 @@ def merge(laid: list[Laid], starts: list[int], parts: list[Part], font_dir: str)
     if "/Outlines" in book.Root:
         del book.Root.Outlines
     _outline(book, outline_items)
+    _share_font_dicts(book)
     _subset_faces(book, laid, Path(font_dir))
     out = io.BytesIO()
     book.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -576,6 +578,80 @@ def _outline(book, items) -> None:
                 stack.pop()
             stack[-1][1].append(item)
             stack.append((level, item.children))
+
+
+_BFCHAR = re.compile(rb"(\d+) beginbfchar\s*(.*?)endbfchar", re.S)
+_PAIR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
+
+
+def _share_font_dicts(book) -> None:
+    """One font dictionary per face for the whole book, as one document has: the widths (W) and
+    Unicode maps (ToUnicode) of the parts' dictionaries of a face joined into one, which all pages
+    then name. A face whose dictionaries disagree on a glyph keeps one dictionary per part."""
+    import pikepdf
+
+    faces: dict[str, list] = {}
+    resources = {}
+    for page in book.pages:
+        own = page.obj.get("/Resources")
+        if own is None or "/Font" not in own:
+            continue
+        resources.setdefault(own.objgen, own)
+        for font in own.Font.values():
+            if font.get("/Subtype") == "/Type0" and "/ToUnicode" in font:
+                group = faces.setdefault(str(font.BaseFont), [])
+                if all(f.objgen != font.objgen for f in group):
+                    group.append(font)
+    chosen = {}
+    for name, fonts in faces.items():
+        if len(fonts) < 2:
+            continue
+        widths: dict[int, object] = {}
+        unicode: dict[bytes, bytes] = {}
+        agreed = True
+        for font in fonts:
+            w = list(font.DescendantFonts[0].get("/W", []))
+            i = 0
+            while i < len(w) and agreed:
+                if isinstance(w[i + 1], pikepdf.Array):
+                    found = {int(w[i]) + k: v for k, v in enumerate(w[i + 1])}
+                    i += 2
+                else:
+                    found = {g: w[i + 2] for g in range(int(w[i]), int(w[i + 1]) + 1)}
+                    i += 3
+                for gid, width in found.items():
+                    agreed = agreed and widths.setdefault(gid, width) == width
+            cmap = font.ToUnicode.read_bytes()
+            if b"beginbfrange" in cmap:
+                agreed = False
+            for _, block in _BFCHAR.findall(cmap):
+                for gid, text in _PAIR.findall(block):
+                    agreed = agreed and unicode.setdefault(gid.lower(), text) == text
+            if not agreed:
+                break
+        if not agreed:
+            continue
+        first = fonts[0]
+        runs: list = []
+        for gid in sorted(widths):
+            if runs and runs[-2] + len(runs[-1]) == gid:
+                runs[-1].append(widths[gid])
+            else:
+                runs += [gid, [widths[gid]]]
+        first.DescendantFonts[0].W = pikepdf.Array([x if isinstance(x, int) else pikepdf.Array(x) for x in runs])
+        cmap = first.ToUnicode.read_bytes()
+        head = cmap[: _BFCHAR.search(cmap).start()]
+        tail = cmap[cmap.rindex(b"endbfchar") + len(b"endbfchar"):]
+        pairs = sorted(unicode.items(), key=lambda item: int(item[0], 16))
+        body = b"".join(
+            b"%d beginbfchar\n" % len(chunk) + b"".join(b"<%s> <%s>\n" % pair for pair in chunk) + b"endbfchar"
+            for chunk in (pairs[i:i + 100] for i in range(0, len(pairs), 100)))
+        first.ToUnicode = book.make_indirect(pikepdf.Stream(book, head + body + tail))
+        chosen[name] = first
+    for own in resources.values():
+        for key, font in list(own.Font.items()):
+            if font.get("/Subtype") == "/Type0" and str(font.get("/BaseFont")) in chosen:
+                own.Font[key] = chosen[str(font.BaseFont)]
 
 
 _DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ")
