@@ -45,8 +45,9 @@ PAPER_OPTION = click.option(
 
 JOBS_OPTION = click.option(
     "-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
-    help="Processes laying out the PDF's parts (chapters, notes, front matter) at once; default: one per core. "
-         "--jobs 1 lays the book out as one document.",
+    help="Lay the PDF's parts (front matter, chapters, notes) out in N processes and merge them, reusing "
+         "unchanged parts from the user cache. Default 1: the book as one document (faster on a whole build "
+         "today); `watch` uses one per core.",
 )
 
 

@@ -38,6 +38,9 @@ class Builder:
         self.reporter = reporter or Reporter(live=False)
         self.config: BookConfig | None = None
         self.config_diagnostics = Diagnostics()
+        # Processes laying out the PDF's parts when a build does not say (`watch` sets one per core:
+        # it reuses the parts an edit left unchanged).
+        self.jobs = 1
 
     @property
     def is_folder(self) -> bool:
@@ -67,7 +70,7 @@ class Builder:
               allow_remote: bool = False, extra_formats: tuple[str, ...] = (), jobs: int | None = None) -> BuildResult:
         """Write the wanted formats (default: the configured ones); raise BookError on errors.
 
-        `jobs`: processes laying out the PDF's parts (None: one per core; 1: the book as one document).
+        `jobs`: processes laying out the PDF's parts (None: the builder's `jobs`; 1: the book as one document).
 
         `targets` names the file of a format (`bookmaker pdf -o x.pdf`); such a
         format is always written, and not remembered for the skip check.
@@ -135,7 +138,7 @@ class Builder:
                 # When the HTML and the PDF share a folder, the PDF reuses the rendered HTML as is.
                 same_folder = "html" in where and where["html"].parent == target.parent
                 write_pdf(book, target, into, print_options, html=html_text if same_folder else None,
-                          jobs=default_jobs() if jobs is None else jobs, progress=self.reporter.parts)
+                          jobs=self.jobs if jobs is None else jobs, progress=self.reporter.parts)
             else:
                 from bookmaker.writers.epub import write_epub
 
