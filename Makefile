@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test install install-test install-ace clean
+.PHONY: book test test-fast install install-test install-ace clean
 
 book: install  ## install bookmaker and build the sample book into build/
 	$(BIN)/bookmaker pdf
@@ -11,6 +11,9 @@ book: install  ## install bookmaker and build the sample book into build/
 
 test: install-test install-ace  ## install the test dependencies and run the tests
 	$(BIN)/python -m pytest
+
+test-fast: install-test  ## the fast tests only: no EPUBCheck, Ace, Chromium or whole-book PDF (under 30 s)
+	$(BIN)/python -m pytest -m "not slow"
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

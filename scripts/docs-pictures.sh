@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the pictures of PDF pages in docs/pages/: the sample book (A4, one
-# side) and the five-chapter fixture book (A5, printed on both sides).
+# side), the five-chapter fixture book (A5, printed on both sides) and the one-file
+# article fixture (tests/fixtures/article/article.md, as `bookmaker pdf FILE.md` makes it).
 #   scripts/docs-pictures.sh        (after `make book`; needs poppler-utils)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,4 +29,6 @@ PY
 pictures sample-book "$tmp/sample.pdf"
 "$BIN/bookmaker" pdf tests/fixtures/five-chapters -o "$tmp/five.pdf" --paper A5 --duplex >/dev/null
 pictures five-chapters "$tmp/five.pdf"
+"$BIN/bookmaker" pdf tests/fixtures/article/article.md -o "$tmp/article.pdf" >/dev/null
+pictures article "$tmp/article.pdf"
 du -sh "$out"/*

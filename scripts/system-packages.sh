@@ -2,7 +2,7 @@
 # Install the Debian/Ubuntu packages bookmaker needs, only those missing.
 #   scripts/system-packages.sh book   fonts and the libraries WeasyPrint uses
 #   scripts/system-packages.sh test   the above plus Java (EPUBCheck), qpdf, poppler-utils,
-#                                     Node.js and Chromium (DAISY Ace)
+#                                     Node.js and Chromium (DAISY Ace), calibre (ebook-convert)
 set -euo pipefail
 
 book=(
@@ -12,7 +12,7 @@ book=(
   fonts-dejavu-core                                      # fallback for symbols
   fontconfig                                             # fc-match: finds the faces the EPUB's cover and embedded fonts use
 )
-test=(default-jre-headless qpdf poppler-utils chromium nodejs npm)
+test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre)
 
 wanted=("${book[@]}")
 [ "${1:-book}" = test ] && wanted+=("${test[@]}")

@@ -102,6 +102,37 @@ class Epub:
         return {n: self.xml(n) for n in self.names() if n.endswith(".xhtml") and not n.endswith("nav.xhtml")}
 
 
+# EPUBCheck (a JVM, seconds a book) runs on the books that hold all of bookmaker's markup:
+# the sample book (test_sample_book.py), `every-syntax` and `chapters` (test_epub_quality.py).
+# Another EPUB a test builds needs no run of its own when it has no markup those books lack.
+EPUBCHECKED_BOOKS = (REPO, FIXTURES / "every-syntax", FIXTURES / "chapters")
+_SHAPE_ATTRIBUTES = ("role", EPUB_TYPE, "dir", "property", "name", "rel", "media-type", "properties")
+
+
+def markup_shapes(epub: Epub) -> set[tuple]:
+    """Each element of the package, navigation and content documents, by its tag, the names of
+    its attributes and the values of those EPUBCheck reads (role, epub:type, dir, property...)."""
+    shapes = set()
+    for name in epub.names():
+        if name.endswith((".xhtml", ".opf", ".ncx")):
+            for el in epub.xml(name).iter():
+                if isinstance(el.tag, str):
+                    shapes.add((el.tag, tuple(sorted(el.attrib)), tuple(el.get(a) for a in _SHAPE_ATTRIBUTES)))
+    return shapes
+
+
+@pytest.fixture(scope="session")
+def epubchecked_shapes(tmp_path_factory) -> set[tuple]:
+    out = tmp_path_factory.mktemp("epubchecked")
+    return set().union(*(markup_shapes(Epub(build(book, "epub", "-o", str(out / f"{i}.epub"))))
+                         for i, book in enumerate(EPUBCHECKED_BOOKS)))
+
+
+def assert_markup_is_epubchecked(epub: Epub, checked: set[tuple]) -> None:
+    missing = sorted(markup_shapes(epub) - checked, key=str)
+    assert not missing, f"{epub.path.name} has markup no EPUBChecked book has; add it to every-syntax: {missing}"
+
+
 @pytest.fixture(scope="session")
 def sample_book(tmp_path_factory) -> dict[str, Path]:
     """The repository's own book, built once for the session with `bookmaker build`."""
@@ -122,3 +153,8 @@ def text_positions(page) -> list[tuple[str, float, float]]:
 
     page.extract_text(visitor_text=visit)
     return found
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-fixtures", action="store_true",
+                     help="rewrite the expected output of the tests/fast/fixtures cases whose output changed")

@@ -81,6 +81,7 @@ def _build_epub(book: Path, target: Path) -> Path:
     return build(book, "epub", "-o", str(target))
 
 
+@pytest.mark.slow
 def test_build_writes_the_epub_beside_the_pdf_in_parallel_with_the_same_bytes(tmp_path):
     """`build` writes the EPUB in a forked process while the PDF is laid out; the
     result must be what the serial path writes, and nothing may be left running."""

@@ -138,6 +138,7 @@ def test_with_allow_remote_an_unreachable_host_is_a_diagnostic(tmp_path):
     assert f"{source}:3: error: image 'http://127.0.0.1:9/x.png' could not be fetched" in result.stderr
 
 
+@pytest.mark.slow
 def test_writers_refuse_on_their_own_what_the_reader_would_have_refused(tmp_path):
     """Defence in depth: a model that names a file outside the book (as if a check
     were missed) still cannot get its bytes into the PDF, the EPUB or the HTML."""
@@ -211,6 +212,7 @@ def image_server(tmp_path):
     server.server_close()
 
 
+@pytest.mark.slow
 def test_allow_remote_fetches_http_images_into_every_output(tmp_path, image_server):
     source = tmp_path / "remote.md"
     source.write_text(f"# Remote\n\n![a dot]({image_server}/dot.png)\n", encoding="utf-8")
@@ -238,6 +240,7 @@ def test_remote_fetches_are_capped_and_stay_on_http(image_server, tmp_path):
         policy.fetch_remote("file:///etc/passwd")
 
 
+@pytest.mark.slow
 def test_sanitized_raw_html_reaches_no_output(tmp_path):
     """Scripts, event attributes, javascript: URLs and entity bombs are gone from the
     EPUB (which passes EPUBCheck) and the HTML; the DOCTYPE's entities are never expanded."""
@@ -282,6 +285,7 @@ main()
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["pdf", "epub"])
 def test_a_build_killed_halfway_leaves_the_previous_output_and_no_temporary_file(tmp_path, fmt):
     book = copy_fixture("notes", tmp_path)
@@ -297,6 +301,7 @@ def test_a_build_killed_halfway_leaves_the_previous_output_and_no_temporary_file
     assert edited.read_bytes() == manuscript
 
 
+@pytest.mark.slow
 def test_an_interrupted_build_leaves_the_previous_output(tmp_path, monkeypatch):
     import weasyprint.document
 

@@ -23,6 +23,7 @@ def _body_text(doc: etree._Element) -> str:
     return "".join(doc.find("x:body", NS).itertext())
 
 
+@pytest.mark.slow
 def test_kepub_is_valid(pair):
     assert_epubcheck_clean(pair[1].path)
 

@@ -55,6 +55,7 @@ class Running:
             self.process.wait()
 
 
+@pytest.mark.slow
 def test_watch_rebuilds_on_each_change_with_one_line_and_its_time(tmp_path):
     book = copy_fixture("chapters", tmp_path)
     html = book / "build" / "three-chapters.html"
@@ -81,6 +82,7 @@ def test_watch_rebuilds_on_each_change_with_one_line_and_its_time(tmp_path):
     assert any("bookmaker.toml:2: error: [output] formats: unknown format 'docx'" in line for line in watch.stderr)
 
 
+@pytest.mark.slow
 def test_serve_reloads_the_page_in_a_real_browser(tmp_path):
     # No skip when chromium is missing: `make test` installs it (scripts/system-packages.sh test).
     assert CHROMIUM.exists(), "install Debian's chromium: scripts/system-packages.sh test"

@@ -9,6 +9,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,8 +109,9 @@ def manuscript(draw, buildable: bool = False) -> str:
         return front + text
     text = re.sub(r"^\[\^[^\]]+\]:.*$", "", text, flags=re.M)
     text = text.replace("<div>" * 70 + "deep" + "</div>" * 70, "<div>not so deep</div>")
-    text = re.sub(r"<img [^>]*>|^::: infobox$|^::: sidebar [^\n]*\n(?![\s\S]*^:::$)", "", text, flags=re.M)
-    text = re.sub(r"^((> |   )*)::: (sidebar|infobox)", r"\1", text, flags=re.M)
+    # `::: warning` is a box too (of a kind without a template): closed, and at the top level only.
+    text = re.sub(r"<img [^>]*>|^::: infobox$|^::: (sidebar|warning)\b[^\n]*\n(?![\s\S]*^:::$)", "", text, flags=re.M)
+    text = re.sub(r"^((> |   )*)::: (sidebar|infobox|warning)", r"\1", text, flags=re.M)
     labels = sorted(set(re.findall(r"\[\^([^\]]+)\]", text)))
     return text + "\n" + "\n".join(f"[^{label}]: The note {label}." for label in labels) + "\n"
 
@@ -126,6 +128,7 @@ def _assert_diagnosed(result, exit_codes=(0, 1)) -> None:
         assert re.match(r"^bookmaker: \d+ errors?, \d+ warnings?$", lines[-1]), lines
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(manuscript())
 def test_every_generated_manuscript_is_checked_without_a_traceback(text):
@@ -139,6 +142,7 @@ def test_every_generated_manuscript_is_checked_without_a_traceback(text):
 # EPUBCheck takes seconds per book, so manuscripts are checked in batches: each
 # example is a book of up to four generated chapters (which also tests ids and
 # notes across chapter files).
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(manuscript(buildable=True), min_size=1, max_size=4))
 def test_every_generated_manuscript_builds_or_fails_with_diagnostics_and_its_epub_passes_epubcheck(texts):
@@ -159,6 +163,7 @@ def test_every_generated_manuscript_builds_or_fails_with_diagnostics_and_its_epu
             assert not out.exists() or not list(out.glob("*.epub"))
 
 
+@pytest.mark.slow
 def test_most_buildable_examples_reached_the_writers():
     """The EPUBCheck property means something only if books were built (runs after the property above)."""
     if not BUILT:

@@ -32,6 +32,7 @@ def test_the_manuscript_meets_the_brief():
     assert f"[{PERSIAN_NAME}]{{lang=fa}}" in MANUSCRIPT
 
 
+@pytest.mark.slow
 def test_the_build_reports_no_problems(sample_book):
     assert sample_book["stderr"] == ""
 
@@ -44,11 +45,13 @@ def pdf(sample_book) -> PdfReader:
     return PdfReader(sample_book["pdf"])
 
 
+@pytest.mark.slow
 def test_qpdf_finds_the_pdf_clean(sample_book):
     result = subprocess.run(["qpdf", "--check", str(sample_book["pdf"])], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_every_font_is_embedded_and_persian_has_a_face(sample_book):
     result = subprocess.run(["pdffonts", str(sample_book["pdf"])], capture_output=True, text=True, check=True)
     rows = result.stdout.splitlines()[2:]
@@ -59,6 +62,7 @@ def test_every_font_is_embedded_and_persian_has_a_face(sample_book):
     assert any("Amiri" in row for row in rows), "the Persian name needs a face with Arabic-script glyphs"
 
 
+@pytest.mark.slow
 def test_pdf_metadata(pdf):
     assert pdf.metadata.title == "Qasem Soleimani: A biography"
     assert pdf.metadata.author == "The bookmaker sample authors"
@@ -66,6 +70,7 @@ def test_pdf_metadata(pdf):
     assert pdf.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)  # A4 by default
 
 
+@pytest.mark.slow
 def test_outline_follows_the_headings(pdf):
     top, children = pdf.outline[0], pdf.outline[1]
     assert top.title == "Qasem Soleimani"
@@ -74,6 +79,7 @@ def test_outline_follows_the_headings(pdf):
 
 
 
+@pytest.mark.slow
 def test_infobox_sits_beside_the_lead_on_page_one(pdf):
     # The sample is an article: its text starts under the title on page 1.
     page = pdf.pages[0]
@@ -89,14 +95,19 @@ def test_infobox_sits_beside_the_lead_on_page_one(pdf):
     assert nationality[1] < lead[1], "the box runs down beside the lead, below its first line"
 
 
+@pytest.mark.slow
 def test_every_note_is_in_the_notes_section(pdf):
     pages = [p.extract_text() for p in pdf.pages]
     start = next(i for i, t in enumerate(pages) if re.search(r"^Notes$", t, flags=re.M) and "Contents" not in t)
     notes_text = "\n".join(pages[start:])
     numbers = [int(n) for n in re.findall(r"^(\d+)\. ", notes_text, flags=re.M)]
     assert numbers == list(range(1, NOTE_COUNT + 1))
-    # Each note gives the page of its reference(s) in print.
-    assert len(re.findall(r"p\.\s+\d+", notes_text)) == REFERENCE_COUNT
+    # Each note ends with the pages of its reference(s) in print, each page once.
+    locators = re.findall(r"\(pp?\.\s+(\d+(?:, \d+)*)\)", notes_text)
+    assert len(locators) == NOTE_COUNT
+    assert all(len(set(pages.split(", "))) == len(pages.split(", ")) for pages in locators)
+    alone = [line for line in notes_text.splitlines() if re.fullmatch(r"\(pp?\.\s+\d+(?:, \d+)*\)", line.strip())]
+    assert not alone, "a locator stays on the line of the note's last word"
 
 
 def _links(pdf) -> list[tuple[int, str, list[float]]]:
@@ -109,6 +120,7 @@ def _links(pdf) -> list[tuple[int, str, list[float]]]:
     return links
 
 
+@pytest.mark.slow
 def test_references_and_notes_link_both_ways(pdf):
     links = _links(pdf)
     destinations = {name: pdf.get_destination_page_number(dest) for name, dest in pdf.named_destinations.items()}
@@ -116,7 +128,11 @@ def test_references_and_notes_link_both_ways(pdf):
     backlinks = [link for link in links if re.fullmatch(r"ref-\d+(-\d+)?", link[1])]
     assert len(to_notes) == REFERENCE_COUNT
     # WeasyPrint may split one link into several annotations (text and ::after); count targets.
-    assert len({link[1] for link in backlinks}) == REFERENCE_COUNT
+    # A note links back to each page its references are on, once for the references on one page.
+    reference_page = {name: number for name, number in destinations.items() if re.fullmatch(r"ref-\d+(-\d+)?", name)}
+    pages_per_note = {(name.split("-")[1], number) for name, number in reference_page.items()}
+    assert len(reference_page) == REFERENCE_COUNT
+    assert {(dest.split("-")[1], destinations[dest]) for _, dest, _ in backlinks} == pages_per_note
     assert {link[1] for link in to_notes} == {f"note-{n}" for n in range(1, NOTE_COUNT + 1)}
     for page, dest, rect in to_notes + backlinks:
         assert dest in destinations, dest
@@ -139,6 +155,7 @@ def epub(sample_book) -> Epub:
     return Epub(sample_book["epub"])
 
 
+@pytest.mark.slow
 def test_epubcheck_passes_the_sample_book(sample_book):
     assert_epubcheck_clean(sample_book["epub"])
 
@@ -147,6 +164,7 @@ def _chapter(epub: Epub):
     return epub.xml("EPUB/qasem-soleimani.xhtml")
 
 
+@pytest.mark.slow
 def test_epub_infobox_follows_the_lead_paragraph(epub):
     section = _chapter(epub).find(".//x:section[@class='chapter']", NS)
     first, second = [c for c in section if isinstance(c.tag, str)][:2]
@@ -155,11 +173,13 @@ def test_epub_infobox_follows_the_lead_paragraph(epub):
     assert second.find(".//x:table", NS) is not None
 
 
+@pytest.mark.slow
 def test_epub_persian_name_is_marked(epub):
     spans = _chapter(epub).xpath(f"//x:span[text()='{PERSIAN_NAME}']", namespaces=NS)
     assert spans and spans[0].get("lang") == "fa" and spans[0].get("dir") == "rtl"
 
 
+@pytest.mark.slow
 def test_epub_notes_follow_pop_up_rules(epub):
     doc = _chapter(epub)
     refs = doc.xpath("//x:a[@epub:type='noteref']", namespaces=NS)
@@ -180,6 +200,7 @@ def test_epub_notes_follow_pop_up_rules(epub):
         "#" + r.get("id") for r in refs}
 
 
+@pytest.mark.slow
 def test_epub_navigation_and_package(epub):
     nav = epub.xml("EPUB/nav.xhtml")
     toc = [("".join(a.itertext())) for a in nav.xpath("//x:nav[@epub:type='toc']//x:a", namespaces=NS)]

@@ -20,6 +20,7 @@ from conftest import NS, Epub, assert_epubcheck_clean, copy_fixture, run_cli
 CONSOLE = Path(sys.executable).parent / "bookmaker"
 
 
+@pytest.mark.slow
 def test_init_then_build_gives_a_pdf_and_an_epub(tmp_path):
     # The newcomer's first minute, with the installed command in a real shell.
     subprocess.run(f"{CONSOLE} init mybook && cd mybook && {CONSOLE} build", shell=True, cwd=tmp_path,
@@ -120,6 +121,7 @@ def test_missing_chapter_in_the_list_is_an_error_at_its_line(tmp_path):
     assert "no file '*.txt'" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_book_without_config_builds_on_the_defaults(tmp_path):
     book = copy_fixture("notes", tmp_path)
     result = run_cli("build", str(book))
@@ -128,6 +130,7 @@ def test_a_book_without_config_builds_on_the_defaults(tmp_path):
         ".epub", ".html", ".pdf"]
 
 
+@pytest.mark.slow
 def test_configured_book(tmp_path):
     book = copy_fixture("configured", tmp_path)
     result = run_cli("build", str(book))
@@ -155,6 +158,7 @@ def test_configured_book(tmp_path):
     assert titlepage.xpath("string(//x:p[@class='authors'])", namespaces=NS) == "By Ada Writer and Second Author"
 
 
+@pytest.mark.slow
 def test_links_between_chapters_in_the_pdf_and_the_epub(tmp_path):
     book = copy_fixture("configured", tmp_path)
     assert run_cli("build", str(book)).exit_code == 0
@@ -222,6 +226,7 @@ def test_a_book_stylesheet_named_like_the_themes_replaces_it_others_add(tmp_path
 # -- skipping, progress ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_unchanged_outputs_are_skipped_until_a_source_changes_or_force(tmp_path):
     book = copy_fixture("chapters", tmp_path)
     first = run_cli("build", str(book), "-f", "html", "-f", "epub")
@@ -240,6 +245,7 @@ def test_unchanged_outputs_are_skipped_until_a_source_changes_or_force(tmp_path)
                                      else str(html)]
 
 
+@pytest.mark.slow
 def test_quiet_prints_nothing_and_verbose_prints_stage_times(tmp_path):
     book = copy_fixture("chapters", tmp_path)
     quiet = run_cli("build", str(book), "-q", "-f", "html")
@@ -281,6 +287,7 @@ def test_the_readme_example_config_is_valid(tmp_path):
     assert order == sorted(order)
 
 
+@pytest.mark.slow
 def test_config_keys_reach_the_pdf_the_epub_and_the_reader(tmp_path):
     """[pdf], [epub], [notes], [output] formats and [book] cover fill the writers' options."""
     from pypdf import PdfReader

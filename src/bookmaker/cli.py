@@ -1,7 +1,8 @@
 """The `bookmaker` command: pdf, epub, html and build from one read of the book.
 
 Exit codes: 0 success, 1 the book has errors (each printed as
-`file:line: error: ...`), 2 a usage error.
+`file:line: error: ...`), 2 a usage error, 3 a bug in bookmaker (never on
+any input: see `pipeline.reporting`), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path(
 def _output_option(what: str) -> Callable:
     return click.option(
         "-o", "--output", type=click.Path(path_type=Path), default=None,
-        help=f"Where to write the {what} (default: build/<slug>.<ext> in the book folder).",
+        help=f"Where to write the {what}: a file, a folder (for the default name), or - for standard output "
+             "(default: build/<slug>.<ext> in the book folder).",
     )
 
 
@@ -170,6 +172,9 @@ def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbe
           embed_fonts: bool | None, formats: tuple[str, ...], kepub: bool, force: bool, jobs: int | None, quiet: bool,
           verbose: bool, strict: bool, allow_remote: bool) -> None:
     """Write the configured formats from one read of the book, skipping those already up to date."""
+    if output_dir is not None and str(output_dir) == "-":
+        raise click.UsageError("build writes several files, so -o names a folder; to write one format to "
+                               "standard output, use `bookmaker pdf -o -` (or epub, html)")
     run_build(path, list(formats), output_dir, force, quiet, verbose, print_overrides=print_overrides,
               epub_overrides=_epub_overrides(embed_fonts), note_numbering=note_numbering, strict=strict,
               allow_remote=allow_remote, extra_formats=("kepub",) if kepub else (), jobs=jobs)

@@ -267,7 +267,7 @@ class _Validator:
         return list(dict.fromkeys(value))
 
     def _check_output_name(self, value: str, where) -> Any:
-        if not value.strip() or "/" in value or "\\" in value or value.startswith("."):
+        if not value.strip() or "/" in value or "\\" in value or value.startswith(".") or "\0" in value:
             self.error(where, "[output] name must be a plain file name without extension, such as \"my-book\"")
             return _INVALID
         return value
@@ -279,6 +279,9 @@ class _Validator:
         return self._one_of(value, where, "[pdf] notes", NOTE_PLACEMENTS)
 
     def _inside_book(self, value: str, where, what: str) -> Any:
+        if "\0" in value:
+            self.error(where, f"{what} holds a NUL character: give a folder name")
+            return _INVALID
         target = (self.config.root / value).resolve()
         if not target.is_relative_to(self.config.root.resolve()):
             self.error(where, f"{what} '{value}' is outside the book folder: use a path inside it")
@@ -324,7 +327,8 @@ class _Validator:
         return self._inside_book(value, where, "[theme] styles")
 
     def _check_output_dir(self, value: str, where) -> Any:
-        return value  # may be anywhere: it is where the author wants the outputs
+        # A book's configuration writes only inside the book; `build -o` (the command line) may write anywhere.
+        return self._inside_book(value, where, "[output] dir")
 
 
 _INVALID = object()

@@ -118,7 +118,13 @@ def subset_font(path: Path, text: str) -> bytes:
     wanted = hb.SubsetInput()
     # Joiners and the space are not always in the text but shaping needs them.
     wanted.unicode_set.update(ord(c) for c in set(text) | {" ", "\u200c", "\u200d"})
-    wanted.layout_feature_tag_set.invert()  # every feature: an empty set inverted
+    # Every layout feature and script the face has. The set starts as HarfBuzz's
+    # defaults, so inverting it alone would keep only the others and drop the
+    # joining features (init, medi, fina, rlig...): cleared first, then inverted.
+    for tags in (wanted.layout_feature_tag_set, wanted.layout_script_tag_set):
+        tags.clear()
+        tags.invert()
+    wanted.name_id_set.clear()
     wanted.name_id_set.invert()  # every name, so the copyright and licence stay
     wanted.flags = hb.SubsetFlags.NOTDEF_OUTLINE
     subset = hb.subset(face, wanted)

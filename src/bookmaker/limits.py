@@ -9,3 +9,6 @@ MAX_NESTING = 16  # lists, quotes and boxes inside each other; markdown-it stops
 MAX_HTML_DEPTH = 64  # elements inside each other in raw HTML
 REMOTE_TIMEOUT_SECONDS = 10.0
 MAX_REMOTE_BYTES = 20_000_000
+MAX_TEMPLATE_BYTES = 2_000_000  # one template file
+TEMPLATE_SECONDS = 30.0  # one template render; the sample book's takes milliseconds
+MAX_TEMPLATE_OUTPUT = 2 * MAX_BOOK_BYTES  # characters one template render may write

@@ -1,7 +1,7 @@
 """The Markdown dialect: markdown-it-py with the plugins and rules bookmaker adds.
 
 Syntax beyond CommonMark: tables, strikethrough, typographic quotes and dashes,
-`[^label]` and `^[inline]` notes, `::: infobox` / `::: sidebar` boxes,
+`[^label]` and `^[inline]` notes, `::: kind Title` boxes (any kind: its template decides),
 definition lists, `[text]{lang=xx}` spans and `{#id .class lang=xx}` after a
 heading. Text in a right-to-left script is isolated in `dir="rtl"` spans.
 """
@@ -21,7 +21,10 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-BOX_KINDS = ("infobox", "sidebar")
+# A box is `::: kind Title` ... `:::`. Any word is a kind: the template boxes/<kind>.html, the
+# theme's or the book's, decides how it looks, and a kind without one is a plain box (reader.py).
+BOX_KIND = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+RESERVED_BOX_KINDS = ("html",)  # the model's kind of prose blocks (model.HtmlBlock)
 
 # Quotation marks by language (primary, secondary); markdown-it's option takes
 # the four characters “”‘’ in that order.
@@ -67,8 +70,7 @@ def parser_for(lang: str) -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir"))
-    for kind in BOX_KINDS:
-        md.use(container_plugin, name=kind)
+    md.use(container_plugin, name="box", validate=_is_box)
     # Definitions lose their line numbers when the footnote plugin gathers them
     # at the end of the document; remember them for diagnostics first.
     md.core.ruler.before("footnote_tail", "note_definition_lines", _note_definition_lines)
@@ -76,6 +78,18 @@ def parser_for(lang: str) -> MarkdownIt:
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)
     md.core.ruler.push("rtl_isolation", _rtl_isolation)
     return md
+
+
+def _is_box(params: str, markup: str) -> bool:
+    words = params.split(maxsplit=1)
+    return bool(words) and BOX_KIND.fullmatch(words[0]) is not None and words[0] not in RESERVED_BOX_KINDS
+
+
+def box_kind(token: Token) -> str | None:
+    """The kind of a box from its opening token (`::: kind Title`); None for any other token."""
+    if token.type != "container_box_open":
+        return None
+    return token.info.split(maxsplit=1)[0]
 
 
 def _note_definition_lines(state: StateCore) -> None:

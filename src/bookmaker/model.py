@@ -63,9 +63,9 @@ class Image:
 
 @dataclass
 class Box:
-    """A `::: infobox` or `::: sidebar` container."""
+    """A `::: kind Title` container, set with the template boxes/<kind>.html (boxes/box.html without one)."""
 
-    kind: str  # "infobox" or "sidebar"
+    kind: str  # "infobox", "sidebar" or a book's own kind
     title_html: str
     image: Image | None = None
     lines_html: list[str] = field(default_factory=list)  # e.g. the name in another script

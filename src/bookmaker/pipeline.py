@@ -29,7 +29,6 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
-    book: Book | None = None
 
 
 class Builder:
@@ -75,7 +74,10 @@ class Builder:
         `targets` names the file of a format (`bookmaker pdf -o x.pdf`); such a
         format is always written, and not remembered for the skip check.
         """
-        targets = {fmt: path.absolute() for fmt, path in (targets or {}).items() if path is not None}
+        from bookmaker.output import check_book_target, is_stdout
+
+        targets = {fmt: path if is_stdout(path) else path.absolute()
+                   for fmt, path in (targets or {}).items() if path is not None}
         from bookmaker.reader import read_book
         from bookmaker.writers.html import PrintOptions
 
@@ -91,6 +93,12 @@ class Builder:
         # The HTML first: the PDF then reuses it instead of rendering it again.
         # `extra_formats` add to the wanted or configured ones (`build --kepub`).
         formats = sorted({*self.formats(formats), *extra_formats}, key=("html", "pdf", "epub", "kepub").index)
+        into_out_dir = any(fmt not in targets for fmt in formats)
+        if output_dir is None and into_out_dir and not out_dir.resolve().is_relative_to(self.root):
+            # bookmaker.toml's dir was checked when read; a link (build/ -> elsewhere) may be made at any time.
+            diagnostics.error(out_dir, None, "the output folder is a link to a folder outside the book: "
+                                             "remove the link, or give the folder with -o")
+            raise BookError(diagnostics)
         print_options = options_from(config.pdf, PrintOptions, diagnostics, config, "pdf", **(print_overrides or {}))
         epub_options = None
         if {"epub", "kepub"} & set(formats):  # the EPUB writer is imported only when an EPUB is made
@@ -103,9 +111,9 @@ class Builder:
         state = _read_state(out_dir)
         todo = []
         for fmt in formats:
-            known = state.get(fmt, {})
-            target = Path(known.get("target", ""))
-            if not force and fmt not in targets and fingerprints[fmt] and known.get("fingerprint") == fingerprints[fmt] and target.is_file():
+            fingerprint, target = _last_build(state, fmt, out_dir)
+            if (not force and fmt not in targets and fingerprints[fmt] and fingerprint == fingerprints[fmt]
+                    and target is not None and target.is_file()):
                 result.skipped.append(target)
             else:
                 todo.append(fmt)
@@ -120,9 +128,13 @@ class Builder:
                 diagnostics.extend(exc.diagnostics)
                 raise BookError(diagnostics) from None
         diagnostics.extend(read_diagnostics)
-        result.book = book
-        name = config.output.name or book.slug
+        name = config.output.name or _file_stem(book.slug)
         where = {fmt: targets.get(fmt) or out_dir / f"{name}.{_EXTENSION[fmt]}" for fmt in todo}
+        for fmt, target in where.items():
+            if fmt in targets and target.is_dir():  # `pdf -o some-folder`: the default name in that folder
+                where[fmt] = target / f"{name}.{_EXTENSION[fmt]}"
+            elif fmt not in targets:
+                check_book_target(target, self.root)
         html_text: str | None = None
 
         def write(fmt: str, into: Diagnostics) -> None:
@@ -170,8 +182,8 @@ class Builder:
 
     def last_output(self, fmt: str, output_dir: Path | None = None) -> Path | None:
         """Where the last successful build wrote `fmt`, if it did."""
-        target = _read_state(self.output_dir(output_dir)).get(fmt, {}).get("target")
-        return Path(target) if target else None
+        out_dir = self.output_dir(output_dir)
+        return _last_build(_read_state(out_dir), fmt, out_dir)[1]
 
     # -- what an output depends on -------------------------------------------
 
@@ -210,6 +222,15 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def _file_stem(slug: str, max_bytes: int = 120) -> str:
+    """The title's slug cut at a word to fit a file name: 255 bytes, with room for `.kepub.epub`
+    and a temporary suffix."""
+    if len(slug.encode()) <= max_bytes:
+        return slug
+    cut = slug.encode()[:max_bytes].decode(errors="ignore")
+    return cut.rsplit("-", 1)[0] if "-" in cut else cut
 
 
 def _can_fork() -> bool:
@@ -284,17 +305,42 @@ def _hidden(path: Path, folder: Path) -> bool:
 
 
 def _read_state(out_dir: Path) -> dict:
+    import stat
+
+    path = out_dir / STATE_FILE
     try:
-        state = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+        # Only a small regular file: a pipe or a link to /dev/zero of that name may have come with the book.
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > 1_000_000:
+            return {}
+        state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return state if isinstance(state, dict) else {}
 
 
+def _last_build(state: dict, fmt: str, out_dir: Path) -> tuple[str | None, Path | None]:
+    """The fingerprint and the output of the last build of `fmt`, from the state file.
+
+    The state file may have come with the book: only an output in the output folder is taken."""
+    known = state.get(fmt)
+    if not isinstance(known, dict):
+        return None, None
+    target = known.get("target")
+    if not isinstance(target, str) or "\0" in target or Path(target).parent != out_dir:
+        target = None
+    fingerprint = known.get("fingerprint")
+    return (fingerprint if isinstance(fingerprint, str) else None), (Path(target) if target else None)
+
+
 def _write_state(out_dir: Path, state: dict) -> None:
+    target = out_dir / STATE_FILE
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
+        # Replaced, never written through: a link or a pipe of that name may have come with the book.
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            target.unlink()
+        target.write_text(json.dumps(state, indent=1), encoding="utf-8")
     except OSError:
         pass  # the outputs are written; only the next build's skip check is lost
 
@@ -308,6 +354,8 @@ def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bo
 
     import click
 
+    from bookmaker.output import is_stdout
+
     reporter = Reporter(quiet=quiet, verbose=verbose)
     cwd = Path.cwd()
     builder = Builder(path, reporter)
@@ -317,7 +365,8 @@ def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bo
         report(result.diagnostics, reporter, cwd)
         if not quiet:
             for target in result.written:
-                click.echo(_shown(target, cwd))
+                if not is_stdout(target):  # standard output holds the book itself
+                    click.echo(_shown(target, cwd))
         for target in result.skipped:
             reporter.info(f"{_shown(target, cwd)}: up to date, nothing it is made from changed (--force rebuilds it)")
     sys.exit(0)
@@ -338,15 +387,33 @@ def run_check(path: Path, strict: bool, allow_remote: bool) -> None:
         diagnostics.extend(builder.config_diagnostics)
         if not diagnostics.has_errors:
             try:
-                _, read_diagnostics = read_book(builder.path, config, None, config.notes.numbering,
-                                                Diagnostics(strict=strict), allow_remote)
+                book, read_diagnostics = read_book(builder.path, config, None, config.notes.numbering,
+                                                   Diagnostics(strict=strict), allow_remote)
                 diagnostics.extend(read_diagnostics)
+                if book.templates is not None and not diagnostics.has_errors:
+                    diagnostics.extend(_check_templates(book))
             except BookError as exc:
                 diagnostics.extend(exc.diagnostics)
         if diagnostics.has_errors:
             raise BookError(diagnostics)
         report(diagnostics, reporter, cwd)
     sys.exit(0)
+
+
+def _check_templates(book: Book) -> Diagnostics:
+    """The book's templates compiled, and the HTML book rendered from them in memory: what a build would find."""
+    from bookmaker.policy import policy_for
+    from bookmaker.templating import compile_errors
+    from bookmaker.theme import environment
+    from bookmaker.writers.html import render_html
+
+    diagnostics = compile_errors(environment(book.templates, policy_for(book)), book.templates)
+    if not diagnostics.has_errors:
+        try:
+            render_html(book, book.root)
+        except BookError as exc:
+            diagnostics.extend(exc.diagnostics)
+    return diagnostics
 
 
 def _shown(path: Path, cwd: Path) -> str:

@@ -138,7 +138,7 @@ class ResourcePolicy:
         from bookmaker.remote import opener
 
         try:
-            with opener().open(url, timeout=self.timeout) as response:
+            with opener(REMOTE_SCHEMES).open(url, timeout=self.timeout) as response:
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > self.max_bytes:
                     raise Refused(f"is larger than {self.max_bytes // 1_000_000} MB: download it into the book")
@@ -157,12 +157,10 @@ class ResourcePolicy:
 
 
 def policy_for(book) -> ResourcePolicy:
-    """The rules the reader applied to `book`; the strict defaults for a book made some other way."""
-    if book.policy is not None:
-        return book.policy
-    from bookmaker.theme import THEME_DIR
-
-    return ResourcePolicy(book.root, [THEME_DIR])
+    """The rules the reader applied to `book` (read_book gives every book its policy)."""
+    if book.policy is None:
+        raise ValueError("a Book not made by read_book has no resource policy: give it one")
+    return book.policy
 
 
 def _unresolved(root: Path) -> Path:

@@ -25,7 +25,6 @@ class Reporter:
         self.stream = stream or sys.stderr
         self.live = (not quiet) and (self.stream.isatty() if live is None else live)
         self._status = ""
-        self.timings: list[tuple[str, float]] = []
 
     def status(self, text: str) -> None:
         """Redraw the terminal's status line (nothing when not on a terminal)."""
@@ -55,7 +54,6 @@ class Reporter:
             yield
         finally:
             elapsed = time.perf_counter() - start
-            self.timings.append((name, elapsed))
             if self.verbose:
                 self.clear()
                 click.echo(f"{name}: {elapsed:.2f} s", file=self.stream)

@@ -23,7 +23,7 @@ from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
-from bookmaker.markdown import BOX_KINDS, parser_for
+from bookmaker.markdown import box_kind, parser_for
 from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
 from bookmaker.config import BookConfig
 from bookmaker.policy import Local, Refused, ResourcePolicy
@@ -32,7 +32,7 @@ from bookmaker.sanitize import Finding, sanitize
 from bookmaker.sources import BookSources, locate
 from bookmaker.structure import check_structure
 from bookmaker.stylesheets import check_stylesheets
-from bookmaker.theme import THEME_DIR
+from bookmaker.theme import THEME_DIR, has_box_template
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
@@ -92,10 +92,12 @@ class _Reader:
         for taken in RESERVED_IDS:
             self.ids.claim(taken)
         self.notes: list[Note] = []
+        self.title_heading: Heading | None = None  # the level-1 heading that is the book's title
         self.images: dict[str, Image] = {}
 
     def read(self) -> Book:
         check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
+        self._check_templates()
         files = [f for f in (self._load(p) for p in self.sources.chapters) if f is not None]
         if not files:
             raise BookError(self.diagnostics)
@@ -108,6 +110,7 @@ class _Reader:
         for index, file in enumerate(files):
             self.progress(file.path, index, len(files))
             chapters.append(self._parse_chapter(index, file, md))
+        self._title_from_heading(files, chapters, metadata)
         self._resolve_links(files, chapters)
         for file, chapter in zip(files, chapters):
             self._render_chapter(chapter, file, md, renderer)
@@ -125,6 +128,19 @@ class _Reader:
             images=list(self.images.values()),
             policy=self.policy,
         )
+
+    def _check_templates(self) -> None:
+        """The book's templates load under the rules of every other file it supplies (no link out of the book)."""
+        folder = self.sources.templates
+        if folder is None:
+            return
+        for path in sorted(folder.rglob("*")):
+            if not path.is_dir() or path.is_symlink():
+                try:
+                    if self.policy.check_local(path).stat().st_size > limits.MAX_TEMPLATE_BYTES:
+                        raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
+                except Refused as refused:
+                    self.diagnostics.error(path, None, f"the template {refused}")
 
     # -- files and metadata -------------------------------------------------
 
@@ -220,6 +236,30 @@ class _Reader:
         chapter.blocks = self._blocks(file.tokens, md, renderer, file.env, file.path)
         self._collect_note_bodies(file.tokens, file.env["local_notes"], renderer, file.env, file.path)
 
+    def _title_from_heading(self, files: list[_File], chapters: list[Chapter], metadata: Metadata) -> None:
+        """A book whose only level-1 heading opens it and equals its title (or gives it) has that
+        heading as its title: it is printed once, in the title block, and the book is an article.
+        Links to the heading go to the start of the text."""
+        level_one = [(c, h) for c in chapters for h in c.headings if h.level == 1]
+        first = next((h for c in chapters for h in c.headings), None)
+        if len(level_one) != 1 or level_one[0][1] is not first:
+            return
+        chapter, heading = level_one[0]
+        tokens = files[chapter.index].tokens
+        inline = next(tokens[i + 1] for i, t in enumerate(tokens) if t.meta.get("heading") is heading)
+        if any(child.type == "footnote_ref" for child in inline.children or []):
+            return  # the title block has no place for its note mark
+        if metadata.title is None:
+            metadata.title = heading.text
+        elif _words(metadata.title) != _words(heading.text):
+            return
+        chapter.headings.remove(heading)
+        self.title_heading = heading
+        targets = self.targets[chapter.source.resolve()]
+        for wanted, written in targets.items():
+            if written == heading.id:
+                targets[wanted] = chapter.id
+
     def _resolve_links(self, files: list[_File], chapters: list[Chapter]) -> None:
         """`02-chapter.md#id` and `#id` become `#id` of the book: one HTML file for the PDF, and the
         EPUB writer sends each `#id` to the chapter file that holds it."""
@@ -252,9 +292,13 @@ class _Reader:
     def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
         """Number each note in order of first reference, through the book or within the chapter."""
         local: dict[int, Note] = {}
+        previous: Token | None = None
         for token in _inline_children(tokens):
-            if token.type != "footnote_ref":
+            follows_mark, previous = previous is not None and previous.type == "footnote_ref", token
+            if token is None or token.type != "footnote_ref":
                 continue
+            # Adjacent marks ([^2][^3]) would read as one number: the renderer puts a comma between them.
+            token.meta["follows_mark"] = follows_mark
             local_id = token.meta["id"]
             note = local.get(local_id)
             if note is None:
@@ -392,18 +436,26 @@ class _Reader:
 
     def _blocks(self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path) -> list[Block]:
         blocks: list[Block] = []
-        for start, end in _top_level_spans(tokens):
+        spans = _top_level_spans(tokens)
+        for index, (start, end) in enumerate(spans):
             first = tokens[start]
+            following = tokens[spans[index + 1][0]] if index + 1 < len(spans) else None
+            if (first.type == "paragraph_open" and following is not None and following.type == "blockquote_open"
+                    and _plain_text(tokens[start + 1].children or []).endswith(":")):
+                # CSS cannot see the colon: the class keeps the lead-in on the page of its quotation.
+                first.attrJoin("class", "lead-in")
             if first.type == "footnote_block_open":
                 continue  # notes are collected separately
-            kind = first.type.removeprefix("container_").removesuffix("_open")
-            if first.type.startswith("container_") and kind in BOX_KINDS:
+            kind = box_kind(first)
+            if kind:
                 blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
                 continue
             line = first.map[0] + 1 if first.map else None
             if first.type == "paragraph_open" and _lone_image(tokens[start + 1]):
                 blocks.append(HtmlBlock(html=self._figure(tokens[start + 1], md, renderer, env, path, line), kind="html"))
                 continue
+            if first.type == "heading_open" and first.meta.get("heading") is self.title_heading:
+                continue  # the title block shows it
             if first.type == "heading_open":
                 first.meta["heading"].html = self._render(tokens[start + 1].children or [], renderer, {}, path, None)
             html = self._render(tokens[start:end], renderer, env, path, line)
@@ -426,9 +478,22 @@ class _Reader:
         # A fresh env: the title must not see (or emit) the chapter's notes.
         title_tokens = md.parseInline(title, {})[0].children or [] if title else []
         box = Box(kind=kind, title_html=self._render(title_tokens, renderer, {}, path, line))
-        if kind == "sidebar":
+        if not has_box_template(kind, self.sources.templates):
+            folder = self.sources.config.theme.templates
+            self.diagnostics.warning(
+                path, line, f"box kind '{kind}' has no template, so it is set as a plain box with class '{kind}': "
+                f"add {folder}/boxes/{kind}.html to the book to give it one",
+            )
+        # A kind is its template; only the infobox also has a reader of its own (image, lines, fields).
+        read = {"infobox": self._infobox}.get(kind)
+        if read is None:
             box.body_html = self._render(inner, renderer, env, path, line)
-            return box
+        else:
+            read(box, inner, md, renderer, env, path, line)
+        return box
+
+    def _infobox(self, box: Box, inner: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path,
+                 line: int | None) -> None:
         rest: list[Token] = []
         spans = _top_level_spans(inner)
         for start, end in spans:
@@ -452,7 +517,6 @@ class _Reader:
                 path, line, "infobox has no fields: add lines such as 'Born' followed by ': 11 March 1957'"
             )
         box.body_html = self._render(rest, renderer, env, path, line)
-        return box
 
     def _fields(
         self, tokens: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path, line: int | None
@@ -552,9 +616,16 @@ def _generated_ids(tokens: list[Token]):
 
 
 def _inline_children(tokens: list[Token]):
+    """The children of every inline token, with None between two tokens' children (they are not adjacent)."""
     for token in tokens:
         if token.children:
             yield from token.children
+            yield None
+
+
+def _words(text: str) -> str:
+    """Text compared by its words alone: case, quotes, dashes and spacing aside."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def _plain_text(children: list[Token]) -> str:

@@ -15,6 +15,7 @@ from markdown_it.utils import EnvType, OptionsDict
 
 # Writers replace this prefix with where the book's files are from their output.
 RESOURCE_PREFIX = "bookmaker-resource:"
+WORD_JOINER = "\u2060"  # no line break on either side
 
 
 class XhtmlRenderer(RendererHTML):
@@ -29,8 +30,11 @@ class XhtmlRenderer(RendererHTML):
     def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         # No tags inside the link: Apple Books drops the pop-up when there are.
         # The superscript comes from CSS.
+        # A WORD JOINER before each mark keeps it on the line of the word it belongs to;
+        # adjacent marks get a comma between them, outside both links, so "2,3" never reads "23".
         meta = tokens[idx].meta
+        separator = f'{WORD_JOINER}<span class="noteref-separator">,</span>' if meta.get("follows_mark") else ""
         return (
-            f'<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" role="doc-noteref">'
-            f'{meta["number"]}</a>'
+            f'{separator}{WORD_JOINER}<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" '
+            f'role="doc-noteref">{meta["number"]}</a>'
         )

@@ -7,6 +7,7 @@ author's file is worth more than a starter file.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -40,7 +41,20 @@ def theme_files() -> dict[Path, Path]:
 
 
 def existing(root: Path, files: dict[Path, Path]) -> list[Path]:
-    return [root / relative for relative in files if (root / relative).exists()]
+    # A link counts as a file in the way even when it leads nowhere: writing would follow it.
+    return [root / relative for relative in files if os.path.lexists(root / relative)]
+
+
+def linked_out(root: Path, files: dict[Path, Path]) -> list[Path]:
+    """The folders on the way to `files` that are links leading out of the book at `root`."""
+    book = root.resolve()
+    found = []
+    for relative in files:
+        for depth in range(1, len(relative.parts)):
+            folder = root.joinpath(*relative.parts[:depth])
+            if folder not in found and folder.is_symlink() and not folder.resolve().is_relative_to(book):
+                found.append(folder)
+    return found
 
 
 def create_book(root: Path, title: str | None = None) -> list[Path]:
@@ -77,9 +91,20 @@ def _refuse(root: Path, clash: list[Path], what: str) -> None:
     sys.exit(1)
 
 
+def _refuse_links(root: Path, files: dict[Path, Path]) -> None:
+    links = linked_out(root, files)
+    for folder in links:
+        click.echo(f"{_shown(folder)}: error: is a link to a folder outside the book: bookmaker writes only "
+                   "inside the book; replace the link with a folder", err=True)
+    if links:
+        click.echo("bookmaker: nothing written", err=True)
+        sys.exit(1)
+
+
 def _shown(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        # The folder resolved, not the file: a link is shown where it is, not where it leads.
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -96,6 +121,7 @@ def init_command(directory: Path, title: str | None) -> None:
     if directory.exists() and not directory.is_dir():
         click.echo(f"{directory}: error: not a folder: give a new or existing folder", err=True)
         sys.exit(1)
+    _refuse_links(directory, starter_files())
     clash = existing(directory, starter_files())
     if clash:
         _refuse(directory, clash, "init")
@@ -121,11 +147,18 @@ def export_command(path: Path) -> None:
     from bookmaker.config import load_config
     from bookmaker.diagnostics import Diagnostics
 
-    config = load_config(path, Diagnostics())
+    diagnostics = Diagnostics()
+    config = load_config(path, diagnostics)
+    if diagnostics.has_errors:
+        for diagnostic in diagnostics:
+            click.echo(diagnostic.format(relative_to=Path.cwd()), err=True)
+        click.echo(f"bookmaker: nothing written: {diagnostics.summary()}", err=True)
+        sys.exit(1)
     files = {}
     for relative, source in theme_files().items():
         folder = config.theme.templates if relative.parts[0] == "templates" else config.theme.styles
         files[Path(folder, *relative.parts[1:])] = source
+    _refuse_links(path, files)
     clash = existing(path, files)
     if clash:
         _refuse(path, clash, "theme export")

@@ -11,7 +11,7 @@ from markdown_it.token import Token
 
 from bookmaker import limits
 from bookmaker.diagnostics import Diagnostics
-from bookmaker.markdown import BOX_KINDS
+from bookmaker.markdown import BOX_KIND, RESERVED_BOX_KINDS, box_kind
 
 _FENCE = re.compile(r"^[\s>]*:{3,}\s*(\S*)")  # also inside a quotation's '> ' prefix
 _ENCLOSING = {
@@ -37,8 +37,9 @@ def check_structure(tokens: list[Token], body: str, path: Path, diagnostics: Dia
                 "here: flatten the structure",
             )
             return False
-        if token.type.startswith("container_") and token.nesting == 1:
-            _check_box(token, stack, lines, path, line, diagnostics)
+        kind = box_kind(token)
+        if kind:
+            _check_box(token, kind, stack, lines, path, line, diagnostics)
         elif token.type == "inline" and stack and stack[-1].type == "paragraph_open":
             _check_stray_fence(token, path, line, diagnostics)
         if token.nesting == 1:
@@ -48,15 +49,14 @@ def check_structure(tokens: list[Token], body: str, path: Path, diagnostics: Dia
     return True
 
 
-def _check_box(token: Token, stack: list[Token], lines: list[str], path: Path, line: int | None,
+def _check_box(token: Token, kind: str, stack: list[Token], lines: list[str], path: Path, line: int | None,
                diagnostics: Diagnostics) -> None:
-    kind = token.type.removeprefix("container_").removesuffix("_open")
     if token.map and (token.map[1] >= len(lines) or not _FENCE.match(lines[token.map[1]])):
         diagnostics.error(path, line, f"the {kind} opened here is never closed: add a line ':::' after its last line")
-    enclosing = next((t for t in reversed(stack) if t.type.startswith("container_") or t.type in _ENCLOSING), None)
+    enclosing = next((t for t in reversed(stack) if box_kind(t) or t.type in _ENCLOSING), None)
     if enclosing is not None:
-        if enclosing.type.startswith("container_"):
-            where = "another box (" + enclosing.type.removeprefix("container_").removesuffix("_open") + ")"
+        if box_kind(enclosing):
+            where = f"another box ({box_kind(enclosing)})"
         else:
             where = _ENCLOSING[enclosing.type]
         diagnostics.error(
@@ -74,9 +74,13 @@ def _check_stray_fence(token: Token, path: Path, line: int | None, diagnostics: 
         name = match.group(1)
         if not name:
             diagnostics.warning(path, where, "this ':::' closes no box and is printed as text: remove it")
-        elif name not in BOX_KINDS:
+        elif name in RESERVED_BOX_KINDS:
+            diagnostics.warning(path, where, f"'::: {name}' is not a box: '{name}' is reserved, choose another kind; "
+                                             "it is printed as text")
+        elif not BOX_KIND.fullmatch(name):
             diagnostics.warning(
-                path, where, f"'::: {name}' is not a kind of box ({', '.join(BOX_KINDS)}); it is printed as text",
+                path, where, f"'::: {name}' is not a box: a box kind is a word of letters, digits and '-' that starts "
+                "with a letter, such as 'sidebar'; it is printed as text",
             )
 
 

@@ -15,38 +15,72 @@ the `default/` prefix: `{% extends "default/document.html" %}`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import jinja2
+from markupsafe import Markup
 
 from bookmaker.model import Book
+
+if TYPE_CHECKING:
+    from bookmaker.policy import ResourcePolicy
 
 THEME_DIR = Path(__file__).parent
 Medium = Literal["print", "epub"]
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def environment(book_templates: Path | None = None) -> jinja2.Environment:
+def environment(book_templates: Path | None = None, policy: ResourcePolicy | None = None) -> jinja2.Environment:
+    """The one environment the book's and the theme's templates render in: a sandbox (templating.py).
+    The book's templates load under `policy` (default: inside the folder above `book_templates`)."""
+    from bookmaker.policy import ResourcePolicy
+    from bookmaker.templating import BookLoader, BookSandbox, bound_filters
+
     theme = jinja2.FileSystemLoader(THEME_DIR / "templates")
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(book_templates)] if book_templates else []
-    env = jinja2.Environment(
+    loaders: list[jinja2.BaseLoader] = []
+    if book_templates:
+        loaders.append(BookLoader(book_templates, policy or ResourcePolicy(book_templates.parent)))
+    env = BookSandbox(
         loader=jinja2.ChoiceLoader([*loaders, jinja2.PrefixLoader({"default": theme}), theme]),
         autoescape=True,
         trim_blocks=False,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         bytecode_cache=_bytecode_cache(),
+        book_templates=book_templates,
     )
     env.filters["backlink_letter"] = lambda n: _LETTERS[(n - 1) % 26] * ((n - 1) // 26 + 1)
+    env.filters["with_backlinks"] = with_backlinks
+    bound_filters(env)
     return env
+
+
+def has_box_template(kind: str, book_templates: Path | None = None) -> bool:
+    """Whether boxes of `kind` have a template of their own (boxes/<kind>.html, the book's or the
+    theme's); chapter.html sets the others with boxes/box.html. `kind` is a word (markdown.BOX_KIND)."""
+    name = Path("boxes") / f"{kind}.html"
+    return (THEME_DIR / "templates" / name).is_file() or bool(book_templates and (book_templates / name).is_file())
+
+
+def with_backlinks(html: str, backlinks: str) -> Markup:
+    """A note's later blocks with its backlinks at the end of the last paragraph, or after them
+    in a paragraph of their own when the note ends with another block (a list, a quotation).
+    A WORD JOINER ties them to the last word, so they never stand alone on a line (after the
+    space: a no-break space there sets off a WeasyPrint 70 bug that breaks after the first word)."""
+    body = html.rstrip()
+    if body.endswith("</p>"):
+        return Markup(f"{body[:-4]} \u2060{backlinks}</p>\n")
+    return Markup(f'{body}\n<p class="note-backlinks">{backlinks}</p>\n')
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs: compiling them again took 40 ms a build.
-    Jinja checks each template's modification time, so an edited template is compiled anew."""
+    Jinja checks each template's modification time, so an edited template is compiled anew.
+    The folder is the sandbox's own: code compiled outside the sandbox (or by an earlier
+    version of its code generator: change the name with it) must never be loaded into it."""
     from bookmaker.cache import cache_dir
 
-    folder = cache_dir("templates")
+    folder = cache_dir("templates-sandbox-2")
     return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
 
 

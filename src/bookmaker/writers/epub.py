@@ -21,8 +21,9 @@ from bookmaker.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
 from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
-from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.policy import Refused, policy_for
+from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.templating import render_template
 from bookmaker.theme import environment, stylesheet_texts
 from bookmaker.writers import epub_package
 from bookmaker.writers.kepub import koboize
@@ -72,7 +73,7 @@ class _Document:
 
 def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions()) -> None:
     modified = _build_time()
-    env = environment(book.templates)
+    env = environment(book.templates, policy_for(book))
     common = {
         "meta": book.metadata,
         "rtl": is_rtl_lang(book.metadata.lang),
@@ -84,13 +85,15 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         raise refused.as_book_error("cover", diagnostics) from None
     docs = [
         _Document(COVER_PAGE, "Cover",
-                  env.get_template("epub/cover.xhtml").render(page_title=book.metadata.title, cover=cover_name,
-                                                              alt=cover_alt(book.metadata), **common).encode(), set()),
+                  render_template(env, "epub/cover.xhtml", page_title=book.metadata.title, cover=cover_name,
+                                  alt=cover_alt(book.metadata), **common).encode(), set()),
         _Document(TITLEPAGE, book.metadata.title,
-                  env.get_template("epub/titlepage.xhtml").render(page_title=book.metadata.title, **common).encode(), set())
+                  render_template(env, "epub/titlepage.xhtml", page_title=book.metadata.title,
+                                  **common).encode(), set())
     ]
     for chapter in book.chapters:
-        html = env.get_template("epub/chapter.xhtml").render(
+        html = render_template(
+            env, "epub/chapter.xhtml",
             chapter=chapter,
             blocks=_reading_order(chapter.blocks),
             notes=book.notes_of(chapter),
@@ -110,7 +113,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
 
     toc = _toc(book)
     landmarks = _landmarks(book)
-    nav = env.get_template("epub/nav.xhtml").render(
+    nav = render_template(
+        env, "epub/nav.xhtml",
         page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
     )
     try:
@@ -128,9 +132,12 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         modified=modified,
         has_images=True,  # the cover, at least
     )
-    package.add_document(NAV, nav.encode(), title="Contents", nav=True, linear=False)
     for doc in docs:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
+        if doc.file_name == TITLEPAGE:
+            # The contents page where a printed book has it. Non-linear, calibre
+            # listed it after the last chapter, behind the notes.
+            package.add_document(NAV, nav.encode(), title="Contents", nav=True)
     package.add_stylesheet(STYLESHEET, css.encode())
     for name, data in images:
         package.add_image(name, data)

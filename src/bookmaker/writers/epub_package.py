@@ -25,7 +25,6 @@ from lxml import etree
 
 from bookmaker.model import Metadata
 
-OPF_NS = "http://www.idpf.org/2007/opf"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -50,7 +49,6 @@ class Package:
             self.book.add_metadata("DC", "subject", keyword)
         self._accessibility(has_images)
         self._spine: list[epub.EpubItem] = []
-        self._nav_item: epub.EpubItem | None = None
 
     def _accessibility(self, has_images: bool) -> None:
         def meta(prop: str, value: str) -> None:
@@ -73,16 +71,13 @@ class Package:
         self.book.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
                                {"property": "dcterms:conformsTo"})
 
-    def add_document(self, file_name: str, xhtml: bytes, title: str, nav: bool = False, linear: bool = True) -> None:
+    def add_document(self, file_name: str, xhtml: bytes, title: str, nav: bool = False) -> None:
+        """A content document, next in the reading order (the spine); `nav` for the navigation document."""
         uid = "nav" if nav else "doc-" + Path(file_name).stem
         item = epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml", content=xhtml)
         item.properties = ["nav"] if nav else []
-        item.is_linear = linear
         self.book.add_item(item)
-        if nav:
-            self._nav_item = item
-        else:
-            self._spine.append(item)
+        self._spine.append(item)
 
     def add_stylesheet(self, file_name: str, css: bytes) -> None:
         self.book.add_item(epub.EpubItem(uid="css-" + Path(file_name).stem, file_name=file_name,
@@ -123,8 +118,6 @@ class Package:
 
     def write(self, target: BinaryIO) -> None:
         self.book.spine = list(self._spine)
-        if self._nav_item is not None:
-            self.book.spine.append(self._nav_item)
         naive_utc = self.modified.astimezone(datetime.timezone.utc).replace(tzinfo=None)
         # In memory, so that no second file exists beside the output to be left behind.
         raw = io.BytesIO()

@@ -17,6 +17,7 @@ from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers.page_layout import geometry, page_css
 
@@ -43,8 +44,14 @@ def is_article(book: Book, options: PrintOptions) -> bool:
     return len(book.chapters) == 1 and not any(h.level == 1 for h in book.headings)
 
 
-def render_html(book: Book, output_dir: Path, options: PrintOptions | None = None) -> str:
-    """The whole book as one HTML document, its resources addressed relative to `output_dir`."""
+def render_html(
+    book: Book, output_dir: Path, options: PrintOptions | None = None, same_page: frozenset[str] = frozenset()
+) -> str:
+    """The whole book as one HTML document, its resources addressed relative to `output_dir`.
+
+    `same_page`: ids of note references that stand on the page of an earlier reference to the
+    same note, found by a first layout; the notes do not print that page again.
+    """
     options = options or PrintOptions()
     try:
         theme_css, book_css = _read_stylesheets(book)
@@ -72,16 +79,18 @@ def render_html(book: Book, output_dir: Path, options: PrintOptions | None = Non
     if options.paper:
         css.append(f"@page {{ size: {options.paper}; }}")
     created, modified = _dates(book)
-    html = environment(book.templates).get_template("document.html").render(
+    html = render_template(
+        environment(book.templates, policy_for(book)), "document.html",
         book=book,
         meta=book.metadata,
-        css="\n".join(css),
+        css=_inline_css("\n".join(css)),
         rtl=is_rtl_lang(book.metadata.lang),
         version=__version__,
         toc=[] if article else _toc_entries(book),
         article=article,
         notes_by_chapter=options.notes == "chapter",
         book_note_groups=_note_groups(book),
+        same_page=same_page,
         created=created,
         modified=modified,
         pagerefs=True,
@@ -108,6 +117,14 @@ def _read_stylesheets(book: Book) -> tuple[list[str], list[str]]:
     theme = [policy.read_local(p).decode("utf-8-sig") for p in theme_stylesheets("print", book)]
     own = [policy.read_local(p).decode("utf-8-sig") for p in book_stylesheets(book, "print")]
     return theme, own
+
+
+def _inline_css(css: str) -> str:
+    """CSS safe inside <style>: nothing in it can close the element (a book's `/* </style><script>` would).
+
+    `</` becomes `<\\/`, the same CSS (an escaped `/` is a `/`, in strings, comments
+    and everywhere else), and no HTML parser sees an end tag in it."""
+    return css.replace("</", "<\\/")
 
 
 def _toc_entries(book: Book) -> list[Heading]:

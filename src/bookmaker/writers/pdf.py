@@ -85,21 +85,38 @@ def write_pdf(
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
     base_url = target.parent.resolve().as_uri() + "/"
+    key = page_map_key(book, options)
+    # References on the page of an earlier reference to the same note are marked, so that the
+    # note says "(p. 9)" rather than "(pp. 9, 9)"; which they are is known after layout, so
+    # the marks come from the last build's page map and are checked against this layout.
+    marks = _references_on_a_page_already_named(book, load_page_map(key))
+
+    def marked(wanted: frozenset[str]) -> str:
+        return render_html(book, target.parent, options, wanted) if wanted else html
+
     if jobs > 1 and _splittable(book, options):
         from bookmaker.writers.pdf_parts import write_in_parts
 
-        try:
-            data = write_in_parts(html, target, diagnostics, reported, policy_for(book), page_map_key(book, options), jobs,
-                                  bool(options and options.duplex), progress)
-        except FatalURLFetchingError as exc:
-            diagnostics.error(target, None, f"{exc}")
-            raise BookError(diagnostics) from None
-        if data is not None:
-            if diagnostics.has_errors:
-                raise BookError(diagnostics)
-            with atomic_output(target) as out:
-                out.write(data)
-            return
+        for _ in range(3):
+            said = Diagnostics(strict=diagnostics.strict)
+            try:
+                laid = write_in_parts(marked(marks), target, said, reported, policy_for(book), key, jobs,
+                                      bool(options and options.duplex), progress)
+            except FatalURLFetchingError as exc:
+                diagnostics.error(target, None, f"{exc}")
+                raise BookError(diagnostics) from None
+            if laid is None:
+                break  # not splittable: laid out as one document below
+            data, numbers = laid
+            found = _references_on_a_page_already_named(book, numbers)
+            if found == marks:
+                diagnostics.extend(said)
+                if diagnostics.has_errors:
+                    raise BookError(diagnostics)
+                with atomic_output(target) as out:
+                    out.write(data)
+                return
+            marks = found
 
     def lay_out(text: str):
         """The laid-out document and its own warnings (only the kept layout's are reported)."""
@@ -108,7 +125,11 @@ def write_pdf(
             return weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher).render(), said
 
     try:
-        document, said = _lay_out_numbered(html, lay_out, page_map_key(book, options))
+        document, said = _lay_out_numbered(marked(marks), lay_out, key)
+        found = _references_on_a_page_already_named(book, page_map_of(document.pages))
+        if found != marks:
+            # Lay out again with the marks this layout gives; its warnings were reported already.
+            document, _ = _lay_out_numbered(marked(found), lay_out, key)
     except FatalURLFetchingError as exc:
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
@@ -168,6 +189,21 @@ def _lay_out_numbered(html: str, lay_out, key: str):
         found = page_map_of(document.pages)
     save_page_map(key, {i: n for i, n in found.items() if i in wanted})
     return document, said
+
+
+def _references_on_a_page_already_named(book: Book, page_map: dict[str, int]) -> frozenset[str]:
+    """Ids of note references on the same page as an earlier reference to the same note."""
+    repeated = set()
+    for note in book.notes:
+        seen = set()
+        for ref in note.refs:
+            page = page_map.get(ref.id)
+            if page is None:
+                continue
+            if page in seen:
+                repeated.add(ref.id)
+            seen.add(page)
+    return frozenset(repeated)
 
 
 def _book_fetcher(policy: ResourcePolicy):

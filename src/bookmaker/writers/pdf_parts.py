@@ -287,8 +287,10 @@ class _deferred_fonts:
 
 
 def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: set[str], policy, key: str,
-                   jobs: int, duplex: bool, progress: Callable[[int, int], None] | None = None) -> bytes | None:
-    """The book's PDF laid out in parts by `jobs` processes; None when the document cannot be split."""
+                   jobs: int, duplex: bool, progress: Callable[[int, int], None] | None = None
+                   ) -> tuple[bytes, dict[str, int]] | None:
+    """The book's PDF laid out in parts by `jobs` processes, and its page map (every anchor's page);
+    None when the document cannot be split."""
     found = split(html)
     if found is None:
         return None
@@ -372,7 +374,7 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
     record = {p.name: laid[i].pages - laid[i].blank_first for i, p in enumerate(parts)}
     record |= {parts[i].name + "\n": int(side) for i, side in sizes.wants.items()}
     save_page_map(key + "#parts", record)
-    return data
+    return data, book_map
 
 
 def _part_key(job: Job, state: dict) -> str:
