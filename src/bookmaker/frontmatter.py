@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bookmaker.diagnostics import Diagnostics
+from bookmaker.text import is_language_tag, without_invalid_characters
 
 KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
-              "edition", "cover")
+              "edition", "cover", "bibliography", "csl", "nocite", "crossref-numbering", "crossref-pages")
+LIST_KEYS = ("author", "keywords", "bibliography", "nocite")
+CROSSREF_NUMBERINGS = ("book", "chapter")
 _FENCE_CLOSERS = ("---", "...")
 
 
@@ -28,23 +34,58 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
     numbers the Markdown parser reports are the lines of the file.
     """
     lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
+    # Pandoc's rule: `---` followed directly (no blank line) by YAML that is a
+    # mapping, then `---` or `...`. Anything else is Markdown: a chapter may
+    # open with a `---` scene break, or a rule and a setext heading.
+    if len(lines) < 2 or lines[0].rstrip() != "---" or not lines[1].strip():
         return FrontMatter(), text
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in _FENCE_CLOSERS), None)
     if end is None:
-        diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'")
+        if _KEY_LINE.match(lines[1]):
+            diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'")
         return FrontMatter(), text
     source = "\n".join(lines[1:end])
+    if not _looks_like_mapping(source):
+        return FrontMatter(), text
     body = "\n" * end + "\n" + "\n".join(lines[end + 1 :])
     return _parse(source, path, diagnostics), body
 
 
-def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
-    import yaml  # here, so that --help and a book without front matter do not load it
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, but a date stays the text the author wrote: `2026-02-30` would
+    otherwise fail in the loader itself, before bookmaker could say where."""
 
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_KEY_LINE = re.compile(r"^[\w\"'][^:\n]*:(\s|$)")
+
+
+def _looks_like_mapping(source: str) -> bool:
+    """Whether the lines between the dashes are meant as YAML keys (even broken YAML, to report it)."""
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=_Loader)
+    except yaml.YAMLError:
+        return bool(_KEY_LINE.match(source.lstrip()))
+    except (RecursionError, ValueError):  # nested too deep...: _parse reports it
+        return True
+    return data is None or isinstance(data, dict)  # None: an empty block, a template's stub
+
+
+def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
+    try:
+        node = yaml.compose(source, Loader=_Loader)
+        data = yaml.load(source, Loader=_Loader)
+    except RecursionError:  # PyYAML composes nested collections by recursion
+        diagnostics.error(path, 2, "front matter is nested too deep to read: keys take texts or lists of texts")
+        return FrontMatter()
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (DEL, C1 controls...)
+        line = source.count("\n", 0, exc.position) + 2
+        diagnostics.error(path, line, f"front matter holds the character U+{exc.character:04X}, which YAML does "
+                                      "not allow: delete it in your editor")
+        return FrontMatter()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1
@@ -72,24 +113,61 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
             continue
         cleaned = _clean(key, value)
         if cleaned is None:
-            kind = "a text or a list of texts" if key in ("author", "keywords") else "a text"
+            kind = "a text or a list of texts" if key in LIST_KEYS else "a text"
+            if key == "crossref-numbering":
+                kind = "'book' or 'chapter'"
+            elif key == "crossref-pages":
+                kind = "true or false"
             diagnostics.error(path, line, f"front matter '{key}' must be {kind}")
+            continue
+        if cleaned == "":
+            diagnostics.warning(path, line, f"front matter '{key}' is empty and is ignored: give it a value or remove it")
+            continue
+        problem = value_problem(key, cleaned)
+        if problem:
+            diagnostics.error(path, line, f"front matter {problem}")
             continue
         result.values[key] = cleaned
     return result
 
 
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def value_problem(key: str, value: Any) -> str | None:
+    """What is wrong with a cleaned metadata value that has the right type ('date ... is not a date: ...'), or None."""
+    if key == "lang" and not is_language_tag(value):
+        return f"lang '{value}' is not a language tag: use one such as en, fr or pt-BR"
+    if key == "date":
+        try:
+            if _DATE.match(value):
+                datetime.date(*(int(part) for part in (value + "-01-01")[:10].split("-")))
+            else:
+                datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return f"date '{value}' is not a date: write it as YYYY-MM-DD, such as 2026-01-31"
+    return None
+
+
 def _clean(key: str, value: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         value = value.isoformat()
-    if key in ("author", "keywords"):
+    if key == "crossref-numbering":
+        return value if value in CROSSREF_NUMBERINGS else None
+    if key == "crossref-pages":
+        return value if isinstance(value, bool) else None
+    if key in LIST_KEYS:
         if isinstance(value, str):
-            items = [value] if key == "author" else value.split(",")
+            items = [value] if key in ("author", "bibliography") else value.split(",")
         elif isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
             items = [str(v) for v in value]
         else:
             return None
-        return [item.strip() for item in items if item.strip()]
+        items = [without_invalid_characters(item).strip() for item in items]
+        items = [item for item in items if item]
+        if key == "nocite":  # pandoc's "@a, @b" (or "@*")
+            items = [item.removeprefix("@") for item in items]
+        return items
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value).strip()
+        return without_invalid_characters(str(value)).strip()
     return None
