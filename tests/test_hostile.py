@@ -175,7 +175,7 @@ def test_the_pdf_fetcher_refuses_what_the_policy_refuses(tmp_path):
     from weasyprint.urls import FatalURLFetchingError
 
     from bookmaker.policy import ResourcePolicy
-    from bookmaker.writers.pdf import _book_fetcher
+    from bookmaker.writers.weasy import _book_fetcher
 
     (tmp_path / "in.png").write_bytes(b"inside")
     fetcher = _book_fetcher(ResourcePolicy(tmp_path))

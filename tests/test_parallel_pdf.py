@@ -65,7 +65,7 @@ import ctypes.util, sys
 calls = []
 real = ctypes.util.find_library
 ctypes.util.find_library = lambda name: calls.append(name) or real(name)
-from bookmaker.writers.pdf import import_weasyprint
+from bookmaker.writers.weasy import import_weasyprint
 weasyprint = import_weasyprint()
 weasyprint.HTML(string="<p>x</p>").render()
 print(len(calls))

@@ -71,12 +71,26 @@ def _quotes_for(lang: str) -> str:
     return QUOTES.get(lang.split("-")[0].lower(), QUOTES["en"])
 
 
+def _link_only_as_github_does(linkify) -> None:
+    """Autolink `http(s)://...` and `www....` only, as GitHub does: linkify-it would also link any
+    word with a dot before a top-level domain, and `notes.md` or `setup.py` in prose would become
+    links to Moldovan and Paraguayan hosts."""
+    match = linkify.match
+
+    def github_match(text):
+        found = [m for m in match(text) or [] if m.schema or m.raw.lower().startswith("www.")]
+        return found or None
+
+    linkify.match = github_match
+
+
 @lru_cache(maxsize=8)
 def parser_for(lang: str) -> MarkdownIt:
     """The configured parser for a document language (cached: building one is not free)."""
     md = MarkdownIt("commonmark", {"typographer": True, "quotes": _quotes_for(lang), "linkify": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes", "linkify"])
-    md.linkify.set({"fuzzy_email": False})  # "name@host" in prose is text (and h13a's `@key`)
+    md.linkify.set({"fuzzy_email": False})  # "name@host" in prose is text (and a citation's `@key`)
+    _link_only_as_github_does(md.linkify)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir", *INDEX_ATTRIBUTES))

@@ -191,7 +191,7 @@ _WORKER: dict = {}  # what every part of this build shares, set in each worker b
 
 
 def _start_worker(state: dict) -> None:
-    from bookmaker.writers.pdf import _book_fetcher
+    from bookmaker.writers.weasy import _book_fetcher
 
     _WORKER.clear()
     _WORKER.update(state, fetcher=_book_fetcher(state["policy"]))
@@ -199,7 +199,7 @@ def _start_worker(state: dict) -> None:
 
 def lay_out_part(job: Job) -> Laid:
     """Lay out one part and write it as a PDF whose fonts are left for the merge to subset."""
-    from bookmaker.writers.pdf import _weasyprint_warnings, import_weasyprint
+    from bookmaker.writers.weasy import _weasyprint_warnings, import_weasyprint
 
     import time
 
