@@ -26,23 +26,24 @@ from mdit_py_plugins.footnote import footnote_plugin
 BOX_KIND = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 RESERVED_BOX_KINDS = ("html",)  # the model's kind of prose blocks (model.HtmlBlock)
 
-# Quotation marks by language (primary, secondary); markdown-it's option takes
-# the four characters “”‘’ in that order.
-QUOTES = {
-    "en": "“”‘’",
-    "de": "„“‚‘",
-    "fr": "«\u202f\u202f»‹\u202f\u202f›",
-    "es": "«»“”",
-    "it": "«»“”",
-    "pt": "«»“”",
-    "nl": "“”‘’",
-    "ru": "«»„“",
-    "pl": "„”‚’",
-    "sv": "””’’",
-    "da": "»«›‹",
-    "cs": "„“‚‘",
-    "fa": "«»“”",
-    "ar": "«»“”",
+# Quotation marks by language: opening and closing primary, then secondary.
+# markdown-it's option takes four items; lists, since a French mark is two
+# characters (the guillemet and a narrow no-break space inside it).
+QUOTES: dict[str, list[str]] = {
+    "en": ["“", "”", "‘", "’"],
+    "de": ["„", "“", "‚", "‘"],
+    "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
+    "es": ["«", "»", "“", "”"],
+    "it": ["«", "»", "“", "”"],
+    "pt": ["«", "»", "“", "”"],
+    "nl": ["“", "”", "‘", "’"],
+    "ru": ["«", "»", "„", "“"],
+    "pl": ["„", "”", "‚", "’"],
+    "sv": ["”", "”", "’", "’"],
+    "da": ["»", "«", "›", "‹"],
+    "cs": ["„", "“", "‚", "‘"],
+    "fa": ["«", "»", "“", "”"],
+    "ar": ["«", "»", "“", "”"],
 }
 
 # Strong right-to-left letters: Hebrew, Arabic (with Persian and Urdu
@@ -58,7 +59,7 @@ def is_rtl_lang(lang: str) -> bool:
     return lang.split("-")[0].lower() in RTL_LANGS
 
 
-def _quotes_for(lang: str) -> str:
+def _quotes_for(lang: str) -> list[str]:
     return QUOTES.get(lang.split("-")[0].lower(), QUOTES["en"])
 
 
