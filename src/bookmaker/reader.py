@@ -375,6 +375,8 @@ class _Reader:
                             f"note [^{match.group(1)}] is referenced but never defined: "
                             f"add a line '[^{match.group(1)}]: text of the note'",
                         )
+                elif child.type == "footnote_ref":
+                    child.meta["line"] = line  # an inline note's body has no line of its own
                 elif child.type == "image":
                     self._image(child, path, line)
                 elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
@@ -540,6 +542,10 @@ class _Reader:
         self, tokens: list[Token], local: dict[int, Note], renderer: XhtmlRenderer, env: dict, path: Path
     ) -> None:
         lines = {label: line + 1 for label, line in env.get("note_definitions", [])}
+        ref_lines: dict[int, int | None] = {}
+        for child in _inline_children(tokens):
+            if child is not None and child.type == "footnote_ref":
+                ref_lines.setdefault(child.meta["id"], child.meta.get("line"))
         i = 0
         while i < len(tokens):
             token = tokens[i]
@@ -554,10 +560,10 @@ class _Reader:
                     body.append(tokens[j])
                 j += 1
             i = j + 1
-            line = lines.get(token.meta.get("label")) if token.meta.get("label") else None
+            label = token.meta.get("label")
+            line = lines.get(label) if label else ref_lines.get(token.meta["id"])
             if not any(t.type not in ("paragraph_open", "paragraph_close") and (t.content.strip() or t.children)
                        for t in body):
-                label = token.meta.get("label")
                 what = f"note [^{label}]" if label else "an inline note ^[]"
                 self.diagnostics.error(path, line, f"{what} is empty: write its text after the marker, or remove it")
             if note is None:
