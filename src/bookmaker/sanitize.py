@@ -201,7 +201,15 @@ def _why(tag: str) -> str:
         return "put styles in the book's styles/ folder and metadata in the front matter"
     if tag in ("svg", "math"):
         return "inline SVG and MathML are not supported; use an image file"
-    return "bookmaker does not support it in the text; use a Markdown image for pictures"
+    if tag in ("audio", "video", "source", "track"):
+        return "a book does not play sound or video; link to the recording instead"
+    if tag == "picture":
+        return "use a Markdown image, or one <img>, for a picture"
+    if tag == "canvas":
+        return "a canvas is drawn by scripts, which books do not run; use an image file"
+    if tag in ("form", "input", "button", "select", "textarea"):
+        return "a book has no forms or controls; write what the reader should see as text"
+    return "bookmaker does not support it in the text"
 
 
 def _remove_keeping_tail(parent: ET.Element, index: int) -> None:
