@@ -136,7 +136,12 @@ def _clean(parent: ET.Element, result: Sanitized, resolve_image: ImageResolver, 
         if not _attributes(child, tag, result, resolve_image, claim_id):
             _remove_keeping_tail(parent, index)
             continue
+        had_elements = len(child) > 0
         _clean(child, result, resolve_image, claim_id)
+        if tag == "p" and had_elements and not len(child) and not (child.text or "").strip():
+            # Its only content was removed: an empty paragraph would be a blank gap in the book.
+            _remove_keeping_tail(parent, index)
+            continue
         index += 1
 
 
