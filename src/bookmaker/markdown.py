@@ -21,6 +21,8 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from bookmaker import limits
+
 # A box is `::: kind Title` ... `:::`. Any word is a kind: the template boxes/<kind>.html, the
 # theme's or the book's, decides how it looks, and a kind without one is a plain box (reader.py).
 BOX_KIND = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
@@ -66,7 +68,9 @@ def _quotes_for(lang: str) -> list[str]:
 @lru_cache(maxsize=8)
 def parser_for(lang: str) -> MarkdownIt:
     """The configured parser for a document language (cached: building one is not free)."""
-    md = MarkdownIt("commonmark", {"typographer": True, "quotes": _quotes_for(lang)})
+    md = MarkdownIt(
+        "commonmark", {"typographer": True, "quotes": _quotes_for(lang), "maxNesting": limits.PARSER_NESTING}
+    )
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
     md.use(deflist_plugin)
