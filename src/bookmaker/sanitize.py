@@ -52,6 +52,17 @@ ELEMENT_ATTRIBUTES = {
     "colgroup": {"span"},
     "details": {"open"},
 }
+# Phrasing content: what may stand inside a paragraph. The first group may hold nothing else.
+_PHRASING_ONLY = {
+    "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q", "rp", "rt", "ruby",
+    "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "p", "h1", "h2", "h3", "h4", "h5",
+    "h6", "pre",
+}
+_PHRASING = _PHRASING_ONLY - {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre"} | {"a", "br", "del", "img", "ins", "wbr"}
+_LIST_ITEMS = {"ol": "li", "ul": "li"}
+# The formatting elements an HTML5 parser reopens (a kept subset): an empty
+# <span class="hook"> is the author's, an empty <i> is the parser's.
+_REOPENED = {"a", "b", "code", "em", "i", "s", "small", "strong", "u"}
 _SCRIPT_URL = re.compile(r"^(javascript|vbscript|data:text/html)", re.IGNORECASE)
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -97,6 +108,7 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
             "error", f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it"))
         return result
     _clean(container, result, resolve_image, claim_id)
+    _repair_content_models(container)
     # Explicit end tags except on void elements: `<span/>` would open a span in the
     # HTML book (parsed as HTML), and `<br></br>` would be two breaks there.
     out = ET.tostring(container, encoding="unicode", method="xml", short_empty_elements=False)
@@ -195,6 +207,47 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
                 result.findings.append(Finding("warning", f"id '{ident}' is already used in the book; this one is now '{unique}'"))
                 element.set("id", unique)
     return True
+
+
+def _repair_content_models(parent: ET.Element) -> None:
+    """Undo what an HTML5 parser's repair leaves that XHTML does not allow (EPUBCheck RSC-005).
+
+    An unclosed `<i>` is reopened around each later run of text, even the
+    whitespace between list items, and keeps any table that follows it: such
+    blocks move out after it, and an element left holding only whitespace is
+    unwrapped, keeping its text."""
+    index = 0
+    while index < len(parent):
+        child = parent[index]
+        _repair_content_models(child)
+        if child.tag in _PHRASING_ONLY:
+            blocks = next((k for k, grandchild in enumerate(child) if grandchild.tag not in _PHRASING), None)
+            if blocks is not None:
+                moved = list(child)[blocks:]
+                for offset, element in enumerate(moved):
+                    child.remove(element)
+                    parent.insert(index + 1 + offset, element)
+                moved[-1].tail = (moved[-1].tail or "") + (child.tail or "")
+                child.tail = None
+        if (child.tag in _REOPENED and not len(child) and not (child.text or "").strip()
+                and child.get("id") is None):
+            _unwrap(parent, index)
+            continue
+        item = _LIST_ITEMS.get(parent.tag)
+        if item is not None and child.tag != item:
+            # Content between a list's items belongs to the item before it (or a new one).
+            tail, child.tail = child.tail, None
+            if index > 0 and parent[index - 1].tag == item:
+                parent.remove(child)
+                parent[index - 1].append(child)
+                _append_text(parent, index, tail)
+                continue
+            wrapper = ET.Element(item)
+            parent.remove(child)
+            wrapper.append(child)
+            wrapper.tail = tail
+            parent.insert(index, wrapper)
+        index += 1
 
 
 def _why(tag: str) -> str:
