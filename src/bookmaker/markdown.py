@@ -79,6 +79,8 @@ def parser_for(lang: str) -> MarkdownIt:
     # Definitions lose their line numbers when the footnote plugin gathers them
     # at the end of the document; remember them for diagnostics first.
     md.core.ruler.before("footnote_tail", "note_definition_lines", _note_definition_lines)
+    # Before the inline stage, so a box title is parsed with its chapter (notes, links, quotes).
+    md.core.ruler.before("inline", "box_titles", _box_titles)
     # Before smartquotes, which would curl the quotes of `key="value"`.
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)
     md.core.ruler.push("rtl_isolation", _rtl_isolation)
@@ -95,6 +97,22 @@ def box_kind(token: Token) -> str | None:
     if token.type != "container_box_open":
         return None
     return token.info.split(maxsplit=1)[0]
+
+
+def _box_titles(state: StateCore) -> None:
+    """Put each box's title (`::: kind Title`) after its opening as an inline token of its own,
+    marked `box_title`: the core rules then treat it as any text of the chapter."""
+    tokens: list[Token] = []
+    for token in state.tokens:
+        tokens.append(token)
+        kind = box_kind(token)
+        title = token.info.strip()[len(kind) :].strip() if kind else ""
+        if title:
+            inline = Token("inline", "", 0, content=title, map=token.map, level=token.level + 1, block=True)
+            inline.meta["box_title"] = True
+            inline.children = []
+            tokens.append(inline)
+    state.tokens = tokens
 
 
 def _note_definition_lines(state: StateCore) -> None:

@@ -71,6 +71,7 @@ class Box:
     lines_html: list[str] = field(default_factory=list)  # e.g. the name in another script
     fields: list[Field] = field(default_factory=list)
     body_html: str = ""
+    title_text: str = ""  # the title as plain text, without note marks: for an aria-label
 
 
 Block = HtmlBlock | Box

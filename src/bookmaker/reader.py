@@ -475,11 +475,13 @@ class _Reader:
     def _box(
         self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
     ) -> Box:
-        title = opening.info.strip()[len(kind) :].strip()
         line = opening.map[0] + 1 if opening.map else None
-        # A fresh env: the title must not see (or emit) the chapter's notes.
-        title_tokens = md.parseInline(title, {})[0].children or [] if title else []
-        box = Box(kind=kind, title_html=self._render(title_tokens, renderer, {}, path, line))
+        # The title was parsed with the chapter (markdown._box_titles): its note marks are the chapter's.
+        title_tokens: list[Token] = []
+        if inner and inner[0].meta.get("box_title"):
+            title_tokens, inner = inner[0].children or [], inner[1:]
+        box = Box(kind=kind, title_html=self._render(title_tokens, renderer, env, path, line),
+                  title_text=_plain_text(title_tokens))
         if not has_box_template(kind, self.sources.templates):
             folder = self.sources.config.theme.templates
             self.diagnostics.warning(
