@@ -34,6 +34,7 @@ RESERVED_BOX_KINDS = ("html",)  # the model's kind of prose blocks (model.HtmlBl
 QUOTES: dict[str, list[str]] = {
     "en": ["“", "”", "‘", "’"],
     "de": ["„", "“", "‚", "‘"],
+    "de-ch": ["«", "»", "‹", "›"],  # Switzerland uses guillemets, without spaces
     "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
     "es": ["«", "»", "“", "”"],
     "it": ["«", "»", "“", "”"],
@@ -62,7 +63,8 @@ def is_rtl_lang(lang: str) -> bool:
 
 
 def _quotes_for(lang: str) -> list[str]:
-    return QUOTES.get(lang.split("-")[0].lower(), QUOTES["en"])
+    lang = lang.lower()
+    return QUOTES.get(lang) or QUOTES.get(lang.split("-")[0], QUOTES["en"])
 
 
 @lru_cache(maxsize=8)
