@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerate the pictures of PDF pages in docs/pages/: the sample book (A4, one
-# side), the five-chapter fixture book (A5, printed on both sides) and the one-file
-# article fixture (tests/fixtures/article/article.md, as `bookmaker pdf FILE.md` makes it).
+# side), the five-chapter fixture book (A5, printed on both sides), the one-file
+# article fixture (tests/fixtures/article/article.md, as `bookmaker pdf FILE.md` makes it)
+# and the technical fixture book (code, tables, math; A4).
 #   scripts/docs-pictures.sh        (after `make book`; needs poppler-utils)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,4 +32,6 @@ pictures sample-book "$tmp/sample.pdf"
 pictures five-chapters "$tmp/five.pdf"
 "$BIN/bookmaker" pdf tests/fixtures/article/article.md -o "$tmp/article.pdf" >/dev/null
 pictures article "$tmp/article.pdf"
+"$BIN/bookmaker" pdf tests/fixtures/technical -o "$tmp/technical.pdf" >/dev/null
+pictures technical "$tmp/technical.pdf"
 du -sh "$out"/*

@@ -11,6 +11,7 @@ book=(
   fonts-hosny-amiri                                      # Amiri, for Arabic-script text such as Persian
   fonts-dejavu-core                                      # fallback for symbols
   fontconfig                                             # fc-match: finds the faces the EPUB's cover and embedded fonts use
+  pandoc                                                 # citeproc: formats citations and bibliographies (citations.py)
 )
 test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre)
 

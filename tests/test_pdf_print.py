@@ -261,7 +261,7 @@ def test_sample_book_contents_page_numbers(tmp_path):
     manuscript = (REPO / "manuscript" / "qasem-soleimani.md").read_text()
     toc_page = next(i for i, t in enumerate(pages) if t.startswith("Contents"))
     entries = toc_numbers(pages[toc_page])
-    assert [t for t, _ in entries] == re.findall(r"^## (.+)$", manuscript, flags=re.M) + ["Notes"]
+    assert [t for t, _ in entries] == re.findall(r"^## (.+)$", manuscript, flags=re.M) + ["Notes", "Index"]
     for title, number in entries:
         assert title in pages[number - 1]
     assert "Written for the bookmaker project as a sample book." in pages[1], "the imprint carries the rights"

@@ -74,7 +74,7 @@ def test_pdf_metadata(pdf):
 def test_outline_follows_the_headings(pdf):
     top, children = pdf.outline[0], pdf.outline[1]
     assert top.title == "Qasem Soleimani"
-    assert [c.title for c in children] == HEADINGS + ["Notes"]
+    assert [c.title for c in children] == HEADINGS + ["Notes", "Index"]
 
 
 
@@ -108,6 +108,30 @@ def test_every_note_is_in_the_notes_section(pdf):
     assert all(len(set(pages.split(", "))) == len(pages.split(", ")) for pages in locators)
     alone = [line for line in notes_text.splitlines() if re.fullmatch(r"\(pp?\.\s+\d+(?:, \d+)*\)", line.strip())]
     assert not alone, "a locator stays on the line of the note's last word"
+
+
+def test_the_index_follows_the_notes_and_names_the_pages_of_its_marks(pdf):
+    """People, places and organisations are marked in the manuscript; the Index closes the book after the Notes."""
+    marks = re.findall(r"\[([^\[\]]+)\]\{index=\"([^\"]+)\"\}|\[([^\[\]]+)\]\{\.index\}", MANUSCRIPT)
+    assert len(marks) >= 80
+    pages = [p.extract_text() for p in pdf.pages]
+    notes = next(i for i, t in enumerate(pages) if re.search(r"^Notes$", t, flags=re.M))
+    index = next(i for i, t in enumerate(pages) if re.search(r"^Index$", t, flags=re.M))
+    assert notes < index and all("Notes" not in t.splitlines()[0] for t in pages[index:])
+    index_text = " ".join(" ".join(pages[index:]).split())  # entries wrap over lines
+    body = [" ".join(re.sub(r"[-\u2010\u00ad]\n", "", t).split()) for t in pages[:notes]]
+    for words, entry, plain in marks:
+        words = (words or plain).replace("'", "\u2019")
+        term = (entry or plain).split("!")[-1].split(";")[0].strip().replace("'", "\u2019")
+        lines = re.findall(rf"(?:^| ){re.escape(term)}((?:, \d+(?:–\d+)?)+)", index_text)
+        assert lines, f"{term} has no page numbers in the index"
+        shown = {n for line in lines for a, b in re.findall(r"(\d+)(?:–(\d+))?", line) for n in range(int(a), int(b or a) + 1)}
+        # The printed page number is the page's position: the article's pages are numbered from 1.
+        def starts_on(n: int) -> bool:  # a mark may begin at a page's foot and end overleaf
+            first, last = words.split()[0], words.split()[-1]
+            return words in body[n - 1] or (first[:4] in body[n - 1][-300:] and last in body[n][:500])
+
+        assert any(starts_on(n) for n in shown), f"{words} is on none of the pages {sorted(shown)}"
 
 
 def _links(pdf) -> list[tuple[int, str, list[float]]]:
@@ -204,10 +228,10 @@ def test_epub_notes_follow_pop_up_rules(epub):
 def test_epub_navigation_and_package(epub):
     nav = epub.xml("EPUB/nav.xhtml")
     toc = [("".join(a.itertext())) for a in nav.xpath("//x:nav[@epub:type='toc']//x:a", namespaces=NS)]
-    assert toc == HEADINGS + ["Notes"]
+    assert toc == HEADINGS + ["Notes", "Index"]
     landmarks = nav.xpath("//x:nav[@epub:type='landmarks']", namespaces=NS)[0]
     assert landmarks.get("hidden") is not None
-    assert {a.get(EPUB_TYPE) for a in landmarks.iter(f"{{{NS['x']}}}a")} >= {"toc", "bodymatter", "endnotes"}
+    assert {a.get(EPUB_TYPE) for a in landmarks.iter(f"{{{NS['x']}}}a")} >= {"toc", "bodymatter", "endnotes", "index"}
     assert "EPUB/toc.ncx" in epub.names()
     opf = epub.opf()
     assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"

@@ -25,7 +25,7 @@ from bookmaker.paper import css_length, css_page_size
 CONFIG_NAME = "bookmaker.toml"
 FORMATS = ("pdf", "epub", "html", "kepub")  # kepub: the Kobo EPUB, <name>.kepub.epub
 DEFAULT_FORMATS = ("pdf", "epub", "html")
-NOTE_PLACEMENTS = ("book", "chapter")
+NOTE_PLACEMENTS = ("book", "chapter", "page")
 NOTE_NUMBERINGS = ("continuous", "chapter")
 MARKS = ("crop", "cross", "crop cross")
 PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1", "pdf/x-4")
@@ -218,7 +218,8 @@ class _Validator:
                 continue
             cleaned = clean_metadata(key, value)
             if cleaned is None:
-                kind = "a text or a list of texts" if key in ("author", "keywords") else "a text"
+                kind = "a text or a list of texts" if key in ("author", "keywords", "bibliography", "nocite") else "a text"
+                kind = {"crossref-numbering": "'book' or 'chapter'", "crossref-pages": "true or false"}.get(key, kind)
                 self.error(("book", key), f"[book] {key} must be {kind}")
                 continue
             self.config.book[key] = cleaned

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ import yaml
 from bookmaker.diagnostics import Diagnostics
 
 KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
-              "edition", "cover")
+              "edition", "cover", "bibliography", "csl", "nocite", "crossref-numbering", "crossref-pages")
+LIST_KEYS = ("author", "keywords", "bibliography", "nocite")
+CROSSREF_NUMBERINGS = ("book", "chapter")
 _FENCE_CLOSERS = ("---", "...")
 
 
@@ -30,15 +33,33 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
     numbers the Markdown parser reports are the lines of the file.
     """
     lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
+    # Pandoc's rule: `---` followed directly (no blank line) by YAML that is a
+    # mapping, then `---` or `...`. Anything else is Markdown: a chapter may
+    # open with a `---` scene break, or a rule and a setext heading.
+    if len(lines) < 2 or lines[0].rstrip() != "---" or not lines[1].strip():
         return FrontMatter(), text
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in _FENCE_CLOSERS), None)
     if end is None:
-        diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'")
+        if _KEY_LINE.match(lines[1]):
+            diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'")
         return FrontMatter(), text
     source = "\n".join(lines[1:end])
+    if not _looks_like_mapping(source):
+        return FrontMatter(), text
     body = "\n" * end + "\n" + "\n".join(lines[end + 1 :])
     return _parse(source, path, diagnostics), body
+
+
+_KEY_LINE = re.compile(r"^[\w\"'][^:\n]*:(\s|$)")
+
+
+def _looks_like_mapping(source: str) -> bool:
+    """Whether the lines between the dashes are meant as YAML keys (even broken YAML, to report it)."""
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError:
+        return bool(_KEY_LINE.match(source.lstrip()))
+    return data is None or isinstance(data, dict)  # None: an empty block, a template's stub
 
 
 def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
@@ -72,7 +93,11 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
             continue
         cleaned = _clean(key, value)
         if cleaned is None:
-            kind = "a text or a list of texts" if key in ("author", "keywords") else "a text"
+            kind = "a text or a list of texts" if key in LIST_KEYS else "a text"
+            if key == "crossref-numbering":
+                kind = "'book' or 'chapter'"
+            elif key == "crossref-pages":
+                kind = "true or false"
             diagnostics.error(path, line, f"front matter '{key}' must be {kind}")
             continue
         result.values[key] = cleaned
@@ -82,14 +107,21 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
 def _clean(key: str, value: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         value = value.isoformat()
-    if key in ("author", "keywords"):
+    if key == "crossref-numbering":
+        return value if value in CROSSREF_NUMBERINGS else None
+    if key == "crossref-pages":
+        return value if isinstance(value, bool) else None
+    if key in LIST_KEYS:
         if isinstance(value, str):
-            items = [value] if key == "author" else value.split(",")
+            items = [value] if key in ("author", "bibliography") else value.split(",")
         elif isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
             items = [str(v) for v in value]
         else:
             return None
-        return [item.strip() for item in items if item.strip()]
+        items = [item.strip() for item in items if item.strip()]
+        if key == "nocite":  # pandoc's "@a, @b" (or "@*")
+            items = [item.removeprefix("@") for item in items]
+        return items
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value).strip()
     return None

@@ -2,8 +2,10 @@
 
 Syntax beyond CommonMark: tables, strikethrough, typographic quotes and dashes,
 `[^label]` and `^[inline]` notes, `::: kind Title` boxes (any kind: its template decides),
-definition lists, `[text]{lang=xx}` spans and `{#id .class lang=xx}` after a
-heading. Text in a right-to-left script is isolated in `dir="rtl"` spans.
+pandoc's citations and Quarto's cross-references (`[@key]`, `@fig-id`: citesyntax.py),
+definition lists, `[text]{lang=xx}` spans, `[term]{.index}` index marks and `{#id .class lang=xx}` after a
+heading, TeX math (`$...$`, `$$...$$ {#eq-id}`, mathtex.py). Text in a
+right-to-left script is isolated in `dir="rtl"` spans.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from bookmaker import limits
+from bookmaker.citesyntax import citation_plugin
+from bookmaker.mathtex import math_plugin
 
+# A span's index marks (index.py); the reader takes them off the span.
+INDEX_ATTRIBUTES = ("index", "index-see", "index-seealso", "index-range")
 # A box is `::: kind Title` ... `:::`. Any word is a kind: the template boxes/<kind>.html, the
 # theme's or the book's, decides how it looks, and a kind without one is a plain box (reader.py).
 BOX_KIND = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
@@ -76,8 +82,12 @@ def parser_for(lang: str) -> MarkdownIt:
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
     md.use(deflist_plugin)
-    md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir"))
+    md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir", *INDEX_ATTRIBUTES))
+    md.use(math_plugin)
     md.use(container_plugin, name="box", validate=_is_box)
+    # `::: {#refs}`, `::: {#lof}`, `::: {#lot}`: where the bibliography and the lists of figures and tables go.
+    md.use(container_plugin, name="placeholder", validate=_placeholder)
+    md.use(citation_plugin)
     # Definitions lose their line numbers when the footnote plugin gathers them
     # at the end of the document; remember them for diagnostics first.
     md.core.ruler.before("footnote_tail", "note_definition_lines", _note_definition_lines)
@@ -85,8 +95,22 @@ def parser_for(lang: str) -> MarkdownIt:
     md.core.ruler.before("inline", "box_titles", _box_titles)
     # Before smartquotes, which would curl the quotes of `key="value"`.
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)
+    md.core.ruler.after("heading_attributes", "table_captions", _table_captions)
     md.core.ruler.push("rtl_isolation", _rtl_isolation)
     return md
+
+
+PLACEHOLDERS = ("refs", "lof", "lot")
+_PLACEHOLDER = re.compile(r"^\{\s*#(%s)\s*\}$" % "|".join(PLACEHOLDERS))
+
+
+def _placeholder(params: str, *args) -> bool:
+    return bool(_PLACEHOLDER.match(params.strip()))
+
+
+def placeholder_name(info: str) -> str:
+    match = _PLACEHOLDER.match(info.strip())
+    return match.group(1) if match else ""
 
 
 def _is_box(params: str, markup: str) -> bool:
@@ -155,6 +179,39 @@ def _heading_attributes(state: StateCore) -> None:
             if key not in ("id", "class", "lang", "dir"):
                 continue
             token.attrSet(key, value)
+
+
+_TABLE_CAPTION = re.compile(r"^:\s+")
+
+
+def _table_captions(state: StateCore) -> None:
+    """`: Caption {#tbl-id}` right after a table is its caption (pandoc's and Quarto's syntax).
+
+    The caption's inline token goes to the table_open's meta["caption"]; its paragraph is marked
+    meta["table_caption"] so the reader places it inside the table and not after it.
+    """
+    tokens = state.tokens
+    for i, token in enumerate(tokens[:-3]):
+        if token.type != "table_close" or tokens[i + 1].type != "paragraph_open":
+            continue
+        inline = tokens[i + 2]
+        children = inline.children or []
+        if not children or children[0].type != "text" or not _TABLE_CAPTION.match(children[0].content):
+            continue
+        children[0].content = _TABLE_CAPTION.sub("", children[0].content)
+        opening = next(t for t in reversed(tokens[:i]) if t.type == "table_open" and t.level == token.level)
+        last = children[-1]
+        match = _TRAILING_ATTRS.search(last.content) if last.type == "text" else None
+        if match:
+            try:
+                end, attrs = parse_attrs(match.group(1))
+            except ParseError:
+                attrs = {}
+            if attrs.get("id"):
+                opening.attrSet("id", attrs["id"])
+                last.content = last.content[: match.start()]
+        opening.meta["caption"] = inline
+        tokens[i + 1].meta["table_caption"] = True
 
 
 def _rtl_isolation(state: StateCore) -> None:

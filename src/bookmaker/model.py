@@ -99,12 +99,27 @@ class Note:
 
 
 @dataclass
+class IndexMark:
+    """A term marked for the index (index.py): an anchor in the text and the entries it adds."""
+
+    id: str  # the anchor at the mark
+    chapter: int
+    terms: list[tuple[str, ...]]  # each an entry and its sub-entries
+    see: list[str] = field(default_factory=list)  # "see" references: the mark adds no locator
+    seealso: list[str] = field(default_factory=list)
+    end_id: str | None = None  # the anchor closing a range (index-range="end")
+
+
+@dataclass
 class Chapter:
     index: int
     source: Path
     id: str
     blocks: list[Block] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
+    # Back matter that follows the book's notes in print: a chapter that holds only the bibliography.
+    back_matter: bool = False
+    holds_bibliography: bool = False  # the bibliography section (id "refs") is in this chapter
 
     @property
     def title(self) -> str | None:
@@ -123,6 +138,7 @@ class Book:
     images: list[Image] = field(default_factory=list)
     templates: Path | None = None  # the book's own templates, which override the theme's file by file
     policy: ResourcePolicy | None = None  # what the writers may load; the reader's rules
+    index_marks: list[IndexMark] = field(default_factory=list)  # in book order
 
     @property
     def headings(self) -> list[Heading]:

@@ -52,7 +52,8 @@ def print_options(command: Callable) -> Callable:
         click.option("--duplex/--simplex", default=None,
                      help="Printed on both sides: mirrored margins, page numbers outside, chapters on right-hand pages."),
         click.option("--notes", type=click.Choice(NOTE_PLACEMENTS), default=None,
-                     help="Endnotes in one Notes section at the end (book, default) or after each chapter."),
+                     help="Endnotes in one Notes section at the end (book, default), after each chapter, "
+                          "or footnotes at the foot of the page (page)."),
         click.option("--layout", type=click.Choice(LAYOUTS), default=None,
                      help="book: title page, imprint, contents; article: the title above the text on page 1; "
                           "auto (default): article for one chapter without chapter titles."),

@@ -17,14 +17,19 @@ from urllib.parse import unquote, urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bookmaker import limits
+from bookmaker import citations, limits
+from bookmaker.crossrefs import CrossRefs
 from bookmaker.covers import resolve_cover
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
-from bookmaker.markdown import box_kind, parser_for
-from bookmaker.model import Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, Metadata, Note, NoteRef
+from bookmaker.index import parse_entries
+from bookmaker.markdown import INDEX_ATTRIBUTES, box_kind, parser_for, placeholder_name
+from bookmaker.mathtex import fallback_html, tex_to_mathml
+from bookmaker.model import (
+    Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, IndexMark, Metadata, Note, NoteRef,
+)
 from bookmaker.config import BookConfig
 from bookmaker.policy import Local, Refused, ResourcePolicy
 from bookmaker.render import XhtmlRenderer
@@ -35,10 +40,14 @@ from bookmaker.stylesheets import check_stylesheets
 from bookmaker.theme import THEME_DIR, has_box_template
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
-RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks")
+RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "refs", "refs-title", "lof", "lof-title",
+                "lot", "lot-title", "index", "index-title")
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+_MATH_BLOCKS = ("math_block", "math_block_label", "amsmath")
 
 
 # Called with the chapter file about to be read, its index and the number of chapters.
@@ -94,6 +103,20 @@ class _Reader:
         self.notes: list[Note] = []
         self.title_heading: Heading | None = None  # the level-1 heading that is the book's title
         self.images: dict[str, Image] = {}
+        self.slots: list[citations.Slot] = []  # every citation in reading order, for the CSL processor
+        self.style: citations.Style | None = None
+        self.has_bibliography = False
+        self.bibliography_entries: list[tuple[str, str]] = []
+        self.bibliography_title = "Bibliography"
+        self.refs_placed = False
+        self.crossrefs = CrossRefs(diagnostics)
+        self.chapter_index = 0  # the chapter being walked
+        self.index_marks: list[IndexMark] = []
+        self.anchors_made = 0
+        self.see_references: list[tuple[str, Path, int | None]] = []
+        self.open_ranges: dict[tuple[str, ...], tuple[IndexMark, Path, int | None]] = {}
+        self.equation_numbers: dict[str, int] = {}  # a numbered display equation's id -> its number
+        self.equation_refs: list[tuple[Token, Path, int | None]] = []
 
     def read(self) -> Book:
         check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
@@ -102,8 +125,15 @@ class _Reader:
         if not files:
             raise BookError(self.diagnostics)
         metadata = self._metadata(files)
+        self.crossrefs.per_chapter = self._setting(files, "crossref-numbering")[0] == "chapter"
+        self.crossrefs.with_pages = self._setting(files, "crossref-pages")[0] is True
+        style_name, where, line = self._setting(files, "csl")
+        self.style = citations.load_style(style_name, where, line, self.policy, self.diagnostics)
+        # Without a bibliography an `@name` is left as text (as pandoc does without --citeproc), never a note.
+        self.has_bibliography = bool(self._setting(files, "bibliography")[0])
         md = parser_for(metadata.lang)
         renderer = XhtmlRenderer(md)
+        renderer.equation_numbers = self.equation_numbers
         # Every chapter is parsed (and its ids claimed) before any is rendered,
         # so a link may point at a heading in a later chapter.
         chapters = []
@@ -112,8 +142,21 @@ class _Reader:
             chapters.append(self._parse_chapter(index, file, md))
         self._title_from_heading(files, chapters, metadata)
         self._resolve_links(files, chapters)
+        self._check_see_references()
+        for mark, path, line in self.open_ranges.values():
+            self.diagnostics.warning(
+                path, line, f"index range '{'; '.join('!'.join(t) for t in mark.terms)}' is started but never ended: "
+                            "add a mark with the same index=\"...\" and index-range=\"end\" where it ends")
+        self._check_equation_refs()
+        self.crossrefs.resolve()
+        self._resolve_citations(files, metadata.lang)
         for file, chapter in zip(files, chapters):
             self._render_chapter(chapter, file, md, renderer)
+        if self.bibliography_entries and not self.refs_placed and chapters:
+            # No `::: {#refs}`: the bibliography closes the book's last chapter.
+            chapters[-1].holds_bibliography = True
+            chapters[-1].blocks.append(HtmlBlock(
+                html=citations.bibliography_html(self.bibliography_entries, self.bibliography_title, "refs")))
         if metadata.title is None:
             first_h1 = next((h.text for c in chapters for h in c.headings if h.level == 1), None)
             metadata.title = first_h1 or self.sources.chapters[0].stem.replace("-", " ").strip().title()
@@ -127,6 +170,7 @@ class _Reader:
             slug=slugify(metadata.title, fallback="book"),
             images=list(self.images.values()),
             policy=self.policy,
+            index_marks=self.index_marks,
         )
 
     def _check_templates(self) -> None:
@@ -198,6 +242,58 @@ class _Reader:
             cover=self._cover(files),
         )
 
+    def _setting(self, files: list[_File], key: str) -> tuple[object, Path, int | None]:
+        """A front matter key (the first file that sets it) or bookmaker.toml's [book] one, with where it is written."""
+        file = next((f for f in files if key in f.front.values), None)
+        if file is not None:
+            return file.front.values[key], file.path, file.front.lines.get(key)
+        config = self.sources.config
+        if key in config.book and config.path is not None:
+            return config.book[key], config.path, config.line_of("book", key)
+        return None, files[0].path, None
+
+    def _resolve_citations(self, files: list[_File], lang: str) -> None:
+        """Check every citation against the bibliography, then have the CSL processor format them all at once."""
+        names, where, line = self._setting(files, "bibliography")
+        nocite_value, *nocite_at = self._setting(files, "nocite")
+        nocite = list(nocite_value or [])
+        if not self.slots and not names:
+            return
+        if self.style is None:
+            return  # the unknown style is reported
+        bibliography = None
+        if names:
+            bibliography = citations.load_bibliography(
+                list(names), where, line, self.style, lang, self.policy, self.diagnostics)
+        has_citations = any(slot.token is not None or slot.in_note for slot in self.slots)
+        citations.check_citations(self.slots, nocite, bibliography, self.diagnostics, tuple(nocite_at))
+        if bibliography is None or self.diagnostics.has_errors or not (has_citations or nocite):
+            return
+        if not citations.pandoc_available():
+            self.diagnostics.error(where, line, "formatting citations needs pandoc, which is not installed: "
+                                                "install it (apt-get install pandoc, or https://pandoc.org/installing.html)")
+            return
+        try:
+            resolved = citations.resolve(self.slots, nocite, bibliography)
+        except citations.CiteprocError as exc:
+            self.diagnostics.error(where, line, f"{exc}: check the bibliography and the style")
+            return
+        for file in files:
+            for token in file.tokens:
+                if token.type == "inline" and token.children and self.style.is_note:
+                    citations.place_note_references(token.children)
+        for n, slot in enumerate(self.slots):
+            if slot.token is not None:
+                slot.token.meta["html"] = resolved.text_html[n]
+                note = slot.token.meta.get("note")
+                if note is not None:
+                    note.first_html = resolved.note_html[n]
+            for token, rendered in zip(slot.in_note, resolved.in_note_html[n]):
+                token.meta["html"] = rendered
+        title = bibliography.title
+        self.bibliography_title = title
+        self.bibliography_entries = resolved.entries_html
+
     def _cover(self, files: list[_File]) -> str | None:
         file = next((f for f in files if "cover" in f.front.values), None)
         if file is not None:
@@ -233,7 +329,13 @@ class _Reader:
         return chapter
 
     def _render_chapter(self, chapter: Chapter, file: _File, md: MarkdownIt, renderer: XhtmlRenderer) -> None:
+        placed_before = self.refs_placed
         chapter.blocks = self._blocks(file.tokens, md, renderer, file.env, file.path)
+        chapter.holds_bibliography = self.refs_placed and not placed_before and bool(self.bibliography_entries)
+        kinds = {t.type for t in file.tokens if t.level == 0 and t.nesting != -1}
+        chapter.back_matter = (
+            any(placeholder_name(t.info) == "refs" for t in file.tokens if t.type == "container_placeholder_open")
+            and kinds <= {"heading_open", "container_placeholder_open"})
         self._collect_note_bodies(file.tokens, file.env["local_notes"], renderer, file.env, file.path)
 
     def _title_from_heading(self, files: list[_File], chapters: list[Chapter], metadata: Metadata) -> None:
@@ -292,18 +394,35 @@ class _Reader:
     def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
         """Number each note in order of first reference, through the book or within the chapter."""
         local: dict[int, Note] = {}
+        in_notes = _citations_in_notes(tokens)
+        note_style = self.style is not None and self.style.is_note and self.has_bibliography
         previous: Token | None = None
-        for token in _inline_children(tokens):
-            follows_mark, previous = previous is not None and previous.type == "footnote_ref", token
-            if token is None or token.type != "footnote_ref":
+        for token, in_note_bodies in _inline_children_placed(tokens):
+            follows_mark = previous is not None and (
+                previous.type == "footnote_ref" or (previous.type == "citation" and "note_id" in previous.meta))
+            previous = token
+            if token.type == "citation" and not in_note_bodies:  # those inside notes stay there (in_notes)
+                note = None
+                if note_style:  # a note style makes the citation a note, numbered with the author's own
+                    sequence = len(self.notes) + 1
+                    number = sum(1 for n in self.notes if n.chapter == chapter) + 1 if self.per_chapter_notes else sequence
+                    note = Note(number=number, id=note_id(sequence), label=None, first_html="", rest_html="")
+                    note.refs.append(NoteRef(id=ref_id(sequence, 0), chapter=chapter))
+                    self.notes.append(note)
+                    token.meta.update(note=note, number=note.number, note_id=note.id, ref_id=note.refs[0].id,
+                                      follows_mark=follows_mark)
+                self.slots.append(citations.Slot(token=token))
+                continue
+            if token.type != "footnote_ref":
                 continue
             # Adjacent marks ([^2][^3]) would read as one number: the renderer puts a comma between them.
             token.meta["follows_mark"] = follows_mark
             local_id = token.meta["id"]
             note = local.get(local_id)
             if note is None:
+                self.slots.append(citations.Slot(in_note=in_notes.get(local_id, [])))
                 sequence = len(self.notes) + 1
-                number = len(local) + 1 if self.per_chapter_notes else sequence
+                number = sum(1 for n in self.notes if n.chapter == chapter) + 1 if self.per_chapter_notes else sequence
                 note = Note(number=number, id=note_id(sequence), label=token.meta.get("label"), first_html="", rest_html="")
                 local[local_id] = note
                 self.notes.append(note)
@@ -331,6 +450,7 @@ class _Reader:
 
     def _walk(self, tokens: list[Token], chapter: Chapter, path: Path) -> None:
         """Headings get ids; images are checked; undefined note labels are reported."""
+        self.chapter_index = chapter.index
         for i, token in enumerate(tokens):
             if token.type == "heading_open":
                 inline = tokens[i + 1]
@@ -355,13 +475,29 @@ class _Reader:
                 chapter.headings.append(
                     Heading(level=int(token.tag[1]), id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
                 )
+                if explicit and wanted.startswith("sec-"):
+                    self.crossrefs.add(wanted, str(token.attrGet("id")), chapter.index, text, (path, line))
                 token.meta["heading"] = chapter.headings[-1]
+            if token.type == "table_open" and str(token.attrGet("id") or "").startswith("tbl-"):
+                label = str(token.attrGet("id"))
+                token.attrSet("id", self.ids.claim(label))
+                caption = _plain_text(token.meta["caption"].children or []) if "caption" in token.meta else ""
+                token.meta["crossref"] = self.crossrefs.add(
+                    label, str(token.attrGet("id")), chapter.index, caption, (path, token.map[0] + 1 if token.map else None))
+            if token.type in _MATH_BLOCKS:
+                self._formula(token, True, path)
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map[0] + 1) if token.map else None
-            for child in token.children:
+            for position, child in enumerate(token.children):
+                if child.type in ("span_open", "link_open", "code_inline") and _is_index_mark(child):
+                    self._index_mark(token.children, position, chapter, path, line)
                 if child.type in ("softbreak", "hardbreak") and line is not None:
                     line += 1
+                elif child.type in ("math_inline", "math_inline_double"):
+                    self._formula(child, child.type == "math_inline_double", path, line)
+                elif child.type == "equation_ref":
+                    self.equation_refs.append((child, path, line))
                 elif child.type == "text":
                     for match in _REFUSED_IMAGE.finditer(child.content):
                         # markdown-it leaves an image whose URL it distrusts (file:, data:...) as text
@@ -377,10 +513,101 @@ class _Reader:
                         )
                 elif child.type == "footnote_ref":
                     child.meta["line"] = line  # an inline note's body has no line of its own
+                elif child.type in ("citation", "crossref"):
+                    child.meta["where"] = (path, line)
+                    if child.type == "crossref":
+                        self.crossrefs.reference(child)
                 elif child.type == "image":
                     self._image(child, path, line)
+                    label = str(child.attrGet("id") or "")
+                    if label.startswith("fig-"):
+                        child.attrSet("id", self.ids.claim(label))
+                        child.meta["crossref"] = self.crossrefs.add(
+                            label, str(child.attrGet("id")), chapter.index, _plain_text(child.children or []), (path, line))
                 elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
                     self.links.append((child, path, line))
+
+    def _index_mark(self, children: list[Token], position: int, chapter: Chapter, path: Path, line: int | None) -> None:
+        """A span (or link, or inline code) marked for the index gets an anchor; its index attributes become an IndexMark."""
+        span = children[position]
+        values = {name: str(span.attrGet(name) or "") for name in INDEX_ATTRIBUTES}
+        for name in INDEX_ATTRIBUTES:
+            if name in span.attrs:
+                del span.attrs[name]
+        text = values["index"] or _plain_text(_span_content(children, position))
+        terms = parse_entries(text)
+        if not terms:
+            self.diagnostics.warning(path, line, "an index mark with no term: write the term inside [...]{.index} "
+                                                 "or give it as index=\"term\"")
+            return
+        range_role = values["index-range"].strip().lower()
+        if range_role not in ("", "start", "end"):
+            self.diagnostics.warning(path, line, f"index-range=\"{values['index-range']}\" is not 'start' or 'end': "
+                                                 "write index-range=\"start\" where a range begins and \"end\" where it ends")
+            range_role = ""
+        anchor = span.attrGet("id")
+        if anchor is None:
+            self.anchors_made += 1
+            anchor = self.ids.claim(f"idx-{self.anchors_made}")
+            span.attrSet("id", anchor)
+            span.meta["index_anchor"] = anchor
+        key = tuple("!".join(t) for t in terms)
+        if range_role == "end":
+            opened = self.open_ranges.pop(key, None)
+            if opened is None:
+                self.diagnostics.warning(path, line, f"index range '{text}' ends here but was never started: add a "
+                                                     f"mark with index=\"{text}\" index-range=\"start\" where it begins")
+            else:
+                opened[0].end_id = str(anchor)
+            return
+        mark = IndexMark(
+            id=str(anchor), chapter=chapter.index, terms=terms,
+            see=[t for t in (s.strip() for s in values["index-see"].split(";")) if t],
+            seealso=[t for t in (s.strip() for s in values["index-seealso"].split(";")) if t],
+        )
+        self.index_marks.append(mark)
+        self.see_references += [(target, path, line) for target in mark.see + mark.seealso]
+        if range_role == "start":
+            if key in self.open_ranges:
+                self.diagnostics.warning(path, line, f"index range '{text}' starts again before it ended: "
+                                                     "end the first range with index-range=\"end\"")
+            self.open_ranges[key] = (mark, path, line)
+
+    def _check_see_references(self) -> None:
+        """A "see" reference must lead to an entry of the index (by its first level: "landings!north")."""
+        entries = {terms[0] for mark in self.index_marks if not mark.see and not mark.seealso for terms in mark.terms}
+        for target, path, line in self.see_references:
+            first = parse_entries(target)[0][0] if parse_entries(target) else target
+            if first not in entries:
+                self.diagnostics.warning(
+                    path, line, f"the index's \"see\" reference '{target}' leads to no entry: mark the term it "
+                                f"names with [...]{{index=\"{first}\"}}, or correct the reference")
+
+    def _formula(self, token: Token, display: bool, path: Path, line: int | None = None) -> None:
+        """TeX -> MathML once, held in the token for the renderer (mathtex.py); a problem is a warning."""
+        if token.map:
+            line = token.map[0] + 1
+        formula = tex_to_mathml(token.content.strip(), display)
+        if formula.problem:
+            self.diagnostics.warning(path, line, f"math: {formula.problem}: check the TeX `{token.content.strip()}`")
+        token.meta["html"] = formula.mathml or fallback_html(token.content.strip(), display)
+        if token.type == "math_block_label" and token.info:
+            wanted = token.info
+            token.info = self.ids.claim(wanted)
+            self.targets[path.resolve()].setdefault(wanted, token.info)
+            if token.info != wanted:
+                self.diagnostics.warning(path, line, f"equation id '{wanted}' is already used in the book; "
+                                                     f"this equation gets '{token.info}': give it another {{#id}}")
+            self.equation_numbers[token.info] = len(self.equation_numbers) + 1
+            # `@eq-name` is a cross-reference like `@fig-name` (crossrefs.py), numbered as the equation shows
+            self.crossrefs.add(wanted, token.info, self.chapter_index, "", (path, line),
+                               number=str(self.equation_numbers[token.info]))
+
+    def _check_equation_refs(self) -> None:
+        for token, path, line in self.equation_refs:
+            if token.meta["id"] not in self.equation_numbers:
+                self.diagnostics.warning(path, line, f"@{token.meta['id']} refers to no numbered equation: "
+                                                     f"label one with $$ ... $$ {{#{token.meta['id']}}}")
 
     def _image(self, token: Token, path: Path, line: int | None) -> None:
         resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
@@ -416,7 +643,7 @@ class _Reader:
         """Render tokens to XHTML; any raw HTML among them is sanitized (sanitize.py) first."""
         html = renderer.render(tokens, renderer.md.options, env)
         if not _has_raw_html(tokens):
-            return html
+            return renderer.restore(html)
         # The ids bookmaker itself gave these tokens pass once each; any other id, or
         # one of those repeated by raw HTML, must be made unique in the book.
         budget = Counter(_generated_ids(tokens))
@@ -431,7 +658,7 @@ class _Reader:
         for finding in result.findings:
             report = self.diagnostics.error if finding.severity == "error" else self.diagnostics.warning
             report(path, line, finding.message)
-        return result.html
+        return renderer.restore(result.html)
 
 
     # -- blocks -------------------------------------------------------------
@@ -446,8 +673,11 @@ class _Reader:
                     and _plain_text(tokens[start + 1].children or []).endswith(":")):
                 # CSS cannot see the colon: the class keeps the lead-in on the page of its quotation.
                 first.attrJoin("class", "lead-in")
-            if first.type == "footnote_block_open":
-                continue  # notes are collected separately
+            if first.type == "footnote_block_open" or first.meta.get("table_caption"):
+                continue  # notes are collected separately; a table's caption goes inside the table
+            if first.type == "container_placeholder_open":
+                blocks.append(HtmlBlock(html=self._placeholder(placeholder_name(first.info))))
+                continue
             kind = box_kind(first)
             if kind:
                 blocks.append(self._box(kind, tokens[start + 1 : end - 1], first, md, renderer, env, path))
@@ -461,16 +691,41 @@ class _Reader:
             if first.type == "heading_open":
                 first.meta["heading"].html = self._render(tokens[start + 1].children or [], renderer, {}, path, None)
             html = self._render(tokens[start:end], renderer, env, path, line)
+            if first.type == "table_open" and "caption" in first.meta:
+                html = self._table_caption(html, first, renderer, env, path, line)
             blocks.append(HtmlBlock(html=html, is_paragraph=first.type == "paragraph_open"))
         return blocks
+
+    def _table_caption(self, table_html: str, opening: Token, renderer: XhtmlRenderer, env: dict, path: Path,
+                       line: int | None) -> str:
+        caption = self._render(opening.meta["caption"].children or [], renderer, env, path, line)
+        target = opening.meta.get("crossref")
+        if target is not None:
+            caption = f'<span class="crossref-label">{target.label}.</span> {caption}'
+        end = table_html.index(">", table_html.index("<table")) + 1  # render.py may wrap the table
+        return f"{table_html[:end]}\n<caption>{caption}</caption>{table_html[end:]}"
+
+    def _placeholder(self, name: str) -> str:
+        """`::: {#refs}`: the bibliography; `::: {#lof}` / `::: {#lot}`: the list of figures / tables."""
+        if name == "refs":
+            self.refs_placed = True
+            return citations.bibliography_html(self.bibliography_entries, None, "refs") if self.bibliography_entries else ""
+        return self.crossrefs.list_html("fig" if name == "lof" else "tbl", name)
 
     def _figure(self, inline: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path,
                 line: int | None) -> str:
         """An image alone in its paragraph is a figure, its alt text the caption (as in pandoc)."""
         image = next(c for c in inline.children or [] if c.type == "image")
+        target = image.meta.get("crossref")
+        figure_id = ""
+        if image.attrGet("id"):  # the figure carries the id a cross-reference links to
+            figure_id = f' id="{image.attrGet("id")}"'
+            image.attrs.pop("id")
         img = renderer.render([image], md.options, env)
         caption = self._render(image.children or [], renderer, env, path, line)
-        return f"<figure>{img}<figcaption>{caption}</figcaption></figure>\n"
+        if target is not None:
+            caption = f'<span class="crossref-label">{target.label}.</span> {caption}'
+        return f"<figure{figure_id}>{img}<figcaption>{caption}</figcaption></figure>\n"
 
     def _box(
         self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
@@ -596,6 +851,24 @@ def _top_level_spans(tokens: list[Token]) -> list[tuple[int, int]]:
     return spans
 
 
+def _is_index_mark(span: Token) -> bool:
+    return any(name in span.attrs for name in INDEX_ATTRIBUTES) or "index" in str(span.attrGet("class") or "").split()
+
+
+def _span_content(children: list[Token], position: int) -> list[Token]:
+    """The tokens inside the span or link opening at `position` (inline code: itself)."""
+    opening = children[position]
+    if opening.nesting == 0:
+        return [opening]
+    kind = opening.type.removesuffix("_open")
+    depth = 0
+    for end in range(position, len(children)):
+        depth += 1 if children[end].type == f"{kind}_open" else -1 if children[end].type == f"{kind}_close" else 0
+        if depth == 0:
+            return children[position + 1 : end]
+    return children[position + 1 :]
+
+
 def _lone_image(inline: Token) -> bool:
     children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
     return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())
@@ -617,10 +890,37 @@ def _generated_ids(tokens: list[Token]):
     for token in tokens:
         if token.type == "footnote_ref" and "ref_id" in token.meta:
             yield token.meta["ref_id"]
-        elif token.type == "heading_open" and token.attrGet("id"):
+        elif token.type in ("heading_open", "table_open", "image") and token.attrGet("id"):
             yield str(token.attrGet("id"))
+        elif token.meta.get("index_anchor"):
+            yield token.meta["index_anchor"]
         if token.children:
             yield from _generated_ids(token.children)
+
+
+def _inline_children_placed(tokens: list[Token]):
+    """Each inline token, and whether it is in the note definitions gathered at the end of the text."""
+    in_notes = False
+    for token in tokens:
+        if token.type in ("footnote_block_open", "footnote_block_close"):
+            in_notes = token.type == "footnote_block_open"
+        elif token.children:
+            for child in token.children:
+                yield child, in_notes
+
+
+def _citations_in_notes(tokens: list[Token]) -> dict[int, list[Token]]:
+    """Each note's citations (by the note's id in the chapter), which stay inside the note."""
+    found: dict[int, list[Token]] = {}
+    current = None
+    for token in tokens:
+        if token.type == "footnote_open":
+            current = found.setdefault(token.meta["id"], [])
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None and token.children:
+            current.extend(c for c in token.children if c.type == "citation")
+    return found
 
 
 def _inline_children(tokens: list[Token]):
@@ -639,7 +939,7 @@ def _words(text: str) -> str:
 def _plain_text(children: list[Token]) -> str:
     out = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type in ("text", "code_inline", "math_inline"):
             out.append(child.content)
         elif child.type == "softbreak":
             out.append(" ")

@@ -18,6 +18,7 @@ from lxml import etree
 from bookmaker.covers import cover_alt, generate_cover
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
+from bookmaker.index import build_index, numbered_locators
 from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
@@ -34,6 +35,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 STYLESHEET = "css/book.css"
 TITLEPAGE = "titlepage.xhtml"
 NAV = "nav.xhtml"
+INDEX = "index.xhtml"
 COVER_PAGE = "cover.xhtml"
 GENERATED_COVER = "cover.png"
 
@@ -46,6 +48,8 @@ ROLE_TO_EPUB_TYPE = {
     "doc-backlink": "backlink",
     "doc-toc": "toc",
     "doc-cover": "cover",
+    "doc-bibliography": "bibliography",
+    "doc-index": "index",
 }
 
 
@@ -101,6 +105,12 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
             **common,
         )
         docs.append(_Document(_file_of(chapter), chapter.title or book.metadata.title, html.encode(), set()))
+    index_groups = build_index(book.index_marks)
+    if index_groups:
+        # Numbered locators, 1, 2, 3..., since an EPUB has no pages; each links to its mark.
+        html = render_template(env, "epub/index.xhtml", page_title="Index", index_groups=index_groups,
+                               locators=numbered_locators, epub=True, **common)
+        docs.append(_Document(INDEX, "Index", html.encode(), set()))
 
     trees = {doc.file_name: _parse(doc) for doc in docs}
     where = {i: doc.file_name for doc in docs for i in doc.ids}
@@ -113,6 +123,9 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
 
     toc = _toc(book)
     landmarks = _landmarks(book)
+    if index_groups:
+        toc.append(TocEntry("Index", f"{INDEX}#index", 1))
+        landmarks.append({"type": "index", "href": f"{INDEX}#index", "label": "Index"})
     nav = render_template(
         env, "epub/nav.xhtml",
         page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
@@ -131,6 +144,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         metadata=book.metadata,
         modified=modified,
         has_images=True,  # the cover, at least
+        has_index=bool(index_groups),
     )
     for doc in docs:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
@@ -270,6 +284,9 @@ def _landmarks(book: Book) -> list[dict[str, str]]:
     with_notes = next((c for c in book.chapters if book.notes_of(c)), None)
     if with_notes is not None:
         marks.append({"type": "endnotes", "href": f"{_file_of(with_notes)}#notes", "label": "Notes"})
+    with_bibliography = next((c for c in book.chapters if c.holds_bibliography), None)
+    if with_bibliography is not None:
+        marks.append({"type": "bibliography", "href": f"{_file_of(with_bibliography)}#refs", "label": "Bibliography"})
     return marks
 
 

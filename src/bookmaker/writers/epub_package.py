@@ -29,7 +29,9 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 class Package:
-    def __init__(self, identifier: str, metadata: Metadata, modified: datetime.datetime, has_images: bool) -> None:
+    def __init__(
+        self, identifier: str, metadata: Metadata, modified: datetime.datetime, has_images: bool, has_index: bool = False
+    ) -> None:
         self.modified = modified
         self.lang = metadata.lang
         self.book = epub.EpubBook()
@@ -47,10 +49,10 @@ class Package:
                 self.book.add_metadata("DC", key, value)
         for keyword in metadata.keywords:
             self.book.add_metadata("DC", "subject", keyword)
-        self._accessibility(has_images)
+        self._accessibility(has_images, has_index)
         self._spine: list[epub.EpubItem] = []
 
-    def _accessibility(self, has_images: bool) -> None:
+    def _accessibility(self, has_images: bool, has_index: bool = False) -> None:
         def meta(prop: str, value: str) -> None:
             self.book.add_metadata(None, "meta", value, {"property": prop})
 
@@ -62,6 +64,8 @@ class Package:
             meta("schema:accessibilityFeature", feature)
         if has_images:
             meta("schema:accessibilityFeature", "alternativeText")
+        if has_index:
+            meta("schema:accessibilityFeature", "index")
         meta("schema:accessibilityHazard", "none")
         meta(
             "schema:accessibilitySummary",
@@ -76,6 +80,8 @@ class Package:
         uid = "nav" if nav else "doc-" + Path(file_name).stem
         item = epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml", content=xhtml)
         item.properties = ["nav"] if nav else []
+        if b"<math" in xhtml:
+            item.properties.append("mathml")  # required of a document with MathML (OPF, EPUB 3.3)
         self.book.add_item(item)
         self._spine.append(item)
 

@@ -12,13 +12,16 @@ from typing import Literal
 
 from bookmaker import __version__
 from bookmaker.config import PDF_VARIANTS  # one list, for the CLI and bookmaker.toml
+from bookmaker.index import build_index, page_locators
 from bookmaker.markdown import is_rtl_lang
+from bookmaker.mathtex import math_as_svg
 from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
+from bookmaker.writers.footnotes import place_footnotes
 from bookmaker.writers.page_layout import geometry, page_css
 
 
@@ -31,7 +34,8 @@ class PrintOptions:
     marks: Literal["crop", "cross", "crop cross"] | None = None
     pdf_variant: str | None = None  # one of PDF_VARIANTS
     duplex: bool = False  # printed on both sides: mirrored margins, chapters on right-hand pages
-    notes: Literal["book", "chapter"] = "book"  # one Notes section, or notes at the end of each chapter
+    # one Notes section, notes at the end of each chapter, or footnotes at the foot of the page
+    notes: Literal["book", "chapter", "page"] = "book"
     # book: title page, imprint, contents, chapters on new pages; article: the title
     # above the text on page 1, as a printed article; auto: article for a book of
     # one chapter without chapter titles (level-1 headings), book otherwise.
@@ -45,12 +49,16 @@ def is_article(book: Book, options: PrintOptions) -> bool:
 
 
 def render_html(
-    book: Book, output_dir: Path, options: PrintOptions | None = None, same_page: frozenset[str] = frozenset()
+    book: Book, output_dir: Path, options: PrintOptions | None = None, same_page: frozenset[str] = frozenset(),
+    index_pages: dict[str, int] | None = None, long_notes: frozenset[str] = frozenset(),
 ) -> str:
     """The whole book as one HTML document, its resources addressed relative to `output_dir`.
 
     `same_page`: ids of note references that stand on the page of an earlier reference to the
     same note, found by a first layout; the notes do not print that page again.
+    `index_pages` holds the printed page of each index mark's anchor, from a layout of this
+    document (writers/pdf.py); without it the index's page numbers are left to `target-counter()`.
+    `long_notes` are notes too long to be footnotes (notes = "page"): they are endnotes instead.
     """
     options = options or PrintOptions()
     try:
@@ -64,7 +72,7 @@ def render_html(
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
     article = is_article(book, options)
     if options.duplex:
-        css.append(".chapter, .toc, .notes { break-before: right; } .chapter .notes { break-before: auto; }")
+        css.append(".chapter, .toc, .notes, section.index { break-before: right; } .chapter .notes { break-before: auto; }")
     if article:
         # The text follows the title on page 1, and that page has no running head.
         css.append(".chapter { break-before: auto; page: auto; } .article-title .title { string-set: booktitle content(); }"
@@ -89,11 +97,20 @@ def render_html(
         toc=[] if article else _toc_entries(book),
         article=article,
         notes_by_chapter=options.notes == "chapter",
-        book_note_groups=_note_groups(book),
+        notes_at_end=options.notes == "book" or bool(long_notes),
+        end_notes=[n for n in book.notes if n.id in long_notes] if options.notes == "page" else book.notes,
+        book_note_groups=_note_groups(book) if options.notes != "page" else None,
         same_page=same_page,
+        index_groups=build_index(book.index_marks),
+        locators=lambda entry: page_locators(entry, index_pages),
+        epub=False,
         created=created,
         modified=modified,
     )
+    if options.notes == "page":
+        html = place_footnotes(html, book, skip=long_notes)
+    if "<math" in html:  # WeasyPrint cannot lay out MathML: each formula is drawn as SVG (footnotes' too)
+        html = math_as_svg(html)
     for image in book.images:
         if image.data is not None:  # a fetched remote image (--allow-remote) travels inside the document
             mime = mimetypes.guess_type(image.src)[0] or "application/octet-stream"

@@ -20,7 +20,7 @@ _X = f"{{{XHTML_NS}}}"
 # closing quote and the spaces after it; what remains after the last one is a
 # sentence too, so no text is ever left out.
 _SENTENCE = re.compile(r".*?[.!?:]['\"”’“…]?\s*", re.S)
-_KEEP_AS_IS = {"script", "style", "pre", "audio", "video"}
+_KEEP_AS_IS = {"script", "style", "pre", "audio", "video", "math"}  # math: MathML has no XHTML spans
 _PARAGRAPHS = {"p", "ol", "ul", "table"}
 KOBO_STYLE = "div#book-inner { margin-top: 0; margin-bottom: 0; }"
 

@@ -1,0 +1,280 @@
+"""The back-of-book index: marks in the manuscript, sorting, page ranges, and the index in both outputs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bookmaker.index import (
+    SYMBOLS_GROUP,
+    Locator,
+    IndexEntry,
+    build_index,
+    group_label,
+    merge_pages,
+    page_locators,
+    parse_entries,
+    sort_key,
+)
+from bookmaker.model import IndexMark
+from bookmaker.reader import read_book
+from conftest import FIXTURES
+
+INDEXED = FIXTURES / "indexed"
+
+
+def _book(tmp_path: Path, text: str):
+    (tmp_path / "manuscript").mkdir()
+    (tmp_path / "manuscript" / "01.md").write_text(text, encoding="utf-8")
+    return read_book(tmp_path)
+
+
+# -- fast: parsing, collation, ranges -------------------------------------------------
+
+
+def test_entries_and_sub_entries_are_parsed_as_makeindex_writes_them():
+    assert parse_entries("a!b;c") == [("a", "b"), ("c",)]
+    assert parse_entries(" landings ! north ;  ports ") == [("landings", "north"), ("ports",)]
+    assert parse_entries("a!!b;;") == [("a", "b")]
+    assert parse_entries("  ") == []
+
+
+def test_collation_ignores_case_and_accents_first_and_is_stable():
+    terms = ["zebra", "Émile", "eagle", "Eagle", "élan", "Ålborg", "1848 storm", "“Quoted”", "apple"]
+    ordered = sorted(terms, key=sort_key)
+    assert ordered == ["1848 storm", "Ålborg", "apple", "eagle", "Eagle", "élan", "Émile", "“Quoted”", "zebra"]
+    assert group_label("Émile") == "E" and group_label("ålborg") == "A"
+    assert group_label("1848 storm") == SYMBOLS_GROUP
+
+
+def test_consecutive_pages_merge_into_ranges():
+    assert merge_pages([(12, 12), (13, 13), (14, 14), (20, 20)]) == [(12, 14), (20, 20)]
+    assert merge_pages([(20, 20), (3, 5), (4, 4), (6, 6), (8, 9)]) == [(3, 6), (8, 9), (20, 20)]
+    entry = IndexEntry("ferries", [Locator("a"), Locator("b"), Locator("c"), Locator("d", "e")])
+    shown = page_locators(entry, {"a": 12, "b": 13, "c": 14, "d": 20, "e": 22})
+    assert [(s.href, s.text) for s in shown] == [("#a", "12–14"), ("#d", "20–22")]
+    # Without a layout each mark is a link whose number the stylesheet makes.
+    assert [s.text for s in page_locators(entry, None)] == ["", "", "", ""]
+    # The first layout, which only finds the marks' pages, has placeholders of a number's width.
+    assert [s.text for s in page_locators(entry, {})] == ["00", "00", "00", "00"]
+
+
+def test_entries_are_grouped_sorted_with_sub_entries_and_see_references():
+    marks = [
+        IndexMark("i1", 0, [("landings", "south")]),
+        IndexMark("i2", 0, [("landings", "north"), ("ports",)]),
+        IndexMark("i3", 0, [("boats",)], see=["ferries"]),
+        IndexMark("i4", 0, [("Landings",)]),
+    ]
+    groups = build_index(marks)
+    assert [g.label for g in groups] == ["B", "L", "P"]
+    landings = groups[1].entries
+    assert [e.term for e in landings] == ["landings", "Landings"]
+    assert [c.term for c in landings[0].children] == ["north", "south"]
+    assert groups[0].entries[0].see == ["ferries"] and groups[0].entries[0].locators == []
+
+
+def test_the_reader_anchors_each_mark_and_strips_the_index_attributes(tmp_path):
+    book, diagnostics = _book(tmp_path, (
+        "# One\n\nThe [ferries]{.index} left [the north landing]{index=\"landings!north; ports\"}.\n\n"
+        "[]{index=\"war\" index-range=\"start\"}War. [boats]{index=boats index-see=ferries}\n\n"
+        "More war.[]{index=\"war\" index-range=\"end\"}^[A note on [Émile]{.index}.]\n"
+    ))
+    marks = book.index_marks
+    assert [m.terms for m in marks] == [[("ferries",)], [("landings", "north"), ("ports",)], [("war",)], [("boats",)],
+                                        [("Émile",)]]
+    assert marks[2].end_id is not None and marks[3].see == ["ferries"]
+    html = "".join(b.html for b in book.chapters[0].blocks) + book.notes[0].first_html
+    for mark in marks:
+        assert f'id="{mark.id}"' in html
+    assert f'id="{marks[2].end_id}"' in html
+    assert "index=" not in html and "index-see" not in html and "index-range" not in html
+    assert not diagnostics.has_errors
+
+
+def test_links_and_code_can_be_marked_and_no_index_attribute_reaches_the_xhtml(tmp_path):
+    book, diagnostics = _book(tmp_path, (
+        "# One\n\n::: sidebar A [titled]{index=\"boxed\"} box\nIn it.\n:::\n\n"
+        "A [link](https://example.com){index=\"linked\"} and `code`{index=\"coded\"}.\n"
+    ))
+    assert [m.terms for m in book.index_marks] == [[("linked",)], [("coded",)]]
+    html = "".join(getattr(b, "html", "") + getattr(b, "title_html", "") for b in book.chapters[0].blocks)
+    assert 'href="https://example.com" id="idx-1"' in html and '<code id="idx-2">' in html
+    assert "index=" not in html, html
+    assert not list(diagnostics)
+
+
+def test_a_range_never_ended_is_reported_where_it_starts(tmp_path):
+    book, diagnostics = _book(tmp_path, "# One\n\nText.\n\n[]{index=\"war\" index-range=\"start\"}War.\n")
+    messages = [d.format() for d in diagnostics]
+    assert any("01.md:5" in m and "never ended" in m for m in messages), messages
+
+
+# -- slow: the index of a real book -----------------------------------------------------
+
+_MARK = re.compile(r"\[([^\[\]]*)\]\{([^{}]*\bindex\b[^{}]*)\}")
+_ATTR = re.compile(r'([\w-]+)=(?:"([^"]*)"|(\S+))')
+
+
+def _marked_texts() -> dict[tuple[str, ...], list[str]]:
+    """Each entry of the fixture -> the words its marks stand on (a range's empty mark: the words beside it)."""
+    found: dict[tuple[str, ...], list[str]] = {}
+    for path in sorted((INDEXED / "manuscript").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for match in _MARK.finditer(text):
+            attrs = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(match.group(2))}
+            if "index-see" in attrs or "index-seealso" in attrs:
+                continue
+            words = match.group(1)
+            if not words:  # a range's mark: the three words after its start, or before its end
+                if attrs.get("index-range") == "end":
+                    words = " ".join(re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text[: match.start()]).split()[-3:])
+                else:
+                    words = " ".join(re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text[match.end():]).split()[:3])
+            for entry in parse_entries(attrs.get("index") or match.group(1)):
+                found.setdefault(entry, []).append(words.replace("'", "\u2019"))
+    return found
+
+
+def _page_texts(pdf: Path) -> dict[int, str]:
+    """Printed page number (the number in the page's foot) -> the page's text, lines joined."""
+    from pypdf import PdfReader
+
+    pages = {}
+    for page in PdfReader(pdf).pages:
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        if lines and lines[-1].isdigit():
+            text = "\n".join(lines[:-1])
+            pages[int(lines[-1])] = " ".join(re.sub(r"[-\u2010\u00ad]\n", "", text).split())  # words hyphenated at line ends
+    return pages
+
+
+@pytest.fixture(scope="module")
+def indexed_pdf(tmp_path_factory) -> Path:
+    from conftest import run_cli
+
+    target = tmp_path_factory.mktemp("indexed") / "indexed.pdf"
+    result = run_cli("pdf", str(INDEXED), "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    return target
+
+
+@pytest.mark.slow
+def test_each_index_entry_names_the_pages_its_marks_are_on(indexed_pdf):
+    pages = _page_texts(indexed_pdf)
+    index_number = next(n for n, text in pages.items() if text.startswith("Index "))
+    index_text = "\n".join(pages[n] for n in sorted(pages) if n >= index_number)
+    marked = _marked_texts()
+    checked = 0
+    for entry, words in marked.items():
+        term = entry[-1]
+        # The entry's line in the index: its (last level) term followed by its page numbers.
+        line = re.search(rf"(?:^| ){re.escape(term)}((?:, \d+(?:–\d+)?)+)", index_text)
+        assert line, f"{entry} is not in the index: {index_text}"
+        numbers = re.findall(r"(\d+)(?:–(\d+))?", line.group(1))
+        shown = set()
+        for first, last in numbers:
+            first, last = int(first), int(last or first)
+            assert first < index_number and last < index_number
+            shown |= set(range(first, last + 1))
+            # Every page of a span carries the entry: each a mark's page, or inside a marked range.
+            assert any(w in pages[first] for w in words), f"{entry}: none of {words} on page {first}"
+            assert any(w in pages[last] for w in words), f"{entry}: none of {words} on page {last}"
+            checked += 1
+        # Every mark's page is listed.
+        for w in words:
+            on = [n for n, text in pages.items() if w in text and n < index_number]
+            assert on and set(on) & shown, f"{entry}: '{w}' is on pages {on}, the index says {sorted(shown)}"
+    assert checked >= 12
+    # Consecutive pages are merged, and "see" references stand in italics without numbers.
+    assert re.search(r"(?:^| )ferries, \d+–\d+", index_text), index_text
+    assert "boats. See ferries" in index_text
+
+
+@pytest.mark.slow
+def test_the_index_is_the_last_section_in_two_columns_and_in_the_contents(indexed_pdf, tmp_path):
+    import subprocess
+
+    pages = _page_texts(indexed_pdf)
+    last = max(pages)
+    assert pages[last].startswith("Index ")
+    from pypdf import PdfReader
+
+    texts = [" ".join(page.extract_text().split()) for page in PdfReader(indexed_pdf).pages]
+    contents = next(text for text in texts if text.startswith("Contents"))
+    assert re.search(rf"war years[ .]+\d+ Index[ .]+{last}$", contents), contents
+    # Two columns: entries start at two distinct left edges on the index page.
+    bbox = subprocess.run(["pdftotext", "-bbox", "-f", str(last), "-l", str(last), str(indexed_pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    lefts = {round(float(m.group(1))) for m in re.finditer(r'<word xMin="([\d.]+)"[^>]*>(?:ferries|war|landings)</word>', bbox)}
+    assert len(lefts) >= 2, bbox[:2000]
+
+
+@pytest.mark.slow
+def test_the_epub_index_follows_epub_indexes_and_passes_epubcheck_and_ace(tmp_path):
+    from ace import assert_ace_clean
+    from conftest import NS, EPUB_TYPE, Epub, assert_epubcheck_clean, build
+
+    path = build(INDEXED, "epub", "-o", str(tmp_path / "indexed.epub"))
+    epub = Epub(path)
+    index = epub.xml("EPUB/index.xhtml")
+    section = index.xpath("//x:section[@id='index']", namespaces=NS)[0]
+    assert section.get(EPUB_TYPE) == "index" and section.get("role") == "doc-index"
+    terms = [t.text for t in index.xpath("//*[@epub:type='index-term']", namespaces=NS)]
+    assert "ferries" in terms and "north" in terms
+    locators = index.xpath("//x:a[@epub:type='index-locator']", namespaces=NS)
+    ferries = index.xpath("//*[@epub:type='index-term'][.='ferries']/../x:a", namespaces=NS)
+    assert [a.text for a in ferries] == [str(n) for n in range(1, len(ferries) + 1)] and len(ferries) > 3
+    # Each locator reaches an element of that id in the chapter file it names.
+    for a in locators:
+        file_name, _, anchor = a.get("href").partition("#")
+        assert epub.xml(f"EPUB/{file_name}").xpath(f"//*[@id='{anchor}']"), a.get("href")
+    nav = epub.xml("EPUB/nav.xhtml")
+    assert nav.xpath("//x:nav[@epub:type='landmarks']//x:a[@epub:type='index'][@href='index.xhtml#index']", namespaces=NS)
+    features = [m.text for m in epub.opf().xpath("//opf:meta[@property='schema:accessibilityFeature']", namespaces=NS)]
+    assert "index" in features
+    assert_epubcheck_clean(path)
+    assert_ace_clean(path)
+
+
+@pytest.mark.slow
+def test_pages_renumbered_by_the_book_get_one_target_counter_number_per_mark(tmp_path):
+    from conftest import copy_fixture, run_cli
+
+    book = copy_fixture("indexed", tmp_path)
+    (book / "styles").mkdir()
+    (book / "styles" / "numbers-print.css").write_text("@page :first { counter-reset: page 100; }\n")
+    target = tmp_path / "renumbered.pdf"
+    result = run_cli("pdf", str(book), "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    pages = _page_texts(target)
+    assert min(pages) > 100
+    index_number = next(n for n, text in pages.items() if text.startswith("Index "))
+    index_text = "\n".join(pages[n] for n in sorted(pages) if n >= index_number)
+    line = re.search(r"(?:^| )ferries((?:, \d+)+)", index_text)
+    numbers = [int(n) for n in re.findall(r"\d+", line.group(1))]
+    assert len(numbers) == len(_marked_texts()[("ferries",)]) and "–" not in line.group(0)
+    assert all("ferries" in pages[n] for n in numbers), numbers
+
+
+@pytest.mark.slow
+def test_printed_on_both_sides_the_index_starts_on_a_right_hand_page(tmp_path):
+    from conftest import run_cli
+
+    target = tmp_path / "duplex.pdf"
+    result = run_cli("pdf", str(INDEXED), "--duplex", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    pages = _page_texts(target)
+    index_number = next(n for n, text in pages.items() if text.startswith("Index "))
+    assert index_number % 2 == 1
+
+
+def test_a_see_reference_to_no_entry_is_reported_at_its_mark(tmp_path):
+    book, diagnostics = _book(tmp_path, (
+        "# One\n\nThe [ferries]{.index} and [boats]{index=boats index-see=ferries}.\n\n"
+        "[Ships]{index=ships index-seealso=\"steamers\"}.\n"
+    ))
+    messages = [d.format() for d in diagnostics]
+    assert len(messages) == 1 and "01.md:5" in messages[0] and "'steamers' leads to no entry" in messages[0], messages
