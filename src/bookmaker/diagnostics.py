@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from bookmaker.text import printable
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -40,7 +42,8 @@ class Diagnostic:
             location += f":{self.line}"
             if self.column is not None:
                 location += f":{self.column}"
-        return f"{location}: {self.severity.value}: {self.message}"
+        # A file name or a quoted piece of the book may hold control characters: shown escaped, never obeyed.
+        return printable(f"{location}: {self.severity.value}: {self.message}")
 
 
 class Diagnostics:

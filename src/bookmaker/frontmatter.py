@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from bookmaker.diagnostics import Diagnostics
+from bookmaker.text import is_language_tag, without_invalid_characters
 
 KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
               "edition", "cover", "bibliography", "csl", "nocite", "crossref-numbering", "crossref-pages")
@@ -50,22 +51,41 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
     return _parse(source, path, diagnostics), body
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, but a date stays the text the author wrote: `2026-02-30` would
+    otherwise fail in the loader itself, before bookmaker could say where."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 _KEY_LINE = re.compile(r"^[\w\"'][^:\n]*:(\s|$)")
 
 
 def _looks_like_mapping(source: str) -> bool:
     """Whether the lines between the dashes are meant as YAML keys (even broken YAML, to report it)."""
     try:
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=_Loader)
     except yaml.YAMLError:
         return bool(_KEY_LINE.match(source.lstrip()))
+    except (RecursionError, ValueError):  # nested too deep...: _parse reports it
+        return True
     return data is None or isinstance(data, dict)  # None: an empty block, a template's stub
 
 
 def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
+        node = yaml.compose(source, Loader=_Loader)
+        data = yaml.load(source, Loader=_Loader)
+    except RecursionError:  # PyYAML composes nested collections by recursion
+        diagnostics.error(path, 2, "front matter is nested too deep to read: keys take texts or lists of texts")
+        return FrontMatter()
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (DEL, C1 controls...)
+        line = source.count("\n", 0, exc.position) + 2
+        diagnostics.error(path, line, f"front matter holds the character U+{exc.character:04X}, which YAML does "
+                                      "not allow: delete it in your editor")
+        return FrontMatter()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1
@@ -100,8 +120,33 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
                 kind = "true or false"
             diagnostics.error(path, line, f"front matter '{key}' must be {kind}")
             continue
+        if cleaned == "":
+            diagnostics.warning(path, line, f"front matter '{key}' is empty and is ignored: give it a value or remove it")
+            continue
+        problem = value_problem(key, cleaned)
+        if problem:
+            diagnostics.error(path, line, f"front matter {problem}")
+            continue
         result.values[key] = cleaned
     return result
+
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def value_problem(key: str, value: Any) -> str | None:
+    """What is wrong with a cleaned metadata value that has the right type ('date ... is not a date: ...'), or None."""
+    if key == "lang" and not is_language_tag(value):
+        return f"lang '{value}' is not a language tag: use one such as en, fr or pt-BR"
+    if key == "date":
+        try:
+            if _DATE.match(value):
+                datetime.date(*(int(part) for part in (value + "-01-01")[:10].split("-")))
+            else:
+                datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return f"date '{value}' is not a date: write it as YYYY-MM-DD, such as 2026-01-31"
+    return None
 
 
 def _clean(key: str, value: Any) -> Any:
@@ -118,10 +163,11 @@ def _clean(key: str, value: Any) -> Any:
             items = [str(v) for v in value]
         else:
             return None
-        items = [item.strip() for item in items if item.strip()]
+        items = [without_invalid_characters(item).strip() for item in items]
+        items = [item for item in items if item]
         if key == "nocite":  # pandoc's "@a, @b" (or "@*")
             items = [item.removeprefix("@") for item in items]
         return items
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value).strip()
+        return without_invalid_characters(str(value)).strip()
     return None

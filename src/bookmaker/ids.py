@@ -36,15 +36,18 @@ class IdRegistry:
 
     def __init__(self) -> None:
         self._used: set[str] = set()
+        self._last_suffix: dict[str, int] = {}  # so that the 10,000th `intro` is not 10,000 tries
 
     def claim(self, wanted: str) -> str:
         candidate = wanted
         if _NOTE_ID.match(candidate):
             candidate = f"{candidate}-section"
-        base, n = candidate, 0
+        base, n = candidate, self._last_suffix.get(candidate, 0) if candidate in self._used else 0
         while candidate in self._used:
             n += 1
             candidate = f"{base}-{n}"
+        if n:
+            self._last_suffix[base] = n
         self._used.add(candidate)
         return candidate
 

@@ -55,16 +55,6 @@ def _check_svg(data: bytes) -> str | None:
         return "declares XML entities in a DOCTYPE, which bookmaker never expands: remove the DOCTYPE"
     if not isinstance(root.tag, str) or etree.QName(root).localname != "svg":
         return "is not an SVG image"
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        local = etree.QName(element).localname
-        if local in ("script", "foreignObject"):
-            return f"contains <{local}>, which books may not run or embed: remove it"
-        for attribute, value in element.attrib.items():
-            attr = etree.QName(attribute).localname
-            if attr.startswith("on"):
-                return f"has an event attribute '{attr}': books run no scripts"
-            if attr == "href" and not value.strip().startswith(("#", "data:image/")):
-                return f"refers to '{value[:60]}', outside the image: embed it or remove the reference"
-    return None
+    from bookmaker.svg import svg_problem
+
+    return svg_problem(root)

@@ -10,6 +10,8 @@ MAX_NESTING = 16  # lists, quotes and boxes inside each other; markdown-it stops
 # and drops the rest of the chapter silently beyond it: set high enough that
 # MAX_NESTING real levels parse whole and the check in structure.py sees them.
 PARSER_NESTING = 2 * MAX_NESTING + 8
+MAX_INLINE_NESTING = 32  # emphasis, links and spans inside each other; XML parsers stop at 256 elements deep
+MAX_CSS_NESTING = 64  # brackets inside each other in a stylesheet; the CSS parsers recurse on each
 MAX_HTML_DEPTH = 64  # elements inside each other in raw HTML
 REMOTE_TIMEOUT_SECONDS = 10.0
 MAX_REMOTE_BYTES = 20_000_000

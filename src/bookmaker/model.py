@@ -139,6 +139,8 @@ class Book:
     templates: Path | None = None  # the book's own templates, which override the theme's file by file
     policy: ResourcePolicy | None = None  # what the writers may load; the reader's rules
     index_marks: list[IndexMark] = field(default_factory=list)  # in book order
+    # Files the book's stylesheets name (fonts, images, imported stylesheets), relative to the book folder.
+    style_resources: list[str] = field(default_factory=list)
 
     @property
     def headings(self) -> list[Heading]:

@@ -31,8 +31,9 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
     On Linux the file is anonymous (O_TMPFILE) in the target's folder: if the
     process dies, even by SIGKILL, the kernel frees it and nothing is left. It
     gets a name only for the instant between being linked and being renamed
-    over the target. Elsewhere a named temporary file is used, and leftovers
-    of killed builds are swept the next time the same target is written.
+    over the target (a kill in that instant leaves it). Elsewhere a named temporary
+    file is used. Either way, leftovers of killed builds are swept the next time
+    the same target is written.
 
     Only a regular file is ever replaced. A character device or a pipe (`-o
     /dev/null`, `-o -` for standard output) is written into, once the whole
@@ -105,6 +106,8 @@ def _into_stream(target: Path) -> Iterator[BinaryIO]:
 @contextlib.contextmanager
 def _replacing(target: Path) -> Iterator[BinaryIO]:
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A build killed in the instant between naming the anonymous file and renaming it leaves the name.
+    _sweep(target)
     fd = _anonymous_file(target.parent)
     if fd is None:
         yield from _named_output(target)
@@ -190,7 +193,6 @@ def _anonymous_file(folder: Path) -> int | None:
 
 
 def _named_output(target: Path) -> Iterator[BinaryIO]:
-    _sweep(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{_short(target.name)}.{os.getpid()}.", suffix=_PART, dir=target.parent)
     tmp_path = Path(tmp)
     try:

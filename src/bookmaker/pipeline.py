@@ -101,13 +101,20 @@ class Builder:
 
             epub_options = options_from(config.epub, EpubOptions, diagnostics, config, "epub", **(epub_overrides or {}))
         note_numbering = note_numbering or config.notes.numbering
-        fingerprints = {fmt: self._fingerprint(fmt, out_dir, print_options if fmt in ("html", "pdf") else epub_options,
-                                               note_numbering) for fmt in formats}
         state = _read_state(out_dir)
+        settings = {fmt: print_options if fmt in ("html", "pdf") else epub_options for fmt in formats}
+        inputs = self._input_signature(out_dir)
+
+        def fingerprint(fmt: str, uses: list[str]) -> str | None:
+            return self._fingerprint(fmt, out_dir, settings[fmt], note_numbering, inputs, uses)
+
         todo = []
         for fmt in formats:
-            fingerprint, target = _last_build(state, fmt, out_dir)
-            if (not force and fmt not in targets and fingerprints[fmt] and fingerprint == fingerprints[fmt]
+            last_fingerprint, target = _last_build(state, fmt, out_dir)
+            known = state.get(fmt)
+            uses = known.get("uses", []) if isinstance(known, dict) else []
+            current = fingerprint(fmt, uses if isinstance(uses, list) else [])
+            if (not force and fmt not in targets and current is not None and last_fingerprint == current
                     and target is not None and target.is_file()):
                 result.skipped.append(target)
             else:
@@ -156,21 +163,45 @@ class Builder:
         background = None
         if "pdf" in todo and ebooks and _can_fork():
             background = _Background(lambda into: [write(fmt, into) for fmt in ebooks], strict)
-        for fmt in todo:
-            if background is None or fmt not in ebooks:
-                with self.reporter.stage(_STAGE[fmt]):
-                    write(fmt, diagnostics)
+        done: list[str] = []
+        try:
+            for fmt in todo:
+                if background is None or fmt not in ebooks:
+                    with self.reporter.stage(_STAGE[fmt]):
+                        write(fmt, diagnostics)
+                    done.append(fmt)
+        except BookError as exc:
+            # Each output is replaced whole or not at all, but one failed format does not undo the
+            # others: say which of this build's outputs were written and which were not.
+            if exc.diagnostics is not diagnostics:
+                diagnostics.extend(exc.diagnostics)
+            if background is not None:
+                try:
+                    background.join(Diagnostics())
+                    done.extend(ebooks)
+                except (BookError, RuntimeError):
+                    pass
+            self.reporter.clear()
+            if done:
+                missing = [fmt for fmt in todo if fmt not in done]
+                written = ", ".join(_shown(where[fmt], Path.cwd()) for fmt in done)
+                names = " and ".join(f"the {_STAGE[fmt].split()[-1]}" for fmt in missing)
+                diagnostics.error(where[missing[0]], None, f"{names} {'was' if len(missing) == 1 else 'were'} not "
+                                                           f"written because of the errors above; written all the "
+                                                           f"same: {written}")
+            raise BookError(diagnostics) from None
         if background is not None:
             with self.reporter.stage(_STAGE[ebooks[0]]):
                 background.join(diagnostics)
+        uses = _used_files(book)
         for fmt in todo:
             result.written.append(where[fmt])
-            if fingerprints[fmt] and fmt not in targets:
-                state[fmt] = {"fingerprint": fingerprints[fmt], "target": str(where[fmt])}
+            if inputs is not None and fmt not in targets:
+                state[fmt] = {"fingerprint": fingerprint(fmt, uses), "target": str(where[fmt]), "uses": uses}
         self.reporter.clear()
         if diagnostics.has_errors:  # --strict, and a writer warned
             raise BookError(diagnostics)
-        if any(fmt not in targets and fingerprints[fmt] for fmt in todo):
+        if inputs is not None and any(fmt not in targets for fmt in todo):
             _write_state(out_dir, state)
         return result
 
@@ -181,31 +212,66 @@ class Builder:
 
     # -- what an output depends on -------------------------------------------
 
-    def inputs(self, out_dir: Path | None = None) -> list[Path]:
-        """Every file a book folder's outputs are made from (empty for a single Markdown file)."""
+    def inputs(self) -> list[Path] | None:
+        """The files a book folder's outputs are made from that are known before reading it: bookmaker.toml,
+        the chapter files, stylesheets and templates (empty for a single Markdown file; None when the
+        book's folders cannot be listed). The images, cover and fonts are known after reading (`_used_files`)."""
         if not self.is_folder or self.config is None:
             return []
-        out_dir = out_dir or self.output_dir()
-        config = self.config
+        from bookmaker.sources import locate
+
+        try:
+            sources = locate(self.path, self.config, Diagnostics())
+        except BookError:
+            return None
         files = [self.root / CONFIG_NAME] if (self.root / CONFIG_NAME).is_file() else []
-        for folder in {self.root / config.manuscript.dir, config.styles_dir, config.templates_dir}:
-            if folder.is_dir():
-                files.extend(p for p in folder.rglob("*")
-                             if p.is_file() and not _hidden(p, folder) and not p.is_relative_to(out_dir))
-        if isinstance(config.book.get("cover"), str):
-            files.append(self.root / config.book["cover"])
+        files += sources.chapters + sources.styles
+        if sources.templates is not None:
+            files.extend(p for p in sources.templates.rglob("*") if not _hidden(p, sources.templates))
         return sorted(set(files))
 
-    def _fingerprint(self, fmt: str, out_dir: Path, options, note_numbering: str) -> str | None:
+    def _input_signature(self, out_dir: Path) -> list | None:
+        """What the skip check compares, read from the file system's records alone: nothing is opened,
+        so a huge, endless (/dev/zero) or unreadable file costs nothing here; the reader judges it."""
         if not self.is_folder:
             return None  # a loose file's images may be anywhere beside it: always rebuild
-        digest = hashlib.sha256()
-        settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options), note_numbering]
-        digest.update(json.dumps(settings, sort_keys=True).encode())
-        for path in self.inputs(out_dir):
-            digest.update(str(path.relative_to(self.root)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        return digest.hexdigest()
+        files = self.inputs()
+        if files is None:
+            return None
+        return [_stat_signature(path, self.root) for path in files if not path.is_relative_to(out_dir)]
+
+    def _fingerprint(self, fmt: str, out_dir: Path, options, note_numbering: str, inputs: list | None,
+                     uses: list[str]) -> str | None:
+        if inputs is None:
+            return None
+        used = [_stat_signature(self.root / name, self.root) for name in uses
+                if isinstance(name, str) and _inside(self.root, name)]
+        settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options), note_numbering, inputs, used]
+        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _used_files(book: Book) -> list[str]:
+    """The files inside the book a build read beyond `Builder.inputs`: images, the cover, what stylesheets name."""
+    names = [image.src for image in book.images if image.data is None]
+    if book.metadata.cover:
+        names.append(book.metadata.cover)
+    return sorted(set(names + book.style_resources))
+
+
+def _inside(root: Path, name: str) -> bool:
+    # The state file sits in the output folder, which may be inside the (untrusted) book.
+    import os
+
+    return not os.path.isabs(name) and ".." not in Path(name).parts and "\0" not in name
+
+
+def _stat_signature(path: Path, root: Path) -> list:
+    """Name, size and modification time of a file (following links), or its name alone when it is gone."""
+    try:
+        info = path.stat()
+    except (OSError, ValueError):
+        return [str(path.relative_to(root))]
+    return [str(path.relative_to(root)), info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 def _file_stem(slug: str, max_bytes: int = 120) -> str:
@@ -441,6 +507,8 @@ class reporting:
 
         import click
 
+        from bookmaker.text import printable
+
         if exc is None or isinstance(exc, SystemExit):
             return False
         self.reporter.clear()
@@ -456,7 +524,7 @@ class reporting:
             if os.environ.get("BOOKMAKER_DEBUG"):
                 traceback.print_exception(kind, exc, tb)
             click.echo(
-                f"bookmaker: internal error: {kind.__name__}: {exc}\n"
+                f"bookmaker: internal error: {kind.__name__}: {printable(str(exc))}\n"
                 "This is a bug in bookmaker. Run again with BOOKMAKER_DEBUG=1 for details and report it.",
                 err=True,
             )

@@ -74,7 +74,10 @@ class ResourcePolicy:
 
     def resolve(self, reference: str, relative_to: Path) -> Local | Remote:
         """Where a reference written in the file `relative_to` points, or Refused."""
-        parts = urlsplit(reference)
+        try:
+            parts = urlsplit(reference)
+        except ValueError:  # `http://[x` and the like
+            raise Refused("is not a valid address: check the brackets and the spelling") from None
         scheme = parts.scheme.lower()
         if scheme in REMOTE_SCHEMES:
             if not self.allow_remote:
@@ -100,13 +103,16 @@ class ResourcePolicy:
         lexical = Path(os.path.normpath(path.absolute()))
         if not any(lexical.is_relative_to(root) or lexical.is_relative_to(_unresolved(root)) for root in self.roots):
             raise Refused("is outside the book folder: move it inside the book")
-        resolved = path.resolve()
-        if not any(resolved.is_relative_to(root) for root in self.roots):
-            raise Refused("is a link to a file outside the book folder: copy the file itself into the book")
-        if not resolved.exists():
-            raise Refused("does not exist: check the path")
-        if not resolved.is_file():
-            raise Refused("is not a file")
+        try:
+            resolved = path.resolve()
+            if not any(resolved.is_relative_to(root) for root in self.roots):
+                raise Refused("is a link to a file outside the book folder: copy the file itself into the book")
+            if not resolved.exists():
+                raise Refused("does not exist: check the path")
+            if not resolved.is_file():
+                raise Refused("is not a file")
+        except OSError as exc:  # a name too long, a link loop...
+            raise Refused(f"cannot be read: {exc.strerror or exc}") from None
         if not os.access(resolved, os.R_OK):
             raise Refused("cannot be read: check its permissions")
         return resolved
@@ -135,25 +141,71 @@ class ResourcePolicy:
         import http.client
         import urllib.error
 
+        # The time limit is for the whole fetch: a server that sends a few bytes now and then would
+        # never trip a socket's per-read timeout. The fetch runs in a thread the build waits for at
+        # most `timeout` seconds; the thread gives up on its own at the deadline.
+        import threading
+        import time
+
+        deadline = time.monotonic() + self.timeout
+        outcome: list = []
+
+        def fetch() -> None:
+            try:
+                outcome.append(self._fetch_until(url, deadline))
+            except BaseException as exc:  # handed to the waiting thread
+                outcome.append(exc)
+
+        worker = threading.Thread(target=fetch, name="bookmaker-fetch", daemon=True)
+        worker.start()
+        worker.join(self.timeout + 0.5)
+        result = outcome[0] if outcome else TimeoutError()
+        if isinstance(result, TimeoutError) or isinstance(getattr(result, "reason", None), TimeoutError):
+            raise Refused(f"could not be fetched within the time limit of {self.timeout:g} s: "
+                          "download the file into the book")
+        if isinstance(result, Refused):
+            raise result
+        if isinstance(result, (urllib.error.URLError, http.client.HTTPException, OSError, ValueError)):
+            reason = getattr(result, "reason", None) or result
+            raise Refused(f"could not be fetched ({reason}): check the URL or download the file into the book") from None
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _fetch_until(self, url: str, deadline: float) -> bytes:
+        import time
+
         from bookmaker.remote import opener
 
-        try:
-            with opener(REMOTE_SCHEMES).open(url, timeout=self.timeout) as response:
-                length = response.headers.get("Content-Length")
-                if length and length.isdigit() and int(length) > self.max_bytes:
-                    raise Refused(f"is larger than {self.max_bytes // 1_000_000} MB: download it into the book")
-                data = response.read(self.max_bytes + 1)
-        except Refused:
-            raise
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise Refused(f"could not be fetched ({reason}): check the URL or download the file into the book") from None
-        if len(data) > self.max_bytes:
-            raise Refused(f"is larger than {self.max_bytes // 1_000_000} MB: download it into the book")
-        return data
+        too_large = Refused(f"is larger than {self.max_bytes // 1_000_000} MB: download it into the book")
+        with opener(REMOTE_SCHEMES).open(url, timeout=self.timeout) as response:
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > self.max_bytes:
+                raise too_large
+            chunks, size = [], 0
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                _set_read_timeout(response, remaining)
+                chunk = response.read1(65536)  # one read from the socket: the deadline is checked between reads
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise too_large
+        return b"".join(chunks)
 
     def read(self, where: Local | Remote, max_bytes: int | None = None) -> bytes:
         return self.fetch_remote(where.url) if isinstance(where, Remote) else self.read_local(where.path, max_bytes)
+
+
+def _set_read_timeout(response, seconds: float) -> None:
+    """Let the next read of an HTTP response wait at most `seconds`."""
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.01))
 
 
 def policy_for(book) -> ResourcePolicy:

@@ -26,6 +26,7 @@ from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
 from bookmaker.index import parse_entries
 from bookmaker.markdown import INDEX_ATTRIBUTES, box_kind, parser_for, placeholder_name
+from bookmaker.text import INVALID_CHARACTERS, is_language_tag
 from bookmaker.mathtex import fallback_html, tex_to_mathml
 from bookmaker.model import (
     Block, Book, Box, Chapter, Field, Heading, HtmlBlock, Image, IndexMark, Metadata, Note, NoteRef,
@@ -33,7 +34,7 @@ from bookmaker.model import (
 from bookmaker.config import BookConfig
 from bookmaker.policy import Local, Refused, ResourcePolicy
 from bookmaker.render import XhtmlRenderer
-from bookmaker.sanitize import Finding, sanitize
+from bookmaker.sanitize import LINK_SCHEMES, Finding, sanitize
 from bookmaker.sources import BookSources, locate
 from bookmaker.structure import check_structure
 from bookmaker.stylesheets import check_stylesheets
@@ -42,9 +43,14 @@ from bookmaker.theme import THEME_DIR, has_box_template
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "refs", "refs-title", "lof", "lof-title",
                 "lot", "lot-title", "index", "index-title")
+# A chapter's id names its EPUB file: these would overwrite the EPUB's own cover, title page and nav.
+RESERVED_FILE_NAMES = ("cover", "titlepage", "nav")
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+_ID = re.compile(r"^\S+$")
+_RAW_FRAGMENT = re.compile(r"""href\s*=\s*["']?\s*#([^"'\s>]*)""", re.IGNORECASE)
+_NOTE_IDS = re.compile(r"^(note|ref)-\d+(-\d+)?$")
 
 
 _MATH_BLOCKS = ("math_block", "math_block_label", "amsmath")
@@ -91,14 +97,15 @@ class _Reader:
         self.per_chapter_notes = per_chapter_notes
         self.sources = sources
         self.progress = progress or (lambda path, index, total: None)
-        self.links: list[tuple[Token, Path, int | None]] = []  # links to other chapters, resolved once all ids exist
+        self.links: list[tuple[Token, Path, int | None]] = []
+        self.raw_links: list[tuple[str, Path, int | None]] = []  # raw HTML's #id links, checked once all ids exist  # links to other chapters, resolved once all ids exist
         self.targets: dict[Path, dict[str, str]] = {}  # chapter file -> the id an author wrote -> the id it got
         self.root = sources.root
         self.diagnostics = diagnostics
         self.policy = policy
         self.book_bytes = 0
         self.ids = IdRegistry()
-        for taken in RESERVED_IDS:
+        for taken in (*RESERVED_IDS, *RESERVED_FILE_NAMES):
             self.ids.claim(taken)
         self.notes: list[Note] = []
         self.title_heading: Heading | None = None  # the level-1 heading that is the book's title
@@ -119,7 +126,7 @@ class _Reader:
         self.equation_refs: list[tuple[Token, Path, int | None]] = []
 
     def read(self) -> Book:
-        check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
+        style_resources = check_stylesheets(self.sources.styles, self.policy, self.diagnostics)
         self._check_templates()
         files = [f for f in (self._load(p) for p in self.sources.chapters) if f is not None]
         if not files:
@@ -157,9 +164,11 @@ class _Reader:
             chapters[-1].holds_bibliography = True
             chapters[-1].blocks.append(HtmlBlock(
                 html=citations.bibliography_html(self.bibliography_entries, self.bibliography_title, "refs")))
+        self._check_raw_links()
         if metadata.title is None:
             first_h1 = next((h.text for c in chapters for h in c.headings if h.level == 1), None)
-            metadata.title = first_h1 or self.sources.chapters[0].stem.replace("-", " ").strip().title()
+            metadata.title = (first_h1 or self.sources.chapters[0].stem.replace("-", " ").strip().title()
+                              or "Untitled")
         return Book(
             root=self.root,
             metadata=metadata,
@@ -170,6 +179,7 @@ class _Reader:
             slug=slugify(metadata.title, fallback="book"),
             images=list(self.images.values()),
             policy=self.policy,
+            style_resources=[p.relative_to(self.policy.book_root).as_posix() for p in style_resources],
             index_marks=self.index_marks,
         )
 
@@ -216,8 +226,24 @@ class _Reader:
             )
             return None
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = self._without_invalid_characters(text, path)
         front, body = split_front_matter(text, path, self.diagnostics)
         return _File(path, body, front)
+
+    def _without_invalid_characters(self, text: str, path: Path) -> str:
+        """XML, and so XHTML and the EPUB, cannot hold C0 control characters (but tab and newline) nor
+        U+FFFE/U+FFFF: they are removed, with a warning at the first, so that every output can be written."""
+        first = INVALID_CHARACTERS.search(text)
+        if first is None:
+            return text
+        count = len(INVALID_CHARACTERS.findall(text))
+        line = text.count("\n", 0, first.start()) + 1
+        column = first.start() - (text.rfind("\n", 0, first.start()) + 1) + 1
+        more = f" (and {count - 1} more in this file)" if count > 1 else ""
+        self.diagnostics.warning(
+            path, line, f"invisible character U+{ord(first.group()):04X}{more} removed: XML, and so "
+                        "the EPUB, cannot hold it; delete it in your editor", column)
+        return INVALID_CHARACTERS.sub("", text)
 
     def _metadata(self, files: list[_File]) -> Metadata:
         # Any chapter may carry front matter; the first file that sets a key wins.
@@ -311,7 +337,17 @@ class _Reader:
         except Refused as refused:
             self.diagnostics.error(where_from, line, f"cover '{src}' {refused}")
             return None
-        return resolve_cover(src, where_from, line, self.root, self.diagnostics)
+        cover = resolve_cover(src, where_from, line, self.root, self.diagnostics)
+        if cover is None:
+            return None
+        try:  # and it must be the image its name says, within the limits of every image
+            problem = check_image(cover, self.policy.read_local(where.path, limits.MAX_IMAGE_BYTES))
+        except Refused as refused:
+            problem = str(refused)
+        if problem:
+            self.diagnostics.error(where_from, line, f"cover '{src}' {problem}")
+            return None
+        return cover
 
     # -- one chapter --------------------------------------------------------
 
@@ -386,14 +422,24 @@ class _Reader:
                 written = ids.get(wanted) or (wanted if wanted in self.ids else None)
             if written is None:
                 self.diagnostics.warning(
-                    path, line, f"link target '{href}' is not a heading or id in the book: "
-                                f"check the id (a heading's id is its text in lower case, words joined by '-')")
+                    path, line, f"link target '{href}' is not a heading or id in the book, so the text is not "
+                                f"linked: check the id (a heading's id is its text in lower case, words joined by '-')")
+                del token.attrs["href"]  # a dangling link is an error in an EPUB
                 continue
             token.attrSet("href", "#" + written)
+
+    def _check_raw_links(self) -> None:
+        """Raw HTML's `href="#id"`, once every id of the book is known (raw HTML's own ids are claimed
+        as it is rendered); the EPUB writer leaves out such a link, which would be an error there."""
+        for target, path, line in self.raw_links:
+            if target not in self.ids and not _NOTE_IDS.match(target):
+                self.diagnostics.warning(path, line, f"link target '#{target}' in raw HTML is not a heading or id "
+                                                     "in the book: check the id")
 
     def _number_notes(self, tokens: list[Token], env: dict, chapter: int, path: Path) -> dict[int, Note]:
         """Number each note in order of first reference, through the book or within the chapter."""
         local: dict[int, Note] = {}
+        sequences: dict[int, int] = {}  # a note's place in the whole book, by its id in the chapter
         in_notes = _citations_in_notes(tokens)
         note_style = self.style is not None and self.style.is_note and self.has_bibliography
         previous: Token | None = None
@@ -425,8 +471,9 @@ class _Reader:
                 number = sum(1 for n in self.notes if n.chapter == chapter) + 1 if self.per_chapter_notes else sequence
                 note = Note(number=number, id=note_id(sequence), label=token.meta.get("label"), first_html="", rest_html="")
                 local[local_id] = note
+                sequences[local_id] = sequence
                 self.notes.append(note)
-            ref = NoteRef(id=ref_id(self.notes.index(note) + 1, len(note.refs)), chapter=chapter)
+            ref = NoteRef(id=ref_id(sequences[local_id], len(note.refs)), chapter=chapter)
             note.refs.append(ref)
             token.meta["number"] = note.number
             token.meta["note_id"] = note.id
@@ -455,11 +502,16 @@ class _Reader:
             if token.type == "heading_open":
                 inline = tokens[i + 1]
                 text = _plain_text(inline.children or [])
+                line = token.map[0] + 1 if token.map else None
+                self._check_language(token, path, line)
                 explicit = token.attrGet("id")
+                if explicit is not None and not _ID.match(str(explicit)):
+                    self.diagnostics.warning(path, line, f"id '{explicit}' removed: an id may not be empty or "
+                                                         "contain spaces")
+                    explicit = None
                 wanted = str(explicit or slugify(text))
                 token.attrSet("id", self.ids.claim(wanted))
                 self.targets[path.resolve()].setdefault(wanted, str(token.attrGet("id")))
-                line = token.map[0] + 1 if token.map else None
                 if explicit and token.attrGet("id") != wanted:
                     self.diagnostics.warning(
                         path, line, f"heading id '{wanted}' is already used in the book; this heading gets "
@@ -472,12 +524,15 @@ class _Reader:
                         path, line, f"heading level skips from {previous} to {level}: use "
                         f"{'#' * (previous + 1)} for a heading inside a {'#' * previous} section",
                     )
-                chapter.headings.append(
-                    Heading(level=int(token.tag[1]), id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
-                )
+                heading = Heading(level=level, id=str(token.attrGet("id")), text=text, html="", chapter=chapter.index)
+                token.meta["heading"] = heading
+                if text:
+                    chapter.headings.append(heading)
+                else:  # nothing to show in a table of contents (an EPUB's nav may not hold an empty entry)
+                    self.diagnostics.warning(path, line, "heading without text is left out of the contents: "
+                                                         "write its title after the #")
                 if explicit and wanted.startswith("sec-"):
                     self.crossrefs.add(wanted, str(token.attrGet("id")), chapter.index, text, (path, line))
-                token.meta["heading"] = chapter.headings[-1]
             if token.type == "table_open" and str(token.attrGet("id") or "").startswith("tbl-"):
                 label = str(token.attrGet("id"))
                 token.attrSet("id", self.ids.claim(label))
@@ -489,7 +544,15 @@ class _Reader:
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map[0] + 1) if token.map else None
+            _unlink_nested_links(token.children, lambda: self.diagnostics.warning(
+                path, line, "a link inside a link is not linked (HTML and the EPUB forbid it): take one out"))
             for position, child in enumerate(token.children):
+                if child.attrs:
+                    self._check_language(child, path, line)
+                    # A figure's `{#fig-...}` is claimed with its cross-reference, below.
+                    if child.attrGet("id") is not None and not (
+                            child.type == "image" and str(child.attrGet("id")).startswith("fig-")):
+                        self._claim_inline_id(child, path, line)
                 if child.type in ("span_open", "link_open", "code_inline") and _is_index_mark(child):
                     self._index_mark(token.children, position, chapter, path, line)
                 if child.type in ("softbreak", "hardbreak") and line is not None:
@@ -526,6 +589,49 @@ class _Reader:
                             label, str(child.attrGet("id")), chapter.index, _plain_text(child.children or []), (path, line))
                 elif child.type == "link_open" and _internal_link(str(child.attrGet("href") or "")):
                     self.links.append((child, path, line))
+                elif child.type == "link_open":
+                    self._outward_link(child, path, line)
+
+    def _outward_link(self, token: Token, path: Path, line: int | None) -> None:
+        """A link out of the book goes to the web or an e-mail address; any other is left out with a word."""
+        href = str(token.attrGet("href") or "")
+        try:
+            scheme = urlsplit(href).scheme.lower()
+        except ValueError:  # `http://[x`
+            scheme = "not a valid address"
+        if scheme in LINK_SCHEMES:
+            return
+        if scheme:
+            why = f"books link only to {', '.join(LINK_SCHEMES)} addresses and to chapters"
+        else:
+            why = "it is not a chapter of the book (.md) nor a web address: write https://... for a web page"
+        self.diagnostics.warning(path, line, f"link to '{href[:60]}' is left out: {why}")
+        del token.attrs["href"]
+
+    def _claim_inline_id(self, token: Token, path: Path, line: int | None) -> None:
+        """`[text]{#id}`: unique in the book like a heading's, so a link may point at it."""
+        wanted = str(token.attrGet("id"))
+        if not _ID.match(wanted):
+            self.diagnostics.warning(path, line, f"id '{wanted}' removed: an id may not be empty or contain spaces")
+            del token.attrs["id"]
+            return
+        given = self.ids.claim(wanted)
+        token.attrSet("id", given)
+        self.targets[path.resolve()].setdefault(wanted, given)
+        if given != wanted:
+            self.diagnostics.warning(path, line, f"id '{wanted}' is already used in the book; this one is now "
+                                                 f"'{given}': give it another {{#id}}")
+
+    def _check_language(self, token: Token, path: Path, line: int | None) -> None:
+        """`{lang=...}` and `{dir=...}` must be values HTML and the EPUB accept; others are dropped."""
+        lang, direction = token.attrGet("lang"), token.attrGet("dir")
+        if lang is not None and not is_language_tag(str(lang)):
+            self.diagnostics.warning(path, line, f"lang '{lang}' removed: it is not a language tag; use one "
+                                                 "such as en, fr or pt-BR")
+            del token.attrs["lang"]
+        if direction is not None and direction not in ("ltr", "rtl", "auto"):
+            self.diagnostics.warning(path, line, f"dir '{direction}' removed: use ltr, rtl or auto")
+            del token.attrs["dir"]
 
     def _index_mark(self, children: list[Token], position: int, chapter: Chapter, path: Path, line: int | None) -> None:
         """A span (or link, or inline code) marked for the index gets an anchor; its index attributes become an IndexMark."""
@@ -654,6 +760,8 @@ class _Reader:
                 return wanted
             return self.ids.claim(wanted)
 
+        for token in _raw_html(tokens):
+            self.raw_links.extend((unquote(target), path, line) for target in _RAW_FRAGMENT.findall(token.content))
         result = sanitize(html, lambda src, alt: self._resource_url(src, alt, path), claim)
         for finding in result.findings:
             report = self.diagnostics.error if finding.severity == "error" else self.diagnostics.warning
@@ -876,10 +984,33 @@ def _lone_image(inline: Token) -> bool:
 
 def _internal_link(href: str) -> bool:
     """`#id`, `chapter.md` or `chapter.md#id`: a link inside the book."""
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # `http://[x`: not one of the book's links; _outward_link says what is wrong
+        return False
     if parts.scheme or parts.netloc:
         return False
     return href.startswith("#") or parts.path.lower().endswith((".md", ".markdown"))
+
+
+def _unlink_nested_links(children: list[Token], report: Callable[[], None]) -> None:
+    """`[a <https://x.example> b](#t)`: markdown-it makes the autolink a link inside the link."""
+    open_links: list[bool] = []  # for each open link: whether it is hidden
+    for child in children:
+        if child.type == "link_open":
+            child.hidden = bool(open_links)
+            if child.hidden:
+                report()
+            open_links.append(child.hidden)
+        elif child.type == "link_close" and open_links:
+            child.hidden = open_links.pop()
+
+
+def _raw_html(tokens: list[Token]):
+    for token in tokens:
+        if token.type in ("html_block", "html_inline"):
+            yield token
+        yield from _raw_html(token.children or [])
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:
@@ -890,7 +1021,7 @@ def _generated_ids(tokens: list[Token]):
     for token in tokens:
         if token.type == "footnote_ref" and "ref_id" in token.meta:
             yield token.meta["ref_id"]
-        elif token.type in ("heading_open", "table_open", "image") and token.attrGet("id"):
+        elif token.attrGet("id"):  # a heading's, or one written `{#id}`: claimed when the chapter was parsed
             yield str(token.attrGet("id"))
         elif token.meta.get("index_anchor"):
             yield token.meta["index_anchor"]

@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from html import escape
+from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -76,7 +77,8 @@ class XhtmlRenderer(RendererHTML):
 
     @staticmethod
     def resource_url(book_relative: str) -> str:
-        return RESOURCE_PREFIX + book_relative
+        # Percent-encoded: a file named `a#b.png` or `a b.png` must stay one path in every output.
+        return RESOURCE_PREFIX + quote(book_relative, safe="/")
 
     @staticmethod
     def renderAttrs(token: Token) -> str:

@@ -15,9 +15,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from urllib.parse import urlsplit
+
 from tinyhtml5.parser import HTMLParser
 
 from bookmaker import limits
+from bookmaker.stylesheets import css_nesting_beyond
+from bookmaker.text import is_language_tag, without_invalid_characters
 
 # Removed with everything inside them: they run code, load other documents or
 # resources, or carry no text of the book.
@@ -34,6 +38,17 @@ KEPT = {
     "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span", "strong", "sub", "summary", "sup", "table",
     "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
 }
+# Elements that may hold only phrasing content, and elements that are not phrasing content.
+PHRASING_ONLY = {"abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q", "rp",
+                 "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "p",
+                 "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt"}
+BLOCKS = {"address", "article", "aside", "blockquote", "details", "div", "dl", "figure", "footer", "h1", "h2",
+          "h3", "h4", "h5", "h6", "header", "hr", "ol", "p", "pre", "section", "table", "ul"}
+# The formatting elements an HTML5 parser opens again (a kept subset): an empty
+# <span class="hook"> is the author's, an empty <i> is the parser's.
+_REOPENED = {"a", "b", "code", "em", "i", "s", "small", "strong", "u"}
+# What a list may hold directly; anything else the HTML5 parser leaves there is moved (_keep_only_items).
+LIST_ITEMS = {"ul": {"li"}, "ol": {"li"}, "dl": {"dt", "dd", "div"}}
 GLOBAL_ATTRIBUTES = {"id", "class", "lang", "dir", "title", "role"}
 ELEMENT_ATTRIBUTES = {
     "a": {"href", "hreflang", "rel"},
@@ -52,17 +67,9 @@ ELEMENT_ATTRIBUTES = {
     "colgroup": {"span"},
     "details": {"open"},
 }
-# Phrasing content: what may stand inside a paragraph. The first group may hold nothing else.
-_PHRASING_ONLY = {
-    "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q", "rp", "rt", "ruby",
-    "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "p", "h1", "h2", "h3", "h4", "h5",
-    "h6", "pre",
-}
-_PHRASING = _PHRASING_ONLY - {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre"} | {"a", "br", "del", "img", "ins", "wbr"}
-_LIST_ITEMS = {"ol": "li", "ul": "li"}
-# The formatting elements an HTML5 parser reopens (a kept subset): an empty
-# <span class="hook"> is the author's, an empty <i> is the parser's.
-_REOPENED = {"a", "b", "code", "em", "i", "s", "small", "strong", "u"}
+LINK_SCHEMES = ("http", "https", "mailto")
+# A cell spanning a million columns keeps the PDF's table layout busy for minutes.
+MAX_SPAN = 1000
 _SCRIPT_URL = re.compile(r"^(javascript|vbscript|data:text/html)", re.IGNORECASE)
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -108,11 +115,13 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
             "error", f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it"))
         return result
     _clean(container, result, resolve_image, claim_id)
-    _repair_content_models(container)
+    _unwrap_inline_around_blocks(container)
     # Explicit end tags except on void elements: `<span/>` would open a span in the
     # HTML book (parsed as HTML), and `<br></br>` would be two breaks there.
     out = ET.tostring(container, encoding="unicode", method="xml", short_empty_elements=False)
     out = _VOID_PAIR.sub(r"<\1\2 />", out)
+    # `&#xFFFE;` or `&#27;` in raw HTML is parsed into a character XML cannot hold.
+    out = without_invalid_characters(out)
     result.html = re.sub(r"^<DOCUMENT_FRAGMENT\s*/?>|</DOCUMENT_FRAGMENT>$", "", out)
     return result
 
@@ -154,7 +163,59 @@ def _clean(parent: ET.Element, result: Sanitized, resolve_image: ImageResolver, 
             # Its only content was removed: an empty paragraph would be a blank gap in the book.
             _remove_keeping_tail(parent, index)
             continue
+        if tag in LIST_ITEMS:
+            _keep_only_items(child, LIST_ITEMS[tag])
         index += 1
+
+
+def _unwrap_inline_around_blocks(parent: ET.Element) -> None:
+    """`<b>` left open before a new paragraph or table is opened again around it by the HTML5 parser
+    (`<b><p>...</p></b>`, `<i>text<table>...</table></i>`), which XHTML, and so the EPUB, forbids:
+    the inline element keeps the text before the first block, and the blocks move out after it.
+    One the parser opened again around white space alone (after a list, say) is unwrapped."""
+    index = 0
+    while index < len(parent):
+        child = parent[index]
+        _unwrap_inline_around_blocks(child)
+        if child.tag in PHRASING_ONLY:
+            first = next((k for k, grandchild in enumerate(child) if grandchild.tag in BLOCKS), None)
+            if first is not None:
+                moved = list(child)[first:]
+                for offset, element in enumerate(moved):
+                    child.remove(element)
+                    parent.insert(index + 1 + offset, element)
+                moved[-1].tail = (moved[-1].tail or "") + (child.tail or "")
+                child.tail = None
+                if not len(child) and not (child.text or "").strip():
+                    _unwrap(parent, index)
+                    continue
+        if (child.tag in _REOPENED and not len(child) and not (child.text or "").strip()
+                and child.get("id") is None):
+            _unwrap(parent, index)
+            continue
+        index += 1
+
+
+def _keep_only_items(container: ET.Element, items: set[str]) -> None:
+    """A list holds only its items. Repairing `<li><i>unclosed` the way a browser does opens the `<i>`
+    again between the items, where XHTML (and so the EPUB) does not allow it: such an element is
+    unwrapped when it holds items, dropped when it holds only white space, else made an item itself."""
+    item = "li" if "li" in items else "dd"
+    index = 0
+    while index < len(container):
+        child = container[index]
+        if child.tag in items:
+            index += 1
+        elif any(grandchild.tag in items for grandchild in child):
+            _unwrap(container, index)
+        elif not "".join(child.itertext()).strip():
+            _remove_keeping_tail(container, index)
+        else:
+            wrapper = ET.Element(item)
+            wrapper.tail, child.tail = child.tail, None
+            container[index] = wrapper
+            wrapper.append(child)
+            index += 1
 
 
 def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image: ImageResolver,
@@ -171,7 +232,11 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
             result.findings.append(Finding("warning", f"'{value[:40]}' URL removed from <{tag} {name}>: books run no scripts"))
             continue
         if lowered == "style":
-            if _UNSAFE_STYLE.search(value):
+            if css_nesting_beyond(value, limits.MAX_CSS_NESTING) is not None:
+                result.findings.append(Finding(
+                    "warning", f"style attribute removed from <{tag}>: its brackets are nested more than "
+                    f"{limits.MAX_CSS_NESTING} deep"))
+            elif _UNSAFE_STYLE.search(value):
                 result.findings.append(Finding(
                     "warning", f"style attribute removed from <{tag}>: it loads or hides something "
                     "(url(), @import, escapes); put such rules in the book's stylesheets"))
@@ -184,6 +249,14 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
         if lowered not in allowed:
             result.findings.append(Finding("warning", f"attribute '{name}' removed from <{tag}>: bookmaker does not keep it"))
             continue
+        problem = _value_problem(tag, lowered, value)
+        if problem:
+            result.findings.append(Finding("warning", f"{lowered} '{value[:40]}' removed from <{tag}>: {problem}"))
+            continue
+        if lowered in ("colspan", "rowspan", "span") and value.strip().isdigit() and int(value) > MAX_SPAN:
+            result.findings.append(Finding("warning", f"{lowered} '{value[:40]}' of <{tag}> is more than "
+                                                      f"{MAX_SPAN}; it is {MAX_SPAN} in the book"))
+            value = str(MAX_SPAN)
         element.set(lowered, value)
     if tag == "img":
         src = element.get("src")
@@ -209,45 +282,24 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
     return True
 
 
-def _repair_content_models(parent: ET.Element) -> None:
-    """Undo what an HTML5 parser's repair leaves that XHTML does not allow (EPUBCheck RSC-005).
-
-    An unclosed `<i>` is reopened around each later run of text, even the
-    whitespace between list items, and keeps any table that follows it: such
-    blocks move out after it, and an element left holding only whitespace is
-    unwrapped, keeping its text."""
-    index = 0
-    while index < len(parent):
-        child = parent[index]
-        _repair_content_models(child)
-        if child.tag in _PHRASING_ONLY:
-            blocks = next((k for k, grandchild in enumerate(child) if grandchild.tag not in _PHRASING), None)
-            if blocks is not None:
-                moved = list(child)[blocks:]
-                for offset, element in enumerate(moved):
-                    child.remove(element)
-                    parent.insert(index + 1 + offset, element)
-                moved[-1].tail = (moved[-1].tail or "") + (child.tail or "")
-                child.tail = None
-        if (child.tag in _REOPENED and not len(child) and not (child.text or "").strip()
-                and child.get("id") is None):
-            _unwrap(parent, index)
-            continue
-        item = _LIST_ITEMS.get(parent.tag)
-        if item is not None and child.tag != item:
-            # Content between a list's items belongs to the item before it (or a new one).
-            tail, child.tail = child.tail, None
-            if index > 0 and parent[index - 1].tag == item:
-                parent.remove(child)
-                parent[index - 1].append(child)
-                _append_text(parent, index, tail)
-                continue
-            wrapper = ET.Element(item)
-            parent.remove(child)
-            wrapper.append(child)
-            wrapper.tail = tail
-            parent.insert(index, wrapper)
-        index += 1
+def _value_problem(tag: str, name: str, value: str) -> str | None:
+    """Why an allowed attribute's value cannot be kept (EPUB readers and EPUBCheck reject it), or None."""
+    if name == "lang" and not is_language_tag(value):
+        return "it is not a language tag; use one such as en, fr or pt-BR"
+    if name == "dir" and value not in ("ltr", "rtl", "auto"):
+        return "use ltr, rtl or auto"
+    if name in ("colspan", "rowspan", "span") and not value.strip().isdigit():
+        return "it must be a whole number"
+    if name == "href" and tag == "a":
+        try:
+            scheme = urlsplit(value.strip()).scheme.lower()
+        except ValueError:  # `http://[x`
+            return "it is not a valid address"
+        if scheme and scheme not in LINK_SCHEMES:
+            return f"books link only to {', '.join(LINK_SCHEMES)} addresses and to ids in the book"
+        if not scheme and not value.strip().startswith("#"):
+            return "a link to a file is broken in the EPUB; use a Markdown link [text](chapter.md#id) between chapters"
+    return None
 
 
 def _why(tag: str) -> str:

@@ -58,8 +58,20 @@ def _listed_chapters(manuscript: Path, config: BookConfig, diagnostics: Diagnost
     chapters: list[Path] = []
     line = config.line_of("manuscript", "chapters")
     for entry in config.manuscript.chapters:
+        if entry.startswith(("/", "\\")) or ".." in Path(entry).parts or (len(entry) > 1 and entry[1] == ":"):
+            diagnostics.error(
+                config.path, line,
+                f"[manuscript] chapters: '{entry}' is not inside {config.manuscript.dir}/: give chapter files "
+                f"relative to it, such as \"01-start.md\" or \"part-1/*.md\"",
+            )
+            continue
         if any(c in entry for c in "*?["):
-            matches = sorted(p for p in manuscript.glob(entry) if p.is_file())
+            try:
+                matches = sorted(p for p in manuscript.glob(entry) if p.is_file())
+            except ValueError as exc:  # pathlib refuses some patterns (`a**b`)
+                diagnostics.error(config.path, line, f"[manuscript] chapters: '{entry}' is not a pattern bookmaker "
+                                                     f"can use ({exc}): use * and ? within a name, ** alone")
+                continue
         else:
             matches = [manuscript / entry] if (manuscript / entry).is_file() else []
         if not matches:

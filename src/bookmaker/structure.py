@@ -47,6 +47,12 @@ def check_structure(tokens: list[Token], body: str, path: Path, diagnostics: Dia
                 "here: flatten the structure",
             )
             return False
+        if token.type == "inline" and _inline_depth(token) > limits.MAX_INLINE_NESTING:
+            diagnostics.error(
+                path, line, f"emphasis, links and spans are nested more than {limits.MAX_INLINE_NESTING} levels deep "
+                "here: simplify the markup",
+            )
+            return False
         kind = box_kind(token)
         if kind:
             _check_box(token, kind, stack, lines, path, line, diagnostics)
@@ -57,6 +63,14 @@ def check_structure(tokens: list[Token], body: str, path: Path, diagnostics: Dia
         elif token.nesting == -1 and stack:
             stack.pop()
     return True
+
+
+def _inline_depth(token: Token) -> int:
+    depth = deepest = 0
+    for child in token.children or []:
+        depth += child.nesting
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _check_box(token: Token, kind: str, stack: list[Token], lines: list[str], path: Path, line: int | None,

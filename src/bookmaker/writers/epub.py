@@ -12,6 +12,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -25,8 +26,9 @@ from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.templating import render_template
-from bookmaker.theme import environment, stylesheet_texts
+from bookmaker.theme import environment, stylesheets
 from bookmaker.writers import epub_package
+from bookmaker.writers.epub_resources import book_relative, package_css, package_names
 from bookmaker.writers.kepub import koboize
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -84,9 +86,14 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         "stylesheets": [STYLESHEET],
     }
     try:
-        cover_name, cover_data = _cover(book)
+        cover_source, cover_data = _cover(book)
     except Refused as refused:
         raise refused.as_book_error("cover", diagnostics) from None
+    fonts_and_images = [name for name in book.style_resources if not name.endswith(".css")]
+    reserved = {NAV, TITLEPAGE, COVER_PAGE, STYLESHEET, "toc.ncx", "content.opf",
+                *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in EMBEDDED_FACES)}
+    names = package_names([cover_source, *(image.src for image in book.images), *fonts_and_images], reserved)
+    cover_name = names[cover_source]
     docs = [
         _Document(COVER_PAGE, "Cover",
                   render_template(env, "epub/cover.xhtml", page_title=book.metadata.title, cover=cover_name,
@@ -112,7 +119,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
                                locators=numbered_locators, epub=True, **common)
         docs.append(_Document(INDEX, "Index", html.encode(), set()))
 
-    trees = {doc.file_name: _parse(doc) for doc in docs}
+    trees = {doc.file_name: _parse(doc, names) for doc in docs}
     where = {i: doc.file_name for doc in docs for i in doc.ids}
     for doc in docs:
         _link_across_files(trees[doc.file_name], doc.file_name, where)
@@ -130,10 +137,13 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         env, "epub/nav.xhtml",
         page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
     )
+    policy = policy_for(book)
     try:
-        css = "\n".join(stylesheet_texts(book, "epub"))
-        images = [(image.src, image.data if image.data is not None else policy_for(book).read_local(book.root / image.src))
-                  for image in book.images if image.src != cover_name]
+        css = package_css(stylesheets(book, "epub"), book.root, policy, names, STYLESHEET)
+        images = [(names[image.src], image.data if image.data is not None else policy.read_local(book.root / image.src))
+                  for image in book.images if image.src != cover_source]
+        images += [(names[name], policy.read_local(book.root / name)) for name in fonts_and_images
+                   if name != cover_source and name not in {image.src for image in book.images}]
     except Refused as refused:
         raise refused.as_book_error("resource", diagnostics) from None
     fonts = _embedded_fonts(list(trees.values()), diagnostics) if options.embed_fonts else []
@@ -154,7 +164,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
             package.add_document(NAV, nav.encode(), title="Contents", nav=True)
     package.add_stylesheet(STYLESHEET, css.encode())
     for name, data in images:
-        package.add_image(name, data)
+        package.add_resource(name, data)
     package.add_image(cover_name, cover_data, cover=True)
     for face, data in fonts:
         package.add_font(face.file_name, data)
@@ -167,7 +177,7 @@ def _cover(book: Book) -> tuple[str, bytes]:
     """The front matter's cover image, else one set in type from title and authors."""
     if book.metadata.cover:
         return book.metadata.cover, policy_for(book).read_local(book.root / book.metadata.cover)
-    taken = {image.src for image in book.images}
+    taken = {image.src for image in book.images} | set(book.style_resources)
     name = GENERATED_COVER if GENERATED_COVER not in taken else "bookmaker-" + GENERATED_COVER
     return name, generate_cover(book.metadata)
 
@@ -223,20 +233,29 @@ def _reading_order(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def _parse(doc: _Document) -> etree._ElementTree:
-    html = doc.xhtml.replace(RESOURCE_PREFIX.encode(), b"")
-    tree = etree.ElementTree(etree.fromstring(html, etree.XMLParser(resolve_entities=False, no_network=True)))
+def _parse(doc: _Document, names: dict[str, str]) -> etree._ElementTree:
+    tree = etree.ElementTree(etree.fromstring(doc.xhtml, etree.XMLParser(resolve_entities=False, no_network=True)))
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attribute, value in el.attrib.items():
+            if value.startswith(RESOURCE_PREFIX):  # the book's file -> its name in the package
+                source = book_relative(value[len(RESOURCE_PREFIX):])
+                el.set(attribute, names.get(source, source))
     doc.ids = {el.get("id") for el in tree.iter() if el.get("id")}
     return tree
 
 
 def _link_across_files(tree: etree._ElementTree, file_name: str, where: dict[str, str]) -> None:
-    """`#id` links whose target went into another chapter file get that file's name."""
+    """`#id` links whose target went into another chapter file get that file's name; a link to an id
+    that is nowhere (the reader warned about it) is left out, as it would be an error in an EPUB."""
     for a in tree.iter(f"{{{XHTML_NS}}}a"):
         href = a.get("href", "")
         if href.startswith("#"):
-            target = where.get(href[1:])
-            if target and target != file_name:
+            target = where.get(unquote(href[1:]), NAV if href == "#toc" else None)
+            if target is None:
+                del a.attrib["href"]
+            elif target != file_name:
                 a.set("href", f"{target}{href}")
 
 

@@ -26,6 +26,7 @@ from lxml import etree
 from bookmaker.model import Metadata
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 
 class Package:
@@ -99,6 +100,15 @@ class Package:
             item.properties = ["cover-image"]
             self.book.add_metadata(None, "meta", "", {"name": "cover", "content": uid})
         self.book.add_item(item)
+
+    def add_resource(self, file_name: str, data: bytes) -> None:
+        """An image, or a font a stylesheet names."""
+        suffix = Path(file_name).suffix.lower()
+        if suffix in FONT_TYPES:
+            uid = "res-" + "".join(c if c.isalnum() else "-" for c in file_name)
+            self.book.add_item(epub.EpubItem(uid=uid, file_name=file_name, media_type=FONT_TYPES[suffix], content=data))
+        else:
+            self.add_image(file_name, data)
 
     def add_font(self, file_name: str, data: bytes) -> None:
         uid = "font-" + "".join(c if c.isalnum() else "-" for c in Path(file_name).stem)

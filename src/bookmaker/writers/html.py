@@ -9,8 +9,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from bookmaker import __version__
+from bookmaker.css_urls import stylesheet_text
 from bookmaker.config import PDF_VARIANTS  # one list, for the CLI and bookmaker.toml
 from bookmaker.index import build_index, page_locators
 from bookmaker.markdown import is_rtl_lang
@@ -62,7 +64,7 @@ def render_html(
     """
     options = options or PrintOptions()
     try:
-        theme_css, book_css = _read_stylesheets(book)
+        theme_css, book_css = _read_stylesheets(book, output_dir)
     except Refused as refused:
         raise refused.as_book_error("stylesheet") from None
     layout = geometry(options.paper or "A4", options.duplex)
@@ -127,12 +129,18 @@ def write_html(book: Book, target: Path, options: PrintOptions | None = None) ->
     return html
 
 
-def _read_stylesheets(book: Book) -> tuple[list[str], list[str]]:
-    """The theme's print stylesheets and the book's, read under the book's resource rules (policy.py)."""
+def _read_stylesheets(book: Book, output_dir: Path) -> tuple[list[str], list[str]]:
+    """The theme's print stylesheets and the book's, read under the book's resource rules (policy.py),
+    the files they name addressed from `output_dir`, where the document with the cascade stands."""
     policy = policy_for(book)
-    theme = [policy.read_local(p).decode("utf-8-sig") for p in theme_stylesheets("print", book)]
-    own = [policy.read_local(p).decode("utf-8-sig") for p in book_stylesheets(book, "print")]
-    return theme, own
+
+    def from_output(resource: Path) -> str:
+        return quote(Path(os.path.relpath(resource, output_dir.absolute())).as_posix())
+
+    def text(path: Path) -> str:
+        return stylesheet_text(path, policy.book_root, policy, from_output)
+
+    return [text(p) for p in theme_stylesheets("print", book)], [text(p) for p in book_stylesheets(book, "print")]
 
 
 def _inline_css(css: str) -> str:

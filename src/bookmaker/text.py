@@ -1,0 +1,26 @@
+"""What text from a book may hold: the characters XML 1.0 (so XHTML and the EPUB) can carry."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab, newline and carriage return, and the noncharacters U+FFFE and U+FFFF.
+INVALID_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# The same and the C1 controls and DEL, which a terminal would obey: escaped in what bookmaker prints.
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # BCP 47's shape, which EPUB and HTML need
+
+
+def is_language_tag(value: str) -> bool:
+    return bool(_LANGUAGE_TAG.match(value))
+
+
+def without_invalid_characters(text: str) -> str:
+    return INVALID_CHARACTERS.sub("", text)
+
+
+def printable(text: str) -> str:
+    """`text` with every control character shown as an escape (\\x1b), so printing it cannot drive the terminal."""
+    return UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                           else f"\\u{ord(m.group()):04x}", text)
