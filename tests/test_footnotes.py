@@ -105,3 +105,30 @@ def test_footnotes_numbered_by_chapter_start_again_in_each_chapter(tmp_path):
     pages = [" ".join(p.extract_text().split()) for p in PdfReader(target).pages]
     war = next(p for p in pages if "The blockade is as invented as the war." in p)
     assert "1 The blockade is as invented as the war." in war and "the ferries stopped.1" in war.replace(" 1", "1")
+
+
+@pytest.mark.slow
+def test_a_footnote_called_from_a_heading_or_a_box_title_is_set_like_any_other(tmp_path):
+    """A page footnote stands where its call is: it must not take a heading's size or a title's bold."""
+    from pypdf import PdfReader
+
+    book = tmp_path / "book"
+    (book / "manuscript").mkdir(parents=True)
+    (book / "manuscript" / "chapter.md").write_text(
+        "# Chapter\n\nBody text.[^p]\n\n## A heading[^h]\n\nMore.\n\n::: sidebar A box[^s]\nInside.\n:::\n\n"
+        "[^p]: Plainnote.\n[^h]: Headingnote.\n[^s]: Boxnote.\n", encoding="utf-8")
+    target = tmp_path / "book.pdf"
+    result = run_cli("pdf", str(book), "-o", str(target), "--notes", "page")
+    assert result.exit_code == 0, result.stderr
+    seen: dict[str, tuple[str, float]] = {}
+
+    def visit(text, cm, tm, font, size):
+        for word in ("Plainnote", "Headingnote", "Boxnote"):
+            if word in text and font is not None:
+                seen[word] = (str(font.get("/BaseFont")), round(size * tm[0] * cm[0], 1))
+
+    PdfReader(target).pages[0].extract_text(visitor_text=visit)
+    assert set(seen) == {"Plainnote", "Headingnote", "Boxnote"}, seen
+    # The same size, and upright roman; the family follows the call (a heading's sans), left as it is.
+    assert seen["Headingnote"][1] == seen["Plainnote"][1] == seen["Boxnote"][1], seen
+    assert not any(re.search(r"Bold|Italic|Oblique", name) for name, _size in seen.values()), seen

@@ -99,9 +99,11 @@ def test_links_and_code_can_be_marked_and_no_index_attribute_reaches_the_xhtml(t
         "# One\n\n::: sidebar A [titled]{index=\"boxed\"} box\nIn it.\n:::\n\n"
         "A [link](https://example.com){index=\"linked\"} and `code`{index=\"coded\"}.\n"
     ))
-    assert [m.terms for m in book.index_marks] == [[("linked",)], [("coded",)]]
+    # A box's title is read with its chapter, so its mark is indexed too.
+    assert [m.terms for m in book.index_marks] == [[("boxed",)], [("linked",)], [("coded",)]]
     html = "".join(getattr(b, "html", "") + getattr(b, "title_html", "") for b in book.chapters[0].blocks)
-    assert 'href="https://example.com" id="idx-1"' in html and '<code id="idx-2">' in html
+    assert '<span id="idx-1">titled</span>' in html
+    assert 'href="https://example.com" id="idx-2"' in html and '<code id="idx-3">' in html
     assert "index=" not in html, html
     assert not list(diagnostics)
 

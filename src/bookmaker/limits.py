@@ -6,6 +6,10 @@ MAX_STYLESHEET_BYTES = 2_000_000
 MAX_IMAGE_PIXELS = 100_000_000  # 100 megapixels: a 10,000 x 10,000 scan
 MAX_IMAGE_BYTES = 50_000_000
 MAX_NESTING = 16  # lists, quotes and boxes inside each other; markdown-it stops parsing silently beyond its limit
+# markdown-it's own limit counts its token levels (a list and its item are two)
+# and drops the rest of the chapter silently beyond it: set high enough that
+# MAX_NESTING real levels parse whole and the check in structure.py sees them.
+PARSER_NESTING = 2 * MAX_NESTING + 8
 MAX_INLINE_NESTING = 32  # emphasis, links and spans inside each other; XML parsers stop at 256 elements deep
 MAX_CSS_NESTING = 64  # brackets inside each other in a stylesheet; the CSS parsers recurse on each
 MAX_HTML_DEPTH = 64  # elements inside each other in raw HTML

@@ -24,6 +24,7 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from bookmaker import limits
 from bookmaker.citesyntax import citation_plugin
 from bookmaker.ids import slugify
 from bookmaker.mathtex import math_plugin
@@ -35,23 +36,25 @@ INDEX_ATTRIBUTES = ("index", "index-see", "index-seealso", "index-range")
 BOX_KIND = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 RESERVED_BOX_KINDS = ("html",)  # the model's kind of prose blocks (model.HtmlBlock)
 
-# Quotation marks by language (primary, secondary); markdown-it's option takes
-# the four characters “”‘’ in that order.
-QUOTES = {
-    "en": "“”‘’",
-    "de": "„“‚‘",
-    "fr": "«\u202f\u202f»‹\u202f\u202f›",
-    "es": "«»“”",
-    "it": "«»“”",
-    "pt": "«»“”",
-    "nl": "“”‘’",
-    "ru": "«»„“",
-    "pl": "„”‚’",
-    "sv": "””’’",
-    "da": "»«›‹",
-    "cs": "„“‚‘",
-    "fa": "«»“”",
-    "ar": "«»“”",
+# Quotation marks by language: opening and closing primary, then secondary.
+# markdown-it's option takes four items; lists, since a French mark is two
+# characters (the guillemet and a narrow no-break space inside it).
+QUOTES: dict[str, list[str]] = {
+    "en": ["“", "”", "‘", "’"],
+    "de": ["„", "“", "‚", "‘"],
+    "de-ch": ["«", "»", "‹", "›"],  # Switzerland uses guillemets, without spaces
+    "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
+    "es": ["«", "»", "“", "”"],
+    "it": ["«", "»", "“", "”"],
+    "pt": ["«", "»", "“", "”"],
+    "nl": ["“", "”", "‘", "’"],
+    "ru": ["«", "»", "„", "“"],
+    "pl": ["„", "”", "‚", "’"],
+    "sv": ["”", "”", "’", "’"],
+    "da": ["»", "«", "›", "‹"],
+    "cs": ["„", "“", "‚", "‘"],
+    "fa": ["«", "»", "“", "”"],
+    "ar": ["«", "»", "“", "”"],
 }
 
 # Strong right-to-left letters: Hebrew, Arabic (with Persian and Urdu
@@ -67,8 +70,9 @@ def is_rtl_lang(lang: str) -> bool:
     return lang.split("-")[0].lower() in RTL_LANGS
 
 
-def _quotes_for(lang: str) -> str:
-    return QUOTES.get(lang.split("-")[0].lower(), QUOTES["en"])
+def _quotes_for(lang: str) -> list[str]:
+    lang = lang.lower()
+    return QUOTES.get(lang) or QUOTES.get(lang.split("-")[0], QUOTES["en"])
 
 
 def _link_only_as_github_does(linkify) -> None:
@@ -87,7 +91,9 @@ def _link_only_as_github_does(linkify) -> None:
 @lru_cache(maxsize=8)
 def parser_for(lang: str) -> MarkdownIt:
     """The configured parser for a document language (cached: building one is not free)."""
-    md = MarkdownIt("commonmark", {"typographer": True, "quotes": _quotes_for(lang), "linkify": True})
+    md = MarkdownIt("commonmark", {
+        "typographer": True, "quotes": _quotes_for(lang), "linkify": True, "maxNesting": limits.PARSER_NESTING,
+    })
     md.enable(["table", "strikethrough", "replacements", "smartquotes", "linkify"])
     md.linkify.set({"fuzzy_email": False})  # "name@host" in prose is text (and a citation's `@key`)
     _link_only_as_github_does(md.linkify)
@@ -102,6 +108,8 @@ def parser_for(lang: str) -> MarkdownIt:
     # Definitions lose their line numbers when the footnote plugin gathers them
     # at the end of the document; remember them for diagnostics first.
     md.core.ruler.before("footnote_tail", "note_definition_lines", _note_definition_lines)
+    # Before the inline stage, so a box title is parsed with its chapter (notes, links, quotes).
+    md.core.ruler.before("inline", "box_titles", _box_titles)
     # Before smartquotes, which would curl the quotes of `key="value"`.
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)
     md.core.ruler.after("heading_attributes", "table_captions", _table_captions)
@@ -256,6 +264,24 @@ def _implicit_header_references(state: StateCore) -> None:
         label = normalizeReference(text.strip())
         if label and label not in references:
             references[label] = {"title": "", "href": "#" + str(wanted or slugify(text)), "map": token.map}
+
+
+def _box_titles(state: StateCore) -> None:
+    """Put each box's title (`::: kind Title`) after its opening as an inline token of its own,
+    marked `box_title`: the core rules then treat it as any text of the chapter."""
+    tokens: list[Token] = []
+    for token in state.tokens:
+        tokens.append(token)
+        kind = box_kind(token)
+        # A fenced div (`::: {#id .kind}`) has attributes where a box has its title.
+        fenced = kind is not None and fenced_div_attributes(token.info) is not None
+        title = token.info.strip()[len(kind) :].strip() if kind and not fenced else ""
+        if title:
+            inline = Token("inline", "", 0, content=title, map=token.map, level=token.level + 1, block=True)
+            inline.meta["box_title"] = True
+            inline.children = []
+            tokens.append(inline)
+    state.tokens = tokens
 
 
 def _note_definition_lines(state: StateCore) -> None:

@@ -73,6 +73,7 @@ class Box:
     body_html: str = ""
     id: str | None = None  # pandoc's `::: {#id .kind .class}`
     classes: list[str] = field(default_factory=list)  # the classes after the kind
+    title_text: str = ""  # the title as plain text, without note marks: for an aria-label
 
 
 Block = HtmlBlock | Box

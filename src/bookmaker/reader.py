@@ -586,6 +586,8 @@ class _Reader:
                             f"note [^{match.group(1)}] is referenced but never defined: "
                             f"add a line '[^{match.group(1)}]: text of the note'",
                         )
+                elif child.type == "footnote_ref":
+                    child.meta["line"] = line  # an inline note's body has no line of its own
                 elif child.type in ("citation", "crossref"):
                     child.meta["where"] = (path, line)
                     if child.type == "crossref":
@@ -852,10 +854,12 @@ class _Reader:
         attrs = fenced_div_attributes(opening.info)
         if attrs is not None:
             return self._fenced_div(kind, attrs, inner, opening, renderer, env, path, line)
-        title = opening.info.strip()[len(kind) :].strip()
-        # A fresh env: the title must not see (or emit) the chapter's notes.
-        title_tokens = md.parseInline(title, {})[0].children or [] if title else []
-        box = Box(kind=kind, title_html=self._render(title_tokens, renderer, {}, path, line))
+        # The title was parsed with the chapter (markdown._box_titles): its note marks are the chapter's.
+        title_tokens: list[Token] = []
+        if inner and inner[0].meta.get("box_title"):
+            title_tokens, inner = inner[0].children or [], inner[1:]
+        box = Box(kind=kind, title_html=self._render(title_tokens, renderer, env, path, line),
+                  title_text=_plain_text(title_tokens))
         if not has_box_template(kind, self.sources.templates):
             folder = self.sources.config.theme.templates
             self.diagnostics.warning(
@@ -931,6 +935,10 @@ class _Reader:
         self, tokens: list[Token], local: dict[int, Note], renderer: XhtmlRenderer, env: dict, path: Path
     ) -> None:
         lines = {label: line + 1 for label, line in env.get("note_definitions", [])}
+        ref_lines: dict[int, int | None] = {}
+        for child in _inline_children(tokens):
+            if child is not None and child.type == "footnote_ref":
+                ref_lines.setdefault(child.meta["id"], child.meta.get("line"))
         i = 0
         while i < len(tokens):
             token = tokens[i]
@@ -945,10 +953,10 @@ class _Reader:
                     body.append(tokens[j])
                 j += 1
             i = j + 1
-            line = lines.get(token.meta.get("label")) if token.meta.get("label") else None
+            label = token.meta.get("label")
+            line = lines.get(label) if label else ref_lines.get(token.meta["id"])
             if not any(t.type not in ("paragraph_open", "paragraph_close") and (t.content.strip() or t.children)
                        for t in body):
-                label = token.meta.get("label")
                 what = f"note [^{label}]" if label else "an inline note ^[]"
                 self.diagnostics.error(path, line, f"{what} is empty: write its text after the marker, or remove it")
             if note is None:

@@ -44,6 +44,9 @@ PHRASING_ONLY = {"abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em",
                  "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt"}
 BLOCKS = {"address", "article", "aside", "blockquote", "details", "div", "dl", "figure", "footer", "h1", "h2",
           "h3", "h4", "h5", "h6", "header", "hr", "ol", "p", "pre", "section", "table", "ul"}
+# The formatting elements an HTML5 parser opens again (a kept subset): an empty
+# <span class="hook"> is the author's, an empty <i> is the parser's.
+_REOPENED = {"a", "b", "code", "em", "i", "s", "small", "strong", "u"}
 # What a list may hold directly; anything else the HTML5 parser leaves there is moved (_keep_only_items).
 LIST_ITEMS = {"ul": {"li"}, "ol": {"li"}, "dl": {"dt", "dd", "div"}}
 GLOBAL_ATTRIBUTES = {"id", "class", "lang", "dir", "title", "role"}
@@ -154,7 +157,12 @@ def _clean(parent: ET.Element, result: Sanitized, resolve_image: ImageResolver, 
         if not _attributes(child, tag, result, resolve_image, claim_id):
             _remove_keeping_tail(parent, index)
             continue
+        had_elements = len(child) > 0
         _clean(child, result, resolve_image, claim_id)
+        if tag == "p" and had_elements and not len(child) and not (child.text or "").strip():
+            # Its only content was removed: an empty paragraph would be a blank gap in the book.
+            _remove_keeping_tail(parent, index)
+            continue
         if tag == "figure":
             _repair_figure(child)
         if tag in LIST_ITEMS:
@@ -184,14 +192,28 @@ def _repair_figure(figure: ET.Element) -> None:
 
 
 def _unwrap_inline_around_blocks(parent: ET.Element) -> None:
-    """`<b>` left open before a new paragraph is opened again around it by the HTML5 parser
-    (`<b><p>...</p></b>`), which XHTML, and so the EPUB, forbids: such an inline element goes,
-    its content stays."""
+    """`<b>` left open before a new paragraph or table is opened again around it by the HTML5 parser
+    (`<b><p>...</p></b>`, `<i>text<table>...</table></i>`), which XHTML, and so the EPUB, forbids:
+    the inline element keeps the text before the first block, and the blocks move out after it.
+    One the parser opened again around white space alone (after a list, say) is unwrapped."""
     index = 0
     while index < len(parent):
         child = parent[index]
         _unwrap_inline_around_blocks(child)
-        if child.tag in PHRASING_ONLY and any(grandchild.tag in BLOCKS for grandchild in child):
+        if child.tag in PHRASING_ONLY:
+            first = next((k for k, grandchild in enumerate(child) if grandchild.tag in BLOCKS), None)
+            if first is not None:
+                moved = list(child)[first:]
+                for offset, element in enumerate(moved):
+                    child.remove(element)
+                    parent.insert(index + 1 + offset, element)
+                moved[-1].tail = (moved[-1].tail or "") + (child.tail or "")
+                child.tail = None
+                if not len(child) and not (child.text or "").strip():
+                    _unwrap(parent, index)
+                    continue
+        if (child.tag in _REOPENED and not len(child) and not (child.text or "").strip()
+                and child.get("id") is None):
             _unwrap(parent, index)
             continue
         index += 1
@@ -312,7 +334,15 @@ def _why(tag: str) -> str:
         return "put styles in the book's styles/ folder and metadata in the front matter"
     if tag in ("svg", "math"):
         return "inline SVG and MathML are not supported; use an image file"
-    return "bookmaker does not support it in the text; use a Markdown image for pictures"
+    if tag in ("audio", "video", "source", "track"):
+        return "a book does not play sound or video; link to the recording instead"
+    if tag == "picture":
+        return "use a Markdown image, or one <img>, for a picture"
+    if tag == "canvas":
+        return "a canvas is drawn by scripts, which books do not run; use an image file"
+    if tag in ("form", "input", "button", "select", "textarea"):
+        return "a book has no forms or controls; write what the reader should see as text"
+    return "bookmaker does not support it in the text"
 
 
 def _remove_keeping_tail(parent: ET.Element, index: int) -> None:

@@ -24,14 +24,24 @@ _ENCLOSING = {
     "table_open": "a table",
 }
 
+# What nests as a reader sees it; markdown-it's token level counts a list and its item as two.
+_NESTING = {
+    "blockquote_open", "blockquote_close", "bullet_list_open", "bullet_list_close", "ordered_list_open",
+    "ordered_list_close", "container_box_open", "container_box_close", "dl_open", "dl_close",
+}
+
 
 def check_structure(tokens: list[Token], body: str, path: Path, diagnostics: Diagnostics) -> bool:
     """Report structural problems; False when the chapter is nested too deep to be read reliably."""
     lines = body.split("\n")
     stack: list[Token] = []
+    depth = 0  # lists, quotations and boxes open around this token
     for token in tokens:
         line = token.map[0] + 1 if token.map else None
-        if token.block and token.level >= limits.MAX_NESTING:
+        if token.type in _NESTING:
+            depth += token.nesting
+        # The second test is a guard: whatever nests, the parser stops at its own limit.
+        if depth > limits.MAX_NESTING or (token.block and token.level >= limits.PARSER_NESTING - 2):
             diagnostics.error(
                 path, line, f"lists, quotations and boxes are nested more than {limits.MAX_NESTING} levels deep "
                 "here: flatten the structure",
