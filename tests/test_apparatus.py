@@ -90,3 +90,20 @@ def test_back_matter_is_notes_bibliography_index_in_the_contents_and_the_pages(p
     assert numbers == sorted(numbers) and numbers[-1] == max(pages)
     for name, number in entries:
         assert pages[int(number)].startswith(name + " "), (name, pages[int(number)][:120])
+
+
+@needs_pandoc
+def test_an_index_mark_inside_a_citation_is_reported_not_silently_lost(tmp_path):
+    """pandoc's citation processor gets a citation's prefix and suffix as text, so a mark there would index nothing."""
+    (tmp_path / "manuscript").mkdir()
+    shutil.copy(SCHOLARLY / "manuscript" / "references.json", tmp_path / "manuscript")
+    (tmp_path / "bookmaker.toml").write_text('[book]\ntitle = "T"\nbibliography = "manuscript/references.json"\n')
+    (tmp_path / "manuscript" / "01.md").write_text(
+        "# One\n\nA claim [see [Quill]{.index} @quill2001, 23].\n\n"
+        "[Quill]{.index} is cited outside the brackets [@quill2009, [tides]{index=\"tides\"}].\n")
+    book, diagnostics = read_book(tmp_path)
+    messages = [d.format(tmp_path) for d in diagnostics]
+    assert any("01.md:3" in m and "warning" in m and "index mark inside a citation" in m for m in messages), messages
+    assert any("01.md:5" in m and "index mark inside a citation" in m for m in messages), messages
+    assert sum("index mark inside a citation" in m for m in messages) == 2
+    assert [m.terms for m in book.index_marks] == [[("Quill",)]]
