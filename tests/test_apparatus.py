@@ -107,3 +107,14 @@ def test_an_index_mark_inside_a_citation_is_reported_not_silently_lost(tmp_path)
     assert any("01.md:5" in m and "index mark inside a citation" in m for m in messages), messages
     assert sum("index mark inside a citation" in m for m in messages) == 2
     assert [m.terms for m in book.index_marks] == [[("Quill",)]]
+
+
+@pytest.mark.slow
+@needs_pandoc
+def test_a_paragraph_with_many_notes_is_not_broken_early_at_the_foot_of_the_page(pdfs):
+    """With padding on the footnote area WeasyPrint left half of the first page empty and moved the
+    paragraph's last lines, with their four notes, to the next page, though all fitted."""
+    pages = page_texts(pdfs["page"])
+    first = next(n for n, text in pages.items() if text.startswith("The Harbours This fixture"))
+    assert "An author’s own note sits between them.7" in pages[first], pages[first]
+    assert "7 The author’s note on the tides" in pages[first], pages[first]
