@@ -12,7 +12,7 @@ from conftest import FIXTURES, NS, Epub, assert_epubcheck_clean, build, run_cli
 BOOK = FIXTURES / "box-kinds"
 CALLOUT = ["Before you start", "The callout's first paragraph must survive.",
            "Its second paragraph, with emphasis, must survive too."]
-TIP = ["A kind without a template", "The tip's only paragraph is set in a plain box."]
+TIP = ["A kind without a template", "The hint's only paragraph is set in a plain box."]
 
 
 def _text(el) -> str:
@@ -22,7 +22,7 @@ def _text(el) -> str:
 def _boxes_of(root, ns: dict | None = None) -> dict[str, str]:
     x = "x:" if ns else ""
     found = {"callout": root.xpath(f"//{x}div[@class='callout']", namespaces=ns),
-             "tip": root.xpath(f"//{x}aside[@class='box tip']", namespaces=ns),
+             "hint": root.xpath(f"//{x}aside[@class='box hint']", namespaces=ns),
              "sidebar": root.xpath(f"//{x}aside[@class='box sidebar']", namespaces=ns)}
     assert all(len(boxes) == 1 for boxes in found.values()), found
     return {kind: _text(boxes[0]) for kind, boxes in found.items()}
@@ -39,7 +39,7 @@ def test_a_books_own_kind_and_a_kind_without_template_keep_all_their_text_in_htm
     chapter = epub.xml("EPUB/chapter.xhtml")
     for boxes in (_boxes_of(page), _boxes_of(chapter, NS)):
         assert all(sentence in boxes["callout"] for sentence in CALLOUT), boxes["callout"]
-        assert all(sentence in boxes["tip"] for sentence in TIP), boxes["tip"]
+        assert all(sentence in boxes["hint"] for sentence in TIP), boxes["hint"]
         assert boxes["sidebar"] == "The theme's own sidebar A sidebar stays a sidebar."
     # The note referenced in the callout is numbered and linked like any other.
     assert chapter.xpath("//x:div[@class='callout']//x:a[@role='doc-noteref']/@href", namespaces=NS) == ["#note-1"]
@@ -50,8 +50,8 @@ def test_only_the_kind_without_a_template_is_reported():
     assert result.exit_code == 0, result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        "manuscript/chapter.md:17: warning: box kind 'tip' has no template, so it is set as a plain box with "
-        "class 'tip': add templates/boxes/tip.html to the book to give it one",
+        "manuscript/chapter.md:17: warning: box kind 'hint' has no template, so it is set as a plain box with "
+        "class 'hint': add templates/boxes/hint.html to the book to give it one",
         "bookmaker: 0 errors, 1 warning",
     ]
 

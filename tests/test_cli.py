@@ -130,3 +130,14 @@ def test_a_missing_book_is_an_error_not_a_traceback(tmp_path):
 
 def test_the_repository_is_itself_a_book():
     assert (REPO / "manuscript").is_dir() and (REPO / "styles").is_dir()
+
+
+def test_single_files_with_the_same_heading_get_their_own_outputs(tmp_path):
+    """Issue 14 item 11: a single .md file's output is named after the file, not its title,
+    so two notes that share a heading do not overwrite each other; a book folder keeps the title's slug."""
+    for stem in ("monday", "tuesday"):
+        (tmp_path / f"{stem}.md").write_text("# Notes\n\nText.\n", encoding="utf-8")
+        result = run_cli("html", str(tmp_path / f"{stem}.md"), cwd=tmp_path)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.strip() == f"build/{stem}.html"
+    assert sorted(p.name for p in (tmp_path / "build").glob("*.html")) == ["monday.html", "tuesday.html"]

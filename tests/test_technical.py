@@ -313,3 +313,23 @@ def test_a_long_table_repeats_its_head_on_every_page(technical):
     rows = {p for p, *_, w in words if w.startswith("setting")}
     heads = {p for p, *_, w in words if w == "Setting"}
     assert len(rows) >= 2 and rows <= heads, (rows, heads)
+
+
+@pytest.mark.slow
+def test_gfm_and_pandoc_constructs_in_the_technical_epub(technical):
+    """Issue 14 items 5, 8, 9: alerts, task lists, bare URLs, a raw HTML figure, links out,
+    implicit header references and fenced divs, in an EPUB that EPUBCheck and Ace pass (above)."""
+    from conftest import Epub
+
+    epub = Epub(technical["epub"])
+    name = next(n for n in epub.names() if n.endswith(".xhtml") and "people-write" in n)
+    page = epub.zip.read(name).decode()
+    assert '<aside class="box note" aria-label="Note">' in page and 'class="box warning"' in page
+    assert "[!NOTE]" not in page and "<input" not in page
+    assert page.count('class="task-box"') == 2 and "\u2611" in page and "\u2610" in page
+    assert 'href="https://docs.example.org/en/latest/' in page and 'href="http://www.example.org"' in page
+    assert "LICENSE.txt" not in page
+    figure = page[page.index("<figure"): page.index("</figure>")]
+    assert figure.rstrip().endswith("</figcaption>") and "<br" not in figure
+    assert '<div id="summary" class="lead">' in page and 'id="careful" class="box warning"' in page
+    assert 'href="#alerts"' in page and 'href="#task-lists"' in page and 'href="#summary"' in page

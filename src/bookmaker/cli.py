@@ -45,6 +45,14 @@ PAPER_OPTION = click.option(
 )
 
 
+JOBS_OPTION = click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+    help="Lay the PDF's parts (front matter, chapters, notes) out in N processes and merge them, reusing "
+         "unchanged parts from the user cache. Default 1: the book as one document (faster on a whole build "
+         "today); `watch` uses one per core.",
+)
+
+
 EMBED_FONTS_OPTION = click.option(
     "--embed-fonts/--no-embed-fonts", default=None,
     help="EPUB: embed subsets of the theme's fonts for scripts a reader may lack, such as Arabic (default), or none.",
@@ -106,12 +114,13 @@ def main() -> None:
 @PAPER_OPTION
 @print_options
 @NOTE_NUMBERING_OPTION
+@JOBS_OPTION
 @_safety_options
-def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, strict: bool,
-        allow_remote: bool) -> None:
+def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, jobs: int | None,
+        strict: bool, allow_remote: bool) -> None:
     """Write the PDF."""
     run_build(path, ["pdf"], None, True, False, False, print_overrides=print_overrides, targets={"pdf": output},
-              note_numbering=note_numbering, strict=strict, allow_remote=allow_remote)
+              note_numbering=note_numbering, strict=strict, allow_remote=allow_remote, jobs=jobs)
 
 
 @main.command()
@@ -156,10 +165,11 @@ def html(path: Path, output: Path | None, print_overrides: dict, note_numbering:
               help="A format to build (repeatable; default: [output] formats of bookmaker.toml, or pdf, epub, html).")
 @click.option("--kepub", is_flag=True, default=False, help="Also write a Kobo .kepub.epub beside the EPUB.")
 @click.option("--force", is_flag=True, help="Rebuild even the outputs whose sources have not changed.")
+@JOBS_OPTION
 @QUIET_VERBOSE
 @_safety_options
 def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbering: str | None,
-          embed_fonts: bool | None, formats: tuple[str, ...], kepub: bool, force: bool, quiet: bool,
+          embed_fonts: bool | None, formats: tuple[str, ...], kepub: bool, force: bool, jobs: int | None, quiet: bool,
           verbose: bool, strict: bool, allow_remote: bool) -> None:
     """Write the configured formats from one read of the book, skipping those already up to date."""
     if output_dir is not None and str(output_dir) == "-":
@@ -167,7 +177,7 @@ def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbe
                                "standard output, use `bookmaker pdf -o -` (or epub, html)")
     run_build(path, list(formats), output_dir, force, quiet, verbose, print_overrides=print_overrides,
               epub_overrides=_epub_overrides(embed_fonts), note_numbering=note_numbering, strict=strict,
-              allow_remote=allow_remote, extra_formats=("kepub",) if kepub else ())
+              allow_remote=allow_remote, extra_formats=("kepub",) if kepub else (), jobs=jobs)
 
 
 @main.command()

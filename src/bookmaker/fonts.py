@@ -6,6 +6,8 @@ scripts a reader may lack; each is cut down to the characters the book uses.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -27,7 +29,66 @@ EMBEDDED_FACES = (ARABIC_SCRIPT,)
 
 @cache
 def find_font(family: str, style: str = "Regular") -> Path | None:
-    """The file of an installed face, or None when fontconfig does not have that family."""
+    """The file of an installed face, or None when fontconfig does not have that family.
+
+    Remembered in the per-user cache while fontconfig's setup is unchanged: an
+    EPUB build asks for four faces, and four fc-match processes were a tenth
+    of a small book's build.
+    """
+    from bookmaker.cache import cache_dir
+
+    folder = cache_dir("fonts")
+    key = json.dumps([family, style, _fontconfig_stamp()])
+    known = _read_json(folder / "paths.json") if folder else {}
+    if key in known and (known[key] is None or Path(known[key]).is_file()):
+        return Path(known[key]) if known[key] else None
+    path = _fc_match(family, style)
+    if folder is not None:
+        known = {k: v for k, v in known.items() if json.loads(k)[2] == json.loads(key)[2]}  # drop stale setups
+        known[key] = str(path) if path else None
+        _write_json(folder / "paths.json", known)
+    return path
+
+
+def _fontconfig_stamp() -> list:
+    """What fontconfig's answers depend on: its configuration, caches and font folders (their
+    modification times change when fonts are installed and fc-cache runs) and its environment."""
+    home = Path.home()
+    xdg_cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+    xdg_data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    places = [Path("/etc/fonts"), Path("/etc/fonts/conf.d"), Path("/var/cache/fontconfig"), xdg_cache / "fontconfig",
+              home / ".fontconfig", Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), xdg_data / "fonts",
+              home / ".fonts"]
+    stamp: list = [os.environ.get("FONTCONFIG_FILE"), os.environ.get("FONTCONFIG_PATH"), shutil.which("fc-match")]
+    for place in places:
+        try:
+            stamp.append(place.stat().st_mtime_ns)
+        except OSError:
+            stamp.append(None)
+    return stamp
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: dict) -> None:
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out)
+        os.replace(tmp, path)  # a reader never sees half a file
+    except OSError:
+        pass
+
+
+def _fc_match(family: str, style: str) -> Path | None:
     if shutil.which("fc-match") is None:
         return None
     try:

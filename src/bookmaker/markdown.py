@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_plugin
@@ -24,6 +25,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from bookmaker.citesyntax import citation_plugin
+from bookmaker.ids import slugify
 from bookmaker.mathtex import math_plugin
 
 # A span's index marks (index.py); the reader takes them off the span.
@@ -72,8 +74,9 @@ def _quotes_for(lang: str) -> str:
 @lru_cache(maxsize=8)
 def parser_for(lang: str) -> MarkdownIt:
     """The configured parser for a document language (cached: building one is not free)."""
-    md = MarkdownIt("commonmark", {"typographer": True, "quotes": _quotes_for(lang)})
-    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md = MarkdownIt("commonmark", {"typographer": True, "quotes": _quotes_for(lang), "linkify": True})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes", "linkify"])
+    md.linkify.set({"fuzzy_email": False})  # "name@host" in prose is text (and h13a's `@key`)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir", *INDEX_ATTRIBUTES))
@@ -89,6 +92,9 @@ def parser_for(lang: str) -> MarkdownIt:
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)
     md.core.ruler.after("heading_attributes", "table_captions", _table_captions)
     md.core.ruler.push("rtl_isolation", _rtl_isolation)
+    md.core.ruler.after("block", "github_alerts", _github_alerts)
+    md.core.ruler.after("github_alerts", "implicit_header_references", _implicit_header_references)
+    md.core.ruler.after("inline", "task_lists", _task_lists)
     return md
 
 
@@ -106,15 +112,136 @@ def placeholder_name(info: str) -> str:
 
 
 def _is_box(params: str, markup: str) -> bool:
+    if _PLACEHOLDER.match(params.strip()):
+        return False  # `::: {#refs}` and the like mark where generated lists go
+    if fenced_div_attributes(params) is not None:
+        return True
     words = params.split(maxsplit=1)
     return bool(words) and BOX_KIND.fullmatch(words[0]) is not None and words[0] not in RESERVED_BOX_KINDS
 
 
+# A fenced div of pandoc's with no class that names a kind: a plain division (reader.py).
+DIVISION = "div"
+
+
+def fenced_div_attributes(params: str) -> dict | None:
+    """The attributes of pandoc's fenced div `::: {#id .class}`; None when `params` is not one."""
+    params = params.strip()
+    if not params.startswith("{"):
+        return None
+    try:
+        end, attrs = parse_attrs(params)
+    except ParseError:
+        return None
+    return attrs if not params[end + 1 :].strip() else None  # `end` is the index of the closing brace
+
+
 def box_kind(token: Token) -> str | None:
-    """The kind of a box from its opening token (`::: kind Title`); None for any other token."""
+    """The kind of a box from its opening token (`::: kind Title`, or the first class of
+    `::: {#id .kind}`); None for any other token."""
     if token.type != "container_box_open":
         return None
+    attrs = fenced_div_attributes(token.info)
+    if attrs is not None:
+        classes = str(attrs.get("class", "")).split()
+        first = classes[0] if classes else ""
+        return first if BOX_KIND.fullmatch(first) and first not in RESERVED_BOX_KINDS else DIVISION
     return token.info.split(maxsplit=1)[0]
+
+
+# GitHub's alerts (`> [!NOTE]` on the quotation's first line) are boxes of these kinds, titled
+# as GitHub titles them; the theme has a template for each (templates/boxes/<kind>.html).
+ALERT_KINDS = {"NOTE": "Note", "TIP": "Tip", "IMPORTANT": "Important", "WARNING": "Warning", "CAUTION": "Caution"}
+_ALERT = re.compile(r"\[!([A-Za-z]+)\][ \t]*(?:\n|$)")
+
+
+def _github_alerts(state: StateCore) -> None:
+    """A quotation whose first line is `[!NOTE]` (or another kind) becomes a box (before inline parsing)."""
+    tokens = state.tokens
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        # Only at the top level, as on GitHub (and boxes stand nowhere else).
+        if (token.type == "blockquote_open" and token.level == 0 and i + 2 < len(tokens) and tokens[i + 1].type == "paragraph_open"
+                and tokens[i + 2].type == "inline"):
+            match = _ALERT.match(tokens[i + 2].content)
+            kind = match and match.group(1).upper()
+            if kind in ALERT_KINDS:
+                closing = _matching_close(tokens, i)
+                for t, kind_of in ((token, "container_box_open"), (tokens[closing], "container_box_close")):
+                    t.type, t.tag = kind_of, "div"
+                token.meta["alert"] = True  # closed by the quotation's end, not by a ':::' line (structure.py)
+                token.info = f"{kind.lower()} {ALERT_KINDS[kind]}"
+                rest = tokens[i + 2].content[match.end():]
+                if rest.strip():
+                    tokens[i + 2].content = rest
+                else:  # the marker alone in its paragraph
+                    del tokens[i + 1 : i + 4]
+        i += 1
+
+
+def _matching_close(tokens: list[Token], start: int) -> int:
+    depth = 0
+    for j in range(start, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j
+    return len(tokens) - 1
+
+
+_TASK = re.compile(r"\[([ xX])\] ")
+# The glyph is for the eye; the words are for screen readers. No <input>: reading systems disable forms.
+_TASK_HTML = {
+    True: '<span class="task-box" aria-hidden="true">\u2611</span><span class="visually-hidden">done: </span>',
+    False: '<span class="task-box" aria-hidden="true">\u2610</span><span class="visually-hidden">not done: </span>',
+}
+
+
+def _task_lists(state: StateCore) -> None:
+    """`- [x] done` and `- [ ] to do`, as in GitHub's Markdown: the box drawn as a glyph; and the class
+    of links whose text is their URL."""
+    tokens = state.tokens
+    for inline in (t for t in tokens if t.type == "inline"):
+        for child in inline.children or []:
+            if child.type == "link_open" and child.markup in ("linkify", "autolink"):
+                child.attrJoin("class", "url")  # a URL as text: print breaks it at '/' with no hyphen
+    for i, token in enumerate(tokens):
+        if token.type != "list_item_open" or i + 2 >= len(tokens) or tokens[i + 2].type != "inline":
+            continue
+        children = tokens[i + 2].children or []
+        if not children or children[0].type != "text":
+            continue
+        match = _TASK.match(children[0].content)
+        if not match:
+            continue
+        children[0].content = children[0].content[match.end():]
+        mark = Token("html_inline", "", 0, content=_TASK_HTML[match.group(1) != " "])
+        children.insert(0, mark)
+        token.attrJoin("class", "task")
+
+
+def _implicit_header_references(state: StateCore) -> None:
+    """`[Heading text]` and `[text][Heading text]` link to the chapter's heading of that text, as
+    pandoc's implicit_header_references: a link reference definition of the name wins. The href is
+    the id the heading asks for (its `{#id}`, or the slug of its text); the reader's link resolver
+    turns it into the id the heading gets."""
+    references = state.env.setdefault("references", {})
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open" or i + 1 >= len(tokens) or tokens[i + 1].type != "inline":
+            continue
+        text = tokens[i + 1].content
+        wanted = None
+        match = _TRAILING_ATTRS.search(text)
+        if match:
+            try:
+                _, attrs = parse_attrs(match.group(1))
+                wanted, text = attrs.get("id"), text[: match.start()]
+            except ParseError:
+                pass
+        label = normalizeReference(text.strip())
+        if label and label not in references:
+            references[label] = {"title": "", "href": "#" + str(wanted or slugify(text)), "map": token.map}
 
 
 def _note_definition_lines(state: StateCore) -> None:

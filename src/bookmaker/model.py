@@ -71,6 +71,8 @@ class Box:
     lines_html: list[str] = field(default_factory=list)  # e.g. the name in another script
     fields: list[Field] = field(default_factory=list)
     body_html: str = ""
+    id: str | None = None  # pandoc's `::: {#id .kind .class}`
+    classes: list[str] = field(default_factory=list)  # the classes after the kind
 
 
 Block = HtmlBlock | Box

@@ -37,6 +37,9 @@ class Builder:
         self.reporter = reporter or Reporter(live=False)
         self.config: BookConfig | None = None
         self.config_diagnostics = Diagnostics()
+        # Processes laying out the PDF's parts when a build does not say (`watch` sets one per core:
+        # it reuses the parts an edit left unchanged).
+        self.jobs = 1
 
     @property
     def is_folder(self) -> bool:
@@ -63,8 +66,10 @@ class Builder:
     def build(self, formats: list[str] | None = None, output_dir: Path | None = None, force: bool = False,
               print_overrides: dict | None = None, targets: dict[str, Path] | None = None,
               epub_overrides: dict | None = None, note_numbering: str | None = None, strict: bool = False,
-              allow_remote: bool = False, extra_formats: tuple[str, ...] = ()) -> BuildResult:
+              allow_remote: bool = False, extra_formats: tuple[str, ...] = (), jobs: int | None = None) -> BuildResult:
         """Write the wanted formats (default: the configured ones); raise BookError on errors.
+
+        `jobs`: processes laying out the PDF's parts (None: the builder's `jobs`; 1: the book as one document).
 
         `targets` names the file of a format (`bookmaker pdf -o x.pdf`); such a
         format is always written, and not remembered for the skip check.
@@ -130,7 +135,8 @@ class Builder:
                 diagnostics.extend(exc.diagnostics)
                 raise BookError(diagnostics) from None
         diagnostics.extend(read_diagnostics)
-        name = config.output.name or _file_stem(book.slug)
+        # A single file is named after itself: notes that share a heading must not overwrite each other.
+        name = config.output.name or _file_stem(self.path.stem if self.path.is_file() else book.slug)
         where = {fmt: targets.get(fmt) or out_dir / f"{name}.{_EXTENSION[fmt]}" for fmt in todo}
         for fmt, target in where.items():
             if fmt in targets and target.is_dir():  # `pdf -o some-folder`: the default name in that folder
@@ -151,7 +157,8 @@ class Builder:
 
                 # When the HTML and the PDF share a folder, the PDF reuses the rendered HTML as is.
                 same_folder = "html" in where and where["html"].parent == target.parent
-                write_pdf(book, target, into, print_options, html=html_text if same_folder else None)
+                write_pdf(book, target, into, print_options, html=html_text if same_folder else None,
+                          jobs=self.jobs if jobs is None else jobs, progress=self.reporter.parts)
             else:
                 from bookmaker.writers.epub import write_epub
 
@@ -272,6 +279,16 @@ def _stat_signature(path: Path, root: Path) -> list:
     except (OSError, ValueError):
         return [str(path.relative_to(root))]
     return [str(path.relative_to(root)), info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def default_jobs() -> int:
+    """One layout process per core this process may use."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _file_stem(slug: str, max_bytes: int = 120) -> str:
@@ -398,7 +415,7 @@ def _write_state(out_dir: Path, state: dict) -> None:
 def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bool, quiet: bool, verbose: bool,
               print_overrides: dict | None = None, targets: dict[str, Path] | None = None,
               epub_overrides: dict | None = None, note_numbering: str | None = None, strict: bool = False,
-              allow_remote: bool = False, extra_formats: tuple[str, ...] = ()) -> None:
+              allow_remote: bool = False, extra_formats: tuple[str, ...] = (), jobs: int | None = None) -> None:
     """`bookmaker build`: print what was written or skipped, every diagnostic, and exit like the other commands."""
     import sys
 
@@ -411,7 +428,7 @@ def run_build(path: Path, formats: list[str], output_dir: Path | None, force: bo
     builder = Builder(path, reporter)
     with reporting(reporter, cwd):
         result = builder.build(formats or None, output_dir, force, print_overrides, targets, epub_overrides,
-                               note_numbering, strict, allow_remote, extra_formats)
+                               note_numbering, strict, allow_remote, extra_formats, jobs)
         report(result.diagnostics, reporter, cwd)
         if not quiet:
             for target in result.written:

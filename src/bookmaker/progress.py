@@ -43,6 +43,9 @@ class Reporter:
     def chapter(self, path: Path, index: int, total: int) -> None:
         self.status(f"reading chapter {index + 1}/{total}: {path.name}")
 
+    def parts(self, done: int, total: int) -> None:
+        self.status(f"laying out: {done}/{total} parts")
+
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
         self.status(f"{name}…")

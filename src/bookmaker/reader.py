@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,7 +26,7 @@ from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
 from bookmaker.index import parse_entries
-from bookmaker.markdown import INDEX_ATTRIBUTES, box_kind, parser_for, placeholder_name
+from bookmaker.markdown import DIVISION, INDEX_ATTRIBUTES, box_kind, fenced_div_attributes, parser_for, placeholder_name
 from bookmaker.text import INVALID_CHARACTERS, is_language_tag
 from bookmaker.mathtex import fallback_html, tex_to_mathml
 from bookmaker.model import (
@@ -37,6 +38,7 @@ from bookmaker.render import XhtmlRenderer
 from bookmaker.sanitize import LINK_SCHEMES, Finding, sanitize
 from bookmaker.sources import BookSources, locate
 from bookmaker.structure import check_structure
+from bookmaker.unsupported import check_unsupported
 from bookmaker.stylesheets import check_stylesheets
 from bookmaker.theme import THEME_DIR, has_box_template
 
@@ -359,6 +361,7 @@ class _Reader:
         if not check_structure(tokens, file.body, file.path, self.diagnostics):
             file.tokens = []
             return chapter  # nested too deep: the parser dropped text, so the rest would mislead
+        check_unsupported(tokens, file.body, file.path, self.diagnostics)
         file.env["local_notes"] = self._number_notes(tokens, file.env, index, file.path)
         self._check_note_definitions(file.env, file.path)
         self._walk(tokens, chapter, file.path)
@@ -499,6 +502,15 @@ class _Reader:
         """Headings get ids; images are checked; undefined note labels are reported."""
         self.chapter_index = chapter.index
         for i, token in enumerate(tokens):
+            if token.type == "container_box_open":
+                wanted = (fenced_div_attributes(token.info) or {}).get("id")
+                if wanted:  # a link target like a heading's id, claimed before links are resolved
+                    token.meta["div_id"] = self.ids.claim(str(wanted))
+                    self.targets[path.resolve()].setdefault(str(wanted), token.meta["div_id"])
+                    token.attrSet("id", token.meta["div_id"])
+                classes = str((fenced_div_attributes(token.info) or {}).get("class", ""))
+                if classes.strip():  # a division inside a list is rendered by markdown-it, from these
+                    token.attrSet("class", " ".join(classes.split()))
             if token.type == "heading_open":
                 inline = tokens[i + 1]
                 text = _plain_text(inline.children or [])
@@ -835,9 +847,12 @@ class _Reader:
 
     def _box(
         self, kind: str, inner: list[Token], opening: Token, md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path
-    ) -> Box:
-        title = opening.info.strip()[len(kind) :].strip()
+    ) -> Block:
         line = opening.map[0] + 1 if opening.map else None
+        attrs = fenced_div_attributes(opening.info)
+        if attrs is not None:
+            return self._fenced_div(kind, attrs, inner, opening, renderer, env, path, line)
+        title = opening.info.strip()[len(kind) :].strip()
         # A fresh env: the title must not see (or emit) the chapter's notes.
         title_tokens = md.parseInline(title, {})[0].children or [] if title else []
         box = Box(kind=kind, title_html=self._render(title_tokens, renderer, {}, path, line))
@@ -854,6 +869,19 @@ class _Reader:
         else:
             read(box, inner, md, renderer, env, path, line)
         return box
+
+    def _fenced_div(self, kind: str, attrs: dict, inner: list[Token], opening: Token, renderer: XhtmlRenderer,
+                    env: dict, path: Path, line: int | None) -> Block:
+        """Pandoc's `::: {#id .class}`: a box when its first class is a kind with a template (the
+        theme's or the book's), else a plain division with its id and classes."""
+        classes = str(attrs.get("class", "")).split()
+        given = opening.meta.get("div_id")
+        body = self._render(inner, renderer, env, path, line)
+        if kind != DIVISION and kind != "infobox" and has_box_template(kind, self.sources.templates):
+            return Box(kind=kind, title_html="", body_html=body, id=given, classes=classes[1:])
+        id_attr = f' id="{html_escape(given)}"' if given else ""
+        class_attr = f' class="{html_escape(" ".join(classes))}"' if classes else ""
+        return HtmlBlock(html=f"<div{id_attr}{class_attr}>\n{body}</div>\n", kind="html")
 
     def _infobox(self, box: Box, inner: list[Token], md: MarkdownIt, renderer: XhtmlRenderer, env: dict, path: Path,
                  line: int | None) -> None:

@@ -155,9 +155,32 @@ def _clean(parent: ET.Element, result: Sanitized, resolve_image: ImageResolver, 
             _remove_keeping_tail(parent, index)
             continue
         _clean(child, result, resolve_image, claim_id)
+        if tag == "figure":
+            _repair_figure(child)
         if tag in LIST_ITEMS:
             _keep_only_items(child, LIST_ITEMS[tag])
         index += 1
+
+
+def _repair_figure(figure: ET.Element) -> None:
+    """A figure's caption is its first or its last child, and it has one (XHTML's content model:
+    EPUBCheck RSC-005). Books put `<br>`s after the caption for spacing: those go, and a caption
+    still in the middle moves to the end; a second caption becomes a division."""
+    captions = [c for c in figure if c.tag == "figcaption"]
+    for extra in captions[1:]:
+        extra.tag = "div"
+    if not captions:
+        return
+    caption = captions[0]
+    index = list(figure).index(caption)
+    if index == 0:
+        return
+    while len(figure) > index + 1 and figure[-1].tag == "br" and not (figure[-1].tail or "").strip():
+        _remove_keeping_tail(figure, len(figure) - 1)
+    if figure[-1] is not caption:
+        _remove_keeping_tail(figure, index)
+        caption.tail = None
+        figure.append(caption)
 
 
 def _unwrap_inline_around_blocks(parent: ET.Element) -> None:

@@ -11,7 +11,7 @@ from markdown_it.token import Token
 
 from bookmaker import limits
 from bookmaker.diagnostics import Diagnostics
-from bookmaker.markdown import BOX_KIND, RESERVED_BOX_KINDS, box_kind
+from bookmaker.markdown import BOX_KIND, RESERVED_BOX_KINDS, box_kind, fenced_div_attributes
 
 _FENCE = re.compile(r"^[\s>]*:{3,}\s*(\S*)")  # also inside a quotation's '> ' prefix
 _ENCLOSING = {
@@ -65,10 +65,11 @@ def _inline_depth(token: Token) -> int:
 
 def _check_box(token: Token, kind: str, stack: list[Token], lines: list[str], path: Path, line: int | None,
                diagnostics: Diagnostics) -> None:
-    if token.map and (token.map[1] >= len(lines) or not _FENCE.match(lines[token.map[1]])):
+    if token.map and not token.meta.get("alert") and (token.map[1] >= len(lines) or not _FENCE.match(lines[token.map[1]])):
         diagnostics.error(path, line, f"the {kind} opened here is never closed: add a line ':::' after its last line")
     enclosing = next((t for t in reversed(stack) if box_kind(t) or t.type in _ENCLOSING), None)
-    if enclosing is not None:
+    # Pandoc's fenced divs may stand anywhere: inside another block, one is a plain division.
+    if enclosing is not None and fenced_div_attributes(token.info) is None:
         if box_kind(enclosing):
             where = f"another box ({box_kind(enclosing)})"
         else:

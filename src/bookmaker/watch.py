@@ -19,7 +19,7 @@ import click
 
 from bookmaker.config import CONFIG_NAME
 from bookmaker.diagnostics import Diagnostics
-from bookmaker.pipeline import Builder, BuildResult, report, reporting
+from bookmaker.pipeline import Builder, BuildResult, default_jobs, report, reporting
 from bookmaker.progress import Reporter
 
 # Called after each rebuild: its result (None when it failed) and whether only stylesheets changed.
@@ -125,6 +125,7 @@ def watch_command(path: Path, formats: tuple[str, ...], output_dir: Path | None,
     Prints one line per rebuild with its time; Ctrl-C stops.
     """
     builder = Builder(path, Reporter(quiet=quiet))
+    builder.jobs = default_jobs()  # an edit lays out again only the parts it changed
     watcher = Watcher(builder, list(formats) or None, output_dir, quiet=quiet)
     if not quiet:
         click.echo(f"Watching {builder.root} (Ctrl-C stops)")

@@ -108,6 +108,7 @@ def render_html(
         epub=False,
         created=created,
         modified=modified,
+        pagerefs=True,
     )
     if options.notes == "page":
         html = place_footnotes(html, book, skip=long_notes)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,13 +19,60 @@ from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, ResourcePolicy, policy_for
 from bookmaker.theme import book_stylesheets
 from bookmaker.writers.html import PrintOptions, render_html
+from bookmaker.writers.pagemap import (
+    agrees,
+    can_use_page_map,
+    fill_page_refs,
+    load_page_map,
+    page_map_of,
+    referenced_ids,
+    save_page_map,
+)
+
+
+def import_weasyprint():
+    """WeasyPrint, imported without ctypes.util.find_library where that can be skipped.
+
+    WeasyPrint's cffi loader tries names such as 'libgobject-2.0-0' first, and
+    for each that is not a file cffi calls find_library, which on Linux runs
+    ldconfig and gcc: some 50 processes and 0.2 s per import (WeasyPrint
+    #1125). Its list always ends with the sonames ('libgobject-2.0.so.0'),
+    which the dynamic loader finds itself, so on Linux find_library may answer
+    "not found" while WeasyPrint loads. Should that fail on some system, the
+    import is made again the ordinary way.
+    """
+    import sys
+
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint
+
+        return weasyprint
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+    except OSError:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+        ctypes.util.find_library = real
+        import weasyprint
+    finally:
+        ctypes.util.find_library = real
+    return weasyprint
 
 
 def write_pdf(
-    book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None
+    book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None,
+    jobs: int = 1, progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Lay out the book and write it to `target`; `html` reuses an already rendered document."""
-    import weasyprint
+    """Lay out the book and write it to `target`; `html` reuses an already rendered document.
+
+    With `jobs` > 1 a book's parts are laid out by that many processes and
+    merged (pdf_parts.py); a book that cannot be split so is laid out whole.
+    """
+    weasyprint = import_weasyprint()
     from weasyprint.urls import FatalURLFetchingError
 
     if html is None:
@@ -37,6 +85,41 @@ def write_pdf(
     except FatalURLFetchingError as exc:
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
+    base_url = target.parent.resolve().as_uri() + "/"
+    key = page_map_key(book, options)
+    # References on the page of an earlier reference to the same note are marked, so that the
+    # note says "(p. 9)" rather than "(pp. 9, 9)"; which they are is known after layout, so
+    # the marks come from the last build's page map and are checked against this layout.
+    marks = _references_on_a_page_already_named(book, load_page_map(key))
+
+    def marked(wanted: frozenset[str]) -> str:
+        return render_html(book, target.parent, options, wanted) if wanted else html
+
+    if jobs > 1 and _splittable(book, options) and not anchor_ids(book.index_marks) and not (
+            options is not None and options.notes == "page"):
+        from bookmaker.writers.pdf_parts import write_in_parts
+
+        for _ in range(3):
+            said = Diagnostics(strict=diagnostics.strict)
+            try:
+                laid = write_in_parts(marked(marks), target, said, reported, policy_for(book), key, jobs,
+                                      bool(options and options.duplex), progress)
+            except FatalURLFetchingError as exc:
+                diagnostics.error(target, None, f"{exc}")
+                raise BookError(diagnostics) from None
+            if laid is None:
+                break  # not splittable: laid out as one document below
+            data, numbers = laid
+            found = _references_on_a_page_already_named(book, numbers)
+            if found == marks:
+                diagnostics.extend(said)
+                if diagnostics.has_errors:
+                    raise BookError(diagnostics)
+                with atomic_output(target) as out:
+                    out.write(data)
+                return
+            marks = found
+
 
     def lay_out(text: str):
         return weasyprint.HTML(string=text, base_url=target.parent.resolve().as_uri() + "/", url_fetcher=fetcher).render()
@@ -58,19 +141,21 @@ def write_pdf(
                 html = first_html(long_notes)
         with _weasyprint_warnings(diagnostics, target, reported=reported):
             if document is None:
-                document = lay_out(html)
+                # Numbers from the last build's page map, checked after layout (pagemap.py).
+                document = _lay_out_numbered(html, lambda text: (lay_out(text), None), key)[0]
             # What only a layout tells: which note references share a page (a note says "(p. 9)"
             # rather than "(pp. 9, 9)") and on which pages the index's marks are. The book is
             # laid out again with those written in; the first layout has reported WeasyPrint's warnings.
-            same_page = _references_on_a_page_already_named(book, document)
+            same_page = _references_on_a_page_already_named(book, page_map_of(document.pages))
             index_pages = anchor_pages(document, wanted) if wanted else None
             again, passes = bool(same_page or wanted), 0
             while again and passes < MAX_INDEX_PASSES:
                 logger = logging.getLogger("weasyprint")
                 logger.disabled = True
                 try:
-                    document = lay_out(render_html(book, target.parent, options, same_page, index_pages=index_pages,
-                                                   long_notes=long_notes))
+                    document = _lay_out_numbered(
+                        render_html(book, target.parent, options, same_page, index_pages=index_pages,
+                                    long_notes=long_notes), lambda text: (lay_out(text), None), key)[0]
                 finally:
                     logger.disabled = False
                 passes += 1
@@ -166,14 +251,57 @@ def anchor_pages(document, wanted: set[str]) -> dict[str, int]:
     return found
 
 
-def _references_on_a_page_already_named(book: Book, document) -> frozenset[str]:
+def _splittable(book: Book, options: PrintOptions | None) -> bool:
+    """Whether the book can be laid out in parts: not an article (one flow), no PDF variant
+    (PDF/A's metadata, PDF/UA's structure tree and PDF/X's output intent are made for one document)."""
+    from bookmaker.writers.html import is_article
+
+    options = options or PrintOptions()
+    return not options.pdf_variant and not is_article(book, options) and len(book.chapters) > 1
+
+
+def page_map_key(book: Book, options: PrintOptions | None) -> str:
+    """Which earlier layout's page map fits this one: the same book folder with the same print options."""
+    import dataclasses
+    import json
+
+    settings = dataclasses.asdict(options) if options else {}
+    return json.dumps([str(Path(book.root).resolve()), book.slug, settings], sort_keys=True)
+
+
+def _lay_out_numbered(html: str, lay_out, key: str):
+    """Lay out with the page numbers of the last build written in, and check them.
+
+    A number that the layout contradicts (the text moved) is corrected by laying
+    out again with the numbers just found; should they keep moving (a longer
+    number pushing its own target to another page), `target-counter()` decides,
+    as it does on a first build. The map found is kept for the next build.
+    """
+    wanted = referenced_ids(html)
+    usable = bool(wanted) and can_use_page_map(html)
+    used = load_page_map(key) if usable else {}
+    for _ in range(3):
+        document, said = lay_out(fill_page_refs(html, used))
+        if not usable:
+            return document, said
+        found = page_map_of(document.pages)
+        if agrees(used, found, wanted):
+            break
+        used = found
+    else:
+        document, said = lay_out(html)
+        found = page_map_of(document.pages)
+    save_page_map(key, {i: n for i, n in found.items() if i in wanted})
+    return document, said
+
+
+def _references_on_a_page_already_named(book: Book, page_map: dict[str, int]) -> frozenset[str]:
     """Ids of note references on the same page as an earlier reference to the same note."""
-    page_of = {anchor: number for number, page in enumerate(document.pages) for anchor in page.anchors}
     repeated = set()
     for note in book.notes:
         seen = set()
         for ref in note.refs:
-            page = page_of.get(ref.id)
+            page = page_map.get(ref.id)
             if page is None:
                 continue
             if page in seen:

@@ -1,0 +1,330 @@
+"""Speed without a different book: start-up costs, page numbers known in advance, and their equivalence."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+PYTHON = sys.executable
+
+
+def _python(code: str, env: dict | None = None) -> str:
+    result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
+                            env={**os.environ, **(env or {})})
+    return result.stdout.strip()
+
+
+# -- cheap wins ------------------------------------------------------------------------
+
+
+FC_MATCH_COUNT = r"""
+import json, subprocess
+runs = []
+real = subprocess.run
+def counting(argv, *a, **k):
+    runs.append(argv[0])
+    return real(argv, *a, **k)
+subprocess.run = counting
+from bookmaker.fonts import find_font
+faces = [str(find_font(f, s)) for f, s in (("Linux Libertine O", "Regular"), ("Linux Libertine O", "Italic"),
+                                            ("Linux Biolinum O", "Regular"), ("Amiri", "Regular"),
+                                            ("No Such Family Anywhere", "Regular"))]
+print(json.dumps([runs.count("fc-match"), faces]))
+"""
+
+
+def test_font_paths_come_from_the_cache_in_a_second_process(tmp_path: Path) -> None:
+    """Each EPUB build ran fc-match four times just to key the cover cache."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first_runs, first = json.loads(_python(FC_MATCH_COUNT, env))
+    second_runs, second = json.loads(_python(FC_MATCH_COUNT, env))
+    assert first_runs == 5
+    assert second_runs == 0
+    assert second == first
+
+
+def test_a_changed_font_setup_asks_fontconfig_again(tmp_path: Path) -> None:
+    """A font installed since (fontconfig's cache rebuilt) must be seen: the stamp changes, the cache misses."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    _python(FC_MATCH_COUNT, env)
+    fc_cache = tmp_path / "cache" / "fontconfig"  # where fc-cache writes for this user
+    fc_cache.mkdir()
+    runs, _ = json.loads(_python(FC_MATCH_COUNT, env))
+    assert runs == 5
+
+
+FIND_LIBRARY_COUNT = r"""
+import ctypes.util, sys
+calls = []
+real = ctypes.util.find_library
+ctypes.util.find_library = lambda name: calls.append(name) or real(name)
+from bookmaker.writers.pdf import import_weasyprint
+weasyprint = import_weasyprint()
+weasyprint.HTML(string="<p>x</p>").render()
+print(len(calls))
+"""
+
+
+def test_weasyprint_loads_its_libraries_without_find_library() -> None:
+    """WeasyPrint's cffi loader asks ctypes.util.find_library, which runs ldconfig and gcc, ~50 processes."""
+    assert _python(FIND_LIBRARY_COUNT) == "0"
+
+
+# -- page numbers known in advance -----------------------------------------------------
+
+
+def test_fill_page_refs_writes_known_numbers_and_leaves_the_rest() -> None:
+    from bookmaker.writers.pagemap import fill_page_refs, referenced_ids
+
+    html = ('<a href="#a" data-pageref="a">A</a> <a href="#b" data-pageref="b">B</a>'
+            ' <span class="pageref" data-pageref="a&amp;1"></span>')
+    assert referenced_ids(html) == {"a", "b", "a&1"}
+    filled = fill_page_refs(html, {"a": 7, "a&1": 12})
+    assert '<a href="#a" data-pageref="a" data-page="7">A</a>' in filled
+    assert '<a href="#b" data-pageref="b">B</a>' in filled  # not in the map: target-counter() decides
+    assert '<span class="pageref" data-pageref="a&amp;1" data-page="12">12</span>' in filled
+    assert fill_page_refs(html, {}) == html
+
+
+def test_a_book_that_renumbers_its_pages_keeps_target_counter() -> None:
+    from bookmaker.writers.pagemap import can_use_page_map
+
+    assert can_use_page_map("<style>.chapter { break-before: page; }</style>")
+    assert not can_use_page_map("<style>@page :first { counter-reset: page 3 }</style>")
+    assert not can_use_page_map('<p style="counter-increment: page 2">')
+
+
+def _pdf_text(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+@pytest.fixture
+def layouts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[int]:
+    """Pages laid out by WeasyPrint in each build (a page laid out twice counts twice); a fresh user cache."""
+    import weasyprint.layout.page as page_layout
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("BOOKMAKER_NO_CACHE", raising=False)
+    from bookmaker.cache import cache_dir
+
+    cache_dir.cache_clear()
+    counts: list[int] = []
+    real = page_layout.make_page
+
+    def counting(*args, **kwargs):
+        counts[-1] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(page_layout, "make_page", counting)
+    yield counts
+    cache_dir.cache_clear()
+
+
+def _build_pdf(book: Path, out: Path, counts: list[int], *extra: str) -> Path:
+    from conftest import run_cli
+
+    counts.append(0)
+    result = run_cli("pdf", str(book), "-o", str(out), *extra)
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def test_the_second_build_lays_out_each_page_once_and_says_the_same(tmp_path: Path, layouts: list[int]) -> None:
+    """target-counter() (TOC numbers, the notes' "p. N") made WeasyPrint lay the TOC and notes out again."""
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    first = _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "1")
+    second = _build_pdf(book, tmp_path / "second.pdf", layouts, "--jobs", "1")
+    pages = len(_pdf_text(first))
+    assert layouts[0] > pages  # the TOC and notes laid out again for their numbers
+    # Each pass lays every page out once (main's notes design lays out a second pass for its same-page marks).
+    assert layouts[1] % pages == 0 and layouts[1] < layouts[0]
+    assert _pdf_text(second) == _pdf_text(first)
+
+
+def test_numbers_that_moved_since_the_last_build_are_corrected(tmp_path: Path, layouts: list[int]) -> None:
+    """A page map that lies (as after an edit that added pages) never reaches the PDF."""
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    first = _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "1")
+    [map_file] = (tmp_path / "cache").rglob("pagemaps/*.json")
+    wrong = {k: v + 1 for k, v in json.loads(map_file.read_text()).items()}
+    map_file.write_text(json.dumps(wrong))
+    second = _build_pdf(book, tmp_path / "second.pdf", layouts, "--jobs", "1")
+    assert _pdf_text(second) == _pdf_text(first)
+    assert json.loads(map_file.read_text()) == {k: v - 1 for k, v in wrong.items()}
+
+
+# -- parts laid out in parallel ----------------------------------------------------------
+
+
+def _summary(path: Path) -> dict:
+    """What a reader gets from a PDF: pages, their text, where each link leads, the outline, the metadata."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    destinations = {name: index.get(dest.page.idnum) for name, dest in reader.named_destinations.items()}
+    links = []
+    for number, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            rect = [round(float(x)) for x in annotation["/Rect"]]
+            if "/Dest" in annotation:
+                links.append((number, rect, destinations[str(annotation["/Dest"])]))
+            else:
+                links.append((number, rect, str(annotation["/A"].get("/URI"))))
+    outline = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                outline.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    metadata = {k: v for k, v in (reader.metadata or {}).items() if k not in ("/CreationDate", "/ModDate")}
+    return {
+        "pages": len(reader.pages),
+        "text": [page.extract_text() for page in reader.pages],
+        "links": links,
+        "outline": outline,
+        "metadata": metadata,
+        "lang": reader.trailer["/Root"].get("/Lang"),
+        "boxes": [(list(map(float, p.mediabox)), list(map(float, p.trimbox)), list(map(float, p.bleedbox)))
+                  for p in reader.pages],
+    }
+
+
+def _assert_same_book(one: Path, parts: Path) -> None:
+    a, b = _summary(one), _summary(parts)
+    assert b["pages"] == a["pages"]
+    for number, (x, y) in enumerate(zip(a["text"], b["text"])):
+        assert y == x, f"page {number + 1} differs"
+    for key in ("links", "outline", "metadata", "lang", "boxes"):
+        assert b[key] == a[key], key
+    assert a["links"] and a["outline"]
+
+
+def _faces(path: Path) -> dict[str, int]:
+    """How many font programs the PDF embeds for each face."""
+    import pikepdf
+
+    counts: dict[str, set] = {}
+    with pikepdf.open(path) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                program = obj.get("/FontFile2") or obj.get("/FontFile3")
+                name = str(obj.FontName).split("+", 1)[-1]
+                counts.setdefault(name, set()).add(program.objgen if program is not None else None)
+    return {name: len(programs) for name, programs in counts.items()}
+
+
+@pytest.mark.parametrize("options", [(), ("--duplex", "--bleed", "3mm", "--marks", "crop"), ("--notes", "chapter")],
+                         ids=["simplex", "duplex-bleed-marks", "notes-by-chapter"])
+def test_jobs_2_makes_the_same_book_as_jobs_1(tmp_path: Path, layouts: list[int], options: tuple[str, ...]) -> None:
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1", *options)
+    parts = _build_pdf(book, tmp_path / "parts.pdf", layouts, "--jobs", "2", *options)
+    again = _build_pdf(book, tmp_path / "again.pdf", layouts, "--jobs", "2", *options)  # with the page map
+    _assert_same_book(one, parts)
+    _assert_same_book(one, again)
+    assert parts.stat().st_size <= 1.1 * one.stat().st_size
+    assert set(_faces(parts).values()) == {1}, _faces(parts)  # each face subset once, for all parts
+    assert _faces(parts).keys() == _faces(one).keys()
+
+
+def test_the_status_line_counts_the_parts_laid_out(tmp_path: Path, layouts: list[int]) -> None:
+    import io
+
+    from conftest import copy_fixture
+
+    from bookmaker.pipeline import Builder
+    from bookmaker.progress import Reporter
+
+    book = copy_fixture("five-chapters", tmp_path)
+    stream = io.StringIO()
+    builder = Builder(book, Reporter(stream=stream, live=True))
+    builder.load_config()
+    layouts.append(0)
+    builder.build(["pdf"], force=True, jobs=2)
+    shown = stream.getvalue()
+    assert "laying out: 1/7 parts" in shown
+    assert "laying out: 7/7 parts" in shown
+
+
+def test_a_pdf_variant_is_laid_out_as_one_document(tmp_path: Path, layouts: list[int]) -> None:
+    """PDF/UA's structure tree is made for one document: the parts way is not taken."""
+    import pikepdf
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    parts = _build_pdf(book, tmp_path / "ua.pdf", layouts, "--jobs", "2", "--pdf-variant", "pdf/ua-1")
+    with pikepdf.open(parts) as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+    assert layouts[-1] >= _summary(parts)["pages"]  # laid out here, in this process, as one document
+
+
+def test_a_book_that_runs_chapters_on_is_laid_out_as_one_document(tmp_path: Path, layouts: list[int]) -> None:
+    """A split is only exact where each part starts a page: a book's CSS may run chapters on."""
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    (book / "styles").mkdir(exist_ok=True)
+    (book / "styles" / "runon-print.css").write_text(".chapter { break-before: auto; }\n", encoding="utf-8")
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    parts = _build_pdf(book, tmp_path / "parts.pdf", layouts, "--jobs", "2")
+    _assert_same_book(one, parts)
+
+
+def test_an_edit_of_one_chapter_lays_out_that_chapter_only(tmp_path: Path, layouts: list[int]) -> None:
+    """Unchanged parts come from the per-user cache (keyed by their whole HTML), never from the book folder."""
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "2")
+    parts = tmp_path / "cache"
+    cached = set(parts.rglob("pdf-parts/*"))
+    chapter = book / "manuscript" / "03-movable-type.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("slowly", "gradually", 1), encoding="utf-8")
+    edited = _build_pdf(book, tmp_path / "edited.pdf", layouts, "--jobs", "2")
+    assert len(set(parts.rglob("pdf-parts/*")) - cached) == 1
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    _assert_same_book(one, edited)
+    assert "gradually" in "".join(_summary(edited)["text"])
+    assert not list(book.rglob("*.json")) and not (book / "build").exists()
+
+
+def _long_book(folder: Path, chapters: int) -> Path:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from run import make_book
+    finally:
+        sys.path.pop(0)
+    return make_book(folder, chapters)
+
+
+@pytest.mark.slow
+def test_a_fifty_chapter_book_is_the_same_in_parts(tmp_path: Path, layouts: list[int]) -> None:
+    book = _long_book(tmp_path / "book", 50)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    parts = _build_pdf(book, tmp_path / "parts.pdf", layouts, "--jobs", "2")
+    _assert_same_book(one, parts)
+    assert parts.stat().st_size <= 1.1 * one.stat().st_size
+    assert set(_faces(parts).values()) == {1}
