@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -177,3 +178,88 @@ def text_positions(page) -> list[tuple[str, float, float]]:
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-fixtures", action="store_true",
                      help="rewrite the expected output of the tests/fast/fixtures cases whose output changed")
+
+
+# -- the printed index and footnotes: checked against the pages of a real PDF ---------------
+
+_INDEX_MARK = re.compile(r"\[([^\[\]]*)\]\{([^{}]*\bindex\b[^{}]*)\}")
+_INDEX_ATTR = re.compile(r'([\w-]+)=(?:"([^"]*)"|(\S+))')
+_SPAN = re.compile(r"\[([^\]]*)\]\{[^}]*\}")
+
+
+def marked_texts(book: Path) -> dict[tuple[str, ...], list[str]]:
+    """Each index entry of a book -> the words its marks stand on (a range's empty mark: the words beside it)."""
+    from bookmaker.index import parse_entries
+
+    found: dict[tuple[str, ...], list[str]] = {}
+    for path in sorted((book / "manuscript").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for match in _INDEX_MARK.finditer(text):
+            attrs = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+                     for m in _INDEX_ATTR.finditer(match.group(2))}
+            if "index-see" in attrs or "index-seealso" in attrs:
+                continue
+            words = match.group(1)
+            if not words:  # a range's mark: the three words after its start, or before its end
+                if attrs.get("index-range") == "end":
+                    words = " ".join(_SPAN.sub(r"\1", text[: match.start()]).split()[-3:])
+                else:
+                    words = " ".join(_SPAN.sub(r"\1", text[match.end():]).split()[:3])
+            for entry in parse_entries(attrs.get("index") or match.group(1)):
+                found.setdefault(entry, []).append(words.replace("'", "\u2019"))
+    return found
+
+
+def page_texts(pdf: Path) -> dict[int, str]:
+    """Printed page number (the number in the page's foot) -> the page's text, lines joined."""
+    from pypdf import PdfReader
+
+    pages = {}
+    for page in PdfReader(pdf).pages:
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        if lines and lines[-1].isdigit():
+            text = "\n".join(lines[:-1])
+            pages[int(lines[-1])] = " ".join(re.sub(r"[-\u2010\u00ad]\n", "", text).split())  # words hyphenated at line ends
+    return pages
+
+
+def assert_index_pages_are_right(pdf: Path, book: Path) -> tuple[dict[int, str], str, int]:
+    """Find each marked word on every page its index entry names, and each mark's page in its entry.
+
+    Returns the pages, the index's text and how many page spans were checked."""
+    pages = page_texts(pdf)
+    index_number = next(n for n, text in pages.items() if text.startswith("Index "))
+    index_text = "\n".join(pages[n] for n in sorted(pages) if n >= index_number)
+    checked = 0
+    for entry, words in marked_texts(book).items():
+        term = entry[-1]
+        # The entry's line in the index: its (last level) term followed by its page numbers.
+        line = re.search(rf"(?:^| ){re.escape(term)}((?:, \d+(?:–\d+)?)+)", index_text)
+        assert line, f"{entry} is not in the index: {index_text}"
+        numbers = re.findall(r"(\d+)(?:–(\d+))?", line.group(1))
+        shown = set()
+        for first, last in numbers:
+            first, last = int(first), int(last or first)
+            assert first < index_number and last < index_number
+            shown |= set(range(first, last + 1))
+            # Every page of a span carries the entry: each a mark's page, or inside a marked range.
+            assert any(w in pages[first] for w in words), f"{entry}: none of {words} on page {first}"
+            assert any(w in pages[last] for w in words), f"{entry}: none of {words} on page {last}"
+            checked += 1
+        # Every mark's page is listed.
+        for w in words:
+            on = [n for n, text in pages.items() if w in text and n < index_number]
+            assert on and set(on) & shown, f"{entry}: '{w}' is on pages {on}, the index says {sorted(shown)}"
+    return pages, index_text, checked
+
+
+def assert_notes_on_their_reference_pages(pdf: Path, pairs: list[tuple[str, str]]) -> list[str]:
+    """Each (words just before a note's reference, the note's first words) is on one page, the same. Returns the pages."""
+    from pypdf import PdfReader
+
+    pages = [" ".join(re.sub(r"[-\u2010\u00ad]\n", "", p.extract_text()).split()) for p in PdfReader(pdf).pages]
+    for before, note in pairs:
+        where_ref = [i for i, text in enumerate(pages) if before in text]
+        where_note = [i for i, text in enumerate(pages) if note in text]
+        assert len(where_ref) == 1 and where_ref == where_note, (before, where_ref, note, where_note)
+    return pages

@@ -9,7 +9,7 @@ import pytest
 
 from bookmaker.model import Note
 from bookmaker.writers.footnotes import footnote_html, place_footnotes
-from conftest import FIXTURES, copy_fixture, run_cli
+from conftest import FIXTURES, assert_notes_on_their_reference_pages, copy_fixture, run_cli
 
 INDEXED = FIXTURES / "indexed"
 _MARKUP = re.compile(r"\[([^\[\]]*)\]\{[^{}]*\}")
@@ -39,18 +39,12 @@ def _references_and_notes(path: Path) -> list[tuple[str, str]]:
 
 @pytest.mark.slow
 def test_each_footnote_sits_on_the_page_of_its_reference(tmp_path):
-    from pypdf import PdfReader
-
     target = tmp_path / "indexed.pdf"
     result = run_cli("pdf", str(INDEXED), "-o", str(target))  # bookmaker.toml: [pdf] notes = "page"
     assert result.exit_code == 0, result.stderr
-    pages = [" ".join(re.sub(r"[-\u2010\u00ad]\n", "", p.extract_text()).split()) for p in PdfReader(target).pages]
     pairs = [pair for path in sorted((INDEXED / "manuscript").glob("*.md")) for pair in _references_and_notes(path)]
     assert len(pairs) >= 4
-    for before, note in pairs:
-        where_ref = [i for i, text in enumerate(pages) if before in text]
-        where_note = [i for i, text in enumerate(pages) if note in text]
-        assert len(where_ref) == 1 and where_ref == where_note, (before, where_ref, note, where_note)
+    pages = assert_notes_on_their_reference_pages(target, pairs)
     # No Notes section, and none in the contents.
     assert not any(text.startswith("Notes") for text in pages)
     assert not any(text.startswith("Contents") and " Notes " in text for text in pages)

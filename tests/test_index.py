@@ -20,7 +20,7 @@ from bookmaker.index import (
 )
 from bookmaker.model import IndexMark
 from bookmaker.reader import read_book
-from conftest import FIXTURES
+from conftest import FIXTURES, assert_index_pages_are_right, marked_texts, page_texts
 
 INDEXED = FIXTURES / "indexed"
 
@@ -116,41 +116,8 @@ def test_a_range_never_ended_is_reported_where_it_starts(tmp_path):
 
 # -- slow: the index of a real book -----------------------------------------------------
 
-_MARK = re.compile(r"\[([^\[\]]*)\]\{([^{}]*\bindex\b[^{}]*)\}")
-_ATTR = re.compile(r'([\w-]+)=(?:"([^"]*)"|(\S+))')
-
-
 def _marked_texts() -> dict[tuple[str, ...], list[str]]:
-    """Each entry of the fixture -> the words its marks stand on (a range's empty mark: the words beside it)."""
-    found: dict[tuple[str, ...], list[str]] = {}
-    for path in sorted((INDEXED / "manuscript").glob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        for match in _MARK.finditer(text):
-            attrs = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(match.group(2))}
-            if "index-see" in attrs or "index-seealso" in attrs:
-                continue
-            words = match.group(1)
-            if not words:  # a range's mark: the three words after its start, or before its end
-                if attrs.get("index-range") == "end":
-                    words = " ".join(re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text[: match.start()]).split()[-3:])
-                else:
-                    words = " ".join(re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text[match.end():]).split()[:3])
-            for entry in parse_entries(attrs.get("index") or match.group(1)):
-                found.setdefault(entry, []).append(words.replace("'", "\u2019"))
-    return found
-
-
-def _page_texts(pdf: Path) -> dict[int, str]:
-    """Printed page number (the number in the page's foot) -> the page's text, lines joined."""
-    from pypdf import PdfReader
-
-    pages = {}
-    for page in PdfReader(pdf).pages:
-        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
-        if lines and lines[-1].isdigit():
-            text = "\n".join(lines[:-1])
-            pages[int(lines[-1])] = " ".join(re.sub(r"[-\u2010\u00ad]\n", "", text).split())  # words hyphenated at line ends
-    return pages
+    return marked_texts(INDEXED)
 
 
 @pytest.fixture(scope="module")
@@ -165,30 +132,7 @@ def indexed_pdf(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_each_index_entry_names_the_pages_its_marks_are_on(indexed_pdf):
-    pages = _page_texts(indexed_pdf)
-    index_number = next(n for n, text in pages.items() if text.startswith("Index "))
-    index_text = "\n".join(pages[n] for n in sorted(pages) if n >= index_number)
-    marked = _marked_texts()
-    checked = 0
-    for entry, words in marked.items():
-        term = entry[-1]
-        # The entry's line in the index: its (last level) term followed by its page numbers.
-        line = re.search(rf"(?:^| ){re.escape(term)}((?:, \d+(?:–\d+)?)+)", index_text)
-        assert line, f"{entry} is not in the index: {index_text}"
-        numbers = re.findall(r"(\d+)(?:–(\d+))?", line.group(1))
-        shown = set()
-        for first, last in numbers:
-            first, last = int(first), int(last or first)
-            assert first < index_number and last < index_number
-            shown |= set(range(first, last + 1))
-            # Every page of a span carries the entry: each a mark's page, or inside a marked range.
-            assert any(w in pages[first] for w in words), f"{entry}: none of {words} on page {first}"
-            assert any(w in pages[last] for w in words), f"{entry}: none of {words} on page {last}"
-            checked += 1
-        # Every mark's page is listed.
-        for w in words:
-            on = [n for n, text in pages.items() if w in text and n < index_number]
-            assert on and set(on) & shown, f"{entry}: '{w}' is on pages {on}, the index says {sorted(shown)}"
+    pages, index_text, checked = assert_index_pages_are_right(indexed_pdf, INDEXED)
     assert checked >= 12
     # Consecutive pages are merged, and "see" references stand in italics without numbers.
     assert re.search(r"(?:^| )ferries, \d+–\d+", index_text), index_text
@@ -199,7 +143,7 @@ def test_each_index_entry_names_the_pages_its_marks_are_on(indexed_pdf):
 def test_the_index_is_the_last_section_in_two_columns_and_in_the_contents(indexed_pdf, tmp_path):
     import subprocess
 
-    pages = _page_texts(indexed_pdf)
+    pages = page_texts(indexed_pdf)
     last = max(pages)
     assert pages[last].startswith("Index ")
     from pypdf import PdfReader
@@ -251,7 +195,7 @@ def test_pages_renumbered_by_the_book_get_one_target_counter_number_per_mark(tmp
     target = tmp_path / "renumbered.pdf"
     result = run_cli("pdf", str(book), "-o", str(target))
     assert result.exit_code == 0, result.stderr
-    pages = _page_texts(target)
+    pages = page_texts(target)
     assert min(pages) > 100
     index_number = next(n for n, text in pages.items() if text.startswith("Index "))
     index_text = "\n".join(pages[n] for n in sorted(pages) if n >= index_number)
@@ -268,7 +212,7 @@ def test_printed_on_both_sides_the_index_starts_on_a_right_hand_page(tmp_path):
     target = tmp_path / "duplex.pdf"
     result = run_cli("pdf", str(INDEXED), "--duplex", "-o", str(target))
     assert result.exit_code == 0, result.stderr
-    pages = _page_texts(target)
+    pages = page_texts(target)
     index_number = next(n for n, text in pages.items() if text.startswith("Index "))
     assert index_number % 2 == 1
 

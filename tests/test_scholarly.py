@@ -258,7 +258,7 @@ def test_apa_citations_and_references_equal_pandocs(tmp_path):
 
 @pytest.mark.slow
 @needs_pandoc
-def test_scholarly_epub_is_clean(tmp_path):
+def test_scholarly_epub_with_an_index_is_clean(tmp_path):
     from ace import assert_ace_clean
 
     root = tmp_path / "book"
@@ -268,6 +268,11 @@ def test_scholarly_epub_is_clean(tmp_path):
 
     nav = zipfile.ZipFile(epub).read("EPUB/nav.xhtml").decode()
     assert 'epub:type="bibliography" href="bibliography.xhtml#refs"' in nav
+    # the same book carries an index (EPUB Indexes 1.0): its marks in text, in a note and across a range
+    assert 'epub:type="index" href="index.xhtml#index"' in nav
+    index = zipfile.ZipFile(epub).read("EPUB/index.xhtml").decode()
+    for term in ("bridges", "harbours", "north quay", "tides", "Quill, Ambrose"):
+        assert f">{term}</" in index, term
     assert_epubcheck_clean(epub)
     assert_ace_clean(epub)
 

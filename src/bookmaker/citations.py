@@ -46,6 +46,7 @@ PANDOC_SECONDS = 120
 _BIB_ENTRY = re.compile(r"@(\w+)\s*[{(]\s*([^,\s]+)\s*,")
 _NOTE_CLASS = re.compile(rb"<style\b[^>]*\bclass\s*=\s*[\"']note[\"']")
 _HTTP = re.compile(r"^(https?|mailto):", re.IGNORECASE)
+_INDEX_MARK = re.compile(r"\]\{[^{}]*(?:\.index\b|\bindex(?:-[a-z]+)?\s*=)")
 
 
 @dataclass
@@ -211,6 +212,10 @@ def check_citations(slots: list[Slot], nocite: list[str], bibliography: Bibliogr
     tokens = [t for slot in slots for t in ([slot.token] if slot.token else slot.in_note)]
     for token in tokens:
         path, line = token.meta.get("where", (None, None))
+        if any(_INDEX_MARK.search(item.prefix + " " + item.suffix) for item in token.meta["items"]):
+            # pandoc's citeproc returns a citation's prefix and suffix as its own text: a mark there would index nothing
+            diagnostics.warning(path, line, f"'{token.content}' has an index mark inside a citation, which is not "
+                                            "indexed: put the mark outside the brackets")
         for item in token.meta["items"]:
             if token.meta.get("mixed") and item.is_crossref:
                 diagnostics.error(path, line, f"'{token.content}' mixes a cross-reference with citations: "
