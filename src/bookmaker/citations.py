@@ -100,10 +100,7 @@ def load_style(value: str | None, where: Path, line: int | None, policy: Resourc
         data = (CSL_DIR / f"{name}.csl").read_bytes()
         return Style(name, data, bool(_NOTE_CLASS.search(data[:4000])))
     try:
-        resolved = policy.resolve(name, where)
-        if not isinstance(resolved, Local) or not resolved.path.is_relative_to(policy.book_root):
-            raise Refused("is not a file inside the book: copy it into the book")
-        data = policy.read(resolved, MAX_BIBLIOGRAPHY_BYTES)
+        _, data = _read_inside_book(name, where, policy)
     except Refused as refused:
         diagnostics.error(where, line, f"citation style '{name}' {refused}")
         return None
@@ -119,21 +116,26 @@ def load_style(value: str | None, where: Path, line: int | None, policy: Resourc
     return Style(Path(name).stem, data, bool(_NOTE_CLASS.search(data[:4000])))
 
 
+def _read_inside_book(name: str, where: Path, policy: ResourcePolicy) -> tuple[Path, bytes]:
+    """A style or bibliography the book names, read through the policy: only a file inside the book,
+    since pandoc is given nothing else."""
+    resolved = policy.resolve(name, where)
+    if not isinstance(resolved, Local) or not resolved.path.is_relative_to(policy.book_root):
+        raise Refused("is not a file inside the book: copy it into the book")
+    return resolved.path, policy.read(resolved, MAX_BIBLIOGRAPHY_BYTES)
+
+
 def load_bibliography(values: list[str], where: Path, line: int | None, style: Style, lang: str,
                       policy: ResourcePolicy, diagnostics: Diagnostics) -> Bibliography:
     """Read and check each file named by `bibliography:` (paths relative to `where`, the file naming them)."""
     bibliography = Bibliography(entries={}, files=[], style=style, lang=lang)
     for value in values:
         try:
-            resolved = policy.resolve(value, where)
-            if not isinstance(resolved, Local) or not resolved.path.is_relative_to(policy.book_root):
-                raise Refused("is not a file inside the book: copy it into the book")
-            data = policy.read(resolved, MAX_BIBLIOGRAPHY_BYTES)
+            path, data = _read_inside_book(value, where, policy)
         except Refused as refused:
             diagnostics.error(where, line, f"bibliography '{value}' {refused}")
             bibliography.incomplete = True
             continue
-        path = resolved.path
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
