@@ -369,3 +369,43 @@ def test_a_heading_with_a_note_mark_stays_a_heading():
         book, _ = read_book(copy)
     assert [h.text for h in book.headings] == ["A Loose Note"], "kept, with its mark, above the text"
     assert all(note.refs for note in book.notes)
+
+
+def test_no_word_is_left_alone_on_a_line_before_an_inline_element():
+    """WeasyPrint 70 measured a text's trailing space before an inline element and kept only its
+    first word on the line ("The" / "Quds Force started to build links with"): the sample's first
+    page showed "Soleimani" alone. writers/weasy.py works around it; this is the sample's paragraph."""
+    from bookmaker.writers.weasy import import_weasyprint
+
+    weasyprint = import_weasyprint()
+    paragraph = (
+        'The Quds Force started to build links with <span class="index" id="a">Hamas</span> and '
+        '<span class="index" id="b">Palestinian Islamic Jihad</span> in the 1990s, while it was led by '
+        "Soleimani's predecessor, Brigadier General <span id=\"c\">Ahmad Vahidi</span>. These early ties "
+        'have been connected with the 1995 bus attack at <span id="d">Kfar Darom</span> in Gaza. According '
+        'to the Lebanese militant <span id="e">Anis al-Naqqash</span>, Soleimani deepened the relationship, '
+        'when he and <em>Imad Mughniyeh</em>, <a href="#x">Hezbollah</a>’s chief of military operations, '
+        "supervised the smuggling of arms."
+    )
+
+    def lines(box):
+        if type(box).__name__ == "LineBox":
+            yield "".join(_texts(box))
+            return
+        for child in getattr(box, "children", []):
+            yield from lines(child)
+
+    lonely = []
+    for width in range(300, 462, 2):
+        html = (f"<html lang='en'><style>p {{ width: {width}px; text-align: justify; font: 11pt serif }}</style>"
+                f"<p>{paragraph}</p></html>")
+        found = list(lines(weasyprint.HTML(string=html).render().pages[0]._page_box))
+        lonely += [(width, line) for line in found[:-1] if len(line.split()) < 2]
+    assert not lonely, f"lines of one word (width, line): {lonely}"
+
+
+def _texts(box):
+    if type(box).__name__ == "TextBox":
+        yield box.text
+    for child in getattr(box, "children", []):
+        yield from _texts(child)
