@@ -385,7 +385,7 @@ def _part_key(job: Job, state: dict) -> str:
     from bookmaker.fonts import _fontconfig_stamp
 
     digest = hashlib.sha256(job.html.encode())
-    digest.update(repr((job.pad, job.first_id, weasyprint.__version__, _fontconfig_stamp(), state["strict"],
+    digest.update(repr((job.pad, job.first_id, weasyprint.__version__, "keep-words-together", _fontconfig_stamp(), state["strict"],
                         state["base_url"], sorted(state["reported"]))).encode())
     return digest.hexdigest()
 

@@ -33,6 +33,7 @@ def import_weasyprint():
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         import weasyprint
 
+        _keep_words_together_before_inline_boxes()  # whoever imported it first, lay out with the fix
         return weasyprint
     import ctypes.util
 
