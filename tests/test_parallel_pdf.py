@@ -12,6 +12,9 @@ import pytest
 
 from conftest import REPO
 
+# Each test lays out whole books (some twice, some in a process pool): the slow layer.
+pytestmark = pytest.mark.slow
+
 PYTHON = sys.executable
 
 

@@ -110,6 +110,7 @@ def test_every_note_is_in_the_notes_section(pdf):
     assert not alone, "a locator stays on the line of the note's last word"
 
 
+@pytest.mark.slow
 def test_the_index_follows_the_notes_and_names_the_pages_of_its_marks(pdf):
     """People, places and organisations are marked in the manuscript; the Index closes the book after the Notes."""
     marks = re.findall(r"\[([^\[\]]+)\]\{index=\"([^\"]+)\"\}|\[([^\[\]]+)\]\{\.index\}", MANUSCRIPT)
