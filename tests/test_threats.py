@@ -230,30 +230,29 @@ def _written(book: Path) -> bytes:
     return b"".join(chunks)
 
 
+def _refused_by_every_command(book: Path, message: str) -> None:
+    """check, html and epub each stop with `message` (exit 1, no internal error), and no output holds the secret."""
+    for command in ("check", "html", "epub"):
+        result = run_cli(command, str(book))
+        _no_internal_error(result)
+        assert result.exit_code == 1, (command, result.stderr)
+        assert message in _shown(result, book), result.stderr
+    assert SECRET.encode() not in _written(book)
+
+
 def test_a_template_linked_out_of_the_book_is_refused(tmp_path):
     outside = _outside(tmp_path)
     book = _book(tmp_path)
     (book / "templates").mkdir()
     os.symlink(outside / "titleblock.html", book / "templates" / "titleblock.html")
-    for command in ("check", "html", "epub"):
-        result = run_cli(command, str(book))
-        _no_internal_error(result)
-        assert result.exit_code == 1, (command, result.stderr)
-        assert ("templates/titleblock.html: error: the template is a link to a file outside the book folder"
-                in _shown(result, book)), result.stderr
-    assert SECRET.encode() not in _written(book)
+    _refused_by_every_command(book, "templates/titleblock.html: error: the template is a link to a file outside the book folder")
 
 
 def test_a_templates_folder_linked_out_of_the_book_is_refused(tmp_path):
     outside = _outside(tmp_path)
     book = _book(tmp_path)
     os.symlink(outside, book / "templates")
-    for command in ("check", "html", "epub"):
-        result = run_cli(command, str(book))
-        _no_internal_error(result)
-        assert result.exit_code == 1, (command, result.stderr)
-        assert "templates/chapter.html: error: the template is a link to a file outside" in _shown(result, book)
-    assert SECRET.encode() not in _written(book)
+    _refused_by_every_command(book, "templates/chapter.html: error: the template is a link to a file outside")
 
 
 def test_a_styles_folder_linked_out_of_the_book_is_refused(tmp_path):
@@ -262,12 +261,7 @@ def test_a_styles_folder_linked_out_of_the_book_is_refused(tmp_path):
     (outside / "book.css").write_text(f'p::after {{ content: "{SECRET}"; }}\n')
     book = _book(tmp_path)
     os.symlink(outside, book / "styles")
-    for command in ("check", "html", "epub"):
-        result = run_cli(command, str(book))
-        _no_internal_error(result)
-        assert result.exit_code == 1, (command, result.stderr)
-        assert "styles/book.css: error: stylesheet is a link to a file outside the book" in _shown(result, book)
-    assert SECRET.encode() not in _written(book)
+    _refused_by_every_command(book, "styles/book.css: error: stylesheet is a link to a file outside the book")
 
 
 def test_the_template_loader_refuses_a_link_out_on_its_own(tmp_path):
