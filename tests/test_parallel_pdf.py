@@ -314,6 +314,22 @@ def test_an_edit_of_one_chapter_lays_out_that_chapter_only(tmp_path: Path, layou
     assert not list(book.rglob("*.json")) and not (book / "build").exists()
 
 
+def test_a_first_build_lays_out_each_chapter_once(tmp_path: Path, layouts: list[int]) -> None:
+    """Without a page map a first wave laid every part out to learn the page counts and a second laid
+    them out again at their real starts; page numbers are now fixed after layout (margin boxes only),
+    and the notes wait until the chapters' pages are known. Each laid-out part goes into the cache
+    once: front matter twice (its contents' numbers), every other part once."""
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
+    laid = list((tmp_path / "cache").rglob("pdf-parts/*"))
+    parts = 7  # front matter, five chapters, notes
+    assert len(laid) <= parts + 1, len(laid)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    _assert_same_book(one, cold)
+
+
 def _long_book(folder: Path, chapters: int) -> Path:
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:

@@ -65,27 +65,31 @@ def write_pdf(
             options is not None and options.notes == "page"):
         from bookmaker.writers.pdf_parts import write_in_parts
 
+        used = [marks]
+
+        def rerender(numbers: dict[str, int]) -> str:
+            used[0] = _references_on_a_page_already_named(book, numbers)
+            return marked(used[0])
+
         for _ in range(3):
             said = Diagnostics(strict=diagnostics.strict)
             try:
-                laid = write_in_parts(marked(marks), target, said, reported, policy_for(book), key, jobs,
-                                      bool(options and options.duplex), progress)
+                laid = write_in_parts(marked(used[0]), target, said, reported, policy_for(book), key, jobs,
+                                      bool(options and options.duplex), progress, rerender)
             except FatalURLFetchingError as exc:
                 diagnostics.error(target, None, f"{exc}")
                 raise BookError(diagnostics) from None
             if laid is None:
                 break  # not splittable: laid out as one document below
             data, numbers = laid
-            found = _references_on_a_page_already_named(book, numbers)
-            if found == marks:
+            if _references_on_a_page_already_named(book, numbers) == used[0]:
                 diagnostics.extend(said)
                 if diagnostics.has_errors:
                     raise BookError(diagnostics)
                 with atomic_output(target) as out:
                     out.write(data)
                 return
-            marks = found
-
+            used[0] = _references_on_a_page_already_named(book, numbers)
 
     def lay_out(text: str):
         return weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher).render()
