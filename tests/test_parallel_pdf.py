@@ -330,6 +330,32 @@ def test_a_first_build_lays_out_each_chapter_once(tmp_path: Path, layouts: list[
     _assert_same_book(one, cold)
 
 
+def test_a_book_with_an_index_is_laid_out_in_parts(tmp_path: Path, layouts: list[int]) -> None:
+    """The index (numbers of marks in every chapter) was a reason to lay the whole book out as one
+    document; it is now a part laid out once the marks' pages are known, cold and with a page map."""
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    for name, words in (("01-clay-and-papyrus.md", ("papyrus", "tablets")), ("03-movable-type.md", ("slowly", "title page")),
+                        ("05-the-digital-page.md", ("PDF", "page"))):
+        chapter = book / "manuscript" / name
+        text = chapter.read_text(encoding="utf-8")
+        for word in words:
+            text = text.replace(f" {word} ", f" [{word}]{{.index}} ", 1)
+        chapter.write_text(text, encoding="utf-8")
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    assert "Index" in _summary(one)["text"][-1]
+    cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
+    assert list((tmp_path / "cache").rglob("pdf-parts/*")), "laid out as one document"
+    for parts in (tmp_path / "cache").rglob("pdf-parts"):
+        import shutil
+
+        shutil.rmtree(parts)
+    again = _build_pdf(book, tmp_path / "again.pdf", layouts, "--jobs", "2")
+    _assert_same_book(one, cold)
+    _assert_same_book(one, again)
+
+
 def _long_book(folder: Path, chapters: int) -> Path:
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:

@@ -61,21 +61,33 @@ def write_pdf(
     def marked(wanted: frozenset[str]) -> str:
         return render_html(book, target.parent, options, wanted) if wanted else html
 
-    if jobs > 1 and _splittable(book, options) and not anchor_ids(book.index_marks) and not (
-            options is not None and options.notes == "page"):
+    if jobs > 1 and _splittable(book, options) and not (options is not None and options.notes == "page"):
         from bookmaker.writers.pdf_parts import write_in_parts
 
         used = [marks]
+        marks_ids = anchor_ids(book.index_marks)
+        rendered: dict = {}
 
         def rerender(numbers: dict[str, int]) -> str:
+            # The notes' same-page marks and the index's numbers, from the pages known so far; the
+            # index shows placeholders until every mark's page is known (it is laid out after them).
             used[0] = _references_on_a_page_already_named(book, numbers)
-            return marked(used[0])
+            index_pages = None
+            if marks_ids:
+                index_pages = {a: numbers[a] for a in marks_ids} if marks_ids <= numbers.keys() else {}
+            wanted = (used[0], tuple(sorted(index_pages.items())) if index_pages is not None else None)
+            if wanted not in rendered:
+                rendered.clear()
+                rendered[wanted] = (render_html(book, target.parent, options, used[0], index_pages=index_pages)
+                                    if used[0] or index_pages is not None else html)
+            return rendered[wanted]
 
+        start_map = load_page_map(key)
         for _ in range(3):
             said = Diagnostics(strict=diagnostics.strict)
             try:
-                laid = write_in_parts(marked(used[0]), target, said, reported, policy_for(book), key, jobs,
-                                      bool(options and options.duplex), progress, rerender)
+                laid = write_in_parts(rerender(start_map), target, said, reported, policy_for(book), key, jobs,
+                                      bool(options and options.duplex), progress, rerender, marks_ids)
             except FatalURLFetchingError as exc:
                 diagnostics.error(target, None, f"{exc}")
                 raise BookError(diagnostics) from None
@@ -89,7 +101,7 @@ def write_pdf(
                 with atomic_output(target) as out:
                     out.write(data)
                 return
-            used[0] = _references_on_a_page_already_named(book, numbers)
+            start_map = numbers
 
     def lay_out(text: str):
         return weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher).render()

@@ -67,6 +67,7 @@ class Part:
     owned: set[str] = field(default_factory=set)
     wanted: set[str] = field(default_factory=set)  # ids it links to
     pagerefs: set[str] = field(default_factory=set)  # ids whose page numbers it shows (pagemap.py)
+    kind: str = "front"  # "chapter", "notes", "index" or "front"
 
 
 @dataclass
@@ -116,16 +117,19 @@ def split(html: str) -> tuple[str, str, list[Part]] | None:
     parts: list[Part] = []
     current: list[str] = []
     name = "front"
+    kind = "front"
+    kinds = []
     depth = 0
     for line in body.splitlines(keepends=True):
         top = _TOP.match(line) if depth == 0 else None
         if top:
             classes = top.group(2).split()
-            new_part = "chapter" in classes or ("notes" in classes and top.group(1) == "section")
+            new_part = "chapter" in classes or (top.group(1) == "section" and ("notes" in classes or "index" in classes))
             if new_part and "".join(current).strip():
-                parts.append(Part(name, "".join(current)))
+                parts.append(Part(name, "".join(current), kind=kind))
                 current = []
             if new_part:
+                kind = "chapter" if "chapter" in classes else "notes" if "notes" in classes else "index"
                 found = _ID.search(line)
                 if not found:
                     return None
@@ -136,13 +140,16 @@ def split(html: str) -> tuple[str, str, list[Part]] | None:
             return None
     if depth != 0:
         return None
-    parts.append(Part(name, "".join(current)))
+    parts.append(Part(name, "".join(current), kind=kind))
     if len(parts) < 2 or parts[0].name != "front":
         return None
     for part in parts:
         part.owned = {html_escape.unescape(i) for i in _ID.findall(part.body)}
         part.wanted = {html_escape.unescape(i) for i in _HREF.findall(part.body)} | referenced_ids(part.body)
         part.pagerefs = referenced_ids(part.body)
+        if part.kind == "index":
+            # Its numbers are written in by the caller's rerender (index_pages): they depend on every mark's page.
+            part.pagerefs |= {html_escape.unescape(i) for i in _HREF.findall(part.body)} - part.owned
     return head, body_open, parts
 
 
@@ -379,13 +386,15 @@ class _deferred_fonts:
 
 def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: set[str], policy, key: str,
                    jobs: int, duplex: bool, progress: Callable[[int, int], None] | None = None,
-                   rerender: Callable[[dict[str, int]], str] | None = None) -> tuple[bytes, dict[str, int]] | None:
+                   rerender: Callable[[dict[str, int]], str] | None = None, keep: set[str] = frozenset()
+                   ) -> tuple[bytes, dict[str, int]] | None:
     """The book's PDF laid out in parts by `jobs` processes, and its page map (every anchor's page);
     None when the document cannot be split.
 
     `rerender(page_map)` gives the document again for the pages found so far (the notes' same-page
     marks depend on them); it is asked after each wave, so the notes of a first build, laid out once
-    the chapters are, get their marks right the first time."""
+    the chapters are, get their marks right the first time. `keep`: ids whose pages the next build's
+    `rerender` needs (the index's marks), kept in the page map with those the parts show."""
     found = split(html)
     if found is None:
         return None
@@ -418,6 +427,7 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
             if p.name + "\n" in counts:
                 sizes.wants[i] = bool(counts[p.name + "\n"])
         starts = sizes.starts(len(parts))
+        predicted: set[str] = set()
         for _wave in range(4):
             todo: list[Job] = []
             for i, part in enumerate(parts):
@@ -432,14 +442,25 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
                                 i > 0, start, wanted_numbers, font_dir, part.name))
             if not todo:
                 break
+            # A part laid out before whose numbers are still guesses (the front matter's contents, while
+            # the notes and index of a first build are laid out for the first time) waits for them.
+            guessed = [j for j in todo if j.index in laid and not laid[j.index].abandoned
+                       and parts[j.index].pagerefs & predicted]
+            if len(guessed) < len(todo):
+                for j in guessed:
+                    todo.remove(j)
+                    assumed[j.index] = None
             # The last parts that show numbers not known yet (the notes' "p. N" on a first build) wait
             # for the next wave, when the parts before them are laid out: laid out once, with their numbers.
-            tail = len(parts)
             deferred = 0
-            while len(todo) > 1 and todo[-1].index == tail - 1 and parts[tail - 1].pagerefs - set(numbers):
-                assumed[todo.pop().index] = None
-                tail -= 1
-                deferred += 1
+            if any(parts[j.index].kind == "chapter" for j in todo):
+                tail, waiting = len(parts), {j.index for j in todo}
+                while tail - 1 in waiting and parts[tail - 1].kind in ("notes", "index"):
+                    tail -= 1
+                if any(parts[k].pagerefs - set(numbers) for k in range(tail, len(parts))):
+                    while todo and todo[-1].index >= tail:
+                        assumed[todo.pop().index] = None
+                        deferred += 1
             total = len(parts)
             fresh: list[Job] = []
             for job in todo:
@@ -479,8 +500,10 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
                 sizes.learn(i, laid[i].start, laid[i])
             starts = sizes.starts(len(parts))
             numbers = _page_map(parts, {i: r for i, r in laid.items() if not r.abandoned}, starts)
+            predicted = set()
             for i, part in enumerate(parts):
                 if i not in laid:  # not laid out yet: its first element is on the first page of its own
+                    predicted.add(part.name)
                     numbers.setdefault(part.name, starts[i] + 1 + (sizes.pages(i, starts[i]) > sizes.content.get(i, 1)))
             if rerender is not None:
                 again = rerender(numbers)
@@ -496,7 +519,7 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
         data = merge([laid[i] for i in range(len(parts))], starts, parts, font_dir)
     for i in range(len(parts)):
         diagnostics.extend(laid[i].diagnostics)
-    wanted = set().union(*(p.pagerefs for p in parts))
+    wanted = set().union(*(p.pagerefs for p in parts)) | set(keep)
     save_page_map(key, {k: v for k, v in book_map.items() if k in wanted})
     record = {p.name: laid[i].pages - laid[i].blank_first for i, p in enumerate(parts)}
     record |= {parts[i].name + "\n": int(side) for i, side in sizes.wants.items()}
@@ -526,9 +549,9 @@ def _lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "_Sizes", re
     try:
         while True:
             done = sum(f.done() for f in futures)
-            if done != shown:
-                shown = done
-                progress(done)
+            while shown < done:  # each part on the status line, even when two finish together
+                shown += 1
+                progress(shown)
             if done == len(futures):
                 break
             if any(f.done() and f.exception() is not None for f in futures):
