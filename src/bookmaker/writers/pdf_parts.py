@@ -21,14 +21,18 @@ own, and merged with pikepdf. What a naive split would lose is put back:
   merge, for the glyphs all parts use (retained glyph ids, as WeasyPrint
   does), so the book carries one copy of each face, and one font dictionary
   (widths and Unicode map joined).
-- The TOC's numbers and the notes' "p. N" are written in from a page map
-  (pagemap.py): the last build's, else a first wave of layout gives it. Parts
-  are laid out again until every part's first page number, side and numbers
-  written in agree with the merged book (usually once, twice on a first build).
+- The TOC's numbers, the notes' "p. N" and the index's locators are written
+  in from a page map (pagemap.py): the last build's, else the pages of the
+  parts laid out so far. On a first build a part's start is a guess fixed
+  after pagination (_renumbered: only the margin boxes depend on it), and the
+  notes and index wait for the chapters' pages, so each part is laid out once
+  (the front matter twice: its contents' numbers). Parts are laid out again
+  until every part's first page number, side and numbers written in agree
+  with the merged book.
 
 Books this cannot split exactly go the single-document way (write_pdf):
-PDF/A, PDF/UA and PDF/X variants, the article layout, and books whose CSS
-renumbers pages or uses `@page :first`.
+PDF/A, PDF/UA and PDF/X variants, the article layout, notes at the foot of
+the page, and books whose CSS renumbers pages or uses `@page :first`.
 """
 
 from __future__ import annotations
