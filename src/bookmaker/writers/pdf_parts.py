@@ -540,6 +540,10 @@ def _lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "_Sizes", re
     by_index = {job.index: job for job in fresh}
     for job in fresh:
         answers[job.index] = PENDING
+    if not any(job.handshake for job in fresh):
+        # Every start is known: the longest parts first (the notes), so that no core is left with
+        # one long part at the end. Parts that ask for their start go in book order (_renumbered).
+        fresh = sorted(fresh, key=lambda job: -sizes.content.get(job.index, 1))
     futures = [pool.submit(lay_out_part, job) for job in fresh]
     waiting = sorted(job.index for job in fresh if job.handshake)
     paginated: set[int] = set()
