@@ -1,0 +1,138 @@
+"""What `bookmaker epub` loads and launches: a small book's EPUB is mostly Python's start-up, so a
+library imported or a process started that the book does not need is the time that matters.
+
+Each build runs in a fresh interpreter (as the command does) with its own user cache; the second
+build of a book is the one checked, as every build after the first finds the cover and the font
+paths there. Processes are counted where every way of starting one ends (`fork_exec`,
+`posix_spawn`, `system`), so that the probe itself imports nothing it is checking.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+PROBE = r"""
+import json, os, sys
+launched = []
+import _posixsubprocess
+_fork_exec = _posixsubprocess.fork_exec
+def fork_exec(*args, **kwargs):
+    launched.append([os.fsdecode(a) for a in args[0]] if args and args[0] else [])
+    return _fork_exec(*args, **kwargs)
+_posixsubprocess.fork_exec = fork_exec
+for name in ("posix_spawn", "posix_spawnp", "system"):
+    if hasattr(os, name):
+        real = getattr(os, name)
+        def spy(*args, _real=real, **kwargs):
+            launched.append([str(args[0])])
+            return _real(*args, **kwargs)
+        setattr(os, name, spy)
+sys.argv = ["bookmaker", "epub", "-o", sys.argv[1], sys.argv[2]]
+from bookmaker.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+mimetypes = sys.modules.get("mimetypes")
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "launched": launched,
+                  "mimetypes_read": bool(mimetypes and mimetypes.inited)}))
+"""
+
+# Loaded only by what a book uses: the PDF, images, code, math, citations, raw HTML, front matter.
+NEVER_FOR_A_PLAIN_EPUB = ["weasyprint", "PIL", "pygments", "latex2mathml", "uharfbuzz", "fontTools", "yaml",
+                          "tinyhtml5", "pikepdf", "pypdf"]
+
+
+def epub_build(book: Path, out: Path, cache: Path) -> dict:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "SOURCE_DATE_EPOCH": "1700000000"}
+    env.pop("BOOKMAKER_NO_CACHE", None)
+    done = subprocess.run([sys.executable, "-c", PROBE, str(out), str(book)], capture_output=True, text=True,
+                          env=env, cwd=book, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0, done.stderr
+    return report
+
+
+def loaded(report: dict, package: str) -> bool:
+    return any(m == package or m.startswith(package + ".") for m in report["modules"])
+
+
+@pytest.fixture
+def plain_book(tmp_path: Path) -> Path:
+    book = tmp_path / "plain"
+    (book / "manuscript").mkdir(parents=True)
+    (book / "manuscript" / "01-first.md").write_text(
+        "# The first chapter\n\nWords with a note[^a] and a link to [the second](#the-second-chapter).\n\n"
+        "[^a]: The note.\n", encoding="utf-8")
+    (book / "manuscript" / "02-second.md").write_text(
+        "# The second chapter\n\nMore words, *some of them* set in **bold**.\n", encoding="utf-8")
+    return book
+
+
+def test_a_plain_books_epub_loads_no_library_it_does_not_use(plain_book, tmp_path):
+    cache = tmp_path / "cache"
+    epub_build(plain_book, tmp_path / "first.epub", cache)
+    report = epub_build(plain_book, tmp_path / "book.epub", cache)
+    assert [m for m in NEVER_FOR_A_PLAIN_EPUB if loaded(report, m)] == []
+    assert not report["mimetypes_read"], "the system's MIME tables were read for media types bookmaker knows"
+
+
+def test_a_plain_books_epub_starts_no_process(plain_book, tmp_path):
+    cache = tmp_path / "cache"
+    epub_build(plain_book, tmp_path / "first.epub", cache)
+    report = epub_build(plain_book, tmp_path / "book.epub", cache)
+    assert report["launched"] == []
+
+
+def test_the_samples_epub_starts_no_process_and_reuses_its_font_subset(tmp_path):
+    """The sample article has Persian text (an Amiri subset is embedded) and no citations: once the
+    cache knows the font paths, the cover and the subset, no fc-match, no pandoc, no HarfBuzz, no Pillow."""
+    from conftest import REPO
+
+    from bookmaker.fonts import ARABIC_SCRIPT, find_font
+
+    if find_font(ARABIC_SCRIPT.family) is None:
+        pytest.skip("Amiri is not installed (scripts/system-packages.sh book installs it)")
+    book = tmp_path / "article"
+    (book / "manuscript").mkdir(parents=True)
+    for chapter in (REPO / "manuscript").glob("*.md"):
+        (book / "manuscript" / chapter.name).write_bytes(chapter.read_bytes())
+    cache = tmp_path / "cache"
+    first = epub_build(book, tmp_path / "first.epub", cache)
+    assert any(Path(argv[0]).name == "fc-match" for argv in first["launched"] if argv)  # the probe sees them
+    report = epub_build(book, tmp_path / "second.epub", cache)
+    assert report["launched"] == []
+    assert [m for m in ("uharfbuzz", "PIL", "weasyprint", "pygments") if loaded(report, m)] == []
+    with zipfile.ZipFile(tmp_path / "first.epub") as a, zipfile.ZipFile(tmp_path / "second.epub") as b:
+        assert a.namelist() == b.namelist()
+        assert "EPUB/fonts/amiri-regular.ttf" in a.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), f"{name} differs when it comes from the cache"
+
+
+def test_the_epub_is_the_same_with_and_without_the_cache(tmp_path):
+    from conftest import REPO
+
+    book = tmp_path / "article"
+    (book / "manuscript").mkdir(parents=True)
+    for chapter in (REPO / "manuscript").glob("*.md"):
+        (book / "manuscript" / chapter.name).write_bytes(chapter.read_bytes())
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "BOOKMAKER_NO_CACHE": "1"}
+    subprocess.run([sys.executable, "-m", "bookmaker", "epub", "-o", str(tmp_path / "uncached.epub"), str(book)],
+                   check=True, capture_output=True, env=env, timeout=120)
+    cache = tmp_path / "cache"
+    epub_build(book, tmp_path / "cold.epub", cache)
+    epub_build(book, tmp_path / "warm.epub", cache)
+    uncached = (tmp_path / "uncached.epub").read_bytes()
+    assert (tmp_path / "cold.epub").read_bytes() == uncached
+    assert (tmp_path / "warm.epub").read_bytes() == uncached
