@@ -7,9 +7,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from functools import cache
 from typing import Any
-
-import yaml
 
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.text import is_language_tag, without_invalid_characters
@@ -51,22 +50,30 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
     return _parse(source, path, diagnostics), body
 
 
-class _Loader(yaml.SafeLoader):
+@cache
+def _loader() -> type:
     """YAML's safe loader, but a date stays the text the author wrote: `2026-02-30` would
-    otherwise fail in the loader itself, before bookmaker could say where."""
+    otherwise fail in the loader itself, before bookmaker could say where. Made (and YAML
+    imported) only for a file with front matter: importing YAML is a twentieth of a small EPUB."""
+    import yaml
 
+    class _Loader(yaml.SafeLoader):
+        pass
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return _Loader
 _KEY_LINE = re.compile(r"^[\w\"'][^:\n]*:(\s|$)")
 
 
 def _looks_like_mapping(source: str) -> bool:
     """Whether the lines between the dashes are meant as YAML keys (even broken YAML, to report it)."""
+    import yaml
+
     try:
-        data = yaml.load(source, Loader=_Loader)
+        data = yaml.load(source, Loader=_loader())
     except yaml.YAMLError:
         return bool(_KEY_LINE.match(source.lstrip()))
     except (RecursionError, ValueError):  # nested too deep...: _parse reports it
@@ -75,9 +82,11 @@ def _looks_like_mapping(source: str) -> bool:
 
 
 def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
+    import yaml
+
     try:
-        node = yaml.compose(source, Loader=_Loader)
-        data = yaml.load(source, Loader=_Loader)
+        node = yaml.compose(source, Loader=_loader())
+        data = yaml.load(source, Loader=_loader())
     except RecursionError:  # PyYAML composes nested collections by recursion
         diagnostics.error(path, 2, "front matter is nested too deep to read: keys take texts or lists of texts")
         return FrontMatter()

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 
 from urllib.parse import urlsplit
 
-from tinyhtml5.parser import HTMLParser
-
 from bookmaker import limits
 from bookmaker.stylesheets import css_nesting_beyond
 from bookmaker.text import is_language_tag, without_invalid_characters
@@ -99,6 +97,8 @@ IdClaimer = Callable[[str], str]
 
 def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | None = None) -> Sanitized:
     """Parse `fragment` as HTML, apply the allowlist and return XHTML with what was changed."""
+    from tinyhtml5.parser import HTMLParser  # only a book with raw HTML pays for the parser's import
+
     result = Sanitized(html="")
     parser = HTMLParser(namespace_html_elements=False)
     container = parser.parse_fragment(fragment)
