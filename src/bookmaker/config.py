@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,6 +127,8 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
     config = BookConfig(root=root)
     if not path.is_file():
         return config
+    import tomllib  # only a book with a bookmaker.toml pays for the parser's import
+
     config.path = path
     try:
         text = path.read_bytes().decode("utf-8-sig")
