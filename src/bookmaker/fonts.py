@@ -115,34 +115,17 @@ def subset_font(path: Path, text: str) -> bytes:
     modification time) was cut for the same characters before: importing
     HarfBuzz alone is a twentieth of a small book's EPUB.
     """
-    from bookmaker.cache import cached_bytes
+    from bookmaker.cache import cached_bytes, package_stamp
 
     info = path.stat()
     characters = "".join(sorted(set(text)))
-    key = json.dumps(["subset", str(path), info.st_size, info.st_mtime_ns, _SUBSET_VERSION, _harfbuzz_stamp(),
-                      characters])
+    key = json.dumps(["subset", str(path), info.st_size, info.st_mtime_ns, _SUBSET_VERSION,
+                      package_stamp("uharfbuzz"), characters])
     return cached_bytes("font-subsets", key.encode("utf-8", "surrogatepass"), lambda: _subset(path, characters))
 
 
 # Part of the cache key: change it when _subset changes what it keeps.
 _SUBSET_VERSION = 1
-
-
-def _harfbuzz_stamp() -> list | None:
-    """The installed uharfbuzz, found without importing it: another version may cut another subset."""
-    from importlib.util import find_spec
-
-    try:
-        spec = find_spec("uharfbuzz")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.origin:
-        return None
-    try:
-        info = os.stat(spec.origin)
-    except OSError:
-        return [spec.origin]
-    return [spec.origin, info.st_size, info.st_mtime_ns]
 
 
 def _subset(path: Path, text: str) -> bytes:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from bookmaker.diagnostics import Diagnostics
@@ -44,10 +45,47 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
             diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'")
         return FrontMatter(), text
     source = "\n".join(lines[1:end])
-    if not _looks_like_mapping(source):
-        return FrontMatter(), text
+    known = _remembered(source)
+    if known is None:
+        if not _looks_like_mapping(source):
+            return FrontMatter(), text
+        found = len(diagnostics)
+        known = _parse(source, path, diagnostics)
+        if len(diagnostics) == found:  # a front matter with problems is read again, to report them again
+            _remember(source, known)
     body = "\n" * end + "\n" + "\n".join(lines[end + 1 :])
-    return _parse(source, path, diagnostics), body
+    return known, body
+
+
+def _cache_key(source: str) -> bytes:
+    from bookmaker.cache import package_stamp
+
+    return json.dumps(["front matter", package_stamp("yaml"), source]).encode("utf-8", "surrogatepass")
+
+
+def _remembered(source: str) -> FrontMatter | None:
+    """The front matter read from this YAML by an earlier build, without a problem, from the user
+    cache: importing YAML and reading the text (three passes) was a twentieth of a small EPUB."""
+    from bookmaker.cache import read_cached
+
+    data = read_cached("front-matter", _cache_key(source))
+    try:
+        known = json.loads(data) if data is not None else None
+    except ValueError:
+        return None
+    if not (isinstance(known, dict) and isinstance(known.get("values"), dict) and isinstance(known.get("lines"), dict)
+            and all(isinstance(line, int) for line in known["lines"].values())):
+        return None
+    return FrontMatter(values=known["values"], lines=known["lines"])
+
+
+def _remember(source: str, front_matter: FrontMatter) -> None:
+    from bookmaker.cache import write_cached
+
+    data = {"values": front_matter.values, "lines": front_matter.lines}
+    text = json.dumps(data)
+    if json.loads(text) == data:  # only what JSON gives back as it was (texts, lists of texts, true/false)
+        write_cached("front-matter", _cache_key(source), text.encode())
 
 
 @cache

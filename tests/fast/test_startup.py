@@ -95,8 +95,9 @@ def test_a_plain_books_epub_starts_no_process(plain_book, tmp_path):
 
 
 def test_the_samples_epub_starts_no_process_and_reuses_its_font_subset(tmp_path):
-    """The sample article has Persian text (an Amiri subset is embedded) and no citations: once the
-    cache knows the font paths, the cover and the subset, no fc-match, no pandoc, no HarfBuzz, no Pillow."""
+    """The sample article has Persian text (an Amiri subset is embedded), front matter and no citations:
+    once the cache knows the font paths, the cover, the subset and the front matter, no fc-match, no
+    pandoc, no HarfBuzz, no Pillow, no YAML."""
     from conftest import REPO
 
     from bookmaker.fonts import ARABIC_SCRIPT, find_font
@@ -112,7 +113,7 @@ def test_the_samples_epub_starts_no_process_and_reuses_its_font_subset(tmp_path)
     assert any(Path(argv[0]).name == "fc-match" for argv in first["launched"] if argv)  # the probe sees them
     report = epub_build(book, tmp_path / "second.epub", cache)
     assert report["launched"] == []
-    assert [m for m in ("uharfbuzz", "PIL", "weasyprint", "pygments") if loaded(report, m)] == []
+    assert [m for m in ("uharfbuzz", "PIL", "weasyprint", "pygments", "yaml") if loaded(report, m)] == []
     with zipfile.ZipFile(tmp_path / "first.epub") as a, zipfile.ZipFile(tmp_path / "second.epub") as b:
         assert a.namelist() == b.namelist()
         assert "EPUB/fonts/amiri-regular.ttf" in a.namelist()
@@ -136,3 +137,35 @@ def test_the_epub_is_the_same_with_and_without_the_cache(tmp_path):
     uncached = (tmp_path / "uncached.epub").read_bytes()
     assert (tmp_path / "cold.epub").read_bytes() == uncached
     assert (tmp_path / "warm.epub").read_bytes() == uncached
+
+
+def test_a_front_matter_with_a_problem_is_reported_by_every_build(plain_book, tmp_path):
+    chapter = plain_book / "manuscript" / "01-first.md"
+    chapter.write_text("---\ntitle: Fake title\ntitel: typo\n---\n\n" + chapter.read_text(encoding="utf-8"),
+                       encoding="utf-8")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-m", "bookmaker", "epub", "-o", str(tmp_path / "book.epub"),
+                               str(plain_book)], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "01-first.md:3: warning: unknown front matter key 'titel' is ignored; did you mean 'title'?" in done.stderr
+
+
+def test_the_remembered_front_matter_is_the_one_read(tmp_path, monkeypatch):
+    from bookmaker.diagnostics import Diagnostics
+    from bookmaker.frontmatter import split_front_matter
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("BOOKMAKER_NO_CACHE", raising=False)
+    from bookmaker import cache
+
+    cache.cache_dir.cache_clear()
+    text = ("---\ntitle: A fake title\nauthor: [A. Writer, B. Writer]\nkeywords: one, two\ndate: 2020-01-03\n"
+            "crossref-pages: true\n---\n\n# Body\n")
+    first = split_front_matter(text, tmp_path / "a.md", Diagnostics())
+    assert list(cache.cache_dir("front-matter").iterdir())
+    second = split_front_matter(text, tmp_path / "a.md", Diagnostics())
+    assert second == first
+    assert first[0].values == {"title": "A fake title", "author": ["A. Writer", "B. Writer"],
+                               "keywords": ["one", "two"], "date": "2020-01-03", "crossref-pages": True}
+    cache.cache_dir.cache_clear()
