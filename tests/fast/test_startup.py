@@ -169,3 +169,16 @@ def test_the_remembered_front_matter_is_the_one_read(tmp_path, monkeypatch):
     assert first[0].values == {"title": "A fake title", "author": ["A. Writer", "B. Writer"],
                                "keywords": ["one", "two"], "date": "2020-01-03", "crossref-pages": True}
     cache.cache_dir.cache_clear()
+
+
+def test_linkify_searches_only_text_that_may_hold_a_kept_link():
+    """Only scheme and `www.` links are made (markdown._link_only_as_github_does), so prose without
+    `:`, `//` or `www.` skips linkify-it's slow regex; the links themselves are the same."""
+    from bookmaker.markdown import parser_for
+
+    md = parser_for("en")
+    assert not md.linkify.pretest("Prose naming notes.md and setup.py, and no address.")
+    for text in ("see http://example.com", "WWW.example.com", "a //example.com/x", "mailto:a@example.com"):
+        assert md.linkify.pretest(text), text
+    html = md.render("Visit WWW.example.com or https://example.com/a, not notes.md.\n")
+    assert html.count("<a ") == 2 and "notes.md" in html and 'href="notes.md"' not in html
