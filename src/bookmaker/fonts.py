@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -89,6 +88,8 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _fc_match(family: str, style: str) -> Path | None:
+    import subprocess  # only when the user cache does not know the face
+
     if shutil.which("fc-match") is None:
         return None
     try:

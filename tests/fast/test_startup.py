@@ -92,6 +92,7 @@ def test_a_plain_books_epub_starts_no_process(plain_book, tmp_path):
     epub_build(plain_book, tmp_path / "first.epub", cache)
     report = epub_build(plain_book, tmp_path / "book.epub", cache)
     assert report["launched"] == []
+    assert not loaded(report, "subprocess")  # nor is the module that starts them imported
 
 
 def test_the_samples_epub_starts_no_process_and_reuses_its_font_subset(tmp_path):
