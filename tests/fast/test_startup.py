@@ -183,3 +183,34 @@ def test_linkify_searches_only_text_that_may_hold_a_kept_link():
         assert md.linkify.pretest(text), text
     html = md.render("Visit WWW.example.com or https://example.com/a, not notes.md.\n")
     assert html.count("<a ") == 2 and "notes.md" in html and 'href="notes.md"' not in html
+
+
+def test_the_sandbox_remembers_jinjas_answers_without_changing_them():
+    """Templates read the same attributes thousands of times; the sandbox remembers Jinja's answer per
+    type and name, and must answer exactly as Jinja (and bookmaker's own check of the value) does."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from bookmaker.templating import BookSandbox, _reaches_outside
+
+    def generator():
+        yield 1
+
+    class Plain:
+        title = "A fake title"
+
+        def method(self):
+            return 1
+
+    objects = ["text", [1], {"a": 1}, {1}, generator, Plain().method, Plain, generator(), Plain(), Path("x")]
+    names = ["upper", "append", "clear", "pop", "keys", "items", "update", "add", "mro", "gi_frame", "gi_code",
+             "__globals__", "__func__", "__self__", "__class__", "_private", "title", "method", "parent", "name"]
+    env = BookSandbox()
+    for _ in range(2):  # the second round is answered from memory
+        for obj in objects:
+            for name in names:
+                value = getattr(obj, name, None)
+                expected = (ImmutableSandboxedEnvironment.is_safe_attribute(env, obj, name, value)
+                            and not _reaches_outside(value))
+                assert env.is_safe_attribute(obj, name, value) == expected, (obj, name)
+    assert env.from_string("{{ x.title }}").render(x=Plain()) == "A fake title"
+    assert env.from_string("{{ x.__class__ }}").render(x=Plain()) == ""
