@@ -47,9 +47,11 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules), "launched": laun
                   "mimetypes_read": bool(mimetypes and mimetypes.inited)}))
 """
 
-# Loaded only by what a book uses: the PDF, images, code, math, raw HTML, front matter, bookmaker.toml.
+# Loaded only by what a build uses: the PDF, a Kobo EPUB, images, code, math, raw HTML, front matter,
+# bookmaker.toml.
 NEVER_FOR_A_PLAIN_EPUB = ["weasyprint", "PIL", "pygments", "latex2mathml", "uharfbuzz", "fontTools", "yaml",
-                          "tinyhtml5", "tomllib", "pikepdf", "pypdf"]
+                          "tinyhtml5", "tomllib", "pikepdf", "pypdf",
+                          "bookmaker.writers.kepub", "bookmaker.writers.pdf", "bookmaker.writers.weasy"]
 
 
 def epub_build(book: Path, out: Path, cache: Path) -> dict:
