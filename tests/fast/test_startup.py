@@ -181,10 +181,12 @@ def test_linkify_searches_only_text_that_may_hold_a_kept_link():
 
     md = parser_for("en")
     assert not md.linkify.pretest("Prose naming notes.md and setup.py, and no address.")
-    for text in ("see http://example.com", "WWW.example.com", "a //example.com/x", "mailto:a@example.com"):
+    assert not md.linkify.pretest("Born: 11 March 1957; died: 2020 (and http:example.com is no link)")
+    for text in ("see http://example.com", "WWW.example.com", "a //example.com/x", "MAILTO:a@example.com"):
         assert md.linkify.pretest(text), text
-    html = md.render("Visit WWW.example.com or https://example.com/a, not notes.md.\n")
-    assert html.count("<a ") == 2 and "notes.md" in html and 'href="notes.md"' not in html
+    html = md.render("Visit WWW.example.com, https://example.com/a or mailto:a@example.com, not notes.md "
+                     "or http:example.com.\n")
+    assert html.count("<a ") == 3 and "notes.md" in html and 'href="notes.md"' not in html
 
 
 def test_the_sandbox_remembers_jinjas_answers_without_changing_them():
