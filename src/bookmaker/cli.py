@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from bookmaker import __version__
+from bookmaker.collector import tune_for_command
 from bookmaker.print_cli import NOTE_NUMBERING_OPTION, parse_paper, print_options
 
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
@@ -100,12 +101,14 @@ class _LazyGroup(click.Group):
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bookmaker")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Make a print-ready PDF and an EPUB 3 from one Markdown manuscript.
 
     PATH is a book folder (with manuscript/*.md) or a single Markdown file;
     it defaults to the current folder.
     """
+    ctx.call_on_close(tune_for_command(ctx.invoked_subcommand))
 
 
 @main.command()

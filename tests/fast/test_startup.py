@@ -34,8 +34,14 @@ for name in ("posix_spawn", "posix_spawnp", "system"):
             launched.append([str(args[0])])
             return _real(*args, **kwargs)
         setattr(os, name, spy)
+import atexit, gc
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info["generation"]))
+# Registered first, so it runs last: after what the command left to run at exit.
+atexit.register(lambda: print(json.dumps({"frozen_at_exit": gc.get_freeze_count()})))
 sys.argv = ["bookmaker", "epub", "-o", sys.argv[1], sys.argv[2]]
 from bookmaker.cli import main
+collections.clear()  # what the command's imports and build collect, not the probe's
 try:
     main()
 except SystemExit as exc:
@@ -44,7 +50,8 @@ else:
     code = 0
 mimetypes = sys.modules.get("mimetypes")
 print(json.dumps({"code": code, "modules": sorted(sys.modules), "launched": launched,
-                  "mimetypes_read": bool(mimetypes and mimetypes.inited)}))
+                  "mimetypes_read": bool(mimetypes and mimetypes.inited), "collections": collections,
+                  "threshold_after": gc.get_threshold()}))
 """
 
 # Loaded only by what a build uses: the PDF, a Kobo EPUB, images, code, math, raw HTML, front matter,
@@ -60,7 +67,8 @@ def epub_build(book: Path, out: Path, cache: Path) -> dict:
     done = subprocess.run([sys.executable, "-c", PROBE, str(out), str(book)], capture_output=True, text=True,
                           env=env, cwd=book, timeout=120)
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    *_, line, at_exit = done.stdout.strip().splitlines()
+    report = json.loads(line) | json.loads(at_exit)
     assert report["code"] == 0, done.stderr
     return report
 
@@ -218,3 +226,30 @@ def test_the_sandbox_remembers_jinjas_answers_without_changing_them():
                 assert env.is_safe_attribute(obj, name, value) == expected, (obj, name)
     assert env.from_string("{{ x.title }}").render(x=Plain()) == "A fake title"
     assert env.from_string("{{ x.__class__ }}").render(x=Plain()) == ""
+
+
+def test_the_epub_command_spares_the_garbage_collectors_passes(plain_book, tmp_path):
+    """Python's collector walked the imported modules and the book's model some 80 times during a small
+    EPUB and once more at exit: the command collects the youngest objects less often while it runs
+    (thresholds put back after it) and freezes what is left at exit."""
+    cache = tmp_path / "cache"
+    epub_build(plain_book, tmp_path / "first.epub", cache)
+    report = epub_build(plain_book, tmp_path / "book.epub", cache)
+    assert len(report["collections"]) <= 10, report["collections"]
+    assert report["threshold_after"] == list(__import__("gc").get_threshold())
+    assert report["frozen_at_exit"] > 10_000
+
+
+def test_the_pdf_keeps_the_collectors_defaults():
+    import gc
+
+    from bookmaker.collector import tune_for_command
+
+    before = gc.get_threshold()
+    restore = tune_for_command("pdf")
+    assert gc.get_threshold() == before
+    restore()
+    restore = tune_for_command("epub")
+    assert gc.get_threshold()[0] == 50_000
+    restore()
+    assert gc.get_threshold() == before
