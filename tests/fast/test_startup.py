@@ -57,7 +57,7 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules), "launched": laun
 # Loaded only by what a build uses: the PDF, a Kobo EPUB, images, code, math, raw HTML, front matter,
 # bookmaker.toml.
 NEVER_FOR_A_PLAIN_EPUB = ["weasyprint", "PIL", "pygments", "latex2mathml", "uharfbuzz", "fontTools", "yaml",
-                          "tinyhtml5", "tomllib", "pikepdf", "pypdf",
+                          "tinyhtml5", "xml.etree", "tomllib", "pikepdf", "pypdf",
                           "bookmaker.writers.kepub", "bookmaker.writers.pdf", "bookmaker.writers.weasy"]
 
 
