@@ -36,6 +36,15 @@ def tune_for_command(command: str | None) -> Callable[[], None]:
         atexit.register(gc.freeze)
         _freeze_at_exit = True
     before = gc.get_threshold()
-    if command in _FEWER_PASSES:
-        gc.set_threshold(50_000, *before[1:])
-    return lambda: gc.set_threshold(*before)
+    if command not in _FEWER_PASSES:
+        return lambda: None
+    gc.set_threshold(50_000, *before[1:])
+
+    def restore() -> None:
+        # Back to every 700 allocations, the next one would walk all the young objects the command
+        # left (a few milliseconds as the process ends): they join the oldest generation first.
+        gc.freeze()
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+    return restore
