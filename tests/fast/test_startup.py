@@ -77,9 +77,7 @@ def loaded(report: dict, package: str) -> bool:
     return any(m == package or m.startswith(package + ".") for m in report["modules"])
 
 
-@pytest.fixture
-def plain_book(tmp_path: Path) -> Path:
-    book = tmp_path / "plain"
+def write_plain_book(book: Path) -> Path:
     (book / "manuscript").mkdir(parents=True)
     (book / "manuscript" / "01-first.md").write_text(
         "# The first chapter\n\nWords with a note[^a] and a link to [the second](#the-second-chapter).\n\n"
@@ -89,65 +87,70 @@ def plain_book(tmp_path: Path) -> Path:
     return book
 
 
-def test_a_plain_books_epub_loads_no_library_it_does_not_use(plain_book, tmp_path):
-    cache = tmp_path / "cache"
-    epub_build(plain_book, tmp_path / "first.epub", cache)
-    report = epub_build(plain_book, tmp_path / "book.epub", cache)
-    assert [m for m in NEVER_FOR_A_PLAIN_EPUB if loaded(report, m)] == []
-    assert not report["mimetypes_read"], "the system's MIME tables were read for media types bookmaker knows"
+@pytest.fixture
+def plain_book(tmp_path: Path) -> Path:
+    return write_plain_book(tmp_path / "plain")
 
 
-def test_a_plain_books_epub_starts_no_process(plain_book, tmp_path):
-    cache = tmp_path / "cache"
-    epub_build(plain_book, tmp_path / "first.epub", cache)
-    report = epub_build(plain_book, tmp_path / "book.epub", cache)
-    assert report["launched"] == []
-    assert not loaded(report, "subprocess")  # nor is the module that starts them imported
+@pytest.fixture(scope="module")
+def plain_rebuild(tmp_path_factory) -> dict:
+    """What the second EPUB build of a plain book (no front matter, images, code, math, citations or
+    raw HTML; Latin script only) loaded, started and collected."""
+    tmp = tmp_path_factory.mktemp("plain-rebuild")
+    book = write_plain_book(tmp / "plain")
+    epub_build(book, tmp / "first.epub", tmp / "cache")
+    return epub_build(book, tmp / "book.epub", tmp / "cache")
 
 
-def test_the_samples_epub_starts_no_process_and_reuses_its_font_subset(tmp_path):
-    """The sample article has Persian text (an Amiri subset is embedded), front matter and no citations:
-    once the cache knows the font paths, the cover, the subset and the front matter, no fc-match, no
-    pandoc, no HarfBuzz, no Pillow, no YAML."""
+def test_a_plain_books_epub_loads_no_library_it_does_not_use(plain_rebuild):
+    assert [m for m in NEVER_FOR_A_PLAIN_EPUB if loaded(plain_rebuild, m)] == []
+    assert not plain_rebuild["mimetypes_read"], "the system's MIME tables were read for media types bookmaker knows"
+
+
+def test_a_plain_books_epub_starts_no_process(plain_rebuild):
+    assert plain_rebuild["launched"] == []
+    assert not loaded(plain_rebuild, "subprocess")  # nor is the module that starts them imported
+
+
+@pytest.fixture(scope="module")
+def sample_builds(tmp_path_factory) -> dict:
+    """The sample article's EPUB without the user cache, then with a cold and a warm one."""
     from conftest import REPO
 
-    from bookmaker.fonts import ARABIC_SCRIPT, find_font
-
-    if find_font(ARABIC_SCRIPT.family) is None:
-        pytest.skip("Amiri is not installed (scripts/system-packages.sh book installs it)")
-    book = tmp_path / "article"
-    (book / "manuscript").mkdir(parents=True)
-    for chapter in (REPO / "manuscript").glob("*.md"):
-        (book / "manuscript" / chapter.name).write_bytes(chapter.read_bytes())
-    cache = tmp_path / "cache"
-    first = epub_build(book, tmp_path / "first.epub", cache)
-    assert any(Path(argv[0]).name == "fc-match" for argv in first["launched"] if argv)  # the probe sees them
-    report = epub_build(book, tmp_path / "second.epub", cache)
-    assert report["launched"] == []
-    assert [m for m in ("uharfbuzz", "PIL", "weasyprint", "pygments", "yaml") if loaded(report, m)] == []
-    with zipfile.ZipFile(tmp_path / "first.epub") as a, zipfile.ZipFile(tmp_path / "second.epub") as b:
-        assert a.namelist() == b.namelist()
-        assert "EPUB/fonts/amiri-regular.ttf" in a.namelist()
-        for name in a.namelist():
-            assert a.read(name) == b.read(name), f"{name} differs when it comes from the cache"
-
-
-def test_the_epub_is_the_same_with_and_without_the_cache(tmp_path):
-    from conftest import REPO
-
-    book = tmp_path / "article"
+    tmp = tmp_path_factory.mktemp("sample")
+    book = tmp / "article"
     (book / "manuscript").mkdir(parents=True)
     for chapter in (REPO / "manuscript").glob("*.md"):
         (book / "manuscript" / chapter.name).write_bytes(chapter.read_bytes())
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "BOOKMAKER_NO_CACHE": "1"}
-    subprocess.run([sys.executable, "-m", "bookmaker", "epub", "-o", str(tmp_path / "uncached.epub"), str(book)],
+    subprocess.run([sys.executable, "-m", "bookmaker", "epub", "-o", str(tmp / "uncached.epub"), str(book)],
                    check=True, capture_output=True, env=env, timeout=120)
-    cache = tmp_path / "cache"
-    epub_build(book, tmp_path / "cold.epub", cache)
-    epub_build(book, tmp_path / "warm.epub", cache)
-    uncached = (tmp_path / "uncached.epub").read_bytes()
-    assert (tmp_path / "cold.epub").read_bytes() == uncached
-    assert (tmp_path / "warm.epub").read_bytes() == uncached
+    cold = epub_build(book, tmp / "cold.epub", tmp / "cache")
+    warm = epub_build(book, tmp / "warm.epub", tmp / "cache")
+    files = {f"{name}.epub": tmp / f"{name}.epub" for name in ("uncached", "cold", "warm")}
+    return {"cold": cold, "warm": warm, **files}
+
+
+def test_the_samples_epub_starts_no_process_and_reuses_its_font_subset(sample_builds):
+    """The sample article has Persian text (an Amiri subset is embedded), front matter and no citations:
+    once the cache knows the font paths, the cover, the subset and the front matter, no fc-match, no
+    pandoc, no HarfBuzz, no Pillow, no YAML."""
+    from bookmaker.fonts import ARABIC_SCRIPT, find_font
+
+    if find_font(ARABIC_SCRIPT.family) is None:
+        pytest.skip("Amiri is not installed (scripts/system-packages.sh book installs it)")
+    assert any(Path(argv[0]).name == "fc-match" for argv in sample_builds["cold"]["launched"] if argv)  # seen
+    report = sample_builds["warm"]
+    assert report["launched"] == []
+    assert [m for m in ("uharfbuzz", "PIL", "weasyprint", "pygments", "yaml") if loaded(report, m)] == []
+    with zipfile.ZipFile(sample_builds["warm.epub"]) as epub:
+        assert "EPUB/fonts/amiri-regular.ttf" in epub.namelist()
+
+
+def test_the_epub_is_the_same_with_and_without_the_cache(sample_builds):
+    uncached = sample_builds["uncached.epub"].read_bytes()
+    assert sample_builds["cold.epub"].read_bytes() == uncached
+    assert sample_builds["warm.epub"].read_bytes() == uncached
 
 
 def test_a_front_matter_with_a_problem_is_reported_by_every_build(plain_book, tmp_path):
@@ -159,7 +162,8 @@ def test_a_front_matter_with_a_problem_is_reported_by_every_build(plain_book, tm
         done = subprocess.run([sys.executable, "-m", "bookmaker", "epub", "-o", str(tmp_path / "book.epub"),
                                str(plain_book)], capture_output=True, text=True, env=env, timeout=120)
         assert done.returncode == 0, done.stderr
-        assert "01-first.md:3: warning: unknown front matter key 'titel' is ignored; did you mean 'title'?" in done.stderr
+        warning = "01-first.md:3: warning: unknown front matter key 'titel' is ignored; did you mean 'title'?"
+        assert warning in done.stderr
 
 
 def test_the_remembered_front_matter_is_the_one_read(tmp_path, monkeypatch):
@@ -228,16 +232,13 @@ def test_the_sandbox_remembers_jinjas_answers_without_changing_them():
     assert env.from_string("{{ x.__class__ }}").render(x=Plain()) == ""
 
 
-def test_the_epub_command_spares_the_garbage_collectors_passes(plain_book, tmp_path):
-    """Python's collector walked the imported modules and the book's model some 80 times during a small
+def test_the_epub_command_spares_the_garbage_collectors_passes(plain_rebuild):
+    """Python's collector walked the imported modules and the book's model some 40 times during a small
     EPUB and once more at exit: the command collects the youngest objects less often while it runs
     (thresholds put back after it) and freezes what is left at exit."""
-    cache = tmp_path / "cache"
-    epub_build(plain_book, tmp_path / "first.epub", cache)
-    report = epub_build(plain_book, tmp_path / "book.epub", cache)
-    assert len(report["collections"]) <= 10, report["collections"]
-    assert report["threshold_after"] == list(__import__("gc").get_threshold())
-    assert report["frozen_at_exit"] > 10_000
+    assert len(plain_rebuild["collections"]) <= 10, plain_rebuild["collections"]
+    assert plain_rebuild["threshold_after"] == list(__import__("gc").get_threshold())
+    assert plain_rebuild["frozen_at_exit"] > 10_000
 
 
 def test_the_pdf_keeps_the_collectors_defaults():
