@@ -58,9 +58,18 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
 
 
 def _cache_key(source: str) -> bytes:
+    """The YAML text, the installed PyYAML and the code that reads it (a development copy changes it
+    without changing bookmaker's version, which names the cache folder)."""
+    import os
+
+    from bookmaker import text
     from bookmaker.cache import package_stamp
 
-    return json.dumps(["front matter", package_stamp("yaml"), source]).encode("utf-8", "surrogatepass")
+    code = []
+    for module in (__file__, text.__file__):
+        info = os.stat(module)
+        code.append([module, info.st_size, info.st_mtime_ns])
+    return json.dumps(["front matter", package_stamp("yaml"), code, source]).encode("utf-8", "surrogatepass")
 
 
 def _remembered(source: str) -> FrontMatter | None:
