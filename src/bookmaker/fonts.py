@@ -113,20 +113,17 @@ def subset_font(path: Path, text: str) -> bytes:
     HarfBuzz's subsetter (uharfbuzz), the one WeasyPrint uses for the PDF: it
     takes a few milliseconds where fontTools took most of a second on Amiri.
     The subset comes from the per-user cache when the same face (path, size,
-    modification time) was cut for the same characters before: importing
-    HarfBuzz alone is a twentieth of a small book's EPUB.
+    modification time) was cut for the same characters by the same code and
+    uharfbuzz before: importing HarfBuzz alone is a twentieth of a small book's
+    EPUB.
     """
     from bookmaker.cache import cached_bytes, package_stamp
 
-    info = path.stat()
+    info, code = path.stat(), os.stat(__file__)  # this file: a development copy changes _subset
     characters = "".join(sorted(set(text)))
-    key = json.dumps(["subset", str(path), info.st_size, info.st_mtime_ns, _SUBSET_VERSION,
+    key = json.dumps(["subset", str(path), info.st_size, info.st_mtime_ns, code.st_size, code.st_mtime_ns,
                       package_stamp("uharfbuzz"), characters])
     return cached_bytes("font-subsets", key.encode("utf-8", "surrogatepass"), lambda: _subset(path, characters))
-
-
-# Part of the cache key: change it when _subset changes what it keeps.
-_SUBSET_VERSION = 1
 
 
 def _subset(path: Path, text: str) -> bytes:
