@@ -147,7 +147,7 @@ def test_writers_refuse_on_their_own_what_the_reader_would_have_refused(tmp_path
     were missed) still cannot get its bytes into the PDF, the EPUB or the HTML."""
     from bookmaker.diagnostics import BookError, Diagnostics
     from bookmaker.model import Image
-    from bookmaker.reader import read_book
+    from bookmaker.read import read_book
     from bookmaker.writers.epub import write_epub
     from bookmaker.writers.html import write_html
     from bookmaker.writers.pdf import write_pdf

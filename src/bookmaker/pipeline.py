@@ -78,7 +78,7 @@ class Builder:
 
         targets = {fmt: path if is_stdout(path) else path.absolute()
                    for fmt, path in (targets or {}).items() if path is not None}
-        from bookmaker.reader import read_book
+        from bookmaker.read import read_book
         from bookmaker.writers.html import PrintOptions
 
         result = BuildResult(diagnostics=Diagnostics(strict=strict))
@@ -443,7 +443,7 @@ def run_check(path: Path, strict: bool, allow_remote: bool) -> None:
     """`bookmaker check`: every check of a build (config, manuscript, resources), and nothing written."""
     import sys
 
-    from bookmaker.reader import read_book
+    from bookmaker.read import read_book
 
     reporter = Reporter(quiet=False, verbose=False)
     cwd = Path.cwd()
