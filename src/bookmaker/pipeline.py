@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookmaker import __version__
-from bookmaker.config import CONFIG_NAME, DEFAULT_FORMATS, BookConfig, load_config, options_from
+from bookmaker.config import CONFIG_NAME, DEFAULT_FORMATS, BookConfig, load_config, with_overrides
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.model import Book
 from bookmaker.progress import Reporter
@@ -79,7 +79,6 @@ class Builder:
         targets = {fmt: path if is_stdout(path) else path.absolute()
                    for fmt, path in (targets or {}).items() if path is not None}
         from bookmaker.reader import read_book
-        from bookmaker.writers.html import PrintOptions
 
         result = BuildResult(diagnostics=Diagnostics(strict=strict))
         diagnostics = result.diagnostics
@@ -99,12 +98,8 @@ class Builder:
             diagnostics.error(out_dir, None, "the output folder is a link to a folder outside the book: "
                                              "remove the link, or give the folder with -o")
             raise BookError(diagnostics)
-        print_options = options_from(config.pdf, PrintOptions, diagnostics, config, "pdf", **(print_overrides or {}))
-        epub_options = None
-        if {"epub", "kepub"} & set(formats):  # the EPUB writer is imported only when an EPUB is made
-            from bookmaker.writers.epub import EpubOptions
-
-            epub_options = options_from(config.epub, EpubOptions, diagnostics, config, "epub", **(epub_overrides or {}))
+        print_options = with_overrides(config.pdf, print_overrides)
+        epub_options = with_overrides(config.epub, epub_overrides)
         note_numbering = note_numbering or config.notes.numbering
         state = _read_state(out_dir)
         settings = {fmt: print_options if fmt in ("html", "pdf") else epub_options for fmt in formats}

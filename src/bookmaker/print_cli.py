@@ -1,7 +1,7 @@
 """The command-line options that shape the PDF and the EPUB, gathered as overrides of bookmaker.toml.
 
 An option not given is None, so the book's [pdf] or [epub] setting (or the
-default) applies; see config.options_from.
+default) applies; see config.with_overrides.
 """
 
 from __future__ import annotations

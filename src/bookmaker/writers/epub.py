@@ -25,6 +25,7 @@ from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.settings import EpubOptions  # [epub] of bookmaker.toml
 from bookmaker.templating import render_template
 from bookmaker.theme import environment, stylesheets
 from bookmaker.writers import epub_package
@@ -53,12 +54,6 @@ ROLE_TO_EPUB_TYPE = {
     "doc-bibliography": "bibliography",
     "doc-index": "index",
 }
-
-
-@dataclass(frozen=True)
-class EpubOptions:
-    embed_fonts: bool = True  # subsets of the theme's faces for scripts a reader may lack
-    kepub: bool = False  # Kobo's markup (sentence spans, wrappers) in every content document
 
 
 @dataclass
