@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from bookmaker import citations, limits
 from bookmaker.crossrefs import CrossRefs
 from bookmaker.covers import resolve_cover
-from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.diagnostics import BookError, Diagnostic, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
@@ -35,7 +35,7 @@ from bookmaker.model import (
 from bookmaker.config import BookConfig
 from bookmaker.policy import Local, Refused, ResourcePolicy
 from bookmaker.render import XhtmlRenderer
-from bookmaker.sanitize import LINK_SCHEMES, Finding, sanitize
+from bookmaker.sanitize import LINK_SCHEMES, sanitize
 from bookmaker.sources import BookSources, locate
 from bookmaker.structure import check_structure
 from bookmaker.unsupported import check_unsupported
@@ -577,7 +577,7 @@ class _Reader:
                     for match in _REFUSED_IMAGE.finditer(child.content):
                         # markdown-it leaves an image whose URL it distrusts (file:, data:...) as text
                         refused = self._resource_url(match.group(1), "", path)
-                        if isinstance(refused, Finding):
+                        if isinstance(refused, Diagnostic):
                             self.diagnostics.error(path, line, refused.message)
                     for match in _UNDEFINED_NOTE.finditer(child.content):
                         self.diagnostics.error(
@@ -729,13 +729,13 @@ class _Reader:
 
     def _image(self, token: Token, path: Path, line: int | None) -> None:
         resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
-        if isinstance(resolved, Finding):
+        if isinstance(resolved, Diagnostic):
             self.diagnostics.error(path, line, resolved.message)
             token.attrSet("src", "")
         else:
             token.attrSet("src", resolved)
 
-    def _resource_url(self, src: str, alt: str, path: Path) -> str | Finding:
+    def _resource_url(self, src: str, alt: str, path: Path) -> str | Diagnostic:
         """The one gate every image passes, from Markdown or raw HTML: where it is, whether the book
         may load it (policy.py) and whether it is a usable image (images.py)."""
         if src.startswith(XhtmlRenderer.resource_url("")):
@@ -753,7 +753,7 @@ class _Reader:
                 raise Refused(problem)
         except Refused as refused:
             hint = f" (relative to {path.name})" if str(refused).startswith("does not exist") else ""
-            return Finding("error", f"image '{src}' {refused}{hint}")
+            return Diagnostic.error(f"image '{src}' {refused}{hint}")
         self.images[key] = Image(src=key, alt=alt, data=None if isinstance(where, Local) else data)
         return XhtmlRenderer.resource_url(key)
 
@@ -776,8 +776,7 @@ class _Reader:
             self.raw_links.extend((unquote(target), path, line) for target in _RAW_FRAGMENT.findall(token.content))
         result = sanitize(html, lambda src, alt: self._resource_url(src, alt, path), claim)
         for finding in result.findings:
-            report = self.diagnostics.error if finding.severity == "error" else self.diagnostics.warning
-            report(path, line, finding.message)
+            self.diagnostics.add(finding.at(path, line))
         return renderer.restore(result.html)
 
 
