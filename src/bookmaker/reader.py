@@ -332,24 +332,7 @@ class _Reader:
             src, line, where_from = str(config.book["cover"]), config.line_of("book", "cover"), config.path
         else:
             return None
-        try:  # the same rules as every other resource first (symlinks, file: URLs...), then the cover's own
-            where = self.policy.resolve(src, where_from)
-            if not isinstance(where, Local) or not where.path.is_relative_to(self.root):
-                raise Refused("is not a file inside the book: copy it into the book")
-        except Refused as refused:
-            self.diagnostics.error(where_from, line, f"cover '{src}' {refused}")
-            return None
-        cover = resolve_cover(src, where_from, line, self.root, self.diagnostics)
-        if cover is None:
-            return None
-        try:  # and it must be the image its name says, within the limits of every image
-            problem = check_image(cover, self.policy.read_local(where.path, limits.MAX_IMAGE_BYTES))
-        except Refused as refused:
-            problem = str(refused)
-        if problem:
-            self.diagnostics.error(where_from, line, f"cover '{src}' {problem}")
-            return None
-        return cover
+        return resolve_cover(src, where_from, line, self.root, self.policy, self.diagnostics)
 
     # -- one chapter --------------------------------------------------------
 
@@ -578,7 +561,7 @@ class _Reader:
                         # markdown-it leaves an image whose URL it distrusts (file:, data:...) as text
                         refused = self._resource_url(match.group(1), "", path)
                         if isinstance(refused, Diagnostic):
-                            self.diagnostics.error(path, line, refused.message)
+                            self.diagnostics.add(refused.at(path, line))
                     for match in _UNDEFINED_NOTE.finditer(child.content):
                         self.diagnostics.error(
                             path,
@@ -730,7 +713,7 @@ class _Reader:
     def _image(self, token: Token, path: Path, line: int | None) -> None:
         resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
         if isinstance(resolved, Diagnostic):
-            self.diagnostics.error(path, line, resolved.message)
+            self.diagnostics.add(resolved.at(path, line))
             token.attrSet("src", "")
         else:
             token.attrSet("src", resolved)
