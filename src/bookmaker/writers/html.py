@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime
 import mimetypes
 import os
 from pathlib import Path
@@ -18,6 +17,7 @@ from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.reproducible import source_date
 from bookmaker.settings import PrintOptions  # [pdf] of bookmaker.toml
 from bookmaker.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
@@ -153,9 +153,8 @@ def _note_groups(book: Book) -> list[tuple[str, list]] | None:
 
 def _dates(book: Book) -> tuple[str | None, str | None]:
     """Creation and modification dates: SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        stamp = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+    stamp = source_date()
+    if stamp is not None:
         text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
         return text, text
     return book.metadata.date, None
