@@ -190,13 +190,11 @@ class _Reader:
         folder = self.sources.templates
         if folder is None:
             return
+        from bookmaker.templating import template_refused  # Jinja's sandbox: only for a book with templates
+
         for path in sorted(folder.rglob("*")):
-            if not path.is_dir() or path.is_symlink():
-                try:
-                    if self.policy.check_local(path).stat().st_size > limits.MAX_TEMPLATE_BYTES:
-                        raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
-                except Refused as refused:
-                    self.diagnostics.error(path, None, f"the template {refused}")
+            if (not path.is_dir() or path.is_symlink()) and (problem := template_refused(path, self.policy)):
+                self.diagnostics.add(problem)
 
     # -- files and metadata -------------------------------------------------
 

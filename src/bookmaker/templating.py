@@ -62,14 +62,21 @@ class BookLoader(jinja2.FileSystemLoader):
         for folder in self.searchpath:
             path = Path(folder, *split_template_path(template))
             if os.path.lexists(path):
-                try:
-                    self.policy.check_local(path)
-                    if path.stat().st_size > limits.MAX_TEMPLATE_BYTES:
-                        raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
-                except Refused as refused:
-                    raise TemplateRefused(refused.about("the template").at(path)) from None
+                problem = template_refused(path, self.policy)
+                if problem is not None:
+                    raise TemplateRefused(problem)
                 break
         return super().get_source(environment, template)
+
+
+def template_refused(path: Path, policy: ResourcePolicy) -> Diagnostic | None:
+    """Why the book's template file `path` may not be loaded (no link out, not too large), or None."""
+    try:
+        if policy.check_local(path).stat().st_size > limits.MAX_TEMPLATE_BYTES:
+            raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
+    except Refused as refused:
+        return refused.about("the template").at(path)
+    return None
 
 
 def bounded(value: Any) -> Any:
