@@ -19,9 +19,8 @@ from typing import Any
 from bookmaker.diagnostics import Diagnostics, did_you_mean
 from bookmaker.frontmatter import KNOWN_KEYS as METADATA_KEYS
 from bookmaker.frontmatter import checked_value
-from bookmaker.settings import (  # noqa: F401  (the lists are the CLI's choices too: one list each)
-    DEFAULT_FORMATS, FORMATS, LAYOUTS, MARKS, NOTE_NUMBERINGS, NOTE_PLACEMENTS, PDF_VARIANTS, RESERVED, SECTIONS,
-    EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig, PrintOptions, ThemeConfig,
+from bookmaker.settings import (
+    RESERVED, SECTIONS, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig, PrintOptions, ThemeConfig,
 )
 from bookmaker.text import INVALID_CHARACTERS
 

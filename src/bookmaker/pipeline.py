@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookmaker import __version__
-from bookmaker.config import CONFIG_NAME, DEFAULT_FORMATS, BookConfig, load_config, with_overrides
+from bookmaker.config import CONFIG_NAME, BookConfig, load_config, with_overrides
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.model import Book
 from bookmaker.progress import Reporter
+from bookmaker.settings import DEFAULT_FORMATS
 
 STATE_FILE = ".bookmaker-state.json"
 _STAGE = {"html": "writing HTML", "pdf": "laying out the PDF", "epub": "writing the EPUB",

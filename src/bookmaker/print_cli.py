@@ -34,7 +34,7 @@ parse_paper = parsed(css_page_size)
 
 def print_options(command: Callable) -> Callable:
     """Add --bleed, --marks, --pdf-variant, --duplex, --notes and --layout; pass them on as `print_overrides` (with --paper)."""
-    from bookmaker.config import LAYOUTS, MARKS, NOTE_PLACEMENTS, PDF_VARIANTS
+    from bookmaker.settings import LAYOUTS, MARKS, NOTE_PLACEMENTS, PDF_VARIANTS
 
     @functools.wraps(command)
     def wrapper(*args, bleed, marks, pdf_variant, duplex, notes, layout, paper, **kwargs):
