@@ -66,3 +66,29 @@ def test_a_wrong_value_keeps_the_default_and_the_others_are_read(tmp_path):
     config, diagnostics = _load(tmp_path, '[pdf]\nnotes = "margin"\npaper = "A5"\n')
     assert [d.line for d in diagnostics] == [2]
     assert (config.pdf.notes, config.pdf.paper) == ("book", "A5")
+
+
+def test_a_new_section_is_one_dataclass_whose_checks_are_declared_on_its_fields(tmp_path, monkeypatch):
+    from bookmaker import config as config_module
+
+    @dataclasses.dataclass
+    class Extra:
+        size: str = dataclasses.field(default="m", metadata={"choices": ("s", "m")})
+        width: str | None = dataclasses.field(default=None, metadata={"parse": lambda v: v + "mm"})
+        folder: str = dataclasses.field(default="x", metadata={"inside_book": True})
+        secret: bool = dataclasses.field(default=False, metadata={"key": False})
+
+    monkeypatch.setitem(config_module.SECTIONS, "extra", Extra)
+    config, diagnostics = _load(tmp_path, '[extra]\nsize = "l"\nwidth = "3"\nfolder = "../x"\nsecret = true\n')
+    assert [d.format(relative_to=tmp_path) for d in diagnostics] == [
+        "bookmaker.toml:2: error: [extra] size must be one of s, m, not 'l'",
+        "bookmaker.toml:4: error: [extra] folder '../x' is outside the book folder: use a path inside it",
+        "bookmaker.toml:5: error: unknown key 'secret' in [extra]; known: size, width, folder",
+    ]
+    assert config.extra == Extra(width="3mm")
+
+
+def test_the_kepub_switch_is_the_commands_not_a_key(tmp_path):
+    config, diagnostics = _load(tmp_path, "[epub]\nkepub = true\n")
+    assert [d.message for d in diagnostics] == ["unknown key 'kepub' in [epub]; known: embed-fonts"]
+    assert config.epub.kepub is False
