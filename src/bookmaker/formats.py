@@ -85,6 +85,7 @@ def format_names() -> list[str]:
 
 
 def build_order(formats: set[str] | list[str]) -> list[str]:
-    """The formats in the order they are written: one whose output another reuses first, then as listed above."""
-    reused = {FORMATS[name].reuses for name in formats}
+    """The formats in the order they are written: those whose output another may reuse first (the HTML), then
+    as listed above."""
+    reused = {fmt.reuses for fmt in FORMATS.values()}
     return sorted(set(formats), key=lambda name: (name not in reused, list(FORMATS).index(name)))

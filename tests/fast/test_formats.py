@@ -77,4 +77,5 @@ def test_watch_takes_kepub_like_build(tmp_path):
 
 def test_the_html_is_written_before_the_pdf_that_reuses_it():
     assert formats.build_order({"kepub", "epub", "pdf", "html"}) == ["html", "pdf", "epub", "kepub"]
+    assert formats.build_order({"epub", "html"}) == ["html", "epub"]
     assert formats.DEFAULT_FORMATS == ("pdf", "epub", "html")
