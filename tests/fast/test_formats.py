@@ -79,3 +79,39 @@ def test_the_html_is_written_before_the_pdf_that_reuses_it():
     assert formats.build_order({"kepub", "epub", "pdf", "html"}) == ["html", "pdf", "epub", "kepub"]
     assert formats.build_order({"epub", "html"}) == ["html", "epub"]
     assert formats.DEFAULT_FORMATS == ("pdf", "epub", "html")
+
+
+def write_txt_warning(book: Book, target: Path, context: WriteContext) -> None:
+    write_txt(book, target, context)
+    context.diagnostics.warning(target, None, "a plain-text book has no pictures")
+
+
+def test_strict_fails_the_run_at_its_end_on_a_writers_warning(tmp_path, monkeypatch):
+    """The writer records a warning as a warning; --strict, decided once at the end, makes the run fail,
+    shows it as an error, and does not record the output as up to date."""
+    monkeypatch.setitem(formats.FORMATS, "txt", Format("txt", "txt", "writing the text", "text",
+                                                       f"{__name__}:write_txt_warning", default=False))
+    book = _book(tmp_path / "book")
+    for _ in range(2):  # the second run is no skip: the failed one was not remembered
+        result = run_cli("build", "-f", "txt", "--strict", str(book))
+        assert result.exit_code == 1
+        shown = result.stderr.replace(str(book) + "/", "")
+        assert "build/plain-book.txt: error: a plain-text book has no pictures" in shown
+        assert shown.strip().endswith("bookmaker: 1 error, 0 warnings")
+    result = run_cli("build", "-f", "txt", str(book))
+    assert result.exit_code == 0
+    assert "build/plain-book.txt: warning: a plain-text book has no pictures" in result.stderr.replace(str(book) + "/", "")
+    assert result.stderr.strip().endswith("bookmaker: 0 errors, 1 warning")
+
+
+def test_diagnostics_keep_warnings_as_warnings():
+    from bookmaker.cli.report import as_errors
+    from bookmaker.diagnostics import Diagnostics, Severity
+
+    diagnostics = Diagnostics()
+    diagnostics.warning("a.md", 3, "a heading level skips")
+    other = Diagnostics()
+    other.extend(diagnostics)
+    assert [d.severity for d in other] == [Severity.WARNING]
+    assert [d.severity for d in as_errors(other)] == [Severity.ERROR]
+    assert as_errors(other).summary() == "1 error, 0 warnings"
