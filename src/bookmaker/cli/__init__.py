@@ -33,6 +33,11 @@ def run_build(path: Path, request: BuildRequest, quiet: bool = False, verbose: b
     run(path, request, quiet, verbose)
 
 
+def _write_one(path: Path, fmt: str, output: Path | None, **request) -> None:
+    """`bookmaker pdf` (epub, html): one format, always written, to -o or to its place in the output folder."""
+    run_build(path, BuildRequest(formats=(fmt,), targets={fmt: output}, force=True, **request))
+
+
 def _overrides(print_overrides: dict | None = None, embed_fonts: bool | None = None) -> dict:
     """The command line's settings over bookmaker.toml's, by the section they override."""
     return {"pdf": print_overrides or {}, "epub": {"embed_fonts": embed_fonts}}
@@ -82,9 +87,8 @@ def main() -> None:
 def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, jobs: int | None,
         strict: bool, allow_remote: bool) -> None:
     """Write the PDF."""
-    run_build(path, BuildRequest(formats=("pdf",), targets={"pdf": output}, force=True,
-                                 overrides=_overrides(print_overrides), note_numbering=note_numbering, strict=strict,
-                                 allow_remote=allow_remote, jobs=jobs))
+    _write_one(path, "pdf", output, overrides=_overrides(print_overrides), note_numbering=note_numbering,
+               strict=strict, allow_remote=allow_remote, jobs=jobs)
 
 
 @main.command()
@@ -98,10 +102,8 @@ def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: 
 def epub(path: Path, output: Path | None, note_numbering: str | None, embed_fonts: bool | None, kepub: bool,
          strict: bool, allow_remote: bool) -> None:
     """Write the EPUB 3."""
-    fmt = "kepub" if kepub else "epub"
-    run_build(path, BuildRequest(formats=(fmt,), targets={fmt: output}, force=True,
-                                 overrides=_overrides(embed_fonts=embed_fonts), note_numbering=note_numbering,
-                                 strict=strict, allow_remote=allow_remote))
+    _write_one(path, "kepub" if kepub else "epub", output, overrides=_overrides(embed_fonts=embed_fonts),
+               note_numbering=note_numbering, strict=strict, allow_remote=allow_remote)
 
 
 @main.command()
@@ -114,9 +116,8 @@ def epub(path: Path, output: Path | None, note_numbering: str | None, embed_font
 def html(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, strict: bool,
          allow_remote: bool) -> None:
     """Write the single-file HTML that the PDF is rendered from."""
-    run_build(path, BuildRequest(formats=("html",), targets={"html": output}, force=True,
-                                 overrides=_overrides(print_overrides), note_numbering=note_numbering, strict=strict,
-                                 allow_remote=allow_remote))
+    _write_one(path, "html", output, overrides=_overrides(print_overrides), note_numbering=note_numbering,
+               strict=strict, allow_remote=allow_remote)
 
 
 @main.command()
