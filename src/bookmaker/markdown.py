@@ -39,23 +39,19 @@ RESERVED_BOX_KINDS = ("html",)  # the model's kind of prose blocks (model.HtmlBl
 # Quotation marks by language: opening and closing primary, then secondary.
 # markdown-it's option takes four items; lists, since a French mark is two
 # characters (the guillemet and a narrow no-break space inside it).
-QUOTES: dict[str, list[str]] = {
-    "en": ["“", "”", "‘", "’"],
-    "de": ["„", "“", "‚", "‘"],
-    "de-ch": ["«", "»", "‹", "›"],  # Switzerland uses guillemets, without spaces
-    "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
-    "es": ["«", "»", "“", "”"],
-    "it": ["«", "»", "“", "”"],
-    "pt": ["«", "»", "“", "”"],
-    "nl": ["“", "”", "‘", "’"],
-    "ru": ["«", "»", "„", "“"],
-    "pl": ["„", "”", "‚", "’"],
-    "sv": ["”", "”", "’", "’"],
-    "da": ["»", "«", "›", "‹"],
-    "cs": ["„", "“", "‚", "‘"],
-    "fa": ["«", "»", "“", "”"],
-    "ar": ["«", "»", "“", "”"],
-}
+# Languages that share their marks are one row.
+_QUOTE_ROWS = (
+    ("en nl", ["“", "”", "‘", "’"]),
+    ("de cs", ["„", "“", "‚", "‘"]),
+    ("de-ch", ["«", "»", "‹", "›"]),  # Switzerland uses guillemets, without spaces
+    ("fr", ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"]),
+    ("es it pt fa ar", ["«", "»", "“", "”"]),
+    ("ru", ["«", "»", "„", "“"]),
+    ("pl", ["„", "”", "‚", "’"]),
+    ("sv", ["”", "”", "’", "’"]),
+    ("da", ["»", "«", "›", "‹"]),
+)
+QUOTES: dict[str, list[str]] = {lang: marks for langs, marks in _QUOTE_ROWS for lang in langs.split()}
 
 # Strong right-to-left letters: Hebrew, Arabic (with Persian and Urdu
 # additions), Syriac, Thaana, N'Ko and the presentation forms.
