@@ -23,7 +23,7 @@ from bookmaker.cli.options import (
     output_option,
     safety_options,
 )
-from bookmaker.cli.print_options import NOTE_NUMBERING_OPTION, print_options
+from bookmaker.cli.writer_options import NOTE_NUMBERING_OPTION, print_options
 from bookmaker.request import BuildRequest
 
 

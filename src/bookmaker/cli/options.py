@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bookmaker.formats import DEFAULT_FORMATS, FORMATS
-from bookmaker.cli.print_options import parse_paper
+from bookmaker.cli.writer_options import parse_paper
 
 PATH_ARG = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
 
