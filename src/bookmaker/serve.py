@@ -29,11 +29,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import click
 
 from bookmaker import limits
+from bookmaker.cli.options import OUTPUT_DIR_OPTION, PATH_ARG, QUIET_OPTION, formats_option
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.pipeline import Builder, BuildResult
 from bookmaker.policy import Local, Refused, ResourcePolicy
 from bookmaker.progress import Reporter
-from bookmaker.cli.options import OUTPUT_DIR_OPTION, PATH_ARG, QUIET_OPTION, formats_option
 from bookmaker.request import BuildRequest
 from bookmaker.watch import Watcher
 

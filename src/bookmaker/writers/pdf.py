@@ -129,7 +129,7 @@ def write_pdf(
                 # anyway (a book stylesheet placing the index elsewhere), the layout is repeated.
                 found = anchor_pages(document, wanted) if wanted else None
                 again, index_pages = found != index_pages, found
-            if diagnostics.has_errors:  # an error WeasyPrint reported while laying out
+            if diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
             with atomic_output(target) as out:
