@@ -80,10 +80,6 @@ def options_type(section: str) -> type:
     return getattr(importlib.import_module(module), name)
 
 
-def format_names() -> list[str]:
-    return list(FORMATS)
-
-
 def build_order(formats: set[str] | list[str]) -> list[str]:
     """The formats in the order they are written: those whose output another may reuse first (the HTML), then
     as listed above."""
