@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bookmaker.diagnostics import Diagnostics
+from bookmaker.formats import DEFAULT_FORMATS, FORMATS
 from bookmaker.frontmatter import KNOWN_KEYS as METADATA_KEYS
 from bookmaker.frontmatter import _clean as clean_metadata
 from bookmaker.frontmatter import value_problem as metadata_problem
@@ -25,8 +26,6 @@ from bookmaker.paper import css_length, css_page_size
 from bookmaker.text import INVALID_CHARACTERS
 
 CONFIG_NAME = "bookmaker.toml"
-FORMATS = ("pdf", "epub", "html", "kepub")  # kepub: the Kobo EPUB, <name>.kepub.epub
-DEFAULT_FORMATS = ("pdf", "epub", "html")
 NOTE_PLACEMENTS = ("book", "chapter", "page")
 NOTE_NUMBERINGS = ("continuous", "chapter")
 MARKS = ("crop", "cross", "crop cross")
