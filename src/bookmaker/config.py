@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -216,7 +217,7 @@ def _checked(value: Any, key: dataclasses.Field, root: Path) -> tuple[str | None
     return None, value
 
 
-def with_overrides(options: Any, overrides: dict[str, Any] | None) -> Any:
+def with_overrides(options: Any, overrides: Mapping[str, Any] | None) -> Any:
     """A writer's options read from bookmaker.toml with the command line's options given (not None) in place."""
     names = {f.name for f in dataclasses.fields(options)}
     return dataclasses.replace(options, **{k: v for k, v in (overrides or {}).items() if v is not None and k in names})

@@ -67,26 +67,21 @@ class Diagnostic:
 class Diagnostics:
     """An ordered collection of problems found while building one book."""
 
-    def __init__(self, strict: bool = False) -> None:
+    def __init__(self) -> None:
         self._items: list[Diagnostic] = []
-        self.strict = strict  # --strict: every warning is an error
 
     def error(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
         self._items.append(Diagnostic(str(path), line, column, Severity.ERROR, message))
 
     def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
-        severity = Severity.ERROR if self.strict else Severity.WARNING
-        self._items.append(Diagnostic(str(path), line, column, severity, message))
+        self._items.append(Diagnostic(str(path), line, column, Severity.WARNING, message))
 
     def add(self, diagnostic: Diagnostic) -> None:
         report = self.error if diagnostic.severity is Severity.ERROR else self.warning
         report(diagnostic.path, diagnostic.line, diagnostic.message, diagnostic.column)
 
     def extend(self, other: Diagnostics) -> None:
-        for item in other._items:
-            if self.strict and item.severity is Severity.WARNING:
-                item = Diagnostic(item.path, item.line, item.column, Severity.ERROR, item.message)
-            self._items.append(item)
+        self._items.extend(other._items)
 
     @property
     def has_errors(self) -> bool:

@@ -29,11 +29,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import click
 
 from bookmaker import limits
+from bookmaker.cli.options import OUTPUT_DIR_OPTION, PATH_ARG, QUIET_OPTION, formats_option
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.pipeline import Builder, BuildResult
 from bookmaker.policy import Local, Refused, ResourcePolicy
 from bookmaker.progress import Reporter
-from bookmaker.watch import Watcher, watch_options
+from bookmaker.request import BuildRequest
+from bookmaker.watch import Watcher
 
 EVENTS = "/__bookmaker__/events"
 _KEEPALIVE_SECONDS = 10
@@ -315,13 +317,13 @@ def _served_type(path: Path) -> str | None:
 
 
 @click.command("serve")
-@click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
+@PATH_ARG
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
-@click.option("-f", "--format", "formats", type=click.Choice(["pdf", "epub"]), multiple=True,
-              help="Also rebuild this format on every change (repeatable); the preview is the HTML.")
+@formats_option("Also rebuild this format on every change (repeatable); the preview is the HTML.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in the default browser.")
-@watch_options
+@OUTPUT_DIR_OPTION
+@QUIET_OPTION
 def serve_command(path: Path, port: int, formats: tuple[str, ...], open_browser: bool, output_dir: Path | None,
                   quiet: bool) -> None:
     """Preview the book at PATH in a browser, reloaded after every rebuild.
@@ -337,7 +339,8 @@ def serve_command(path: Path, port: int, formats: tuple[str, ...], open_browser:
     except OSError as exc:
         click.echo(f"bookmaker: cannot listen on 127.0.0.1:{port}: {exc.strerror}: choose another --port", err=True)
         raise SystemExit(2) from None
-    watcher = Watcher(builder, ["html", *formats], output_dir, on_rebuild=server.rebuilt, quiet=quiet)
+    request = BuildRequest(formats=("html", *formats), output_dir=output_dir)
+    watcher = Watcher(builder, request, on_rebuild=server.rebuilt, quiet=quiet)
     url = f"http://127.0.0.1:{server.port}/"
 
     def ready() -> None:

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bookmaker.formats import DEFAULT_FORMATS, FORMATS
 from bookmaker.paper import css_length, css_page_size
 
-FORMATS = ("pdf", "epub", "html", "kepub")  # kepub: the Kobo EPUB, <name>.kepub.epub
-DEFAULT_FORMATS = ("pdf", "epub", "html")
 NOTE_PLACEMENTS = ("book", "chapter", "page")
 NOTE_NUMBERINGS = ("continuous", "chapter")
 MARKS = ("crop", "cross", "crop cross")
