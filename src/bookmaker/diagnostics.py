@@ -71,14 +71,13 @@ class Diagnostics:
         self._items: list[Diagnostic] = []
 
     def error(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
-        self._items.append(Diagnostic(str(path), line, column, Severity.ERROR, message))
+        self.add(Diagnostic(str(path), line, column, Severity.ERROR, message))
 
     def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
-        self._items.append(Diagnostic(str(path), line, column, Severity.WARNING, message))
+        self.add(Diagnostic(str(path), line, column, Severity.WARNING, message))
 
     def add(self, diagnostic: Diagnostic) -> None:
-        report = self.error if diagnostic.severity is Severity.ERROR else self.warning
-        report(diagnostic.path, diagnostic.line, diagnostic.message, diagnostic.column)
+        self._items.append(diagnostic)
 
     def extend(self, other: Diagnostics) -> None:
         self._items.extend(other._items)
