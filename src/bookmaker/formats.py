@@ -40,7 +40,8 @@ class Format:
     stage: str  # the status line while it is written
     noun: str  # "the PDF was not written"
     writer: str  # "module:function", imported when the format is written
-    options: str | None = None  # the bookmaker.toml section (and command-line overrides) its writer takes
+    # the bookmaker.toml section its writer takes as its options (settings.py), with the command line's overrides
+    options: str | None = None
     default: bool = True  # built when bookmaker.toml names no formats
     slow: bool = False  # takes a core for seconds (the PDF's layout): the `background` formats are written meanwhile
     background: bool = False  # written in a forked process while a slow format is written
@@ -65,20 +66,6 @@ FORMATS: dict[str, Format] = {fmt.name: fmt for fmt in (
 )}
 
 DEFAULT_FORMATS = tuple(name for name, fmt in FORMATS.items() if fmt.default)
-
-# The options type of each section a format may take: the writer's dataclass, filled from bookmaker.toml.
-OPTIONS = {
-    "pdf": "bookmaker.writers.html:PrintOptions",
-    "epub": "bookmaker.writers.epub:EpubOptions",
-}
-
-
-def options_type(section: str) -> type:
-    import importlib
-
-    module, _, name = OPTIONS[section].partition(":")
-    return getattr(importlib.import_module(module), name)
-
 
 def build_order(formats: set[str] | list[str]) -> list[str]:
     """The formats in the order they are written: those whose output another may reuse first (the HTML), then

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from bookmaker import __version__
 from bookmaker.buildstate import inside, last_build, last_uses, read_state, stat_signature, used_files, write_state
-from bookmaker.config import BookConfig, load_config, options_from
+from bookmaker.config import BookConfig, load_config, with_overrides
 from bookmaker.diagnostics import BookError, Diagnostics
-from bookmaker.formats import FORMATS, WriteContext, build_order, options_type
+from bookmaker.formats import FORMATS, WriteContext, build_order
 from bookmaker.model import Book
 from bookmaker.progress import Reporter
 from bookmaker.request import BuildRequest
@@ -83,7 +83,7 @@ class Builder:
             diagnostics.error(out_dir, None, "the output folder is a link to a folder outside the book: "
                                              "remove the link, or give the folder with -o")
             raise BookError(diagnostics)
-        options = self._options(formats, request, diagnostics)
+        options = self._options(formats, request)
         note_numbering = request.note_numbering or config.notes.numbering
         state = read_state(out_dir)
         inputs = self._input_signature(out_dir)
@@ -163,11 +163,10 @@ class Builder:
         out_dir = self.output_dir(output_dir)
         return last_build(read_state(out_dir), fmt, out_dir)[1]
 
-    def _options(self, formats: list[str], request: BuildRequest, diagnostics: Diagnostics) -> dict:
+    def _options(self, formats: list[str], request: BuildRequest) -> dict:
         """The options of each bookmaker.toml section the formats take, with the command line's overrides."""
         sections = dict.fromkeys(fmt.options for name, fmt in FORMATS.items() if name in formats and fmt.options)
-        return {section: options_from(getattr(self.config, section), options_type(section), diagnostics,
-                                      self.config, section, **request.overrides.get(section, {}))
+        return {section: with_overrides(getattr(self.config, section), request.overrides.get(section))
                 for section in sections}
 
     # -- what an output depends on -------------------------------------------

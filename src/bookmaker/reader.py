@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from bookmaker import citations, limits
 from bookmaker.crossrefs import CrossRefs
 from bookmaker.covers import resolve_cover
-from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.diagnostics import BookError, Diagnostic, Diagnostics
 from bookmaker.frontmatter import FrontMatter, split_front_matter
 from bookmaker.ids import IdRegistry, note_id, ref_id, slugify
 from bookmaker.images import check_image
@@ -35,7 +35,7 @@ from bookmaker.model import (
 from bookmaker.config import BookConfig
 from bookmaker.policy import Local, Refused, ResourcePolicy
 from bookmaker.render import XhtmlRenderer
-from bookmaker.sanitize import LINK_SCHEMES, Finding, sanitize
+from bookmaker.sanitize import LINK_SCHEMES, sanitize
 from bookmaker.sources import BookSources, locate
 from bookmaker.structure import check_structure
 from bookmaker.unsupported import check_unsupported
@@ -190,13 +190,11 @@ class _Reader:
         folder = self.sources.templates
         if folder is None:
             return
+        from bookmaker.templating import template_refused  # Jinja's sandbox: only for a book with templates
+
         for path in sorted(folder.rglob("*")):
-            if not path.is_dir() or path.is_symlink():
-                try:
-                    if self.policy.check_local(path).stat().st_size > limits.MAX_TEMPLATE_BYTES:
-                        raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
-                except Refused as refused:
-                    self.diagnostics.error(path, None, f"the template {refused}")
+            if (not path.is_dir() or path.is_symlink()) and (problem := template_refused(path, self.policy)):
+                self.diagnostics.add(problem)
 
     # -- files and metadata -------------------------------------------------
 
@@ -332,24 +330,7 @@ class _Reader:
             src, line, where_from = str(config.book["cover"]), config.line_of("book", "cover"), config.path
         else:
             return None
-        try:  # the same rules as every other resource first (symlinks, file: URLs...), then the cover's own
-            where = self.policy.resolve(src, where_from)
-            if not isinstance(where, Local) or not where.path.is_relative_to(self.root):
-                raise Refused("is not a file inside the book: copy it into the book")
-        except Refused as refused:
-            self.diagnostics.error(where_from, line, f"cover '{src}' {refused}")
-            return None
-        cover = resolve_cover(src, where_from, line, self.root, self.diagnostics)
-        if cover is None:
-            return None
-        try:  # and it must be the image its name says, within the limits of every image
-            problem = check_image(cover, self.policy.read_local(where.path, limits.MAX_IMAGE_BYTES))
-        except Refused as refused:
-            problem = str(refused)
-        if problem:
-            self.diagnostics.error(where_from, line, f"cover '{src}' {problem}")
-            return None
-        return cover
+        return resolve_cover(src, where_from, line, self.root, self.policy, self.diagnostics)
 
     # -- one chapter --------------------------------------------------------
 
@@ -577,8 +558,8 @@ class _Reader:
                     for match in _REFUSED_IMAGE.finditer(child.content):
                         # markdown-it leaves an image whose URL it distrusts (file:, data:...) as text
                         refused = self._resource_url(match.group(1), "", path)
-                        if isinstance(refused, Finding):
-                            self.diagnostics.error(path, line, refused.message)
+                        if isinstance(refused, Diagnostic):
+                            self.diagnostics.add(refused.at(path, line))
                     for match in _UNDEFINED_NOTE.finditer(child.content):
                         self.diagnostics.error(
                             path,
@@ -729,13 +710,13 @@ class _Reader:
 
     def _image(self, token: Token, path: Path, line: int | None) -> None:
         resolved = self._resource_url(str(token.attrGet("src") or ""), token.content, path)
-        if isinstance(resolved, Finding):
-            self.diagnostics.error(path, line, resolved.message)
+        if isinstance(resolved, Diagnostic):
+            self.diagnostics.add(resolved.at(path, line))
             token.attrSet("src", "")
         else:
             token.attrSet("src", resolved)
 
-    def _resource_url(self, src: str, alt: str, path: Path) -> str | Finding:
+    def _resource_url(self, src: str, alt: str, path: Path) -> str | Diagnostic:
         """The one gate every image passes, from Markdown or raw HTML: where it is, whether the book
         may load it (policy.py) and whether it is a usable image (images.py)."""
         if src.startswith(XhtmlRenderer.resource_url("")):
@@ -753,7 +734,7 @@ class _Reader:
                 raise Refused(problem)
         except Refused as refused:
             hint = f" (relative to {path.name})" if str(refused).startswith("does not exist") else ""
-            return Finding("error", f"image '{src}' {refused}{hint}")
+            return Diagnostic.error(f"image '{src}' {refused}{hint}")
         self.images[key] = Image(src=key, alt=alt, data=None if isinstance(where, Local) else data)
         return XhtmlRenderer.resource_url(key)
 
@@ -776,8 +757,7 @@ class _Reader:
             self.raw_links.extend((unquote(target), path, line) for target in _RAW_FRAGMENT.findall(token.content))
         result = sanitize(html, lambda src, alt: self._resource_url(src, alt, path), claim)
         for finding in result.findings:
-            report = self.diagnostics.error if finding.severity == "error" else self.diagnostics.warning
-            report(path, line, finding.message)
+            self.diagnostics.add(finding.at(path, line))
         return renderer.restore(result.html)
 
 
