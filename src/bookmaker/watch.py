@@ -15,15 +15,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import click
-
 from bookmaker.bookfiles import belongs
-from bookmaker.cli.options import OUTPUT_DIR_OPTION, PATH_ARG, QUIET_OPTION, formats_option
 from bookmaker.cli.report import report, reporting
 from bookmaker.config import CONFIG_NAME
 from bookmaker.diagnostics import Diagnostics
-from bookmaker.pipeline import Builder, BuildResult, default_jobs
-from bookmaker.progress import Reporter
+from bookmaker.pipeline import Builder, BuildResult
 from bookmaker.request import BuildRequest
 
 # Called after each rebuild: its result (None when it failed) and whether only stylesheets changed.
@@ -32,11 +28,12 @@ OnRebuild = Callable[[BuildResult | None, bool, Diagnostics | None], None]
 
 class Watcher:
     def __init__(self, builder: Builder, request: BuildRequest, on_rebuild: OnRebuild | None = None,
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, say: Callable[[str], None] = print) -> None:
         self.builder = builder
         self.request = request
         self.on_rebuild = on_rebuild or (lambda result, css_only, diagnostics: None)
         self.quiet = quiet
+        self.say = say  # the CLI passes click.echo
         self.stop_event = threading.Event()
         self.cwd = Path.cwd()
 
@@ -75,7 +72,7 @@ class Watcher:
         else:
             line = f"{stamp} nothing to rebuild{because}: the sources are as they were"
         if not self.quiet or guard.failed:
-            click.echo(line)
+            self.say(line)
         return result
 
     def run(self, ready: Callable[[], None] | None = None) -> None:
@@ -102,21 +99,3 @@ class Watcher:
                     ready()
             elif changed:
                 self.rebuild(changed)
-
-
-@click.command("watch")
-@PATH_ARG
-@formats_option("A format to rebuild (repeatable; default: [output] formats of bookmaker.toml, or {defaults}).")
-@OUTPUT_DIR_OPTION
-@QUIET_OPTION
-def watch_command(path: Path, formats: tuple[str, ...], output_dir: Path | None, quiet: bool) -> None:
-    """Rebuild the book at PATH whenever a chapter, stylesheet, template or bookmaker.toml changes.
-
-    Prints one line per rebuild with its time; Ctrl-C stops.
-    """
-    builder = Builder(path, Reporter(quiet=quiet))
-    builder.jobs = default_jobs()  # an edit lays out again only the parts it changed
-    watcher = Watcher(builder, BuildRequest(formats=formats, output_dir=output_dir), quiet=quiet)
-    if not quiet:
-        click.echo(f"Watching {builder.root} (Ctrl-C stops)")
-    watcher.run()

@@ -50,8 +50,8 @@ class _LazyGroup(click.Group):
     lazy = {
         "init": "bookmaker.scaffold:init_command",
         "theme": "bookmaker.scaffold:theme_group",
-        "watch": "bookmaker.watch:watch_command",
-        "serve": "bookmaker.serve:serve_command",
+        "watch": "bookmaker.cli.live:watch_command",
+        "serve": "bookmaker.cli.live:serve_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
