@@ -46,7 +46,7 @@ def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> list
     try:
         data = policy.read_local(path, limits.MAX_STYLESHEET_BYTES)
     except Refused as refused:
-        diagnostics.error(path, None, f"stylesheet {refused}")
+        diagnostics.add(refused.about("stylesheet").at(path))
         return []
     try:
         css = data.decode("utf-8-sig")
@@ -213,5 +213,5 @@ def _check_url(path: Path, url: str, line: int, column: int, policy: ResourcePol
             return None  # the theme's own
         return where.path
     except Refused as refused:
-        diagnostics.error(path, line, f"'{url}' {refused}", column)
+        diagnostics.add(refused.about(f"'{url}'").at(path, line, column))
         return None

@@ -9,12 +9,12 @@ from pathlib import Path
 from markdown_it.token import Token
 
 from bookmaker import limits
+from bookmaker.diagnostics import Diagnostic
 from bookmaker.images import check_image
 from bookmaker.model import Image
 from bookmaker.policy import Local, Refused
 from bookmaker.read.state import BookState, ChapterContext
 from bookmaker.render import XhtmlRenderer
-from bookmaker.sanitize import Finding
 
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
@@ -23,8 +23,8 @@ _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscrip
 def image(ctx: ChapterContext, token: Token, line: int | None) -> None:
     """A Markdown image: its src becomes the book's name for it, or empty (with the error) when refused."""
     resolved = resource_url(ctx.book, str(token.attrGet("src") or ""), token.content, ctx.path)
-    if isinstance(resolved, Finding):
-        ctx.error(line, resolved.message)
+    if isinstance(resolved, Diagnostic):
+        ctx.diagnostics.add(resolved.at(ctx.path, line))
         token.attrSet("src", "")
     else:
         token.attrSet("src", resolved)
@@ -34,11 +34,11 @@ def refused_images_in_text(ctx: ChapterContext, text: Token, line: int | None) -
     """markdown-it leaves an image whose URL it distrusts (file:, data:...) as text: say why it is not shown."""
     for match in _REFUSED_IMAGE.finditer(text.content):
         refused = resource_url(ctx.book, match.group(1), "", ctx.path)
-        if isinstance(refused, Finding):
-            ctx.error(line, refused.message)
+        if isinstance(refused, Diagnostic):
+            ctx.diagnostics.add(refused.at(ctx.path, line))
 
 
-def resource_url(book: BookState, src: str, alt: str, path: Path) -> str | Finding:
+def resource_url(book: BookState, src: str, alt: str, path: Path) -> str | Diagnostic:
     """The one gate every image passes, from Markdown or raw HTML: where it is, whether the book
     may load it (policy.py) and whether it is a usable image (images.py)."""
     if src.startswith(XhtmlRenderer.resource_url("")):
@@ -56,6 +56,6 @@ def resource_url(book: BookState, src: str, alt: str, path: Path) -> str | Findi
             raise Refused(problem)
     except Refused as refused:
         hint = f" (relative to {path.name})" if str(refused).startswith("does not exist") else ""
-        return Finding("error", f"image '{src}' {refused}{hint}")
+        return Diagnostic.error(f"image '{src}' {refused}{hint}")
     book.images[key] = Image(src=key, alt=alt, data=None if isinstance(where, Local) else data)
     return XhtmlRenderer.resource_url(key)

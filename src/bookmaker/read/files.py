@@ -8,9 +8,8 @@ from pathlib import Path
 from bookmaker import limits
 from bookmaker.covers import resolve_cover
 from bookmaker.frontmatter import split_front_matter
-from bookmaker.images import check_image
 from bookmaker.model import Chapter, Metadata
-from bookmaker.policy import Local, Refused
+from bookmaker.policy import Refused
 from bookmaker.read.state import BookState, SourceFile
 from bookmaker.read.tokens import words
 from bookmaker.text import INVALID_CHARACTERS, line_and_column, not_utf8
@@ -21,13 +20,11 @@ def check_templates(book: BookState) -> None:
     folder = book.sources.templates
     if folder is None:
         return
+    from bookmaker.templating import template_refused  # Jinja's sandbox: only for a book with templates
+
     for path in sorted(folder.rglob("*")):
-        if not path.is_dir() or path.is_symlink():
-            try:
-                if book.policy.check_local(path).stat().st_size > limits.MAX_TEMPLATE_BYTES:
-                    raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
-            except Refused as refused:
-                book.diagnostics.error(path, None, f"the template {refused}")
+        if (not path.is_dir() or path.is_symlink()) and (problem := template_refused(path, book.policy)):
+            book.diagnostics.add(problem)
 
 
 def load(book: BookState, path: Path) -> SourceFile | None:
@@ -122,24 +119,7 @@ def _cover(book: BookState, files: list[SourceFile]) -> str | None:
         src, line, where_from = str(config.book["cover"]), config.line_of("book", "cover"), config.path
     else:
         return None
-    try:  # the same rules as every other resource first (symlinks, file: URLs...), then the cover's own
-        where = book.policy.resolve(src, where_from)
-        if not isinstance(where, Local) or not where.path.is_relative_to(book.root):
-            raise Refused("is not a file inside the book: copy it into the book")
-    except Refused as refused:
-        book.diagnostics.error(where_from, line, f"cover '{src}' {refused}")
-        return None
-    cover = resolve_cover(src, where_from, line, book.root, book.diagnostics)
-    if cover is None:
-        return None
-    try:  # and it must be the image its name says, within the limits of every image
-        problem = check_image(cover, book.policy.read_local(where.path, limits.MAX_IMAGE_BYTES))
-    except Refused as refused:
-        problem = str(refused)
-    if problem:
-        book.diagnostics.error(where_from, line, f"cover '{src}' {problem}")
-        return None
-    return cover
+    return resolve_cover(src, where_from, line, book.root, book.policy, book.diagnostics)
 
 
 def title_from_heading(book: BookState, files: list[SourceFile], chapters: list[Chapter], metadata: Metadata) -> None:

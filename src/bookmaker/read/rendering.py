@@ -38,8 +38,7 @@ def render(ctx: ChapterContext, tokens: list[Token], line: int | None, env: dict
         book.raw_links.extend((unquote(target), ctx.path, line) for target in _RAW_FRAGMENT.findall(token.content))
     result = sanitize(html, lambda src, alt: resource_url(book, src, alt, ctx.path), claim)
     for finding in result.findings:
-        report = ctx.error if finding.severity == "error" else ctx.warning
-        report(line, finding.message)
+        ctx.diagnostics.add(finding.at(ctx.path, line))
     return renderer.restore(result.html)
 
 
