@@ -51,7 +51,7 @@ def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> list
     try:
         css = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line, column, message = not_utf8(data, exc, "the stylesheet")
+        line, column, message = not_utf8(exc, "the stylesheet")
         diagnostics.error(path, line, message, column)
         return []
     too_deep = css_nesting_beyond(css, limits.MAX_CSS_NESTING)

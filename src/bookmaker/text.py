@@ -22,8 +22,11 @@ def line_and_column(text: str | bytes, offset: int) -> tuple[int, int]:
     return text.count(newline, 0, offset) + 1, offset - (text.rfind(newline, 0, offset) + 1) + 1
 
 
-def not_utf8(data: bytes, error: UnicodeDecodeError, what: str) -> tuple[int, int, str]:
-    """Where `data` is not UTF-8 (line, column) and what to tell the user about `what` ("the file")."""
+def not_utf8(error: UnicodeDecodeError, what: str) -> tuple[int, int, str]:
+    """Where a file is not UTF-8 (line, column) and what to tell the user about `what` ("the file").
+    The position is in the bytes the codec decoded (`error.object`): utf-8-sig leaves out a
+    byte order mark, so the file's own bytes would put the error three bytes early."""
+    data = error.object
     line, column = line_and_column(data, error.start)
     return line, column, f"{what} is not valid UTF-8 (byte 0x{data[error.start]:02x}): save it as UTF-8"
 

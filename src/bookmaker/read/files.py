@@ -50,7 +50,7 @@ def load(book: BookState, path: Path) -> SourceFile | None:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line, column, message = not_utf8(raw, exc, "the file")
+        line, column, message = not_utf8(exc, "the file")
         diagnostics.error(path, line, message, column)
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
