@@ -17,6 +17,7 @@ from bookmaker.read.math import MATH_BLOCKS, read_formula
 from bookmaker.read.notes import check_definitions, check_undefined, collect_bodies, number_notes
 from bookmaker.read.state import ChapterContext
 from bookmaker.read.structure import check_structure
+from bookmaker.read.tokens import line_of
 from bookmaker.unsupported import check_unsupported
 
 
@@ -24,12 +25,11 @@ def parse_chapter(ctx: ChapterContext) -> None:
     file = ctx.file
     file.tokens = tokens = ctx.md.parse(file.body, file.env)
     ctx.book.targets[file.path.resolve()] = {"": ctx.chapter.id}
-    file.env["local_notes"] = {}
     if not check_structure(tokens, file.body, file.path, ctx.diagnostics):
         file.tokens = []
         return  # nested too deep: the parser dropped text, so the rest would mislead
     check_unsupported(tokens, file.body, file.path, ctx.diagnostics)
-    file.env["local_notes"] = number_notes(ctx)
+    ctx.notes = number_notes(ctx)
     check_definitions(ctx)
     _walk(ctx, tokens)
 
@@ -43,7 +43,7 @@ def render_chapter(ctx: ChapterContext) -> None:
     chapter.back_matter = (
         any(placeholder_name(t.info) == "refs" for t in tokens if t.type == "container_placeholder_open")
         and kinds <= {"heading_open", "container_placeholder_open"})
-    collect_bodies(ctx, ctx.env["local_notes"])
+    collect_bodies(ctx)
 
 
 def _walk(ctx: ChapterContext, tokens: list[Token]) -> None:
@@ -63,7 +63,7 @@ def _walk(ctx: ChapterContext, tokens: list[Token]) -> None:
 
 def _walk_inline(ctx: ChapterContext, token: Token) -> None:
     """Ids, languages, index marks, formulas, images, links, notes and citations of one inline token."""
-    line = (token.map[0] + 1) if token.map else None
+    line = line_of(token)
     children = token.children or []
     unlink_nested_links(ctx, children, line)
     for position, child in enumerate(children):

@@ -17,7 +17,8 @@ def is_index_mark(span: Token) -> bool:
 
 
 def read_index_mark(ctx: ChapterContext, children: list[Token], position: int, line: int | None) -> None:
-    """A span (or link, or inline code) marked for the index gets an anchor; its index attributes become an IndexMark."""
+    """A span (or link, or inline code) marked for the index gets an anchor; its index attributes
+    become an IndexMark."""
     state = ctx.book.index
     span = children[position]
     values = {name: str(span.attrGet(name) or "") for name in INDEX_ATTRIBUTES}
@@ -27,7 +28,8 @@ def read_index_mark(ctx: ChapterContext, children: list[Token], position: int, l
     text = values["index"] or plain_text(_span_content(children, position))
     terms = parse_entries(text)
     if not terms:
-        ctx.warning(line, "an index mark with no term: write the term inside [...]{.index} or give it as index=\"term\"")
+        ctx.warning(line, "an index mark with no term: write the term inside [...]{.index} "
+                          "or give it as index=\"term\"")
         return
     range_role = values["index-range"].strip().lower()
     if range_role not in ("", "start", "end"):

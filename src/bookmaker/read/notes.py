@@ -74,7 +74,8 @@ def check_definitions(ctx: ChapterContext) -> None:
             continue
         seen[label] = line + 1
         if refs.get(":" + label, -1) == -1:
-            ctx.warning(line + 1, f"note [^{label}] is defined but never referenced: cite it with [^{label}] or delete it")
+            ctx.warning(line + 1, f"note [^{label}] is defined but never referenced: "
+                                  f"cite it with [^{label}] or delete it")
 
 
 def check_undefined(ctx: ChapterContext, text: Token, line: int | None) -> None:
@@ -84,7 +85,7 @@ def check_undefined(ctx: ChapterContext, text: Token, line: int | None) -> None:
                         f"add a line '[^{match.group(1)}]: text of the note'")
 
 
-def collect_bodies(ctx: ChapterContext, local: dict[int, Note]) -> None:
+def collect_bodies(ctx: ChapterContext) -> None:
     """Each note's text rendered into its Note (the first paragraph apart); an empty note is an error."""
     tokens = ctx.file.tokens
     lines = {label: line + 1 for label, line in ctx.env.get("note_definitions", [])}
@@ -98,7 +99,7 @@ def collect_bodies(ctx: ChapterContext, local: dict[int, Note]) -> None:
         if token.type != "footnote_open":
             i += 1
             continue
-        note = local.get(token.meta["id"])
+        note = ctx.notes.get(token.meta["id"])
         j = i + 1
         body: list[Token] = []
         while tokens[j].type != "footnote_close":

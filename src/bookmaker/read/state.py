@@ -103,6 +103,7 @@ class ChapterContext:
     file: SourceFile
     md: MarkdownIt
     renderer: XhtmlRenderer
+    notes: dict[int, Note] = field(default_factory=dict)  # the chapter's notes by markdown-it's id for them
 
     @property
     def path(self) -> Path:
