@@ -35,7 +35,7 @@ def read_box(ctx: ChapterContext, kind: str, inner: list[Token], opening: Token)
     line = line_of(opening)
     attrs = fenced_div_attributes(opening.info)
     if attrs is not None:
-        return _fenced_div(ctx, kind, attrs, inner, opening, line)
+        return _fenced_div(ctx, kind, attrs, inner, opening)
     # The title was parsed with the chapter (markdown._box_titles): its note marks are the chapter's.
     title_tokens: list[Token] = []
     if inner and inner[0].meta.get("box_title"):
@@ -53,13 +53,12 @@ def read_box(ctx: ChapterContext, kind: str, inner: list[Token], opening: Token)
     return box
 
 
-def _fenced_div(ctx: ChapterContext, kind: str, attrs: dict, inner: list[Token], opening: Token,
-                line: int | None) -> Block:
+def _fenced_div(ctx: ChapterContext, kind: str, attrs: dict, inner: list[Token], opening: Token) -> Block:
     """Pandoc's `::: {#id .class}`: a box when its first class is a kind with a template (the
     theme's or the book's), else a plain division with its id and classes."""
     classes = str(attrs.get("class", "")).split()
     given = opening.meta.get("div_id")
-    body = render(ctx, inner, line)
+    body = render(ctx, inner, line_of(opening))
     if kind != DIVISION and kind != "infobox" and has_box_template(kind, ctx.book.sources.templates):
         return Box(kind=kind, title_html="", body_html=body, id=given, classes=classes[1:])
     id_attr = f' id="{html_escape(given)}"' if given else ""

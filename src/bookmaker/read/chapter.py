@@ -25,7 +25,7 @@ def parse_chapter(ctx: ChapterContext) -> None:
     file = ctx.file
     file.tokens = tokens = ctx.md.parse(file.body, file.env)
     ctx.book.targets[file.path.resolve()] = {"": ctx.chapter.id}
-    if not check_structure(tokens, file.body, file.path, ctx.diagnostics):
+    if not check_structure(ctx):
         file.tokens = []
         return  # nested too deep: the parser dropped text, so the rest would mislead
     check_unsupported(tokens, file.body, file.path, ctx.diagnostics)
