@@ -20,7 +20,7 @@ from bookmaker.render import XhtmlRenderer
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
 
 
-def image(ctx: ChapterContext, token: Token, line: int | None) -> None:
+def read_image(ctx: ChapterContext, token: Token, line: int | None) -> None:
     """A Markdown image: its src becomes the book's name for it, or empty (with the error) when refused."""
     resolved = resource_url(ctx.book, str(token.attrGet("src") or ""), token.content, ctx.path)
     if isinstance(resolved, Diagnostic):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from markdown_it.token import Token
 
 from bookmaker.markdown import placeholder_name
-from bookmaker.read.assets import image, refused_images_in_text
+from bookmaker.read.assets import read_image, refused_images_in_text
 from bookmaker.read.attributes import check_language, claim_inline_id
 from bookmaker.read.blocks import claim_figure_label, claim_table_label, read_blocks
 from bookmaker.read.boxes import claim_div_id
@@ -39,6 +39,7 @@ def render_chapter(ctx: ChapterContext) -> None:
     placed_before = cites.placed
     chapter.blocks = read_blocks(ctx)
     chapter.holds_bibliography = cites.placed and not placed_before and bool(cites.entries)
+    # A chapter of a heading and `::: {#refs}` alone is the bibliography: in print it follows the notes.
     kinds = {t.type for t in tokens if t.level == 0 and t.nesting != -1}
     chapter.back_matter = (
         any(placeholder_name(t.info) == "refs" for t in tokens if t.type == "container_placeholder_open")
@@ -91,7 +92,7 @@ def _walk_inline(ctx: ChapterContext, token: Token) -> None:
             if child.type == "crossref":
                 ctx.book.crossrefs.reference(child)
         elif child.type == "image":
-            image(ctx, child, line)
+            read_image(ctx, child, line)
             if str(child.attrGet("id") or "").startswith("fig-"):
                 claim_figure_label(ctx, child, line)
         elif child.type == "link_open":
