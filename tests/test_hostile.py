@@ -148,7 +148,7 @@ def test_writers_refuse_on_their_own_what_the_reader_would_have_refused(tmp_path
     from bookmaker.diagnostics import BookError, Diagnostics
     from bookmaker.formats import FORMATS, WriteContext
     from bookmaker.model import Image
-    from bookmaker.reader import read_book
+    from bookmaker.read import read_book
 
     book_dir = copy_fixture("notes", tmp_path)
     (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\n" + OUTSIDE_MARKER)

@@ -32,7 +32,7 @@ from bookmaker.mathtex import math_plugin
 # A span's index marks (index.py); the reader takes them off the span.
 INDEX_ATTRIBUTES = ("index", "index-see", "index-seealso", "index-range")
 # A box is `::: kind Title` ... `:::`. Any word is a kind: the template boxes/<kind>.html, the
-# theme's or the book's, decides how it looks, and a kind without one is a plain box (reader.py).
+# theme's or the book's, decides how it looks, and a kind without one is a plain box (read/boxes.py).
 BOX_KIND = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 RESERVED_BOX_KINDS = ("html",)  # the model's kind of prose blocks (model.HtmlBlock)
 
@@ -138,7 +138,7 @@ def _is_box(params: str, markup: str) -> bool:
     return bool(words) and BOX_KIND.fullmatch(words[0]) is not None and words[0] not in RESERVED_BOX_KINDS
 
 
-# A fenced div of pandoc's with no class that names a kind: a plain division (reader.py).
+# A fenced div of pandoc's with no class that names a kind: a plain division (read/boxes.py).
 DIVISION = "div"
 
 

@@ -63,7 +63,7 @@ class Builder:
     def build(self, request: BuildRequest = BuildRequest()) -> BuildResult:
         """Write the wanted formats (default: the configured ones); raise BookError when the run fails."""
         from bookmaker.output import check_book_target, is_stdout
-        from bookmaker.reader import read_book
+        from bookmaker.read import read_book
 
         targets = {fmt: path if is_stdout(path) else path.absolute()
                    for fmt, path in request.targets.items() if path is not None}
@@ -142,7 +142,7 @@ class Builder:
 
     def check(self, request: BuildRequest = BuildRequest()) -> Diagnostics:
         """`bookmaker check`: every check of a build (config, manuscript, resources, templates); nothing written."""
-        from bookmaker.reader import read_book
+        from bookmaker.read import read_book
 
         config = self.load_config()
         diagnostics = Diagnostics()
