@@ -339,6 +339,7 @@ WATCH_PROBE = r"""
 import json, re, sys, time
 from pathlib import Path
 from bookmaker.pipeline import Builder, default_jobs
+from bookmaker.request import BuildRequest
 
 book = Path(sys.argv[1])
 chapters = sorted((book / "manuscript").glob("*.md"))
@@ -346,13 +347,13 @@ chapter = chapters[len(chapters) // 2]  # in the middle: parts after it keep the
 builder = Builder(book)
 builder.jobs = default_jobs()  # as `bookmaker watch` does
 builder.load_config()
-builder.build(["pdf", "epub"], force=True)  # warm: what `bookmaker watch` has done before the edit
+builder.build(BuildRequest(formats=("pdf", "epub"), force=True))  # warm: what `bookmaker watch` has done before the edit
 times = {"epub": [], "pdf": [], "pdf, one word": [], "pdf, one note": []}
 for n in range(int(sys.argv[2])):
     for fmt in ("epub", "pdf"):
         chapter.write_text(chapter.read_text(encoding="utf-8") + f"\nOne more line, edit {n}.\n", encoding="utf-8")
         start = time.perf_counter()
-        builder.build([fmt])
+        builder.build(BuildRequest(formats=(fmt,)))
         times[fmt].append(time.perf_counter() - start)
     # A word of the text, then a word of a note, replaced by one of the same length: the page count stays.
     for key, notes, word, other in (("pdf, one word", False, "the", "thy"), ("pdf, one note", True, "and", "und")):
@@ -363,7 +364,7 @@ for n in range(int(sys.argv[2])):
         lines[i] = re.sub(rf"\b{old}\b", new, lines[i], count=1)
         chapter.write_text("\n".join(lines), encoding="utf-8")
         start = time.perf_counter()
-        builder.build(["pdf"])
+        builder.build(BuildRequest(formats=("pdf",)))
         times[key].append(time.perf_counter() - start)
 print(json.dumps(times))
 """

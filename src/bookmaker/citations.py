@@ -101,7 +101,7 @@ def load_style(value: str | None, where: Path, line: int | None, policy: Resourc
     try:
         _, data = _read_inside_book(name, where, policy)
     except Refused as refused:
-        diagnostics.error(where, line, f"citation style '{name}' {refused}")
+        diagnostics.add(refused.about(f"citation style '{name}'").at(where, line))
         return None
     if b"<style" not in data[:4000]:
         diagnostics.error(where, line, f"citation style '{name}' is not a CSL style (no <style> element): "
@@ -132,7 +132,7 @@ def load_bibliography(values: list[str], where: Path, line: int | None, style: S
         try:
             path, data = _read_inside_book(value, where, policy)
         except Refused as refused:
-            diagnostics.error(where, line, f"bibliography '{value}' {refused}")
+            diagnostics.add(refused.about(f"bibliography '{value}'").at(where, line))
             bibliography.incomplete = True
             continue
         try:

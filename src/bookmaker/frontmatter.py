@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bookmaker.diagnostics import Diagnostics
+from bookmaker.diagnostics import Diagnostic, Diagnostics, did_you_mean
 from bookmaker.text import is_language_tag, without_invalid_characters
 
 KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
@@ -112,6 +111,8 @@ def _loader() -> type:
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     return _Loader
+
+
 _KEY_LINE = re.compile(r"^[\w\"'][^:\n]*:(\s|$)")
 
 
@@ -163,28 +164,34 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
         key = str(key)
         line = key_lines.get(key, 2)
         if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(KNOWN_KEYS)}"
-            diagnostics.warning(path, line, f"unknown front matter key '{key}' is ignored; {hint}")
+            diagnostics.warning(path, line, f"unknown front matter key '{key}' is ignored; "
+                                            f"{did_you_mean(key, KNOWN_KEYS, 'known keys')}")
             continue
-        cleaned = _clean(key, value)
-        if cleaned is None:
-            kind = "a text or a list of texts" if key in LIST_KEYS else "a text"
-            if key == "crossref-numbering":
-                kind = "'book' or 'chapter'"
-            elif key == "crossref-pages":
-                kind = "true or false"
-            diagnostics.error(path, line, f"front matter '{key}' must be {kind}")
-            continue
-        if cleaned == "":
-            diagnostics.warning(path, line, f"front matter '{key}' is empty and is ignored: give it a value or remove it")
-            continue
-        problem = value_problem(key, cleaned)
-        if problem:
-            diagnostics.error(path, line, f"front matter {problem}")
-            continue
-        result.values[key] = cleaned
+        cleaned, problem = checked_value(key, value, f"front matter '{key}'", "front matter")
+        if problem is not None:
+            diagnostics.add(problem.at(path, line))
+        else:
+            result.values[key] = cleaned
     return result
+
+
+def checked_value(key: str, value: Any, named: str, place: str) -> tuple[Any, Diagnostic | None]:
+    """The metadata `value` of a known `key` cleaned, or None and what is wrong with it (unplaced).
+
+    Front matter and bookmaker.toml's [book] check alike; their messages name the
+    key as `named` ("front matter 'title'", "[book] title") and the place as `place`.
+    """
+    cleaned = _clean(key, value)
+    if cleaned is None:
+        kind = "a text or a list of texts" if key in LIST_KEYS else "a text"
+        kind = {"crossref-numbering": "'book' or 'chapter'", "crossref-pages": "true or false"}.get(key, kind)
+        return None, Diagnostic.error(f"{named} must be {kind}")
+    if cleaned == "":
+        return None, Diagnostic.warning(f"{named} is empty and is ignored: give it a value or remove it")
+    problem = value_problem(key, cleaned)
+    if problem:
+        return None, Diagnostic.error(f"{place} {problem}")
+    return cleaned, None
 
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
