@@ -25,7 +25,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,6 +298,8 @@ def resolve(slots: list[Slot], nocite: list[str], bibliography: Bibliography) ->
 
 
 def _run_pandoc(document: str, bibliography: Bibliography) -> bytes:
+    import subprocess  # a book without citations starts no process
+
     with tempfile.TemporaryDirectory(prefix="bookmaker-cite-") as tmp:
         folder = Path(tmp)
         args = ["pandoc", "--sandbox", "-f", "markdown", "-t", "json", "--citeproc", "--csl", "style.csl"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +58,8 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
     config = BookConfig(root=root)
     if not path.is_file():
         return config
+    import tomllib  # only a book with a bookmaker.toml pays for the parser's import
+
     config.path = path
     try:
         text = path.read_bytes().decode("utf-8-sig")

@@ -11,18 +11,19 @@ ids are made unique in the book. What is left is serialized as XML.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from urllib.parse import urlsplit
-
-from tinyhtml5.parser import HTMLParser
 
 from bookmaker import limits
 from bookmaker.diagnostics import Diagnostic
 from bookmaker.stylesheets import css_nesting_beyond
 from bookmaker.text import is_language_tag, without_invalid_characters
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 # Removed with everything inside them: they run code, load other documents or
 # resources, or carry no text of the book.
@@ -94,6 +95,10 @@ IdClaimer = Callable[[str], str]
 
 def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | None = None) -> Sanitized:
     """Parse `fragment` as HTML, apply the allowlist and return XHTML with what was changed."""
+    import xml.etree.ElementTree as ET  # only a book with raw HTML pays for these imports
+
+    from tinyhtml5.parser import HTMLParser
+
     result = Sanitized(html="")
     parser = HTMLParser(namespace_html_elements=False)
     container = parser.parse_fragment(fragment)
@@ -218,6 +223,8 @@ def _keep_only_items(container: ET.Element, items: set[str]) -> None:
     """A list holds only its items. Repairing `<li><i>unclosed` the way a browser does opens the `<i>`
     again between the items, where XHTML (and so the EPUB) does not allow it: such an element is
     unwrapped when it holds items, dropped when it holds only white space, else made an item itself."""
+    import xml.etree.ElementTree as ET
+
     item = "li" if "li" in items else "dd"
     index = 0
     while index < len(container):

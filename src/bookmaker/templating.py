@@ -110,9 +110,19 @@ class BookSandbox(ImmutableSandboxedEnvironment):
         super().__init__(*args, **kwargs)
         self.book_templates = book_templates.resolve() if book_templates else None
         del self.globals["lipsum"]  # lipsum(10**6) writes megabytes; no template needs it
+        self._jinja_answers: dict[tuple[type, str], bool] = {}
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        return super().is_safe_attribute(obj, attr, value) and not _reaches_outside(value)
+        # Jinja's own answer depends on the object's type and the name alone (its checks are
+        # isinstance tests and name lists), and templates read the same few attributes thousands
+        # of times: it is remembered per environment. The value is checked every time.
+        key = (type(obj), attr)
+        safe = self._jinja_answers.get(key)
+        if safe is None:
+            safe = super().is_safe_attribute(obj, attr, value)
+            if len(self._jinja_answers) < 10_000:  # names a template computes are not all kept
+                self._jinja_answers[key] = safe
+        return safe and not _reaches_outside(value)
 
     def call_binop(self, context: jinja2.runtime.Context, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "*":

@@ -24,6 +24,7 @@ from bookmaker.cli.options import (
     safety_options,
 )
 from bookmaker.cli.writer_options import NOTE_NUMBERING_OPTION, print_options
+from bookmaker.collector import tune_for_command
 from bookmaker.request import BuildRequest
 
 
@@ -68,12 +69,14 @@ class _LazyGroup(click.Group):
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bookmaker")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Make a print-ready PDF and an EPUB 3 from one Markdown manuscript.
 
     PATH is a book folder (with manuscript/*.md) or a single Markdown file;
     it defaults to the current folder.
     """
+    ctx.call_on_close(tune_for_command(ctx.invoked_subcommand))
 
 
 @main.command()

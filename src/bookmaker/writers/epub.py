@@ -31,7 +31,6 @@ from bookmaker.templating import render_template
 from bookmaker.theme import environment, stylesheets
 from bookmaker.writers import epub_package
 from bookmaker.writers.epub_resources import book_relative, package_css, package_names
-from bookmaker.writers.kepub import koboize
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -121,6 +120,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         _link_across_files(trees[doc.file_name], doc.file_name, where)
         _add_epub_types(trees[doc.file_name])
         if options.kepub:
+            from bookmaker.writers.kepub import koboize
+
             koboize(trees[doc.file_name].getroot())
         doc.xhtml = _serialize(trees[doc.file_name])
 
