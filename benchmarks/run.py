@@ -50,10 +50,15 @@ class Measure:
     pages: int | None = None
     total_rss_mb: float = 0.0  # all its processes at once (PSS)
     output_bytes: int | None = None
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of each run, its processes together
 
     @property
     def median(self) -> float:
         return statistics.median(self.runs)
+
+    @property
+    def cpu_median(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
 
     @property
     def pages_per_second(self) -> float | None:
@@ -143,8 +148,9 @@ class TreeMemory:
         self.thread.join()
 
 
-def run_once(argv: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS of the largest process and peak total (MB) of one whole-process run."""
+def run_once(argv: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, float, float]:
+    """Wall seconds, peak RSS of the largest process and peak total (MB), and CPU seconds (user + system,
+    with the processes it waited for) of one whole-process run."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, **(env or {})})
@@ -159,7 +165,7 @@ def run_once(argv: list[str], cwd: Path, env: dict | None = None) -> tuple[float
         raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}\n{stderr}")
     largest = max(usage.ru_maxrss, memory.largest_kb if memory else 0) / 1024
     total = (memory.total_kb / 1024) if memory and memory.total_kb else largest
-    return elapsed, largest, total
+    return elapsed, largest, total, usage.ru_utime + usage.ru_stime
 
 
 @dataclass
@@ -178,9 +184,10 @@ def measure_alternating(book: str, steps: list[Step], cwd: Path, runs: int) -> l
         for step in steps:
             if step.prepare:
                 step.prepare()
-            seconds, largest, total = run_once(step.argv, cwd, step.env)
+            seconds, largest, total, cpu = run_once(step.argv, cwd, step.env)
             m = found[step.tool]
             m.runs.append(seconds)
+            m.cpu.append(cpu)
             m.peak_rss_mb = max(m.peak_rss_mb, largest)
             m.total_rss_mb = max(m.total_rss_mb, total)
             if step.output and step.output.is_file():
@@ -249,6 +256,44 @@ def bench_book(name: str, folder: Path, runs: int, results: Results) -> None:
             m.pages = pages
 
 
+def bench_epub(name: str, folder: Path, runs: int, results: Results) -> None:
+    """The EPUB alone against pandoc, with what Python's start-up costs before any book is read:
+    the interpreter alone (`python -c pass`) and the command loaded (`bookmaker --version`)."""
+    bookmaker = str(BIN / "bookmaker")
+    out = folder / "out"
+    out.mkdir()
+    env = {"XDG_CACHE_HOME": str(folder / "cache-epub")}
+    # A first build fills the user cache (font paths, the cover, font subsets), as any earlier build has.
+    subprocess.run([bookmaker, "epub", "-o", str(out / "warm.epub")], cwd=folder, check=True, capture_output=True,
+                   env={**os.environ, **env})
+    chapters = sorted(str(p) for p in (folder / "manuscript").glob("*.md"))
+    steps = [
+        Step("python -c pass", [sys.executable, "-c", "pass"]),
+        Step("bookmaker --version", [bookmaker, "--version"], env=env),
+        Step("bookmaker epub", [bookmaker, "epub", "-o", str(out / "book.epub")], out / "book.epub", env=env),
+        Step("pandoc epub", ["pandoc", "-f", "markdown", "-t", "epub3", "-o", str(out / "pandoc.epub"), *chapters],
+             out / "pandoc.epub"),
+    ]
+    for m in measure_alternating(name, steps, folder, runs):
+        results.measures.append(m)
+        print(f"  {m.tool:<22} {m.median:7.3f} s  cpu {m.cpu_median:7.3f} s  largest {m.peak_rss_mb:5.0f} MB",
+              flush=True)
+
+
+def epub_report(results: Results, books: list[str]) -> list[tuple[str, str, bool | None]]:
+    rows = ["| book | tool | median s | median CPU s (user+sys) | largest process MB |", "|---|---|---:|---:|---:|"]
+    checks = []
+    for book in books:
+        for m in (m for m in results.measures if m.book == book):
+            rows.append(f"| {book} | {m.tool} | {m.median:.3f} | {m.cpu_median:.3f} | {m.peak_rss_mb:.0f} |")
+        ours, theirs = results.get(book, "bookmaker epub"), results.get(book, "pandoc epub")
+        limit = 1.6 if book == "article" else 1.0
+        wall, cpu = ours.median / theirs.median, ours.cpu_median / theirs.cpu_median
+        checks.append((f"{book}: epub / pandoc <= {limit}", f"{wall:.2f} (CPU time {cpu:.2f})", wall <= limit))
+    print("\n".join(rows))
+    return checks
+
+
 # -- report ---------------------------------------------------------------------------
 
 
@@ -294,6 +339,7 @@ WATCH_PROBE = r"""
 import json, re, sys, time
 from pathlib import Path
 from bookmaker.pipeline import Builder, default_jobs
+from bookmaker.request import BuildRequest
 
 book = Path(sys.argv[1])
 chapters = sorted((book / "manuscript").glob("*.md"))
@@ -301,13 +347,13 @@ chapter = chapters[len(chapters) // 2]  # in the middle: parts after it keep the
 builder = Builder(book)
 builder.jobs = default_jobs()  # as `bookmaker watch` does
 builder.load_config()
-builder.build(["pdf", "epub"], force=True)  # warm: what `bookmaker watch` has done before the edit
+builder.build(BuildRequest(formats=("pdf", "epub"), force=True))  # warm: what `bookmaker watch` has done before the edit
 times = {"epub": [], "pdf": [], "pdf, one word": [], "pdf, one note": []}
 for n in range(int(sys.argv[2])):
     for fmt in ("epub", "pdf"):
         chapter.write_text(chapter.read_text(encoding="utf-8") + f"\nOne more line, edit {n}.\n", encoding="utf-8")
         start = time.perf_counter()
-        builder.build([fmt])
+        builder.build(BuildRequest(formats=(fmt,)))
         times[fmt].append(time.perf_counter() - start)
     # A word of the text, then a word of a note, replaced by one of the same length: the page count stays.
     for key, notes, word, other in (("pdf, one word", False, "the", "thy"), ("pdf, one note", True, "and", "und")):
@@ -318,7 +364,7 @@ for n in range(int(sys.argv[2])):
         lines[i] = re.sub(rf"\b{old}\b", new, lines[i], count=1)
         chapter.write_text("\n".join(lines), encoding="utf-8")
         start = time.perf_counter()
-        builder.build(["pdf"])
+        builder.build(BuildRequest(formats=("pdf",)))
         times[key].append(time.perf_counter() - start)
 print(json.dumps(times))
 """
@@ -376,6 +422,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="whole-process runs per measure (median is kept)")
     parser.add_argument("--sizes", default="1,10,50", help="books: the article repeated as N chapters")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks", help="folder for results.json and chart.png")
+    parser.add_argument("--only", choices=["epub"], default=None,
+                        help="epub: only `bookmaker epub` against pandoc (and Python's start-up), printed, "
+                             "nothing written")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     results = Results(
@@ -389,6 +438,17 @@ def main() -> None:
     # PYTHONDONTWRITEBYTECODE) may not, and would time the compiler instead.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True, capture_output=True)
     books = []
+    if args.only == "epub":
+        with tempfile.TemporaryDirectory(prefix="bookmaker-bench-") as tmp:
+            for n in sizes:
+                name = "article" if n == 1 else f"{n} chapters"
+                print(f"{name}:", flush=True)
+                bench_epub(name, make_book(Path(tmp) / f"book-{n}", n), args.runs, results)
+                books.append(name)
+        print(f"\nload average {results.machine['loadavg_start']} at the start, {_loadavg()} at the end")
+        for target, value, met in epub_report(results, books):
+            print(f"- {target}: {value} ({'met' if met else 'MISSED'})")
+        return
     with tempfile.TemporaryDirectory(prefix="bookmaker-bench-") as tmp:
         for n in sizes:
             name = "article" if n == 1 else f"{n} chapters"

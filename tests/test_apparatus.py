@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bookmaker.reader import read_book
+from bookmaker.read import read_book
 from conftest import FIXTURES, assert_index_pages_are_right, assert_notes_on_their_reference_pages, page_texts, run_cli
 
 SCHOLARLY = FIXTURES / "scholarly"

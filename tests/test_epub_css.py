@@ -23,7 +23,7 @@ import tinycss2
 from conftest import FIXTURES, NS, REPO, build
 from lxml import etree
 
-from bookmaker.reader import read_book
+from bookmaker.read import read_book
 from bookmaker.theme import stylesheet_texts, theme_stylesheets
 from bookmaker.writers.kepub import KOBO_STYLE
 

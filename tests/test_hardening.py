@@ -173,7 +173,7 @@ def _notes_book(folder: Path, notes: int) -> Path:
 
 def test_reading_ten_times_the_notes_costs_about_ten_times_the_work(tmp_path):
     """20,000 notes took over a minute: each reference looked its note up in the list of all notes."""
-    from bookmaker.reader import read_book
+    from bookmaker.read import read_book
 
     small, large = (_python_calls(lambda: read_book(_notes_book(tmp_path, n))) for n in (300, 3000))
     assert large < 15 * small, f"{large / small:.1f} times the work for ten times the notes"

@@ -146,11 +146,9 @@ def test_writers_refuse_on_their_own_what_the_reader_would_have_refused(tmp_path
     """Defence in depth: a model that names a file outside the book (as if a check
     were missed) still cannot get its bytes into the PDF, the EPUB or the HTML."""
     from bookmaker.diagnostics import BookError, Diagnostics
+    from bookmaker.formats import FORMATS, WriteContext
     from bookmaker.model import Image
-    from bookmaker.reader import read_book
-    from bookmaker.writers.epub import write_epub
-    from bookmaker.writers.html import write_html
-    from bookmaker.writers.pdf import write_pdf
+    from bookmaker.read import read_book
 
     book_dir = copy_fixture("notes", tmp_path)
     (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\n" + OUTSIDE_MARKER)
@@ -159,12 +157,10 @@ def test_writers_refuse_on_their_own_what_the_reader_would_have_refused(tmp_path
     book.chapters[0].blocks[0].html += '<img src="bookmaker-resource:../outside.png" alt="" />'
     book.styles.append(Path("/etc/passwd"))
     out = tmp_path / "out"
-    for write in (partial(write_epub, book, out / "b.epub"), partial(write_pdf, book, out / "b.pdf"),
-                  partial(write_html, book, out / "b.html")):
-        diagnostics = Diagnostics()
+    for fmt in FORMATS.values():
         with pytest.raises(BookError):
             try:
-                write(diagnostics) if write.func is not write_html else write()
+                fmt.write_function()(book, out / f"b.{fmt.extension}", WriteContext(Diagnostics()))
             except BookError as exc:
                 assert any("outside the book" in d.message for d in exc.diagnostics)
                 raise

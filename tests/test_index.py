@@ -19,7 +19,7 @@ from bookmaker.index import (
     sort_key,
 )
 from bookmaker.model import IndexMark
-from bookmaker.reader import read_book
+from bookmaker.read import read_book
 from conftest import FIXTURES, assert_index_pages_are_right, marked_texts, page_texts
 
 INDEXED = FIXTURES / "indexed"

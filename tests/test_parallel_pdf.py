@@ -259,6 +259,7 @@ def test_the_status_line_counts_the_parts_laid_out(tmp_path: Path, layouts: list
     from conftest import copy_fixture
 
     from bookmaker.pipeline import Builder
+    from bookmaker.request import BuildRequest
     from bookmaker.progress import Reporter
 
     book = copy_fixture("five-chapters", tmp_path)
@@ -266,7 +267,7 @@ def test_the_status_line_counts_the_parts_laid_out(tmp_path: Path, layouts: list
     builder = Builder(book, Reporter(stream=stream, live=True))
     builder.load_config()
     layouts.append(0)
-    builder.build(["pdf"], force=True, jobs=2)
+    builder.build(BuildRequest(formats=("pdf",), force=True, jobs=2))
     shown = stream.getvalue()
     assert "laying out: 1/7 parts" in shown
     assert "laying out: 7/7 parts" in shown

@@ -304,7 +304,7 @@ def test_notes_after_each_chapter_numbered_from_one(tmp_path):
 
 
 def test_per_chapter_numbering_keeps_ids_unique():
-    from bookmaker.reader import read_book
+    from bookmaker.read import read_book
 
     book, _ = read_book(FIVE, note_numbering="chapter")
     ids = [n.id for n in book.notes] + [r.id for n in book.notes for r in n.refs]

@@ -206,7 +206,7 @@ def test_a_lead_in_ending_in_a_colon_stays_with_its_quotation(article):
 
 
 def test_the_reader_marks_lead_ins():
-    from bookmaker.reader import read_book
+    from bookmaker.read import read_book
 
     book, _ = read_book(ARTICLE)
     html = "".join(b.html for b in book.chapters[0].blocks if hasattr(b, "html"))
@@ -357,7 +357,7 @@ def test_the_second_layout_reports_nothing_twice(tmp_path):
 
 
 def test_a_heading_with_a_note_mark_stays_a_heading():
-    from bookmaker.reader import read_book
+    from bookmaker.read import read_book
 
     path = FIXTURES / "single-file" / "loose-note.md"
     text = path.read_text().replace("# A Loose Note", "# A Loose Note[^h]") + "\n[^h]: On the heading.\n"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from lxml import etree
 
-from bookmaker.sanitize import Finding, sanitize
+from bookmaker.diagnostics import Diagnostic
+from bookmaker.sanitize import sanitize
 
 
 def _clean(fragment: str, claim=None):
-    return sanitize(fragment, lambda src, alt: f"R:{src}" if src != "bad.png" else Finding("error", "refused"), claim)
+    return sanitize(fragment, lambda src, alt: f"R:{src}" if src != "bad.png" else Diagnostic.error("refused"), claim)
 
 
 def test_output_is_well_formed_xhtml_that_html_parsers_read_the_same_way():

@@ -14,7 +14,7 @@ from lxml import html as lxml_html
 from bookmaker.citations import CSL_DIR
 from bookmaker.diagnostics import BookError
 from bookmaker.markdown import parser_for
-from bookmaker.reader import read_book
+from bookmaker.read import read_book
 from conftest import FIXTURES, assert_epubcheck_clean, build
 
 SCHOLARLY = FIXTURES / "scholarly"

@@ -159,7 +159,7 @@ def test_math_becomes_mathml_with_its_tex():
 
 
 def read(tmp_path: Path, *chapters: str):
-    from bookmaker.reader import read_book
+    from bookmaker.read import read_book
 
     folder = tmp_path / "book" / "manuscript"
     folder.mkdir(parents=True)

@@ -584,6 +584,7 @@ def preview(tmp_path_factory):
     from PIL import Image
 
     from bookmaker.pipeline import Builder
+    from bookmaker.request import BuildRequest
     from bookmaker.serve import PreviewServer
 
     tmp_path = tmp_path_factory.mktemp("serve")
@@ -597,7 +598,7 @@ def preview(tmp_path_factory):
     (book / "bookmaker.toml").write_text('[book]\ntitle = "T"\n')
     builder = Builder(book)
     server = PreviewServer(builder, 0)
-    server.rebuilt(builder.build(["html"]), False, None)
+    server.rebuilt(builder.build(BuildRequest(formats=("html",))), False, None)
     server.start()
     yield server
     server.stop()

@@ -15,6 +15,7 @@ from bookmaker.config import load_config
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.pipeline import Builder
 from bookmaker.progress import Reporter
+from bookmaker.request import BuildRequest
 from conftest import NS, Epub, assert_epubcheck_clean, copy_fixture, run_cli
 
 CONSOLE = Path(sys.executable).parent / "bookmaker"
@@ -258,7 +259,7 @@ def test_quiet_prints_nothing_and_verbose_prints_stage_times(tmp_path):
 def test_progress_on_a_terminal_shows_stage_and_chapter(tmp_path):
     stream = io.StringIO()
     builder = Builder(Path(__file__).parent / "fixtures" / "chapters", Reporter(stream=stream, live=True))
-    builder.build(["html"], output_dir=tmp_path)
+    builder.build(BuildRequest(formats=("html",), output_dir=tmp_path))
     shown = stream.getvalue()
     assert "\rreading chapter 1/3: 01-first.md" in shown and "\rreading chapter 3/3: 03-third.md" in shown
     assert "\rwriting HTML…" in shown

@@ -25,7 +25,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +101,7 @@ def load_style(value: str | None, where: Path, line: int | None, policy: Resourc
     try:
         _, data = _read_inside_book(name, where, policy)
     except Refused as refused:
-        diagnostics.error(where, line, f"citation style '{name}' {refused}")
+        diagnostics.add(refused.about(f"citation style '{name}'").at(where, line))
         return None
     if b"<style" not in data[:4000]:
         diagnostics.error(where, line, f"citation style '{name}' is not a CSL style (no <style> element): "
@@ -133,7 +132,7 @@ def load_bibliography(values: list[str], where: Path, line: int | None, style: S
         try:
             path, data = _read_inside_book(value, where, policy)
         except Refused as refused:
-            diagnostics.error(where, line, f"bibliography '{value}' {refused}")
+            diagnostics.add(refused.about(f"bibliography '{value}'").at(where, line))
             bibliography.incomplete = True
             continue
         try:
@@ -299,6 +298,8 @@ def resolve(slots: list[Slot], nocite: list[str], bibliography: Bibliography) ->
 
 
 def _run_pandoc(document: str, bibliography: Bibliography) -> bytes:
+    import subprocess  # a book without citations starts no process
+
     with tempfile.TemporaryDirectory(prefix="bookmaker-cite-") as tmp:
         folder = Path(tmp)
         args = ["pandoc", "--sandbox", "-f", "markdown", "-t", "json", "--citeproc", "--csl", "style.csl"]

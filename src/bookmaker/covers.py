@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import unicodedata
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
+from bookmaker import limits
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.fonts import ARABIC_SCRIPT, find_font
+from bookmaker.images import check_image
 from bookmaker.model import Metadata
+from bookmaker.policy import Local, Refused, ResourcePolicy
 
 # Retailers ask for at least 1600x2560 (1:1.6); every reader scales it down.
 COVER_SIZE = (1600, 2560)
@@ -20,31 +22,28 @@ _INK = (32, 33, 34)
 _ACCENT = (122, 30, 30)
 
 
-def resolve_cover(src: str, path: Path, line: int | None, root: Path, diagnostics: Diagnostics) -> str | None:
-    """The front matter's `cover`, checked, as a path relative to the book folder."""
+def resolve_cover(src: str, path: Path, line: int | None, root: Path, policy: ResourcePolicy,
+                  diagnostics: Diagnostics) -> str | None:
+    """The `cover` named at `line` of `path`, as a path relative to the book folder `root`; None when refused.
+
+    The rules of every resource first (policy.py: no link out, no file: URL...), then a
+    cover's own: a file of the book (not the theme's) in a format every e-reader shows,
+    and the image its name says, within the limits of every image.
+    """
     try:
-        parts = urlsplit(src)
-    except ValueError:
-        diagnostics.error(path, line, f"cover '{src}' is not a valid path: give the path of an image file")
+        where = policy.resolve(src, path)
+        if not isinstance(where, Local) or not where.path.is_relative_to(root):
+            raise Refused("is not a file inside the book: copy it into the book")
+        if where.path.suffix.lower() not in COVER_TYPES:
+            raise Refused("has an unsupported format: use a PNG or JPEG image, which every e-reader shows")
+        cover = where.book_relative(root)
+        problem = check_image(cover, policy.read_local(where.path, limits.MAX_IMAGE_BYTES))
+        if problem:
+            raise Refused(problem)
+    except Refused as refused:
+        diagnostics.add(refused.about(f"cover '{src}'").at(path, line))
         return None
-    if parts.scheme or parts.netloc or src.startswith("/"):
-        diagnostics.error(path, line, f"cover '{src}' is not a file inside the book: copy it into the book "
-                                      "and give its path relative to this file")
-        return None
-    target = (path.parent / unquote(parts.path)).resolve()
-    try:
-        relative = target.relative_to(root)
-    except ValueError:
-        diagnostics.error(path, line, f"cover '{src}' is outside the book folder: move it inside the book")
-        return None
-    if not target.is_file():
-        diagnostics.error(path, line, f"cover '{src}' does not exist: check the path (relative to {path.name})")
-        return None
-    if target.suffix.lower() not in COVER_TYPES:
-        diagnostics.error(path, line, f"cover '{src}' has an unsupported format: use a PNG or JPEG image, "
-                                      "which every e-reader shows")
-        return None
-    return relative.as_posix()
+    return cover
 
 
 def cover_alt(metadata: Metadata) -> str:

@@ -1,14 +1,18 @@
 """Problems found in a book, reported as `file:line: severity: message` values.
 
-Every stage appends to one `Diagnostics` collection instead of raising, so a
-single run reports every problem at once. Only `BookError` stops a build, and
-the CLI turns it into printed diagnostics and exit code 1, never a traceback.
+`Diagnostic` is the one form of a problem. Every stage appends to one
+`Diagnostics` collection instead of raising, so a single run reports every
+problem at once. A check that does not know the file and line (the raw-HTML
+sanitizer, the resource policy) makes an unplaced Diagnostic that its caller
+places with `at`. Only `BookError`, a carrier of Diagnostics, stops a build,
+and the CLI turns it into printed diagnostics and exit code 1, never a traceback.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
@@ -27,6 +31,20 @@ class Diagnostic:
     column: int | None
     severity: Severity
     message: str
+
+    @classmethod
+    def error(cls, message: str) -> Diagnostic:
+        """An error not yet placed in a file: the caller knows where it is."""
+        return cls("", None, None, Severity.ERROR, message)
+
+    @classmethod
+    def warning(cls, message: str) -> Diagnostic:
+        """A warning not yet placed in a file: the caller knows where it is."""
+        return cls("", None, None, Severity.WARNING, message)
+
+    def at(self, path: Path | str, line: int | None = None, column: int | None = None) -> Diagnostic:
+        """This problem placed in `path` at `line` (and `column`)."""
+        return replace(self, path=str(path), line=line, column=column)
 
     def format(self, relative_to: Path | None = None) -> str:
         path = self.path
@@ -49,22 +67,20 @@ class Diagnostic:
 class Diagnostics:
     """An ordered collection of problems found while building one book."""
 
-    def __init__(self, strict: bool = False) -> None:
+    def __init__(self) -> None:
         self._items: list[Diagnostic] = []
-        self.strict = strict  # --strict: every warning is an error
 
     def error(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
-        self._items.append(Diagnostic(str(path), line, column, Severity.ERROR, message))
+        self.add(Diagnostic(str(path), line, column, Severity.ERROR, message))
 
     def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
-        severity = Severity.ERROR if self.strict else Severity.WARNING
-        self._items.append(Diagnostic(str(path), line, column, severity, message))
+        self.add(Diagnostic(str(path), line, column, Severity.WARNING, message))
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self._items.append(diagnostic)
 
     def extend(self, other: Diagnostics) -> None:
-        for item in other._items:
-            if self.strict and item.severity is Severity.WARNING:
-                item = Diagnostic(item.path, item.line, item.column, Severity.ERROR, item.message)
-            self._items.append(item)
+        self._items.extend(other._items)
 
     @property
     def has_errors(self) -> bool:
@@ -88,8 +104,23 @@ class Diagnostics:
 
 
 class BookError(Exception):
-    """Raised when a book cannot be built; the diagnostics say why."""
+    """Raised when a book cannot be built; it carries the Diagnostics that say why."""
 
     def __init__(self, diagnostics: Diagnostics) -> None:
         super().__init__(diagnostics.summary())
         self.diagnostics = diagnostics
+
+    @classmethod
+    def of(cls, diagnostic: Diagnostic, diagnostics: Diagnostics | None = None) -> BookError:
+        """The build stops on `diagnostic`, added to the problems found so far (`diagnostics`)."""
+        diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+        diagnostics.add(diagnostic)
+        return cls(diagnostics)
+
+
+def did_you_mean(name: str, known: Sequence[str], listed: str = "known") -> str:
+    """The hint after an unknown key or name: the closest known one, or all of them."""
+    import difflib  # only a book with a mistake pays for it
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean '{close[0]}'?" if close else f"{listed}: {', '.join(known)}"

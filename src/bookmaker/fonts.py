@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -89,6 +88,8 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _fc_match(family: str, style: str) -> Path | None:
+    import subprocess  # only when the user cache does not know the face
+
     if shutil.which("fc-match") is None:
         return None
     try:
@@ -111,7 +112,21 @@ def subset_font(path: Path, text: str) -> bytes:
 
     HarfBuzz's subsetter (uharfbuzz), the one WeasyPrint uses for the PDF: it
     takes a few milliseconds where fontTools took most of a second on Amiri.
+    The subset comes from the per-user cache when the same face (path, size,
+    modification time) was cut for the same characters by the same code and
+    uharfbuzz before: importing HarfBuzz alone is a twentieth of a small book's
+    EPUB.
     """
+    from bookmaker.cache import cached_bytes, package_stamp
+
+    info, code = path.stat(), os.stat(__file__)  # this file: a development copy changes _subset
+    characters = "".join(sorted(set(text)))
+    key = json.dumps(["subset", str(path), info.st_size, info.st_mtime_ns, code.st_size, code.st_mtime_ns,
+                      package_stamp("uharfbuzz"), characters])
+    return cached_bytes("font-subsets", key.encode("utf-8", "surrogatepass"), lambda: _subset(path, characters))
+
+
+def _subset(path: Path, text: str) -> bytes:
     import uharfbuzz as hb
 
     face = hb.Face(hb.Blob.from_file_path(str(path)))

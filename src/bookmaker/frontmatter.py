@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime
-import difflib
+import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from bookmaker.diagnostics import Diagnostics
+from bookmaker.diagnostics import Diagnostic, Diagnostics, did_you_mean
 from bookmaker.text import is_language_tag, without_invalid_characters
 
 KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
@@ -45,28 +44,84 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
             diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'")
         return FrontMatter(), text
     source = "\n".join(lines[1:end])
-    if not _looks_like_mapping(source):
-        return FrontMatter(), text
+    known = _remembered(source)
+    if known is None:
+        if not _looks_like_mapping(source):
+            return FrontMatter(), text
+        found = len(diagnostics)
+        known = _parse(source, path, diagnostics)
+        if len(diagnostics) == found:  # a front matter with problems is read again, to report them again
+            _remember(source, known)
     body = "\n" * end + "\n" + "\n".join(lines[end + 1 :])
-    return _parse(source, path, diagnostics), body
+    return known, body
 
 
-class _Loader(yaml.SafeLoader):
+def _cache_key(source: str) -> bytes:
+    """The YAML text, the installed PyYAML and the code that reads it (a development copy changes it
+    without changing bookmaker's version, which names the cache folder)."""
+    import os
+
+    from bookmaker import text
+    from bookmaker.cache import package_stamp
+
+    code = []
+    for module in (__file__, text.__file__):
+        info = os.stat(module)
+        code.append([module, info.st_size, info.st_mtime_ns])
+    return json.dumps(["front matter", package_stamp("yaml"), code, source]).encode("utf-8", "surrogatepass")
+
+
+def _remembered(source: str) -> FrontMatter | None:
+    """The front matter read from this YAML by an earlier build, without a problem, from the user
+    cache: importing YAML and reading the text (three passes) was a twentieth of a small EPUB."""
+    from bookmaker.cache import read_cached
+
+    data = read_cached("front-matter", _cache_key(source))
+    try:
+        known = json.loads(data) if data is not None else None
+    except ValueError:
+        return None
+    if not (isinstance(known, dict) and isinstance(known.get("values"), dict) and isinstance(known.get("lines"), dict)
+            and all(isinstance(line, int) for line in known["lines"].values())):
+        return None
+    return FrontMatter(values=known["values"], lines=known["lines"])
+
+
+def _remember(source: str, front_matter: FrontMatter) -> None:
+    from bookmaker.cache import write_cached
+
+    data = {"values": front_matter.values, "lines": front_matter.lines}
+    text = json.dumps(data)
+    if json.loads(text) == data:  # only what JSON gives back as it was (texts, lists of texts, true/false)
+        write_cached("front-matter", _cache_key(source), text.encode())
+
+
+@cache
+def _loader() -> type:
     """YAML's safe loader, but a date stays the text the author wrote: `2026-02-30` would
-    otherwise fail in the loader itself, before bookmaker could say where."""
+    otherwise fail in the loader itself, before bookmaker could say where. Made (and YAML
+    imported) only for a file with front matter: importing YAML is a twentieth of a small EPUB."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return _Loader
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 _KEY_LINE = re.compile(r"^[\w\"'][^:\n]*:(\s|$)")
 
 
 def _looks_like_mapping(source: str) -> bool:
     """Whether the lines between the dashes are meant as YAML keys (even broken YAML, to report it)."""
+    import yaml
+
     try:
-        data = yaml.load(source, Loader=_Loader)
+        data = yaml.load(source, Loader=_loader())
     except yaml.YAMLError:
         return bool(_KEY_LINE.match(source.lstrip()))
     except (RecursionError, ValueError):  # nested too deep...: _parse reports it
@@ -75,9 +130,11 @@ def _looks_like_mapping(source: str) -> bool:
 
 
 def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
+    import yaml
+
     try:
-        node = yaml.compose(source, Loader=_Loader)
-        data = yaml.load(source, Loader=_Loader)
+        node = yaml.compose(source, Loader=_loader())
+        data = yaml.load(source, Loader=_loader())
     except RecursionError:  # PyYAML composes nested collections by recursion
         diagnostics.error(path, 2, "front matter is nested too deep to read: keys take texts or lists of texts")
         return FrontMatter()
@@ -107,28 +164,34 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
         key = str(key)
         line = key_lines.get(key, 2)
         if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(KNOWN_KEYS)}"
-            diagnostics.warning(path, line, f"unknown front matter key '{key}' is ignored; {hint}")
+            diagnostics.warning(path, line, f"unknown front matter key '{key}' is ignored; "
+                                            f"{did_you_mean(key, KNOWN_KEYS, 'known keys')}")
             continue
-        cleaned = _clean(key, value)
-        if cleaned is None:
-            kind = "a text or a list of texts" if key in LIST_KEYS else "a text"
-            if key == "crossref-numbering":
-                kind = "'book' or 'chapter'"
-            elif key == "crossref-pages":
-                kind = "true or false"
-            diagnostics.error(path, line, f"front matter '{key}' must be {kind}")
-            continue
-        if cleaned == "":
-            diagnostics.warning(path, line, f"front matter '{key}' is empty and is ignored: give it a value or remove it")
-            continue
-        problem = value_problem(key, cleaned)
-        if problem:
-            diagnostics.error(path, line, f"front matter {problem}")
-            continue
-        result.values[key] = cleaned
+        cleaned, problem = checked_value(key, value, f"front matter '{key}'", "front matter")
+        if problem is not None:
+            diagnostics.add(problem.at(path, line))
+        else:
+            result.values[key] = cleaned
     return result
+
+
+def checked_value(key: str, value: Any, named: str, place: str) -> tuple[Any, Diagnostic | None]:
+    """The metadata `value` of a known `key` cleaned, or None and what is wrong with it (unplaced).
+
+    Front matter and bookmaker.toml's [book] check alike; their messages name the
+    key as `named` ("front matter 'title'", "[book] title") and the place as `place`.
+    """
+    cleaned = _clean(key, value)
+    if cleaned is None:
+        kind = "a text or a list of texts" if key in LIST_KEYS else "a text"
+        kind = {"crossref-numbering": "'book' or 'chapter'", "crossref-pages": "true or false"}.get(key, kind)
+        return None, Diagnostic.error(f"{named} must be {kind}")
+    if cleaned == "":
+        return None, Diagnostic.warning(f"{named} is empty and is ignored: give it a value or remove it")
+    problem = value_problem(key, cleaned)
+    if problem:
+        return None, Diagnostic.error(f"{place} {problem}")
+    return cleaned, None
 
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

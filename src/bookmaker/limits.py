@@ -8,7 +8,7 @@ MAX_IMAGE_BYTES = 50_000_000
 MAX_NESTING = 16  # lists, quotes and boxes inside each other; markdown-it stops parsing silently beyond its limit
 # markdown-it's own limit counts its token levels (a list and its item are two)
 # and drops the rest of the chapter silently beyond it: set high enough that
-# MAX_NESTING real levels parse whole and the check in structure.py sees them.
+# MAX_NESTING real levels parse whole and the check in read/structure.py sees them.
 PARSER_NESTING = 2 * MAX_NESTING + 8
 MAX_INLINE_NESTING = 32  # emphasis, links and spans inside each other; XML parsers stop at 256 elements deep
 MAX_CSS_NESTING = 64  # brackets inside each other in a stylesheet; the CSS parsers recurse on each

@@ -32,30 +32,26 @@ from bookmaker.mathtex import math_plugin
 # A span's index marks (index.py); the reader takes them off the span.
 INDEX_ATTRIBUTES = ("index", "index-see", "index-seealso", "index-range")
 # A box is `::: kind Title` ... `:::`. Any word is a kind: the template boxes/<kind>.html, the
-# theme's or the book's, decides how it looks, and a kind without one is a plain box (reader.py).
+# theme's or the book's, decides how it looks, and a kind without one is a plain box (read/boxes.py).
 BOX_KIND = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 RESERVED_BOX_KINDS = ("html",)  # the model's kind of prose blocks (model.HtmlBlock)
 
 # Quotation marks by language: opening and closing primary, then secondary.
 # markdown-it's option takes four items; lists, since a French mark is two
 # characters (the guillemet and a narrow no-break space inside it).
-QUOTES: dict[str, list[str]] = {
-    "en": ["“", "”", "‘", "’"],
-    "de": ["„", "“", "‚", "‘"],
-    "de-ch": ["«", "»", "‹", "›"],  # Switzerland uses guillemets, without spaces
-    "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
-    "es": ["«", "»", "“", "”"],
-    "it": ["«", "»", "“", "”"],
-    "pt": ["«", "»", "“", "”"],
-    "nl": ["“", "”", "‘", "’"],
-    "ru": ["«", "»", "„", "“"],
-    "pl": ["„", "”", "‚", "’"],
-    "sv": ["”", "”", "’", "’"],
-    "da": ["»", "«", "›", "‹"],
-    "cs": ["„", "“", "‚", "‘"],
-    "fa": ["«", "»", "“", "”"],
-    "ar": ["«", "»", "“", "”"],
-}
+# Languages that share their marks are one row.
+_QUOTE_ROWS = (
+    ("en nl", ["“", "”", "‘", "’"]),
+    ("de cs", ["„", "“", "‚", "‘"]),
+    ("de-ch", ["«", "»", "‹", "›"]),  # Switzerland uses guillemets, without spaces
+    ("fr", ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"]),
+    ("es it pt fa ar", ["«", "»", "“", "”"]),
+    ("ru", ["«", "»", "„", "“"]),
+    ("pl", ["„", "”", "‚", "’"]),
+    ("sv", ["”", "”", "’", "’"]),
+    ("da", ["»", "«", "›", "‹"]),
+)
+QUOTES: dict[str, list[str]] = {lang: marks for langs, marks in _QUOTE_ROWS for lang in langs.split()}
 
 # Strong right-to-left letters: Hebrew, Arabic (with Persian and Urdu
 # additions), Syriac, Thaana, N'Ko and the presentation forms.
@@ -86,6 +82,19 @@ def _link_only_as_github_does(linkify) -> None:
         return found or None
 
     linkify.match = github_match
+    pretest = linkify.pretest
+
+    def github_pretest(text):
+        # What is kept has a scheme, which linkify-it accepts only before `//` (http:, https:, ftp:,
+        # //) or as `mailto:`, or starts with `www.`: text with none of these holds no such link, and
+        # linkify-it's own pretest, a long case-blind regex, was the slowest step of reading prose.
+        if "//" not in text:
+            lowered = text.lower()
+            if "mailto:" not in lowered and "www." not in lowered:
+                return False
+        return pretest(text)
+
+    linkify.pretest = github_pretest
 
 
 @lru_cache(maxsize=8)
@@ -142,7 +151,7 @@ def _is_box(params: str, markup: str) -> bool:
     return bool(words) and BOX_KIND.fullmatch(words[0]) is not None and words[0] not in RESERVED_BOX_KINDS
 
 
-# A fenced div of pandoc's with no class that names a kind: a plain division (reader.py).
+# A fenced div of pandoc's with no class that names a kind: a plain division (read/boxes.py).
 DIVISION = "div"
 
 

@@ -14,28 +14,36 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from bookmaker import limits
-from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.diagnostics import BookError, Diagnostic, Diagnostics
 
 REMOTE_SCHEMES = ("http", "https")
 
 
 class Refused(Exception):
-    """A resource the book may not load; the message says why and what to do."""
+    """A resource the book may not load, carrying its problem as an unplaced Diagnostic.
 
-    def __init__(self, message: str, path: Path | None = None) -> None:
-        super().__init__(message)
-        self.path = path
+    Its message says what is wrong with the resource and what to do ("is outside the
+    book folder: move it inside the book"); the caller names the resource and places
+    it: `diagnostics.add(refused.about(f"image '{src}'").at(path, line))`.
+    """
+
+    def __init__(self, reason: str, path: Path | None = None) -> None:
+        super().__init__(reason)
+        self.path = path  # the file refused, where the policy knows it
+        self.diagnostic = Diagnostic.error(reason)
+
+    def about(self, subject: str) -> Diagnostic:
+        """The problem said of `subject` ("stylesheet", "image 'a.png'"), not yet placed."""
+        return replace(self.diagnostic, message=f"{subject} {self.diagnostic.message}")
 
     def as_book_error(self, what: str, diagnostics: Diagnostics | None = None) -> BookError:
         """For a writer that meets a refused file the reader let through: stop, naming the file."""
-        diagnostics = diagnostics if diagnostics is not None else Diagnostics()
-        diagnostics.error(self.path or "bookmaker", None, f"refused to load this {what}: it {self}")
-        return BookError(diagnostics)
+        return BookError.of(self.about(f"refused to load this {what}: it").at(self.path or "bookmaker"), diagnostics)
 
 
 @dataclass(frozen=True)

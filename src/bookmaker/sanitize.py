@@ -11,17 +11,19 @@ ids are made unique in the book. What is left is serialized as XML.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from urllib.parse import urlsplit
 
-from tinyhtml5.parser import HTMLParser
-
 from bookmaker import limits
+from bookmaker.diagnostics import Diagnostic
 from bookmaker.stylesheets import css_nesting_beyond
 from bookmaker.text import is_language_tag, without_invalid_characters
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 # Removed with everything inside them: they run code, load other documents or
 # resources, or carry no text of the book.
@@ -81,38 +83,36 @@ _UNSAFE_STYLE = re.compile(r"url\s*\(|image(-set)?\s*\(|@import|expression|bindi
 
 
 @dataclass
-class Finding:
-    severity: str  # "error" or "warning"
-    message: str
-
-
-@dataclass
 class Sanitized:
     html: str
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Diagnostic] = field(default_factory=list)  # unplaced: the caller knows the file and line
 
 
-# Given an <img src>, return the src to write (a resource URL) or a Finding when it is refused.
-ImageResolver = Callable[[str, str], "str | Finding"]
+# Given an <img src>, return the src to write (a resource URL) or the (unplaced) error when it is refused.
+ImageResolver = Callable[[str, str], "str | Diagnostic"]
 IdClaimer = Callable[[str], str]
 
 
 def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | None = None) -> Sanitized:
     """Parse `fragment` as HTML, apply the allowlist and return XHTML with what was changed."""
+    import xml.etree.ElementTree as ET  # only a book with raw HTML pays for these imports
+
+    from tinyhtml5.parser import HTMLParser
+
     result = Sanitized(html="")
     parser = HTMLParser(namespace_html_elements=False)
     container = parser.parse_fragment(fragment)
     codes = [code for _position, code, _data in parser.errors]
     if any("doctype" in code for code in codes):
-        result.findings.append(Finding(
-            "warning", "a DOCTYPE in raw HTML is ignored: entities declared in a manuscript are never expanded"))
+        result.findings.append(Diagnostic.warning(
+            "a DOCTYPE in raw HTML is ignored: entities declared in a manuscript are never expanded"))
         codes = [code for code in codes if "doctype" not in code]
     if codes:  # HTML5 parse errors: what a browser would have to guess at
-        result.findings.append(Finding(
-            "warning", f"raw HTML is not well formed ({codes[0].replace('-', ' ')}) and was repaired: check the tags"))
+        result.findings.append(Diagnostic.warning(
+            f"raw HTML is not well formed ({codes[0].replace('-', ' ')}) and was repaired: check the tags"))
     if _depth(container) > limits.MAX_HTML_DEPTH:
-        result.findings.append(Finding(
-            "error", f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it"))
+        result.findings.append(Diagnostic.error(
+            f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it"))
         return result
     _clean(container, result, resolve_image, claim_id)
     _unwrap_inline_around_blocks(container)
@@ -145,13 +145,13 @@ def _clean(parent: ET.Element, result: Sanitized, resolve_image: ImageResolver, 
         if tag is None or tag.lower() in DROPPED or ":" in tag or "}" in tag:
             if tag is not None:
                 name = tag.rsplit("}", 1)[-1]
-                result.findings.append(Finding("warning", f"<{name}> removed from raw HTML: {_why(name)}"))
+                result.findings.append(Diagnostic.warning(f"<{name}> removed from raw HTML: {_why(name)}"))
             _remove_keeping_tail(parent, index)
             continue
         tag = tag.lower()
         child.tag = tag
         if tag not in KEPT:
-            result.findings.append(Finding("warning", f"<{tag}> is not an HTML element bookmaker keeps; its text is kept"))
+            result.findings.append(Diagnostic.warning(f"<{tag}> is not an HTML element bookmaker keeps; its text is kept"))
             _unwrap(parent, index)
             continue
         if not _attributes(child, tag, result, resolve_image, claim_id):
@@ -223,6 +223,8 @@ def _keep_only_items(container: ET.Element, items: set[str]) -> None:
     """A list holds only its items. Repairing `<li><i>unclosed` the way a browser does opens the `<i>`
     again between the items, where XHTML (and so the EPUB) does not allow it: such an element is
     unwrapped when it holds items, dropped when it holds only white space, else made an item itself."""
+    import xml.etree.ElementTree as ET
+
     item = "li" if "li" in items else "dd"
     index = 0
     while index < len(container):
@@ -249,19 +251,19 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
         del element.attrib[name]
         lowered = name.lower()
         if lowered.startswith("on"):
-            result.findings.append(Finding("warning", f"event attribute '{name}' removed from <{tag}>: books run no scripts"))
+            result.findings.append(Diagnostic.warning(f"event attribute '{name}' removed from <{tag}>: books run no scripts"))
             continue
         if _SCRIPT_URL.match(_URL_NOISE.sub("", value)):
-            result.findings.append(Finding("warning", f"'{value[:40]}' URL removed from <{tag} {name}>: books run no scripts"))
+            result.findings.append(Diagnostic.warning(f"'{value[:40]}' URL removed from <{tag} {name}>: books run no scripts"))
             continue
         if lowered == "style":
             if css_nesting_beyond(value, limits.MAX_CSS_NESTING) is not None:
-                result.findings.append(Finding(
-                    "warning", f"style attribute removed from <{tag}>: its brackets are nested more than "
+                result.findings.append(Diagnostic.warning(
+                    f"style attribute removed from <{tag}>: its brackets are nested more than "
                     f"{limits.MAX_CSS_NESTING} deep"))
             elif _UNSAFE_STYLE.search(value):
-                result.findings.append(Finding(
-                    "warning", f"style attribute removed from <{tag}>: it loads or hides something "
+                result.findings.append(Diagnostic.warning(
+                    f"style attribute removed from <{tag}>: it loads or hides something "
                     "(url(), @import, escapes); put such rules in the book's stylesheets"))
             else:
                 element.set("style", value)
@@ -270,24 +272,24 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
             element.set(lowered, value)
             continue
         if lowered not in allowed:
-            result.findings.append(Finding("warning", f"attribute '{name}' removed from <{tag}>: bookmaker does not keep it"))
+            result.findings.append(Diagnostic.warning(f"attribute '{name}' removed from <{tag}>: bookmaker does not keep it"))
             continue
         problem = _value_problem(tag, lowered, value)
         if problem:
-            result.findings.append(Finding("warning", f"{lowered} '{value[:40]}' removed from <{tag}>: {problem}"))
+            result.findings.append(Diagnostic.warning(f"{lowered} '{value[:40]}' removed from <{tag}>: {problem}"))
             continue
         if lowered in ("colspan", "rowspan", "span") and value.strip().isdigit() and int(value) > MAX_SPAN:
-            result.findings.append(Finding("warning", f"{lowered} '{value[:40]}' of <{tag}> is more than "
+            result.findings.append(Diagnostic.warning(f"{lowered} '{value[:40]}' of <{tag}> is more than "
                                                       f"{MAX_SPAN}; it is {MAX_SPAN} in the book"))
             value = str(MAX_SPAN)
         element.set(lowered, value)
     if tag == "img":
         src = element.get("src")
         if not src:
-            result.findings.append(Finding("error", "<img> without src in raw HTML: give it the path of an image file"))
+            result.findings.append(Diagnostic.error("<img> without src in raw HTML: give it the path of an image file"))
             return False
         resolved = resolve_image(src, element.get("alt", ""))
-        if isinstance(resolved, Finding):
+        if isinstance(resolved, Diagnostic):
             result.findings.append(resolved)
             return False
         element.set("src", resolved)
@@ -295,12 +297,12 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
     ident = element.get("id")
     if ident is not None:
         if not _ID.match(ident):
-            result.findings.append(Finding("warning", f"id '{ident}' removed: an id may not be empty or contain spaces"))
+            result.findings.append(Diagnostic.warning(f"id '{ident}' removed: an id may not be empty or contain spaces"))
             del element.attrib["id"]
         elif claim_id is not None:
             unique = claim_id(ident)
             if unique != ident:
-                result.findings.append(Finding("warning", f"id '{ident}' is already used in the book; this one is now '{unique}'"))
+                result.findings.append(Diagnostic.warning(f"id '{ident}' is already used in the book; this one is now '{unique}'"))
                 element.set("id", unique)
     return True
 

@@ -19,21 +19,16 @@ import os
 import re
 import socket
 import threading
-import webbrowser
 from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import click
-
 from bookmaker import limits
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.pipeline import Builder, BuildResult
 from bookmaker.policy import Local, Refused, ResourcePolicy
-from bookmaker.progress import Reporter
-from bookmaker.watch import Watcher, watch_options
 
 EVENTS = "/__bookmaker__/events"
 _KEEPALIVE_SECONDS = 10
@@ -312,44 +307,3 @@ def _served_type(path: Path) -> str | None:
     if kind is None and path.suffix.lower() in (".woff2", ".woff", ".otf", ".ttf"):
         kind = "font/" + path.suffix.lower()[1:]
     return kind if kind and kind.split("/")[0] in ("image", "font") else None
-
-
-@click.command("serve")
-@click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
-@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1 (0 picks a free one).")
-@click.option("-f", "--format", "formats", type=click.Choice(["pdf", "epub"]), multiple=True,
-              help="Also rebuild this format on every change (repeatable); the preview is the HTML.")
-@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the default browser.")
-@watch_options
-def serve_command(path: Path, port: int, formats: tuple[str, ...], open_browser: bool, output_dir: Path | None,
-                  quiet: bool) -> None:
-    """Preview the book at PATH in a browser, reloaded after every rebuild.
-
-    Serves on 127.0.0.1 only. A change in a stylesheet updates the page in place.
-    """
-    builder = Builder(path, Reporter(quiet=quiet))
-    if output_dir is not None and not output_dir.resolve().is_relative_to(builder.root):
-        raise click.BadParameter("the preview is served from the book folder: give a folder inside it",
-                                 param_hint="--output-dir")
-    try:
-        server = PreviewServer(builder, port)
-    except OSError as exc:
-        click.echo(f"bookmaker: cannot listen on 127.0.0.1:{port}: {exc.strerror}: choose another --port", err=True)
-        raise SystemExit(2) from None
-    watcher = Watcher(builder, ["html", *formats], output_dir, on_rebuild=server.rebuilt, quiet=quiet)
-    url = f"http://127.0.0.1:{server.port}/"
-
-    def ready() -> None:
-        # The first build has made (or found) the page: now it can be served.
-        if server.page_file is None:
-            server.page_file = builder.last_output("html", output_dir)
-        server.start()
-        click.echo(f"Serving {url} (Ctrl-C stops)")
-        if open_browser:
-            webbrowser.open(url)
-
-    try:
-        watcher.run(ready)
-    finally:
-        server.stop()

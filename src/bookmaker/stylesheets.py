@@ -12,6 +12,7 @@ from bookmaker import limits
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.images import IMAGE_TYPES, check_image
 from bookmaker.policy import Local, Refused, ResourcePolicy
+from bookmaker.text import not_utf8
 
 # The first bytes of each font format WeasyPrint and e-readers read.
 FONT_SIGNATURES = {
@@ -45,14 +46,13 @@ def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> list
     try:
         data = policy.read_local(path, limits.MAX_STYLESHEET_BYTES)
     except Refused as refused:
-        diagnostics.error(path, None, f"stylesheet {refused}")
+        diagnostics.add(refused.about("stylesheet").at(path))
         return []
     try:
         css = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        diagnostics.error(path, line, f"the stylesheet is not valid UTF-8 (byte 0x{data[exc.start]:02x}): save it as UTF-8", column)
+        line, column, message = not_utf8(exc, "the stylesheet")
+        diagnostics.error(path, line, message, column)
         return []
     too_deep = css_nesting_beyond(css, limits.MAX_CSS_NESTING)
     if too_deep is not None:
@@ -213,5 +213,5 @@ def _check_url(path: Path, url: str, line: int, column: int, policy: ResourcePol
             return None  # the theme's own
         return where.path
     except Refused as refused:
-        diagnostics.error(path, line, f"'{url}' {refused}", column)
+        diagnostics.add(refused.about(f"'{url}'").at(path, line, column))
         return None

@@ -30,7 +30,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from bookmaker import limits
-from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.diagnostics import BookError, Diagnostic, Diagnostics
 from bookmaker.policy import Refused, ResourcePolicy
 
 # Repetitions, format widths and call arguments beyond this are a bomb, not a layout.
@@ -45,9 +45,9 @@ class TemplateTimeout(Exception):
 class TemplateRefused(jinja2.TemplateError):
     """A book template the resource policy refuses; not a TemplateNotFound, so the theme's is not used instead."""
 
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"the template {reason}")
-        self.path = path
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
 
 
 class BookLoader(jinja2.FileSystemLoader):
@@ -62,14 +62,21 @@ class BookLoader(jinja2.FileSystemLoader):
         for folder in self.searchpath:
             path = Path(folder, *split_template_path(template))
             if os.path.lexists(path):
-                try:
-                    self.policy.check_local(path)
-                    if path.stat().st_size > limits.MAX_TEMPLATE_BYTES:
-                        raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
-                except Refused as refused:
-                    raise TemplateRefused(path, str(refused)) from None
+                problem = template_refused(path, self.policy)
+                if problem is not None:
+                    raise TemplateRefused(problem)
                 break
         return super().get_source(environment, template)
+
+
+def template_refused(path: Path, policy: ResourcePolicy) -> Diagnostic | None:
+    """Why the book's template file `path` may not be loaded (no link out, not too large), or None."""
+    try:
+        if policy.check_local(path).stat().st_size > limits.MAX_TEMPLATE_BYTES:
+            raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
+    except Refused as refused:
+        return refused.about("the template").at(path)
+    return None
 
 
 def bounded(value: Any) -> Any:
@@ -103,9 +110,19 @@ class BookSandbox(ImmutableSandboxedEnvironment):
         super().__init__(*args, **kwargs)
         self.book_templates = book_templates.resolve() if book_templates else None
         del self.globals["lipsum"]  # lipsum(10**6) writes megabytes; no template needs it
+        self._jinja_answers: dict[tuple[type, str], bool] = {}
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        return super().is_safe_attribute(obj, attr, value) and not _reaches_outside(value)
+        # Jinja's own answer depends on the object's type and the name alone (its checks are
+        # isinstance tests and name lists), and templates read the same few attributes thousands
+        # of times: it is remembered per environment. The value is checked every time.
+        key = (type(obj), attr)
+        safe = self._jinja_answers.get(key)
+        if safe is None:
+            safe = super().is_safe_attribute(obj, attr, value)
+            if len(self._jinja_answers) < 10_000:  # names a template computes are not all kept
+                self._jinja_answers[key] = safe
+        return safe and not _reaches_outside(value)
 
     def call_binop(self, context: jinja2.runtime.Context, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "*":
@@ -174,10 +191,10 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
     except BookError:
         raise
     except Exception as exc:
-        diagnostics = _diagnose(env, exc)
-        if diagnostics is None:
+        diagnostic = _diagnose(env, exc)
+        if diagnostic is None:
             raise
-        raise BookError(diagnostics) from None
+        raise BookError.of(diagnostic) from None
     if book_templates is not None:
         _refuse_active_markup(text, book_templates)
     return text
@@ -228,10 +245,9 @@ def _refuse_active_markup(text: str, book_templates: Path) -> None:
         return
     needle, what = found
     where, line = _first_line_with(book_templates, needle)
-    diagnostics = Diagnostics()
-    diagnostics.error(where, line, f"the template adds {what} to the output: templates may not add scripts, "
-                                   "frames, event attributes, script URLs or resources from outside the book")
-    raise BookError(diagnostics)
+    raise BookError.of(Diagnostic.error(f"the template adds {what} to the output: templates may not add scripts, "
+                                        "frames, event attributes, script URLs or resources from outside the book")
+                       .at(where, line))
 
 
 def _first_line_with(folder: Path, needle: str) -> tuple[Path, int | None]:
@@ -261,7 +277,7 @@ def compile_errors(env: jinja2.Environment, folder: Path) -> Diagnostics:
                 found = _diagnose(env, exc)
                 if found is None:
                     raise
-                diagnostics.extend(found)
+                diagnostics.add(found)
     return diagnostics
 
 
@@ -296,15 +312,15 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _diagnose(env: jinja2.Environment, exc: BaseException) -> Diagnostics | None:
+def _diagnose(env: jinja2.Environment, exc: BaseException) -> Diagnostic | None:
     """A diagnostic at the innermost line of a book's template where `exc` happened; None if no book template was."""
     book_templates = getattr(env, "book_templates", None)
     if book_templates is None:
         return None
-    where: tuple[Path, int | None] | None = None
     if isinstance(exc, TemplateRefused):
-        where = (exc.path, None)
-    elif isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return exc.diagnostic
+    where: tuple[Path, int | None] | None = None
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         where = _book_file(book_templates, exc.filename, exc.lineno)
     if where is None:
         tb = exc.__traceback__
@@ -316,9 +332,7 @@ def _diagnose(env: jinja2.Environment, exc: BaseException) -> Diagnostics | None
         where = (book_templates, None)  # the limit struck in the theme's code, called from the book's templates
     if where is None:
         return None
-    diagnostics = Diagnostics()
-    diagnostics.error(where[0], where[1], _message(exc))
-    return diagnostics
+    return Diagnostic.error(_message(exc)).at(*where)
 
 
 def _book_file(book_templates: Path, filename: str, line: int | None) -> tuple[Path, int | None] | None:
@@ -330,8 +344,6 @@ def _book_file(book_templates: Path, filename: str, line: int | None) -> tuple[P
 
 
 def _message(exc: BaseException) -> str:
-    if isinstance(exc, TemplateRefused):
-        return str(exc)
     if isinstance(exc, TemplateTimeout):
         return (f"the template took longer than {limits.TEMPLATE_SECONDS:g} s to render: "
                 "look for a loop that runs too long")

@@ -16,6 +16,21 @@ def is_language_tag(value: str) -> bool:
     return bool(_LANGUAGE_TAG.match(value))
 
 
+def line_and_column(text: str | bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of `offset` in `text` (characters, or bytes for undecoded text)."""
+    newline = b"\n" if isinstance(text, bytes) else "\n"
+    return text.count(newline, 0, offset) + 1, offset - (text.rfind(newline, 0, offset) + 1) + 1
+
+
+def not_utf8(error: UnicodeDecodeError, what: str) -> tuple[int, int, str]:
+    """Where a file is not UTF-8 (line, column) and what to tell the user about `what` ("the file").
+    The position is in the bytes the codec decoded (`error.object`): utf-8-sig leaves out a
+    byte order mark, so the file's own bytes would put the error three bytes early."""
+    data = error.object
+    line, column = line_and_column(data, error.start)
+    return line, column, f"{what} is not valid UTF-8 (byte 0x{data[error.start]:02x}): save it as UTF-8"
+
+
 def without_invalid_characters(text: str) -> str:
     return INVALID_CHARACTERS.sub("", text)
 

@@ -15,25 +15,25 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import click
-
+from bookmaker.bookfiles import belongs
+from bookmaker.cli.report import report, reporting
 from bookmaker.config import CONFIG_NAME
 from bookmaker.diagnostics import Diagnostics
-from bookmaker.pipeline import Builder, BuildResult, default_jobs, report, reporting
-from bookmaker.progress import Reporter
+from bookmaker.pipeline import Builder, BuildResult
+from bookmaker.request import BuildRequest
 
 # Called after each rebuild: its result (None when it failed) and whether only stylesheets changed.
 OnRebuild = Callable[[BuildResult | None, bool, Diagnostics | None], None]
 
 
 class Watcher:
-    def __init__(self, builder: Builder, formats: list[str] | None, output_dir: Path | None = None,
-                 on_rebuild: OnRebuild | None = None, quiet: bool = False) -> None:
+    def __init__(self, builder: Builder, request: BuildRequest, on_rebuild: OnRebuild | None = None,
+                 quiet: bool = False, say: Callable[[str], None] = print) -> None:
         self.builder = builder
-        self.formats = formats
-        self.output_dir = output_dir
+        self.request = request
         self.on_rebuild = on_rebuild or (lambda result, css_only, diagnostics: None)
         self.quiet = quiet
+        self.say = say  # the CLI passes click.echo
         self.stop_event = threading.Event()
         self.cwd = Path.cwd()
 
@@ -42,15 +42,9 @@ class Watcher:
         builder = self.builder
         if not builder.is_folder:
             return path == builder.path
-        if path.name.startswith(".") or path.name.endswith("~"):
-            return False
-        if path == builder.root / CONFIG_NAME:
-            return True
-        config = builder.config
-        if config is None or path.is_relative_to(builder.output_dir(self.output_dir)):
-            return False  # our own outputs, wherever [output] dir puts them
-        folders = [builder.root / config.manuscript.dir, config.styles_dir, config.templates_dir]
-        return any(path.is_relative_to(folder) for folder in folders)
+        if builder.config is None:
+            return path == builder.root / CONFIG_NAME
+        return belongs(path, builder.config, builder.output_dir(self.request.output_dir))
 
     def rebuild(self, changed: list[Path], first: bool = False) -> BuildResult | None:
         start = time.perf_counter()
@@ -60,7 +54,7 @@ class Watcher:
         with reporting(reporter, self.cwd, exit_on_error=False) as guard:
             if any(p.name == CONFIG_NAME for p in changed):
                 self.builder.load_config()
-            result = self.builder.build(self.formats, self.output_dir)
+            result = self.builder.build(self.request)
             report(result.diagnostics, reporter, self.cwd)
         elapsed = time.perf_counter() - start
         stamp = datetime.datetime.now().strftime("%H:%M:%S")
@@ -78,7 +72,7 @@ class Watcher:
         else:
             line = f"{stamp} nothing to rebuild{because}: the sources are as they were"
         if not self.quiet or guard.failed:
-            click.echo(line)
+            self.say(line)
         return result
 
     def run(self, ready: Callable[[], None] | None = None) -> None:
@@ -105,28 +99,3 @@ class Watcher:
                     ready()
             elif changed:
                 self.rebuild(changed)
-
-
-def watch_options(command: Callable) -> Callable:
-    command = click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(command)
-    command = click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None,
-                           help="Folder for the outputs (default: [output] dir of bookmaker.toml, or build/).")(command)
-    return command
-
-
-@click.command("watch")
-@click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
-@click.option("-f", "--format", "formats", type=click.Choice(["pdf", "epub", "html"]), multiple=True,
-              help="A format to rebuild (repeatable; default: [output] formats of bookmaker.toml, or all three).")
-@watch_options
-def watch_command(path: Path, formats: tuple[str, ...], output_dir: Path | None, quiet: bool) -> None:
-    """Rebuild the book at PATH whenever a chapter, stylesheet, template or bookmaker.toml changes.
-
-    Prints one line per rebuild with its time; Ctrl-C stops.
-    """
-    builder = Builder(path, Reporter(quiet=quiet))
-    builder.jobs = default_jobs()  # an edit lays out again only the parts it changed
-    watcher = Watcher(builder, list(formats) or None, output_dir, quiet=quiet)
-    if not quiet:
-        click.echo(f"Watching {builder.root} (Ctrl-C stops)")
-    watcher.run()

@@ -26,7 +26,7 @@ import pytest
 from bookmaker.config import load_config
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.model import Book
-from bookmaker.reader import read_book
+from bookmaker.read import read_book
 from bookmaker.render import RESOURCE_PREFIX
 from bookmaker.theme import environment
 

@@ -25,11 +25,12 @@ from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.reproducible import source_date
+from bookmaker.settings import EpubOptions  # [epub] of bookmaker.toml
 from bookmaker.templating import render_template
 from bookmaker.theme import environment, stylesheets
 from bookmaker.writers import epub_package
 from bookmaker.writers.epub_resources import book_relative, package_css, package_names
-from bookmaker.writers.kepub import koboize
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -53,12 +54,6 @@ ROLE_TO_EPUB_TYPE = {
     "doc-bibliography": "bibliography",
     "doc-index": "index",
 }
-
-
-@dataclass(frozen=True)
-class EpubOptions:
-    embed_fonts: bool = True  # subsets of the theme's faces for scripts a reader may lack
-    kepub: bool = False  # Kobo's markup (sentence spans, wrappers) in every content document
 
 
 @dataclass
@@ -125,6 +120,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         _link_across_files(trees[doc.file_name], doc.file_name, where)
         _add_epub_types(trees[doc.file_name])
         if options.kepub:
+            from bookmaker.writers.kepub import koboize
+
             koboize(trees[doc.file_name].getroot())
         doc.xhtml = _serialize(trees[doc.file_name])
 
@@ -311,10 +308,7 @@ def _landmarks(book: Book) -> list[dict[str, str]]:
 
 def _build_time() -> datetime.datetime:
     """SOURCE_DATE_EPOCH when set, so that two builds of one book are identical."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
-    return datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
+    return source_date() or datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
 
 
 def _derived_identifier(book: Book) -> str:

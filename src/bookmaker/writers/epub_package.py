@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import io
 import itertools
-import mimetypes
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
@@ -27,6 +26,10 @@ from bookmaker.model import Metadata
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
+# The images a book may hold (images.IMAGE_TYPES): known here, so that no build reads the
+# system's MIME tables (mimetypes.init) for them.
+IMAGE_MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+                     ".webp": "image/webp", ".svg": "image/svg+xml"}
 
 
 class Package:
@@ -91,7 +94,11 @@ class Package:
                                          media_type="text/css", content=css))
 
     def add_image(self, file_name: str, data: bytes, cover: bool = False) -> None:
-        media_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        media_type = IMAGE_MEDIA_TYPES.get(Path(file_name).suffix.lower())
+        if media_type is None:
+            import mimetypes
+
+            media_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
         uid = "img-" + "".join(c if c.isalnum() else "-" for c in file_name)
         item = epub.EpubItem(uid=uid, file_name=file_name, media_type=media_type, content=data)
         if cover:
@@ -135,11 +142,12 @@ class Package:
     def write(self, target: BinaryIO) -> None:
         self.book.spine = list(self._spine)
         naive_utc = self.modified.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        # In memory, so that no second file exists beside the output to be left behind.
+        # In memory, so that no second file exists beside the output to be left behind; not
+        # compressed (level 0), as _repack compresses every entry once, for good.
         raw = io.BytesIO()
         epub.write_epub(
             raw, self.book, {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,
-                             "raise_exceptions": True, "mtime": naive_utc},
+                             "raise_exceptions": True, "mtime": naive_utc, "compresslevel": 0},
         )
         raw.seek(0)
         _repack(raw, target, naive_utc, self.lang)

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import base64
-import datetime
 import mimetypes
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 from urllib.parse import quote
 
 from bookmaker import __version__
 from bookmaker.css_urls import stylesheet_text
-from bookmaker.config import PDF_VARIANTS  # one list, for the CLI and bookmaker.toml
 from bookmaker.index import build_index, page_locators
 from bookmaker.markdown import is_rtl_lang
 from bookmaker.mathtex import math_as_svg
@@ -21,27 +17,12 @@ from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
 from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.reproducible import source_date
+from bookmaker.settings import PrintOptions  # [pdf] of bookmaker.toml
 from bookmaker.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers.footnotes import place_footnotes
 from bookmaker.writers.page_layout import geometry, page_css
-
-
-@dataclass
-class PrintOptions:
-    """How the PDF is made; each field is a CLI option and a [pdf] key of bookmaker.toml."""
-
-    paper: str | None = None  # a CSS page size; None keeps the stylesheets' own (A4)
-    bleed: str | None = None  # a CSS length, such as 3mm
-    marks: Literal["crop", "cross", "crop cross"] | None = None
-    pdf_variant: str | None = None  # one of PDF_VARIANTS
-    duplex: bool = False  # printed on both sides: mirrored margins, chapters on right-hand pages
-    # one Notes section, notes at the end of each chapter, or footnotes at the foot of the page
-    notes: Literal["book", "chapter", "page"] = "book"
-    # book: title page, imprint, contents, chapters on new pages; article: the title
-    # above the text on page 1, as a printed article; auto: article for a book of
-    # one chapter without chapter titles (level-1 headings), book otherwise.
-    layout: Literal["auto", "book", "article"] = "auto"
 
 
 def is_article(book: Book, options: PrintOptions) -> bool:
@@ -172,9 +153,8 @@ def _note_groups(book: Book) -> list[tuple[str, list]] | None:
 
 def _dates(book: Book) -> tuple[str | None, str | None]:
     """Creation and modification dates: SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        stamp = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+    stamp = source_date()
+    if stamp is not None:
         text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
         return text, text
     return book.metadata.date, None

@@ -84,7 +84,7 @@ def write_pdf(
 
         start_map = load_page_map(key)
         for _ in range(3):
-            said = Diagnostics(strict=diagnostics.strict)
+            said = Diagnostics()
             try:
                 laid = write_in_parts(rerender(start_map), target, said, reported, policy_for(book), key, jobs,
                                       bool(options and options.duplex), progress, rerender, marks_ids)
@@ -145,7 +145,7 @@ def write_pdf(
                 # anyway (a book stylesheet placing the index elsewhere), the layout is repeated.
                 found = anchor_pages(document, wanted) if wanted else None
                 again, index_pages = found != index_pages, found
-            if diagnostics.has_errors:  # --strict turns WeasyPrint's warnings into errors
+            if diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
             with atomic_output(target) as out:
@@ -172,7 +172,7 @@ def _footnotes_that_fit(book: Book, target: Path, html: str, lay_out, diagnostic
     """
     long_notes: frozenset[str] = frozenset()
     for attempt in range(MAX_FOOTNOTE_PASSES):
-        said = Diagnostics(strict=diagnostics.strict)
+        said = Diagnostics()
         with _weasyprint_warnings(said, target, reported=set(reported)):
             document = lay_out(html if not long_notes else render(long_notes))
         placed = {anchor for page in document.pages for anchor in page.anchors} - _overflowing_footnotes(document)

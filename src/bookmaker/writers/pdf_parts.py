@@ -297,7 +297,7 @@ def lay_out_part(job: Job) -> Laid:
     began = time.perf_counter()
     weasyprint = import_weasyprint()
     state = _WORKER
-    said = Diagnostics(strict=state["strict"])
+    said = Diagnostics()
     deferred: dict[str, dict] = {}
     numbering = _renumbered(job)
     numbering.start = job.start
@@ -411,7 +411,7 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
 
     known = load_page_map(key)
     counts = load_page_map(key + "#parts")  # part name -> pages, from the last build
-    state = dict(strict=diagnostics.strict, target=target, reported=set(reported), policy=policy,
+    state = dict(target=target, reported=set(reported), policy=policy,
                  base_url=target.parent.resolve().as_uri() + "/")
     laid: dict[int, Laid] = {}
     assumed: dict[int, tuple[int, dict[str, int]] | None] = {}
@@ -592,7 +592,7 @@ def _part_key(job: Job, state: dict) -> str:
     from bookmaker.fonts import _fontconfig_stamp
 
     digest = hashlib.sha256(job.html.encode())
-    digest.update(repr((job.pad, job.first_id, weasyprint.__version__, "keep-words-together", _fontconfig_stamp(), state["strict"],
+    digest.update(repr((job.pad, job.first_id, weasyprint.__version__, "keep-words-together", _fontconfig_stamp(),
                         state["base_url"], sorted(state["reported"]))).encode())
     return digest.hexdigest()
 

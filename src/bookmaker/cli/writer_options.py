@@ -1,7 +1,7 @@
 """The command-line options that shape the PDF and the EPUB, gathered as overrides of bookmaker.toml.
 
 An option not given is None, so the book's [pdf] or [epub] setting (or the
-default) applies; see config.options_from.
+default) applies; see config.with_overrides.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ parse_paper = parsed(css_page_size)
 
 def print_options(command: Callable) -> Callable:
     """Add --bleed, --marks, --pdf-variant, --duplex, --notes and --layout; pass them on as `print_overrides` (with --paper)."""
-    from bookmaker.config import LAYOUTS, MARKS, NOTE_PLACEMENTS, PDF_VARIANTS
+    from bookmaker.settings import LAYOUTS, MARKS, NOTE_PLACEMENTS, PDF_VARIANTS
 
     @functools.wraps(command)
     def wrapper(*args, bleed, marks, pdf_variant, duplex, notes, layout, paper, **kwargs):

@@ -5,13 +5,12 @@ nesting so deep that markdown-it stops parsing (it drops the rest without a word
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 from markdown_it.token import Token
 
 from bookmaker import limits
-from bookmaker.diagnostics import Diagnostics
 from bookmaker.markdown import BOX_KIND, RESERVED_BOX_KINDS, box_kind, fenced_div_attributes
+from bookmaker.read.state import ChapterContext
+from bookmaker.read.tokens import line_of
 
 _FENCE = re.compile(r"^[\s>]*:{3,}\s*(\S*)")  # also inside a quotation's '> ' prefix
 _ENCLOSING = {
@@ -31,33 +30,29 @@ _NESTING = {
 }
 
 
-def check_structure(tokens: list[Token], body: str, path: Path, diagnostics: Diagnostics) -> bool:
+def check_structure(ctx: ChapterContext) -> bool:
     """Report structural problems; False when the chapter is nested too deep to be read reliably."""
-    lines = body.split("\n")
+    lines = ctx.file.body.split("\n")
     stack: list[Token] = []
     depth = 0  # lists, quotations and boxes open around this token
-    for token in tokens:
-        line = token.map[0] + 1 if token.map else None
+    for token in ctx.file.tokens:
+        line = line_of(token)
         if token.type in _NESTING:
             depth += token.nesting
         # The second test is a guard: whatever nests, the parser stops at its own limit.
         if depth > limits.MAX_NESTING or (token.block and token.level >= limits.PARSER_NESTING - 2):
-            diagnostics.error(
-                path, line, f"lists, quotations and boxes are nested more than {limits.MAX_NESTING} levels deep "
-                "here: flatten the structure",
-            )
+            ctx.error(line, f"lists, quotations and boxes are nested more than {limits.MAX_NESTING} levels deep "
+                            "here: flatten the structure")
             return False
         if token.type == "inline" and _inline_depth(token) > limits.MAX_INLINE_NESTING:
-            diagnostics.error(
-                path, line, f"emphasis, links and spans are nested more than {limits.MAX_INLINE_NESTING} levels deep "
-                "here: simplify the markup",
-            )
+            ctx.error(line, f"emphasis, links and spans are nested more than {limits.MAX_INLINE_NESTING} levels "
+                            "deep here: simplify the markup")
             return False
         kind = box_kind(token)
         if kind:
-            _check_box(token, kind, stack, lines, path, line, diagnostics)
+            _check_box(ctx, token, kind, stack, lines)
         elif token.type == "inline" and stack and stack[-1].type == "paragraph_open":
-            _check_stray_fence(token, path, line, diagnostics)
+            _check_stray_fence(ctx, token, line)
         if token.nesting == 1:
             stack.append(token)
         elif token.nesting == -1 and stack:
@@ -73,10 +68,11 @@ def _inline_depth(token: Token) -> int:
     return deepest
 
 
-def _check_box(token: Token, kind: str, stack: list[Token], lines: list[str], path: Path, line: int | None,
-               diagnostics: Diagnostics) -> None:
-    if token.map and not token.meta.get("alert") and (token.map[1] >= len(lines) or not _FENCE.match(lines[token.map[1]])):
-        diagnostics.error(path, line, f"the {kind} opened here is never closed: add a line ':::' after its last line")
+def _check_box(ctx: ChapterContext, token: Token, kind: str, stack: list[Token], lines: list[str]) -> None:
+    line = line_of(token)
+    closed = token.map is None or (token.map[1] < len(lines) and _FENCE.match(lines[token.map[1]]))
+    if not closed and not token.meta.get("alert"):
+        ctx.error(line, f"the {kind} opened here is never closed: add a line ':::' after its last line")
     enclosing = next((t for t in reversed(stack) if box_kind(t) or t.type in _ENCLOSING), None)
     # Pandoc's fenced divs may stand anywhere: inside another block, one is a plain division.
     if enclosing is not None and fenced_div_attributes(token.info) is None:
@@ -84,13 +80,11 @@ def _check_box(token: Token, kind: str, stack: list[Token], lines: list[str], pa
             where = f"another box ({box_kind(enclosing)})"
         else:
             where = _ENCLOSING[enclosing.type]
-        diagnostics.error(
-            path, line, f"{_article(kind)} {kind} cannot stand inside {where}: boxes go at the top level of a chapter; "
-            "close the outer block first",
-        )
+        ctx.error(line, f"{_article(kind)} {kind} cannot stand inside {where}: boxes go at the top level of "
+                        "a chapter; close the outer block first")
 
 
-def _check_stray_fence(token: Token, path: Path, line: int | None, diagnostics: Diagnostics) -> None:
+def _check_stray_fence(ctx: ChapterContext, token: Token, line: int | None) -> None:
     for offset, text in enumerate(token.content.split("\n")):
         match = _FENCE.match(text)
         if not match:
@@ -98,13 +92,13 @@ def _check_stray_fence(token: Token, path: Path, line: int | None, diagnostics: 
         where = line + offset if line is not None else None
         name = match.group(1)
         if not name:
-            diagnostics.warning(path, where, "this ':::' closes no box and is printed as text: remove it")
+            ctx.warning(where, "this ':::' closes no box and is printed as text: remove it")
         elif name in RESERVED_BOX_KINDS:
-            diagnostics.warning(path, where, f"'::: {name}' is not a box: '{name}' is reserved, choose another kind; "
-                                             "it is printed as text")
+            ctx.warning(where, f"'::: {name}' is not a box: '{name}' is reserved, choose another kind; "
+                               "it is printed as text")
         elif not BOX_KIND.fullmatch(name):
-            diagnostics.warning(
-                path, where, f"'::: {name}' is not a box: a box kind is a word of letters, digits and '-' that starts "
+            ctx.warning(
+                where, f"'::: {name}' is not a box: a box kind is a word of letters, digits and '-' that starts "
                 "with a letter, such as 'sidebar'; it is printed as text",
             )
 

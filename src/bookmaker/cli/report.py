@@ -1,0 +1,110 @@
+"""The command line's side of a run: what it prints (the diagnostics, what was written or skipped), the
+verdict of --strict, and the exit codes. The build itself (pipeline.py) never prints nor exits."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bookmaker.diagnostics import BookError, Diagnostics, Severity
+from bookmaker.pipeline import Builder, shown
+from bookmaker.progress import Reporter
+from bookmaker.request import BuildRequest
+
+
+def run_build(path: Path, request: BuildRequest, quiet: bool = False, verbose: bool = False) -> None:
+    """`bookmaker build` (and pdf, epub, html): print what was written or skipped, every diagnostic, and exit."""
+    from bookmaker.output import is_stdout
+
+    reporter = Reporter(quiet=quiet, verbose=verbose)
+    cwd = Path.cwd()
+    builder = Builder(path, reporter)
+    with reporting(reporter, cwd, strict=request.strict):
+        result = builder.build(request)
+        report(result.diagnostics, reporter, cwd)
+        if not quiet:
+            for target in result.written:
+                if not is_stdout(target):  # standard output holds the book itself
+                    click.echo(shown(target, cwd))
+        for target in result.skipped:
+            reporter.info(f"{shown(target, cwd)}: up to date, nothing it is made from changed (--force rebuilds it)")
+    sys.exit(0)
+
+
+def run_check(path: Path, request: BuildRequest) -> None:
+    """`bookmaker check`: every check of a build, nothing written."""
+    reporter = Reporter(quiet=False, verbose=False)
+    cwd = Path.cwd()
+    with reporting(reporter, cwd, strict=request.strict):
+        diagnostics = Builder(path, reporter).check(request)
+        if request.fails(diagnostics):
+            raise BookError(diagnostics)
+        report(diagnostics, reporter, cwd)
+    sys.exit(0)
+
+
+def as_errors(diagnostics: Diagnostics) -> Diagnostics:
+    """--strict, applied once at the end of a run: every warning is shown, and counted, as an error."""
+    errors = Diagnostics()
+    for d in diagnostics:
+        errors.error(d.path, d.line, d.message, d.column)
+    return errors
+
+
+def report(diagnostics: Diagnostics, reporter: Reporter, cwd: Path, strict: bool = False) -> None:
+    """Print the diagnostics (only the errors under -q) and their count."""
+    if strict:
+        diagnostics = as_errors(diagnostics)
+    reporter.clear()
+    listed = [d for d in diagnostics if not reporter.quiet or d.severity is Severity.ERROR]
+    for diagnostic in listed:
+        click.echo(diagnostic.format(relative_to=cwd), err=True)
+    if listed:
+        click.echo(f"bookmaker: {diagnostics.summary()}", err=True)
+
+
+class reporting:
+    """Turn what stops a build into the CLI's printed diagnostics and exit codes, never a traceback."""
+
+    def __init__(self, reporter: Reporter, cwd: Path, exit_on_error: bool = True, strict: bool = False) -> None:
+        self.reporter = reporter
+        self.cwd = cwd
+        self.exit_on_error = exit_on_error
+        self.strict = strict
+        self.failed = False
+        self.diagnostics: Diagnostics | None = None
+
+    def __enter__(self) -> reporting:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        import os
+        import traceback
+
+        from bookmaker.text import printable
+
+        if exc is None or isinstance(exc, SystemExit):
+            return False
+        self.reporter.clear()
+        self.failed = True
+        if isinstance(exc, BookError):
+            self.diagnostics = as_errors(exc.diagnostics) if self.strict else exc.diagnostics
+            report(self.diagnostics, self.reporter, self.cwd)
+            code = 1
+        elif isinstance(exc, KeyboardInterrupt):
+            click.echo("bookmaker: interrupted; no output was changed", err=True)
+            code = 130
+        else:
+            if os.environ.get("BOOKMAKER_DEBUG"):
+                traceback.print_exception(kind, exc, tb)
+            click.echo(
+                f"bookmaker: internal error: {kind.__name__}: {printable(str(exc))}\n"
+                "This is a bug in bookmaker. Run again with BOOKMAKER_DEBUG=1 for details and report it.",
+                err=True,
+            )
+            code = 3
+        if self.exit_on_error or code == 130:
+            sys.exit(code)
+        return True  # watch and serve carry on after a failed rebuild

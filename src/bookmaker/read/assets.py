@@ -1,0 +1,61 @@
+"""The book's images: every image, from Markdown or raw HTML, passes one gate (where it is, whether
+the book may load it, whether it is a usable image) and is then known to the book by one name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markdown_it.token import Token
+
+from bookmaker import limits
+from bookmaker.diagnostics import Diagnostic
+from bookmaker.images import check_image
+from bookmaker.model import Image
+from bookmaker.policy import Local, Refused
+from bookmaker.read.state import BookState, ChapterContext
+from bookmaker.render import XhtmlRenderer
+
+# The schemes markdown-it's validateLink refuses, leaving the image as text.
+_REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
+
+
+def read_image(ctx: ChapterContext, token: Token, line: int | None) -> None:
+    """A Markdown image: its src becomes the book's name for it, or empty (with the error) when refused."""
+    resolved = resource_url(ctx.book, str(token.attrGet("src") or ""), token.content, ctx.path)
+    if isinstance(resolved, Diagnostic):
+        ctx.diagnostics.add(resolved.at(ctx.path, line))
+        token.attrSet("src", "")
+    else:
+        token.attrSet("src", resolved)
+
+
+def refused_images_in_text(ctx: ChapterContext, text: Token, line: int | None) -> None:
+    """markdown-it leaves an image whose URL it distrusts (file:, data:...) as text: say why it is not shown."""
+    for match in _REFUSED_IMAGE.finditer(text.content):
+        refused = resource_url(ctx.book, match.group(1), "", ctx.path)
+        if isinstance(refused, Diagnostic):
+            ctx.diagnostics.add(refused.at(ctx.path, line))
+
+
+def resource_url(book: BookState, src: str, alt: str, path: Path) -> str | Diagnostic:
+    """The one gate every image passes, from Markdown or raw HTML: where it is, whether the book
+    may load it (policy.py) and whether it is a usable image (images.py)."""
+    if src.startswith(XhtmlRenderer.resource_url("")):
+        return src  # already checked: a box's image is rendered twice
+    try:
+        where = book.policy.resolve(src, path)
+        key = where.book_relative(book.root) if isinstance(where, Local) else where.local_name()
+        if key in book.images:
+            return XhtmlRenderer.resource_url(key)
+        if isinstance(where, Local) and not where.path.is_relative_to(book.root):
+            raise Refused("is outside the book folder: move it inside the book")
+        data = book.policy.read(where, limits.MAX_IMAGE_BYTES)
+        problem = check_image(key, data)
+        if problem:
+            raise Refused(problem)
+    except Refused as refused:
+        hint = f" (relative to {path.name})" if str(refused).startswith("does not exist") else ""
+        return Diagnostic.error(f"image '{src}' {refused}{hint}")
+    book.images[key] = Image(src=key, alt=alt, data=None if isinstance(where, Local) else data)
+    return XhtmlRenderer.resource_url(key)

@@ -1,0 +1,36 @@
+"""The built-in formats' writers behind the one signature of the format table (formats.py):
+`write(book, target, context)`. Each imports its writer module only when called."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from bookmaker.formats import WriteContext
+from bookmaker.model import Book
+
+
+def write_html(book: Book, target: Path, context: WriteContext) -> None:
+    from bookmaker.writers.html import write_html as write
+
+    context.rendered[target.parent] = write(book, target, context.options)
+
+
+def write_pdf(book: Book, target: Path, context: WriteContext) -> None:
+    from bookmaker.writers.pdf import write_pdf as write
+
+    write(book, target, context.diagnostics, context.options, html=context.rendered.get(target.parent),
+          jobs=context.jobs, progress=context.progress)
+
+
+def write_epub(book: Book, target: Path, context: WriteContext) -> None:
+    from bookmaker.writers.epub import EpubOptions, write_epub as write
+
+    write(book, target, context.diagnostics, context.options or EpubOptions())
+
+
+def write_kepub(book: Book, target: Path, context: WriteContext) -> None:
+    from bookmaker.writers.epub import EpubOptions
+
+    write_epub(book, target, dataclasses.replace(context, options=dataclasses.replace(
+        context.options or EpubOptions(), kepub=True)))

@@ -1,0 +1,36 @@
+"""Which files a book is made of, known in one place (bookfiles.py): what the skip check lists is what
+`watch` rebuilds for, and neither takes editors' leftovers or the outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bookmaker import bookfiles
+from bookmaker.config import load_config
+from bookmaker.diagnostics import Diagnostics
+
+
+def _book(root: Path) -> Path:
+    (root / "manuscript" / ".swap").mkdir(parents=True)
+    (root / "manuscript" / "01-one.md").write_text("# One\n")
+    (root / "manuscript" / "01-one.md~").write_text("# One, before\n")
+    (root / "manuscript" / ".swap" / "01-one.md").write_text("# One, editing\n")
+    (root / "styles").mkdir()
+    (root / "styles" / "book.css").write_text("p { margin: 0 }\n")
+    (root / "templates").mkdir()
+    (root / "templates" / "chapter.html").write_text("{{ chapter }}\n")
+    (root / "bookmaker.toml").write_text('[book]\ntitle = "T"\n')
+    (root / "build").mkdir()
+    (root / "build" / "t.html").write_text("<p>an output</p>\n")
+    (root / "notes.txt").write_text("not part of the book\n")
+    return root
+
+
+def test_what_the_skip_check_lists_is_what_watch_rebuilds_for(tmp_path):
+    root = _book(tmp_path.resolve() / "book")
+    config = load_config(root, Diagnostics())
+    listed = bookfiles.inputs(config)
+    assert {p.relative_to(root).as_posix() for p in listed} == {
+        "bookmaker.toml", "manuscript/01-one.md", "styles/book.css", "templates/chapter.html"}
+    every_file = [p for p in root.rglob("*") if p.is_file()]
+    assert {p for p in every_file if bookfiles.belongs(p, config, root / "build")} == set(listed)

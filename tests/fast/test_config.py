@@ -1,0 +1,94 @@
+"""bookmaker.toml read into the writers' options: the values each key gives, and the command line's overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from bookmaker.config import load_config
+from bookmaker.diagnostics import Diagnostics
+
+EVERY_KEY = """
+[manuscript]
+dir = "text"
+chapters = ["b.md", "a*.md"]
+[output]
+formats = ["epub", "pdf", "epub"]
+dir = "out"
+name = "my-book"
+[pdf]
+paper = "A5"
+notes = "chapter"
+bleed = "3mm"
+marks = "crop cross"
+pdf-variant = "pdf/ua-1"
+duplex = true
+layout = "article"
+[epub]
+embed-fonts = false
+[notes]
+numbering = "chapter"
+[theme]
+templates = "t"
+styles = "s"
+"""
+
+
+def _load(tmp_path: Path, text: str):
+    (tmp_path / "bookmaker.toml").write_text(text, encoding="utf-8")
+    diagnostics = Diagnostics()
+    return load_config(tmp_path, diagnostics), diagnostics
+
+
+def test_every_key_fills_its_field_parsed_as_on_the_command_line(tmp_path):
+    config, diagnostics = _load(tmp_path, EVERY_KEY)
+    assert not list(diagnostics)
+    assert (config.manuscript.dir, config.manuscript.chapters) == ("text", ["b.md", "a*.md"])
+    assert (config.output.formats, config.output.dir, config.output.name) == (["epub", "pdf"], "out", "my-book")
+    assert dataclasses.asdict(config.pdf) == {
+        "paper": "A5", "bleed": "3mm", "marks": "crop cross", "pdf_variant": "pdf/ua-1", "duplex": True,
+        "notes": "chapter", "layout": "article"}
+    assert config.epub.embed_fonts is False
+    assert config.notes.numbering == "chapter"
+    assert (config.templates_dir, config.styles_dir) == (tmp_path / "t", tmp_path / "s")
+    assert config.line_of("pdf", "bleed") == 12 and config.line_of("pdf") == 9
+
+
+def test_a_book_without_the_file_builds_on_the_defaults(tmp_path):
+    diagnostics = Diagnostics()
+    config = load_config(tmp_path, diagnostics)
+    assert config.path is None and not list(diagnostics)
+    assert config.output.formats == ["pdf", "epub", "html"] and config.pdf.paper is None and config.pdf.notes == "book"
+    assert config.epub.embed_fonts is True and config.notes.numbering == "continuous"
+
+
+def test_a_wrong_value_keeps_the_default_and_the_others_are_read(tmp_path):
+    config, diagnostics = _load(tmp_path, '[pdf]\nnotes = "margin"\npaper = "A5"\n')
+    assert [d.line for d in diagnostics] == [2]
+    assert (config.pdf.notes, config.pdf.paper) == ("book", "A5")
+
+
+def test_a_new_section_is_one_dataclass_whose_checks_are_declared_on_its_fields(tmp_path, monkeypatch):
+    from bookmaker import config as config_module
+
+    @dataclasses.dataclass
+    class Extra:
+        size: str = dataclasses.field(default="m", metadata={"choices": ("s", "m")})
+        width: str | None = dataclasses.field(default=None, metadata={"parse": lambda v: v + "mm"})
+        folder: str = dataclasses.field(default="x", metadata={"inside_book": True})
+        secret: bool = dataclasses.field(default=False, metadata={"key": False})
+
+    monkeypatch.setitem(config_module.SECTIONS, "extra", Extra)
+    config, diagnostics = _load(tmp_path, '[extra]\nsize = "l"\nwidth = "3"\nfolder = "../x"\nsecret = true\n')
+    assert [d.format(relative_to=tmp_path) for d in diagnostics] == [
+        "bookmaker.toml:2: error: [extra] size must be one of s, m, not 'l'",
+        "bookmaker.toml:4: error: [extra] folder '../x' is outside the book folder: use a path inside it",
+        "bookmaker.toml:5: error: unknown key 'secret' in [extra]; known: size, width, folder",
+    ]
+    assert config.extra == Extra(width="3mm")
+
+
+def test_the_kepub_switch_is_the_commands_not_a_key(tmp_path):
+    config, diagnostics = _load(tmp_path, "[epub]\nkepub = true\n")
+    assert [d.message for d in diagnostics] == ["unknown key 'kepub' in [epub]; known: embed-fonts"]
+    assert config.epub.kepub is False
