@@ -121,16 +121,28 @@ def write_pdf(
             document, long_notes = _footnotes_that_fit(book, target, html, lay_out, diagnostics, reported, first_html)
             if long_notes:
                 html = first_html(long_notes)
+        # What the first layout's HTML says of the notes' same-page marks and the index's numbers:
+        # nothing (placeholders), or what the last build's page map says, checked after layout.
+        first_marks: frozenset[str] = frozenset()
+        first_pages: dict[str, int] | None = {} if wanted else None
+        if document is None and not (options is not None and options.notes == "page"):
+            known = load_page_map(key)
+            if wanted and wanted <= known.keys():
+                first_pages = {a: known[a] for a in wanted}
+            first_marks = marks
+            if first_marks or first_pages:
+                html = render_html(book, target.parent, options, first_marks, index_pages=first_pages)
         with _weasyprint_warnings(diagnostics, target, reported=reported):
             if document is None:
                 # Numbers from the last build's page map, checked after layout (pagemap.py).
                 document = _lay_out_numbered(html, lambda text: (lay_out(text), None), key)[0]
             # What only a layout tells: which note references share a page (a note says "(p. 9)"
             # rather than "(pp. 9, 9)") and on which pages the index's marks are. The book is
-            # laid out again with those written in; the first layout has reported WeasyPrint's warnings.
+            # laid out again with those written in unless the first layout had them right; the
+            # first layout has reported WeasyPrint's warnings.
             same_page = _references_on_a_page_already_named(book, page_map_of(document.pages))
             index_pages = anchor_pages(document, wanted) if wanted else None
-            again, passes = bool(same_page or wanted), 0
+            again, passes = same_page != first_marks or bool(wanted and index_pages != first_pages), 0
             while again and passes < MAX_INDEX_PASSES:
                 logger = logging.getLogger("weasyprint")
                 logger.disabled = True
@@ -145,6 +157,8 @@ def write_pdf(
                 # anyway (a book stylesheet placing the index elsewhere), the layout is repeated.
                 found = anchor_pages(document, wanted) if wanted else None
                 again, index_pages = found != index_pages, found
+            if wanted and index_pages:  # the next build writes them in before its first layout
+                save_page_map(key, {**load_page_map(key), **index_pages})
             if diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
