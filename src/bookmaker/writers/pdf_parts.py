@@ -86,6 +86,7 @@ class Job:
     font_dir: str
     first_id: str  # the id of its first element, which must not stand on the pad page
     handshake: bool = False  # `start` is a guess: after layout, ask the parent for the real one (_renumbered)
+    wave: int = 0  # which wave of layout it belongs to, named in its report
 
 
 @dataclass
@@ -265,7 +266,7 @@ class _renumbered:
     def _ask(self, context) -> None:
         job, skip = self.job, 1 if self.job.pad else 0
         blank_first = bool(job.pad and len(self.pages) > 1 and self.pages[1].page_type.blank)
-        _WORKER["reports"].put((job.index, len(self.pages) - skip, blank_first))
+        _WORKER["reports"].put((job.wave, job.index, len(self.pages) - skip, blank_first))
         if not job.handshake:
             return
         answers, ready = _WORKER["answers"], _WORKER["ready"]
@@ -479,6 +480,7 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
             for job in fresh:
                 # Its start is a guess while a part before it is laid out for the first time.
                 job.handshake = any(k < job.index for k in unsure)
+                job.wave = _wave
             _debug(f"wave {_wave + 1}: {len(fresh)} of {len(parts)} parts laid out, {len(todo) - len(fresh)} "
                    f"from the cache, {sum(j.handshake for j in fresh)} numbered after layout")
             for result, job in _lay_out_wave(pool, fresh, parts, sizes, reports, answers, ready, sided,
@@ -565,10 +567,12 @@ def _lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "_Sizes", re
             if any(f.done() and f.exception() is not None for f in futures):
                 break
             try:
-                index, pages, blank_first = reports.get(timeout=0.1)
+                wave, index, pages, blank_first = reports.get(timeout=0.1)
             except queue.Empty:
                 continue
-            job = by_index[index]
+            job = by_index.get(index)
+            if job is None or wave != job.wave or index in paginated:
+                continue  # late from an earlier wave
             sizes.learn(index, job.start, Laid(index, b"", pages, {}, [], {}, None, False, blank_first))
             paginated.add(index)
             while waiting and all(k in paginated for k in by_index if k < waiting[0]):
@@ -580,6 +584,15 @@ def _lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "_Sizes", re
         for index in waiting:  # a part failed: the parts waiting for it give up
             answer(index, ABANDON)
     results = [f.result() for f in futures]
+    # A report may still be on its way (the queue's feeder thread) when its part is done: read them
+    # all, so that none is taken for the next wave's.
+    while len(paginated) < len(results):
+        try:
+            wave, index, *_ = reports.get(timeout=5)
+        except queue.Empty:
+            break
+        if index in by_index and wave == by_index[index].wave:
+            paginated.add(index)
     for result in sorted(results, key=lambda r: r.index):
         yield result, by_index[result.index]
 
