@@ -315,6 +315,65 @@ def test_an_edit_of_one_chapter_lays_out_that_chapter_only(tmp_path: Path, layou
     assert not list(book.rglob("*.json")) and not (book / "build").exists()
 
 
+def test_a_first_build_lays_out_each_chapter_once(tmp_path: Path, layouts: list[int]) -> None:
+    """Without a page map a first wave laid every part out to learn the page counts and a second laid
+    them out again at their real starts; page numbers are now fixed after layout (margin boxes only),
+    and the notes wait until the chapters' pages are known. Each laid-out part goes into the cache
+    once: front matter twice (its contents' numbers), every other part once."""
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
+    laid = list((tmp_path / "cache").rglob("pdf-parts/*"))
+    parts = 7  # front matter, five chapters, notes
+    assert len(laid) <= parts + 1, len(laid)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    _assert_same_book(one, cold)
+
+
+def _indexed_book(tmp_path: Path) -> Path:
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    for name, words in (("01-clay-and-papyrus.md", ("papyrus", "tablets")), ("03-movable-type.md", ("slowly", "title page")),
+                        ("05-the-digital-page.md", ("PDF", "page"))):
+        chapter = book / "manuscript" / name
+        text = chapter.read_text(encoding="utf-8")
+        for word in words:
+            text = text.replace(f" {word} ", f" [{word}]{{.index}} ", 1)
+        chapter.write_text(text, encoding="utf-8")
+    return book
+
+
+def test_a_book_with_an_index_is_laid_out_in_parts(tmp_path: Path, layouts: list[int]) -> None:
+    """The index (numbers of marks in every chapter) was a reason to lay the whole book out as one
+    document; it is now a part laid out once the marks' pages are known, cold and with a page map."""
+    book = _indexed_book(tmp_path)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    assert "Index" in _summary(one)["text"][-1]
+    cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
+    assert list((tmp_path / "cache").rglob("pdf-parts/*")), "laid out as one document"
+    for parts in (tmp_path / "cache").rglob("pdf-parts"):
+        import shutil
+
+        shutil.rmtree(parts)
+    again = _build_pdf(book, tmp_path / "again.pdf", layouts, "--jobs", "2")
+    _assert_same_book(one, cold)
+    _assert_same_book(one, again)
+
+
+def test_the_second_build_of_a_book_with_an_index_lays_out_once(tmp_path: Path, layouts: list[int]) -> None:
+    """--jobs 1 laid a book with an index out twice on every build (placeholders, then the marks'
+    pages); with the marks' pages of the last build written in and checked, once."""
+    book = _indexed_book(tmp_path)
+    first = _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "1")
+    second = _build_pdf(book, tmp_path / "second.pdf", layouts, "--jobs", "1")
+    pages = len(_pdf_text(first))
+    assert layouts[0] >= 2 * pages
+    assert layouts[1] == pages
+    _assert_same_book(first, second)
+
+
 def _long_book(folder: Path, chapters: int) -> Path:
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:

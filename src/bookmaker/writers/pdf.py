@@ -61,31 +61,47 @@ def write_pdf(
     def marked(wanted: frozenset[str]) -> str:
         return render_html(book, target.parent, options, wanted) if wanted else html
 
-    if jobs > 1 and _splittable(book, options) and not anchor_ids(book.index_marks) and not (
-            options is not None and options.notes == "page"):
+    if jobs > 1 and _splittable(book, options) and not (options is not None and options.notes == "page"):
         from bookmaker.writers.pdf_parts import write_in_parts
 
+        used = [marks]
+        marks_ids = anchor_ids(book.index_marks)
+        rendered: dict = {}
+
+        def rerender(numbers: dict[str, int]) -> str:
+            # The notes' same-page marks and the index's numbers, from the pages known so far; the
+            # index shows placeholders until every mark's page is known (it is laid out after them).
+            used[0] = _references_on_a_page_already_named(book, numbers)
+            index_pages = None
+            if marks_ids:
+                index_pages = {a: numbers[a] for a in marks_ids} if marks_ids <= numbers.keys() else {}
+            wanted = (used[0], tuple(sorted(index_pages.items())) if index_pages is not None else None)
+            if wanted not in rendered:
+                rendered.clear()
+                rendered[wanted] = (render_html(book, target.parent, options, used[0], index_pages=index_pages)
+                                    if used[0] or index_pages is not None else html)
+            return rendered[wanted]
+
+        start_map = load_page_map(key)
         for _ in range(3):
             said = Diagnostics()
             try:
-                laid = write_in_parts(marked(marks), target, said, reported, policy_for(book), key, jobs,
-                                      bool(options and options.duplex), progress)
+                laid = write_in_parts(rerender(start_map), target, said, reported, policy_for(book), key, jobs,
+                                      bool(options and options.duplex), progress, rerender, marks_ids)
             except FatalURLFetchingError as exc:
                 diagnostics.error(target, None, f"{exc}")
                 raise BookError(diagnostics) from None
             if laid is None:
                 break  # not splittable: laid out as one document below
             data, numbers = laid
-            found = _references_on_a_page_already_named(book, numbers)
-            if found == marks:
+            if _references_on_a_page_already_named(book, numbers) == used[0]:
                 diagnostics.extend(said)
                 if diagnostics.has_errors:
                     raise BookError(diagnostics)
                 with atomic_output(target) as out:
                     out.write(data)
                 return
-            marks = found
-
+            start_map = numbers
 
     def lay_out(text: str):
         return weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher).render()
@@ -105,16 +121,28 @@ def write_pdf(
             document, long_notes = _footnotes_that_fit(book, target, html, lay_out, diagnostics, reported, first_html)
             if long_notes:
                 html = first_html(long_notes)
+        # What the first layout's HTML says of the notes' same-page marks and the index's numbers:
+        # nothing (placeholders), or what the last build's page map says, checked after layout.
+        first_marks: frozenset[str] = frozenset()
+        first_pages: dict[str, int] | None = {} if wanted else None
+        if document is None and not (options is not None and options.notes == "page"):
+            known = load_page_map(key)
+            if wanted and wanted <= known.keys():
+                first_pages = {a: known[a] for a in wanted}
+            first_marks = marks
+            if first_marks or first_pages:
+                html = render_html(book, target.parent, options, first_marks, index_pages=first_pages)
         with _weasyprint_warnings(diagnostics, target, reported=reported):
             if document is None:
                 # Numbers from the last build's page map, checked after layout (pagemap.py).
                 document = _lay_out_numbered(html, lambda text: (lay_out(text), None), key)[0]
             # What only a layout tells: which note references share a page (a note says "(p. 9)"
             # rather than "(pp. 9, 9)") and on which pages the index's marks are. The book is
-            # laid out again with those written in; the first layout has reported WeasyPrint's warnings.
+            # laid out again with those written in unless the first layout had them right; the
+            # first layout has reported WeasyPrint's warnings.
             same_page = _references_on_a_page_already_named(book, page_map_of(document.pages))
             index_pages = anchor_pages(document, wanted) if wanted else None
-            again, passes = bool(same_page or wanted), 0
+            again, passes = same_page != first_marks or bool(wanted and index_pages != first_pages), 0
             while again and passes < MAX_INDEX_PASSES:
                 logger = logging.getLogger("weasyprint")
                 logger.disabled = True
@@ -129,6 +157,8 @@ def write_pdf(
                 # anyway (a book stylesheet placing the index elsewhere), the layout is repeated.
                 found = anchor_pages(document, wanted) if wanted else None
                 again, index_pages = found != index_pages, found
+            if wanted and index_pages:  # the next build writes them in before its first layout
+                save_page_map(key, {**load_page_map(key), **index_pages})
             if diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None

@@ -21,14 +21,18 @@ own, and merged with pikepdf. What a naive split would lose is put back:
   merge, for the glyphs all parts use (retained glyph ids, as WeasyPrint
   does), so the book carries one copy of each face, and one font dictionary
   (widths and Unicode map joined).
-- The TOC's numbers and the notes' "p. N" are written in from a page map
-  (pagemap.py): the last build's, else a first wave of layout gives it. Parts
-  are laid out again until every part's first page number, side and numbers
-  written in agree with the merged book (usually once, twice on a first build).
+- The TOC's numbers, the notes' "p. N" and the index's locators are written
+  in from a page map (pagemap.py): the last build's, else the pages of the
+  parts laid out so far. On a first build a part's start is a guess fixed
+  after pagination (_renumbered: only the margin boxes depend on it), and the
+  notes and index wait for the chapters' pages, so each part is laid out once
+  (the front matter twice: its contents' numbers). Parts are laid out again
+  until every part's first page number, side and numbers written in agree
+  with the merged book.
 
 Books this cannot split exactly go the single-document way (write_pdf):
-PDF/A, PDF/UA and PDF/X variants, the article layout, and books whose CSS
-renumbers pages or uses `@page :first`.
+PDF/A, PDF/UA and PDF/X variants, the article layout, notes at the foot of
+the page, and books whose CSS renumbers pages or uses `@page :first`.
 """
 
 from __future__ import annotations
@@ -54,6 +58,10 @@ _TOP = re.compile(r'<(section|nav|div|aside|header|footer|main|article)\b[^>]*\b
 # Rules a split cannot honour: page counters of the book's own, and :first pages.
 _UNSPLITTABLE = re.compile(r"counter-(?:reset|set|increment)\s*:[^;}]*\bpage\b|@page[^{]*:first", re.IGNORECASE)
 _PAD_CLASS = "bookmaker-part-pad"
+# Rules that make a page's layout depend on its side of the spread: a part laid out from a guessed
+# start on the wrong side cannot just be renumbered.
+_SIDED = re.compile(r"@page[^{]*:(?:left|right|recto|verso)|break-(?:before|after)\s*:\s*(?:left|right|recto|verso)",
+                    re.IGNORECASE)
 
 
 @dataclass
@@ -63,6 +71,7 @@ class Part:
     owned: set[str] = field(default_factory=set)
     wanted: set[str] = field(default_factory=set)  # ids it links to
     pagerefs: set[str] = field(default_factory=set)  # ids whose page numbers it shows (pagemap.py)
+    kind: str = "front"  # "chapter", "notes", "index" or "front"
 
 
 @dataclass
@@ -76,6 +85,8 @@ class Job:
     numbers: dict[str, int]  # page numbers written in
     font_dir: str
     first_id: str  # the id of its first element, which must not stand on the pad page
+    handshake: bool = False  # `start` is a guess: after layout, ask the parent for the real one (_renumbered)
+    wave: int = 0  # which wave of layout it belongs to, named in its report
 
 
 @dataclass
@@ -90,6 +101,8 @@ class Laid:
     pad_holds_content: bool
     blank_first: bool  # a blank page follows the pad (the part starts on the other side)
     seconds: float = 0.0
+    start: int = 0  # the book page its pad stands for, as numbered in `pdf`
+    abandoned: bool = False  # laid out but not written: its start was wrong in a way numbers cannot fix
 
 
 def split(html: str) -> tuple[str, str, list[Part]] | None:
@@ -109,16 +122,19 @@ def split(html: str) -> tuple[str, str, list[Part]] | None:
     parts: list[Part] = []
     current: list[str] = []
     name = "front"
+    kind = "front"
+    kinds = []
     depth = 0
     for line in body.splitlines(keepends=True):
         top = _TOP.match(line) if depth == 0 else None
         if top:
             classes = top.group(2).split()
-            new_part = "chapter" in classes or ("notes" in classes and top.group(1) == "section")
+            new_part = "chapter" in classes or (top.group(1) == "section" and ("notes" in classes or "index" in classes))
             if new_part and "".join(current).strip():
-                parts.append(Part(name, "".join(current)))
+                parts.append(Part(name, "".join(current), kind=kind))
                 current = []
             if new_part:
+                kind = "chapter" if "chapter" in classes else "notes" if "notes" in classes else "index"
                 found = _ID.search(line)
                 if not found:
                     return None
@@ -129,13 +145,16 @@ def split(html: str) -> tuple[str, str, list[Part]] | None:
             return None
     if depth != 0:
         return None
-    parts.append(Part(name, "".join(current)))
+    parts.append(Part(name, "".join(current), kind=kind))
     if len(parts) < 2 or parts[0].name != "front":
         return None
     for part in parts:
         part.owned = {html_escape.unescape(i) for i in _ID.findall(part.body)}
         part.wanted = {html_escape.unescape(i) for i in _HREF.findall(part.body)} | referenced_ids(part.body)
         part.pagerefs = referenced_ids(part.body)
+        if part.kind == "index":
+            # Its numbers are written in by the caller's rerender (index_pages): they depend on every mark's page.
+            part.pagerefs |= {html_escape.unescape(i) for i in _HREF.findall(part.body)} - part.owned
     return head, body_open, parts
 
 
@@ -188,13 +207,86 @@ def part_html(head: str, body_open: str, part: Part, start: int, pad: bool, numb
 # -- in a worker process -------------------------------------------------------------
 
 _WORKER: dict = {}  # what every part of this build shares, set in each worker by _start_worker
+ABANDON = -1  # the parent's answer to a part whose start cannot be fixed by renumbering
+PENDING = -2
 
 
-def _start_worker(state: dict) -> None:
+def _start_worker(state: dict, reports, answers, ready) -> None:
     from bookmaker.writers.weasy import _book_fetcher
 
     _WORKER.clear()
-    _WORKER.update(state, fetcher=_book_fetcher(state["policy"]))
+    _WORKER.update(state, fetcher=_book_fetcher(state["policy"]), reports=reports, answers=answers, ready=ready)
+
+
+class _Abandoned(Exception):
+    pass
+
+
+class _renumbered:
+    """Page numbers fixed after layout, before the margin boxes are made.
+
+    A part's text does not depend on its page numbers: only the margin boxes
+    (`counter(page)`) do, and WeasyPrint makes them after the whole part is
+    paginated. So a part whose start is not known yet (a first build: the
+    parts before it are being laid out too) is laid out from a guess; when it
+    is paginated, it tells the parent its length and waits for the parent to
+    say where it really starts (known once every part before it is paginated),
+    and its page counters are moved by the difference before the margin boxes
+    are made. The parent answers ABANDON when the guess put the part on the
+    wrong side of a spread in a book whose pages differ by side: it is laid
+    out again. Parts are handed out in book order, and every part reports
+    before it waits, so the part waited for is always being laid out.
+    """
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.pages: list = []
+        self.asked = False
+
+    def __enter__(self) -> None:
+        import weasyprint.layout as layout
+
+        self.layout = layout
+        self.real_pages, self.real_margins = layout.make_all_pages, layout.make_margin_boxes
+
+        def make_all_pages(*args, **kwargs):
+            self.pages = []
+            for page in self.real_pages(*args, **kwargs):
+                self.pages.append(page)
+                yield page
+
+        def make_margin_boxes(context, page, state):
+            if not self.asked:
+                self.asked = True
+                self._ask(context)
+            return self.real_margins(context, page, state)
+
+        layout.make_all_pages, layout.make_margin_boxes = make_all_pages, make_margin_boxes
+
+    def _ask(self, context) -> None:
+        job, skip = self.job, 1 if self.job.pad else 0
+        blank_first = bool(job.pad and len(self.pages) > 1 and self.pages[1].page_type.blank)
+        _WORKER["reports"].put((job.wave, job.index, len(self.pages) - skip, blank_first))
+        if not job.handshake:
+            return
+        answers, ready = _WORKER["answers"], _WORKER["ready"]
+        with ready:
+            ready.wait_for(lambda: answers[job.index] != PENDING)
+        start = answers[job.index]
+        if start == ABANDON:
+            raise _Abandoned
+        delta = max(start, 1) - max(job.start, 1)
+        seen = set()
+        for entry in context.page_maker:
+            counters = entry[3][1]
+            if id(counters) in seen or "page" not in counters:
+                continue
+            seen.add(id(counters))
+            counters["page"] = [value + delta for value in counters["page"]]
+        self.start = start
+
+    def __exit__(self, *exc) -> None:
+        self.layout.make_all_pages, self.layout.make_margin_boxes = self.real_pages, self.real_margins
 
 
 def lay_out_part(job: Job) -> Laid:
@@ -208,8 +300,19 @@ def lay_out_part(job: Job) -> Laid:
     state = _WORKER
     said = Diagnostics()
     deferred: dict[str, dict] = {}
+    numbering = _renumbered(job)
+    numbering.start = job.start
     with _weasyprint_warnings(said, state["target"], reported=set(state["reported"])), _deferred_fonts(deferred, job.font_dir):
-        document = weasyprint.HTML(string=job.html, base_url=state["base_url"], url_fetcher=state["fetcher"]).render()
+        try:
+            with numbering:
+                document = weasyprint.HTML(string=job.html, base_url=state["base_url"],
+                                           url_fetcher=state["fetcher"]).render()
+        except _Abandoned:
+            pages = numbering.pages
+            skip = 1 if job.pad else 0
+            blank_first = bool(job.pad and len(pages) > 1 and pages[1].page_type.blank)
+            return Laid(job.index, b"", len(pages) - skip, {}, [], {}, said, False, blank_first,
+                        time.perf_counter() - began, job.start, abandoned=True)
         out = io.BytesIO()
         document.write_pdf(out)
     skip = 1 if job.pad else 0
@@ -222,7 +325,7 @@ def lay_out_part(job: Job) -> Laid:
     bookmarks = [(level, label, state_) for page in document.pages for level, label, _, state_ in page.bookmarks]
     blank_first = bool(job.pad and len(document.pages) > 1 and document.pages[1]._page_box.page_type.blank)
     return Laid(job.index, out.getvalue(), len(document.pages) - skip, anchors, bookmarks, deferred, said,
-                pad_holds_content, blank_first, time.perf_counter() - began)
+                pad_holds_content, blank_first, time.perf_counter() - began, numbering.start)
 
 
 _FORCED = {"page", "left", "right", "recto", "verso"}
@@ -287,10 +390,16 @@ class _deferred_fonts:
 
 
 def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: set[str], policy, key: str,
-                   jobs: int, duplex: bool, progress: Callable[[int, int], None] | None = None
+                   jobs: int, duplex: bool, progress: Callable[[int, int], None] | None = None,
+                   rerender: Callable[[dict[str, int]], str] | None = None, keep: set[str] = frozenset()
                    ) -> tuple[bytes, dict[str, int]] | None:
     """The book's PDF laid out in parts by `jobs` processes, and its page map (every anchor's page);
-    None when the document cannot be split."""
+    None when the document cannot be split.
+
+    `rerender(page_map)` gives the document again for the pages found so far (the notes' same-page
+    marks depend on them); it is asked after each wave, so the notes of a first build, laid out once
+    the chapters are, get their marks right the first time. `keep`: ids whose pages the next build's
+    `rerender` needs (the index's marks), kept in the page map with those the parts show."""
     found = split(html)
     if found is None:
         return None
@@ -306,11 +415,15 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
     state = dict(target=target, reported=set(reported), policy=policy,
                  base_url=target.parent.resolve().as_uri() + "/")
     laid: dict[int, Laid] = {}
-    assumed: dict[int, tuple[int, dict[str, int]]] = {}
+    assumed: dict[int, tuple[int, dict[str, int]] | None] = {}
     faces = cache_dir("pdf-faces")  # the faces the cached parts use stay beside them
+    context = multiprocessing.get_context(_start_method())
+    reports, ready = context.Queue(), context.Condition()
+    answers = context.Array("q", len(parts), lock=False)
+    sided = bool(_SIDED.search(html))
     with (contextlib.nullcontext(str(faces)) if faces else tempfile.TemporaryDirectory(prefix="bookmaker-")) as font_dir, \
-            ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(_start_method()),
-                                initializer=_start_worker, initargs=(state,)) as pool:
+            ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                                initargs=(state, reports, answers, ready)) as pool:
         numbers = dict(known)
         sizes = _Sizes(rtl, duplex)
         for i, p in enumerate(parts):
@@ -319,38 +432,69 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
             if p.name + "\n" in counts:
                 sizes.wants[i] = bool(counts[p.name + "\n"])
         starts = sizes.starts(len(parts))
+        predicted: set[str] = set()
         for _wave in range(4):
-            todo = []
+            todo: list[Job] = []
             for i, part in enumerate(parts):
                 start = starts[i]
                 # A number not known yet is a guess, corrected by the next wave; target-counter()
                 # would lay the part out again and again for numbers that are wrong anyway.
                 wanted_numbers = {k: numbers.get(k, max(start, 1)) for k in sorted(part.pagerefs)}
-                if i in laid and assumed[i] == (start, wanted_numbers):
+                if i in laid and assumed[i] == (start, wanted_numbers, part.body):
                     continue
-                assumed[i] = (start, wanted_numbers)
+                assumed[i] = (start, wanted_numbers, part.body)
                 todo.append(Job(i, part_html(head, body_open, part, max(start, 1), i > 0, wanted_numbers, title, rtl),
                                 i > 0, start, wanted_numbers, font_dir, part.name))
             if not todo:
                 break
-            done = 0
+            # A part laid out before whose numbers are still guesses (the front matter's contents, while
+            # the notes and index of a first build are laid out for the first time) waits for them.
+            guessed = [j for j in todo if j.index in laid and not laid[j.index].abandoned
+                       and parts[j.index].pagerefs & predicted]
+            if len(guessed) < len(todo):
+                for j in guessed:
+                    todo.remove(j)
+                    assumed[j.index] = None
+            # The last parts that show numbers not known yet (the notes' "p. N" on a first build) wait
+            # for the next wave, when the parts before them are laid out: laid out once, with their numbers.
+            deferred = 0
+            if any(parts[j.index].kind == "chapter" for j in todo):
+                tail, waiting = len(parts), {j.index for j in todo}
+                while tail - 1 in waiting and parts[tail - 1].kind in ("notes", "index"):
+                    tail -= 1
+                if any(parts[k].pagerefs - set(numbers) for k in range(tail, len(parts))):
+                    while todo and todo[-1].index >= tail:
+                        assumed[todo.pop().index] = None
+                        deferred += 1
             total = len(parts)
-            finished = len(parts) - len(todo)
-            fresh = []
+            fresh: list[Job] = []
             for job in todo:
                 hit = _from_cache(job, state)
                 if hit is None:
                     fresh.append(job)
                 else:
+                    hit.start = job.start
                     laid[job.index] = hit
-                    done += 1
-            _debug(f"wave {_wave + 1}: {len(fresh)} of {len(parts)} parts laid out, {len(todo) - len(fresh)} from the cache")
-            for result in pool.map(lay_out_part, fresh):
+                    sizes.learn(job.index, job.start, hit)
+            unsure = {j.index for j in fresh if j.index not in sizes.content}
+            for job in fresh:
+                # Its start is a guess while a part before it is laid out for the first time.
+                job.handshake = any(k < job.index for k in unsure)
+                job.wave = _wave
+            _debug(f"wave {_wave + 1}: {len(fresh)} of {len(parts)} parts laid out, {len(todo) - len(fresh)} "
+                   f"from the cache, {sum(j.handshake for j in fresh)} numbered after layout")
+            for result, job in _lay_out_wave(pool, fresh, parts, sizes, reports, answers, ready, sided,
+                                             lambda done: progress and progress(total - len(fresh) - deferred + done, total)):
                 laid[result.index] = result
-                _to_cache(fresh[[j.index for j in fresh].index(result.index)], state, result)
-                done += 1
-                if progress:
-                    progress(finished + done, total)
+                if result.abandoned:
+                    assumed[result.index] = None
+                    continue
+                assumed[result.index] = (result.start, job.numbers, parts[result.index].body)
+                if result.start != job.start:
+                    part = parts[result.index]
+                    job = Job(job.index, part_html(head, body_open, part, max(result.start, 1), True, job.numbers,
+                                                   title, rtl), True, result.start, job.numbers, font_dir, part.name)
+                _to_cache(job, state, result)
             if progress and not fresh:
                 progress(total, total)
             slowest = sorted(((laid[j.index].seconds, laid[j.index].pages, j.index) for j in fresh), reverse=True)[:4]
@@ -359,9 +503,21 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
                 _debug('a part does not start on a new page')
                 return None  # a part does not start on a new page: the split would change the book
             for i in laid:
-                sizes.learn(i, assumed[i][0], laid[i])
+                sizes.learn(i, laid[i].start, laid[i])
             starts = sizes.starts(len(parts))
-            numbers = _page_map(parts, laid, starts)
+            numbers = _page_map(parts, {i: r for i, r in laid.items() if not r.abandoned}, starts)
+            predicted = set()
+            for i, part in enumerate(parts):
+                if i not in laid:  # not laid out yet: its first element is on the first page of its own
+                    predicted.add(part.name)
+                    numbers.setdefault(part.name, starts[i] + 1 + (sizes.pages(i, starts[i]) > sizes.content.get(i, 1)))
+            if rerender is not None:
+                again = rerender(numbers)
+                if again != html:
+                    found = split(again)
+                    if found is None or [p.name for p in found[2]] != [p.name for p in parts]:
+                        return None
+                    html, (head, body_open, parts) = again, found
         else:
             _debug('numbers kept moving')
             return None  # numbers kept moving: the whole document decides them
@@ -369,12 +525,76 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
         data = merge([laid[i] for i in range(len(parts))], starts, parts, font_dir)
     for i in range(len(parts)):
         diagnostics.extend(laid[i].diagnostics)
-    wanted = set().union(*(p.pagerefs for p in parts))
+    wanted = set().union(*(p.pagerefs for p in parts)) | set(keep)
     save_page_map(key, {k: v for k, v in book_map.items() if k in wanted})
     record = {p.name: laid[i].pages - laid[i].blank_first for i, p in enumerate(parts)}
     record |= {parts[i].name + "\n": int(side) for i, side in sizes.wants.items()}
     save_page_map(key + "#parts", record)
     return data, book_map
+
+
+def _lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "_Sizes", reports, answers, ready, sided: bool,
+                  progress: Callable[[int], object]):
+    """Lay out `fresh` in the pool; answer each part that asks where it starts (_renumbered) as soon
+    as every part before it is paginated. Yields (laid, job) in book order."""
+    import queue
+
+    by_index = {job.index: job for job in fresh}
+    for job in fresh:
+        answers[job.index] = PENDING
+    if not any(job.handshake for job in fresh):
+        # Every start is known: the longest parts first (the notes), so that no core is left with
+        # one long part at the end. Parts that ask for their start go in book order (_renumbered).
+        fresh = sorted(fresh, key=lambda job: -sizes.content.get(job.index, 1))
+    futures = [pool.submit(lay_out_part, job) for job in fresh]
+    waiting = sorted(job.index for job in fresh if job.handshake)
+    paginated: set[int] = set()
+    shown = 0
+
+    def answer(index: int, value: int) -> None:
+        with ready:
+            answers[index] = value
+            ready.notify_all()
+
+    try:
+        while True:
+            done = sum(f.done() for f in futures)
+            while shown < done:  # each part on the status line, even when two finish together
+                shown += 1
+                progress(shown)
+            if done == len(futures):
+                break
+            if any(f.done() and f.exception() is not None for f in futures):
+                break
+            try:
+                wave, index, pages, blank_first = reports.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            job = by_index.get(index)
+            if job is None or wave != job.wave or index in paginated:
+                continue  # late from an earlier wave
+            sizes.learn(index, job.start, Laid(index, b"", pages, {}, [], {}, None, False, blank_first))
+            paginated.add(index)
+            while waiting and all(k in paginated for k in by_index if k < waiting[0]):
+                index = waiting.pop(0)
+                start = sizes.starts(index + 1)[index]
+                same_side = (start - by_index[index].start) % 2 == 0
+                answer(index, start if same_side or not sided else ABANDON)
+    finally:
+        for index in waiting:  # a part failed: the parts waiting for it give up
+            answer(index, ABANDON)
+    results = [f.result() for f in futures]
+    # A report may still be on its way (the queue's feeder thread) when its part is done: read them
+    # all, so that none is taken for the next wave's.
+    while len(paginated) < len(results):
+        try:
+            wave, index, *_ = reports.get(timeout=5)
+        except queue.Empty:
+            break
+        if index in by_index and wave == by_index[index].wave:
+            paginated.add(index)
+    for result in sorted(results, key=lambda r: r.index):
+        yield result, by_index[result.index]
 
 
 def _part_key(job: Job, state: dict) -> str:
@@ -492,6 +712,8 @@ class _Sizes:
 def _page_map(parts: list[Part], laid: dict[int, Laid], starts: list[int]) -> dict[str, int]:
     numbers: dict[str, int] = {}
     for i, part in enumerate(parts):
+        if i not in laid:
+            continue  # not laid out yet (the notes of a first build)
         first = starts[i] + 1
         for anchor, index in laid[i].anchors.items():
             if anchor in part.owned and index >= 0:
