@@ -11,11 +11,11 @@ PDF's size. The tools run in turn, one run of each, `--runs` times over
 (alternating, so the load of a shared machine falls on all of them alike);
 the targets are ratios taken in the same run. The load average is recorded.
 
-The PDF is measured four ways: `--jobs 1` (the default: the book as one
-document, with the page map of its previous build), parallel (`--jobs` one
-per core) cold (an empty user cache: no page
-map, no laid-out parts), parallel with the page map (the laid-out parts
-dropped, as after a style change), and bare WeasyPrint on the same HTML.
+The PDF is measured four ways: `--jobs 1` (the book as one document, with
+the page map of its previous build), parallel (`--jobs` one per core, the
+default) cold (an empty user cache: no page map, no laid-out parts), parallel
+with the page map (the laid-out parts dropped, as after a style change), and
+bare WeasyPrint on the same HTML.
 Writes results.json and a chart (time against pages) into --out.
 """
 
