@@ -178,7 +178,7 @@ def test_page_locator_is_asked_for_in_print(tmp_path):
     root = _book(tmp_path, "# One\n\n| a |\n|---|\n| 1 |\n\n: T {#tbl-t}\n\nSee @tbl-t, [-@tbl-t].\n", "crossref-pages = true\n")
     book, _ = read_book(root)
     text = "".join(b.html for b in book.chapters[0].blocks)
-    assert '<a class="crossref with-page" href="#tbl-t">Table\u00a01</a>, <a class="crossref" href="#tbl-t">1</a>' in text
+    assert '<a class="crossref with-page" href="#tbl-t" data-pageref="tbl-t">Table\u00a01</a>, <a class="crossref" href="#tbl-t">1</a>' in text
 
 
 def test_crossref_settings_are_validated(tmp_path):
@@ -300,10 +300,18 @@ def test_bibtex_bibliography_equals_pandocs(tmp_path):
 
 @pytest.mark.slow
 @needs_pandoc
-def test_pdf_prints_the_page_of_a_cross_reference(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_pdf_prints_the_page_of_a_cross_reference(tmp_path, jobs, monkeypatch, request):
+    """In parts (--jobs 2) a chapter's target-counter() could not count another part's pages: the
+    page is written in from the page map, on a first build (a fresh user cache) and after."""
+    from bookmaker.cache import cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cache_dir.cache_clear()
+    request.addfinalizer(cache_dir.cache_clear)  # the next test finds its own user cache
     root = tmp_path / "book"
     shutil.copytree(SCHOLARLY, root)
-    pdf = build(root, "pdf")
+    pdf = build(root, "pdf", "--jobs", jobs)
     pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     pages = pages.split("\f")
     figure_page = next(n for n, text in enumerate(pages, start=1) if "Figure 1. The harbour at dawn" in text)

@@ -100,7 +100,10 @@ class CrossRefs:
         # the number alone ([-@fig-x]) stays alone
         paged = self.with_pages and target.kind != "sec" and not item.suppress_author
         classes = ("eqref" if target.kind == "eq" else "crossref") + (" with-page" if paged else "")
-        return f'<a class="{classes}" href="#{html.escape(target.id)}">{text}</a>{suffix}'
+        # data-pageref: the PDF writes the page in from its page map (writers/pagemap.py), as a part laid
+        # out on its own cannot count the pages of another part with target-counter().
+        pageref = f' data-pageref="{html.escape(target.id)}"' if paged else ""
+        return f'<a class="{classes}" href="#{html.escape(target.id)}"{pageref}>{text}</a>{suffix}'
 
     def list_html(self, kind: str, section_id: str) -> str:
         """The list of figures (`::: {#lof}`) or of tables (`::: {#lot}`)."""
