@@ -437,23 +437,18 @@ def main() -> None:
     # PYTHONDONTWRITEBYTECODE) may not, and would time the compiler instead.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True, capture_output=True)
     books = []
-    if args.only == "epub":
-        with tempfile.TemporaryDirectory(prefix="bookmaker-bench-") as tmp:
-            for n in sizes:
-                name = "article" if n == 1 else f"{n} chapters"
-                print(f"{name}:", flush=True)
-                bench_epub(name, make_book(Path(tmp) / f"book-{n}", n), args.runs, results)
-                books.append(name)
-        print(f"\nload average {results.machine['loadavg_start']} at the start, {_loadavg()} at the end")
-        for target, value, met in epub_report(results, books):
-            print(f"- {target}: {value} ({'met' if met else 'MISSED'})")
-        return
+    bench = bench_epub if args.only == "epub" else bench_book
     with tempfile.TemporaryDirectory(prefix="bookmaker-bench-") as tmp:
         for n in sizes:
             name = "article" if n == 1 else f"{n} chapters"
             print(f"{name}:", flush=True)
-            bench_book(name, make_book(Path(tmp) / f"book-{n}", n), args.runs, results)
+            bench(name, make_book(Path(tmp) / f"book-{n}", n), args.runs, results)
             books.append(name)
+        if args.only == "epub":
+            print(f"\nload average {results.machine['loadavg_start']} at the start, {_loadavg()} at the end")
+            for target, value, met in epub_report(results, books):
+                print(f"- {target}: {value} ({'met' if met else 'MISSED'})")
+            return
         watch = watch_check(make_book(Path(tmp) / "watched", 1), args.runs)
         print("watch, article:", watch, flush=True)
         watch_big = watch_check(make_book(Path(tmp) / "watched-big", sizes[-1]), args.runs) if sizes[-1] > 1 else {}
