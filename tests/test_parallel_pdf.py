@@ -408,3 +408,23 @@ def test_a_fifty_chapter_book_is_the_same_in_parts(tmp_path: Path, layouts: list
     _assert_same_book(one, parts)
     assert parts.stat().st_size <= 1.1 * one.stat().st_size
     assert set(_faces(parts).values()) == {1}
+
+
+def test_a_page_number_of_the_book_own_css_keeps_the_book_whole(tmp_path: Path, layouts: list[int]) -> None:
+    """A book's own `target-counter()` into another chapter, laid out in a part of its own, counted
+    that part's pages: "see p. 2" for a heading on page 14. Such a book is laid out as one document."""
+    from conftest import copy_fixture
+
+    book = copy_fixture("five-chapters", tmp_path)
+    chapter = book / "manuscript" / "01-clay-and-papyrus.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nSee [the last chapter](#the-digital-page){.see}.\n",
+                       encoding="utf-8")
+    (book / "styles").mkdir()
+    (book / "styles" / "see.css").write_text(
+        'a.see::after { content: " (p.\\a0" target-counter(attr(href), page) ")"; }\n', encoding="utf-8")
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    parts = _build_pdf(book, tmp_path / "parts.pdf", layouts, "--jobs", "2")
+    _assert_same_book(one, parts)
+    text = _summary(one)["text"]
+    page = next(n for n, t in enumerate(text) if t.lstrip().startswith("The digital page")) + 1
+    assert f"the last chapter (p.\xa0{page})" in " ".join(text).replace("\n", " ")

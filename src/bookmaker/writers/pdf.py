@@ -15,7 +15,7 @@ from bookmaker.index import anchor_ids
 from bookmaker.model import Book
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, ResourcePolicy, policy_for
-from bookmaker.theme import book_stylesheets
+from bookmaker.theme import THEME_DIR, book_stylesheets, theme_stylesheets
 from bookmaker.writers.html import PrintOptions, render_html
 from bookmaker.writers.weasy import _book_fetcher, _weasyprint_warnings, import_weasyprint
 from bookmaker.writers.pagemap import (
@@ -41,8 +41,15 @@ def write_pdf(
     weasyprint = import_weasyprint()
     from weasyprint.urls import FatalURLFetchingError
 
-    if html is None:
-        html = render_html(book, target.parent, options)
+    plain: list[str] = [] if html is None else [html]
+
+    def plain_html() -> str:
+        # Rendered only when it is laid out: the parts of a book whose last build left a page map
+        # are laid out from the HTML with its notes' marks, not this one (a second render in `watch`).
+        if not plain:
+            plain.append(render_html(book, target.parent, options))
+        return plain[0]
+
     fetcher = _book_fetcher(policy_for(book))
     try:
         reported = _check_stylesheets(weasyprint, book_stylesheets(book, "print"), diagnostics, policy_for(book))
@@ -57,9 +64,6 @@ def write_pdf(
     # note says "(p. 9)" rather than "(pp. 9, 9)"; which they are is known after layout, so
     # the marks come from the last build's page map and are checked against this layout.
     marks = _references_on_a_page_already_named(book, load_page_map(key))
-
-    def marked(wanted: frozenset[str]) -> str:
-        return render_html(book, target.parent, options, wanted) if wanted else html
 
     if jobs > 1 and _splittable(book, options) and not (options is not None and options.notes == "page"):
         from bookmaker.writers.pdf_parts import write_in_parts
@@ -79,11 +83,11 @@ def write_pdf(
             if wanted not in rendered:
                 rendered.clear()
                 rendered[wanted] = (render_html(book, target.parent, options, used[0], index_pages=index_pages)
-                                    if used[0] or index_pages is not None else html)
+                                    if used[0] or index_pages is not None else plain_html())
             return rendered[wanted]
 
         start_map = load_page_map(key)
-        for _ in range(3):
+        for _ in range(0 if _targets_of_its_own(book, rerender(start_map)) else 3):
             said = Diagnostics()
             try:
                 laid = write_in_parts(rerender(start_map), target, said, reported, policy_for(book), key, jobs,
@@ -106,6 +110,7 @@ def write_pdf(
     def lay_out(text: str):
         return weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher).render()
 
+    html = plain_html()
     try:
         wanted = anchor_ids(book.index_marks) if pages_are_positions(html) else set()
 
@@ -254,6 +259,19 @@ def _splittable(book: Book, options: PrintOptions | None) -> bool:
 
     options = options or PrintOptions()
     return not options.pdf_variant and not is_article(book, options) and len(book.chapters) > 1
+
+
+_TARGETS = re.compile(r"\btarget-(?:counters?|text)\s*\(", re.IGNORECASE)
+
+
+def _targets_of_its_own(book: Book, html: str) -> bool:
+    """Whether the book's own CSS (a stylesheet, a replaced print.css, a template's) shows another
+    element's page number or text: laid out in parts, an element in another part is not there
+    (`target-counter()` would count the part's own pages). The theme's print.css has such rules,
+    each overridden by the page number written in (pagemap.py)."""
+    theme = THEME_DIR / "styles" / "print.css"
+    ours = len(_TARGETS.findall(theme.read_text(encoding="utf-8"))) if theme in theme_stylesheets("print", book) else 0
+    return len(_TARGETS.findall(html)) > ours
 
 
 def page_map_key(book: Book, options: PrintOptions | None) -> str:
