@@ -410,6 +410,115 @@ def test_a_fifty_chapter_book_is_the_same_in_parts(tmp_path: Path, layouts: list
     assert set(_faces(parts).values()) == {1}
 
 
+# -- the notes cut at page tops (pdf_note_parts.py) --------------------------------------------------
+
+
+@pytest.fixture
+def small_note_parts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Parts of the notes a few pages long, so that a six-chapter book's notes (19 pages) are cut; the
+    names of the notes' parts of each split of the book."""
+    import bookmaker.writers.pdf_note_parts as note_parts
+    import bookmaker.writers.pdf_parts as pdf_parts
+
+    monkeypatch.setattr(note_parts, "PAGES_PER_PART", 4)
+    monkeypatch.setattr(pdf_parts, "PAGES_PER_PART", 4)
+    monkeypatch.setattr(pdf_parts, "CHAIN_FIRST", 20)
+    seen: list[list[str]] = []
+    real = pdf_parts.split
+
+    def split(html, cuts=()):
+        found = real(html, cuts)
+        if found is not None:
+            seen.append([p.name for p in found[2] if p.kind == "notes"])
+        return found
+
+    monkeypatch.setattr(pdf_parts, "split", split)
+    return seen
+
+
+def _cached_parts(cache: Path) -> list:
+    import pickle
+
+    return [pickle.loads(path.read_bytes()) for path in cache.rglob("pdf-parts/*")]
+
+
+def _drop_cached_parts(cache: Path) -> None:
+    import shutil
+
+    for parts in cache.rglob("pdf-parts"):
+        shutil.rmtree(parts)
+
+
+@pytest.mark.parametrize("options", [(), ("--duplex",)], ids=["simplex", "duplex"])
+def test_the_notes_are_laid_out_in_pieces_then_in_parallel_and_the_book_is_the_same(
+        tmp_path: Path, layouts: list[int], small_note_parts: list[list[str]], options: tuple[str, ...]) -> None:
+    """Laid out whole, the notes of a note-heavy book were the largest process and the longest job.
+    A first build lays them out in pieces one after another, each ending before the last note that
+    began a page in it; the next build cuts them at the page tops it found, into parts laid out in
+    parallel. The book is the same as --jobs 1's: every page's text, link, outline entry."""
+    book = _long_book(tmp_path / "book", 6)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1", *options)
+    cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2", *options)
+    # Laid out in parts: nothing laid out by this process (a duplex first build needs five waves of
+    # layout, and gave up for one document after four).
+    assert layouts[-1] == 0
+    assert small_note_parts[-1] == ["notes"]  # no cut known yet
+    chained = [laid for laid in _cached_parts(tmp_path / "cache") if laid.more]
+    assert chained and len(chained[0].more) >= 3, "the notes were not laid out in pieces"
+    _drop_cached_parts(tmp_path / "cache")  # as after a change of style: the page map and the cuts stay
+    again = _build_pdf(book, tmp_path / "again.pdf", layouts, "--jobs", "2", *options)
+    assert len(small_note_parts[-1]) >= 4, small_note_parts[-1]
+    assert layouts[-1] == 0
+    assert not [laid for laid in _cached_parts(tmp_path / "cache") if laid.more]
+    _assert_same_book(one, cold)
+    _assert_same_book(one, again)
+    assert again.stat().st_size <= 1.1 * one.stat().st_size
+    assert set(_faces(again).values()) == {1}
+
+
+def test_a_cut_no_longer_at_a_page_top_lays_the_notes_out_whole(tmp_path: Path, layouts: list[int],
+                                                                 small_note_parts: list[list[str]]) -> None:
+    """The cuts come from the last build; a cut that this layout does not confirm (its probe does not
+    begin a page) must never reach the PDF."""
+    book = _long_book(tmp_path / "book", 6)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
+    [record] = [p for p in (tmp_path / "cache").rglob("pagemaps/*.json") if '"tops"' in p.read_text()]
+    data = json.loads(record.read_text())
+    good = dict(data["tops"])
+    # Each top moved to the note after it, which follows another note on its page.
+    notes = sorted({int(t.split("-")[-1]) for t in good if t.startswith("note-")})
+    data["tops"] = {f"note-{n + 1}": v for n, v in ((int(t.split("-")[-1]), v) for t, v in good.items()
+                                                   if t.startswith("note-")) if n + 1 not in notes}
+    record.write_text(json.dumps(data))
+    _drop_cached_parts(tmp_path / "cache")
+    tried = len(small_note_parts)
+    moved = _build_pdf(book, tmp_path / "moved.pdf", layouts, "--jobs", "2")
+    assert max(len(names) for names in small_note_parts[tried:]) > 1  # cut as the record said
+    assert small_note_parts[-1] == ["notes"]  # then laid out whole
+    _assert_same_book(one, moved)
+    assert json.loads(record.read_text())["tops"] == good  # the record is right again
+
+
+def test_an_edit_of_one_note_lays_out_its_part_of_the_notes_only(tmp_path: Path, layouts: list[int],
+                                                                   small_note_parts: list[list[str]]) -> None:
+    """`watch` after an edit of one note laid all the notes out again (17 s on the 50-chapter book)."""
+    book = _long_book(tmp_path / "book", 6)
+    _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
+    _build_pdf(book, tmp_path / "cut.pdf", layouts, "--jobs", "2")
+    cached = set((tmp_path / "cache").rglob("pdf-parts/*"))
+    chapter = book / "manuscript" / "03-chapter.md"
+    lines = chapter.read_text(encoding="utf-8").split("\n")
+    [n] = [n for n, line in enumerate(lines) if line.startswith("[^") and " the " in line][8:9]
+    lines[n] = lines[n].replace(" the ", " thy ", 1)  # as long: the page count stays
+    chapter.write_text("\n".join(lines), encoding="utf-8")
+    edited = _build_pdf(book, tmp_path / "edited.pdf", layouts, "--jobs", "2")
+    assert len(small_note_parts[-1]) >= 4
+    assert 1 <= len(set((tmp_path / "cache").rglob("pdf-parts/*")) - cached) <= 2
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    _assert_same_book(one, edited)
+
+
 def test_a_page_number_of_the_book_own_css_keeps_the_book_whole(tmp_path: Path, layouts: list[int]) -> None:
     """A book's own `target-counter()` into another chapter, laid out in a part of its own, counted
     that part's pages: "see p. 2" for a heading on page 14. Such a book is laid out as one document."""

@@ -26,3 +26,72 @@ def test_a_total_page_count_keeps_the_book_whole() -> None:
 def test_page_counters_of_the_book_own_keep_it_whole() -> None:
     assert split(_html("@page :first { counter-reset: page 3 }")) is None
     assert split(_html("h1 { counter-increment: page 2 }")) is None
+
+
+def test_counters_the_book_steps_keep_it_whole() -> None:
+    """A figure or chapter number counted by the book's CSS would restart in each part ("Figure 1" in every chapter)."""
+    assert split(_html("figure { counter-increment: figure } figcaption::before { content: counter(figure) }")) is None
+    assert split(_html("h1 { counter-set: chapter 4 }")) is None
+    # The theme's numbered listings reset their line counter in each listing.
+    assert split(_html("pre.numbered .line { counter-increment: line; } pre.numbered { counter-reset: line; }"))
+    assert split(_html("h1 { counter-increment: none }"))
+
+
+# -- the notes cut at page tops (pdf_note_parts.py) -----------------------------------------------------
+
+from bookmaker.writers.pdf_note_parts import NoteCut, NotesRecord, choose_cuts  # noqa: E402
+
+
+def _note(n: int) -> str:
+    return (f'<div class="note" id="note-{n}" role="doc-footnote">\n'
+            f'<p><span class="note-number">{n}. </span>Note {n}. <a class="backlink" href="#ref-{n}">↩</a></p>\n</div>\n')
+
+
+_NOTES = ('<section class="notes" id="notes" role="doc-endnotes" aria-labelledby="notes-title">\n'
+          '<h2 class="notes-title" id="notes-title">Notes</h2>\n'
+          '<h3 class="notes-chapter">A</h3>\n' + "".join(_note(n) for n in range(1, 6))
+          + '<h3 class="notes-chapter">B</h3>\n' + "".join(_note(n) for n in range(6, 11)) + "</section>\n")
+
+
+def _noted(cuts) -> list:
+    html = _html("").replace("</body>", _NOTES + "</body>")
+    found = split(html, cuts)
+    assert found is not None
+    return found[2]
+
+
+def test_the_notes_are_cut_before_the_notes_that_began_a_page() -> None:
+    whole = _noted([])
+    assert [p.kind for p in whole] == ["front", "chapter", "chapter", "notes"]
+    parts = _noted([NoteCut("note-4"), NoteCut("note-6", heading=True)])
+    notes = parts[3:]
+    assert [p.name for p in notes] == ["notes", "note-4", "note-6"]
+    assert [sorted(p.owned) for p in notes] == [
+        ["note-1", "note-2", "note-3", "notes", "notes-title"], ["note-4", "note-5"],
+        ["note-10", "note-6", "note-7", "note-8", "note-9"]]
+    # The part before a cut lays out the next notes (its probe) after its own, and holds none of their ids.
+    assert 'id="note-4"' in notes[0].body and 'id="note-6"' not in notes[0].body
+    assert notes[0].notes.probe_cut == NoteCut("note-4") and notes[0].body.endswith("</section>\n")
+    # A part that begins inside the notes opens their section again, without its id, and a filler for its pad page.
+    assert notes[1].body.startswith('<section class="bookmaker-part-continued notes" role="doc-endnotes">\n'
+                                    '<div class="bookmaker-part-filler"></div>\n<div class="note" id="note-4"')
+    assert notes[2].body.split("\n")[2] == '<h3 class="notes-chapter">B</h3>'
+    assert notes[2].notes.probe_cut is None and notes[2].notes.continued == NoteCut("note-6", heading=True)
+    # Each part shows the "p. N" of what it links to; links into its probe need no empty anchors.
+    assert {"ref-4", "ref-5"} <= notes[1].wanted
+
+
+def test_a_cut_the_notes_do_not_have_leaves_the_book_to_be_split_again() -> None:
+    html = _html("").replace("</body>", _NOTES + "</body>")
+    assert split(html, [NoteCut("note-99")]) is None
+    assert split(html, [NoteCut("note-5", heading=True)]) is None  # no chapter heading before note 5
+    assert split(html, [NoteCut("note-6"), NoteCut("note-4")]) is None  # out of order
+
+
+def test_cuts_are_chosen_about_a_part_apart_and_leave_no_scrap() -> None:
+    tops = {f"note-{n}": [100 + n, {}] for n in range(1, 60)}
+    cuts = choose_cuts(NotesRecord(100, 160, tops), jobs=2)
+    pages = [tops[c.token][0] for c in cuts]
+    assert pages == [116, 132, 148]
+    assert all(b - a >= 16 for a, b in zip([100, *pages], pages))
+    assert choose_cuts(NotesRecord(100, 120, tops), jobs=2) == []  # short notes stay one part

@@ -81,17 +81,26 @@ def _map_file(key: str) -> Path | None:
 
 def load_page_map(key: str) -> dict[str, int]:
     """The page map the last build with this key left (empty when none)."""
-    path = _map_file(key)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path else {}
-    except (OSError, ValueError):
-        return {}
+    data = load_record(key)
     if not isinstance(data, dict):
         return {}
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, int)}
 
 
 def save_page_map(key: str, page_map: dict[str, int]) -> None:
+    save_record(key, page_map)
+
+
+def load_record(key: str) -> object:
+    """What the last build with this key kept (JSON; None when nothing, or nothing readable, was kept)."""
+    path = _map_file(key)
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path else None
+    except (OSError, ValueError):
+        return None
+
+
+def save_record(key: str, data: object) -> None:
     path = _map_file(key)
     if path is None:
         return
@@ -101,7 +110,7 @@ def save_page_map(key: str, page_map: dict[str, int]) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(page_map, out)
+            json.dump(data, out)
         os.replace(tmp, path)
     except OSError:
         pass  # the next build lays out with target-counter() instead

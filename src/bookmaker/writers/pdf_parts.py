@@ -1,9 +1,10 @@
 """The PDF laid out in parts on several cores, and merged into one book.
 
 Chapters start on a new page, so each is a layout job of its own: the front
-matter (title page, imprint, contents), each chapter, and the notes are laid
-out by WeasyPrint in a pool of worker processes, each part a document of its
-own, and merged with pikepdf. What a naive split would lose is put back:
+matter (title page, imprint, contents), each chapter, the notes and the
+index are laid out by WeasyPrint in a pool of worker processes, each part a
+document of its own, and merged with pikepdf (pdf_merge.py). What a naive
+split would lose is put back:
 
 - Page numbers and parity: a part begins with one "pad" page standing for the
   previous part's last page (its number via `counter-reset`, its side via the
@@ -29,10 +30,17 @@ own, and merged with pikepdf. What a naive split would lose is put back:
   (the front matter twice: its contents' numbers). Parts are laid out again
   until every part's first page number, side and numbers written in agree
   with the merged book.
+- The notes, which have no forced breaks, are cut where the last build found
+  a note at the top of a page, into parts of about sixteen pages, each checked
+  against the part before it (pdf_note_parts.py). A first build, which knows
+  no such place, lays them out in pieces one after another in one process
+  (_lay_out_chain), each piece ending before the last note that began a page
+  in it; those pages are where the next build cuts.
 
 Books this cannot split exactly go the single-document way (write_pdf):
 PDF/A, PDF/UA and PDF/X variants, the article layout, notes at the foot of
-the page, and books whose CSS renumbers pages or uses `@page :first`.
+the page, and books whose CSS renumbers pages, uses `@page :first`, or steps
+counters of its own.
 """
 
 from __future__ import annotations
@@ -43,7 +51,6 @@ import html as html_escape
 import io
 import os
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,14 +58,20 @@ from pathlib import Path
 from bookmaker.cache import cache_dir
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.writers.pagemap import fill_page_refs, load_page_map, referenced_ids, save_page_map
+from bookmaker.writers.pdf_merge import merge
+from bookmaker.writers.pdf_note_parts import (CSS as NOTES_CSS, FILLER, PAGES_PER_PART, PROBE_CHILDREN, NoteCut,
+                                              NotesLayout, NotesPiece, NotesRecord, balance, choose_cuts, cut_notes,
+                                              cut_position, cuttable, load_tops, next_cut, notes_children, notes_layout,
+                                              save_tops)
 
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'\shref="#([^"]*)"')
 _TOP = re.compile(r'<(section|nav|div|aside|header|footer|main|article)\b[^>]*\bclass="([^"]*)"')
-# Rules a split cannot honour: page counters of the book's own, :first pages, and counter(pages)
-# (in a part it would be the part's own total).
-_UNSPLITTABLE = re.compile(r"counter-(?:reset|set|increment)\s*:[^;}]*\bpage\b|@page[^{]*:first|counter\(\s*pages\s*\)",
-                           re.IGNORECASE)
+# Rules a split cannot honour: page counters of the book's own, :first pages, counter(pages) (in a
+# part it would be the part's own total), and counters the book steps itself (a figure or chapter
+# number would restart in each part; the theme's code-line counter is reset by each listing).
+_UNSPLITTABLE = re.compile(r"counter-(?:reset|set|increment)\s*:[^;}]*\bpage\b|@page[^{]*:first|counter\(\s*pages\s*\)"
+                           r"|counter-(?:increment|set)\s*:(?!\s*(?:none|line)\s*[;}])", re.IGNORECASE)
 _PAD_CLASS = "bookmaker-part-pad"
 # Rules that make a page's layout depend on its side of the spread: a part laid out from a guessed
 # start on the wrong side cannot just be renumbered.
@@ -74,6 +87,7 @@ class Part:
     wanted: set[str] = field(default_factory=set)  # ids it links to
     pagerefs: set[str] = field(default_factory=set)  # ids whose page numbers it shows (pagemap.py)
     kind: str = "front"  # "chapter", "notes", "index" or "front"
+    notes: NotesPiece | None = None  # a part of the notes cut at a page top (pdf_note_parts.py)
 
 
 @dataclass
@@ -89,6 +103,10 @@ class Job:
     first_id: str  # the id of its first element, which must not stand on the pad page
     handshake: bool = False  # `start` is a guess: after layout, ask the parent for the real one (_renumbered)
     wave: int = 0  # which wave of layout it belongs to, named in its report
+    notes: bool = False  # it holds notes: report their page tops (pdf_note_parts.py)
+    probe: NoteCut | None = None  # the next part's first note, laid out after its own
+    continued: NoteCut | None = None  # it begins inside the notes, at this cut
+    chain: tuple | None = None  # the notes whole, laid out in pieces one after another (_lay_out_chain)
 
 
 @dataclass
@@ -105,10 +123,14 @@ class Laid:
     seconds: float = 0.0
     start: int = 0  # the book page its pad stands for, as numbered in `pdf`
     abandoned: bool = False  # laid out but not written: its start was wrong in a way numbers cannot fix
+    notes: NotesLayout | None = None  # its notes' page tops and probe (pdf_note_parts.py)
+    more: list[tuple[bytes, int, list]] = field(default_factory=list)  # further (PDF, pages, bookmarks): a chain
 
 
-def split(html: str) -> tuple[str, str, list[Part]] | None:
-    """The document's head, its body's opening, and its parts; None when it cannot be split exactly."""
+def split(html: str, cuts: list[NoteCut] = ()) -> tuple[str, str, list[Part]] | None:
+    """The document's head, its body's opening, and its parts; None when it cannot be split exactly.
+
+    `cuts`: where the notes are cut into parts of their own (pdf_note_parts.py)."""
     if _UNSPLITTABLE.search(html):
         return None
     head, sep, rest = html.partition("<body")
@@ -125,7 +147,6 @@ def split(html: str) -> tuple[str, str, list[Part]] | None:
     current: list[str] = []
     name = "front"
     kind = "front"
-    kinds = []
     depth = 0
     for line in body.splitlines(keepends=True):
         top = _TOP.match(line) if depth == 0 else None
@@ -142,7 +163,7 @@ def split(html: str) -> tuple[str, str, list[Part]] | None:
                     return None
                 name = html_escape.unescape(found.group(1))
         current.append(line)
-        depth += _balance(line)
+        depth += balance(line)
         if depth < 0:
             return None
     if depth != 0:
@@ -150,23 +171,29 @@ def split(html: str) -> tuple[str, str, list[Part]] | None:
     parts.append(Part(name, "".join(current), kind=kind))
     if len(parts) < 2 or parts[0].name != "front":
         return None
+    if cuts:
+        at = next((n for n, p in enumerate(parts) if p.kind == "notes"), None)
+        pieces = cut_notes(parts[at].body, list(cuts)) if at is not None else None
+        if pieces is None:
+            return None
+        parts[at: at + 1] = [Part(piece.continued.note_id if piece.continued else parts[at].name, piece.body,
+                                  kind="notes", notes=piece) for piece in pieces]
     for part in parts:
-        part.owned = {html_escape.unescape(i) for i in _ID.findall(part.body)}
-        part.wanted = {html_escape.unescape(i) for i in _HREF.findall(part.body)} | referenced_ids(part.body)
-        part.pagerefs = referenced_ids(part.body)
+        _part_ids(part)
         if part.kind == "index":
             # Its numbers are written in by the caller's rerender (index_pages): they depend on every mark's page.
             part.pagerefs |= {html_escape.unescape(i) for i in _HREF.findall(part.body)} - part.owned
     return head, body_open, parts
 
 
-_BLOCK_TAGS = "section|nav|div|aside|header|footer|main|article"
-_OPENS = re.compile(rf"<({_BLOCK_TAGS})\b")
-_CLOSES = re.compile(rf"</({_BLOCK_TAGS})\s*>")
-
-
-def _balance(line: str) -> int:
-    return len(_OPENS.findall(line)) - len(_CLOSES.findall(line))
+def _part_ids(part: Part) -> Part:
+    """The ids a part holds (not those of its probe), links to, and shows the page numbers of."""
+    part.owned = {html_escape.unescape(i) for i in _ID.findall(part.body)}
+    if part.notes is not None:
+        part.owned -= {html_escape.unescape(i) for i in _ID.findall(part.notes.probe)}
+    part.wanted = {html_escape.unescape(i) for i in _HREF.findall(part.body)} | referenced_ids(part.body)
+    part.pagerefs = referenced_ids(part.body)
+    return part
 
 
 def book_title(html: str) -> str | None:
@@ -185,25 +212,39 @@ def _css_string(text: str) -> str:
 
 
 def part_html(head: str, body_open: str, part: Part, start: int, pad: bool, numbers: dict[str, int],
-              title: str | None, rtl: bool) -> str:
-    """A part as a document of its own, starting after page `start` of the book."""
+              title: str | None, rtl: bool, strings: dict[str, str] | None = None) -> str:
+    """A part as a document of its own, starting after page `start` of the book.
+
+    `strings`: the named strings in effect where it begins, for a part that begins inside the notes
+    (else the book title of the running heads)."""
     css = []
     if pad:
         # The pad page is page `start`, on the side that page has in the book.
         right = (start % 2 == 1) != rtl
         css.append(f"html {{ break-before: {'right' if right else 'left'}; }}")
         css.append(f"@page :first {{ counter-reset: page {start}; }}")
-        if title is not None:
-            css.append(f"html {{ string-set: booktitle {_css_string(title)}; }}")
+        if strings is None:
+            strings = {"booktitle": title} if title is not None else {}
+        if strings:
+            pairs = ", ".join(f"{name} {_css_string(value)}" for name, value in sorted(strings.items())
+                              if re.fullmatch(r"-?[A-Za-z_][\w-]*", name))
+            css.append(f"html {{ string-set: {pairs}; }}")
+    if part.notes is not None and part.notes.continued is not None:
+        css.append(NOTES_CSS)
     css.append(f".{_PAD_CLASS}-anchors {{ position: absolute; top: 0; left: 0; width: 0; height: 0; overflow: hidden; }}")
     style = "<style>\n" + "\n".join(css) + "\n</style>\n"
     head = head.replace("</head>", style + "</head>", 1) if "</head>" in head else head + style
-    missing = sorted(part.wanted - part.owned)
+    missing = sorted(part.wanted - part.owned - ({html_escape.unescape(i) for i in _ID.findall(part.notes.probe)}
+                                                  if part.notes is not None else set()))
     anchors = "".join(f'<span id="{html_escape.escape(i)}"></span>' for i in missing)
-    lead = f'<div class="{_PAD_CLASS}">' if pad else ""
-    lead += f'<div class="{_PAD_CLASS}-anchors">{anchors}</div>' if anchors else ""
-    lead += "</div>" if pad else ""
-    return head + body_open + "\n" + lead + fill_page_refs(part.body, numbers) + "</body>\n</html>\n"
+    anchors = f'<div class="{_PAD_CLASS}-anchors">{anchors}</div>' if anchors else ""
+    body = fill_page_refs(part.body, numbers)
+    if part.notes is not None and part.notes.continued is not None:
+        # The pad page holds the notes' section and its filler, nothing before them: the filler fills
+        # that page, so the first note comes next by an unforced break.
+        return head + body_open + "\n" + body.replace(FILLER, FILLER[:-6] + anchors + "</div>", 1) + "</body>\n</html>\n"
+    lead = f'<div class="{_PAD_CLASS}">{anchors}</div>' if pad else anchors
+    return head + body_open + "\n" + lead + body + "</body>\n</html>\n"
 
 
 # -- in a worker process -------------------------------------------------------------
@@ -254,10 +295,12 @@ class _renumbered:
     before it waits, so the part waited for is always being laid out.
     """
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, quiet: bool = False) -> None:
         self.job = job
+        self.quiet = quiet
         self.pages: list = []
         self.asked = False
+        self.notes: NotesLayout | None = None
 
     def __enter__(self) -> None:
         import weasyprint.layout as layout
@@ -282,7 +325,10 @@ class _renumbered:
     def _ask(self, context) -> None:
         job, skip = self.job, 1 if self.job.pad else 0
         blank_first = bool(job.pad and len(self.pages) > 1 and self.pages[1].page_type.blank)
-        _WORKER["reports"].put((job.wave, job.index, len(self.pages) - skip, blank_first))
+        if job.notes:
+            self.notes = notes_layout(self.pages, context, job.probe, job.continued, skip)
+        if not self.quiet:
+            _WORKER["reports"].put((job.wave, job.index, self.content_pages(), blank_first))
         if not job.handshake:
             return
         answers, ready = _WORKER["answers"], _WORKER["ready"]
@@ -304,9 +350,25 @@ class _renumbered:
     def __exit__(self, *exc) -> None:
         self.layout.make_all_pages, self.layout.make_margin_boxes = self.real_pages, self.real_margins
 
+    def content_pages(self) -> int:
+        """The part's own pages: without its pad page, nor the pages from where its probe begins."""
+        skip = 1 if self.job.pad else 0
+        if self.notes is not None and self.notes.probe_page is not None:
+            return self.notes.probe_page - skip
+        return len(self.pages) - skip
+
 
 def lay_out_part(job: Job) -> Laid:
     """Lay out one part and write it as a PDF whose fonts are left for the merge to subset."""
+    if job.chain is not None:
+        laid = _lay_out_chain(job)
+        if laid is not None:
+            return laid
+    return _lay_out_one(job)
+
+
+def _lay_out_one(job: Job, quiet: bool = False) -> Laid:
+    """One WeasyPrint document; `quiet`: a piece of a chain (_lay_out_chain), which reports for it."""
     from bookmaker.writers.weasy import _weasyprint_warnings, import_weasyprint
 
     import time
@@ -316,7 +378,7 @@ def lay_out_part(job: Job) -> Laid:
     state = _WORKER
     said = Diagnostics()
     deferred: dict[str, dict] = {}
-    numbering = _renumbered(job)
+    numbering = _renumbered(job, quiet)
     numbering.start = job.start
     with _weasyprint_warnings(said, state["target"], reported=set(state["reported"])), _deferred_fonts(deferred, job.font_dir):
         try:
@@ -327,7 +389,7 @@ def lay_out_part(job: Job) -> Laid:
             pages = numbering.pages
             skip = 1 if job.pad else 0
             blank_first = bool(job.pad and len(pages) > 1 and pages[1].page_type.blank)
-            return Laid(job.index, b"", len(pages) - skip, {}, [], {}, said, False, blank_first,
+            return Laid(job.index, b"", numbering.content_pages(), {}, [], {}, said, False, blank_first,
                         time.perf_counter() - began, job.start, abandoned=True)
         out = io.BytesIO()
         document.write_pdf(out)
@@ -337,11 +399,18 @@ def lay_out_part(job: Job) -> Laid:
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
             anchors.setdefault(anchor, index - skip)
-    pad_holds_content = job.pad and (anchors.get(job.first_id, 0) < 0 or not _starts_a_page(document, job.first_id))
+    notes = numbering.notes
+    if job.continued is not None:
+        # Its first note follows the pad page by an unforced break, as in the book; the parent checks
+        # that the part before it ends there (its probe).
+        pad_holds_content = notes is None or not notes.first_ok
+    else:
+        pad_holds_content = job.pad and (anchors.get(job.first_id, 0) < 0 or not _starts_a_page(document, job.first_id))
+    pages = numbering.content_pages()
     bookmarks = [(level, label, state_) for page in document.pages for level, label, _, state_ in page.bookmarks]
     blank_first = bool(job.pad and len(document.pages) > 1 and document.pages[1]._page_box.page_type.blank)
-    return Laid(job.index, out.getvalue(), len(document.pages) - skip, anchors, bookmarks, deferred, said,
-                pad_holds_content, blank_first, time.perf_counter() - began, numbering.start)
+    return Laid(job.index, out.getvalue(), pages, anchors, bookmarks, deferred, said,
+                pad_holds_content, blank_first, time.perf_counter() - began, numbering.start, notes=notes)
 
 
 _FORCED = {"page", "left", "right", "recto", "verso"}
@@ -402,6 +471,92 @@ class _deferred_fonts:
         self.Font.clean = self.real
 
 
+# Waves of layout before the parts give up for one document. A first build of a duplex book needs
+# five: chapters from guessed starts, those on the wrong side again, the notes, the index (its side
+# known once the notes' length is), the front matter's contents.
+MAX_WAVES = 6
+CHAIN_FIRST = 60  # notes (and headings) in the first piece of a chain; later pieces aim at PAGES_PER_PART
+
+
+def _lay_out_chain(job: Job) -> Laid | None:
+    """The notes, when no cut is known yet (a first build), laid out in pieces one after another.
+
+    Laid out whole they were the largest process of the build (half a gigabyte for 158 pages of
+    notes); in pieces of about PAGES_PER_PART pages, each a document of its own, the process holds
+    one piece at a time. A piece is laid out a little beyond its end, and ends before the last note
+    that began a page in it; the next piece begins there, as a part after a cut does. None when the
+    notes cannot be cut so (the caller lays them out whole)."""
+    import gc
+
+    head, body_open, part, title, rtl = job.chain
+    found = notes_children(part.body)
+    if found is None:
+        return None
+    children = found[1]
+    begin: NoteCut | None = None
+    start, size, strings = job.start, CHAIN_FIRST, None
+    pieces: list[Laid] = []
+    top_y: float | None = None
+    while True:
+        at = 0 if begin is None else cut_position(children, begin)
+        end = next_cut(children, at + size) if at + size < len(children) else None
+        cuts = [c for c in (begin, end) if c is not None]
+        piece = cut_notes(part.body, cuts)[1 if begin is not None else 0]
+        sub = _part_ids(Part(part.name if begin is None else begin.note_id, piece.body, kind="notes", notes=piece))
+        # The first piece asks where it starts, as the whole would (_renumbered), without reporting its
+        # length: the parts after the notes wait for the chain's.
+        sub_job = Job(job.index, part_html(head, body_open, sub, max(start, 1), True, job.numbers, title, rtl, strings),
+                      True, start, job.numbers, job.font_dir, sub.name, handshake=job.handshake and not pieces,
+                      wave=job.wave, notes=True, probe=end, continued=begin)
+        laid = _lay_out_one(sub_job, quiet=True)
+        start = laid.start
+        notes = laid.notes
+        if notes is None or laid.abandoned or (begin is not None and (
+                laid.pad_holds_content or top_y is None or abs((notes.first_y or 0) - top_y) > 0.01)):
+            _debug(f"the notes laid out whole: piece {len(pieces) + 1} of the chain does not begin as in the book")
+            return None
+        if end is not None:
+            # The last note that began a page, with the notes after it laid out too (the probe at least).
+            last_at = cut_position(children, end)
+            last = max((t for t in notes.tops if t[1] > 0 and (cut_position(children, NoteCut.of(t[0])) or 0) <= last_at),
+                       key=lambda t: t[1], default=None)
+            if last is None:
+                size *= 2  # no note began a page: a longer piece
+                continue
+            token, laid.pages, strings = last
+            top_y = notes.top_y[token]
+            notes.tops = [t for t in notes.tops if t[1] < laid.pages]
+        pieces.append(laid)
+        start += laid.pages
+        gc.collect()
+        if end is None:
+            break
+        begin = NoteCut.of(token)
+        if len(pieces) == 1:  # from the first piece, how many notes fill PAGES_PER_PART pages
+            size = max(PROBE_CHILDREN + 1, round(cut_position(children, begin) / max(laid.pages, 1) * PAGES_PER_PART))
+    first = pieces[0]
+    offset = first.pages
+    first.anchors = {k: v for k, v in first.anchors.items() if v < offset}
+    for laid in pieces[1:]:
+        first.more.append((laid.pdf, laid.pages, laid.bookmarks))
+        first.anchors.update({k: v + offset for k, v in laid.anchors.items()
+                              if 0 <= v < laid.pages and k not in first.anchors})
+        first.notes.tops += [(t, i + offset, s) for t, i, s in laid.notes.tops]
+        for name, font in laid.fonts.items():
+            if name in first.fonts:
+                first.fonts[name]["gids"] = sorted(set(first.fonts[name]["gids"]) | set(font["gids"]))
+                first.fonts[name]["missing"] = first.fonts[name]["missing"] or font["missing"]
+            else:
+                first.fonts[name] = font
+        first.diagnostics.extend(laid.diagnostics)
+        first.seconds += laid.seconds
+        offset += laid.pages
+    first.pages = offset
+    first.notes.probe_page = None
+    _WORKER["reports"].put((job.wave, job.index, first.pages, first.blank_first))
+    return first
+
+
 # -- in the parent ---------------------------------------------------------------------
 
 
@@ -415,11 +570,40 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
     `rerender(page_map)` gives the document again for the pages found so far (the notes' same-page
     marks depend on them); it is asked after each wave, so the notes of a first build, laid out once
     the chapters are, get their marks right the first time. `keep`: ids whose pages the next build's
-    `rerender` needs (the index's marks), kept in the page map with those the parts show."""
-    found = split(html)
+    `rerender` needs (the index's marks), kept in the page map with those the parts show.
+
+    The notes are cut into parts at the page tops the last build found (pdf_note_parts.py); when a
+    cut proves wrong, the book is laid out again with the notes whole (its other parts from the cache)."""
+    record = load_tops(key) if renumbering_supported() and cuttable(html) else None
+    cuts = choose_cuts(record, jobs) if record is not None else []
+    if cuts:
+        try:
+            return _write_in_parts(html, target, diagnostics, reported, policy, key, jobs, duplex, progress,
+                                   rerender, keep, cuts, record)
+        except _CutFailed as failed:
+            _debug(f"the notes laid out whole: {failed}")
+    return _write_in_parts(html, target, diagnostics, reported, policy, key, jobs, duplex, progress, rerender, keep,
+                           [], None)
+
+
+class _CutFailed(Exception):
+    """A cut of the notes was not at a page top in this layout."""
+
+
+def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: set[str], policy, key: str,
+                    jobs: int, duplex: bool, progress, rerender, keep, cuts: list[NoteCut],
+                    record) -> tuple[bytes, dict[str, int]] | None:
+    found = split(html, cuts)
     if found is None:
+        if cuts:
+            raise _CutFailed("a cut is not in the notes any more")
         return None
     head, body_open, parts = found
+    # The named strings (running heads) in effect where each part inside the notes begins.
+    strings_for = {i: record.tops.get(p.notes.continued.token, [0, {}])[1] for i, p in enumerate(parts)
+                   if p.notes is not None and p.notes.continued is not None}
+    with_notes = renumbering_supported()
+    chainable = with_notes and cuttable(html)
     title = book_title(html)
     rtl = bool(re.search(r'<html[^>]*\sdir="rtl"', html))
     import multiprocessing
@@ -431,7 +615,14 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
     state = dict(target=target, reported=set(reported), policy=policy,
                  base_url=target.parent.resolve().as_uri() + "/")
     laid: dict[int, Laid] = {}
-    assumed: dict[int, tuple[int, dict[str, int]] | None] = {}
+    assumed: dict[int, tuple | None] = {}
+
+    def job_for(i: int, start: int, numbers: dict[str, int]) -> Job:
+        part = parts[i]
+        piece = part.notes
+        return Job(i, part_html(head, body_open, part, max(start, 1), i > 0, numbers, title, rtl, strings_for.get(i)),
+                   i > 0, start, numbers, font_dir, part.name, notes=with_notes and part.kind == "notes",
+                   probe=piece.probe_cut if piece else None, continued=piece.continued if piece else None)
     faces = cache_dir("pdf-faces")  # the faces the cached parts use stay beside them
     context = multiprocessing.get_context(_start_method())
     reports, ready = context.Queue(), context.Condition()
@@ -449,18 +640,22 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
                 sizes.wants[i] = bool(counts[p.name + "\n"])
         starts = sizes.starts(len(parts))
         predicted: set[str] = set()
-        for _wave in range(4):
+        for _wave in range(MAX_WAVES):
             todo: list[Job] = []
             for i, part in enumerate(parts):
                 start = starts[i]
                 # A number not known yet is a guess, corrected by the next wave; target-counter()
                 # would lay the part out again and again for numbers that are wrong anyway.
                 wanted_numbers = {k: numbers.get(k, max(start, 1)) for k in sorted(part.pagerefs)}
-                if i in laid and assumed[i] == (start, wanted_numbers, part.body):
+                if i in laid and assumed[i] == (start, wanted_numbers, part.body, strings_for.get(i)):
                     continue
-                assumed[i] = (start, wanted_numbers, part.body)
-                todo.append(Job(i, part_html(head, body_open, part, max(start, 1), i > 0, wanted_numbers, title, rtl),
-                                i > 0, start, wanted_numbers, font_dir, part.name))
+                if i in laid and assumed[i] is not None and os.environ.get("BOOKMAKER_DEBUG"):
+                    was = assumed[i]
+                    _debug(f"part {i} again: start {was[0]}->{start}, numbers "
+                           f"{sorted((k, was[1].get(k), v) for k, v in wanted_numbers.items() if was[1].get(k) != v)[:5]}, "
+                           f"body {'same' if was[2] == part.body else 'changed'}")
+                assumed[i] = (start, wanted_numbers, part.body, strings_for.get(i))
+                todo.append(job_for(i, start, wanted_numbers))
             if not todo:
                 break
             # A part laid out before whose numbers are still guesses (the front matter's contents, while
@@ -498,24 +693,27 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
                 # Its start is a guess while a part before it is laid out for the first time.
                 job.handshake = renumber and any(k < job.index for k in unsure)
                 job.wave = _wave
+                if job.notes and chainable and parts[job.index].notes is None:
+                    job.chain = (head, body_open, parts[job.index], title, rtl)
             _debug(f"wave {_wave + 1}: {len(fresh)} of {len(parts)} parts laid out, {len(todo) - len(fresh)} "
                    f"from the cache, {sum(j.handshake for j in fresh)} numbered after layout")
             for result, job in _lay_out_wave(pool, fresh, parts, sizes, reports, answers, ready, sided,
                                              lambda done: progress and progress(total - len(fresh) - deferred + done, total)):
                 laid[result.index] = result
                 if result.abandoned:
+                    _debug(f"part {result.index} abandoned: laid out from page {job.start}, {result.pages} pages")
                     assumed[result.index] = None
                     continue
-                assumed[result.index] = (result.start, job.numbers, parts[result.index].body)
+                assumed[result.index] = (result.start, job.numbers, parts[result.index].body,
+                                         strings_for.get(result.index))
                 if result.start != job.start:
-                    part = parts[result.index]
-                    job = Job(job.index, part_html(head, body_open, part, max(result.start, 1), True, job.numbers,
-                                                   title, rtl), True, result.start, job.numbers, font_dir, part.name)
+                    job = job_for(job.index, result.start, job.numbers)
                 _to_cache(job, state, result)
             if progress and not fresh:
                 progress(total, total)
             slowest = sorted(((laid[j.index].seconds, laid[j.index].pages, j.index) for j in fresh), reverse=True)[:4]
             _debug(f"slowest parts (seconds, pages, part): {[(round(t, 1), n, i) for t, n, i in slowest]}")
+            _check_cuts(parts, laid, strings_for)
             if any(r.pad_holds_content for r in laid.values()):
                 _debug('a part does not start on a new page')
                 return None  # a part does not start on a new page: the split would change the book
@@ -531,7 +729,7 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
             if rerender is not None:
                 again = rerender(numbers)
                 if again != html:
-                    found = split(again)
+                    found = split(again, cuts)
                     if found is None or [p.name for p in found[2]] != [p.name for p in parts]:
                         return None
                     html, (head, body_open, parts) = again, found
@@ -539,15 +737,50 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
             _debug('numbers kept moving')
             return None  # numbers kept moving: the whole document decides them
         book_map = numbers
-        data = merge([laid[i] for i in range(len(parts))], starts, parts, font_dir)
+        data = merge([laid[i] for i in range(len(parts))], parts, font_dir)
     for i in range(len(parts)):
         diagnostics.extend(laid[i].diagnostics)
     wanted = set().union(*(p.pagerefs for p in parts)) | set(keep)
     save_page_map(key, {k: v for k, v in book_map.items() if k in wanted})
-    record = {p.name: laid[i].pages - laid[i].blank_first for i, p in enumerate(parts)}
-    record |= {parts[i].name + "\n": int(side) for i, side in sizes.wants.items()}
-    save_page_map(key + "#parts", record)
+    lengths = {p.name: laid[i].pages - laid[i].blank_first for i, p in enumerate(parts)}
+    lengths |= {parts[i].name + "\n": int(side) for i, side in sizes.wants.items()}
+    save_page_map(key + "#parts", lengths)
+    _save_notes_tops(key, parts, laid, starts)
     return data, book_map
+
+
+def _check_cuts(parts: list[Part], laid: dict[int, Laid], strings_for: dict[int, dict[str, str]]) -> None:
+    """Each cut of the notes where the part before it found its probe: at the top of a page, at the
+    height the next part's first note has. The next part's running heads follow that page's strings
+    (when they differ, it is laid out again in the next wave)."""
+    for i, part in enumerate(parts):
+        if part.notes is None or part.notes.probe_cut is None:
+            continue
+        before, after = laid.get(i), laid.get(i + 1)
+        if after is not None and not after.abandoned and after.pad_holds_content:
+            raise _CutFailed(f"part {i + 1} does not begin at the top of a page")
+        if before is None or before.abandoned:
+            continue
+        if before.notes is None or before.notes.probe_page is None:
+            raise _CutFailed(f"the probe of part {i} does not begin a page")
+        if before.notes.probe_strings != strings_for.get(i + 1):
+            strings_for[i + 1] = before.notes.probe_strings
+        if (after is not None and not after.abandoned and after.notes is not None
+                and abs((after.notes.first_y or 0) - (before.notes.probe_y or 0)) > 0.01):
+            raise _CutFailed(f"part {i + 1} begins {after.notes.first_y} from the top, its probe {before.notes.probe_y}")
+
+
+def _save_notes_tops(key: str, parts: list[Part], laid: dict[int, Laid], starts: list[int]) -> None:
+    """The pages of the notes that begin a page, with the running heads' strings there, for the next build's cuts."""
+    notes = [i for i, p in enumerate(parts) if p.kind == "notes" and laid[i].notes is not None]
+    if not notes:
+        return
+    tops = {}
+    for i in notes:
+        for token, index, strings in laid[i].notes.tops:
+            if index < laid[i].pages:
+                tops[token] = [starts[i] + 1 + index, strings]
+    save_tops(key, NotesRecord(starts[notes[0]] + 1, starts[notes[-1]] + laid[notes[-1]].pages, tops))
 
 
 def _lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "_Sizes", reports, answers, ready, sided: bool,
@@ -624,6 +857,8 @@ def _part_key(job: Job, state: dict) -> str:
     digest = hashlib.sha256(job.html.encode())
     digest.update(repr((job.pad, job.first_id, weasyprint.__version__, "keep-words-together", _fontconfig_stamp(),
                         state["base_url"], sorted(state["reported"]))).encode())
+    if job.notes:  # what it reports of its notes: their page tops, and whether its probe begins a page
+        digest.update(repr(("notes", job.probe, job.continued)).encode())
     return digest.hexdigest()
 
 
@@ -736,223 +971,3 @@ def _page_map(parts: list[Part], laid: dict[int, Laid], starts: list[int]) -> di
             if anchor in part.owned and index >= 0:
                 numbers.setdefault(anchor, first + index)
     return numbers
-
-
-def merge(laid: list[Laid], starts: list[int], parts: list[Part], font_dir: str) -> bytes:
-    """One PDF of the parts' pages, with the book's destinations, outline and one subset of each face."""
-    import pikepdf
-
-    book = pikepdf.open(io.BytesIO(laid[0].pdf))
-    sources = [book]
-    first_page = [0]
-    for part in laid[1:]:
-        source = pikepdf.open(io.BytesIO(part.pdf))
-        sources.append(source)
-        first_page.append(len(book.pages))
-        with warnings.catch_warnings():
-            # pikepdf warns that named destinations are not carried over: they are rebuilt below.
-            warnings.simplefilter("ignore", pikepdf.PageCopyWarning if hasattr(pikepdf, "PageCopyWarning") else Warning)
-            book.pages.extend(source.pages[1:])
-    # Destinations: each id from the part that holds it.
-    destinations = pikepdf.NameTree.new(book)
-    outline_items = []
-    for index, (source, part, meta) in enumerate(zip(sources, parts, laid)):
-        skip = 1 if index else 0
-        position = {page.objgen: n for n, page in enumerate(source.pages)}
-        names = source.Root.get("/Names")
-        if names is not None and "/Dests" in names:
-            for name, dest in pikepdf.NameTree(names.Dests).items():
-                if name not in part.owned:
-                    continue
-                local = position.get(dest[0].objgen)
-                if local is None or local < skip:
-                    continue
-                destinations[name] = pikepdf.Array(
-                    [book.pages[first_page[index] + local - skip].obj, *list(dest)[1:]])
-        flat = list(_flatten(source))
-        if len(flat) != len(meta.bookmarks):
-            raise ValueError("a part's outline does not match its bookmarks")
-        for (title, dest), (level, label, state) in zip(flat, meta.bookmarks):
-            local = position.get(dest[0].objgen)
-            if local is None or local < skip:
-                continue
-            page = first_page[index] + local - skip
-            outline_items.append((level, title, page, float(dest[2]), float(dest[3]), state))
-    if "/Names" not in book.Root:
-        book.Root.Names = pikepdf.Dictionary()
-    book.Root.Names.Dests = destinations.obj
-    if "/Outlines" in book.Root:
-        del book.Root.Outlines
-    _outline(book, outline_items)
-    _share_font_dicts(book)
-    _subset_faces(book, laid, Path(font_dir))
-    out = io.BytesIO()
-    book.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
-
-
-def _flatten(pdf):
-    outlines = pdf.Root.get("/Outlines")
-    if outlines is None or "/First" not in outlines:
-        return
-
-    def walk(item):
-        while item is not None:
-            yield str(item.Title), item.Dest
-            if "/First" in item:
-                yield from walk(item.First)
-            item = item.get("/Next")
-
-    yield from walk(outlines.First)
-
-
-def _outline(book, items) -> None:
-    import pikepdf
-
-    with book.open_outline() as outline:
-        outline.root.clear()
-        stack: list[tuple[int, list]] = [(-(10 ** 9), outline.root)]
-        for level, title, page, left, top, state in items:
-            item = pikepdf.OutlineItem(title, page, "XYZ", left=left, top=top, zoom=0)
-            item.is_closed = state == "closed"
-            while stack[-1][0] >= level:
-                stack.pop()
-            stack[-1][1].append(item)
-            stack.append((level, item.children))
-
-
-_BFCHAR = re.compile(rb"(\d+) beginbfchar\s*(.*?)endbfchar", re.S)
-_PAIR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
-
-
-def _share_font_dicts(book) -> None:
-    """One font dictionary per face for the whole book, as one document has: the widths (W) and
-    Unicode maps (ToUnicode) of the parts' dictionaries of a face joined into one, which all pages
-    then name. A face whose dictionaries disagree on a glyph keeps one dictionary per part."""
-    import pikepdf
-
-    faces: dict[str, list] = {}
-    resources = {}
-    for page in book.pages:
-        own = page.obj.get("/Resources")
-        if own is None or "/Font" not in own:
-            continue
-        resources.setdefault(own.objgen, own)
-        for font in own.Font.values():
-            if font.get("/Subtype") == "/Type0" and "/ToUnicode" in font:
-                group = faces.setdefault(str(font.BaseFont), [])
-                if all(f.objgen != font.objgen for f in group):
-                    group.append(font)
-    chosen = {}
-    for name, fonts in faces.items():
-        if len(fonts) < 2:
-            continue
-        widths: dict[int, object] = {}
-        unicode: dict[bytes, bytes] = {}
-        agreed = True
-        for font in fonts:
-            w = list(font.DescendantFonts[0].get("/W", []))
-            i = 0
-            while i < len(w) and agreed:
-                if isinstance(w[i + 1], pikepdf.Array):
-                    found = {int(w[i]) + k: v for k, v in enumerate(w[i + 1])}
-                    i += 2
-                else:
-                    found = {g: w[i + 2] for g in range(int(w[i]), int(w[i + 1]) + 1)}
-                    i += 3
-                for gid, width in found.items():
-                    agreed = agreed and widths.setdefault(gid, width) == width
-            cmap = font.ToUnicode.read_bytes()
-            if b"beginbfrange" in cmap:
-                agreed = False
-            for _, block in _BFCHAR.findall(cmap):
-                for gid, text in _PAIR.findall(block):
-                    agreed = agreed and unicode.setdefault(gid.lower(), text) == text
-            if not agreed:
-                break
-        if not agreed:
-            continue
-        first = fonts[0]
-        runs: list = []
-        for gid in sorted(widths):
-            if runs and runs[-2] + len(runs[-1]) == gid:
-                runs[-1].append(widths[gid])
-            else:
-                runs += [gid, [widths[gid]]]
-        first.DescendantFonts[0].W = pikepdf.Array([x if isinstance(x, int) else pikepdf.Array(x) for x in runs])
-        cmap = first.ToUnicode.read_bytes()
-        head = cmap[: _BFCHAR.search(cmap).start()]
-        tail = cmap[cmap.rindex(b"endbfchar") + len(b"endbfchar"):]
-        pairs = sorted(unicode.items(), key=lambda item: int(item[0], 16))
-        body = b"".join(
-            b"%d beginbfchar\n" % len(chunk) + b"".join(b"<%s> <%s>\n" % pair for pair in chunk) + b"endbfchar"
-            for chunk in (pairs[i:i + 100] for i in range(0, len(pairs), 100)))
-        first.ToUnicode = book.make_indirect(pikepdf.Stream(book, head + body + tail))
-        chosen[name] = first
-    for own in resources.values():
-        for key, font in list(own.Font.items()):
-            if font.get("/Subtype") == "/Type0" and str(font.get("/BaseFont")) in chosen:
-                own.Font[key] = chosen[str(font.BaseFont)]
-
-
-_DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ")
-
-
-def _subset_faces(book, laid: list[Laid], font_dir: Path) -> None:
-    """Each face the parts left unsubset, subset once for the glyphs of all parts and shared by them."""
-    import pikepdf
-
-    faces: dict[str, dict] = {}
-    for part in laid:
-        for name, font in part.fonts.items():
-            face = faces.setdefault(name, {"sha": font["sha"], "index": font["index"], "gids": set(),
-                                           "missing": False, "otf": font["otf"]})
-            if face["sha"] != font["sha"]:
-                raise ValueError(f"two faces named {name}")
-            face["gids"].update(font["gids"])
-            face["missing"] = face["missing"] or font["missing"]
-    streams = {}
-    for obj in book.objects:
-        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/FontDescriptor":
-            continue
-        name = str(obj.get("/FontName", ""))[1:]
-        face = faces.get(name)
-        if face is None:
-            continue
-        if name not in streams:
-            data = _subset(font_dir / face["sha"], face)
-            stream = pikepdf.Stream(book, data)
-            if face["otf"]:
-                stream.Subtype = pikepdf.Name.OpenType
-            else:
-                stream.Length1 = len(data)
-            streams[name] = book.make_indirect(stream)
-        key = "/FontFile3" if face["otf"] else "/FontFile2"
-        obj[key] = streams[name]
-
-
-def _subset(path: Path, face: dict) -> bytes:
-    """WeasyPrint's subsetting (pdf/fonts.py, Font._harfbuzz_subset) of the whole book's glyphs of one face."""
-    import uharfbuzz as hb
-
-    original = hb.Face(hb.Blob.from_file_path(str(path)), face["index"])
-    gids = sorted(face["gids"])
-    first = hb.SubsetInput()
-    first.glyph_set.update(gids)
-    flags = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
-    if face["missing"]:
-        flags |= hb.SubsetFlags.NOTDEF_OUTLINE
-    first.flags = flags
-    first.drop_table_tag_set.update(int.from_bytes(tag, "big") for tag in _DROPPED_TABLES)
-    retained = hb.subset(original, first)
-    if retained is None:
-        return path.read_bytes()
-    second = hb.SubsetInput()
-    second.glyph_set.update(range(max(gids) + 1))
-    flags = hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NO_HINTING
-    if face["missing"]:
-        flags |= hb.SubsetFlags.NOTDEF_OUTLINE
-    second.flags = flags
-    trimmed = hb.subset(retained, second)
-    return (trimmed or retained).blob.data
-
