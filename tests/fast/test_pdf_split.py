@@ -95,3 +95,26 @@ def test_cuts_are_chosen_about_a_part_apart_and_leave_no_scrap() -> None:
     assert pages == [116, 132, 148]
     assert all(b - a >= 16 for a, b in zip([100, *pages], pages))
     assert choose_cuts(NotesRecord(100, 120, tops), jobs=2) == []  # short notes stay one part
+
+
+def test_a_joined_unicode_map_keeps_each_block_apart() -> None:
+    """A face with over 100 glyphs in the parts' fonts got its ToUnicode blocks run together
+    ("endbfchar3 beginbfchar"): poppler warned once for each page that used it (1,197 times on
+    "500 Lines or Less")."""
+    from bookmaker.writers.pdf_merge import joined_cmap
+
+    part = (b"/CIDInit /ProcSet findresource begin\n1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
+            b"1 beginbfchar\n<0001> <0020>\nendbfchar\nendcmap\nend")
+    unicode = {b"%04x" % gid: b"%04x" % (gid + 0x40) for gid in range(1, 151)}
+    tokens = joined_cmap(part, unicode).split()
+    assert tokens[tokens.index(b"endcodespacerange") + 1:][:2] == [b"100", b"beginbfchar"]
+    blocks, at = [], tokens.index(b"beginbfchar")
+    while at >= 0:
+        end = tokens.index(b"endbfchar", at)
+        entries = tokens[at + 1:end]
+        assert int(tokens[at - 1]) * 2 == len(entries)
+        assert all(t.startswith(b"<") and t.endswith(b">") for t in entries)
+        blocks.append(len(entries) // 2)
+        at = tokens.index(b"beginbfchar", end) if b"beginbfchar" in tokens[end:] else -1
+    assert blocks == [100, 50]
+    assert tokens[-2:] == [b"endcmap", b"end"]

@@ -164,19 +164,24 @@ def _share_font_dicts(book) -> None:
             else:
                 runs += [gid, [widths[gid]]]
         first.DescendantFonts[0].W = pikepdf.Array([x if isinstance(x, int) else pikepdf.Array(x) for x in runs])
-        cmap = first.ToUnicode.read_bytes()
-        head = cmap[: _BFCHAR.search(cmap).start()]
-        tail = cmap[cmap.rindex(b"endbfchar") + len(b"endbfchar"):]
-        pairs = sorted(unicode.items(), key=lambda item: int(item[0], 16))
-        body = b"".join(
-            b"%d beginbfchar\n" % len(chunk) + b"".join(b"<%s> <%s>\n" % pair for pair in chunk) + b"endbfchar"
-            for chunk in (pairs[i:i + 100] for i in range(0, len(pairs), 100)))
-        first.ToUnicode = book.make_indirect(pikepdf.Stream(book, head + body + tail))
+        first.ToUnicode = book.make_indirect(pikepdf.Stream(book, joined_cmap(first.ToUnicode.read_bytes(), unicode)))
         chosen[name] = first
     for own in resources.values():
         for key, font in list(own.Font.items()):
             if font.get("/Subtype") == "/Type0" and str(font.get("/BaseFont")) in chosen:
                 own.Font[key] = chosen[str(font.BaseFont)]
+
+
+def joined_cmap(cmap: bytes, unicode: dict[bytes, bytes]) -> bytes:
+    """`cmap` (a ToUnicode CMap of one part) with its bfchar blocks replaced by `unicode` (glyph id ->
+    text, hex), in blocks of at most 100 entries (PDF 32000-1, 9.10.3), each on lines of its own."""
+    head = cmap[: _BFCHAR.search(cmap).start()]
+    tail = cmap[cmap.rindex(b"endbfchar") + len(b"endbfchar"):]
+    pairs = sorted(unicode.items(), key=lambda item: int(item[0], 16))
+    body = b"\n".join(
+        b"%d beginbfchar\n" % len(chunk) + b"".join(b"<%s> <%s>\n" % pair for pair in chunk) + b"endbfchar"
+        for chunk in (pairs[i:i + 100] for i in range(0, len(pairs), 100)))
+    return head + body + tail
 
 
 _DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ")
