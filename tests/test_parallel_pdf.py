@@ -541,3 +541,22 @@ def test_a_page_number_of_the_book_own_css_keeps_the_book_whole(tmp_path: Path, 
     text = _summary(one)["text"]
     page = next(n for n, t in enumerate(text) if t.lstrip().startswith("The digital page")) + 1
     assert f"the last chapter (p.\xa0{page})" in " ".join(text).replace("\n", " ")
+
+
+def test_a_note_that_grows_keeps_the_cuts_before_it(tmp_path: Path, layouts: list[int],
+                                                      small_note_parts: list[list[str]]) -> None:
+    """A note made longer moves the page tops after it: the cuts before it stand (their parts come from
+    the cache), the notes after it are laid out in pieces, and the book is --jobs 1's."""
+    book = _long_book(tmp_path / "book", 6)
+    _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
+    _build_pdf(book, tmp_path / "cut.pdf", layouts, "--jobs", "2")
+    cuts = len(small_note_parts[-1])
+    chapter = book / "manuscript" / "04-chapter.md"
+    lines = chapter.read_text(encoding="utf-8").split("\n")
+    [n] = [n for n, line in enumerate(lines) if line.startswith("[^")][10:11]
+    lines[n] += " This sentence, added to the note, is long enough to take a line of its own and more. " * 3
+    chapter.write_text("\n".join(lines), encoding="utf-8")
+    grown = _build_pdf(book, tmp_path / "grown.pdf", layouts, "--jobs", "2")
+    assert 1 < len(small_note_parts[-1]) < cuts, small_note_parts[-3:]
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    _assert_same_book(one, grown)

@@ -171,8 +171,9 @@ def _continued_opening(opening: str) -> str:
     """The section's opening tag for a part that begins inside it: no id (the first part holds it),
     marked so that it does not break the page, and a filler that fills the pad page."""
     tag = re.sub(r'\s(?:id|aria-labelledby)="[^"]*"', "", opening)
-    tag = re.sub(r'\sclass="', f' class="{CONTINUED_CLASS} ', tag, count=1)
-    return tag + FILLER + "\n"
+    if CONTINUED_CLASS not in tag:
+        tag = re.sub(r'\sclass="', f' class="{CONTINUED_CLASS} ', tag, count=1)
+    return tag if FILLER in tag else tag + FILLER + "\n"
 
 
 CSS = (f".{CONTINUED_CLASS} {{ break-before: auto !important; }}\n"
@@ -302,6 +303,18 @@ class NotesRecord:
     first: int
     last: int
     tops: dict[str, list]
+    style: str = ""  # the styles they were found with (style_of): another style lays pages out otherwise
+    # The styles with which a cut or a chain did not match the book: its notes are laid out whole until
+    # the styles change, rather than tried and redone on every build (notes in columns, say).
+    uncut: str | None = None
+
+
+def style_of(html: str) -> str:
+    """A digest of the document's stylesheets (its head's <style> and <link> elements)."""
+    import hashlib
+
+    head = html.partition("<body")[0]
+    return hashlib.sha256("".join(re.findall(r"(?is)<style\b.*?</style>|<link\b[^>]*>", head)).encode()).hexdigest()
 
 
 def load_tops(key: str) -> NotesRecord | None:
@@ -309,10 +322,13 @@ def load_tops(key: str) -> NotesRecord | None:
     try:
         first, last, tops = data["first"], data["last"], data["tops"]
         tops = {k: [int(page), {str(n): str(v) for n, v in strings.items()}] for k, (page, strings) in tops.items()}
-        return NotesRecord(int(first), int(last), tops)
+        style, uncut = data.get("style"), data.get("uncut")
+        return NotesRecord(int(first), int(last), tops, style if isinstance(style, str) else "",
+                           uncut if isinstance(uncut, str) else None)
     except (TypeError, KeyError, ValueError, AttributeError):
         return None
 
 
 def save_tops(key: str, record: NotesRecord) -> None:
-    save_record(key + "#notes-tops", {"first": record.first, "last": record.last, "tops": record.tops})
+    save_record(key + "#notes-tops", {"first": record.first, "last": record.last, "tops": record.tops,
+                                      "style": record.style, "uncut": record.uncut})

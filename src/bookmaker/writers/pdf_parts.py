@@ -62,7 +62,7 @@ from bookmaker.writers.pdf_merge import merge
 from bookmaker.writers.pdf_note_parts import (CSS as NOTES_CSS, FILLER, PAGES_PER_PART, PROBE_CHILDREN, NoteCut,
                                               NotesLayout, NotesPiece, NotesRecord, balance, choose_cuts, cut_notes,
                                               cut_position, cuttable, load_tops, next_cut, notes_children, notes_layout,
-                                              save_tops)
+                                              save_tops, style_of)
 
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'\shref="#([^"]*)"')
@@ -125,6 +125,7 @@ class Laid:
     abandoned: bool = False  # laid out but not written: its start was wrong in a way numbers cannot fix
     notes: NotesLayout | None = None  # its notes' page tops and probe (pdf_note_parts.py)
     more: list[tuple[bytes, int, list]] = field(default_factory=list)  # further (PDF, pages, bookmarks): a chain
+    chain_failed: bool = False  # its notes were to be laid out in pieces, and a piece did not match the book
 
 
 def split(html: str, cuts: list[NoteCut] = ()) -> tuple[str, str, list[Part]] | None:
@@ -326,7 +327,11 @@ class _renumbered:
         job, skip = self.job, 1 if self.job.pad else 0
         blank_first = bool(job.pad and len(self.pages) > 1 and self.pages[1].page_type.blank)
         if job.notes:
-            self.notes = notes_layout(self.pages, context, job.probe, job.continued, skip)
+            try:
+                self.notes = notes_layout(self.pages, context, job.probe, job.continued, skip)
+            except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+                # Notes in markup of the book's own that this reading does not follow: not cut.
+                self.notes = None
         if not self.quiet:
             _WORKER["reports"].put((job.wave, job.index, self.content_pages(), blank_first))
         if not job.handshake:
@@ -361,9 +366,15 @@ class _renumbered:
 def lay_out_part(job: Job) -> Laid:
     """Lay out one part and write it as a PDF whose fonts are left for the merge to subset."""
     if job.chain is not None:
-        laid = _lay_out_chain(job)
+        try:
+            laid = _lay_out_chain(job)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+            laid = None  # notes in markup of the book's own that the chain does not follow: laid out whole
         if laid is not None:
             return laid
+        laid = _lay_out_one(job)
+        laid.chain_failed = True
+        return laid
     return _lay_out_one(job)
 
 
@@ -488,20 +499,23 @@ def _lay_out_chain(job: Job) -> Laid | None:
     notes cannot be cut so (the caller lays them out whole)."""
     import gc
 
-    head, body_open, part, title, rtl = job.chain
+    head, body_open, part, title, rtl, strings = job.chain
     found = notes_children(part.body)
     if found is None:
         return None
     children = found[1]
-    begin: NoteCut | None = None
-    start, size, strings = job.start, CHAIN_FIRST, None
+    begin = part.notes.continued if part.notes is not None else None  # the notes' last part after a cut
+    start, size = job.start, CHAIN_FIRST
     pieces: list[Laid] = []
     top_y: float | None = None
     while True:
         at = 0 if begin is None else cut_position(children, begin)
         end = next_cut(children, at + size) if at + size < len(children) else None
         cuts = [c for c in (begin, end) if c is not None]
-        piece = cut_notes(part.body, cuts)[1 if begin is not None else 0]
+        pieces_html = cut_notes(part.body, cuts)
+        if pieces_html is None:
+            return None
+        piece = pieces_html[1 if begin is not None else 0]
         sub = _part_ids(Part(part.name if begin is None else begin.note_id, piece.body, kind="notes", notes=piece))
         # The first piece asks where it starts, as the whole would (_renumbered), without reporting its
         # length: the parts after the notes wait for the chain's.
@@ -511,7 +525,7 @@ def _lay_out_chain(job: Job) -> Laid | None:
         laid = _lay_out_one(sub_job, quiet=True)
         start = laid.start
         notes = laid.notes
-        if notes is None or laid.abandoned or (begin is not None and (
+        if notes is None or laid.abandoned or (pieces and (
                 laid.pad_holds_content or top_y is None or abs((notes.first_y or 0) - top_y) > 0.01)):
             _debug(f"the notes laid out whole: piece {len(pieces) + 1} of the chain does not begin as in the book")
             return None
@@ -574,25 +588,48 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
 
     The notes are cut into parts at the page tops the last build found (pdf_note_parts.py); when a
     cut proves wrong, the book is laid out again with the notes whole (its other parts from the cache)."""
+    style = style_of(html)
     record = load_tops(key) if renumbering_supported() and cuttable(html) else None
-    cuts = choose_cuts(record, jobs) if record is not None else []
-    if cuts:
+    uncut = style if record is not None and record.uncut == style else None
+    # Page tops found with other styles are not this layout's: the notes are laid out in a chain, which finds them.
+    cuts = choose_cuts(record, jobs) if record is not None and record.style == style and uncut is None else []
+    while cuts:
         try:
             return _write_in_parts(html, target, diagnostics, reported, policy, key, jobs, duplex, progress,
-                                   rerender, keep, cuts, record)
+                                   rerender, keep, cuts, record, None)
         except _CutFailed as failed:
-            _debug(f"the notes laid out whole: {failed}")
+            # An edit moved the notes after a cut: the cuts before it stand, and the notes after it
+            # are laid out as a chain, which finds their page tops for the next build.
+            _debug(f"the notes cut {failed.keep} times instead of {len(cuts)}: {failed}")
+            cuts = cuts[: min(failed.keep, len(cuts) - 1)]
     return _write_in_parts(html, target, diagnostics, reported, policy, key, jobs, duplex, progress, rerender, keep,
-                           [], None)
+                           [], record, uncut)
 
 
 class _CutFailed(Exception):
-    """A cut of the notes was not at a page top in this layout."""
+    """A cut of the notes was not at a page top in this layout; `keep`: how many cuts before it stand."""
+
+    def __init__(self, why: str, keep: int = 0) -> None:
+        super().__init__(why)
+        self.keep = keep
+
+
+def _long_tail(part: Part, record) -> bool:
+    """Whether a part of the notes is laid out in pieces one after another (_lay_out_chain): the notes
+    with no cut (a first build), or their last part when it runs long (the cuts after it failed)."""
+    if part.notes is None:
+        return True
+    if part.notes.probe_cut is not None:
+        return False
+    top = record.tops.get(part.notes.continued.token) if record is not None and part.notes.continued else None
+    return top is None or record.last - top[0] + 1 > 2 * PAGES_PER_PART
 
 
 def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: set[str], policy, key: str,
                     jobs: int, duplex: bool, progress, rerender, keep, cuts: list[NoteCut],
-                    record) -> tuple[bytes, dict[str, int]] | None:
+                    record, uncut: str | None) -> tuple[bytes, dict[str, int]] | None:
+    """write_in_parts with these cuts of the notes; `uncut`: the styles with which the notes are
+    not cut (a cut or a chain did not match the book), kept for the next builds."""
     found = split(html, cuts)
     if found is None:
         if cuts:
@@ -603,7 +640,7 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
     strings_for = {i: record.tops.get(p.notes.continued.token, [0, {}])[1] for i, p in enumerate(parts)
                    if p.notes is not None and p.notes.continued is not None}
     with_notes = renumbering_supported()
-    chainable = with_notes and cuttable(html)
+    chainable = with_notes and cuttable(html) and uncut is None
     title = book_title(html)
     rtl = bool(re.search(r'<html[^>]*\sdir="rtl"', html))
     import multiprocessing
@@ -693,8 +730,8 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
                 # Its start is a guess while a part before it is laid out for the first time.
                 job.handshake = renumber and any(k < job.index for k in unsure)
                 job.wave = _wave
-                if job.notes and chainable and parts[job.index].notes is None:
-                    job.chain = (head, body_open, parts[job.index], title, rtl)
+                if job.notes and chainable and _long_tail(parts[job.index], record):
+                    job.chain = (head, body_open, parts[job.index], title, rtl, strings_for.get(job.index))
             _debug(f"wave {_wave + 1}: {len(fresh)} of {len(parts)} parts laid out, {len(todo) - len(fresh)} "
                    f"from the cache, {sum(j.handshake for j in fresh)} numbered after layout")
             for result, job in _lay_out_wave(pool, fresh, parts, sizes, reports, answers, ready, sided,
@@ -745,7 +782,10 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
     lengths = {p.name: laid[i].pages - laid[i].blank_first for i, p in enumerate(parts)}
     lengths |= {parts[i].name + "\n": int(side) for i, side in sizes.wants.items()}
     save_page_map(key + "#parts", lengths)
-    _save_notes_tops(key, parts, laid, starts)
+    style = style_of(html)
+    if any(laid[i].chain_failed for i in laid):
+        uncut = style
+    _save_notes_tops(key, parts, laid, starts, style, uncut)
     return data, book_map
 
 
@@ -753,24 +793,28 @@ def _check_cuts(parts: list[Part], laid: dict[int, Laid], strings_for: dict[int,
     """Each cut of the notes where the part before it found its probe: at the top of a page, at the
     height the next part's first note has. The next part's running heads follow that page's strings
     (when they differ, it is laid out again in the next wave)."""
+    cut = -1
     for i, part in enumerate(parts):
         if part.notes is None or part.notes.probe_cut is None:
             continue
+        cut += 1  # the cut this part's probe stands for, counted in the build's cuts
         before, after = laid.get(i), laid.get(i + 1)
         if after is not None and not after.abandoned and after.pad_holds_content:
-            raise _CutFailed(f"part {i + 1} does not begin at the top of a page")
+            raise _CutFailed(f"part {i + 1} does not begin at the top of a page", cut)
         if before is None or before.abandoned:
             continue
         if before.notes is None or before.notes.probe_page is None:
-            raise _CutFailed(f"the probe of part {i} does not begin a page")
+            raise _CutFailed(f"the probe of part {i} does not begin a page", cut)
         if before.notes.probe_strings != strings_for.get(i + 1):
             strings_for[i + 1] = before.notes.probe_strings
         if (after is not None and not after.abandoned and after.notes is not None
                 and abs((after.notes.first_y or 0) - (before.notes.probe_y or 0)) > 0.01):
-            raise _CutFailed(f"part {i + 1} begins {after.notes.first_y} from the top, its probe {before.notes.probe_y}")
+            raise _CutFailed(f"part {i + 1} begins {after.notes.first_y} from the top, its probe "
+                             f"{before.notes.probe_y}", cut)
 
 
-def _save_notes_tops(key: str, parts: list[Part], laid: dict[int, Laid], starts: list[int]) -> None:
+def _save_notes_tops(key: str, parts: list[Part], laid: dict[int, Laid], starts: list[int], style: str,
+                     uncut: str | None) -> None:
     """The pages of the notes that begin a page, with the running heads' strings there, for the next build's cuts."""
     notes = [i for i, p in enumerate(parts) if p.kind == "notes" and laid[i].notes is not None]
     if not notes:
@@ -780,7 +824,7 @@ def _save_notes_tops(key: str, parts: list[Part], laid: dict[int, Laid], starts:
         for token, index, strings in laid[i].notes.tops:
             if index < laid[i].pages:
                 tops[token] = [starts[i] + 1 + index, strings]
-    save_tops(key, NotesRecord(starts[notes[0]] + 1, starts[notes[-1]] + laid[notes[-1]].pages, tops))
+    save_tops(key, NotesRecord(starts[notes[0]] + 1, starts[notes[-1]] + laid[notes[-1]].pages, tops, style, uncut))
 
 
 def _lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "_Sizes", reports, answers, ready, sided: bool,
