@@ -560,3 +560,38 @@ def test_a_note_that_grows_keeps_the_cuts_before_it(tmp_path: Path, layouts: lis
     assert 1 < len(small_note_parts[-1]) < cuts, small_note_parts[-3:]
     one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
     _assert_same_book(one, grown)
+
+
+_ODD_NOTES = """{% if notes %}
+<section class="notes" id="notes">
+<h2>Notes</h2>
+<ol>
+{% for note in notes %}<li id="{{ note.id }}"><div class="note" id="x-{{ note.id }}">{{ note.first_html|safe }}</div>
+{% for ref in note.refs %}<a href="#{{ ref.id }}">back</a>{% endfor %}</li>
+{% endfor %}
+</ol>
+<div class="note" id="stray">
+</section>
+{% endif %}
+"""
+
+
+@pytest.mark.parametrize("kind", ["template", "columns"])
+def test_notes_the_cutting_cannot_follow_are_laid_out_whole(tmp_path: Path, layouts: list[int],
+                                                            small_note_parts: list[list[str]], kind: str) -> None:
+    """A book's own notes template with markup of its own (a list, a stray div), or its notes set in two
+    columns: never an error, and the same book as --jobs 1, in the first build and the next."""
+    book = _long_book(tmp_path / "book", 6)
+    if kind == "template":
+        (book / "templates").mkdir()
+        (book / "templates" / "notes.html").write_text(_ODD_NOTES, encoding="utf-8")
+    else:
+        (book / "styles").mkdir()
+        (book / "styles" / "notes-print.css").write_text(
+            "section.notes { column-count: 2; column-gap: 2em; } .notes-chapter { column-span: all; }\n",
+            encoding="utf-8")
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
+    again = _build_pdf(book, tmp_path / "again.pdf", layouts, "--jobs", "2")
+    _assert_same_book(one, cold)
+    _assert_same_book(one, again)
