@@ -547,7 +547,8 @@ def _lay_out_chain(job: Job) -> Laid | None:
             break
         begin = NoteCut.of(token)
         if len(pieces) == 1:  # from the first piece, how many notes fill PAGES_PER_PART pages
-            size = max(PROBE_CHILDREN + 1, round(cut_position(children, begin) / max(laid.pages, 1) * PAGES_PER_PART))
+            per_page = (cut_position(children, begin) - at) / max(laid.pages, 1)
+            size = max(PROBE_CHILDREN + 1, round(per_page * PAGES_PER_PART))
     first = pieces[0]
     offset = first.pages
     first.anchors = {k: v for k, v in first.anchors.items() if v < offset}
@@ -775,8 +776,13 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
             return None  # numbers kept moving: the whole document decides them
         book_map = numbers
         data = merge([laid[i] for i in range(len(parts))], parts, font_dir)
+    # Notes laid out twice (a probe, then the part after its cut) would say the same thing twice.
+    said = set()
     for i in range(len(parts)):
-        diagnostics.extend(laid[i].diagnostics)
+        for problem in laid[i].diagnostics:
+            if (problem.path, problem.line, problem.column, problem.severity, problem.message) not in said:
+                said.add((problem.path, problem.line, problem.column, problem.severity, problem.message))
+                diagnostics.add(problem)
     wanted = set().union(*(p.pagerefs for p in parts)) | set(keep)
     save_page_map(key, {k: v for k, v in book_map.items() if k in wanted})
     lengths = {p.name: laid[i].pages - laid[i].blank_first for i, p in enumerate(parts)}
