@@ -87,7 +87,9 @@ def write_pdf(
             return rendered[wanted]
 
         start_map = load_page_map(key)
-        for _ in range(0 if _targets_of_its_own(book, rerender(start_map)) else 3):
+        # A book whose own CSS counts pages across parts is laid out as one document, below.
+        tries = 0 if _targets_of_its_own(book, rerender(start_map)) else 3
+        for _ in range(tries):
             said = Diagnostics()
             try:
                 laid = write_in_parts(rerender(start_map), target, said, reported, policy_for(book), key, jobs,

@@ -187,19 +187,24 @@ def joined_cmap(cmap: bytes, unicode: dict[bytes, bytes]) -> bytes:
 _DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ")
 
 
+def join_faces(faces: dict[str, dict], fonts: dict[str, dict]) -> None:
+    """Add one part's faces (font name -> its file's sha, glyph ids used, ...) to `faces`: each face
+    then holds the glyphs of both."""
+    for name, font in fonts.items():
+        face = faces.setdefault(name, {**font, "gids": set(), "missing": False})
+        if face["sha"] != font["sha"]:
+            raise ValueError(f"two faces named {name}")
+        face["gids"] = set(face["gids"]) | set(font["gids"])
+        face["missing"] = face["missing"] or font["missing"]
+
+
 def _subset_faces(book, laid: list, font_dir: Path) -> None:
     """Each face the parts left unsubset, subset once for the glyphs of all parts and shared by them."""
     import pikepdf
 
     faces: dict[str, dict] = {}
     for part in laid:
-        for name, font in part.fonts.items():
-            face = faces.setdefault(name, {"sha": font["sha"], "index": font["index"], "gids": set(),
-                                           "missing": False, "otf": font["otf"]})
-            if face["sha"] != font["sha"]:
-                raise ValueError(f"two faces named {name}")
-            face["gids"].update(font["gids"])
-            face["missing"] = face["missing"] or font["missing"]
+        join_faces(faces, part.fonts)
     streams = {}
     for obj in book.objects:
         if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/FontDescriptor":

@@ -58,7 +58,7 @@ from pathlib import Path
 from bookmaker.cache import cache_dir
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.writers.pagemap import fill_page_refs, load_page_map, referenced_ids, save_page_map
-from bookmaker.writers.pdf_merge import merge
+from bookmaker.writers.pdf_merge import join_faces, merge
 from bookmaker.writers.pdf_note_parts import (CSS as NOTES_CSS, FILLER, PAGES_PER_PART, PROBE_CHILDREN, NoteCut,
                                               NotesLayout, NotesPiece, NotesRecord, balance, choose_cuts, cut_notes,
                                               cut_position, cuttable, load_tops, next_cut, notes_children, notes_layout,
@@ -557,12 +557,7 @@ def _lay_out_chain(job: Job) -> Laid | None:
         first.anchors.update({k: v + offset for k, v in laid.anchors.items()
                               if 0 <= v < laid.pages and k not in first.anchors})
         first.notes.tops += [(t, i + offset, s) for t, i, s in laid.notes.tops]
-        for name, font in laid.fonts.items():
-            if name in first.fonts:
-                first.fonts[name]["gids"] = sorted(set(first.fonts[name]["gids"]) | set(font["gids"]))
-                first.fonts[name]["missing"] = first.fonts[name]["missing"] or font["missing"]
-            else:
-                first.fonts[name] = font
+        join_faces(first.fonts, laid.fonts)
         first.diagnostics.extend(laid.diagnostics)
         first.seconds += laid.seconds
         offset += laid.pages
@@ -588,23 +583,25 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
     `rerender` needs (the index's marks), kept in the page map with those the parts show.
 
     The notes are cut into parts at the page tops the last build found (pdf_note_parts.py); when a
-    cut proves wrong, the book is laid out again with the notes whole (its other parts from the cache)."""
+    cut proves wrong, the cuts before it stand (their parts come from the cache) and the notes after
+    it are laid out as a chain."""
     style = style_of(html)
-    record = load_tops(key) if renumbering_supported() and cuttable(html) else None
+    may_cut = renumbering_supported() and cuttable(html)
+    record = load_tops(key) if may_cut else None
     uncut = style if record is not None and record.uncut == style else None
     # Page tops found with other styles are not this layout's: the notes are laid out in a chain, which finds them.
     cuts = choose_cuts(record, jobs) if record is not None and record.style == style and uncut is None else []
     while cuts:
         try:
             return _write_in_parts(html, target, diagnostics, reported, policy, key, jobs, duplex, progress,
-                                   rerender, keep, cuts, record, None)
+                                   rerender, keep, cuts, record, may_cut, style, None)
         except _CutFailed as failed:
             # An edit moved the notes after a cut: the cuts before it stand, and the notes after it
             # are laid out as a chain, which finds their page tops for the next build.
             _debug(f"the notes cut {failed.keep} times instead of {len(cuts)}: {failed}")
             cuts = cuts[: min(failed.keep, len(cuts) - 1)]
     return _write_in_parts(html, target, diagnostics, reported, policy, key, jobs, duplex, progress, rerender, keep,
-                           [], record, uncut)
+                           [], record, may_cut, style, uncut)
 
 
 class _CutFailed(Exception):
@@ -628,9 +625,10 @@ def _long_tail(part: Part, record) -> bool:
 
 def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: set[str], policy, key: str,
                     jobs: int, duplex: bool, progress, rerender, keep, cuts: list[NoteCut],
-                    record, uncut: str | None) -> tuple[bytes, dict[str, int]] | None:
-    """write_in_parts with these cuts of the notes; `uncut`: the styles with which the notes are
-    not cut (a cut or a chain did not match the book), kept for the next builds."""
+                    record, may_cut: bool, style: str, uncut: str | None) -> tuple[bytes, dict[str, int]] | None:
+    """write_in_parts with these cuts of the notes. `may_cut`: the notes may be cut or chained at all
+    (WeasyPrint's version, no running elements); `style`: the document's stylesheets (style_of);
+    `uncut`: `style` when a chain did not match the book, kept for the next builds."""
     found = split(html, cuts)
     if found is None:
         if cuts:
@@ -640,8 +638,8 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
     # The named strings (running heads) in effect where each part inside the notes begins.
     strings_for = {i: record.tops.get(p.notes.continued.token, [0, {}])[1] for i, p in enumerate(parts)
                    if p.notes is not None and p.notes.continued is not None}
-    with_notes = renumbering_supported()
-    chainable = with_notes and cuttable(html) and uncut is None
+    renumber = renumbering_supported()
+    chainable = may_cut and uncut is None
     title = book_title(html)
     rtl = bool(re.search(r'<html[^>]*\sdir="rtl"', html))
     import multiprocessing
@@ -659,7 +657,7 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
         part = parts[i]
         piece = part.notes
         return Job(i, part_html(head, body_open, part, max(start, 1), i > 0, numbers, title, rtl, strings_for.get(i)),
-                   i > 0, start, numbers, font_dir, part.name, notes=with_notes and part.kind == "notes",
+                   i > 0, start, numbers, font_dir, part.name, notes=may_cut and part.kind == "notes",
                    probe=piece.probe_cut if piece else None, continued=piece.continued if piece else None)
     faces = cache_dir("pdf-faces")  # the faces the cached parts use stay beside them
     context = multiprocessing.get_context(_start_method())
@@ -685,14 +683,15 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
                 # A number not known yet is a guess, corrected by the next wave; target-counter()
                 # would lay the part out again and again for numbers that are wrong anyway.
                 wanted_numbers = {k: numbers.get(k, max(start, 1)) for k in sorted(part.pagerefs)}
-                if i in laid and assumed[i] == (start, wanted_numbers, part.body, strings_for.get(i)):
+                assumption = (start, wanted_numbers, part.body, strings_for.get(i))
+                if i in laid and assumed[i] == assumption:
                     continue
                 if i in laid and assumed[i] is not None and os.environ.get("BOOKMAKER_DEBUG"):
                     was = assumed[i]
                     _debug(f"part {i} again: start {was[0]}->{start}, numbers "
                            f"{sorted((k, was[1].get(k), v) for k, v in wanted_numbers.items() if was[1].get(k) != v)[:5]}, "
                            f"body {'same' if was[2] == part.body else 'changed'}")
-                assumed[i] = (start, wanted_numbers, part.body, strings_for.get(i))
+                assumed[i] = assumption
                 todo.append(job_for(i, start, wanted_numbers))
             if not todo:
                 break
@@ -726,7 +725,6 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
                     laid[job.index] = hit
                     sizes.learn(job.index, job.start, hit)
             unsure = {j.index for j in fresh if j.index not in sizes.content}
-            renumber = renumbering_supported()
             for job in fresh:
                 # Its start is a guess while a part before it is laid out for the first time.
                 job.handshake = renumber and any(k < job.index for k in unsure)
@@ -780,15 +778,14 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
     said = set()
     for i in range(len(parts)):
         for problem in laid[i].diagnostics:
-            if (problem.path, problem.line, problem.column, problem.severity, problem.message) not in said:
-                said.add((problem.path, problem.line, problem.column, problem.severity, problem.message))
+            if problem not in said:
+                said.add(problem)
                 diagnostics.add(problem)
     wanted = set().union(*(p.pagerefs for p in parts)) | set(keep)
     save_page_map(key, {k: v for k, v in book_map.items() if k in wanted})
     lengths = {p.name: laid[i].pages - laid[i].blank_first for i, p in enumerate(parts)}
     lengths |= {parts[i].name + "\n": int(side) for i, side in sizes.wants.items()}
     save_page_map(key + "#parts", lengths)
-    style = style_of(html)
     if any(laid[i].chain_failed for i in laid):
         uncut = style
     _save_notes_tops(key, parts, laid, starts, style, uncut)
