@@ -149,7 +149,7 @@ def test_math_becomes_mathml_with_its_tex():
     from bookmaker.mathtex import tex_to_mathml
 
     formula = tex_to_mathml(r"\int_0^1 x^2\,dx", False)
-    assert formula.problem is None
+    assert formula.problems == ()
     root = xhtml(formula.mathml)
     math = root[0]
     assert math.tag == "{http://www.w3.org/1998/Math/MathML}math"
@@ -211,7 +211,8 @@ def test_an_unknown_equation_reference_is_an_error(tmp_path):
 
 
 def test_print_draws_math_as_svg_with_the_tex_as_alt():
-    from bookmaker.mathtex import math_as_svg, tex_to_mathml
+    from bookmaker.mathsvg import math_as_svg
+    from bookmaker.mathtex import tex_to_mathml
 
     page = f"<p>See {tex_to_mathml('E = mc^2', False).mathml}.</p>"
     drawn = math_as_svg(page)

@@ -12,7 +12,7 @@ from bookmaker import __version__
 from bookmaker.css_urls import stylesheet_text
 from bookmaker.index import build_index, page_locators
 from bookmaker.markdown import is_rtl_lang
-from bookmaker.mathtex import math_as_svg
+from bookmaker.mathsvg import math_as_svg
 from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
