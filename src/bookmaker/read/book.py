@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from bookmaker import highlight_worker
 from bookmaker.config import BookConfig
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.ids import slugify
@@ -44,6 +45,7 @@ def read_book(
     Every check bookmaker makes happens here, so `bookmaker check` is a read that writes nothing.
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    highlight_worker.new_book()
     sources = locate(path, config, diagnostics)
     policy = ResourcePolicy(sources.root, [THEME_DIR], allow_remote=allow_remote)
     state = BookState(sources, diagnostics, policy, per_chapter_notes=note_numbering == "chapter")
