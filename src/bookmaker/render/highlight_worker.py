@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import selectors
-import subprocess
 import sys
 import threading
 import time
@@ -36,7 +34,7 @@ class TooSlow(Exception):
 
 class _Worker:
     def __init__(self) -> None:
-        self._process: subprocess.Popen | None = None
+        self._process = None  # a subprocess.Popen; the module is imported only for a book with code
         self._lock = threading.Lock()
         self.timeouts = 0
         self.too_slow: dict[bytes, str] = {}  # blocks that took too long (a digest of language and code)
@@ -68,7 +66,9 @@ class _Worker:
             raise ValueError(answer["error"])
         return [(css, text) for css, text in answer["runs"]]
 
-    def _started(self) -> subprocess.Popen:
+    def _started(self):
+        import subprocess
+
         if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
                 [sys.executable, "-c", "from bookmaker.render.highlight_worker import serve; serve()"],
@@ -89,8 +89,11 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
 
 
-def _read_line(process: subprocess.Popen, seconds: float) -> bytes | None:
-    """One line of the worker's answer, or None when it does not come within `seconds`."""
+def _read_line(process, seconds: float) -> bytes | None:
+    """One line of the worker's answer (of `process`, a subprocess.Popen), or None when it does not come
+    within `seconds`."""
+    import selectors
+
     deadline = time.monotonic() + seconds
     chunks: list[bytes] = []
     with selectors.DefaultSelector() as selector:

@@ -53,6 +53,9 @@ def safe_mathml(root: ET.Element, findings: list[str]) -> str:
 def _write(element: ET.Element, out: list[str], findings: list[str]) -> None:
     tag = element.tag if isinstance(element.tag, str) else ""
     kept = tag in ELEMENTS
+    if kept and not len(element) and not element.text:
+        out.append(f"<{tag}{_attributes(element, tag, findings)} />")  # as latex2mathml writes it
+        return
     if kept:
         out.append(f"<{tag}{_attributes(element, tag, findings)}>")
     elif tag:

@@ -18,6 +18,7 @@ from bookmaker.safety.policy import Refused, ResourcePolicy, policy_for
 from bookmaker.theme import THEME_DIR, book_stylesheets, theme_stylesheets
 from bookmaker.writers.html import PrintOptions, render_html
 from bookmaker.writers.pdf.weasy import _book_fetcher, _weasyprint_warnings, import_weasyprint
+from bookmaker.core.paths import real_path
 from bookmaker.writers.pdf.pagemap import (
     agrees,
     can_use_page_map,
@@ -58,7 +59,7 @@ def write_pdf(
     except FatalURLFetchingError as exc:
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
-    base_url = target.parent.resolve().as_uri() + "/"
+    base_url = real_path(target.parent).as_uri() + "/"
     key = page_map_key(book, options)
     # References on the page of an earlier reference to the same note are marked, so that the
     # note says "(p. 9)" rather than "(pp. 9, 9)"; which they are is known after layout, so
@@ -282,7 +283,7 @@ def page_map_key(book: Book, options: PrintOptions | None) -> str:
     import json
 
     settings = dataclasses.asdict(options) if options else {}
-    return json.dumps([str(Path(book.root).resolve()), book.slug, settings], sort_keys=True)
+    return json.dumps([str(real_path(Path(book.root))), book.slug, settings], sort_keys=True)
 
 
 def _lay_out_numbered(html: str, lay_out, key: str):

@@ -34,6 +34,7 @@ from bookmaker.writers.pdf.parts.waves import (
 )
 from bookmaker.writers.pdf.parts.worker import start_worker
 from bookmaker.writers.pdf.patches import renumbering_supported
+from bookmaker.core.paths import real_path
 
 
 def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: set[str], policy, key: str,
@@ -96,7 +97,7 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
     known = load_page_map(key)
     counts = load_page_map(key + "#parts")  # part name -> pages, from the last build
     state = dict(target=target, reported=set(reported), policy=policy,
-                 base_url=target.parent.resolve().as_uri() + "/")
+                 base_url=real_path(target.parent).as_uri() + "/")
     laid: dict[int, Laid] = {}
     assumed: dict[int, tuple | None] = {}
 
