@@ -226,7 +226,7 @@ def _loops(out_dir: Path, diagnostics: Diagnostics) -> bool:
     if not loops(out_dir):
         return False
     diagnostics.error(out_dir, None, "the output folder is a symbolic link that leads back to itself: "
-                                     "remove the link, or give the folder with -o")
+                                     "remove the link, or give the folder with -o", code="output-folder-link-loop")
     return True
 
 

@@ -40,7 +40,7 @@ def locate(path: Path, config: BookConfig | None = None, diagnostics: Diagnostic
                          (path / config.theme.templates, "templates")):
         if loops(folder):
             diagnostics.warning(folder, None, f"the {what} folder is a symbolic link that leads back to itself, "
-                                              "so it is left out: replace it with the folder")
+                                              "so it is left out: replace it with the folder", code="folder-link-loop")
     if config.manuscript.chapters:
         chapters = _listed_chapters(manuscript, config, diagnostics)
     else:

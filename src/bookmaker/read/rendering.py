@@ -23,7 +23,7 @@ def render(ctx: ChapterContext, tokens: list[Token], line: int | None, env: dict
     renderer, book = ctx.renderer, ctx.book
     html = renderer.render(tokens, renderer.md.options, ctx.env if env is None else env)
     for found_at, problem in renderer.findings:
-        ctx.warning(found_at or line, problem)
+        ctx.warning(found_at or line, problem, code="code-not-highlighted")
     renderer.findings.clear()
     if not _has_raw_html(tokens):
         return renderer.restore(html)

@@ -68,7 +68,8 @@ def _without_control_characters(text: str, path: Path, diagnostics: Diagnostics)
     for match in found[:10]:  # the first few are enough to find them; all are removed
         diagnostics.warning(path, text.count("\n", 0, match.start()) + 1,
                             f"control character U+{ord(match.group()):04X} removed from the bibliography: "
-                            "no book can hold it; delete it in the reference manager")
+                            "no book can hold it; delete it in the reference manager",
+                            code="bibliography-control-character")
     return INVALID_CHARACTERS.sub("", text) if found else text
 
 
@@ -82,12 +83,14 @@ def _bibtex_file(text: str, path: Path, diagnostics: Diagnostics) -> BibFile | N
         end, deepest = _entry_end(text, match.end(), match.group(2))
         if deepest > MAX_BIB_NESTING:
             diagnostics.error(path, line, f"an entry is nested more than {MAX_BIB_NESTING} braces deep: "
-                                          "simplify it in the reference manager")
+                                          "simplify it in the reference manager", code="bibliography-too-deep")
             return None
         if end is None:
             key = _KEY.match(text, match.end())
             name = f"the entry '{key.group(1)}'" if key else "an entry"
-            diagnostics.error(path, line, f"{name} is not closed: a '{'}' if match.group(2) == '{' else ')'}' is missing")
+            closing = "}" if match.group(2) == "{" else ")"
+            diagnostics.error(path, line, f"{name} is not closed: a '{closing}' is missing",
+                              code="bibliography-entry-unclosed")
             return None
         position = end
         if kind == "comment":
@@ -97,7 +100,8 @@ def _bibtex_file(text: str, path: Path, diagnostics: Diagnostics) -> BibFile | N
             continue
         key = _KEY.match(text, match.end(), end)
         if key is None:
-            diagnostics.warning(path, line, f"an @{kind} entry has no key: give it one, the key you cite it by")
+            diagnostics.warning(path, line, f"an @{kind} entry has no key: give it one, the key you cite it by",
+                                code="bibliography-entry-no-key")
             continue
         body = text[key.end() : end - 1]
         fields = {m.group(1).lower() for m in _FIELD.finditer(body)}
@@ -154,7 +158,8 @@ def _csl_json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[E
             continue
         if _clean_strings(item):
             diagnostics.warning(path, line, f"control characters removed from the entry '{key}': no book can hold "
-                                            "them; delete them in the reference manager")
+                                            "them; delete them in the reference manager",
+                                code="bibliography-control-character")
         entries.append(Entry(key, path, line, {k.lower() for k in item}, str(item.get("type", "")), item))
     return entries
 
@@ -212,4 +217,5 @@ def report_duplicates(files: list[BibFile], diagnostics: Diagnostics) -> None:
             if seen is not entry:
                 where = f"line {seen.line}" if seen.source == entry.source else f"{seen.source.name}:{seen.line}"
                 diagnostics.warning(entry.source, entry.line, f"the key '{entry.key}' is defined again (first at "
-                                                               f"{where}); the first is used: remove or rename one")
+                                                               f"{where}); the first is used: remove or rename one",
+                                    code="bibliography-key-defined-twice")

@@ -118,7 +118,8 @@ class ResourcePolicy:
                 raise Refused("is a link to a file outside the book folder: copy the file itself into the book")
             if not resolved.exists():
                 if loops(resolved):
-                    raise Refused("is a symbolic link that leads back to itself: replace it with the file")
+                    raise Refused("is a symbolic link that leads back to itself: replace it with the file",
+                                  code="link-loop")
                 raise Refused("does not exist: check the path")
             if not resolved.is_file():
                 raise Refused("is not a file")
