@@ -65,8 +65,6 @@ LONG_FUNCTIONS = {
     "writers.pdf.writer.write_pdf": 146,
 }
 LONG_MODULES = {
-    # pandoc's citeproc run and the citation objects: being split into resolve/ modules.
-    "resolve.citations": 448,
 }
 
 

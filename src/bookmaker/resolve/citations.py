@@ -24,6 +24,7 @@ import html
 import json
 import os
 import re
+import resource
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -38,17 +39,17 @@ from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.safety.policy import Local, Refused, ResourcePolicy
 from bookmaker.core.ids import as_id
 from bookmaker.core.text import without_invalid_characters
-from bookmaker.resolve import bibfiles
-from bookmaker.resolve.bibfiles import MAX_BIBLIOGRAPHY_BYTES, BibFile, Entry
+from bookmaker.resolve.bibfiles import (MAX_BIBLIOGRAPHY_BYTES, BibFile, Entry, cited_files, read_file,
+                                        report_duplicates)
 from bookmaker.theme import THEME_DIR
 
 CSL_DIR = THEME_DIR / "csl"
 BUNDLED_STYLES = ("chicago-notes-bibliography", "chicago-author-date", "apa", "mla", "ieee", "harvard")
 DEFAULT_STYLE = "chicago-notes-bibliography"
 PANDOC_SECONDS = 50
-# pandoc's address space: citeproc on the cited entries of a book needs a few hundred MB at most;
-# a bibliography crafted to make it grow (nested markup) fails at this limit instead of the machine.
-PANDOC_MEMORY_BYTES = 1_500_000_000
+# pandoc's address space. pandoc 2.17 reading chicago-author-date.csl alone holds 1.2 GB (and fails
+# under a 1.5 GB limit); a bibliography crafted to make it grow fails here instead of the machine.
+PANDOC_MEMORY_BYTES = 4_000_000_000
 _NOTE_CLASS = re.compile(rb"<style\b[^>]*\bclass\s*=\s*[\"']note[\"']")
 _HTTP = re.compile(r"^(https?|mailto):", re.IGNORECASE)
 _INDEX_MARK = re.compile(r"\]\{[^{}]*(?:\.index\b|\bindex(?:-[a-z]+)?\s*=)")
@@ -136,14 +137,14 @@ def load_bibliography(values: list[str], where: Path, line: int | None, style: S
             diagnostics.error(where, line, f"bibliography '{value}' is neither CSL-JSON (.json) nor BibTeX/BibLaTeX "
                                            "(.bib): export it from your reference manager in one of those")
             continue
-        file = bibfiles.read_file(path, data, diagnostics)
+        file = read_file(path, data, diagnostics)
         if file is None:
             bibliography.incomplete = True
             continue
         bibliography.files.append(file)
         for entry in file.entries:
             bibliography.entries.setdefault(entry.key, entry)
-    bibfiles.report_duplicates(bibliography.files, diagnostics)
+    report_duplicates(bibliography.files, diagnostics)
     return bibliography
 
 
@@ -223,7 +224,7 @@ def resolve(slots: list[Slot], nocite: list[str], bibliography: Bibliography) ->
     document = "\n".join(lines)
     cited = {item.key for slot in slots for t in ([slot.token] if slot.token else slot.in_note) for item in t.meta["items"]
              if not item.is_crossref}
-    files = bibfiles.cited_files(bibliography.files, None if "*" in nocite else cited | set(nocite))
+    files = cited_files(bibliography.files, None if "*" in nocite else cited | set(nocite))
     # The same citations, data, style and pandoc give the same result: rebuilds and `watch` skip the run.
     pandoc = shutil.which("pandoc") or "pandoc"
     key = b"\0".join([document.encode(), bibliography.style.data, *(d for _, d in files),
@@ -265,8 +266,6 @@ def _run_pandoc(document: str, style: Style, files: list[tuple[str, bytes]]) -> 
 
 def _limit_memory() -> None:
     """In pandoc's process, before it starts: a ceiling on its memory (its time is bounded by the timeout)."""
-    import resource
-
     resource.setrlimit(resource.RLIMIT_AS, (PANDOC_MEMORY_BYTES, PANDOC_MEMORY_BYTES))
 
 
@@ -391,8 +390,7 @@ class _Inlines:
 def bibliography_html(entries: list[tuple[str, str]], title: str | None, section_id: str,
                       claim_id: Callable[[str], str]) -> str:
     """The bibliography as one section; `title` None where the author's own heading stands above `::: {#refs}`.
-    Each entry's id (`bib-` and its key) comes from `claim_id`, the book's one allocator, which knows
-    the ids of headings and raw HTML: a key may be any text, and a heading `## Bib x` has the id `bib-x`."""
+    Entry ids (`bib-` and the key) come from `claim_id`, the book's one allocator: `## Bib x` is `bib-x` too."""
     heading = f'<h2 class="bibliography-title" id="{section_id}-title">{html.escape(title)}</h2>\n' if title else ""
     labelled = f' aria-labelledby="{section_id}-title"' if title else ' aria-label="Bibliography"'
     # The entries carry no role: DPUB-ARIA 1.1 deprecates doc-biblioentry and EPUBCheck warns of it.
