@@ -29,6 +29,8 @@ _KEY = re.compile(r"[ \t\r\n]*([^,\s{}()\"#=]{1,200})[ \t\r\n]*,")
 _FIELD = re.compile(r"(?:^|,)\s*([A-Za-z][\w-]{0,60})\s*=")
 _CROSSREF = re.compile(r"(?:^|,)\s*(?:crossref|xdata)\s*=\s*[{\"]([^}\"]{1,400})[}\"]", re.IGNORECASE)
 _BRACKETS = re.compile(r"[{}()]")
+_ESCAPED_INVALID = re.compile(r"\\u(00(0[0-8bcefBCEF]|1[0-9a-fA-F])|[fF]{3}[eEfF])")
+_PLAIN_KEY = re.compile(r"^[\w:.+/-]*$")
 
 
 @dataclass
@@ -143,11 +145,13 @@ def _csl_json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[E
         diagnostics.error(path, 1, "a CSL-JSON bibliography is a list of entries ([{\"id\": ..., \"type\": ...}, ...])")
         return None
     entries, searched, line, counted = [], 0, 1, 0
+    # A character XML cannot hold is in the file as itself or as a JSON escape: only then is each item cleaned.
+    unclean = bool(INVALID_CHARACTERS.search(text) or _ESCAPED_INVALID.search(text))
     for item in data:
         key = item.get("id", "")
         key = key if isinstance(key, str) else json.dumps(key)
         # Ids come in the order of the file: each is looked for after the one before (linear in the file).
-        at = text.find(json.dumps(key, ensure_ascii=False), searched) if key else -1
+        at = text.find(f'"{key}"' if _PLAIN_KEY.match(key) else json.dumps(key, ensure_ascii=False), searched) if key else -1
         if at < 0 and key:
             at = text.find(json.dumps(key), searched)
         if at >= 0:
@@ -156,7 +160,7 @@ def _csl_json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[E
         if not key:
             diagnostics.error(path, line, "a bibliography entry has no \"id\": give it one, the key you cite it by")
             continue
-        if _clean_strings(item):
+        if unclean and _clean_strings(item):
             diagnostics.warning(path, line, f"control characters removed from the entry '{key}': no book can hold "
                                             "them; delete them in the reference manager",
                                 code="bibliography-control-character")
