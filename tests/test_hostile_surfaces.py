@@ -90,6 +90,15 @@ def test_the_svg_step_reads_each_formula_to_its_own_end_tag():
     assert drawn.count('<img class="math-inline-image"') >= 2  # E = mc^2 and the \href formula are drawn
 
 
+def test_a_formula_too_deep_to_draw_shows_its_tex_and_costs_the_others_nothing():
+    from bookmaker.render.math_svg import math_as_svg
+    from bookmaker.render.mathtex import tex_to_mathml
+
+    deep = "x" + r"^{x" * 18 + "}" * 18
+    drawn = math_as_svg(f"<p>{tex_to_mathml(deep, False).mathml}</p><p>{tex_to_mathml('a+b', False).mathml}</p>")
+    assert '<code class="math-error">x^{x^{x' in drawn and 'alt="a+b"' in drawn
+
+
 def test_nesting_counts_levels_as_ziamath_lays_them_out():
     from bookmaker.safety.mathml import MAX_DRAWN_NESTING, nesting
 

@@ -41,7 +41,8 @@ def math_as_svg(document: str) -> str:
             position = end
             continue
         depth = nesting(tex)
-        budget -= len(tex) * 3 ** max(0, depth - 3)
+        if depth <= MAX_DRAWN_NESTING:  # one too deep is never drawn, and costs nothing
+            budget -= len(tex) * 3 ** max(0, depth - 3)
         drawable = budget >= 0 and depth <= MAX_DRAWN_NESTING
         out.append(_svg_img(tex, display) if drawable else fallback_html(tex, display))
         position = end
