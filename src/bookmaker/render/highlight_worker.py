@@ -73,7 +73,7 @@ class _Worker:
             self._process = subprocess.Popen(
                 [sys.executable, "-c", "from bookmaker.render.highlight_worker import serve; serve()"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                preexec_fn=_limit_memory, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
         return self._process
 
     def _stop(self) -> None:
@@ -81,12 +81,6 @@ class _Worker:
             self._process.kill()
             self._process.wait()
             self._process = None
-
-
-def _limit_memory() -> None:
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
 
 
 def _read_line(process, seconds: float) -> bytes | None:
@@ -125,6 +119,10 @@ def highlighted_runs(lang: str, code: str) -> Runs:
 
 def serve() -> None:
     """The worker: one JSON request a line on stdin, one JSON answer a line on stdout."""
+    import resource
+
+    # Its own memory ceiling, set here rather than by a preexec_fn, which is unsafe in a threaded parent (serve).
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
     from pygments.lexers import get_lexer_by_name
     from pygments.token import STANDARD_TYPES
 
