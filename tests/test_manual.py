@@ -1,8 +1,8 @@
 """The manual (docs/manual), a bookmaker book written by us and our largest real fixture.
 
 `make docs` builds it with `--strict`; this test builds it the same way into PDF, EPUB and HTML and
-fails on any diagnostic, on any EPUBCheck error or warning, on a cross-reference left unresolved,
-and on a missing index.
+fails on any diagnostic, on any EPUBCheck error or warning, on any DAISY Ace violation, on a
+cross-reference left unresolved, and on a missing index.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from ace import assert_ace_clean
 from conftest import REPO, Epub, epubcheck, epubcheck_problems, run_cli
 
 pytestmark = pytest.mark.slow
@@ -40,6 +41,10 @@ def test_the_manual_epub_passes_epubcheck(manual):
     report = epubcheck(manual["epub"])
     assert report["checker"]["checkerVersion"].startswith("5.3"), report["checker"]["checkerVersion"]
     assert epubcheck_problems(report) == []
+
+
+def test_the_manual_epub_passes_ace(manual):
+    assert_ace_clean(manual["epub"])
 
 
 def test_a_cross_reference_to_a_chapter_is_resolved(manual):
