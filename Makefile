@@ -1,13 +1,16 @@
-# The two commands a newcomer needs: `make book` and `make test`.
+# The two commands a newcomer needs: `make book` and `make test` (`make test-fast`, `make docs` beside them).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test test-fast install install-test install-ace lock clean
+.PHONY: book test test-fast docs install install-test install-ace lock clean
 
 book: install  ## install bookmaker and build the sample book into build/
 	$(BIN)/bookmaker pdf
 	$(BIN)/bookmaker epub
+
+docs: install  ## build the manual (docs/manual, a bookmaker book) into docs/manual/build/: PDF, EPUB and HTML
+	$(BIN)/bookmaker build docs/manual --strict
 
 test: install-test install-ace  ## install the test dependencies and run the tests
 	$(BIN)/python -m pytest
