@@ -69,3 +69,11 @@ def test_bookmaker_toml_silences_warnings_and_strict_then_passes(tmp_path: Path)
     assert CliRunner().invoke(main, ["check", "--strict", book]).exit_code == 1  # note-unused still there
     result = CliRunner().invoke(main, ["check", "--strict", "--ignore", "note-unused", book])
     assert result.exit_code == 0, result.stderr
+
+
+def test_the_manual_lists_every_code() -> None:
+    import re
+
+    chapter = PACKAGE.parents[1] / "docs" / "manual" / "manuscript" / "18-diagnostics.md"
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \| (?:error|warning)", chapter.read_text(encoding="utf-8"), re.M))
+    assert listed == set(CODES), f"add to the manual: {sorted(set(CODES) - listed)}; gone: {sorted(listed - set(CODES))}"
