@@ -77,3 +77,12 @@ def test_the_manual_lists_every_code() -> None:
     chapter = PACKAGE.parents[1] / "docs" / "manual" / "manuscript" / "18-diagnostics.md"
     listed = set(re.findall(r"^\| `([a-z0-9-]+)` \| (?:error|warning)", chapter.read_text(encoding="utf-8"), re.M))
     assert listed == set(CODES), f"add to the manual: {sorted(set(CODES) - listed)}; gone: {sorted(listed - set(CODES))}"
+
+
+def test_an_unknown_code_to_ignore_is_said_with_the_nearest_one(tmp_path: Path) -> None:
+    book = str(_book(tmp_path, "# Title\n\nText.\n", '[diagnostics]\nignore = ["note-unsed"]\n'))
+    result = CliRunner().invoke(main, ["check", book])
+    assert "bookmaker.toml:2: warning: [diagnostics] ignore: no diagnostic has the code 'note-unsed'; " \
+           "did you mean 'note-unused'? [config-code-unknown]" in result.stderr
+    result = CliRunner().invoke(main, ["check", "--ignore", "note-unsed", book])
+    assert result.exit_code == 2 and "did you mean 'note-unused'?" in result.stderr

@@ -83,7 +83,20 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
         return config
     config.lines = key_lines(text)
     _Validator(config, diagnostics).validate(data)
+    _check_ignored_codes(config, diagnostics)
     return config
+
+
+def _check_ignored_codes(config: BookConfig, diagnostics: Diagnostics) -> None:
+    """A code in `[diagnostics] ignore` that no diagnostic has silences nothing: said, with the nearest code."""
+    from bookmaker.core.codes import CODES
+
+    for code in config.diagnostics.ignore:
+        if code not in CODES:
+            diagnostics.warning(config.path, config.line_of("diagnostics", "ignore"),
+                                f"[diagnostics] ignore: no diagnostic has the code '{code}'; "
+                                f"{did_you_mean(code, sorted(CODES), 'codes are listed in the manual')}",
+                                code="config-code-unknown")
 
 
 def key_lines(text: str) -> dict[str, int]:

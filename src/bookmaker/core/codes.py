@@ -32,6 +32,7 @@ CODES: dict[str, str] = {
     "citation-unknown": "a citation key not in the bibliography",
     "citation-without-bibliography": "a citation in a book that names no bibliography",
     "citeproc-failed": "pandoc's citeproc could not format the citations",
+    "config-code-unknown": "a code in [diagnostics] ignore or --ignore that no diagnostic has",
     "config-invalid-toml": "bookmaker.toml is not valid TOML",
     "config-key-reserved": "a bookmaker.toml key reserved for a later version",
     "config-key-unknown": "an unknown key in bookmaker.toml",
