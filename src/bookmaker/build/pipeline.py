@@ -217,7 +217,7 @@ def _outside(out_dir: Path, root: Path, diagnostics: Diagnostics) -> bool:
     if real_path(out_dir).is_relative_to(root):
         return False
     diagnostics.error(out_dir, None, "the output folder is a link to a folder outside the book: "
-                                     "remove the link, or give the folder with -o")
+                                     "remove the link, or give the folder with -o", code="output-dir-outside-book")
     return True
 
 
@@ -226,7 +226,7 @@ def _loops(out_dir: Path, diagnostics: Diagnostics) -> bool:
     if not loops(out_dir):
         return False
     diagnostics.error(out_dir, None, "the output folder is a symbolic link that leads back to itself: "
-                                     "remove the link, or give the folder with -o", code="output-folder-link-loop")
+                                     "remove the link, or give the folder with -o", code="output-dir-link-loop")
     return True
 
 
@@ -270,7 +270,7 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
             names = " and ".join(f"the {FORMATS[fmt].noun}" for fmt in missing)
             diagnostics.error(where[missing[0]], None, f"{names} {'was' if len(missing) == 1 else 'were'} not "
                                                        f"written because of the errors above; written all the "
-                                                       f"same: {written}")
+                                                       f"same: {written}", code="output-not-written")
         raise BookError(diagnostics) from None
     if background is not None:
         with reporter.stage(FORMATS[aside[0]].stage):

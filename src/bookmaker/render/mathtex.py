@@ -23,7 +23,7 @@ from bookmaker.safety.mathml import MATHML_NS, MAX_DRAWN_NESTING, nesting, safe_
 # manuscript is untrusted input.
 MAX_TEX_CHARS = 1500
 # Diagnostic codes (core/codes.py).
-MATH_UNREADABLE, MATH_UNKNOWN_COMMAND = "math-unreadable", "math-unknown-command"
+MATH_UNREADABLE, MATH_UNKNOWN_COMMAND = "math-invalid", "math-unknown-command"
 MATH_REMOVED, MATH_TOO_DEEP = "math-markup-removed", "math-too-deep"
 _NUMBERED_ENV = re.compile(r"\\(begin|end)\{(equation|align|alignat|gather|multline|flalign)\}")
 

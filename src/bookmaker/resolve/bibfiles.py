@@ -55,7 +55,8 @@ def read_file(path: Path, data: bytes, diagnostics: Diagnostics) -> BibFile | No
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        diagnostics.error(path, data[: exc.start].count(b"\n") + 1, "the bibliography is not UTF-8: save it as UTF-8")
+        diagnostics.error(path, data[: exc.start].count(b"\n") + 1, "the bibliography is not UTF-8: save it as UTF-8",
+                          code="bibliography-not-utf8")
         return None
     suffix = path.suffix.lower()
     if suffix == ".json":
@@ -136,13 +137,16 @@ def _csl_json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[E
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        diagnostics.error(path, exc.lineno, f"the bibliography is not valid JSON: {exc.msg}", exc.colno)
+        diagnostics.error(path, exc.lineno, f"the bibliography is not valid JSON: {exc.msg}", exc.colno,
+                          code="bibliography-invalid-json")
         return None
     except RecursionError:
-        diagnostics.error(path, 1, "the bibliography is nested too deeply to be CSL-JSON: export it again")
+        diagnostics.error(path, 1, "the bibliography is nested too deeply to be CSL-JSON: export it again",
+                          code="bibliography-too-deep")
         return None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        diagnostics.error(path, 1, "a CSL-JSON bibliography is a list of entries ([{\"id\": ..., \"type\": ...}, ...])")
+        diagnostics.error(path, 1, "a CSL-JSON bibliography is a list of entries ([{\"id\": ..., \"type\": ...}, ...])",
+                          code="bibliography-not-a-list")
         return None
     entries, searched, line, counted = [], 0, 1, 0
     # A character XML cannot hold is in the file as itself or as a JSON escape: only then is each item cleaned.
@@ -158,7 +162,8 @@ def _csl_json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[E
             line += text.count("\n", counted, at)
             counted = searched = at
         if not key:
-            diagnostics.error(path, line, "a bibliography entry has no \"id\": give it one, the key you cite it by")
+            diagnostics.error(path, line, "a bibliography entry has no \"id\": give it one, the key you cite it by",
+                              code="bibliography-entry-without-id")
             continue
         if unclean and _clean_strings(item):
             diagnostics.warning(path, line, f"control characters removed from the entry '{key}': no book can hold "
