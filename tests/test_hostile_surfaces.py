@@ -163,7 +163,7 @@ def test_bibtex_that_would_backtrack_or_nest_without_end_is_an_error_at_its_line
     deep = "@book{ok, title = {Fine}}\n\n@book{deep,\n  title = {" + "{" * 10**6 + "x" + "}" * 10**6 + "}\n}\n"
     file, found = _bib_file(tmp_path / "deep.bib", deep)
     assert file is None and found == [f"{tmp_path / 'deep.bib'}:3: error: an entry is nested more than 100 braces "
-                                      "deep: simplify it in the reference manager"]
+                                      "deep: simplify it in the reference manager [bibliography-too-deep]"]
 
 
 def test_a_large_csl_json_file_is_read_in_one_pass_and_a_duplicate_id_reported(tmp_path):
@@ -178,7 +178,7 @@ def test_a_large_csl_json_file_is_read_in_one_pass_and_a_duplicate_id_reported(t
     report_duplicates([file], diagnostics)
     assert [d.format() for d in diagnostics] == [f"{tmp_path / 'big.json'}:500003: warning: the key 'k7' is "
                                                  "defined again (first at line 38); the first is used: "
-                                                 "remove or rename one"]
+                                                 "remove or rename one [bibliography-key-defined-twice]"]
     [(_, data)] = cited_files([file], {"k7", "k9"})
     assert [item["title"] for item in json.loads(data)] == ["Invented 7", "Invented 9"]
 
