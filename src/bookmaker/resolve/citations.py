@@ -46,7 +46,7 @@ from bookmaker.theme import THEME_DIR
 CSL_DIR = THEME_DIR / "csl"
 BUNDLED_STYLES = ("chicago-notes-bibliography", "chicago-author-date", "apa", "mla", "ieee", "harvard")
 DEFAULT_STYLE = "chicago-notes-bibliography"
-PANDOC_SECONDS = 50
+PANDOC_SECONDS = 60  # pandoc 2.17 takes 17 s to read the bundled chicago styles alone on a slow machine
 # pandoc's address space. pandoc 2.17 reading chicago-author-date.csl alone holds 1.2 GB (and fails
 # under a 1.5 GB limit); a bibliography crafted to make it grow fails here instead of the machine.
 PANDOC_MEMORY_BYTES = 4_000_000_000
