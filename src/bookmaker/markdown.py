@@ -5,7 +5,7 @@ Syntax beyond CommonMark: tables, strikethrough, typographic quotes and dashes,
 pandoc's citations and Quarto's cross-references (`[@key]`, `@fig-id`: citesyntax.py),
 definition lists, `[text]{lang=xx}` spans, `[term]{.index}` index marks and `{#id .class lang=xx}` after a
 heading, TeX math (`$...$`, `$$...$$ {#eq-id}`, mathtex.py). Text in a
-right-to-left script is isolated in `dir="rtl"` spans.
+other direction is isolated where it needs to be (bidi.py).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from bookmaker import limits
+from bookmaker.bidi import bidi_rule, direction_of, is_rtl_lang  # noqa: F401 (is_rtl_lang: the writers')
 from bookmaker.citesyntax import citation_plugin
 from bookmaker.ids import slugify
 from bookmaker.mathtex import math_plugin
@@ -52,19 +53,6 @@ _QUOTE_ROWS = (
     ("da", ["»", "«", "›", "‹"]),
 )
 QUOTES: dict[str, list[str]] = {lang: marks for langs, marks in _QUOTE_ROWS for lang in langs.split()}
-
-# Strong right-to-left letters: Hebrew, Arabic (with Persian and Urdu
-# additions), Syriac, Thaana, N'Ko and the presentation forms.
-RTL_CHARS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
-_RTL_RUN = re.compile(
-    rf"[{RTL_CHARS}](?:[{RTL_CHARS}\u0020\u200c\u200d\u060c\u061b\u061f\u064b-\u065f0-9\u06f0-\u06f9]*[{RTL_CHARS}])?"
-)
-RTL_LANGS = {"ar", "fa", "he", "ur", "ps", "sd", "yi", "dv", "ckb", "ug"}
-
-
-def is_rtl_lang(lang: str) -> bool:
-    return lang.split("-")[0].lower() in RTL_LANGS
-
 
 def _quotes_for(lang: str) -> list[str]:
     lang = lang.lower()
@@ -98,8 +86,9 @@ def _link_only_as_github_does(linkify) -> None:
 
 
 @lru_cache(maxsize=8)
-def parser_for(lang: str) -> MarkdownIt:
-    """The configured parser for a document language (cached: building one is not free)."""
+def parser_for(lang: str, direction: str | None = None) -> MarkdownIt:
+    """The configured parser for a document language and direction ("ltr", "rtl"; None: the
+    language's), cached: building one is not free."""
     md = MarkdownIt("commonmark", {
         "typographer": True, "quotes": _quotes_for(lang), "linkify": True, "maxNesting": limits.PARSER_NESTING,
     })
@@ -122,7 +111,7 @@ def parser_for(lang: str) -> MarkdownIt:
     # Before smartquotes, which would curl the quotes of `key="value"`.
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)
     md.core.ruler.after("heading_attributes", "table_captions", _table_captions)
-    md.core.ruler.push("rtl_isolation", _rtl_isolation)
+    md.core.ruler.push("bidi_isolation", bidi_rule(direction_of(lang, direction)))
     md.core.ruler.after("block", "github_alerts", _github_alerts)
     md.core.ruler.after("github_alerts", "implicit_header_references", _implicit_header_references)
     md.core.ruler.after("inline", "task_lists", _task_lists)
@@ -364,49 +353,3 @@ def _table_captions(state: StateCore) -> None:
                 last.content = last.content[: match.start()]
         opening.meta["caption"] = inline
         tokens[i + 1].meta["table_caption"] = True
-
-
-def _rtl_isolation(state: StateCore) -> None:
-    """Wrap runs of right-to-left script that have no direction set in `<span dir="rtl">`.
-
-    The span isolates the run (CSS `unicode-bidi: isolate`), so a Persian name
-    inside an English sentence neither reorders nor is reordered by its neighbours.
-    """
-    for token in state.tokens:
-        if token.type != "inline" or not token.children:
-            continue
-        token.children = _isolate_children(token.children)
-
-
-def _isolate_children(children: list[Token]) -> list[Token]:
-    out: list[Token] = []
-    depth_with_dir = 0
-    for child in children:
-        if child.type == "span_open":
-            lang = str(child.attrGet("lang") or "")
-            if child.attrGet("dir") is None and lang and is_rtl_lang(lang):
-                child.attrSet("dir", "rtl")
-            if child.attrGet("dir") is not None or depth_with_dir:
-                depth_with_dir += 1
-            out.append(child)
-            continue
-        if child.type == "span_close" and depth_with_dir:
-            depth_with_dir -= 1
-        if child.type != "text" or depth_with_dir or not _RTL_RUN.search(child.content):
-            out.append(child)
-            continue
-        pos = 0
-        for match in _RTL_RUN.finditer(child.content):
-            if match.start() > pos:
-                out.append(_text(child.content[pos : match.start()], child.level))
-            opening = Token("span_open", "span", 1, level=child.level)
-            opening.attrSet("dir", "rtl")
-            out.extend([opening, _text(match.group(), child.level + 1), Token("span_close", "span", -1, level=child.level)])
-            pos = match.end()
-        if pos < len(child.content):
-            out.append(_text(child.content[pos:], child.level))
-    return out
-
-
-def _text(content: str, level: int) -> Token:
-    return Token("text", "", 0, content=content, level=level)

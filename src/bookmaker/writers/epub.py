@@ -20,7 +20,6 @@ from bookmaker.covers import cover_alt, generate_cover
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
 from bookmaker.index import build_index, numbered_locators
-from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.output import atomic_output
 from bookmaker.policy import Refused, policy_for
@@ -77,7 +76,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     env = environment(book.templates, policy_for(book))
     common = {
         "meta": book.metadata,
-        "rtl": is_rtl_lang(book.metadata.lang),
+        "rtl": book.metadata.rtl,
         "stylesheets": [STYLESHEET],
     }
     try:

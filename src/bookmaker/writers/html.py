@@ -11,7 +11,6 @@ from urllib.parse import quote
 from bookmaker import __version__
 from bookmaker.css_urls import stylesheet_text
 from bookmaker.index import build_index, page_locators
-from bookmaker.markdown import is_rtl_lang
 from bookmaker.mathtex import math_as_svg
 from bookmaker.model import Book, Heading
 from bookmaker.output import atomic_output
@@ -75,7 +74,7 @@ def render_html(
         book=book,
         meta=book.metadata,
         css=_inline_css("\n".join(css)),
-        rtl=is_rtl_lang(book.metadata.lang),
+        rtl=book.metadata.rtl,
         version=__version__,
         toc=[] if article else _toc_entries(book),
         article=article,
