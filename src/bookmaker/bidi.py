@@ -8,7 +8,8 @@ in the PDF) orders the rest. An inline is isolated only where the algorithm woul
   own (`C++`, `C#`, `--global`, `.NET`) is a `<span dir="ltr">`, else the algorithm moves those
   characters to its other side (`++C`). Other Latin words are left alone: wrapping each run of one
   direction in its own span had made the Latin words between them one left-to-right run, in the
-  wrong order (issue 20). Code, note marks and links are isolated by the theme's CSS.
+  wrong order (issue 20). Inline code is `<code dir="ltr">`; code blocks and note marks are set
+  left to right by the theme's CSS (writing.css).
 
 A span or heading `{lang=xx}` of the other direction gets that direction's `dir`.
 """
@@ -108,6 +109,8 @@ def _isolate(children: list[Token], base: str) -> list[Token]:
             spans.append(child.attrGet("dir") is not None)
         elif child.type == "span_close" and spans:
             spans.pop()
+        if child.type == "code_inline" and base == "rtl" and not any(spans):
+            child.attrSet("dir", "ltr")  # code reads left to right, isolated from the sentence
         if child.type != "text" or any(spans):
             out.append(child)  # text inside a span of its own direction is the author's to mark
         elif base == "ltr":

@@ -42,6 +42,8 @@ class Package:
         self.book.set_identifier(identifier)
         self.book.set_title(metadata.title)
         self.book.set_language(metadata.lang)
+        if metadata.rtl:  # the spine's page-progression-direction: pages turn right to left
+            self.book.set_direction("rtl")
         for i, author in enumerate(metadata.authors):
             self.book.add_author(author, uid=f"creator{i + 1}")
         if metadata.subtitle:

@@ -49,12 +49,14 @@ def render_html(
         raise refused.as_book_error("stylesheet") from None
     layout = geometry(options.paper or "A4", options.duplex)
     css = list(theme_css)
-    css.append(page_css(layout, options.duplex, options.bleed, options.marks))
+    css.append(page_css(layout, options.duplex, options.bleed, options.marks, book.metadata.rtl))
     css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
     article = is_article(book, options)
     if options.duplex:
-        css.append(".chapter, .toc, .notes, section.index { break-before: right; } .chapter .notes { break-before: auto; }")
+        # A recto: the right-hand page, or the left-hand one in a right-to-left book (WeasyPrint
+        # reads the root's direction).
+        css.append(".chapter, .toc, .notes, section.index { break-before: recto; } .chapter .notes { break-before: auto; }")
     if article:
         # The text follows the title on page 1, and that page has no running head.
         css.append(".chapter { break-before: auto; page: auto; } .article-title .title { string-set: booktitle content(); }"

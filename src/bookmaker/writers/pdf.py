@@ -169,15 +169,27 @@ def write_pdf(
             if diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(diagnostics)
             variant = options.pdf_variant if options else None
+            finisher = _right_to_left if book.metadata.rtl else None
             with atomic_output(target) as out:
                 # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
-                document.write_pdf(out, pdf_variant=variant) if variant else document.write_pdf(out)
+                if variant:
+                    document.write_pdf(out, pdf_variant=variant, finisher=finisher)
+                else:
+                    document.write_pdf(out, finisher=finisher)
     except FatalURLFetchingError as exc:
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
 
 
 MAX_FOOTNOTE_PASSES = 4
+
+
+def _right_to_left(document, pdf) -> None:
+    """A right-to-left book's reading order: viewers show its spreads right to left, as it is bound
+    (`/ViewerPreferences << /Direction /R2L >>`; pdf_merge.py does the same for a book laid out in parts)."""
+    import pydyf
+
+    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"Direction": "/R2L"})
 
 
 def _footnotes_that_fit(book: Book, target: Path, html: str, lay_out, diagnostics: Diagnostics, reported: set[str],

@@ -773,7 +773,7 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
             _debug('numbers kept moving')
             return None  # numbers kept moving: the whole document decides them
         book_map = numbers
-        data = merge([laid[i] for i in range(len(parts))], parts, font_dir)
+        data = merge([laid[i] for i in range(len(parts))], parts, font_dir, rtl)
     # Notes laid out twice (a probe, then the part after its cut) would say the same thing twice.
     said = set()
     for i in range(len(parts)):
