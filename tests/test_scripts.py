@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import unicodedata
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -249,6 +250,8 @@ def test_no_stretched_gaps_between_words(name, tmp_path):
     pdf = build(_book(name, tmp_path), "pdf", "-o", str(tmp_path / "book.pdf"))
     gaps = []
     for words in _lines(pdf):
+        # pdftotext gives a Thai vowel or tone mark that it cannot place as a word of its own
+        words = [w for w in words if not all(unicodedata.category(c) == "Mn" for c in w[2])]
         for (_, right, _), (left, _, _) in zip(words, words[1:]):
             gaps.append(left - right)
     body_em = 10.0  # the body text's size on A4 is under 11pt (page_layout.py): a gap of an em is wide
