@@ -8,8 +8,8 @@ in the PDF) orders the rest. An inline is isolated only where the algorithm woul
   own (`C++`, `C#`, `--global`, `.NET`) is a `<span dir="ltr">`, else the algorithm moves those
   characters to its other side (`++C`). Other Latin words are left alone: wrapping each run of one
   direction in its own span had made the Latin words between them one left-to-right run, in the
-  wrong order (issue 20). Inline code is `<code dir="ltr">`; code blocks and note marks are set
-  left to right by the theme's CSS (writing.css).
+  wrong order (issue 20). Code, inline and in blocks, is `dir="ltr"`: markup, since an EPUB's
+  style sheets may not say `direction`.
 
 A span or heading `{lang=xx}` of the other direction gets that direction's `dir`.
 """
@@ -67,6 +67,8 @@ def bidi_rule(base: str) -> Callable[[StateCore], None]:
                 blocks.pop()
             elif token.type == "inline" and token.children:
                 token.children = _isolate(token.children, blocks[-1])
+            elif token.type in ("fence", "code_block") and blocks[-1] == "rtl":
+                token.attrSet("dir", "ltr")  # code reads left to right (render.py writes it on the <pre>)
 
     return rule
 
