@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from lxml import etree, html as lxml_html
 
-from conftest import FIXTURES, NS, build
+from conftest import FIXTURES, NS, assert_epubcheck_clean, build
 
 pytestmark = pytest.mark.slow
 
@@ -185,6 +185,7 @@ def test_right_to_left_epub_in_chromium_sets_latin_words_in_the_bidi_algorithms_
         z.extractall(folder)
         opf = etree.fromstring(z.read("EPUB/content.opf"))
     assert opf.find("opf:spine", NS).get("page-progression-direction") == "rtl"
+    assert_epubcheck_clean(epub)
     chapter = folder / "EPUB" / "chapter.xhtml"
     root = etree.parse(str(chapter)).getroot()
     assert root.get("dir") == "rtl" and root.get("lang") == name
