@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bookmaker.bidi import direction_of
+from bookmaker.core.lang import direction_of
 
 if TYPE_CHECKING:
-    from bookmaker.policy import ResourcePolicy
+    from bookmaker.safety.policy import ResourcePolicy
 
 
 @dataclass
