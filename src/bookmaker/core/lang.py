@@ -51,6 +51,13 @@ def direction_of(lang: str | None, direction: str | None = None) -> str:
     return "rtl" if lang and is_rtl_lang(lang) else "ltr"
 
 
+def can_be_vertical(lang: str) -> bool:
+    """Whether books in `lang` are set in columns, top to bottom and right to left: Japanese, and
+    Chinese in Traditional characters (`zh-Hant`, or a region that writes them: TW, HK, MO)."""
+    parts = lang.lower().replace("_", "-").split("-")
+    return parts[0] == "ja" or (parts[0] == "zh" and any(p in ("hant", "tw", "hk", "mo") for p in parts[1:]))
+
+
 def quotes_for(lang: str) -> list[str]:
     lang = lang.lower()
     return QUOTES.get(lang) or QUOTES.get(lang.split("-")[0], QUOTES["en"])

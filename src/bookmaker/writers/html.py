@@ -54,7 +54,7 @@ def render_html(
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
     article = is_article(book, options)
     if options.duplex:
-        css.append(".chapter, .toc, .notes, section.index { break-before: recto; } .chapter .notes { break-before: auto; }")  # left-hand if rtl
+        css.append(".chapter, .toc, .notes, section.index { break-before: recto; } .chapter .notes { break-before: auto; }")
     if article:
         # The text follows the title on page 1, and that page has no running head.
         css.append(".chapter { break-before: auto; page: auto; } .article-title .title { string-set: booktitle content(); }"
