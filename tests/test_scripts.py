@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from lxml import etree, html as lxml_html
 
-from conftest import FIXTURES, NS, assert_epubcheck_clean, build
+from conftest import FIXTURES, NS, assert_epubcheck_clean, build, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -259,3 +259,33 @@ def test_no_stretched_gaps_between_words(name, tmp_path):
     assert gaps
     wide = [round(g, 1) for g in gaps if g > body_em]
     assert not wide, f"{len(wide)} gaps wider than an em: {wide[:10]}"
+
+
+def test_vertical_japanese_epub_is_set_in_columns_in_chromium(tmp_path, browser):
+    """[epub] vertical: the EPUB's Japanese runs top to bottom in columns from the right (Chromium, the
+    engine of calibre's viewer, reads writing-mode), its pages turn right to left, and EPUBCheck passes it."""
+    book = _book("ja", tmp_path)
+    (book / "bookmaker.toml").write_text("[epub]\nvertical = true\n", encoding="utf-8")
+    result = run_cli("epub", str(book), "-o", str(tmp_path / "book.epub"))
+    assert result.exit_code == 0, result.stderr
+    assert "the PDF and the HTML are set horizontally" in result.stderr
+    epub = tmp_path / "book.epub"
+    assert_epubcheck_clean(epub)
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(epub) as z:
+        z.extractall(folder)
+        opf = etree.fromstring(z.read("EPUB/content.opf"))
+    assert opf.find("opf:spine", NS).get("page-progression-direction") == "rtl"
+    page = browser.new_page()
+    page.set_viewport_size({"width": 800, "height": 1000})
+    page.goto((folder / "EPUB" / "chapter.xhtml").as_uri())
+    mode = page.evaluate("getComputedStyle(document.documentElement).writingMode")
+    # Each paragraph of Japanese, as the engine laid it out: a long one is taller than it is wide,
+    # and each stands to the left of the one before it (set horizontally, each was wider and below).
+    boxes = page.evaluate("""[...document.querySelectorAll('p')].filter(p => p.textContent.length > 60)
+        .map(p => { const r = p.getBoundingClientRect(); return [r.left, r.right, r.width, r.height]; })""")
+    page.close()
+    assert mode == "vertical-rl"
+    assert len(boxes) >= 5
+    assert all(height > width for _, _, width, height in boxes), boxes
+    assert all(after[1] <= before[0] + 1 for before, after in zip(boxes, boxes[1:])), boxes
