@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -94,7 +94,7 @@ def _isolate(children: list[Token], base: str) -> list[Token]:
         if child.type != "text" or any(spans):
             out.append(child)  # text inside a span of its own direction is the author's to mark
         elif base == "ltr":
-            out.extend(_wrap(child, RTL_RUN.finditer(child.content), "rtl"))
+            out.extend(_wrap(child, (m.span() for m in RTL_RUN.finditer(child.content)), "rtl"))
         else:
             out.extend(_wrap(child, _ltr_words(child.content), "ltr"))
     return out
@@ -109,7 +109,7 @@ def _span_direction(span: Token, outer: str) -> None:
             span.attrSet("dir", own)
 
 
-def _ltr_words(text: str):
+def _ltr_words(text: str) -> Iterator[tuple[int, int]]:
     """The Latin words of a right-to-left text that need isolating: those that begin or end with a
     character of no strong direction (once the sentence's punctuation is taken off)."""
     for match in _WORD.finditer(text):
@@ -120,23 +120,7 @@ def _ltr_words(text: str):
         if not stripped or not _has_ltr(stripped) or re.search(f"[{RTL_CHARS}]", stripped):
             continue
         if _is_weak(stripped[0]) or _is_weak(stripped[-1]):
-            yield _Span(start, start + len(stripped), stripped)
-
-
-class _Span:
-    """A slice of text, shaped like a match (start, end, group)."""
-
-    def __init__(self, start: int, end: int, text: str) -> None:
-        self._start, self._end, self._text = start, end, text
-
-    def start(self) -> int:
-        return self._start
-
-    def end(self) -> int:
-        return self._end
-
-    def group(self) -> str:
-        return self._text
+            yield start, start + len(stripped)
 
 
 def _has_ltr(word: str) -> bool:
@@ -148,16 +132,18 @@ def _is_weak(char: str) -> bool:
     return unicodedata.bidirectional(char) not in ("L", "EN", "AN")
 
 
-def _wrap(child: Token, runs, direction: str) -> list[Token]:
+def _wrap(child: Token, runs: Iterable[tuple[int, int]], direction: str) -> list[Token]:
+    """The text token `child` with each run (start, end) of its text in a `<span dir=direction>`."""
     out: list[Token] = []
     pos = 0
-    for match in runs:
-        if match.start() > pos:
-            out.append(_text(child.content[pos : match.start()], child.level))
+    for start, end in runs:
+        if start > pos:
+            out.append(_text(child.content[pos:start], child.level))
         opening = Token("span_open", "span", 1, level=child.level)
         opening.attrSet("dir", direction)
-        out.extend([opening, _text(match.group(), child.level + 1), Token("span_close", "span", -1, level=child.level)])
-        pos = match.end()
+        out.extend([opening, _text(child.content[start:end], child.level + 1),
+                    Token("span_close", "span", -1, level=child.level)])
+        pos = end
     if pos == 0:
         return [child]
     if pos < len(child.content):
