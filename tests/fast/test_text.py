@@ -45,6 +45,6 @@ def _book(tmp_path: Path, chapter: bytes, css: bytes) -> list[str]:
 
 def test_a_manuscript_and_a_stylesheet_with_a_byte_order_mark_name_the_bad_byte(tmp_path):
     assert _book(tmp_path, BOM + b"# One\n\nna\xefve\n", BOM + b"p {\n  content: '\xe9';\n}\n") == [
-        "manuscript/one.md:3:3: error: the file is not valid UTF-8 (byte 0xef): save it as UTF-8",
-        "styles/book.css:2:13: error: the stylesheet is not valid UTF-8 (byte 0xe9): save it as UTF-8",
+        "manuscript/one.md:3:3: error: the file is not valid UTF-8 (byte 0xef): save it as UTF-8 [file-not-utf8]",
+        "styles/book.css:2:13: error: the stylesheet is not valid UTF-8 (byte 0xe9): save it as UTF-8 [css-not-utf8]",
     ]

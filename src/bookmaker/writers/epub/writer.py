@@ -182,7 +182,7 @@ def _vertical_css(book: Book, options: EpubOptions, diagnostics: Diagnostics) ->
     if not can_be_vertical(book.metadata.lang):
         diagnostics.warning(book.root / "bookmaker.toml", None,
                             f"[epub] vertical is for Japanese and Traditional Chinese (ja, zh-Hant); this book is "
-                            f"in '{book.metadata.lang}', so its EPUB is set horizontally")
+                            f"in '{book.metadata.lang}', so its EPUB is set horizontally", code="epub-vertical-language")
         return ""
     return VERTICAL_CSS
 
@@ -206,7 +206,7 @@ def _embedded_fonts(trees: list[etree._ElementTree], diagnostics: Diagnostics) -
         path = find_font(face.family)
         if path is None:
             diagnostics.warning("bookmaker", None, f"font '{face.family}' is not installed, so the EPUB does not "
-                                               "embed it: install it (`make book` does) or pass --no-embed-fonts")
+                                               "embed it: install it (`make book` does) or pass --no-embed-fonts", code="font-not-installed")
             continue
         fonts.append((face, subset_font(path, text)))
     return fonts

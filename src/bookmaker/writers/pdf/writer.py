@@ -56,7 +56,7 @@ def write_pdf(
     except Refused as refused:
         raise refused.as_book_error("stylesheet", diagnostics) from None
     except FatalURLFetchingError as exc:
-        diagnostics.error(target, None, f"{exc}")
+        diagnostics.error(target, None, f"{exc}", code="resource-unfetchable")
         raise BookError(diagnostics) from None
     base_url = target.parent.resolve().as_uri() + "/"
     key = page_map_key(book, options)
@@ -95,7 +95,7 @@ def write_pdf(
                 laid = write_in_parts(rerender(start_map), target, said, reported, policy_for(book), key, jobs,
                                       bool(options and options.duplex), progress, rerender, marks_ids)
             except FatalURLFetchingError as exc:
-                diagnostics.error(target, None, f"{exc}")
+                diagnostics.error(target, None, f"{exc}", code="resource-unfetchable")
                 raise BookError(diagnostics) from None
             if laid is None:
                 break  # not splittable: laid out as one document below
@@ -172,7 +172,7 @@ def write_pdf(
             with atomic_output(target) as out:
                 document.write_pdf(out, **_write_options(book, variant))
     except FatalURLFetchingError as exc:
-        diagnostics.error(target, None, f"{exc}")
+        diagnostics.error(target, None, f"{exc}", code="resource-unfetchable")
         raise BookError(diagnostics) from None
 
 
@@ -224,7 +224,7 @@ def _footnotes_that_fit(book: Book, target: Path, html: str, lay_out, diagnostic
         if note.id in long_notes:
             diagnostics.warning(
                 target, None, f"note {note.number} is too long for the foot of a page, so it is set in a Notes "
-                              "section at the end: shorten it, or set [pdf] notes = \"book\"")
+                              "section at the end: shorten it, or set [pdf] notes = \"book\"", code="footnote-too-long")
     return document, long_notes
 
 
