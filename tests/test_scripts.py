@@ -11,6 +11,7 @@ CJK and Thai: no line starts with a closing mark, no gap of an em or more betwee
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -289,3 +290,20 @@ def test_vertical_japanese_epub_is_set_in_columns_in_chromium(tmp_path, browser)
     assert len(boxes) >= 5
     assert all(height > width for _, _, width, height in boxes), boxes
     assert all(after[1] <= before[0] + 1 for before, after in zip(boxes, boxes[1:])), boxes
+
+
+def test_right_to_left_epub_in_calibre_sets_latin_words_in_the_bidi_algorithms_order(tmp_path):
+    """calibre's reading of the Persian EPUB (its PDF output, laid out by Qt WebEngine) in the bidi algorithm's order."""
+    assert shutil.which("ebook-convert"), "install calibre: scripts/system-packages.sh test"
+    assert shutil.which("fribidi"), "install libfribidi-bin: scripts/system-packages.sh test"
+    epub = build(_book("fa", tmp_path), "epub", "-o", str(tmp_path / "book.epub"))
+    env = {**os.environ, "CALIBRE_CONFIG_DIRECTORY": str(tmp_path / "config"), "QT_QPA_PLATFORM": "offscreen",
+           "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox", "XDG_RUNTIME_DIR": str(tmp_path)}
+    run = subprocess.run(["ebook-convert", str(epub), str(tmp_path / "calibre.pdf")], capture_output=True, text=True,
+                         timeout=600, env=env)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    with zipfile.ZipFile(epub) as z:
+        z.extractall(tmp_path / "unpacked")
+    checked, wrong = _check_order(tmp_path / "calibre.pdf", _source_blocks(tmp_path / "unpacked" / "EPUB" / "chapter.xhtml", "rtl"))
+    assert checked >= 10, f"only {checked} mixed lines found to check"
+    assert not wrong, "\n".join(wrong)
