@@ -224,12 +224,21 @@ def test_persian_pdf_keeps_every_zero_width_non_joiner(tmp_path):
     assert len(found) >= len(words) * 0.9, sorted(words - set(found))[:10]
 
 
-def test_right_to_left_pdf_reads_right_to_left(tmp_path):
+def test_right_to_left_pdf_reads_right_to_left_laid_out_whole_or_in_parts(tmp_path):
+    """/ViewerPreferences /Direction /R2L, written by WeasyPrint's finisher (one layout) and by the merge of
+    the parts; the two PDFs, bound on the right (duplex), have the same pages."""
     import pikepdf
 
-    pdf = build(_book("fa", tmp_path), "pdf", "-o", str(tmp_path / "book.pdf"), "--jobs", "1")
-    with pikepdf.open(pdf) as doc:
-        assert str(doc.Root.ViewerPreferences.Direction) == "/R2L"
+    book = _book("fa", tmp_path)
+    (book / "manuscript" / "second.md").write_text("# فصل دوم\n\nمتنی کوتاه با Git و C++.\n", encoding="utf-8")
+    texts = []
+    for jobs in ("1", "2"):
+        pdf = build(book, "pdf", "-o", str(tmp_path / f"book-{jobs}.pdf"), "--duplex", "--jobs", jobs)
+        with pikepdf.open(pdf) as doc:
+            assert str(doc.Root.ViewerPreferences.Direction) == "/R2L"
+        texts.append(subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                                    check=True).stdout.split("\f"))
+    assert texts[0] == texts[1]
 
 
 # -- CJK and Thai --------------------------------------------------------------------------------------
