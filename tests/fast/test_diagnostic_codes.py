@@ -12,6 +12,7 @@ from click.testing import CliRunner
 import bookmaker
 from bookmaker.cli import main
 from bookmaker.core.codes import CODES
+from books import write_book
 
 PACKAGE = Path(bookmaker.__file__).parent
 CHAPTER = "# Title\n\nText.[^missing]\n\n[^unused]: never cited.\n\n### Too deep\n"
@@ -35,11 +36,7 @@ def test_every_code_in_the_source_is_registered_and_named_as_codes_are() -> None
 
 
 def _book(tmp_path: Path, chapter: str = CHAPTER, toml: str | None = None) -> Path:
-    (tmp_path / "manuscript").mkdir()
-    (tmp_path / "manuscript" / "chapter.md").write_text(chapter)
-    if toml is not None:
-        (tmp_path / "bookmaker.toml").write_text(toml)
-    return tmp_path
+    return write_book(tmp_path, {"manuscript/chapter.md": chapter}, toml)
 
 
 def test_check_prints_json_for_editors(tmp_path: Path) -> None:
