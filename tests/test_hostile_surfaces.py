@@ -202,13 +202,13 @@ def test_a_block_pygments_is_too_slow_on_is_printed_plain_with_a_warning(monkeyp
     from bookmaker.render.highlight import render_code
 
     problems: list[str] = []
-    html = _within(60, lambda: render_code(" " * 3000 + "x\n", "systemd", problems))
+    html = _within(60, lambda: render_code(" " * 3000 + "x\n", "systemd", problems=problems))
     assert problems and "printed without highlighting" in problems[0]
     assert "<span class" not in html.replace('<span class="line">', "")
     ordinary: list[str] = []
-    assert '<span class="nb">print</span>' in render_code("print(1)\n", "python", ordinary) and not ordinary
+    assert '<span class="nb">print</span>' in render_code("print(1)\n", "python", problems=ordinary) and not ordinary
     monkeypatch.setattr(highlight_worker._WORKER, "timeouts", highlight_worker.MAX_TIMEOUTS)
-    assert '<span class="nb">' not in render_code("len(1)\n", "python", ordinary)  # a book's waits spent
+    assert '<span class="nb">' not in render_code("len(1)\n", "python", problems=ordinary)  # a book's waits spent
     assert "already took too long" in ordinary[0]
 
 

@@ -130,6 +130,10 @@ def _dotted(name: str) -> str:
     return ".".join(part.strip().strip("\"'") for part in name.split("."))
 
 
+VERTICAL_ONLY_IN_EPUB = ("[epub] vertical sets the EPUB in columns; the PDF and the HTML are set horizontally, "
+                         "as WeasyPrint lays out no vertical text")
+
+
 class _Validator:
     """Checks the file's tables against the schema, reporting each problem at its line."""
 
@@ -169,6 +173,9 @@ class _Validator:
                 self.reserved((section,))
             else:
                 self.error((section,), f"unknown table [{section}]; {did_you_mean(section, known)}", code="config-table-unknown")
+        if self.config.epub.vertical:
+            self.diagnostics.warning(self.path, self.line("epub", "vertical"), VERTICAL_ONLY_IN_EPUB,
+                                     code="epub-vertical-pdf-horizontal")
 
     def _metadata(self, values: dict[str, Any]) -> None:
         for key, value in values.items():

@@ -58,6 +58,8 @@ CODES: dict[str, str] = {
     "css-syntax": "a CSS syntax error",
     "css-too-deep": "CSS brackets nested too deep",
     "dir-invalid": "a dir attribute that is not ltr, rtl or auto",
+    "epub-vertical-language": "[epub] vertical in a book that is not in Japanese or Traditional Chinese, set horizontally",
+    "epub-vertical-pdf-horizontal": "[epub] vertical sets the EPUB in columns; the PDF and HTML stay horizontal",
     "equation-id-taken": "an equation id already used in the book",
     "equation-ref-unknown": "@eq- names no numbered equation",
     "file-not-utf8": "a manuscript file that is not UTF-8",

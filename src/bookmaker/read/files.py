@@ -91,6 +91,7 @@ def read_metadata(book: BookState, files: list[SourceFile]) -> Metadata:
         subtitle=values.get("subtitle"),
         authors=values.get("author", []),
         lang=values.get("lang", "en"),
+        dir=values.get("dir"),
         date=values.get("date"),
         description=values.get("description"),
         keywords=values.get("keywords", []),

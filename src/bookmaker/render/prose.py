@@ -116,13 +116,13 @@ class XhtmlRenderer(RendererHTML):
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         problems: list[str] = []
-        html = render_code(tokens[idx].content, tokens[idx].info, problems)
+        html = render_code(tokens[idx].content, tokens[idx].info, tokens[idx].attrGet("dir"), problems)
         line = tokens[idx].map[0] + 1 if tokens[idx].map else None
         self.findings.extend((line, problem) for problem in problems)
         return html
 
     def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        return render_code(tokens[idx].content, "")
+        return render_code(tokens[idx].content, "", tokens[idx].attrGet("dir"))
 
     def code_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         # Code is never hyphenated (CSS); a long span may break after / . - _,

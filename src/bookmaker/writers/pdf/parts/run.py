@@ -127,7 +127,7 @@ class PartsBuild(Planning):
             with self._pool() as pool:
                 if not self._settle(pool):
                     return None
-                data = merge([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir)
+                data = merge([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir, self.rtl)
         self._finish()
         return data, self.numbers
 
