@@ -423,7 +423,7 @@ def test_print_options_on_the_command_line(tmp_path):
     html = build(book, "html", "-o", str(tmp_path / "n.html"), "--bleed", "0.125in", "--marks", "crop cross", "--duplex")
     text = html.read_text()
     assert "bleed: 0.125in; marks: crop cross;" in text
-    assert "@page :left" in text and "break-before: right" in text
+    assert "@page :left" in text and "break-before: recto" in text  # recto: the right-hand page, or the left in a right-to-left book
 
 
 # -- stylesheets and WeasyPrint's messages -----------------------------------------------------
