@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml as escape_html
 from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -202,7 +203,9 @@ def _github_alerts(state: StateCore) -> None:
                 for t, kind_of in ((token, "container_box_open"), (tokens[closing], "container_box_close")):
                     t.type, t.tag = kind_of, "div"
                 token.meta["alert"] = True  # closed by the quotation's end, not by a ':::' line (structure.py)
-                token.info = f"{kind.lower()} {ALERT_KINDS[kind]}"
+                # Titled in the book's language (core/terms.py, passed in the parser's env by the reader).
+                title = state.env.get("terms", {}).get(kind.lower()) or ALERT_KINDS[kind]
+                token.info = f"{kind.lower()} {title}"
                 rest = tokens[i + 2].content[match.end():]
                 if rest.strip():
                     tokens[i + 2].content = rest
@@ -246,7 +249,11 @@ def _task_lists(state: StateCore) -> None:
         if not match:
             continue
         children[0].content = children[0].content[match.end():]
-        mark = Token("html_inline", "", 0, content=_TASK_HTML[match.group(1) != " "])
+        done = match.group(1) != " "
+        words = state.env.get("terms", {}).get("done" if done else "not-done")
+        html = _TASK_HTML[done] if words is None else _TASK_HTML[done].replace(
+            "done: " if done else "not done: ", f"{escape_html(words)}: ")
+        mark = Token("html_inline", "", 0, content=html)
         children.insert(0, mark)
         token.attrJoin("class", "task")
 

@@ -23,6 +23,7 @@ from bookmaker.markdown.unsupported import check_unsupported
 
 def parse_chapter(ctx: ChapterContext) -> None:
     file = ctx.file
+    file.env["terms"] = ctx.book.terms  # the alerts' titles and the task lists' words (markdown/parser.py)
     file.tokens = tokens = ctx.md.parse(file.body, file.env)
     ctx.book.targets[file.path.resolve()] = {"": ctx.chapter.id}
     if not check_structure(ctx):

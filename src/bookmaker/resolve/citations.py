@@ -437,10 +437,11 @@ class _Inlines:
         return ""  # notes are taken apart by the caller; raw markup, images and math are not citeproc's
 
 
-def bibliography_html(entries: list[tuple[str, str]], title: str | None, section_id: str) -> str:
+def bibliography_html(entries: list[tuple[str, str]], title: str | None, section_id: str,
+                      label: str = "Bibliography") -> str:
     """The bibliography as one section; `title` None where the author's own heading stands above `::: {#refs}`."""
     heading = f'<h2 class="bibliography-title" id="{section_id}-title">{html.escape(title)}</h2>\n' if title else ""
-    labelled = f' aria-labelledby="{section_id}-title"' if title else ' aria-label="Bibliography"'
+    labelled = f' aria-labelledby="{section_id}-title"' if title else f' aria-label="{html.escape(label)}"'
     # The entries carry no role: DPUB-ARIA 1.1 deprecates doc-biblioentry and EPUBCheck warns of it.
     items = "".join(f'<li class="csl-entry" id="bib-{html.escape(key)}">{body}</li>\n'
                     for key, body in entries)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import jinja2
 from markupsafe import Markup
 
+from bookmaker.core.digits import in_digits, local_date
 from bookmaker.model import Book
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ def environment(book_templates: Path | None = None, policy: ResourcePolicy | Non
     )
     env.filters["backlink_letter"] = lambda n: _LETTERS[(n - 1) % 26] * ((n - 1) // 26 + 1)
     env.filters["with_backlinks"] = with_backlinks
+    # Numbers in the book's digits (`{{ note.number|digits(digits) }}`) and dates in its language.
+    env.filters["digits"] = in_digits
+    env.filters["local_date"] = local_date
     bound_filters(env)
     return env
 

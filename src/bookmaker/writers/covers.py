@@ -4,6 +4,7 @@ the title and authors (Pillow, which WeasyPrint already brings)."""
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from pathlib import Path
 
@@ -46,9 +47,14 @@ def resolve_cover(src: str, path: Path, line: int | None, root: Path, policy: Re
     return cover
 
 
-def cover_alt(metadata: Metadata) -> str:
-    by = f", by {_names(metadata.authors)}" if metadata.authors else ""
-    return f"Cover: {metadata.title}{by}"
+def cover_alt(metadata: Metadata, terms: dict[str, str] | None = None) -> str:
+    """The cover's description, in the book's language (core/terms.py): "Cover: Title, by Author"."""
+    from bookmaker.core.terms import terms_for
+
+    terms = terms or terms_for("en")
+    values = {"title": metadata.title, "authors": _names(metadata.authors, terms["and"])}
+    pattern = terms["cover-by" if metadata.authors else "cover-of"]
+    return re.sub(r"\{(title|authors)\}", lambda m: values[m.group(1)], pattern)  # one pass: a title may hold "{"
 
 
 def generate_cover(metadata: Metadata) -> bytes:
@@ -106,8 +112,12 @@ def _draw_cover(metadata: Metadata) -> bytes:
     return out.getvalue()
 
 
-def _names(authors: list[str]) -> str:
-    return authors[0] if len(authors) == 1 else ", ".join(authors[:-1]) + " and " + authors[-1]
+def _names(authors: list[str], and_word: str = " and ") -> str:
+    """"A, B and C" ("and" is the book's term, with its spaces: " and ", "、")."""
+    if len(authors) < 2:
+        return "".join(authors)
+    comma = "、" if and_word == "、" else ", "
+    return comma.join(authors[:-1]) + and_word + authors[-1]
 
 
 def _font(text: str, family: str, style: str, size: int):

@@ -79,6 +79,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         "meta": book.metadata,
         "rtl": is_rtl_lang(book.metadata.lang),
         "stylesheets": [STYLESHEET],
+        "terms": book.terms,
+        "digits": book.digits,
     }
     try:
         cover_source, cover_data = _cover(book)
@@ -90,9 +92,9 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     names = package_names([cover_source, *(image.src for image in book.images), *fonts_and_images], reserved)
     cover_name = names[cover_source]
     docs = [
-        _Document(COVER_PAGE, "Cover",
+        _Document(COVER_PAGE, book.terms["cover"],
                   render_template(env, "epub/cover.xhtml", page_title=book.metadata.title, cover=cover_name,
-                                  alt=cover_alt(book.metadata), **common).encode(), set()),
+                                  alt=cover_alt(book.metadata, book.terms), **common).encode(), set()),
         _Document(TITLEPAGE, book.metadata.title,
                   render_template(env, "epub/titlepage.xhtml", page_title=book.metadata.title,
                                   **common).encode(), set())
@@ -110,9 +112,9 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     index_groups = build_index(book.index_marks)
     if index_groups:
         # Numbered locators, 1, 2, 3..., since an EPUB has no pages; each links to its mark.
-        html = render_template(env, "epub/index.xhtml", page_title="Index", index_groups=index_groups,
+        html = render_template(env, "epub/index.xhtml", page_title=book.terms["index"], index_groups=index_groups,
                                locators=numbered_locators, epub=True, **common)
-        docs.append(_Document(INDEX, "Index", html.encode(), set()))
+        docs.append(_Document(INDEX, book.terms["index"], html.encode(), set()))
 
     trees = {doc.file_name: _parse(doc, names) for doc in docs}
     where = {i: doc.file_name for doc in docs for i in doc.ids}
@@ -128,8 +130,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     toc = _toc(book)
     landmarks = _landmarks(book)
     if index_groups:
-        toc.append(TocEntry("Index", f"{INDEX}#index", 1))
-        landmarks.append({"type": "index", "href": f"{INDEX}#index", "label": "Index"})
+        toc.append(TocEntry(book.terms["index"], f"{INDEX}#index", 1))
+        landmarks.append({"type": "index", "href": f"{INDEX}#index", "label": book.terms["index"]})
     nav = render_template(
         env, "epub/nav.xhtml",
         page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
@@ -158,7 +160,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         if doc.file_name == TITLEPAGE:
             # The contents page where a printed book has it. Non-linear, calibre
             # listed it after the last chapter, behind the notes.
-            package.add_document(NAV, nav.encode(), title="Contents", nav=True)
+            package.add_document(NAV, nav.encode(), title=book.terms["contents"], nav=True)
     package.add_stylesheet(STYLESHEET, css.encode())
     for name, data in images:
         package.add_resource(name, data)
@@ -292,17 +294,18 @@ def _toc(book: Book) -> list[TocEntry]:
 
 def _landmarks(book: Book) -> list[dict[str, str]]:
     marks = [
-        {"type": "cover", "href": COVER_PAGE, "label": "Cover"},
-        {"type": "toc", "href": f"{NAV}#toc", "label": "Contents"},
-        {"type": "titlepage", "href": TITLEPAGE, "label": "Title page"},
-        {"type": "bodymatter", "href": _file_of(book.chapters[0]), "label": "Start of text"},
+        {"type": "cover", "href": COVER_PAGE, "label": book.terms["cover"]},
+        {"type": "toc", "href": f"{NAV}#toc", "label": book.terms["contents"]},
+        {"type": "titlepage", "href": TITLEPAGE, "label": book.terms["title-page"]},
+        {"type": "bodymatter", "href": _file_of(book.chapters[0]), "label": book.terms["start-of-text"]},
     ]
     with_notes = next((c for c in book.chapters if book.notes_of(c)), None)
     if with_notes is not None:
-        marks.append({"type": "endnotes", "href": f"{_file_of(with_notes)}#notes", "label": "Notes"})
+        marks.append({"type": "endnotes", "href": f"{_file_of(with_notes)}#notes", "label": book.terms["notes"]})
     with_bibliography = next((c for c in book.chapters if c.holds_bibliography), None)
     if with_bibliography is not None:
-        marks.append({"type": "bibliography", "href": f"{_file_of(with_bibliography)}#refs", "label": "Bibliography"})
+        marks.append({"type": "bibliography", "href": f"{_file_of(with_bibliography)}#refs",
+                      "label": book.terms["bibliography"]})
     return marks
 
 
