@@ -89,13 +89,16 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
 
 
-THEME_STYLESHEETS = ("base.css", "technical.css", "print.css", "epub.css")
+THEME_STYLESHEETS = ("base.css", "technical.css", "print.css", "epub.css", "scripts.css")
 
 
 def theme_stylesheets(medium: Medium, book: Book | None = None) -> list[Path]:
     """The theme's stylesheets for `medium`, each replaced by the book's file of the same name if it has one."""
     replacing = {p.name: p for p in book.styles} if book else {}
-    return [replacing.get(name, THEME_DIR / "styles" / name) for name in ("base.css", "technical.css", f"{medium}.css")]
+    # scripts.css (the faces of every script, writers/font_stacks.py) comes last: it extends the
+    # medium's own stacks (print.css's code faces) with the faces of the other scripts.
+    names = ("base.css", "technical.css", f"{medium}.css", "scripts.css")
+    return [replacing.get(name, THEME_DIR / "styles" / name) for name in names]
 
 
 def book_stylesheets(book: Book, medium: Medium) -> list[Path]:

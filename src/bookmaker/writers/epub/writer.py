@@ -18,7 +18,8 @@ from lxml import etree
 
 from bookmaker.writers.covers import cover_alt, generate_cover
 from bookmaker.core.diagnostics import Diagnostics
-from bookmaker.writers.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
+from bookmaker.writers.font_stacks import LATIN, ScriptFace, faces_for, script_of
+from bookmaker.writers.fonts import find_face, subset_font
 from bookmaker.resolve.index import build_index, numbered_locators
 from bookmaker.markdown.parser import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
@@ -88,7 +89,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         raise refused.as_book_error("cover", diagnostics) from None
     fonts_and_images = [name for name in book.style_resources if not name.endswith(".css")]
     reserved = {NAV, TITLEPAGE, COVER_PAGE, STYLESHEET, "toc.ncx", "content.opf",
-                *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in EMBEDDED_FACES)}
+                *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in faces_for(book.metadata.lang) if face.file_name)}
     names = package_names([cover_source, *(image.src for image in book.images), *fonts_and_images], reserved)
     cover_name = names[cover_source]
     docs = [
@@ -145,7 +146,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
                    if name != cover_source and name not in {image.src for image in book.images}]
     except Refused as refused:
         raise refused.as_book_error("resource", diagnostics) from None
-    fonts = _embedded_fonts(list(trees.values()), diagnostics) if options.embed_fonts else []
+    fonts = _embedded_fonts(list(trees.values()), book.metadata.lang, diagnostics) if options.embed_fonts else []
     css = "".join(_font_face(face) for face, _ in fonts) + css
 
     package = epub_package.Package(
@@ -178,38 +179,42 @@ def _cover(book: Book) -> tuple[str, bytes]:
         return book.metadata.cover, policy_for(book).read_local(book.root / book.metadata.cover)
     taken = {image.src for image in book.images} | set(book.style_resources)
     name = GENERATED_COVER if GENERATED_COVER not in taken else "bookmaker-" + GENERATED_COVER
-    return name, generate_cover(book.metadata)
+    return name, generate_cover(book.metadata, book.terms["and"])
 
 
-def _embedded_fonts(trees: list[etree._ElementTree], diagnostics: Diagnostics) -> list[tuple[EmbeddedFace, bytes]]:
-    """A subset of each face the book's text needs, for the characters it sets in that face."""
+def _embedded_fonts(trees: list[etree._ElementTree], lang: str,
+                    diagnostics: Diagnostics) -> list[tuple[ScriptFace, bytes]]:
+    """A subset of each face of another script than Latin (a reader brings its own Latin faces) that
+    the book's text needs, for the characters it sets in that face (font_stacks.py, scripts.css).
+    The book's own script's face also gets the digits and punctuation its text shares with others."""
+    text = "".join("".join(tree.getroot().itertext()) for tree in trees)
+    by_script: dict[str, set[str]] = {}
+    for char in set(text):
+        code = script_of(char)
+        if code is not None:
+            by_script.setdefault(code, set()).add(char)
+    if not by_script:
+        return []  # a Latin book: nothing to embed, and no font library loaded
     fonts = []
-    for face in EMBEDDED_FACES:
-        text = "".join(_text_in(tree, face) for tree in trees)
-        if not text.strip():
+    shared = {c for c in set(text) if script_of(c) is None}
+    own = faces_for(lang)[0]
+    for face in faces_for(lang):
+        wanted = set().union(*(by_script.get(code, set()) for code in face.codes))
+        if face is LATIN or not wanted:
             continue
-        path = find_font(face.family)
-        if path is None:
+        if face is own:
+            wanted |= shared
+        found = find_face(face.family)
+        if found is None:
             diagnostics.warning("bookmaker", None, f"font '{face.family}' is not installed, so the EPUB does not "
-                                               "embed it: install it (`make book` does) or pass --no-embed-fonts")
+                                               f"embed it: install {face.package} (`make book` does) or pass "
+                                               "--no-embed-fonts")
             continue
-        fonts.append((face, subset_font(path, text)))
+        fonts.append((face, subset_font(found[0], "".join(sorted(wanted)), found[1])))
     return fonts
 
 
-def _text_in(tree: etree._ElementTree, face: EmbeddedFace) -> str:
-    """The text the theme's CSS sets in this face: elements in its languages, and right-to-left runs."""
-    parts = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
-        lang = (el.get("lang") or el.get(XML_LANG) or "").split("-")[0].lower()
-        if lang in face.langs or el.get("dir") == "rtl":
-            parts.append("".join(el.itertext()))
-    return "".join(parts)
-
-
-def _font_face(face: EmbeddedFace) -> str:
+def _font_face(face: ScriptFace) -> str:
     href = Path(os.path.relpath(face.file_name, Path(STYLESHEET).parent)).as_posix()
     return f'@font-face {{ font-family: "{face.family}"; font-style: normal; font-weight: normal; src: url("{href}"); }}\n'
 
