@@ -21,7 +21,7 @@ from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.writers.font_stacks import LATIN, ScriptFace, faces_for, script_of
 from bookmaker.writers.fonts import find_face, subset_font
 from bookmaker.resolve.index import build_index, numbered_locators
-from bookmaker.markdown.parser import is_rtl_lang
+from bookmaker.core.lang import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.core.output import atomic_output
 from bookmaker.safety.policy import Refused, policy_for
