@@ -40,6 +40,7 @@ class Builder:
         # Processes laying out the PDF's parts when a build does not say (`watch` sets one per core:
         # it reuses the parts an edit left unchanged).
         self.jobs = 1
+        self.font_lines: list[str] = []  # `check`: which face sets each script of the book (font_coverage.py)
 
     @property
     def is_folder(self) -> bool:
@@ -111,6 +112,8 @@ class Builder:
                 diagnostics.extend(exc.diagnostics)
                 raise BookError(diagnostics) from None
         diagnostics.extend(read_diagnostics)
+        if needs_font_check(book, todo):
+            check_fonts(book, diagnostics)
         if request.fails(diagnostics):  # --strict and a warning: nothing is written
             raise BookError(diagnostics)
         # A single file is named after itself: notes that share a heading must not overwrite each other.
@@ -152,6 +155,7 @@ class Builder:
                 book, read_diagnostics = read_book(self.path, config, None, config.notes.numbering, Diagnostics(),
                                                    request.allow_remote)
                 diagnostics.extend(read_diagnostics)
+                self.font_lines = check_fonts(book, diagnostics)
                 if book.templates is not None and not request.fails(diagnostics):
                     diagnostics.extend(_check_templates(book))
             except BookError as exc:
@@ -191,6 +195,19 @@ class Builder:
         settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options) if options is not None else None,
                     note_numbering, inputs, used]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def needs_font_check(book, formats: list[str]) -> bool:
+    """Whether a build checks the faces of the book's characters (font_coverage.py): for the PDF, whose
+    faces bookmaker chooses (its check replaces WeasyPrint's warning per occurrence). An e-reader sets
+    what the EPUB's embedded faces lack in its own; `bookmaker check` checks every book."""
+    return "pdf" in formats
+
+
+def check_fonts(book, diagnostics: Diagnostics) -> list[str]:
+    from bookmaker.writers.font_coverage import check_fonts as check
+
+    return check(book, diagnostics)
 
 
 def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, reporter: Reporter,

@@ -19,7 +19,6 @@ and WeasyPrint use anyway), read once per face.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
@@ -143,15 +142,17 @@ def _report_missing(char: str, usage: Usage, diagnostics: Diagnostics, query: bo
     if fallback:
         diagnostics.warning(path, usage.line, f"{shown}, used {times}, is in none of the theme's faces: it would be "
                                               f"set in {fallback}, a face fontconfig falls back on; name a face that "
-                                              "has it in a stylesheet's font-family", code="font-fallback")
+                                              "has it in a stylesheet's font-family")  # code: font-fallback
     else:
         diagnostics.warning(path, usage.line, f"no installed font has {shown}, used {times}, so it prints as a box: "
                                               f"install {package}, or name a face that has it in a stylesheet's "
-                                              "font-family", code="glyph-missing")
+                                              "font-family")  # code: glyph-missing
 
 
 def _installed_face_with(char: str) -> str | None:
     """An installed family that has `char` (fontconfig), or None."""
+    import subprocess  # only for a character no theme face has
+
     if shutil.which("fc-list") is None:
         return None
     try:

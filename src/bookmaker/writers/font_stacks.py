@@ -153,8 +153,9 @@ _MONO = {"code, pre, kbd, samp": ["Linux Libertine Mono O", "DejaVu Sans Mono"],
 def root_stack(lang: str = "en") -> list[str]:
     """Every face of the theme, the book's own script's first: a character of any script the theme
     claims finds its face in this list, whatever element it is in."""
-    faces = faces_for(lang)
-    return [f.family for f in faces if f is LATIN] + ["Linux Libertine"] + [f.family for f in faces if f is not LATIN]
+    families = [f.family for f in faces_for(lang)]
+    at = families.index(LATIN.family) + 1
+    return families[:at] + ["Linux Libertine"] + families[at:]  # the Type 1 name Libertine has on some systems
 
 
 def _scoped(tags: tuple[str, ...], suffix: str = "") -> str:
