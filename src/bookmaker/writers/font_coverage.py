@@ -72,8 +72,8 @@ def characters(book: Book) -> dict[str, Usage]:
 
 def _shown(char: str) -> bool:
     """A character that needs a glyph: not a space, a control, a joiner or a variation selector."""
-    category = unicodedata.category(char)
-    return not (category.startswith(("Z", "C")) or 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF)
+    category = unicodedata.category(char)  # "Cn" too: a letter newer than Python's Unicode still needs a glyph
+    return not (category.startswith("Z") or category in ("Cc", "Cf", "Cs") or 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF)
 
 
 @cache
@@ -136,7 +136,9 @@ def _package(family: str, lang: str) -> str:
 def _report_missing(char: str, usage: Usage, diagnostics: Diagnostics, query: bool) -> None:
     shown = f"'{char}' (U+{ord(char):04X}, {unicodedata.name(char, 'unnamed')})"
     times = f"{usage.count:,} time{'s' if usage.count != 1 else ''}"
-    package = package_of(script_of(char) or "Zyyy")
+    package = package_of(script_of(char))
+    advice = (f"install {package}, whose face the theme names for it" if package
+              else "install a font that has it and name it in a stylesheet's font-family")
     fallback = _installed_face_with(char) if query else None
     path = usage.path if usage.path is not None else "bookmaker"
     if fallback:
@@ -145,8 +147,7 @@ def _report_missing(char: str, usage: Usage, diagnostics: Diagnostics, query: bo
                                               "has it in a stylesheet's font-family")  # code: font-fallback
     else:
         diagnostics.warning(path, usage.line, f"no installed font has {shown}, used {times}, so it prints as a box: "
-                                              f"install {package}, or name a face that has it in a stylesheet's "
-                                              "font-family")  # code: glyph-missing
+                                              f"{advice}")  # code: glyph-missing
 
 
 def _installed_face_with(char: str) -> str | None:

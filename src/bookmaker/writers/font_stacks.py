@@ -102,12 +102,11 @@ def faces_for(lang: str) -> list[ScriptFace]:
     return own + [f for f in faces if f not in own]
 
 
-def package_of(code: str) -> str:
-    """The Debian package with a face for the script `code` (ISO 15924), as far as the theme knows."""
+def package_of(code: str | None) -> str | None:
+    """The Debian package with the theme's face for the script `code` (ISO 15924); None for another."""
     if code in CJK_CODES:
         return CJK_PACKAGE
-    found = next((f.package for f in SCRIPTS if code in f.codes), None)
-    return found or "fonts-noto-core or fonts-noto-extra"
+    return next((f.package for f in SCRIPTS if code in f.codes), None)
 
 
 # Unicode blocks of the scripts above (the Unicode Standard's Blocks.txt), start, end, ISO 15924 code.
