@@ -20,6 +20,7 @@ from bookmaker.core.diagnostics import Diagnostics, did_you_mean
 from bookmaker.config.frontmatter import KNOWN_KEYS as METADATA_KEYS
 from bookmaker.config.frontmatter import checked_value
 from bookmaker.config.settings import (
+    DiagnosticsConfig,
     RESERVED, SECTIONS, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig, PrintOptions, ThemeConfig,
 )
 from bookmaker.core.text import INVALID_CHARACTERS
@@ -46,6 +47,7 @@ class BookConfig:
     epub: EpubOptions = field(default_factory=EpubOptions)
     notes: NotesConfig = field(default_factory=NotesConfig)
     theme: ThemeConfig = field(default_factory=ThemeConfig)
+    diagnostics: DiagnosticsConfig = field(default_factory=DiagnosticsConfig)
     terms: dict[str, str] = field(default_factory=dict)  # [terms]: the book's own words (core/terms.py)
     digits: str = "auto"  # [terms] digits: the language's own digits (auto), or always Western (latin)
     lines: dict[str, int] = field(default_factory=dict)  # "section.key" -> line, for later diagnostics
@@ -140,8 +142,8 @@ class _Validator:
             key = key.rpartition(".")[0]
         return None
 
-    def error(self, names: tuple[str, ...], message: str) -> None:
-        self.diagnostics.error(self.path, self.line(*names), message)
+    def error(self, names: tuple[str, ...], message: str, code: str = "") -> None:
+        self.diagnostics.error(self.path, self.line(*names), message, code=code)
 
     def reserved(self, names: tuple[str, ...]) -> None:
         what = f"[{names[0]}] {names[1]}" if len(names) > 1 else f"[{names[0]}]"
@@ -185,16 +187,19 @@ class _Validator:
         for key, value in values.items():
             if key == "digits":
                 if value not in DIGIT_SETTINGS:
-                    self.error(("terms", key), f"[terms] digits must be one of {', '.join(map(repr, DIGIT_SETTINGS))}")
+                    self.error(("terms", key), f"[terms] digits must be one of {', '.join(map(repr, DIGIT_SETTINGS))}",
+                               code="terms-invalid")
                 else:
                     self.config.digits = value
             elif key not in names:
-                self.error(("terms", key), f"unknown term '{key}' in [terms]; {did_you_mean(key, [*names, 'digits'])}")
+                self.error(("terms", key), f"unknown term '{key}' in [terms]; {did_you_mean(key, [*names, 'digits'])}",
+                           code="terms-unknown")
             elif not isinstance(value, str) or not value.strip() or INVALID_CHARACTERS.search(value):
-                self.error(("terms", key), f"[terms] {key} must be a line of text, such as \"{term_names_example(key)}\"")
+                self.error(("terms", key), f"[terms] {key} must be a line of text, such as \"{term_names_example(key)}\"",
+                           code="terms-invalid")
             elif key in PAGE_TERMS and value.count("{n}") != 1:
                 self.error(("terms", key), f"[terms] {key} must hold '{{n}}' once, where the page number goes, "
-                                           f"such as \"{term_names_example(key)}\"")
+                                           f"such as \"{term_names_example(key)}\"", code="terms-invalid")
             else:
                 self.config.terms[key] = value.strip()
 

@@ -144,10 +144,10 @@ def _report_missing(char: str, usage: Usage, diagnostics: Diagnostics, query: bo
     if fallback:
         diagnostics.warning(path, usage.line, f"{shown}, used {times}, is in none of the theme's faces: it would be "
                                               f"set in {fallback}, a face fontconfig falls back on; name a face that "
-                                              "has it in a stylesheet's font-family")  # code: font-fallback
+                                              "has it in a stylesheet's font-family", code="font-fallback")
     else:
         diagnostics.warning(path, usage.line, f"no installed font has {shown}, used {times}, so it prints as a box: "
-                                              f"{advice}")  # code: glyph-missing
+                                              f"{advice}", code="glyph-missing")
 
 
 def _installed_face_with(char: str) -> str | None:

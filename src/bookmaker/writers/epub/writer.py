@@ -208,7 +208,7 @@ def _embedded_fonts(trees: list[etree._ElementTree], lang: str,
         if found is None:
             diagnostics.warning("bookmaker", None, f"font '{face.family}' is not installed, so the EPUB does not "
                                                f"embed it: install {face.package} (`make book` does) or pass "
-                                               "--no-embed-fonts")
+                                               "--no-embed-fonts", code="font-not-installed")
             continue
         fonts.append((face, subset_font(found[0], "".join(sorted(wanted)), found[1])))
     return fonts
