@@ -131,8 +131,6 @@ class Builder:
                 diagnostics.extend(exc.diagnostics)
                 raise BookError(diagnostics) from None
         diagnostics.extend(read_diagnostics)
-        if needs_font_check(book, todo):
-            check_fonts(book, diagnostics)
         if request.fails(diagnostics):  # --strict and a warning: nothing is written
             raise BookError(diagnostics)
         # A single file is named after itself: notes that share a heading must not overwrite each other.
@@ -215,13 +213,6 @@ class Builder:
         settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options) if options is not None else None,
                     note_numbering, inputs, used]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
-
-
-def needs_font_check(book, formats: list[str]) -> bool:
-    """Whether a build checks the faces of the book's characters (font_coverage.py): for the PDF, whose
-    faces bookmaker chooses (its check replaces WeasyPrint's warning per occurrence). An e-reader sets
-    what the EPUB's embedded faces lack in its own; `bookmaker check` checks every book."""
-    return "pdf" in formats
 
 
 def check_fonts(book, diagnostics: Diagnostics) -> list[str]:

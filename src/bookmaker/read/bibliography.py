@@ -63,7 +63,8 @@ def resolve_citations(book: BookState, files: list[SourceFile], lang: str) -> No
 def placed_bibliography(book: BookState) -> str:
     """`::: {#refs}`: the bibliography stands here (and not at the end of the book)."""
     book.cites.placed = True
-    return citations.bibliography_html(book.cites.entries, None, "refs", book.terms.get("bibliography", "Bibliography")) if book.cites.entries else ""
+    label = book.terms.get("bibliography", "Bibliography")  # the section's name for screen readers
+    return citations.bibliography_html(book.cites.entries, None, "refs", label) if book.cites.entries else ""
 
 
 def close_with_bibliography(book: BookState, chapters: list[Chapter]) -> None:
@@ -71,4 +72,4 @@ def close_with_bibliography(book: BookState, chapters: list[Chapter]) -> None:
     if book.cites.entries and not book.cites.placed and chapters:
         chapters[-1].holds_bibliography = True
         chapters[-1].blocks.append(HtmlBlock(
-            html=citations.bibliography_html(book.cites.entries, book.cites.title, "refs")))
+            html=citations.bibliography_html(book.cites.entries, book.cites.title, "refs", book.cites.title)))

@@ -437,8 +437,7 @@ class _Inlines:
         return ""  # notes are taken apart by the caller; raw markup, images and math are not citeproc's
 
 
-def bibliography_html(entries: list[tuple[str, str]], title: str | None, section_id: str,
-                      label: str = "Bibliography") -> str:
+def bibliography_html(entries: list[tuple[str, str]], title: str | None, section_id: str, label: str) -> str:
     """The bibliography as one section; `title` None where the author's own heading stands above `::: {#refs}`."""
     heading = f'<h2 class="bibliography-title" id="{section_id}-title">{html.escape(title)}</h2>\n' if title else ""
     labelled = f' aria-labelledby="{section_id}-title"' if title else f' aria-label="{html.escape(label)}"'

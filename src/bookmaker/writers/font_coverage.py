@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.core.text import without_invalid_characters
 from bookmaker.model import Book
 from bookmaker.writers.font_stacks import LATIN, SCRIPTS, cjk_face, faces_for, package_of, root_stack, script_of
 from bookmaker.writers.fonts import find_face
@@ -55,7 +56,8 @@ def characters(book: Book) -> dict[str, Usage]:
     found: dict[str, Usage] = {}
     for chapter in book.chapters:
         try:
-            text = chapter.source.read_text(encoding="utf-8-sig", errors="replace")
+            # Without what the reader removes (XML cannot hold it: core/text.py), as the book prints it.
+            text = without_invalid_characters(chapter.source.read_text(encoding="utf-8-sig", errors="replace"))
         except OSError:
             continue
         for number, line in enumerate(text.split("\n"), start=1):

@@ -23,8 +23,7 @@ from bookmaker.safety.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers.pdf.footnotes import place_footnotes
 from bookmaker.writers.pdf.page_layout import geometry, page_css
-from bookmaker.writers.font_stacks import page_margin_css
-from bookmaker.writers.pdf.terms_css import terms_css, with_page_digits
+from bookmaker.writers.pdf.terms_css import language_css
 
 
 def is_article(book: Book, options: PrintOptions) -> bool:
@@ -51,10 +50,7 @@ def render_html(
     except Refused as refused:
         raise refused.as_book_error("stylesheet") from None
     layout = geometry(options.paper or "A4", options.duplex)
-    css = list(theme_css)
-    css.append(terms_css(book.terms, book.digits))
-    css.append(page_margin_css(book.metadata.lang))
-    css.append(with_page_digits(page_css(layout, options.duplex, options.bleed, options.marks), book.digits))
+    css = [*theme_css, *language_css(book, page_css(layout, options.duplex, options.bleed, options.marks))]
     css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
     article = is_article(book, options)
@@ -78,8 +74,7 @@ def render_html(
         environment(book.templates, policy_for(book)), "document.html",
         book=book,
         meta=book.metadata,
-        terms=book.terms,
-        digits=book.digits,
+        terms=book.terms, digits=book.digits,
         css=_inline_css("\n".join(css)),
         rtl=is_rtl_lang(book.metadata.lang),
         version=__version__,

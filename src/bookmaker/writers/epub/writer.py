@@ -76,13 +76,7 @@ class _Document:
 def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions()) -> None:
     modified = _build_time()
     env = environment(book.templates, policy_for(book))
-    common = {
-        "meta": book.metadata,
-        "rtl": is_rtl_lang(book.metadata.lang),
-        "stylesheets": [STYLESHEET],
-        "terms": book.terms,
-        "digits": book.digits,
-    }
+    common = _page_context(book)
     try:
         cover_source, cover_data = _cover(book)
     except Refused as refused:
@@ -180,6 +174,13 @@ def _cover(book: Book) -> tuple[str, bytes]:
     taken = {image.src for image in book.images} | set(book.style_resources)
     name = GENERATED_COVER if GENERATED_COVER not in taken else "bookmaker-" + GENERATED_COVER
     return name, generate_cover(book.metadata, book.terms["and"])
+
+
+def _page_context(book: Book) -> dict:
+    """What every page of the EPUB is rendered with: the metadata, the direction, the stylesheet, and
+    the book's words and digits (core/terms.py, core/digits.py)."""
+    return {"meta": book.metadata, "rtl": is_rtl_lang(book.metadata.lang), "stylesheets": [STYLESHEET],
+            "terms": book.terms, "digits": book.digits}
 
 
 def _embedded_fonts(trees: list[etree._ElementTree], lang: str,

@@ -12,6 +12,15 @@ in the book's terms (core/terms.py) and digits (core/digits.py): "(S. 3)", "ï¼ˆç
 from __future__ import annotations
 
 from bookmaker.core.terms import page_parts
+from bookmaker.model import Book
+from bookmaker.writers.font_stacks import page_margin_css
+
+
+def language_css(book: Book, page_rules: str) -> list[str]:
+    """What the PDF's stylesheet adds for the book's language after the theme's: its words and digits,
+    its running heads' faces, and the @page rules (page_layout.py) with their counters in its digits."""
+    return [terms_css(book.terms, book.digits), page_margin_css(book.metadata.lang),
+            with_page_digits(page_rules, book.digits)]
 
 
 def _string(text: str) -> str:
