@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from ace import ace, violations
 from conftest import FIXTURES, REPO, assert_epubcheck_clean
 
 SCRIPTS = FIXTURES / "scripts"
@@ -149,7 +150,7 @@ def test_the_text_and_the_books_words_are_in_the_pdf(built):
 
 
 @pytest.mark.slow
-def test_the_epub_embeds_the_scripts_face_and_passes_epubcheck(built):
+def test_the_epub_embeds_the_scripts_face_and_passes_epubcheck_and_ace(built):
     with zipfile.ZipFile(built["epub"]) as epub:
         fonts = [n for n in epub.namelist() if n.startswith("EPUB/fonts/")]
         nav = epub.read("EPUB/nav.xhtml").decode("utf-8")
@@ -158,6 +159,7 @@ def test_the_epub_embeds_the_scripts_face_and_passes_epubcheck(built):
 
     assert terms_for(built["lang"])["contents"] in nav
     assert_epubcheck_clean(built["epub"])
+    assert violations(ace(built["epub"])) == []
 
 
 @pytest.mark.slow
