@@ -99,18 +99,18 @@ class _Collect(logging.Handler):
             if self.css_file:
                 self.reported.add(text)
                 line, column = int(location.group(1)), int(location.group(2))
-                self.diagnostics.warning(self.target, line, text, column)
+                self.diagnostics.warning(self.target, line, text, column, code="css-ignored")
             elif text not in self.reported:
                 # From the assembled document (a style attribute in raw HTML): its line and
                 # column point into generated text, so they are left out.
-                self.diagnostics.warning(self.target, None, text)
+                self.diagnostics.warning(self.target, None, text, code="css-ignored")
             return
         if _NOTDEF.search(message):
             # Said once per occurrence (981 times for a Japanese chapter without a CJK face) and
             # without a place: the build's font check (writers/font_coverage.py) says it once per
             # character, with its count, its first file:line and the package that has it.
             return
-        self.diagnostics.warning(self.target, None, f"WeasyPrint: {message}")
+        self.diagnostics.warning(self.target, None, f"WeasyPrint: {message}", code="weasyprint-warning")
 
 
 class _weasyprint_warnings:
