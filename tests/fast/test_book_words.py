@@ -44,7 +44,7 @@ def _read(book: Path):
 @pytest.mark.parametrize("lang, words", [
     ("de", ["Inhaltsverzeichnis", "Anmerkungen", "Register", "siehe auch", "1. März 2026"]),
     ("ja", ["目次", ">注<", ">索引<", "⇒", "2026年3月1日"]),
-    ("fa", ["فهرست مطالب", "یادداشت\u200cها", "نمایه", "نیز نگاه کنید به", "۱ مارس ۲۰۲۶", 'data-digits="persian"']),
+    ("fa", ["فهرست مطالب", "یادداشت\u200cها", "نمایه", "نیز نگاه کنید به", "۱۰ اسفند ۱۴۰۴", 'data-digits="persian"']),
 ])
 def test_the_pdfs_contents_notes_index_and_date_are_in_the_books_language(tmp_path, lang, words):
     html = render_html(_read(_book(tmp_path, lang)), tmp_path)

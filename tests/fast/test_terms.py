@@ -79,11 +79,19 @@ def test_numbers_in_persian_and_arabic_indic_digits():
 @pytest.mark.parametrize("lang, expected", [
     ("en", "May 1, 2024"), ("en-GB", "1 May 2024"), ("fr", "1 mai 2024"), ("de", "1. Mai 2024"),
     ("es", "1 de mayo de 2024"), ("ru", "1 мая 2024 г."), ("ja", "2024年5月1日"), ("zh-Hant", "2024年5月1日"),
-    ("ko", "2024년 5월 1일"), ("fa", "۱ مه ۲۰۲۴"), ("ar", "١ مايو ٢٠٢٤"), ("he", "1 במאי 2024"),
+    ("ko", "2024년 5월 1일"), ("fa", "۱۲ اردیبهشت ۱۴۰۳"), ("fa-AF", "۱ مه ۲۰۲۴"), ("ar", "١ مايو ٢٠٢٤"), ("he", "1 במאי 2024"),
     ("th", "1 พฤษภาคม พ.ศ. 2567"), ("hi", "1 मई 2024"), ("xx", "2024-05-01"),
 ])
 def test_front_matter_dates_are_printed_in_the_language(lang, expected):
     assert local_date("2024-05-01", lang, native_digits(lang)) == expected
+
+
+@pytest.mark.parametrize("day, persian", [("2024-03-19", "29 اسفند 1402"), ("2024-03-20", "1 فروردین 1403"),
+                                          ("2025-03-20", "30 اسفند 1403"), ("2025-03-21", "1 فروردین 1404"),
+                                          ("2023-09-23", "1 مهر 1402"), ("2024-12-31", "11 دی 1403")])
+def test_persian_dates_are_in_the_solar_hijri_calendar(day, persian):
+    # Nowruz at the equinox, leap years (1403) with a 30th of Esfand: the days Iran's calendar gives.
+    assert local_date(day, "fa", None) == persian
 
 
 @pytest.mark.parametrize("value", ["May 2024", "2024", "2024-02-30", "soon"])

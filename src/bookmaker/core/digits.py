@@ -1,4 +1,5 @@
-"""The digits a language's books print page and note numbers in, and dates in the language.
+"""The digits a language's books print page and note numbers in, and dates in the language
+(month names from CLDR; Persian dates in the Solar Hijri calendar, Thai years in the Buddhist Era).
 
 Persian books number their pages and notes in Persian digits (۱۲۳), most Arabic
 books in Arabic-Indic ones (١٢٣), the Maghreb's in Western digits (CLDR's default
@@ -80,6 +81,8 @@ def local_date(value: str, lang: str, digits: str | None = None) -> str:
     except ValueError:
         return value
     primary = lang.replace("_", "-").split("-")[0].lower()
+    if primary == "fa" and "af" not in lang.lower().split("-")[1:]:
+        return in_digits(_solar_hijri(date), digits)  # Iran's books are dated in the Solar Hijri calendar
     months = _MONTHS.get(primary, "").split()
     pattern = _PATTERNS.get(primary, "{d} {m} {y}" if months else "{y}-{n:02}-{d:02}")
     month = months[date.month - 1] if months else ""
@@ -88,3 +91,45 @@ def local_date(value: str, lang: str, digits: str | None = None) -> str:
     # Thai dates count the years of the Buddhist Era (CLDR's preferred calendar for Thailand).
     text = pattern.format(d=date.day, m=month, n=date.month, y=date.year, be=date.year + 543)
     return in_digits(text, digits)
+
+
+# The Solar Hijri (Persian) calendar: its years begin at the March equinox, Nowruz. The years whose
+# day of Nowruz moves follow the 33-year cycles between these break years (Borkowski's arithmetic,
+# as jalaali-js and CLDR's calendar code compute it).
+_BREAKS = (-61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324, 2394, 2456,
+           3178)
+_PERSIAN_MONTHS = "فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر دی بهمن اسفند".split()
+
+
+def _div(a: int, b: int) -> int:
+    return int(a / b)  # toward zero, as the algorithm's integer division
+
+
+def _nowruz(jy: int) -> datetime.date:
+    """The Gregorian day on which the Solar Hijri year `jy` begins (1 Farvardin)."""
+    leap_j, jp, jump = -14, _BREAKS[0], 0
+    for jm in _BREAKS[1:]:
+        jump = jm - jp
+        if jy < jm:
+            break
+        leap_j += _div(jump, 33) * 8 + _div(jump % 33, 4)
+        jp = jm
+    n = jy - jp
+    leap_j += _div(n, 33) * 8 + _div(n % 33 + 3, 4)
+    if jump % 33 == 4 and jump - n == 4:
+        leap_j += 1
+    gy = jy + 621
+    leap_g = _div(gy, 4) - _div((_div(gy, 100) + 1) * 3, 4) - 150
+    return datetime.date(gy, 3, 20 + leap_j - leap_g)
+
+
+def _solar_hijri(date: datetime.date) -> str:
+    """`date` in the Solar Hijri calendar, as Persian writes it: "۱۲ اردیبهشت ۱۴۰۳"."""
+    jy = date.year - 621
+    start = _nowruz(jy)
+    if date < start:
+        jy -= 1
+        start = _nowruz(jy)
+    k = (date - start).days
+    month, day = (k // 31, k % 31) if k <= 185 else (6 + (k - 186) // 30, (k - 186) % 30)
+    return f"{day + 1} {_PERSIAN_MONTHS[month]} {jy}"
