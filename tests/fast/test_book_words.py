@@ -73,3 +73,13 @@ def test_the_epubs_navigation_landmarks_and_cover_are_in_the_books_language(tmp_
         assert word in nav, word
     assert 'alt="Couverture : T, par A. Writer et B. Writer"' in cover
     assert "Voir aussi" in index and "<title>Index</title>" in index
+
+
+@pytest.mark.parametrize("lang", ["en", "fa", "zh-Hans"])
+def test_the_books_words_keep_the_pdf_in_parts(tmp_path, lang):
+    """The page references in the book's words (terms_css.py) are the theme's, overridden by the page
+    map like print.css's: they must not make the book one whose own CSS counts pages across parts."""
+    from bookmaker.writers.pdf.numbers import targets_of_its_own
+
+    book = _read(_book(tmp_path, lang))
+    assert not targets_of_its_own(book, render_html(book, tmp_path))

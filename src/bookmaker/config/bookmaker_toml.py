@@ -214,7 +214,7 @@ class _Validator:
                 self.error(("terms", key), f"[terms] {key} must hold '{{n}}' once, where the page number goes, "
                                            f"such as \"{term_names_example(key)}\"", code="terms-invalid")
             else:
-                self.config.terms[key] = value.strip()
+                self.config.terms[key] = value if key in ("and", "comma") else value.strip()  # their spaces count
 
     def _section(self, name: str, schema: type, values: dict[str, Any]) -> Any:
         fields = {f.name: f for f in dataclasses.fields(schema) if f.metadata.get("key", True)}

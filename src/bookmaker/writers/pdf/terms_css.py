@@ -36,14 +36,15 @@ def terms_css(terms: dict[str, str], digits: str | None) -> str:
     page_before, page_after = map(_string, page_parts(terms["page"]))
     pages_before, pages_after = map(_string, page_parts(terms["pages"]))
     on_before, on_after = map(_string, page_parts(terms["on-page"]))
+    comma = _string(terms["comma"])  # between the pages of a note's references: "، " in Persian
     rules = []
     for number, attribute in ((counter, ""), ("attr(data-page)", "[data-page]")):
         backlink = f".note a.backlink{{}}{attribute}::after"
         rules += [
-            f'{backlink.format("")} {{ content: ", " {number}; }}',
+            f'{backlink.format("")} {{ content: {comma} {number}; }}',
             f'{backlink.format(".first")} {{ content: "(" {page_before} {number}; }}',
             f'{backlink.format(".first.several")} {{ content: "(" {pages_before} {number}; }}',
-            f'{backlink.format(".last")} {{ content: ", " {number} {pages_after} ")"; }}',
+            f'{backlink.format(".last")} {{ content: {comma} {number} {pages_after} ")"; }}',
             f'{backlink.format(".first.last")} {{ content: "(" {page_before} {number} {page_after} ")"; }}',
             f"a.crossref.with-page{attribute}::after, a.eqref.with-page{attribute}::after "
             f'{{ content: "\\a0" {on_before} {number} {on_after}; }}',
