@@ -64,7 +64,7 @@ def placed_bibliography(book: BookState) -> str:
     """`::: {#refs}`: the bibliography stands here (and not at the end of the book)."""
     book.cites.placed = True
     label = book.terms.get("bibliography", "Bibliography")  # the section's name for screen readers
-    return citations.bibliography_html(book.cites.entries, None, "refs", label) if book.cites.entries else ""
+    return citations.bibliography_html(book.cites.entries, None, "refs", book.ids.claim, label) if book.cites.entries else ""
 
 
 def close_with_bibliography(book: BookState, chapters: list[Chapter]) -> None:
@@ -72,4 +72,4 @@ def close_with_bibliography(book: BookState, chapters: list[Chapter]) -> None:
     if book.cites.entries and not book.cites.placed and chapters:
         chapters[-1].holds_bibliography = True
         chapters[-1].blocks.append(HtmlBlock(
-            html=citations.bibliography_html(book.cites.entries, book.cites.title, "refs", book.cites.title)))
+            html=citations.bibliography_html(book.cites.entries, book.cites.title, "refs", book.ids.claim)))

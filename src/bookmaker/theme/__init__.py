@@ -1,7 +1,7 @@
 """The default theme shipped in the package, and the book's own stylesheets on top of it.
 
-Stylesheets cascade: the theme's `base.css` and `technical.css` (code, tables,
-math), then the output's layer
+Stylesheets cascade: the theme's `base.css`, `technical.css` (code, tables,
+math) and `writing.css` (direction, CJK and Thai), then the output's layer
 (`print.css` or `epub.css`), then the book's `styles/*.css` in name order. A
 book stylesheet named `*print.css` applies to the PDF only, `*epub.css` to the
 EPUB only; any other applies to both. A book stylesheet with the name of one of
@@ -89,7 +89,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
 
 
-THEME_STYLESHEETS = ("base.css", "technical.css", "print.css", "epub.css", "scripts.css")
+THEME_STYLESHEETS = ("base.css", "technical.css", "writing.css", "print.css", "epub.css", "scripts.css")
 
 
 def theme_stylesheets(medium: Medium, book: Book | None = None) -> list[Path]:
@@ -97,7 +97,7 @@ def theme_stylesheets(medium: Medium, book: Book | None = None) -> list[Path]:
     replacing = {p.name: p for p in book.styles} if book else {}
     # scripts.css (the faces of every script, writers/font_stacks.py) comes last: it extends the
     # medium's own stacks (print.css's code faces) with the faces of the other scripts.
-    names = ("base.css", "technical.css", f"{medium}.css", "scripts.css")
+    names = ("base.css", "technical.css", "writing.css", f"{medium}.css", "scripts.css")
     return [replacing.get(name, THEME_DIR / "styles" / name) for name in names]
 
 
