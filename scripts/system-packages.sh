@@ -9,6 +9,8 @@ book=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0  # WeasyPrint's layout and fast font subsetting
   fonts-linuxlibertine                                   # the book face: Linux Libertine and Biolinum
   fonts-hosny-amiri                                      # Amiri, for Arabic-script text such as Persian
+  fonts-noto-core                                        # Noto Serif Hebrew, Thai, Devanagari and other Indic... (12 MB)
+  fonts-noto-cjk                                         # Noto Serif CJK: Japanese, Chinese, Korean forms by lang (57 MB)
   fonts-dejavu-core                                      # fallback for symbols
   fontconfig                                             # fc-match: finds the faces the EPUB's cover and embedded fonts use
   pandoc                                                 # citeproc: formats citations and bibliographies (citations.py)

@@ -105,7 +105,7 @@ def test_five_chapters_build_without_any_warning(five):
 @pytest.mark.slow
 def test_title_page_and_imprint(five):
     title, imprint = five["texts"][0], five["texts"][1]
-    for expected in (FIVE_TITLE.split()[-1], "From clay tablets to the printed page", "Ada Writer, Ben Setter", "2026-03-01"):
+    for expected in (FIVE_TITLE.split()[-1], "From clay tablets to the printed page", "Ada Writer, Ben Setter", "March 1, 2026"):  # the date in the language (core/digits.py)
         assert expected in title
     for expected in ("First edition", "Copyright © 2026", "ISBN 9780000000019"):
         assert expected in imprint
@@ -460,14 +460,16 @@ def test_book_css_problems_and_missing_glyphs_become_located_warnings(tmp_path):
     (book / "manuscript").mkdir(parents=True)
     (book / "styles").mkdir()
     (book / "manuscript" / "a.md").write_text(
-        '---\ntitle: Glyphs\n---\n\nAn Egyptian sign: \U00013000. <span style="colr: red">Styled</span>.\n'
+        '---\ntitle: Glyphs\n---\n\nA Kawi letter: \U00011F04. <span style="colr: red">Styled</span>.\n'
     )
     (book / "styles" / "book-print.css").write_text("p {\n  colour: red;\n}\n")
     result = run_cli("pdf", str(book), "-o", str(tmp_path / "g.pdf"))
     assert result.exit_code == 0
     lines = result.stderr.splitlines()
     assert any(re.search(r"styles/book-print\.css:2:3: warning: CSS: Ignored `colour: red`", line) for line in lines), lines
-    assert any("U+13000" in line and "install a font" in line for line in lines), lines
+    # No installed font has this letter of Unicode 15: one warning at its line (writers/font_coverage.py).
+    assert any(re.search(r"a\.md:5: warning: no installed font has .*U\+11F04.*install a font", line)
+               for line in lines), lines
     assert any(line.endswith("g.pdf: warning: CSS: Ignored `colr: red`, unknown property.") for line in lines), lines
     assert not any(re.search(r"\bat \d+:\d+", line) for line in lines), "no message points into the generated HTML"
     assert lines[-1] == "bookmaker: 0 errors, 3 warnings", "the book's stylesheet problem is reported once"

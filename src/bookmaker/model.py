@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bookmaker.core.lang import direction_of
+from bookmaker.core.terms import terms_for
 
 if TYPE_CHECKING:
     from bookmaker.safety.policy import ResourcePolicy
@@ -155,6 +156,10 @@ class Book:
     index_marks: list[IndexMark] = field(default_factory=list)  # in book order
     # Files the book's stylesheets name (fonts, images, imported stylesheets), relative to the book folder.
     style_resources: list[str] = field(default_factory=list)
+    # The words bookmaker writes itself, in the book's language (core/terms.py), and the counter
+    # style of its digits for page and note numbers (core/digits.py; None: Western digits).
+    terms: dict[str, str] = field(default_factory=lambda: terms_for("en"))
+    digits: str | None = None
 
     @property
     def headings(self) -> list[Heading]:

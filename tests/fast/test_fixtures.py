@@ -82,7 +82,7 @@ def _metadata(book: Book) -> list[str]:
 
 
 def _html(book: Book) -> list[str]:
-    html = environment(book.templates).from_string(_PAGE).render(book=book)
+    html = environment(book.templates).from_string(_PAGE).render(book=book, terms=book.terms, digits=book.digits)
     html = html.replace(RESOURCE_PREFIX, "")
     return [line.rstrip() for line in html.split("\n") if line.strip()]
 

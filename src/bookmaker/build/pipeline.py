@@ -41,6 +41,7 @@ class Builder:
         # Processes laying out the PDF's parts when a build does not say (`watch` sets one per core:
         # it reuses the parts an edit left unchanged).
         self.jobs = 1
+        self.font_lines: list[str] = []  # `check`: which face sets each script of the book (font_coverage.py)
 
     @property
     def is_folder(self) -> bool:
@@ -170,6 +171,7 @@ class Builder:
                 book, read_diagnostics = read_book(self.path, config, None, config.notes.numbering, Diagnostics(),
                                                    request.allow_remote)
                 diagnostics.extend(read_diagnostics)
+                self.font_lines = check_fonts(book, diagnostics)
                 if book.templates is not None and not request.fails(diagnostics):
                     diagnostics.extend(_check_templates(book))
             except BookError as exc:
@@ -228,6 +230,12 @@ def _loops(out_dir: Path, diagnostics: Diagnostics) -> bool:
     diagnostics.error(out_dir, None, "the output folder is a symbolic link that leads back to itself: "
                                      "remove the link, or give the folder with -o", code="output-dir-link-loop")
     return True
+
+
+def check_fonts(book, diagnostics: Diagnostics) -> list[str]:
+    from bookmaker.writers.font_coverage import check_fonts as check
+
+    return check(book, diagnostics)
 
 
 def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, reporter: Reporter,

@@ -43,9 +43,12 @@ def run_check(path: Path, request: BuildRequest, output_format: str = "text") ->
     if output_format == "json":
         _check_as_json(path, request, reporter, cwd)
     with reporting(reporter, cwd, strict=request.strict):
-        diagnostics = Builder(path, reporter).check(request)
+        builder = Builder(path, reporter)
+        diagnostics = builder.check(request)
         if request.fails(diagnostics):
             raise BookError(diagnostics)
+        for line in builder.font_lines:  # which face sets each script, as the PDF and the EPUB set it
+            click.echo(f"fonts: {line}")
         report(diagnostics, reporter, cwd)
     sys.exit(0)
 

@@ -27,6 +27,14 @@ from bookmaker.core.text import INVALID_CHARACTERS
 from bookmaker.core.paths import real_path
 
 CONFIG_NAME = "bookmaker.toml"
+DIGIT_SETTINGS = ("auto", "latin")
+
+
+def term_names_example(key: str) -> str:
+    """The English term, as an example of what a key holds."""
+    from bookmaker.core.terms import terms_for
+
+    return terms_for("en")[key]
 
 
 @dataclass
@@ -41,6 +49,8 @@ class BookConfig:
     notes: NotesConfig = field(default_factory=NotesConfig)
     theme: ThemeConfig = field(default_factory=ThemeConfig)
     diagnostics: DiagnosticsConfig = field(default_factory=DiagnosticsConfig)
+    terms: dict[str, str] = field(default_factory=dict)  # [terms]: the book's own words (core/terms.py)
+    digits: str = "auto"  # [terms] digits: the language's own digits (auto), or always Western (latin)
     lines: dict[str, int] = field(default_factory=dict)  # "section.key" -> line, for later diagnostics
 
     def line_of(self, section: str, key: str | None = None) -> int | None:
@@ -159,7 +169,7 @@ class _Validator:
                                  f"{what} is reserved for a later version of bookmaker and is ignored here", code="config-key-reserved")
 
     def validate(self, data: dict[str, Any]) -> None:
-        known = ["book", *SECTIONS]
+        known = ["book", "terms", *SECTIONS]
         for section, value in data.items():
             if not isinstance(value, dict):
                 self.error((section,), f"'{section}' must be a table such as [{section}]" if section in known
@@ -167,6 +177,8 @@ class _Validator:
                                 f"{did_you_mean(section, known)}", code="config-not-a-table")
             elif section == "book":
                 self._metadata(value)
+            elif section == "terms":
+                self._terms(value)
             elif section in SECTIONS:
                 setattr(self.config, section, self._section(section, SECTIONS[section], value))
             elif section in RESERVED:
@@ -187,6 +199,30 @@ class _Validator:
                 self.diagnostics.add(problem.at(self.path, self.line("book", key)))
             else:
                 self.config.book[key] = cleaned
+
+    def _terms(self, values: dict[str, Any]) -> None:
+        """`[terms]`: a word of core/terms.py's list each, or `digits`."""
+        from bookmaker.core.terms import PAGE_TERMS, term_names
+
+        names = term_names()
+        for key, value in values.items():
+            if key == "digits":
+                if value not in DIGIT_SETTINGS:
+                    self.error(("terms", key), f"[terms] digits must be one of {', '.join(map(repr, DIGIT_SETTINGS))}",
+                               code="terms-invalid")
+                else:
+                    self.config.digits = value
+            elif key not in names:
+                self.error(("terms", key), f"unknown term '{key}' in [terms]; {did_you_mean(key, [*names, 'digits'])}",
+                           code="terms-unknown")
+            elif not isinstance(value, str) or not value.strip() or INVALID_CHARACTERS.search(value):
+                self.error(("terms", key), f"[terms] {key} must be a line of text, such as \"{term_names_example(key)}\"",
+                           code="terms-invalid")
+            elif key in PAGE_TERMS and value.count("{n}") != 1:
+                self.error(("terms", key), f"[terms] {key} must hold '{{n}}' once, where the page number goes, "
+                                           f"such as \"{term_names_example(key)}\"", code="terms-invalid")
+            else:
+                self.config.terms[key] = value if key in ("and", "comma") else value.strip()  # their spaces count
 
     def _section(self, name: str, schema: type, values: dict[str, Any]) -> Any:
         fields = {f.name: f for f in dataclasses.fields(schema) if f.metadata.get("key", True)}

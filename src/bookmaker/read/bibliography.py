@@ -55,14 +55,16 @@ def resolve_citations(book: BookState, files: list[SourceFile], lang: str) -> No
                 note.first_html = resolved.note_html[n]
         for token, rendered in zip(slot.in_note, resolved.in_note_html[n]):
             token.meta["html"] = rendered
-    cites.title = bibliography.title
+    # The section's title in the book's language (core/terms.py): a note style's list is a bibliography.
+    cites.title = book.terms.get("bibliography" if bibliography.style.is_note else "references") or bibliography.title
     cites.entries = resolved.entries_html
 
 
 def placed_bibliography(book: BookState) -> str:
     """`::: {#refs}`: the bibliography stands here (and not at the end of the book)."""
     book.cites.placed = True
-    return citations.bibliography_html(book.cites.entries, None, "refs", book.ids.claim) if book.cites.entries else ""
+    label = book.terms.get("bibliography", "Bibliography")  # the section's name for screen readers
+    return citations.bibliography_html(book.cites.entries, None, "refs", book.ids.claim, label) if book.cites.entries else ""
 
 
 def close_with_bibliography(book: BookState, chapters: list[Chapter]) -> None:

@@ -4,6 +4,8 @@ tables with their captions and cross-reference labels, boxes, and the placeholde
 
 from __future__ import annotations
 
+import html
+
 from markdown_it.token import Token
 
 from bookmaker.resolve.crossrefs import Target
@@ -95,7 +97,7 @@ def _figure(ctx: ChapterContext, inline: Token, line: int | None) -> str:
 
 def _labelled(target: Target | None, caption: str) -> str:
     """A caption led by its cross-reference label ("Figure 2."), when it has one."""
-    return caption if target is None else f'<span class="crossref-label">{target.label}.</span> {caption}'
+    return caption if target is None else f'<span class="crossref-label">{html.escape(target.label)}.</span> {caption}'
 
 
 def _lone_image(inline: Token) -> bool:

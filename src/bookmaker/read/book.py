@@ -12,6 +12,8 @@ from pathlib import Path
 
 from bookmaker.config.bookmaker_toml import BookConfig
 from bookmaker.core.diagnostics import BookError, Diagnostics
+from bookmaker.core.digits import native_digits
+from bookmaker.core.terms import terms_for
 from bookmaker.core.ids import slugify
 from bookmaker.markdown.parser import parser_for
 from bookmaker.render import highlight_worker
@@ -63,12 +65,16 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
     if not files:
         raise BookError(state.diagnostics)
     metadata = read_metadata(state, files)
+    state.terms = terms_for(metadata.lang, sources.config.terms)
+    state.crossrefs.terms = state.terms
+    state.crossrefs.digits = native_digits(metadata.lang, sources.config.digits)
     state.crossrefs.per_chapter = setting(state, files, "crossref-numbering")[0] == "chapter"
     state.crossrefs.with_pages = setting(state, files, "crossref-pages")[0] is True
     load_style(state, files)
     md = parser_for(metadata.lang, metadata.direction)
     renderer = XhtmlRenderer(md)
     renderer.equation_numbers = state.equation_numbers
+    renderer.digits = state.crossrefs.digits
     # Every chapter is parsed (and its ids claimed) before any is rendered,
     # so a link may point at a heading in a later chapter.
     contexts = []
@@ -102,4 +108,6 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
         policy=policy,
         style_resources=[p.relative_to(policy.book_root).as_posix() for p in style_resources],
         index_marks=state.index.marks,
+        terms=state.terms,
+        digits=state.crossrefs.digits,
     )

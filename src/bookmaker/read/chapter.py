@@ -24,6 +24,7 @@ from bookmaker.core.paths import real_path
 
 def parse_chapter(ctx: ChapterContext) -> None:
     file = ctx.file
+    file.env["terms"] = ctx.book.terms  # the alerts' titles and the task lists' words (markdown/parser.py)
     file.tokens = tokens = ctx.md.parse(file.body, file.env)
     ctx.book.targets[real_path(file.path)] = {"": ctx.chapter.id}
     if not check_structure(ctx):

@@ -80,6 +80,7 @@ class BookState:
     equation_numbers: dict[str, int] = field(default_factory=dict)  # a numbered display equation's id -> number
     equation_refs: list[tuple[Token, Path, int | None]] = field(default_factory=list)
     book_bytes: int = 0
+    terms: dict[str, str] = field(default_factory=dict)  # the book's words (core/terms.py), once its lang is known
 
     def __post_init__(self) -> None:
         self.crossrefs = CrossRefs(self.diagnostics)

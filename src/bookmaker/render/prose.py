@@ -18,6 +18,7 @@ from markdown_it.token import Token
 from markdown_it.common.utils import escapeHtml
 from markdown_it.utils import EnvType, OptionsDict
 
+from bookmaker.core.digits import in_digits
 from bookmaker.render.highlight import render_code
 from bookmaker.markdown.parser import INDEX_ATTRIBUTES
 
@@ -41,6 +42,7 @@ class XhtmlRenderer(RendererHTML):
         self.equation_numbers: dict[str, int] = {}  # equation id -> its number in the book
         # (line, message): what rendering found (a code block Pygments was too slow on), for the reader to report
         self.findings: list[tuple[int | None, str]] = []
+        self.digits: str | None = None  # note marks in the book's digits (core/digits.py): ۱۲ in Persian
 
     def _keep(self, html: str) -> str:
         key = f"bmmath{self._nonce}n{len(self._kept)}x"
@@ -98,7 +100,7 @@ class XhtmlRenderer(RendererHTML):
         separator = f'{WORD_JOINER}<span class="noteref-separator">,</span>' if meta.get("follows_mark") else ""
         return (
             f'{separator}{WORD_JOINER}<a class="noteref" href="#{meta["note_id"]}" id="{meta["ref_id"]}" '
-            f'role="doc-noteref">{meta["number"]}</a>'
+            f'role="doc-noteref">{in_digits(meta["number"], self.digits)}</a>'
         )
 
     def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:

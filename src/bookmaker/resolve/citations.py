@@ -388,11 +388,11 @@ class _Inlines:
 
 
 def bibliography_html(entries: list[tuple[str, str]], title: str | None, section_id: str,
-                      claim_id: Callable[[str], str]) -> str:
+                      claim_id: Callable[[str], str], label: str = "Bibliography") -> str:
     """The bibliography as one section; `title` None where the author's own heading stands above `::: {#refs}`.
     Entry ids (`bib-` and the key) come from `claim_id`, the book's one allocator: `## Bib x` is `bib-x` too."""
     heading = f'<h2 class="bibliography-title" id="{section_id}-title">{html.escape(title)}</h2>\n' if title else ""
-    labelled = f' aria-labelledby="{section_id}-title"' if title else ' aria-label="Bibliography"'
+    labelled = f' aria-labelledby="{section_id}-title"' if title else f' aria-label="{html.escape(label)}"'
     # The entries carry no role: DPUB-ARIA 1.1 deprecates doc-biblioentry and EPUBCheck warns of it.
     items = "".join(f'<li class="csl-entry" id="{html.escape(claim_id("bib-" + as_id(key)))}">{body}</li>\n'
                     for key, body in entries)

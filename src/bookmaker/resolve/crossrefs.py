@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.core.digits import in_digits
 
 KINDS = {"fig": ("Figure", "Figures"), "tbl": ("Table", "Tables"), "eq": ("Equation", "Equations"),
          "sec": ("Section", "Sections")}
+# The term (core/terms.py) of each kind, in the book's language: "Figure", "Abbildung", "図".
+TERMS = {"fig": "figure", "tbl": "table", "eq": "equation", "sec": "section"}
 
 
 @dataclass
@@ -29,11 +32,12 @@ class Target:
     id: str  # the id it has in the book
     number: str  # "3" or "2.3"; a section's is its title
     caption: str  # plain text, for the lists of figures and tables
+    word: str = ""  # "Figure" in the book's language
 
     @property
     def label(self) -> str:
         """What a caption starts with: "Figure 3"."""
-        return f"{KINDS[self.kind][0]} {self.number}"
+        return f"{self.word or KINDS[self.kind][0]} {self.number}"
 
 
 @dataclass
@@ -44,6 +48,13 @@ class CrossRefs:
     targets: dict[str, Target] = field(default_factory=dict)  # the label as written -> the target
     references: list[Token] = field(default_factory=list)
     _counts: dict[tuple[str, int], int] = field(default_factory=dict)
+    terms: dict[str, str] = field(default_factory=dict)  # the book's words (core/terms.py)
+    digits: str | None = None  # the counter style of the book's digits (core/digits.py)
+
+    def word(self, kind: str, plural: bool = False) -> str:
+        """"Figure" (or "Figures") in the book's language."""
+        name = TERMS[kind] + ("s" if plural else "")
+        return self.terms.get(name) or KINDS[kind][1 if plural else 0]
 
     def add(self, label: str, given_id: str, chapter: int, caption: str, where: tuple,
             number: str | None = None) -> Target | None:
@@ -58,7 +69,9 @@ class CrossRefs:
             scope = chapter if self.per_chapter else -1
             self._counts[(kind, scope)] = count = self._counts.get((kind, scope), 0) + 1
             number = f"{chapter + 1}.{count}" if self.per_chapter else str(count)
-        self.targets[label] = target = Target(kind, given_id, number, caption)
+        if kind != "sec":
+            number = in_digits(number, self.digits)  # "شکل ۳" in a Persian book
+        self.targets[label] = target = Target(kind, given_id, number, caption, self.word(kind))
         return target
 
     def reference(self, token: Token) -> None:
@@ -84,7 +97,7 @@ class CrossRefs:
 
     def _link(self, item, target: Target) -> str:
         if target.kind == "eq":  # as the equation shows its number: "Equation (2)"
-            word = html.escape(item.prefix) if item.prefix else "Equation"
+            word = html.escape(item.prefix) if item.prefix else html.escape(self.word("eq"))
             text = f"({target.number})" if item.suppress_author else f"{word} ({target.number})"
         elif target.kind == "sec":
             text = html.escape(target.number)
@@ -93,7 +106,7 @@ class CrossRefs:
         elif item.prefix:
             text = f"{html.escape(item.prefix)}\u00a0{target.number}"
         else:
-            text = f"{KINDS[target.kind][0]}\u00a0{target.number}"
+            text = f"{html.escape(target.word)}\u00a0{target.number}"
         suffix = f" {html.escape(item.suffix.lstrip(', '))}" if item.suffix.strip(", ") else ""
         if item.prefix and target.kind == "sec":
             text = f"{html.escape(item.prefix)} {text}"
@@ -102,18 +115,20 @@ class CrossRefs:
         classes = ("eqref" if target.kind == "eq" else "crossref") + (" with-page" if paged else "")
         # data-pageref: the PDF writes the page in from its page map (writers/pagemap.py), as a part laid
         # out on its own cannot count the pages of another part with target-counter().
-        pageref = f' data-pageref="{html.escape(target.id)}"' if paged else ""
+        digits = f' data-digits="{self.digits}"' if self.digits else ""  # the book's digits (core/digits.py)
+        pageref = f' data-pageref="{html.escape(target.id)}"{digits}' if paged else ""
         return f'<a class="{classes}" href="#{html.escape(target.id)}"{pageref}>{text}</a>{suffix}'
 
     def list_html(self, kind: str, section_id: str) -> str:
         """The list of figures (`::: {#lof}`) or of tables (`::: {#lot}`)."""
-        title = {"fig": "Figures", "tbl": "Tables"}[kind]
+        name = {"fig": "Figures", "tbl": "Tables"}[kind]
+        title = html.escape(self.terms.get({"fig": "list-of-figures", "tbl": "list-of-tables"}[kind]) or name)
         items = "".join(
-            f'<li><a href="#{html.escape(t.id)}"><span class="crossref-label">{t.label}.</span> '
+            f'<li><a href="#{html.escape(t.id)}"><span class="crossref-label">{html.escape(t.label)}.</span> '
             f"{html.escape(t.caption)}</a></li>\n"
             for t in self.targets.values() if t.kind == kind
         )
         if not items:
             return ""
-        return (f'<section class="list-of-{title.lower()}" id="{section_id}" aria-labelledby="{section_id}-title">\n'
+        return (f'<section class="list-of-{name.lower()}" id="{section_id}" aria-labelledby="{section_id}-title">\n'
                 f'<h2 id="{section_id}-title">{title}</h2>\n<ol>\n{items}</ol>\n</section>\n')

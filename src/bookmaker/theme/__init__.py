@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import jinja2
 from markupsafe import Markup
 
+from bookmaker.core.digits import in_digits, local_date
 from bookmaker.model import Book
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ def environment(book_templates: Path | None = None, policy: ResourcePolicy | Non
     )
     env.filters["backlink_letter"] = lambda n: _LETTERS[(n - 1) % 26] * ((n - 1) // 26 + 1)
     env.filters["with_backlinks"] = with_backlinks
+    # Numbers in the book's digits (`{{ note.number|digits(digits) }}`) and dates in its language.
+    env.filters["digits"] = in_digits
+    env.filters["local_date"] = local_date
     bound_filters(env)
     return env
 
@@ -85,13 +89,16 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
 
 
-THEME_STYLESHEETS = ("base.css", "technical.css", "writing.css", "print.css", "epub.css")
+THEME_STYLESHEETS = ("base.css", "technical.css", "writing.css", "print.css", "epub.css", "scripts.css")
 
 
 def theme_stylesheets(medium: Medium, book: Book | None = None) -> list[Path]:
     """The theme's stylesheets for `medium`, each replaced by the book's file of the same name if it has one."""
     replacing = {p.name: p for p in book.styles} if book else {}
-    return [replacing.get(name, THEME_DIR / "styles" / name) for name in ("base.css", "technical.css", "writing.css", f"{medium}.css")]
+    # scripts.css (the faces of every script, writers/font_stacks.py) comes last: it extends the
+    # medium's own stacks (print.css's code faces) with the faces of the other scripts.
+    names = ("base.css", "technical.css", "writing.css", f"{medium}.css", "scripts.css")
+    return [replacing.get(name, THEME_DIR / "styles" / name) for name in names]
 
 
 def book_stylesheets(book: Book, medium: Medium) -> list[Path]:

@@ -13,22 +13,24 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class EmbeddedFace:
-    family: str  # the family name the theme's CSS asks for
-    file_name: str  # where it goes in the EPUB
-    langs: tuple[str, ...]  # primary language subtags whose text it sets (base.css says the same)
+from bookmaker.writers.font_stacks import ARABIC
 
 
-# Arabic-script text: base.css sets `:lang(fa), :lang(ar), :lang(ur), [dir="rtl"]` in Amiri.
-ARABIC_SCRIPT = EmbeddedFace("Amiri", "fonts/amiri-regular.ttf", ("fa", "ar", "ur"))
-EMBEDDED_FACES = (ARABIC_SCRIPT,)
+# Arabic-script text: scripts.css sets `[lang|="fa"]` and the other Arabic-script languages in Amiri.
+# The faces of every script are in font_stacks.py; the EPUB embeds those its text needs.
+ARABIC_SCRIPT = ARABIC
+
+
+def find_font(family: str, style: str = "Regular") -> Path | None:
+    """The file of an installed face, or None when fontconfig does not have that family."""
+    found = find_face(family, style)
+    return found[0] if found else None
 
 
 @cache
-def find_font(family: str, style: str = "Regular") -> Path | None:
-    """The file of an installed face, or None when fontconfig does not have that family.
+def find_face(family: str, style: str = "Regular") -> tuple[Path, int] | None:
+    """The file of an installed face and its index in it (a collection such as Noto Serif CJK's
+    .ttc holds several), or None when fontconfig does not have that family.
 
     Remembered in the per-user cache while fontconfig's setup is unchanged: an
     EPUB build asks for four faces, and four fc-match processes were a tenth
@@ -38,15 +40,15 @@ def find_font(family: str, style: str = "Regular") -> Path | None:
 
     folder = cache_dir("fonts")
     key = json.dumps([family, style, _fontconfig_stamp()])
-    known = _read_json(folder / "paths.json") if folder else {}
-    if key in known and (known[key] is None or Path(known[key]).is_file()):
-        return Path(known[key]) if known[key] else None
-    path = _fc_match(family, style)
+    known = _read_json(folder / "faces.json") if folder else {}
+    if key in known and (known[key] is None or Path(known[key][0]).is_file()):
+        return (Path(known[key][0]), int(known[key][1])) if known[key] else None
+    found = _fc_match(family, style)
     if folder is not None:
         known = {k: v for k, v in known.items() if json.loads(k)[2] == json.loads(key)[2]}  # drop stale setups
-        known[key] = str(path) if path else None
-        _write_json(folder / "paths.json", known)
-    return path
+        known[key] = [str(found[0]), found[1]] if found else None
+        _write_json(folder / "faces.json", known)
+    return found
 
 
 def _fontconfig_stamp() -> list:
@@ -87,26 +89,26 @@ def _write_json(path: Path, data: dict) -> None:
         pass
 
 
-def _fc_match(family: str, style: str) -> Path | None:
+def _fc_match(family: str, style: str) -> tuple[Path, int] | None:
     import subprocess  # only when the user cache does not know the face
 
     if shutil.which("fc-match") is None:
         return None
     try:
         found = subprocess.run(
-            ["fc-match", "--format=%{family}\n%{file}", f"{family}:style={style}"],
+            ["fc-match", "--format=%{family}\n%{file}\n%{index}", f"{family}:style={style}"],
             capture_output=True, text=True, timeout=30, check=True,
         ).stdout.split("\n")
     except (OSError, subprocess.SubprocessError):
         return None
     # fc-match always answers with something; only the family asked for will do.
-    if len(found) < 2 or family not in [f.strip() for f in found[0].split(",")]:
+    if len(found) < 3 or family not in [f.strip() for f in found[0].split(",")]:
         return None
     path = Path(found[1])
-    return path if path.is_file() else None
+    return (path, int(found[2]) if found[2].isdigit() else 0) if path.is_file() else None
 
 
-def subset_font(path: Path, text: str) -> bytes:
+def subset_font(path: Path, text: str, index: int = 0) -> bytes:
     """The face cut down to the glyphs `text` needs, layout features kept so that
     Arabic letters still join (the shaper picks initial, medial and final forms).
 
@@ -121,15 +123,15 @@ def subset_font(path: Path, text: str) -> bytes:
 
     info, code = path.stat(), os.stat(__file__)  # this file: a development copy changes _subset
     characters = "".join(sorted(set(text)))
-    key = json.dumps(["subset", str(path), info.st_size, info.st_mtime_ns, code.st_size, code.st_mtime_ns,
+    key = json.dumps(["subset", str(path), index, info.st_size, info.st_mtime_ns, code.st_size, code.st_mtime_ns,
                       package_stamp("uharfbuzz"), characters])
-    return cached_bytes("font-subsets", key.encode("utf-8", "surrogatepass"), lambda: _subset(path, characters))
+    return cached_bytes("font-subsets", key.encode("utf-8", "surrogatepass"), lambda: _subset(path, characters, index))
 
 
-def _subset(path: Path, text: str) -> bytes:
+def _subset(path: Path, text: str, index: int = 0) -> bytes:
     import uharfbuzz as hb
 
-    face = hb.Face(hb.Blob.from_file_path(str(path)))
+    face = hb.Face(hb.Blob.from_file_path(str(path)), index)
     wanted = hb.SubsetInput()
     # Joiners and the space are not always in the text but shaping needs them.
     wanted.unicode_set.update(ord(c) for c in set(text) | {" ", "\u200c", "\u200d"})

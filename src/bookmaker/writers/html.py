@@ -22,6 +22,7 @@ from bookmaker.safety.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers.pdf.footnotes import place_footnotes
 from bookmaker.writers.pdf.page_layout import geometry, page_css
+from bookmaker.writers.pdf.terms_css import language_css
 
 
 def is_article(book: Book, options: PrintOptions) -> bool:
@@ -48,8 +49,8 @@ def render_html(
     except Refused as refused:
         raise refused.as_book_error("stylesheet") from None
     layout = geometry(options.paper or "A4", options.duplex)
-    css = list(theme_css)
-    css.append(page_css(layout, options.duplex, options.bleed, options.marks, book.metadata.rtl))
+    page_rules = page_css(layout, options.duplex, options.bleed, options.marks, book.metadata.rtl)
+    css = [*theme_css, *language_css(book, page_rules)]
     css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
     article = is_article(book, options)
@@ -73,6 +74,7 @@ def render_html(
         environment(book.templates, policy_for(book)), "document.html",
         book=book,
         meta=book.metadata,
+        terms=book.terms, digits=book.digits,
         css=_inline_css("\n".join(css)),
         rtl=book.metadata.rtl,
         version=__version__,

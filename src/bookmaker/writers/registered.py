@@ -17,8 +17,12 @@ def write_html(book: Book, target: Path, context: WriteContext) -> None:
 
 
 def write_pdf(book: Book, target: Path, context: WriteContext) -> None:
+    from bookmaker.writers.font_coverage import check_fonts
     from bookmaker.writers.pdf.writer import write_pdf as write
 
+    # The faces of the book's characters (one warning per character no face has, in place of
+    # WeasyPrint's one per occurrence). The EPUB's reader sets what its embedded faces lack itself.
+    check_fonts(book, context.diagnostics)
     write(book, target, context.diagnostics, context.options, html=context.rendered.get(target.parent),
           jobs=context.jobs, progress=context.progress)
 

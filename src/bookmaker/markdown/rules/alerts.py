@@ -29,7 +29,9 @@ def github_alerts(state: StateCore) -> None:
                 for t, kind_of in ((token, "container_box_open"), (tokens[closing], "container_box_close")):
                     t.type, t.tag = kind_of, "div"
                 token.meta["alert"] = True  # closed by the quotation's end, not by a ':::' line (structure.py)
-                token.info = f"{kind.lower()} {ALERT_KINDS[kind]}"
+                # Titled in the book's language (core/terms.py, passed in the parser's env by the reader).
+                title = state.env.get("terms", {}).get(kind.lower()) or ALERT_KINDS[kind]
+                token.info = f"{kind.lower()} {title}"
                 rest = tokens[i + 2].content[match.end():]
                 if rest.strip():
                     tokens[i + 2].content = rest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from markdown_it.common.utils import escapeHtml as escape_html
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
@@ -33,6 +34,10 @@ def task_lists(state: StateCore) -> None:
         if not match:
             continue
         children[0].content = children[0].content[match.end():]
-        mark = Token("html_inline", "", 0, content=_TASK_HTML[match.group(1) != " "])
+        done = match.group(1) != " "
+        words = state.env.get("terms", {}).get("done" if done else "not-done")  # the book's (core/terms.py)
+        html = _TASK_HTML[done] if words is None else _TASK_HTML[done].replace(
+            "done: " if done else "not done: ", f"{escape_html(words)}: ")
+        mark = Token("html_inline", "", 0, content=html)
         children.insert(0, mark)
         token.attrJoin("class", "task")

@@ -122,7 +122,8 @@ class Package:
 
     def add_font(self, file_name: str, data: bytes) -> None:
         uid = "font-" + "".join(c if c.isalnum() else "-" for c in Path(file_name).stem)
-        self.book.add_item(epub.EpubItem(uid=uid, file_name=file_name, media_type="font/ttf", content=data))
+        media_type = FONT_TYPES.get(Path(file_name).suffix, "font/ttf")  # a CJK subset is CFF: font/otf
+        self.book.add_item(epub.EpubItem(uid=uid, file_name=file_name, media_type=media_type, content=data))
 
     def set_toc(self, entries) -> None:
         """The NCX for older readers, from the same entries as the nav document."""

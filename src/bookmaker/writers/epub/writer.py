@@ -19,7 +19,8 @@ from lxml import etree
 from bookmaker.writers.covers import cover_alt, generate_cover
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.core.lang import can_be_vertical
-from bookmaker.writers.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
+from bookmaker.writers.font_stacks import LATIN, ScriptFace, faces_for, script_of
+from bookmaker.writers.fonts import find_face, subset_font
 from bookmaker.resolve.index import build_index, numbered_locators
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.core.output import atomic_output
@@ -75,24 +76,20 @@ class _Document:
 def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions()) -> None:
     modified = _build_time()
     env = environment(book.templates, policy_for(book))
-    common = {
-        "meta": book.metadata,
-        "rtl": book.metadata.rtl,
-        "stylesheets": [STYLESHEET],
-    }
+    common = _page_context(book)
     try:
         cover_source, cover_data = _cover(book)
     except Refused as refused:
         raise refused.as_book_error("cover", diagnostics) from None
     fonts_and_images = [name for name in book.style_resources if not name.endswith(".css")]
     reserved = {NAV, TITLEPAGE, COVER_PAGE, STYLESHEET, "toc.ncx", "content.opf",
-                *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in EMBEDDED_FACES)}
+                *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in faces_for(book.metadata.lang) if face.file_name)}
     names = package_names([cover_source, *(image.src for image in book.images), *fonts_and_images], reserved)
     cover_name = names[cover_source]
     docs = [
-        _Document(COVER_PAGE, "Cover",
+        _Document(COVER_PAGE, book.terms["cover"],
                   render_template(env, "epub/cover.xhtml", page_title=book.metadata.title, cover=cover_name,
-                                  alt=cover_alt(book.metadata), **common).encode(), set()),
+                                  alt=cover_alt(book.metadata, book.terms), **common).encode(), set()),
         _Document(TITLEPAGE, book.metadata.title,
                   render_template(env, "epub/titlepage.xhtml", page_title=book.metadata.title,
                                   **common).encode(), set())
@@ -110,9 +107,9 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     index_groups = build_index(book.index_marks)
     if index_groups:
         # Numbered locators, 1, 2, 3..., since an EPUB has no pages; each links to its mark.
-        html = render_template(env, "epub/index.xhtml", page_title="Index", index_groups=index_groups,
+        html = render_template(env, "epub/index.xhtml", page_title=book.terms["index"], index_groups=index_groups,
                                locators=numbered_locators, epub=True, **common)
-        docs.append(_Document(INDEX, "Index", html.encode(), set()))
+        docs.append(_Document(INDEX, book.terms["index"], html.encode(), set()))
 
     trees = {doc.file_name: _parse(doc, names) for doc in docs}
     where = {i: doc.file_name for doc in docs for i in doc.ids}
@@ -128,8 +125,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     toc = _toc(book)
     landmarks = _landmarks(book)
     if index_groups:
-        toc.append(TocEntry("Index", f"{INDEX}#index", 1))
-        landmarks.append({"type": "index", "href": f"{INDEX}#index", "label": "Index"})
+        toc.append(TocEntry(book.terms["index"], f"{INDEX}#index", 1))
+        landmarks.append({"type": "index", "href": f"{INDEX}#index", "label": book.terms["index"]})
     nav = render_template(
         env, "epub/nav.xhtml",
         page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
@@ -143,7 +140,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
                    if name != cover_source and name not in {image.src for image in book.images}]
     except Refused as refused:
         raise refused.as_book_error("resource", diagnostics) from None
-    fonts = _embedded_fonts(list(trees.values()), diagnostics) if options.embed_fonts else []
+    fonts = _embedded_fonts(list(trees.values()), book.metadata.lang, diagnostics) if options.embed_fonts else []
     css = "".join(_font_face(f) for f, _ in fonts) + css + (vertical := _vertical_css(book, options, diagnostics))
 
     package = epub_package.Package(
@@ -158,7 +155,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         if doc.file_name == TITLEPAGE:
             # The contents page where a printed book has it. Non-linear, calibre
             # listed it after the last chapter, behind the notes.
-            package.add_document(NAV, nav.encode(), title="Contents", nav=True)
+            package.add_document(NAV, nav.encode(), title=book.terms["contents"], nav=True)
     package.add_stylesheet(STYLESHEET, css.encode())
     for name, data in images:
         package.add_resource(name, data)
@@ -193,38 +190,49 @@ def _cover(book: Book) -> tuple[str, bytes]:
         return book.metadata.cover, policy_for(book).read_local(book.root / book.metadata.cover)
     taken = {image.src for image in book.images} | set(book.style_resources)
     name = GENERATED_COVER if GENERATED_COVER not in taken else "bookmaker-" + GENERATED_COVER
-    return name, generate_cover(book.metadata)
+    return name, generate_cover(book.metadata, book.terms["and"])
 
 
-def _embedded_fonts(trees: list[etree._ElementTree], diagnostics: Diagnostics) -> list[tuple[EmbeddedFace, bytes]]:
-    """A subset of each face the book's text needs, for the characters it sets in that face."""
+def _page_context(book: Book) -> dict:
+    """What every page of the EPUB is rendered with: the metadata, the direction, the stylesheet, and
+    the book's words and digits (core/terms.py, core/digits.py)."""
+    return {"meta": book.metadata, "rtl": book.metadata.rtl, "stylesheets": [STYLESHEET],
+            "terms": book.terms, "digits": book.digits}
+
+
+def _embedded_fonts(trees: list[etree._ElementTree], lang: str,
+                    diagnostics: Diagnostics) -> list[tuple[ScriptFace, bytes]]:
+    """A subset of each face of another script than Latin (a reader brings its own Latin faces) that
+    the book's text needs, for the characters it sets in that face (font_stacks.py, scripts.css).
+    The book's own script's face also gets the digits and punctuation its text shares with others."""
+    text = "".join("".join(tree.getroot().itertext()) for tree in trees)
+    by_script: dict[str, set[str]] = {}
+    for char in set(text):
+        code = script_of(char)
+        if code is not None:
+            by_script.setdefault(code, set()).add(char)
+    if not by_script:
+        return []  # a Latin book: nothing to embed, and no font library loaded
     fonts = []
-    for face in EMBEDDED_FACES:
-        text = "".join(_text_in(tree, face) for tree in trees)
-        if not text.strip():
+    shared = {c for c in set(text) if script_of(c) is None}
+    own = faces_for(lang)[0]
+    for face in faces_for(lang):
+        wanted = set().union(*(by_script.get(code, set()) for code in face.codes))
+        if face is LATIN or not wanted:
             continue
-        path = find_font(face.family)
-        if path is None:
+        if face is own:
+            wanted |= shared
+        found = find_face(face.family)
+        if found is None:
             diagnostics.warning("bookmaker", None, f"font '{face.family}' is not installed, so the EPUB does not "
-                                               "embed it: install it (`make book` does) or pass --no-embed-fonts", code="font-not-installed")
+                                               f"embed it: install {face.package} (`make book` does) or pass "
+                                               "--no-embed-fonts", code="font-not-installed")
             continue
-        fonts.append((face, subset_font(path, text)))
+        fonts.append((face, subset_font(found[0], "".join(sorted(wanted)), found[1])))
     return fonts
 
 
-def _text_in(tree: etree._ElementTree, face: EmbeddedFace) -> str:
-    """The text the theme's CSS sets in this face: elements in its languages, and right-to-left runs."""
-    parts = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
-        lang = (el.get("lang") or el.get(XML_LANG) or "").split("-")[0].lower()
-        if lang in face.langs or el.get("dir") == "rtl":
-            parts.append("".join(el.itertext()))
-    return "".join(parts)
-
-
-def _font_face(face: EmbeddedFace) -> str:
+def _font_face(face: ScriptFace) -> str:
     href = Path(os.path.relpath(face.file_name, Path(STYLESHEET).parent)).as_posix()
     return f'@font-face {{ font-family: "{face.family}"; font-style: normal; font-weight: normal; src: url("{href}"); }}\n'
 
@@ -309,17 +317,18 @@ def _toc(book: Book) -> list[TocEntry]:
 
 def _landmarks(book: Book) -> list[dict[str, str]]:
     marks = [
-        {"type": "cover", "href": COVER_PAGE, "label": "Cover"},
-        {"type": "toc", "href": f"{NAV}#toc", "label": "Contents"},
-        {"type": "titlepage", "href": TITLEPAGE, "label": "Title page"},
-        {"type": "bodymatter", "href": _file_of(book.chapters[0]), "label": "Start of text"},
+        {"type": "cover", "href": COVER_PAGE, "label": book.terms["cover"]},
+        {"type": "toc", "href": f"{NAV}#toc", "label": book.terms["contents"]},
+        {"type": "titlepage", "href": TITLEPAGE, "label": book.terms["title-page"]},
+        {"type": "bodymatter", "href": _file_of(book.chapters[0]), "label": book.terms["start-of-text"]},
     ]
     with_notes = next((c for c in book.chapters if book.notes_of(c)), None)
     if with_notes is not None:
-        marks.append({"type": "endnotes", "href": f"{_file_of(with_notes)}#notes", "label": "Notes"})
+        marks.append({"type": "endnotes", "href": f"{_file_of(with_notes)}#notes", "label": book.terms["notes"]})
     with_bibliography = next((c for c in book.chapters if c.holds_bibliography), None)
     if with_bibliography is not None:
-        marks.append({"type": "bibliography", "href": f"{_file_of(with_bibliography)}#refs", "label": "Bibliography"})
+        marks.append({"type": "bibliography", "href": f"{_file_of(with_bibliography)}#refs",
+                      "label": book.terms["bibliography"]})
     return marks
 
 

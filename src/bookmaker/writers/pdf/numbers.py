@@ -57,9 +57,13 @@ def targets_of_its_own(book: Book, html: str) -> bool:
     """Whether the book's own CSS (a stylesheet, a replaced print.css, a template's) shows another
     element's page number or text: laid out in parts, an element in another part is not there
     (`target-counter()` would count the part's own pages). The theme's print.css has such rules,
-    each overridden by the page number written in (pagemap.py)."""
+    each overridden by the page number written in (pagemap.py), and so has the stylesheet that says
+    them in the book's words and digits (terms_css.py)."""
+    from bookmaker.writers.pdf.terms_css import terms_css
+
     theme = THEME_DIR / "styles" / "print.css"
     ours = len(_TARGETS.findall(theme.read_text(encoding="utf-8"))) if theme in theme_stylesheets("print", book) else 0
+    ours += len(_TARGETS.findall(terms_css(book.terms, book.digits)))
     return len(_TARGETS.findall(html)) > ours
 
 

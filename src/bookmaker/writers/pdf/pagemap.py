@@ -12,7 +12,8 @@ PDF always says what a `target-counter()` layout says.
 
 An element asks for a page number with `data-pageref="ID"`. With a map it
 gets `data-page="N"`; an empty `<span class="pageref" data-pageref="ID">`
-also gets N as its text. Without a number (no map yet, or ID not in it) it is
+also gets N as its text. `data-digits="persian"` after `data-pageref` (a book in
+Persian or Arabic, core/digits.py) writes N in those digits. Without a number (no map yet, or ID not in it) it is
 left alone and the stylesheet's `target-counter()` rule applies.
 """
 
@@ -25,10 +26,12 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from bookmaker.core.digits import in_digits
+
 # A page counter the book's CSS resets, sets or steps makes a page's number
 # differ from its position; the map (position + 1) would then be wrong.
 _PAGE_COUNTER = re.compile(r"counter-(?:reset|set|increment)\s*:[^;}]*\bpage\b", re.IGNORECASE)
-_PAGEREF = re.compile(r'data-pageref="([^"]*)"')
+_PAGEREF = re.compile(r'data-pageref="([^"]*)"(?: data-digits="([a-z-]+)")?')
 _EMPTY_SPAN = re.compile(r'(<span class="pageref" data-pageref="([^"]*)"[^>]*>)(</span>)')
 
 
@@ -39,7 +42,7 @@ def can_use_page_map(html: str) -> bool:
 
 def referenced_ids(html: str) -> set[str]:
     """The ids whose page numbers the document asks for."""
-    return {html_escape.unescape(m) for m in _PAGEREF.findall(html)}
+    return {html_escape.unescape(m.group(1)) for m in _PAGEREF.finditer(html)}
 
 
 def fill_page_refs(html: str, page_map: dict[str, int]) -> str:
@@ -49,7 +52,7 @@ def fill_page_refs(html: str, page_map: dict[str, int]) -> str:
 
     def attribute(match: re.Match) -> str:
         number = page_map.get(html_escape.unescape(match.group(1)))
-        return match.group(0) if number is None else f'{match.group(0)} data-page="{int(number)}"'
+        return match.group(0) if number is None else f'{match.group(0)} data-page="{in_digits(int(number), match.group(2))}"'
 
     def text(match: re.Match) -> str:
         number = page_map.get(html_escape.unescape(match.group(2)))
