@@ -48,27 +48,8 @@ def render_html(
         theme_css, book_css = _read_stylesheets(book, output_dir)
     except Refused as refused:
         raise refused.as_book_error("stylesheet") from None
-    layout = geometry(options.paper or "A4", options.duplex)
-    page_rules = page_css(layout, options.duplex, options.bleed, options.marks, book.metadata.rtl)
-    css = [*theme_css, *language_css(book, page_rules)]
-    css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
-    css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
     article = is_article(book, options)
-    if options.duplex:
-        css.append(".chapter, .toc, .notes, section.index { break-before: recto; } .chapter .notes { break-before: auto; }")
-    if article:
-        # The text follows the title on page 1, and that page has no running head.
-        css.append(".chapter { break-before: auto; page: auto; } .article-title .title { string-set: booktitle content(); }"
-                   " @page :first { @top-left { content: none; } @top-right { content: none; } }")
-    if options.pdf_variant and options.pdf_variant.startswith(("pdf/a", "pdf/x")):
-        # PDF/A and PDF/X forbid image interpolation, which WeasyPrint asks for unless told otherwise.
-        css.append("img { image-rendering: crisp-edges; }")
-    if any(h.level == 1 for h in book.headings):
-        # Chapters have level-1 titles, so the book's Notes stand beside them in the outline.
-        css.append("body > .notes .notes-title { bookmark-level: 1; }")
-    css += book_css
-    if options.paper:
-        css.append(f"@page {{ size: {options.paper}; }}")
+    css = _print_css(book, options, theme_css, book_css, article)
     created, modified = _dates(book)
     html = render_template(
         environment(book.templates, policy_for(book)), "document.html",
@@ -103,6 +84,31 @@ def render_html(
             html = html.replace(f'"{RESOURCE_PREFIX}{image.src}"', f'"{data_url}"')
     root = Path(os.path.relpath(book.root, output_dir)).as_posix()
     return html.replace(RESOURCE_PREFIX, "" if root == "." else root + "/")
+
+
+def _print_css(book: Book, options: PrintOptions, theme_css: list[str], book_css: list[str], article: bool) -> list[str]:
+    """The cascade of the printed book: the theme, the page's geometry and language, then the book's own."""
+    layout = geometry(options.paper or "A4", options.duplex)
+    page_rules = page_css(layout, options.duplex, options.bleed, options.marks, book.metadata.rtl)
+    css = [*theme_css, *language_css(book, page_rules)]
+    css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
+    css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
+    if options.duplex:
+        css.append(".chapter, .toc, .notes, section.index { break-before: recto; } .chapter .notes { break-before: auto; }")
+    if article:
+        # The text follows the title on page 1, and that page has no running head.
+        css.append(".chapter { break-before: auto; page: auto; } .article-title .title { string-set: booktitle content(); }"
+                   " @page :first { @top-left { content: none; } @top-right { content: none; } }")
+    if options.pdf_variant and options.pdf_variant.startswith(("pdf/a", "pdf/x")):
+        # PDF/A and PDF/X forbid image interpolation, which WeasyPrint asks for unless told otherwise.
+        css.append("img { image-rendering: crisp-edges; }")
+    if any(h.level == 1 for h in book.headings):
+        # Chapters have level-1 titles, so the book's Notes stand beside them in the outline.
+        css.append("body > .notes .notes-title { bookmark-level: 1; }")
+    css += book_css
+    if options.paper:
+        css.append(f"@page {{ size: {options.paper}; }}")
+    return css
 
 
 def write_html(book: Book, target: Path, options: PrintOptions | None = None) -> str:
