@@ -21,9 +21,11 @@ class Background:
     def __init__(self, work: Callable[[Diagnostics], object]) -> None:
         import multiprocessing
 
+        import os
+
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_child, args=(work, send), daemon=True)
+        self._process = context.Process(target=_child, args=(work, send, os.getpid()), daemon=True)
         self._process.start()
         send.close()
 
@@ -33,8 +35,10 @@ class Background:
             child_diagnostics, failure = self._receive.recv()
         except EOFError:  # the child died without a word (killed, out of memory)
             child_diagnostics, failure = Diagnostics(), ("internal", "the EPUB writer's process stopped unexpectedly")
-        finally:
-            self._process.join()
+        except BaseException:  # the build is stopped (core/stops.py): the child is not waited for
+            self.stop()
+            raise
+        self._process.join()
         diagnostics.extend(child_diagnostics)
         if failure is None:
             return
@@ -45,9 +49,18 @@ class Background:
             raise KeyboardInterrupt
         raise RuntimeError(message)
 
+    def stop(self) -> None:
+        """End the child now (the build stops): what it was writing is never named (core/output.py)."""
+        self._process.kill()
+        self._process.join(timeout=2)
 
-def _child(work: Callable[[Diagnostics], object], send) -> None:
-    _die_with_parent()
+
+def _child(work: Callable[[Diagnostics], object], send, parent_pid: int) -> None:
+    from bookmaker.core.lifeline import die_with_parent
+    from bookmaker.core.stops import in_worker
+
+    die_with_parent(parent_pid)  # a build killed halfway must not leave its child finishing an output
+    in_worker()  # a Ctrl-C is the build's to act on: it kills the child
     diagnostics = Diagnostics()
     failure = None
     try:
@@ -62,13 +75,3 @@ def _child(work: Callable[[Diagnostics], object], send) -> None:
     send.send((diagnostics, failure))
     send.close()
 
-
-def _die_with_parent() -> None:
-    """A build killed halfway must not leave its child finishing an output on its own."""
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass

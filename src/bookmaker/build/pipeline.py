@@ -280,6 +280,10 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
                                                        f"written because of the errors above; written all the "
                                                        f"same: {written}", code="output-not-written")
         raise BookError(diagnostics) from None
+    except BaseException:  # stopped (core/stops.py): the EPUB's child goes too
+        if background is not None:
+            background.stop()
+        raise
     if background is not None:
         with reporter.stage(FORMATS[aside[0]].stage):
             background.join(diagnostics)

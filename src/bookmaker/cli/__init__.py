@@ -2,7 +2,8 @@
 
 Exit codes: 0 success, 1 the book has errors (each printed as
 `file:line: error: ...`), 2 a usage error, 3 a bug in bookmaker (never on
-any input: see `cli.report.reporting`), 130 interrupted.
+any input: see `cli.report.reporting`), 130 interrupted (Ctrl-C, SIGINT), 143 stopped by SIGTERM
+(core/stops.py).
 """
 
 from __future__ import annotations
@@ -76,7 +77,11 @@ def main(ctx: click.Context) -> None:
     PATH is a book folder (with manuscript/*.md) or a single Markdown file;
     it defaults to the current folder.
     """
+    from bookmaker.core.stops import stop_on_signals
+
     ctx.call_on_close(tune_for_command(ctx.invoked_subcommand))
+    # SIGTERM and a script's SIGINT stop a build as Ctrl-C does: workers ended, nothing half-written.
+    ctx.call_on_close(stop_on_signals())
 
 
 @main.command()

@@ -117,7 +117,7 @@ class reporting:
             code = 1
         elif isinstance(exc, KeyboardInterrupt):
             click.echo("bookmaker: interrupted; no output was changed", err=True)
-            code = 130
+            code = getattr(exc, "exit_code", 130)  # 143 for SIGTERM (core/stops.py)
         else:
             if os.environ.get("BOOKMAKER_DEBUG"):
                 traceback.print_exception(kind, exc, tb)
@@ -127,6 +127,6 @@ class reporting:
                 err=True,
             )
             code = 3
-        if self.exit_on_error or code == 130:
+        if self.exit_on_error or isinstance(exc, KeyboardInterrupt):
             sys.exit(code)
         return True  # watch and serve carry on after a failed rebuild

@@ -226,3 +226,26 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """A new file `path` holding `data`, named only once it is whole: a process killed while writing it,
+    even by SIGKILL (a layout worker of a stopped build), leaves nothing. For cache entries named by their
+    content: one already there is kept. OSError when it cannot be written."""
+    fd = _anonymous_file(path.parent)
+    if fd is None:
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=_PART, dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        return
+    with os.fdopen(fd, "w+b") as out:
+        out.write(data)
+        out.flush()
+        os.fchmod(out.fileno(), 0o644)
+        with contextlib.suppress(FileExistsError):
+            _link(out.fileno(), path)

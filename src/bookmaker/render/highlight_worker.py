@@ -71,7 +71,10 @@ class _Worker:
 
         if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
-                [sys.executable, "-c", "from bookmaker.render.highlight_worker import serve; serve()"],
+                # It dies with the build (killed, stopped) even inside a lexer that backtracks for ever.
+                [sys.executable, "-c", f"from bookmaker.core.lifeline import die_with_parent; "
+                 f"die_with_parent({os.getpid()}); from bookmaker.core.stops import in_worker; in_worker(); "
+                 "from bookmaker.render.highlight_worker import serve; serve()"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
         return self._process

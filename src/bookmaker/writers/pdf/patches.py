@@ -25,7 +25,6 @@ mapping the default-ignorable characters Pango draws as empty glyphs (none asks 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -223,6 +222,8 @@ class deferred_fonts:
     def __enter__(self) -> None:
         from weasyprint.pdf.fonts import Font
 
+        from bookmaker.core.output import write_whole
+
         self.Font = Font
         self.real = Font.clean
         deferred, font_dir, real = self.deferred, self.font_dir, self.real
@@ -234,9 +235,8 @@ class deferred_fonts:
             sha = hashlib.sha256(data).hexdigest()
             path = font_dir / sha
             if not path.exists():
-                tmp = path.with_suffix(f".{os.getpid()}")
-                tmp.write_bytes(data)
-                os.replace(tmp, path)
+                # Named only once whole: a worker killed mid-write (a stopped build) leaves no half face.
+                write_whole(path, data)
             name = font.name.decode("latin-1").lstrip("/")
             deferred[name] = {"sha": sha, "index": font.index, "gids": sorted(to_unicode),
                               "missing": bool(font.missing), "otf": data[:4] == b"OTTO"}

@@ -11,6 +11,7 @@ from pathlib import Path
 from bookmaker.core.paths import real_path
 from bookmaker.core.cache import cache_dir
 from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.core.stops import held
 from bookmaker.writers.pdf.merge import merge
 from bookmaker.writers.pdf.notes.cuts import (
     NoteCut,
@@ -23,6 +24,7 @@ from bookmaker.writers.pdf.pagemap import load_page_map, save_page_map
 from bookmaker.writers.pdf.parts.cache import from_cache, to_cache
 from bookmaker.writers.pdf.parts.jobs import Job, Laid, debug
 from bookmaker.writers.pdf.parts.plan import Planning
+from bookmaker.writers.pdf.parts.pool import ending
 from bookmaker.writers.pdf.parts.sizes import Sizes, page_map
 from bookmaker.writers.pdf.parts.split import SIDED, book_title, part_html, split
 from bookmaker.writers.pdf.parts.waves import (
@@ -133,13 +135,15 @@ class PartsBuild(Planning):
 
     def _pool(self):
         import multiprocessing
+        import os
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context(start_method())
         self.reports, self.ready = context.Queue(), context.Condition()
         self.answers = context.Array("q", len(self.parts), lock=False)
-        return ProcessPoolExecutor(max_workers=self.settings.jobs, mp_context=context, initializer=start_worker,
-                                   initargs=(self.state, self.reports, self.answers, self.ready))
+        self.state["build"] = os.getpid()
+        return ending(ProcessPoolExecutor(max_workers=self.settings.jobs, mp_context=context, initializer=start_worker,
+                                          initargs=(self.state, self.reports, self.answers, self.ready)))
 
     def job_for(self, i: int, start: int, numbers: dict[str, int]) -> Job:
         part = self.parts[i]
@@ -221,7 +225,8 @@ class PartsBuild(Planning):
                                       self.strings_for.get(result.index))
         if result.start != job.start:
             job = self.job_for(job.index, result.start, job.numbers)
-        to_cache(job, self.state, result)
+        with held():  # a stop waits for the entry's rename: never half an entry
+            to_cache(job, self.state, result)
 
     def _after_wave(self) -> bool:
         """The cuts checked, every part placed and the numbers found so far; False when a part does not start
@@ -265,6 +270,11 @@ class PartsBuild(Planning):
                     said.add(problem)
                     self.settings.diagnostics.add(problem)
         wanted = set().union(*(p.pagerefs for p in parts)) | set(self.settings.keep)
+        with held():
+            self._save(parts, laid, key, wanted)
+
+    def _save(self, parts: list, laid: dict[int, Laid], key: str, wanted: set[str]) -> None:
+        """The page map, the parts' lengths and the notes' page tops, for the next build."""
         save_page_map(key, {k: v for k, v in self.numbers.items() if k in wanted})
         lengths = {p.name: laid[i].pages - laid[i].blank_first for i, p in enumerate(parts)}
         lengths |= {parts[i].name + "\n": int(side) for i, side in self.sizes.wants.items()}
