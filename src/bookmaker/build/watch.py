@@ -16,7 +16,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from bookmaker.build.bookfiles import belongs
+from bookmaker.build.bookfiles import belongs, hidden, inputs
+from bookmaker.build.buildstate import inside, last_uses, read_state
 from bookmaker.build.pipeline import Builder, BuildResult
 from bookmaker.build.request import BuildRequest
 from bookmaker.config.bookmaker_toml import CONFIG_NAME
@@ -43,6 +44,7 @@ class Watcher:
         self.say = say  # the CLI passes click.echo
         self.stop_event = threading.Event()
         self.cwd = Path.cwd()
+        self.known: set[Path] = set()  # the book's files as last listed (a deleted chapter was one)
 
     def relevant(self, path: Path) -> bool:
         """Is `path` something the outputs are made from?"""
@@ -53,8 +55,31 @@ class Watcher:
             return path == builder.root / CONFIG_NAME
         return belongs(path, builder.config, builder.output_dir(self.request.output_dir))
 
+    def book_files(self) -> set[Path]:
+        """The files the book is made of now: its chapters, stylesheets, templates and bookmaker.toml, and the
+        images and other files its last build read (the state file of the output folder)."""
+        builder = self.builder
+        if not builder.is_folder:
+            return {builder.path}
+        if builder.config is None:
+            return {builder.root / CONFIG_NAME}
+        files = set(inputs(builder.config) or []) | {builder.root / CONFIG_NAME}
+        state = read_state(builder.output_dir(self.request.output_dir))
+        for fmt in state:
+            files.update(builder.root / name for name in last_uses(state, fmt) if isinstance(name, str) and inside(name))
+        return files
+
+    def named(self, changed: list[Path]) -> list[Path]:
+        """Of the files that changed, those of the book (before or after the change): not an editor's
+        temporary files (`sedy27955` of sed -i, vim's `4913`, `.#x.md`, `x.md~`, `.x.md.swp`)."""
+        known = self.known | self.book_files()
+        self.known = known
+        root = self.builder.root
+        return [p for p in changed if p in known and not (p.is_relative_to(root) and hidden(p, root))]
+
     def rebuild(self, changed: list[Path], first: bool = False) -> BuildResult | None:
         start = time.perf_counter()
+        changed = self.named(changed)
         css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
         result = None
         with self.guard() as guard:
@@ -75,9 +100,11 @@ class Watcher:
             self.on_rebuild(result, css_only, result.diagnostics)
         elif first:
             line = f"{stamp} up to date: {', '.join(p.name for p in result.skipped)}"
+        elif not changed:
+            line = ""  # only files not of the book changed (an editor's temporary files): nothing to say
         else:
             line = f"{stamp} nothing to rebuild{because}: the sources are as they were"
-        if not self.quiet or guard.failed:
+        if line and (not self.quiet or guard.failed):
             self.say(line)
         return result
 
@@ -99,6 +126,7 @@ class Watcher:
                                         rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False):
             changed = sorted({Path(p) for _, p in changes})
             if first:
+                self.known = self.book_files()
                 self.rebuild(changed, first=True)
                 first = False
                 if ready:
