@@ -24,3 +24,18 @@ def write_book(root: Path, files: dict[str, str | bytes] | str = "# T\n\nx\n", t
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+def article_chapters(root: Path, chapters: int, code: bool = False) -> Path:
+    """The sample article as `chapters` chapters (distinct note labels), as the benchmark's books are:
+    a book of many notes, whose layout takes seconds. `code`: the first chapter opens with a code block."""
+    import re
+
+    article = Path(__file__).resolve().parent.parent / "manuscript" / "qasem-soleimani.md"
+    front, body = re.match(r"(?s)^(---\n.*?\n---\n)(.*)$", article.read_text(encoding="utf-8")).groups()
+    files = {}
+    for n in range(1, chapters + 1):
+        text = re.sub(r"\[\^([^\]]+)\]", lambda m: f"[^{m.group(1)}-c{n}]", body)
+        block = "```python\nprint('a block the highlighting worker reads')\n```\n\n" if code and n == 1 else ""
+        files[f"manuscript/{n:02d}.md"] = (front if n == 1 else "") + f"# Chapter {n}\n\n{block}{text}"
+    return write_book(root, files)

@@ -20,24 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from books import article_chapters
+
 pytestmark = pytest.mark.slow
 
 CONSOLE = Path(sys.executable).parent / "bookmaker"
-ARTICLE = Path(__file__).resolve().parent.parent / "manuscript" / "qasem-soleimani.md"
-CHAPTERS = 6
-
-
-def _book(folder: Path) -> Path:
-    """The sample article as six chapters (distinct note labels): seconds of layout on two cores."""
-    manuscript = folder / "manuscript"
-    manuscript.mkdir(parents=True)
-    front, body = re.match(r"(?s)^(---\n.*?\n---\n)(.*)$", ARTICLE.read_text(encoding="utf-8")).groups()
-    for n in range(1, CHAPTERS + 1):
-        text = re.sub(r"\[\^([^\]]+)\]", lambda m: f"[^{m.group(1)}-c{n}]", body)
-        code = "```python\nprint('a block the highlighting worker reads')\n```\n\n" if n == 1 else ""
-        (manuscript / f"{n:02d}.md").write_text((front if n == 1 else "") + f"# Chapter {n}\n\n{code}{text}",
-                                                encoding="utf-8")
-    return folder
 
 
 def _children() -> dict[int, list[int]]:
@@ -95,7 +82,7 @@ COMMANDS = {
 @pytest.mark.parametrize("how", ["ctrl-c", "script-sigint", "sigterm"])
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_a_stop_mid_layout_ends_every_process_and_leaves_nothing_half_written(command, how, tmp_path):
-    book = _book(tmp_path / "book")
+    book = article_chapters(tmp_path / "book", 6, code=True)
     cache = tmp_path / "cache"
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "BOOKMAKER_DEBUG": "1"}
     env.pop("BOOKMAKER_NO_CACHE", None)

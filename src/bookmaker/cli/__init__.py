@@ -35,9 +35,15 @@ def run_build(path: Path, request: BuildRequest, quiet: bool = False, verbose: b
     run(path, request, quiet, verbose)
 
 
-def _write_one(path: Path, fmt: str, output: Path | None, **request) -> None:
-    """`bookmaker pdf` (epub, html): one format, always written, to -o or to its place in the output folder."""
-    run_build(path, BuildRequest(formats=(fmt,), targets={fmt: output}, force=True, **request))
+def _write_one(path: Path, fmt: str, output: Path | None, force: bool = True, **request) -> None:
+    """`bookmaker pdf` (epub, html): one format, to -o or to its place in the output folder.
+
+    Written always to -o; to its place unless `force` is off and nothing it is made from changed since
+    it was written there (`pdf`: a layout of seconds skipped, as `build` skips it)."""
+    if output is None and not force:
+        run_build(path, BuildRequest(formats=(fmt,), **request))
+    else:
+        run_build(path, BuildRequest(formats=(fmt,), targets={fmt: output}, force=True, **request))
 
 
 def _overrides(print_overrides: dict | None = None, embed_fonts: bool | None = None) -> dict:
@@ -91,11 +97,12 @@ def main(ctx: click.Context) -> None:
 @print_options
 @NOTE_NUMBERING_OPTION
 @JOBS_OPTION
+@click.option("--force", is_flag=True, help="Lay the PDF out again even when nothing it is made from has changed.")
 @safety_options
 def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, jobs: int | None,
-        strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
-    """Write the PDF."""
-    _write_one(path, "pdf", output, overrides=_overrides(print_overrides), note_numbering=note_numbering,
+        force: bool, strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
+    """Write the PDF (to its place in the output folder: only when something it is made from changed)."""
+    _write_one(path, "pdf", output, force=force, overrides=_overrides(print_overrides), note_numbering=note_numbering,
                strict=strict, allow_remote=allow_remote, jobs=jobs, ignore=ignore)
 
 

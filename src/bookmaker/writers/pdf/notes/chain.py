@@ -38,12 +38,12 @@ def lay_out_chain(job: Job) -> Laid | None:
     begin = part.notes.continued if part.notes is not None else None  # the notes' last part after a cut
     start, size = job.start, CHAIN_FIRST
     pieces: list[Laid] = []
+    cuts: list[NoteCut | None] = []  # where each piece begins
     top_y: float | None = None
     while True:
         at = 0 if begin is None else cut_position(children, begin)
         end = next_cut(children, at + size) if at + size < len(children) else None
-        cuts = [c for c in (begin, end) if c is not None]
-        pieces_html = cut_notes(part.body, cuts)
+        pieces_html = cut_notes(part.body, [c for c in (begin, end) if c is not None])
         if pieces_html is None:
             return None
         piece = pieces_html[1 if begin is not None else 0]
@@ -71,7 +71,10 @@ def lay_out_chain(job: Job) -> Laid | None:
             token, laid.pages, strings = last
             top_y = notes.top_y[token]
             notes.tops = [t for t in notes.tops if t[1] < laid.pages]
+            # What the part the next build cuts here says of its probe (the note at that page's top).
+            notes.probe_page, notes.probe_y, notes.probe_strings = laid.pages + 1, top_y, dict(strings)
         pieces.append(laid)
+        cuts.append(begin)
         start += laid.pages
         gc.collect()
         if end is None:
@@ -80,6 +83,18 @@ def lay_out_chain(job: Job) -> Laid | None:
         if len(pieces) == 1:  # from the first piece, how many notes fill PAGES_PER_PART pages
             per_page = (cut_position(children, begin) - at) / max(laid.pages, 1)
             size = max(PROBE_CHILDREN + 1, round(per_page * PAGES_PER_PART))
+    first = _joined(pieces, cuts)
+    WORKER["reports"].put((job.wave, job.index, first.pages, first.blank_first))
+    return first
+
+
+def _joined(pieces: list[Laid], cuts: list[NoteCut | None]) -> Laid:
+    """The chain's pieces as one part (the first, with the others' PDFs after it), each piece as it was
+    laid out kept beside (Laid.pieces): the next build's parts."""
+    import copy
+
+    # Each piece as it was laid out, before the first becomes the whole: the next build's parts.
+    own = list(zip(cuts, [copy.deepcopy(laid) for laid in pieces])) if len(pieces) > 1 else []
     first = pieces[0]
     offset = first.pages
     first.anchors = {k: v for k, v in first.anchors.items() if v < offset}
@@ -94,5 +109,5 @@ def lay_out_chain(job: Job) -> Laid | None:
         offset += laid.pages
     first.pages = offset
     first.notes.probe_page = None
-    WORKER["reports"].put((job.wave, job.index, first.pages, first.blank_first))
+    first.pieces = own
     return first

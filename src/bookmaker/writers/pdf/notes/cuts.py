@@ -285,8 +285,11 @@ def notes_layout(pages, context, probe: NoteCut | None, continued: NoteCut | Non
 
 
 def choose_cuts(record: NotesRecord, jobs: int) -> list[NoteCut]:
-    """Cuts at the page tops the last build found, about PAGES_PER_PART pages apart (fewer, larger
-    parts for a book whose notes are very long: each part parses the stylesheet again)."""
+    """The cuts the last build kept (its own, and where its chain's pieces began: their parts are in the
+    cache); else cuts at the page tops it found, about PAGES_PER_PART pages apart (fewer, larger parts for
+    a book whose notes are very long: each part parses the stylesheet again)."""
+    if record.cuts:
+        return [NoteCut.of(token) for token in record.cuts]
     size = max(PAGES_PER_PART, (record.last - record.first + 1) // (8 * max(jobs, 1)))
     cuts, since = [], record.first
     for token, (page, _strings) in sorted(record.tops.items(), key=lambda item: item[1][0]):
@@ -307,6 +310,9 @@ class NotesRecord:
     # The styles with which a cut or a chain did not match the book: its notes are laid out whole until
     # the styles change, rather than tried and redone on every build (notes in columns, say).
     uncut: str | None = None
+    # The cuts the last build made, or would make (where its chain's pieces began): kept, so that the
+    # parts it cached are the next build's (parts/next_build.py) and an edit does not move every cut.
+    cuts: list[str] = field(default_factory=list)
 
 
 def style_of(html: str) -> str:
@@ -322,13 +328,14 @@ def load_tops(key: str) -> NotesRecord | None:
     try:
         first, last, tops = data["first"], data["last"], data["tops"]
         tops = {k: [int(page), {str(n): str(v) for n, v in strings.items()}] for k, (page, strings) in tops.items()}
-        style, uncut = data.get("style"), data.get("uncut")
+        style, uncut, cuts = data.get("style"), data.get("uncut"), data.get("cuts")
+        cuts = [c for c in cuts if isinstance(c, str) and c.lstrip("\n")] if isinstance(cuts, list) else []
         return NotesRecord(int(first), int(last), tops, style if isinstance(style, str) else "",
-                           uncut if isinstance(uncut, str) else None)
+                           uncut if isinstance(uncut, str) else None, cuts)
     except (TypeError, KeyError, ValueError, AttributeError):
         return None
 
 
 def save_tops(key: str, record: NotesRecord) -> None:
     save_record(key + "#notes-tops", {"first": record.first, "last": record.last, "tops": record.tops,
-                                      "style": record.style, "uncut": record.uncut})
+                                      "style": record.style, "uncut": record.uncut, "cuts": record.cuts})

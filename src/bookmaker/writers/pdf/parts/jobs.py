@@ -45,6 +45,9 @@ class Laid:
     notes: NotesLayout | None = None  # its notes' page tops and probe (pdf_note_parts.py)
     more: list[tuple[bytes, int, list]] = field(default_factory=list)  # further (PDF, pages, bookmarks): a chain
     chain_failed: bool = False  # its notes were to be laid out in pieces, and a piece did not match the book
+    # A chain's pieces, each (the cut it begins at, its own layout): the parts the next build cuts the notes
+    # into, cached as such (parts/next_build.py). Taken off before the chain's own entry is cached.
+    pieces: list[tuple[NoteCut | None, Laid]] = field(default_factory=list)
 
 
 WORKER: dict = {}  # what every part of this build shares, set in each worker by start_worker

@@ -23,6 +23,7 @@ from bookmaker.writers.pdf.notes.cuts import (
 from bookmaker.writers.pdf.pagemap import load_page_map, save_page_map
 from bookmaker.writers.pdf.parts.cache import from_cache, to_cache
 from bookmaker.writers.pdf.parts.jobs import Job, Laid, debug
+from bookmaker.writers.pdf.parts.next_build import leave_cut_notes
 from bookmaker.writers.pdf.parts.plan import Planning
 from bookmaker.writers.pdf.parts.pool import ending
 from bookmaker.writers.pdf.parts.sizes import Sizes, page_map
@@ -109,6 +110,7 @@ class PartsBuild(Planning):
                           base_url=real_path(settings.target.parent).as_uri() + "/")
         self.laid: dict[int, Laid] = {}
         self.assumed: dict[int, tuple | None] = {}
+        self.chained: dict[int, list] = {}  # a chain's pieces (Laid.pieces), by the part they make up
         self.font_dir = ""
 
     def run(self) -> tuple[bytes, dict[str, int]] | None:
@@ -217,6 +219,9 @@ class PartsBuild(Planning):
 
     def _laid_out(self, result: Laid, job: Job) -> None:
         self.laid[result.index] = result
+        self.chained.pop(result.index, None)
+        if result.pieces:  # kept for the next build's parts (next_build.py), not in the chain's own entry
+            self.chained[result.index], result.pieces = result.pieces, []
         if result.abandoned:
             debug(f"part {result.index} abandoned: laid out from page {job.start}, {result.pages} pages")
             self.assumed[result.index] = None
@@ -272,6 +277,7 @@ class PartsBuild(Planning):
         wanted = set().union(*(p.pagerefs for p in parts)) | set(self.settings.keep)
         with held():
             self._save(parts, laid, key, wanted)
+            leave_cut_notes(self)
 
     def _save(self, parts: list, laid: dict[int, Laid], key: str, wanted: set[str]) -> None:
         """The page map, the parts' lengths and the notes' page tops, for the next build."""
