@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # peers.py beside it
 BIN = Path(sys.executable).parent
 ARTICLE = REPO / "manuscript" / "qasem-soleimani.md"
 
@@ -421,11 +422,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="whole-process runs per measure (median is kept)")
     parser.add_argument("--sizes", default="1,10,50", help="books: the article repeated as N chapters")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks", help="folder for results.json and chart.png")
-    parser.add_argument("--only", choices=["epub"], default=None,
+    parser.add_argument("--only", choices=["epub", "peers"], default=None,
                         help="epub: only `bookmaker epub` against pandoc (and Python's start-up), printed, "
-                             "nothing written")
+                             "nothing written; peers: `bookmaker pdf` beside pandoc + WeasyPrint, pandoc 3 + "
+                             "Typst and pagedjs-cli, cold, nothing changed, one-word edit and watch "
+                             "(benchmarks/peers.py), written to peers.json")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.only == "peers":
+        return peers_main(sizes, args.runs, args.out)
     results = Results(
         date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         machine={"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
@@ -484,6 +489,27 @@ def main() -> None:
     (args.out / "results.json").write_text(json.dumps(data, indent=2) + "\n")
     chart(results, books, args.out / "chart.png")
     print(f"\nwrote {args.out / 'results.json'} and {args.out / 'chart.png'}")
+
+
+def peers_main(sizes: list[int], runs: int, out: Path) -> None:
+    import peers
+
+    found = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+             "cpus": os.cpu_count(), "versions": peers.versions(), "loadavg_start": _loadavg(), "books": {}}
+    with tempfile.TemporaryDirectory(prefix="bookmaker-peers-") as tmp:
+        for n in sizes:
+            name = "article" if n == 1 else f"{n} chapters"
+            print(f"{name}:", flush=True)
+            folder = make_book(Path(tmp) / f"book-{n}", n)
+            times = peers.measure_peers(folder, runs)
+            watch = peers.watch_edits(folder, 3)
+            found["books"][name] = {"times": times, "watch": watch, "loadavg": _loadavg()}
+            print(peers.table(times, watch), flush=True)
+    found["loadavg_end"] = _loadavg()
+    print(f"load average {found['loadavg_start']} at the start, {found['loadavg_end']} at the end")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "peers.json").write_text(json.dumps(found, indent=2) + "\n")
+    print(f"wrote {out / 'peers.json'}")
 
 
 def _loadavg() -> str | None:
