@@ -143,6 +143,9 @@ class Book:
     index_marks: list[IndexMark] = field(default_factory=list)  # in book order
     # Files the book's stylesheets name (fonts, images, imported stylesheets), relative to the book folder.
     style_resources: list[str] = field(default_factory=list)
+    # Codes of the accessibility problems the reader warned of (read/accessibility.py); none: the EPUB
+    # claims WCAG conformance.
+    accessibility_gaps: list[str] = field(default_factory=list)
 
     @property
     def headings(self) -> list[Heading]:

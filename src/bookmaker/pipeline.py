@@ -89,7 +89,12 @@ class Builder:
         inputs = self._input_signature(out_dir)
 
         def fingerprint(fmt: str, uses: list) -> str | None:
-            return self._fingerprint(fmt, out_dir, options.get(FORMATS[fmt].options), note_numbering, inputs, uses)
+            # The EPUB's page list comes from the PDF: a new PDF makes the EPUB out of date.
+            followed = FORMATS[fmt].follows
+            made_from = last_build(state, followed, out_dir)[1] if followed else None
+            extra = [stat_signature(made_from, made_from.parent)] if made_from is not None else []
+            return self._fingerprint(fmt, out_dir, options.get(FORMATS[fmt].options), note_numbering, inputs,
+                                     uses, extra)
 
         todo = []
         for fmt in formats:
@@ -125,7 +130,8 @@ class Builder:
         jobs = self.jobs if request.jobs is None else request.jobs
 
         def context(fmt: str, into: Diagnostics) -> WriteContext:
-            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered)
+            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered,
+                                self.reporter.info)
 
         write_formats(book, todo, where, context, self.reporter, diagnostics)
         uses = used_files(book)
@@ -184,12 +190,12 @@ class Builder:
         return [stat_signature(path, self.root) for path in files if not path.is_relative_to(out_dir)]
 
     def _fingerprint(self, fmt: str, out_dir: Path, options, note_numbering: str, inputs: list | None,
-                     uses: list) -> str | None:
+                     uses: list, extra: list = ()) -> str | None:
         if inputs is None:
             return None
         used = [stat_signature(self.root / name, self.root) for name in uses if isinstance(name, str) and inside(name)]
         settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options) if options is not None else None,
-                    note_numbering, inputs, used]
+                    note_numbering, inputs, used, list(extra)]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
@@ -206,7 +212,9 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
 
     # A slow format (the PDF's layout) takes one core for seconds; the background ones (the EPUB)
     # are written on the other meanwhile, from the same model (a forked process shares it as is).
-    aside = [fmt for fmt in todo if FORMATS[fmt].background]
+    # A format that follows another written in this build (the EPUB after the PDF, for its page numbers)
+    # waits for it instead.
+    aside = [fmt for fmt in todo if FORMATS[fmt].background and FORMATS[fmt].follows not in todo]
     background = None
     if aside and any(FORMATS[fmt].slow for fmt in todo) and can_fork():
         background = Background(lambda into: [write(fmt, into) for fmt in aside])

@@ -100,4 +100,5 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
         policy=policy,
         style_resources=[p.relative_to(policy.book_root).as_posix() for p in style_resources],
         index_marks=state.index.marks,
+        accessibility_gaps=sorted(state.accessibility_gaps),
     )

@@ -79,6 +79,8 @@ class BookState:
     equation_numbers: dict[str, int] = field(default_factory=dict)  # a numbered display equation's id -> number
     equation_refs: list[tuple[Token, Path, int | None]] = field(default_factory=list)
     book_bytes: int = 0
+    # Codes of the accessibility problems found (read/accessibility.py): the EPUB claims no conformance then.
+    accessibility_gaps: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.crossrefs = CrossRefs(self.diagnostics)

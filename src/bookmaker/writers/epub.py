@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -30,6 +31,9 @@ from bookmaker.settings import EpubOptions  # [epub] of bookmaker.toml
 from bookmaker.templating import render_template
 from bookmaker.theme import environment, stylesheets
 from bookmaker.writers import epub_package
+from bookmaker.writers.accessibility import epub_accessibility, page_source_of
+from bookmaker.writers.epub_pagebreaks import PageBreak, place_page_breaks
+from bookmaker.writers.print_pages import current_print_pages
 from bookmaker.writers.epub_resources import book_relative, package_css, package_names
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -72,7 +76,9 @@ class _Document:
     ids: set[str]
 
 
-def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions()) -> None:
+def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions(),
+               info: Callable[[str], None] | None = None) -> None:
+    """Write the EPUB; `info` is told, in one line, why it has no print page numbers when it has none."""
     modified = _build_time()
     env = environment(book.templates, policy_for(book))
     common = {
@@ -119,6 +125,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     for doc in docs:
         _link_across_files(trees[doc.file_name], doc.file_name, where)
         _add_epub_types(trees[doc.file_name])
+    page_list, page_source = _page_list(book, docs, trees, info)
+    for doc in docs:
         if options.kepub:
             from bookmaker.writers.kepub import koboize
 
@@ -132,7 +140,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         landmarks.append({"type": "index", "href": f"{INDEX}#index", "label": "Index"})
     nav = render_template(
         env, "epub/nav.xhtml",
-        page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
+        page_title=book.metadata.title, toc=toc, landmarks=landmarks, page_list=page_list,
+        **{**common, "stylesheets": [STYLESHEET]}
     )
     policy = policy_for(book)
     try:
@@ -150,8 +159,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         identifier=book.metadata.identifier or _derived_identifier(book),
         metadata=book.metadata,
         modified=modified,
-        has_images=True,  # the cover, at least
-        has_index=bool(index_groups),
+        accessibility=epub_accessibility(book, page_source, has_index=bool(index_groups)),
     )
     for doc in docs:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
@@ -168,6 +176,20 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     package.set_toc(toc)
     with atomic_output(target) as out:
         package.write(out)
+
+
+def _page_list(book: Book, docs: list[_Document], trees: dict[str, etree._ElementTree],
+               info: Callable[[str], None] | None) -> tuple[list[PageBreak], str | None]:
+    """Markers of the print edition's pages (epub_pagebreaks.py) when its page record is current."""
+    pages, why = current_print_pages(book)
+    if pages is None:
+        if info is not None:
+            info(f"the EPUB has no print page numbers: {why}")
+        return [], None
+    order = [doc.file_name for doc in docs if doc.file_name != COVER_PAGE]
+    taken = {i for doc in docs for i in doc.ids}
+    breaks = place_page_breaks(trees, order, pages.labels, pages.starts, taken)
+    return breaks, page_source_of(book, pages.paper)
 
 
 def _cover(book: Book) -> tuple[str, bytes]:

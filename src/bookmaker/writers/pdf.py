@@ -18,6 +18,7 @@ from bookmaker.policy import Refused, ResourcePolicy, policy_for
 from bookmaker.theme import THEME_DIR, book_stylesheets, theme_stylesheets
 from bookmaker.writers.html import PrintOptions, render_html
 from bookmaker.writers.weasy import _book_fetcher, _weasyprint_warnings, import_weasyprint
+from bookmaker.writers.print_pages import first_words_of, save_print_pages
 from bookmaker.writers.pagemap import (
     agrees,
     can_use_page_map,
@@ -172,12 +173,28 @@ def write_pdf(
             with atomic_output(target) as out:
                 # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
                 document.write_pdf(out, pdf_variant=variant) if variant else document.write_pdf(out)
+            _keep_print_pages(book, target, html, [first_words_of(page) for page in document.pages], options)
     except FatalURLFetchingError as exc:
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
 
 
 MAX_FOOTNOTE_PASSES = 4
+
+
+def _keep_print_pages(book: Book, target: Path, html: str, starts: list[str], options: PrintOptions | None) -> None:
+    """The pages' numbers and first words, for the EPUB's page list (print_pages.py); a book whose CSS
+    numbers its pages itself keeps none, as the numbers printed are not known here."""
+    from bookmaker.output import is_stdout
+
+    if is_stdout(target) or not pages_are_positions(html) or _COUNTER_STYLE.search(html):
+        return
+    labels = [str(number) for number in range(1, len(starts) + 1)]
+    save_print_pages(book, target, labels, starts, (options.paper if options else None) or "A4")
+
+
+# `counter(page, upper-roman)`: a page number printed in another style than the digits of its position.
+_COUNTER_STYLE = re.compile(r"counter\(\s*page\s*,", re.IGNORECASE)
 
 
 def _footnotes_that_fit(book: Book, target: Path, html: str, lay_out, diagnostics: Diagnostics, reported: set[str],
