@@ -2,7 +2,7 @@
 
 The PDF writer keeps, for each page, its printed number and the first words of its text (its
 running head, page number and floats aside); the EPUB writer places a page-break marker before
-those words (writers/epub_pagebreaks.py). The record is used only while it is current: made
+those words (writers/epub/pagebreaks.py). The record is used only while it is current: made
 from the same book (the model's fingerprint) and describing the PDF that is still where it was
 written, byte for byte. Anything else gives no page list rather than a wrong one.
 """
@@ -78,7 +78,7 @@ def _key(book: Book) -> str:
 
 def save_print_pages(book: Book, pdf: Path, labels: list[str], starts: list[str], paper: str = "") -> None:
     """Kept after the PDF at `pdf` is written; the EPUB written next finds it (pagemap.py's cache)."""
-    from bookmaker.writers.pagemap import save_record
+    from bookmaker.writers.pdf.pagemap import save_record
 
     try:
         digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
@@ -90,7 +90,7 @@ def save_print_pages(book: Book, pdf: Path, labels: list[str], starts: list[str]
 
 def current_print_pages(book: Book) -> tuple[PrintPages | None, str]:
     """The page record of this book's last PDF when it is current, else None and why not (one line)."""
-    from bookmaker.writers.pagemap import load_record
+    from bookmaker.writers.pdf.pagemap import load_record
 
     data = load_record(_key(book))
     if not isinstance(data, dict) or not isinstance(data.get("pdf"), str):
