@@ -72,6 +72,10 @@ def first_words_of(page) -> str:
     return " ".join(found[:FIRST_WORDS])
 
 
+# The records this process made: a build with the cache off (BOOKMAKER_NO_CACHE) still has its PDF's pages.
+_MADE: dict[str, dict] = {}
+
+
 def _key(book: Book) -> str:
     return json.dumps(["print-pages", str(Path(book.root).resolve()), book.slug])
 
@@ -84,15 +88,17 @@ def save_print_pages(book: Book, pdf: Path, labels: list[str], starts: list[str]
         digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
     except OSError:
         return
-    save_record(_key(book), {"book": book_fingerprint(book), "pdf": str(pdf.resolve()), "sha256": digest,
-                             "labels": labels, "starts": starts, "paper": paper})
+    record = {"book": book_fingerprint(book), "pdf": str(pdf.resolve()), "sha256": digest,
+              "labels": labels, "starts": starts, "paper": paper}
+    _MADE[_key(book)] = record
+    save_record(_key(book), record)
 
 
 def current_print_pages(book: Book) -> tuple[PrintPages | None, str]:
     """The page record of this book's last PDF when it is current, else None and why not (one line)."""
     from bookmaker.writers.pdf.pagemap import load_record
 
-    data = load_record(_key(book))
+    data = _MADE.get(_key(book)) or load_record(_key(book))
     if not isinstance(data, dict) or not isinstance(data.get("pdf"), str):
         return None, "no PDF of this book was made yet: build the PDF first (bookmaker build)"
     if data.get("book") != book_fingerprint(book):

@@ -185,7 +185,7 @@ MAX_FOOTNOTE_PASSES = 4
 def _keep_print_pages(book: Book, target: Path, html: str, starts: list[str], options: PrintOptions | None) -> None:
     """The pages' numbers and first words, for the EPUB's page list (print_pages.py); a book whose CSS
     numbers its pages itself keeps none, as the numbers printed are not known here."""
-    from bookmaker.output import is_stdout
+    from bookmaker.core.output import is_stdout
 
     if is_stdout(target) or not pages_are_positions(html) or _COUNTER_STYLE.search(html):
         return
