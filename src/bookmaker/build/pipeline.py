@@ -40,6 +40,7 @@ class Builder:
         # Processes laying out the PDF's parts when a build does not say (`watch` sets one per core:
         # it reuses the parts an edit left unchanged).
         self.jobs = 1
+        self.checked_book: Book | None = None  # the book `check` read, for `check --accessibility`
 
     @property
     def is_folder(self) -> bool:
@@ -157,6 +158,7 @@ class Builder:
             try:
                 book, read_diagnostics = read_book(self.path, config, None, config.notes.numbering, Diagnostics(),
                                                    request.allow_remote)
+                self.checked_book = book
                 diagnostics.extend(read_diagnostics)
                 if book.templates is not None and not request.fails(diagnostics):
                     diagnostics.extend(_check_templates(book))

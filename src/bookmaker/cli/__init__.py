@@ -152,10 +152,12 @@ def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbe
 @main.command()
 @PATH_ARG
 @safety_options
-def check(path: Path, strict: bool, allow_remote: bool) -> None:
+@click.option("--accessibility", is_flag=True,
+              help="Also print what the EPUB and the PDF say of their accessibility, as a store's metadata asks.")
+def check(path: Path, strict: bool, allow_remote: bool, accessibility: bool) -> None:
     """Run every check on the book and write nothing."""
     from bookmaker.cli.report import run_check
 
-    run_check(path, BuildRequest(strict=strict, allow_remote=allow_remote))
+    run_check(path, BuildRequest(strict=strict, allow_remote=allow_remote), accessibility)
 
 

@@ -36,15 +36,22 @@ def run_build(path: Path, request: BuildRequest, quiet: bool = False, verbose: b
     sys.exit(0)
 
 
-def run_check(path: Path, request: BuildRequest) -> None:
-    """`bookmaker check`: every check of a build, nothing written."""
+def run_check(path: Path, request: BuildRequest, accessibility: bool = False) -> None:
+    """`bookmaker check`: every check of a build, nothing written; with `accessibility`, what the EPUB
+    and the PDF would say of their accessibility (writers/accessibility.py)."""
     reporter = Reporter(quiet=False, verbose=False)
     cwd = Path.cwd()
     with reporting(reporter, cwd, strict=request.strict):
-        diagnostics = Builder(path, reporter).check(request)
+        builder = Builder(path, reporter)
+        diagnostics = builder.check(request)
         if request.fails(diagnostics):
             raise BookError(diagnostics)
         report(diagnostics, reporter, cwd)
+        if accessibility and builder.checked_book is not None:
+            from bookmaker.writers.accessibility import summary_lines
+
+            for line in summary_lines(builder.checked_book, builder.config.pdf):
+                click.echo(line)
     sys.exit(0)
 
 

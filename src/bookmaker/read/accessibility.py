@@ -19,6 +19,9 @@ from markdown_it.token import Token
 from bookmaker.read.state import ChapterContext
 
 DECORATIVE_CLASS = "decorative"
+# The codes of these warnings (core/codes.py): a book with one claims no WCAG conformance.
+ACCESSIBILITY_CODES = frozenset({"image-without-alt", "table-without-header", "link-text-unclear",
+                                 "heading-level-skipped"})
 # Link texts that say nothing of where the link goes (WCAG 2.4.4), compared in lower case without
 # punctuation. Only English: a book in another language gets the URL check alone.
 _VAGUE = {"here", "click here", "this", "this link", "link", "more", "read more", "click", "this page",

@@ -115,6 +115,11 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
             f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it"))
         return result
     _clean(container, result, resolve_image, claim_id)
+    for table in container.iter("table"):
+        if next(table.iter("th"), None) is None:
+            result.findings.append(Diagnostic.warning(
+                "table has no header cells, so a screen reader cannot say which column a cell is in: "
+                "make its first row's cells <th>", code="table-without-header"))
     _unwrap_inline_around_blocks(container)
     # Explicit end tags except on void elements: `<span/>` would open a span in the
     # HTML book (parsed as HTML), and `<br></br>` would be two breaks there.
@@ -293,6 +298,10 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
             result.findings.append(resolved)
             return False
         element.set("src", resolved)
+        if element.get("alt") is None:  # alt="" written out is an ornament, said on purpose
+            result.findings.append(Diagnostic.warning(
+                f"<img src=\"{src[:60]}\"> has no alt text, so a screen reader says nothing of it: write what it "
+                f"shows in alt=\"...\", or alt=\"\" for an ornament", code="image-without-alt"))
         element.set("alt", element.get("alt", ""))
     ident = element.get("id")
     if ident is not None:

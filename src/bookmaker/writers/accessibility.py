@@ -103,13 +103,26 @@ def pdf_accessibility(book: Book, variant: str | None, tagged: bool) -> Accessib
 
 def describe(title: str, a11y: Accessibility) -> list[str]:
     """Lines for `check --accessibility`: the fields a store's metadata form asks for."""
-    lines = [f"{title}:",
-             f"  conforms to:      {a11y.conforms_to or 'no claim (' + '; '.join(a11y.gaps) + ')'}",
-             f"  access modes:     {', '.join(a11y.access_modes)}",
-             f"  sufficient:       {', '.join(a11y.sufficient)}",
-             f"  features:         {', '.join(a11y.features)}",
-             f"  hazards:          {', '.join(a11y.hazards)}",
-             f"  summary:          {a11y.summary}"]
+    fields = [("conforms to", a11y.conforms_to or "no claim (" + "; ".join(a11y.gaps) + ")"),
+              ("access modes", ", ".join(a11y.access_modes)), ("sufficient", ", ".join(a11y.sufficient)),
+              ("features", ", ".join(a11y.features)), ("hazards", ", ".join(a11y.hazards))]
     if a11y.page_source:
-        lines.insert(5, f"  page break source: {a11y.page_source}")
+        fields.append(("page source", a11y.page_source))
+    fields.append(("summary", a11y.summary))
+    lines = [f"{title}:"] + [f"  {label + ':':<14}{value}" for label, value in fields]
     return lines
+
+
+def summary_lines(book: Book, print_options) -> list[str]:
+    """`check --accessibility`: the EPUB's and the PDF's accessibility as the next build writes them."""
+    from bookmaker.writers.print_pages import current_print_pages
+
+    pages, why = current_print_pages(book)
+    epub = epub_accessibility(book, page_source_of(book, pages.paper) if pages else None,
+                              has_index=bool(book.index_marks))
+    variant = getattr(print_options, "pdf_variant", None)
+    pdf = pdf_accessibility(book, variant, tagged=bool(variant and variant.startswith("pdf/ua")))
+    lines = describe("EPUB", epub)
+    if pages is None:
+        lines.append(f"  {'page list:':<14}none ({why})")
+    return lines + describe("PDF", pdf)

@@ -169,10 +169,9 @@ def write_pdf(
                 save_page_map(key, {**load_page_map(key), **index_pages})
             if diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(diagnostics)
-            variant = options.pdf_variant if options else None
+            data = tagged_pdf(document, book, options, html)
             with atomic_output(target) as out:
-                # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
-                document.write_pdf(out, pdf_variant=variant) if variant else document.write_pdf(out)
+                out.write(data)
             _keep_print_pages(book, target, html, [first_words_of(page) for page in document.pages], options)
     except FatalURLFetchingError as exc:
         diagnostics.error(target, None, f"{exc}")
@@ -180,6 +179,33 @@ def write_pdf(
 
 
 MAX_FOOTNOTE_PASSES = 4
+
+
+def write_options(book: Book, options: PrintOptions | None) -> dict:
+    """WeasyPrint's write_pdf options: tagged by default, as PDF/UA-1 unless the book has an accessibility
+    gap (an image without alt text...: then tagged, claiming nothing) or asks for another variant."""
+    variant = options.pdf_variant if options else None
+    if variant:
+        return {"pdf_variant": variant, "pdf_tags": True}
+    return {"pdf_tags": True} if book.accessibility_gaps else {"pdf_variant": "pdf/ua-1"}
+
+
+def tagged_pdf(document, book: Book, options: PrintOptions | None, html: str) -> bytes:
+    """The laid-out document written tagged, with what WeasyPrint's tags lack added (tagging.py)."""
+    import io
+
+    import pikepdf
+
+    from bookmaker.writers.pdf.tagging import finish_tags, link_texts
+
+    raw = io.BytesIO()
+    document.write_pdf(raw, **write_options(book, options))
+    raw.seek(0)
+    with pikepdf.open(raw) as pdf:
+        finish_tags(pdf, link_texts(html))
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
 
 
 def _keep_print_pages(book: Book, target: Path, html: str, starts: list[str], options: PrintOptions | None) -> None:
