@@ -230,6 +230,16 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
     except BookError as exc:
         if exc.diagnostics is not diagnostics:
             diagnostics.extend(exc.diagnostics)
+        failed = next(fmt for fmt in todo if fmt not in done and (background is None or fmt not in aside))
+        for fmt in todo:  # what waited for the failed format (the EPUB for the PDF) is written without it
+            if FORMATS[fmt].follows == failed and fmt not in done:
+                try:
+                    with reporter.stage(FORMATS[fmt].stage):
+                        write(fmt, diagnostics)
+                    done.append(fmt)
+                except BookError as also:
+                    if also.diagnostics is not diagnostics:
+                        diagnostics.extend(also.diagnostics)
         if background is not None:
             try:
                 background.join(Diagnostics())

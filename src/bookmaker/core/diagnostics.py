@@ -31,16 +31,17 @@ class Diagnostic:
     column: int | None
     severity: Severity
     message: str
+    code: str | None = None
 
     @classmethod
-    def error(cls, message: str) -> Diagnostic:
+    def error(cls, message: str, code: str | None = None) -> Diagnostic:
         """An error not yet placed in a file: the caller knows where it is."""
-        return cls("", None, None, Severity.ERROR, message)
+        return cls("", None, None, Severity.ERROR, message, code)
 
     @classmethod
-    def warning(cls, message: str) -> Diagnostic:
+    def warning(cls, message: str, code: str | None = None) -> Diagnostic:
         """A warning not yet placed in a file: the caller knows where it is."""
-        return cls("", None, None, Severity.WARNING, message)
+        return cls("", None, None, Severity.WARNING, message, code)
 
     def at(self, path: Path | str, line: int | None = None, column: int | None = None) -> Diagnostic:
         """This problem placed in `path` at `line` (and `column`)."""
@@ -70,11 +71,13 @@ class Diagnostics:
     def __init__(self) -> None:
         self._items: list[Diagnostic] = []
 
-    def error(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
-        self.add(Diagnostic(str(path), line, column, Severity.ERROR, message))
+    def error(self, path: Path | str, line: int | None, message: str, column: int | None = None,
+              code: str | None = None) -> None:
+        self.add(Diagnostic(str(path), line, column, Severity.ERROR, message, code))
 
-    def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
-        self.add(Diagnostic(str(path), line, column, Severity.WARNING, message))
+    def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None,
+                code: str | None = None) -> None:
+        self.add(Diagnostic(str(path), line, column, Severity.WARNING, message, code))
 
     def add(self, diagnostic: Diagnostic) -> None:
         self._items.append(diagnostic)

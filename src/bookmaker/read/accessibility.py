@@ -45,18 +45,20 @@ def check_image_alt(ctx: ChapterContext, token: Token, line: int | None) -> None
 def check_link_text(ctx: ChapterContext, children: list[Token], position: int, line: int | None) -> None:
     """A link whose text is its own address or a word such as "here": it says nothing out of context."""
     opening = children[position]
+    if opening.hidden:
+        return  # a link inside a link, unlinked (links.py says so)
     href = str(opening.attrGet("href") or "")
     text = _link_text(children, position)
     if not href or not text:
         return
+    example = "the heading it leads to" if href.startswith("#") or ".md" in href else "the page's title"
     if _is_url(text, href):
-        what = "is its web address, which a screen reader spells out"
-        fix = f"write what it leads to as the text: [the page's title]({href[:60]})"
+        what = "is its web address, which a screen reader spells out letter by letter"
     elif re.sub(r"[^\w\s]", "", text).strip().casefold() in _VAGUE:
         what = f"'{text}' does not say where it goes"
-        fix = f"say where it leads: [the page's title]({href[:60]})"
     else:
         return
+    fix = f"write what it leads to as its text, such as [{example}]({href[:60]})"
     ctx.book.accessibility_gaps.add("link-text-unclear")
     ctx.book.diagnostics.warning(ctx.path, line, f"link text {what}: {fix}", code="link-text-unclear")
 

@@ -95,8 +95,8 @@ def _walk_inline(ctx: ChapterContext, token: Token) -> None:
             if child.type == "crossref":
                 ctx.book.crossrefs.reference(child)
         elif child.type == "image":
-            read_image(ctx, child, line)
             check_image_alt(ctx, child, line)
+            read_image(ctx, child, line)
             if str(child.attrGet("id") or "").startswith("fig-"):
                 claim_figure_label(ctx, child, line)
         elif child.type == "link_open":

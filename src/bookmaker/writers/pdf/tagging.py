@@ -32,11 +32,17 @@ def finish_tags(pdf: pikepdf.Pdf, link_texts: dict[str, str]) -> None:
         if kind == "/TH":
             _scope(element)
     _figures_without_alt(pdf, root, reachable)
+    _without_empty(root)
     _artifacts(pdf, root, reachable)
+    entries = _number_tree(root.get("/ParentTree"))
     for page in pdf.pages:
         for annotation in page.obj.get("/Annots", ()):
             if annotation.get("/Subtype") == "/Link":
                 _describe_link(annotation, link_texts)
+                # A link whose box is an inline inside the <a> (a list of figures' label) was tagged /Span.
+                element = entries.get(int(annotation.get("/StructParent", -1)))
+                if isinstance(element, pikepdf.Dictionary) and element.get("/S") != "/Link":
+                    element.S = pikepdf.Name("/Link")
 
 
 def _elements(root) -> Iterator[pikepdf.Dictionary]:
@@ -78,6 +84,19 @@ def _figures_without_alt(pdf: pikepdf.Pdf, root, reachable: set) -> None:
                 parent.K = pikepdf.Array([k for k in kids if not (isinstance(k, pikepdf.Dictionary)
                                                                   and k.objgen == element.objgen)])
                 reachable.discard(element.objgen)
+
+
+def _without_empty(root) -> None:
+    """Elements with no content (an empty <span id> an index mark leaves) are left out of the tree."""
+    def content(element) -> bool:
+        kids = element.get("/K")
+        kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        kept = [k for k in kids if not (isinstance(k, pikepdf.Dictionary) and "/S" in k and not content(k))]
+        if len(kept) != len(kids):
+            element.K = pikepdf.Array(kept)
+        return bool(kept) or "/Alt" in element or "/ActualText" in element
+
+    content(root)
 
 
 def _artifacts(pdf: pikepdf.Pdf, root, reachable: set) -> None:
