@@ -90,12 +90,7 @@ class Builder:
         inputs = self._input_signature(out_dir)
 
         def fingerprint(fmt: str, uses: list) -> str | None:
-            # The EPUB's page list comes from the PDF: a new PDF makes the EPUB out of date.
-            followed = FORMATS[fmt].follows
-            made_from = last_build(state, followed, out_dir)[1] if followed else None
-            extra = [stat_signature(made_from, made_from.parent)] if made_from is not None else []
-            return self._fingerprint(fmt, out_dir, options.get(FORMATS[fmt].options), note_numbering, inputs,
-                                     uses, extra)
+            return self._fingerprint(fmt, out_dir, options, note_numbering, inputs, uses, state)
 
         todo = []
         for fmt in formats:
@@ -131,8 +126,7 @@ class Builder:
         jobs = self.jobs if request.jobs is None else request.jobs
 
         def context(fmt: str, into: Diagnostics) -> WriteContext:
-            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered,
-                                self.reporter.info)
+            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered)
 
         write_formats(book, todo, where, context, self.reporter, diagnostics)
         uses = used_files(book)
@@ -191,14 +185,25 @@ class Builder:
             return None
         return [stat_signature(path, self.root) for path in files if not path.is_relative_to(out_dir)]
 
-    def _fingerprint(self, fmt: str, out_dir: Path, options, note_numbering: str, inputs: list | None,
-                     uses: list, extra: list = ()) -> str | None:
+    def _fingerprint(self, fmt: str, out_dir: Path, sections: dict, note_numbering: str, inputs: list | None,
+                     uses: list, state: dict) -> str | None:
+        """What `fmt` is made from: its settings (`sections`: each bookmaker.toml section's options), the
+        book's files, those the last build read besides, and the output it follows (the EPUB, the PDF)."""
         if inputs is None:
             return None
+        options = sections.get(FORMATS[fmt].options)
+        extra = _followed(state, fmt, out_dir)
         used = [stat_signature(self.root / name, self.root) for name in uses if isinstance(name, str) and inside(name)]
         settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options) if options is not None else None,
                     note_numbering, inputs, used, list(extra)]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _followed(state: dict, fmt: str, out_dir: Path) -> list:
+    """The output a format is made after (the EPUB's page list comes from the PDF): a new one makes it out of date."""
+    followed = FORMATS[fmt].follows
+    made_from = last_build(state, followed, out_dir)[1] if followed else None
+    return [stat_signature(made_from, made_from.parent)] if made_from is not None else []
 
 
 def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, reporter: Reporter,
@@ -210,7 +215,8 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
     from bookmaker.build.background import Background, can_fork
 
     def write(fmt: str, into: Diagnostics) -> None:
-        FORMATS[fmt].write_function()(book, where[fmt], context(fmt, into))
+        # The author is told what a writer says that is no problem (the EPUB's page list, when it has none).
+        FORMATS[fmt].write_function()(book, where[fmt], dataclasses.replace(context(fmt, into), info=reporter.info))
 
     # A slow format (the PDF's layout) takes one core for seconds; the background ones (the EPUB)
     # are written on the other meanwhile, from the same model (a forked process shares it as is).

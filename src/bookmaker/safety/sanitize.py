@@ -298,11 +298,7 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
             result.findings.append(resolved)
             return False
         element.set("src", resolved)
-        if element.get("alt") is None:  # alt="" written out is an ornament, said on purpose
-            result.findings.append(Diagnostic.warning(
-                f"<img src=\"{src[:60]}\"> has no alt text, so a screen reader says nothing of it: write what it "
-                f"shows in alt=\"...\", or alt=\"\" for an ornament", code="image-without-alt"))
-        element.set("alt", element.get("alt", ""))
+        _check_alt(element, src, result)
     ident = element.get("id")
     if ident is not None:
         if not _ID.match(ident):
@@ -314,6 +310,15 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
                 result.findings.append(Diagnostic.warning(f"id '{ident}' is already used in the book; this one is now '{unique}'"))
                 element.set("id", unique)
     return True
+
+
+def _check_alt(image: ET.Element, src: str, result: Sanitized) -> None:
+    """An <img> without alt is warned of; alt="" written out is an ornament, said on purpose."""
+    if image.get("alt") is None:
+        result.findings.append(Diagnostic.warning(
+            f"<img src=\"{src[:60]}\"> has no alt text, so a screen reader says nothing of it: write what it "
+            f"shows in alt=\"...\", or alt=\"\" for an ornament", code="image-without-alt"))
+        image.set("alt", "")
 
 
 def _value_problem(tag: str, name: str, value: str) -> str | None:

@@ -126,12 +126,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         _link_across_files(trees[doc.file_name], doc.file_name, where)
         _add_epub_types(trees[doc.file_name])
     page_list, page_source = _page_list(book, docs, trees, info)
-    for doc in docs:
-        if options.kepub:
-            from bookmaker.writers.epub.kepub import koboize
-
-            koboize(trees[doc.file_name].getroot())
-        doc.xhtml = _serialize(trees[doc.file_name])
+    _finish_documents(docs, trees, options.kepub)
 
     toc = _toc(book)
     landmarks = _landmarks(book)
@@ -176,6 +171,15 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     package.set_toc(toc)
     with atomic_output(target) as out:
         package.write(out)
+
+
+def _finish_documents(docs: list[_Document], trees: dict[str, etree._ElementTree], kepub: bool) -> None:
+    for doc in docs:
+        if kepub:
+            from bookmaker.writers.epub.kepub import koboize
+
+            koboize(trees[doc.file_name].getroot())
+        doc.xhtml = _serialize(trees[doc.file_name])
 
 
 def _page_list(book: Book, docs: list[_Document], trees: dict[str, etree._ElementTree],
