@@ -4,7 +4,8 @@ The reader turns each formula into MathML once (latex2mathml, pure Python),
 with the TeX kept as `alttext` and as an annotation: that is what the model
 and the EPUB hold. WeasyPrint cannot lay out MathML, so the print writer
 draws each formula as SVG with real math glyphs (ziamath, which ships the
-STIX Two Math font) from the same TeX, the TeX as the image's alternative text.
+STIX Two Math font) from the same TeX, the formula in words as the image's alternative text
+(mathspeech.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from bookmaker.render.mathspeech import spoken
 
 
 # A formula longer than this is refused: the converters recurse, ziamath's time
@@ -86,13 +89,14 @@ def math_as_svg(document: str) -> str:
         nonlocal budget
         tex, display = html.unescape(match.group(2)), match.group(1) == "block"
         budget -= len(tex)
-        return _svg_img(tex, display) if budget >= 0 else fallback_html(tex, display)
+        # Read aloud in words: the TeX is no language for a screen reader (mathspeech.py).
+        return _svg_img(tex, display, spoken(match.group(0)) or tex) if budget >= 0 else fallback_html(tex, display)
 
     return _MATH_ELEMENT.sub(draw, document)
 
 
 @lru_cache(maxsize=4096)
-def _svg_img(tex: str, display: bool) -> str:
+def _svg_img(tex: str, display: bool, alt: str) -> str:
     import warnings
 
     with warnings.catch_warnings():  # ziamath 0.13 loads its font with a deprecated importlib call
@@ -112,4 +116,4 @@ def _svg_img(tex: str, display: bool) -> str:
     data = base64.b64encode(svg.encode()).decode()
     style = f"width:{width / _SIZE:.3f}em;height:{height / _SIZE:.3f}em;vertical-align:{-depth / _SIZE:.3f}em"
     kind = "math-display-image" if display else "math-inline-image"
-    return f'<img class="{kind}" src="data:image/svg+xml;base64,{data}" alt="{html.escape(tex, quote=True)}" style="{style}"/>'
+    return f'<img class="{kind}" src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt, quote=True)}" style="{style}"/>'

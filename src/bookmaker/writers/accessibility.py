@@ -34,6 +34,15 @@ class Accessibility:
     gaps: list[str] = field(default_factory=list)  # why there is no conformance claim
 
 
+# What PDF/UA-1 itself asks (ISO 14289-1 7.3, 7.4.2, 7.5); a link's words are WCAG's concern, not its.
+_PDF_UA_GAPS = ("image-without-alt", "heading-level-skipped", "table-without-header")
+
+
+def pdf_ua_gaps(book: Book) -> list[str]:
+    """The book's accessibility problems that PDF/UA-1 forbids: with one, the PDF is tagged but claims nothing."""
+    return [code for code in book.accessibility_gaps if code in _PDF_UA_GAPS]
+
+
 def has_math(book: Book) -> bool:
     return any("<math" in getattr(block, "html", "") for chapter in book.chapters for block in chapter.blocks)
 
@@ -85,7 +94,7 @@ def page_source_of(book: Book, paper: str = "") -> str:
 
 def pdf_accessibility(book: Book, variant: str | None, tagged: bool) -> Accessibility:
     """The PDF's: tagged (a structure tree in reading order, alternative text, the language) or not."""
-    gaps = [_GAPS.get(code, code) for code in book.accessibility_gaps]
+    gaps = [_GAPS.get(code, code) for code in pdf_ua_gaps(book)]
     if not tagged:
         return Accessibility(None, ["textual", "visual"], ["visual"], ["bookmarks"], ["none"],
                              "An untagged PDF for print: no structure for assistive technology; "
@@ -121,7 +130,7 @@ def summary_lines(book: Book, print_options) -> list[str]:
     epub = epub_accessibility(book, page_source_of(book, pages.paper) if pages else None,
                               has_index=bool(book.index_marks))
     variant = getattr(print_options, "pdf_variant", None)
-    pdf = pdf_accessibility(book, variant, tagged=bool(variant and variant.startswith("pdf/ua")))
+    pdf = pdf_accessibility(book, variant or "pdf/ua-1", tagged=not (variant or "").startswith(("pdf/a", "pdf/x")))
     lines = describe("EPUB", epub)
     if pages is None:
         lines.append(f"  {'page list:':<14}none ({why})")

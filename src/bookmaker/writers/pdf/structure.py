@@ -36,7 +36,7 @@ def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[t
     for index, (source, root, (start, count, at)) in enumerate(zip(sources, roots, taken)):
         wanted = {source.pages[n].objgen: at + n - start for n in range(start, start + count)}
         kept = [kid for kid in _kids(_document(root)) if "/Pg" in kid and kid.Pg.objgen in wanted]
-        entries = _number_tree(root.get("/ParentTree"))
+        entries = number_tree(root.get("/ParentTree"))
         if index:
             _prefix_ids(kept, f"p{index}-")
             for kid in kept:
@@ -124,7 +124,7 @@ def _subtree(element) -> Iterator[pikepdf.Dictionary]:
         stack.extend(_kids(node))
 
 
-def _number_tree(tree) -> dict[int, object]:
+def number_tree(tree) -> dict[int, object]:
     found: dict[int, object] = {}
     stack = [tree] if tree is not None else []
     while stack:

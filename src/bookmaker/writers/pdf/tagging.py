@@ -17,24 +17,50 @@ from collections.abc import Iterator
 
 import pikepdf
 
+from bookmaker.writers.pdf.structure import number_tree as _number_tree
+
 _PRINT = 4  # the annotation flag "Print" (bit 3)
 
 
 def finish_tags(pdf: pikepdf.Pdf, link_texts: dict[str, str]) -> None:
     """Fix, in place, what WeasyPrint's tagged PDF lacks (above); `link_texts`: a link's target -> its text."""
+    prepare_part(pdf)
+    describe_links(pdf, link_texts)
+    titled(pdf)
+
+
+def titled(pdf: pikepdf.Pdf) -> None:
+    """The title in the XMP metadata and shown by viewers, as PDF/UA asks (WeasyPrint writes XMP only for a
+    variant: a tagged PDF that claims no PDF/UA, for a book with an image without alt text, has none)."""
+    title = pdf.docinfo.get("/Title")
+    if title is None or "/Metadata" in pdf.Root:  # a variant's metadata (PDF/A, PDF/UA) is left as written
+        return
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        if not meta.get("dc:title"):
+            meta["dc:title"] = str(title)
+    pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+
+
+def prepare_part(pdf: pikepdf.Pdf) -> None:
+    """The structure's fixes, on one document or on each part before merging (structure.py): header
+    scopes, decorative figures and empty elements out, page furniture made artifacts."""
     root = pdf.Root.get("/StructTreeRoot")
     if root is None:
         return
     reachable = set()
     for element in _elements(root):
         reachable.add(element.objgen)
-        kind = str(element.get("/S", ""))
-        if kind == "/TH":
+        if str(element.get("/S", "")) == "/TH":
             _scope(element)
     _figures_without_alt(pdf, root, reachable)
     _without_empty(root)
     _artifacts(pdf, root, reachable)
-    entries = _number_tree(root.get("/ParentTree"))
+
+
+def describe_links(pdf: pikepdf.Pdf, link_texts: dict[str, str]) -> None:
+    """Every link annotation printed, described (/Contents) and inside a /Link element."""
+    root = pdf.Root.get("/StructTreeRoot")
+    entries = _number_tree(root.get("/ParentTree")) if root is not None else {}
     for page in pdf.pages:
         for annotation in page.obj.get("/Annots", ()):
             if annotation.get("/Subtype") == "/Link":
@@ -119,19 +145,6 @@ def _artifacts(pdf: pikepdf.Pdf, root, reachable: set) -> None:
         _mark_artifacts(pdf, page, outside)
         for mcid in outside:
             mapping[mcid] = None
-
-
-def _number_tree(tree) -> dict[int, object]:
-    found = {}
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        nums = node.get("/Nums")
-        if isinstance(nums, pikepdf.Array):
-            for i in range(0, len(nums) - 1, 2):
-                found[int(nums[i])] = nums[i + 1]
-        stack.extend(node.get("/Kids", ()))
-    return found
 
 
 def _mark_artifacts(pdf: pikepdf.Pdf, page, mcids: set[int]) -> None:

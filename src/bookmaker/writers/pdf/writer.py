@@ -18,6 +18,7 @@ from bookmaker.safety.policy import Refused, ResourcePolicy, policy_for
 from bookmaker.theme import THEME_DIR, book_stylesheets, theme_stylesheets
 from bookmaker.writers.html import PrintOptions, render_html
 from bookmaker.writers.pdf.weasy import _book_fetcher, _weasyprint_warnings, import_weasyprint
+from bookmaker.writers.accessibility import pdf_ua_gaps
 from bookmaker.writers.print_pages import first_words_of, save_print_pages
 from bookmaker.writers.pdf.pagemap import (
     agrees,
@@ -93,20 +94,19 @@ def write_pdf(
         for _ in range(tries):
             said = Diagnostics()
             try:
-                laid = write_in_parts(rerender(start_map), target, said, reported, policy_for(book), key, jobs,
-                                      bool(options and options.duplex), progress, rerender, marks_ids)
+                laid = write_in_parts(rerender(start_map), target, said, reported, policy_for(book), key, jobs, bool(
+                    options and options.duplex), progress, rerender, marks_ids, write_options(book, options))
             except FatalURLFetchingError as exc:
                 diagnostics.error(target, None, f"{exc}")
                 raise BookError(diagnostics) from None
             if laid is None:
                 break  # not splittable: laid out as one document below
-            data, numbers = laid
+            data, numbers, starts = laid
             if _references_on_a_page_already_named(book, numbers) == used[0]:
                 diagnostics.extend(said)
                 if diagnostics.has_errors:
                     raise BookError(diagnostics)
-                with atomic_output(target) as out:
-                    out.write(data)
+                _write_out(target, data, lambda: _keep_print_pages(book, target, rerender(numbers), starts, options))
                 return
             start_map = numbers
 
@@ -169,10 +169,8 @@ def write_pdf(
                 save_page_map(key, {**load_page_map(key), **index_pages})
             if diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(diagnostics)
-            data = tagged_pdf(document, book, options, html)
-            with atomic_output(target) as out:
-                out.write(data)
-            _keep_print_pages(book, target, html, [first_words_of(page) for page in document.pages], options)
+            _write_out(target, tagged_pdf(document, book, options, html), lambda: _keep_print_pages(
+                book, target, html, [first_words_of(page) for page in document.pages], options))
     except FatalURLFetchingError as exc:
         diagnostics.error(target, None, f"{exc}")
         raise BookError(diagnostics) from None
@@ -181,13 +179,20 @@ def write_pdf(
 MAX_FOOTNOTE_PASSES = 4
 
 
+def _write_out(target: Path, data: bytes, then: Callable[[], None]) -> None:
+    """The PDF replaced whole; `then` keeps what the EPUB needs of its pages (print_pages.py)."""
+    with atomic_output(target) as out:
+        out.write(data)
+    then()
+
+
 def write_options(book: Book, options: PrintOptions | None) -> dict:
     """WeasyPrint's write_pdf options: tagged by default, as PDF/UA-1 unless the book has an accessibility
     gap (an image without alt text...: then tagged, claiming nothing) or asks for another variant."""
     variant = options.pdf_variant if options else None
     if variant:
         return {"pdf_variant": variant, "pdf_tags": True}
-    return {"pdf_tags": True} if book.accessibility_gaps else {"pdf_variant": "pdf/ua-1"}
+    return {"pdf_tags": True} if pdf_ua_gaps(book) else {"pdf_variant": "pdf/ua-1"}
 
 
 def tagged_pdf(document, book: Book, options: PrintOptions | None, html: str) -> bytes:
@@ -214,6 +219,14 @@ def _keep_print_pages(book: Book, target: Path, html: str, starts: list[str], op
     from bookmaker.core.output import is_stdout
 
     if is_stdout(target) or not pages_are_positions(html) or _COUNTER_STYLE.search(html):
+        return
+    import pikepdf
+
+    try:
+        with pikepdf.open(target) as pdf:
+            if len(pdf.pages) != len(starts):  # a part from an older cache without its pages' words
+                return
+    except (OSError, pikepdf.PdfError):
         return
     labels = [str(number) for number in range(1, len(starts) + 1)]
     save_print_pages(book, target, labels, starts, (options.paper if options else None) or "A4")
@@ -298,12 +311,13 @@ def anchor_pages(document, wanted: set[str]) -> dict[str, int]:
 
 
 def _splittable(book: Book, options: PrintOptions | None) -> bool:
-    """Whether the book can be laid out in parts: not an article (one flow), no PDF variant
-    (PDF/A's metadata, PDF/UA's structure tree and PDF/X's output intent are made for one document)."""
+    """Whether the book can be laid out in parts: not an article (one flow), not PDF/A nor PDF/X (their
+    metadata and output intent are made for one document; PDF/UA's structure trees are merged, structure.py)."""
     from bookmaker.writers.html import is_article
 
     options = options or PrintOptions()
-    return not options.pdf_variant and not is_article(book, options) and len(book.chapters) > 1
+    return (not (options.pdf_variant or "").startswith(("pdf/a", "pdf/x")) and not is_article(book, options)
+            and len(book.chapters) > 1)
 
 
 _TARGETS = re.compile(r"\btarget-(?:counters?|text)\s*\(", re.IGNORECASE)

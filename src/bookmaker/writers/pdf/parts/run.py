@@ -34,12 +34,13 @@ from bookmaker.writers.pdf.parts.waves import (
 )
 from bookmaker.writers.pdf.parts.worker import start_worker
 from bookmaker.writers.pdf.patches import renumbering_supported
+from bookmaker.writers.pdf.tagging import link_texts
 
 
 def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: set[str], policy, key: str,
                    jobs: int, duplex: bool, progress: Callable[[int, int], None] | None = None,
-                   rerender: Callable[[dict[str, int]], str] | None = None, keep: set[str] = frozenset()
-                   ) -> tuple[bytes, dict[str, int]] | None:
+                   rerender: Callable[[dict[str, int]], str] | None = None, keep: set[str] = frozenset(),
+                   write_options: dict | None = None) -> tuple[bytes, dict[str, int], list[str]] | None:
     """The book's PDF laid out in parts by `jobs` processes, and its page map (every anchor's page);
     None when the document cannot be split.
 
@@ -50,7 +51,8 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
 
     The notes are cut into parts at the page tops the last build found (pdf_note_parts.py); when a
     cut proves wrong, the cuts before it stand (their parts come from the cache) and the notes after
-    it are laid out as a chain."""
+    it are laid out as a chain. `write_options`: WeasyPrint's write_pdf options for every part (tagged);
+    with the PDF and its page map comes the first words of each page (print_pages.py)."""
     style = style_of(html)
     may_cut = renumbering_supported() and cuttable(html)
     record = load_tops(key) if may_cut else None
@@ -60,19 +62,19 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
     while cuts:
         try:
             return _write_in_parts(html, target, diagnostics, reported, policy, key, jobs, duplex, progress,
-                                   rerender, keep, cuts, record, may_cut, style, None)
+                                   rerender, keep, cuts, record, may_cut, style, None, write_options or {})
         except CutFailed as failed:
             # An edit moved the notes after a cut: the cuts before it stand, and the notes after it
             # are laid out as a chain, which finds their page tops for the next build.
             debug(f"the notes cut {failed.keep} times instead of {len(cuts)}: {failed}")
             cuts = cuts[: min(failed.keep, len(cuts) - 1)]
     return _write_in_parts(html, target, diagnostics, reported, policy, key, jobs, duplex, progress, rerender, keep,
-                           [], record, may_cut, style, uncut)
+                           [], record, may_cut, style, uncut, write_options or {})
 
 
 def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: set[str], policy, key: str,
                     jobs: int, duplex: bool, progress, rerender, keep, cuts: list[NoteCut],
-                    record, may_cut: bool, style: str, uncut: str | None) -> tuple[bytes, dict[str, int]] | None:
+                    record, may_cut: bool, style: str, uncut: str | None, write_options: dict) -> tuple | None:
     """write_in_parts with these cuts of the notes. `may_cut`: the notes may be cut or chained at all
     (WeasyPrint's version, no running elements); `style`: the document's stylesheets (style_of);
     `uncut`: `style` when a chain did not match the book, kept for the next builds."""
@@ -96,7 +98,7 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
     known = load_page_map(key)
     counts = load_page_map(key + "#parts")  # part name -> pages, from the last build
     state = dict(target=target, reported=set(reported), policy=policy,
-                 base_url=target.parent.resolve().as_uri() + "/")
+                 base_url=target.parent.resolve().as_uri() + "/", write_options=write_options)
     laid: dict[int, Laid] = {}
     assumed: dict[int, tuple | None] = {}
 
@@ -220,7 +222,7 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
             debug('numbers kept moving')
             return None  # numbers kept moving: the whole document decides them
         book_map = numbers
-        data = merge([laid[i] for i in range(len(parts))], parts, font_dir)
+        data = merge([laid[i] for i in range(len(parts))], parts, font_dir, link_texts(html))
     # Notes laid out twice (a probe, then the part after its cut) would say the same thing twice.
     said = set()
     for i in range(len(parts)):
@@ -236,4 +238,4 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
     if any(laid[i].chain_failed for i in laid):
         uncut = style
     save_notes_tops(key, parts, laid, starts, style, uncut)
-    return data, book_map
+    return data, book_map, [words for i in range(len(parts)) for words in getattr(laid[i], "starts", [])]
