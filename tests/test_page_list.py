@@ -87,16 +87,30 @@ def assert_markers_match(pdf: Path, epub: Path) -> None:
     assert checked >= len(starts) - 3, f"only {checked} of {len(starts)} pages found in the EPUB"
 
 
-def test_page_list_follows_the_pdf(tmp_path: Path) -> None:
-    """The sample, laid out as one document: every page's first words follow its marker."""
+def test_page_list_follows_the_pdf(sample_book) -> None:
+    """The sample (an article, laid out as one document): every page's first words follow its marker.
+    Its EPUB, page list and all, is checked by Ace in test_epub_quality.py."""
+    assert_markers_match(sample_book["pdf"], sample_book["epub"])
+    opf = zipfile.ZipFile(sample_book["epub"]).read("EPUB/content.opf").decode()
+    for feature in ("pageBreakMarkers", "pageNavigation"):
+        assert f">{feature}<" in opf
+    assert '<meta property="pageBreakSource">Qasem Soleimani, PDF edition (A4)</meta>' in opf
+
+
+def test_page_list_of_a_book_laid_out_in_parts(tmp_path: Path) -> None:
+    """A book of chapters, notes at the end and a bibliography, laid out in parallel parts: the notes
+    print after the last chapter and stand in each chapter's file in the EPUB, their markers too."""
     out = tmp_path / "out"
-    assert run_cli("build", str(REPO), "--jobs", "1", "-o", str(out)).exit_code == 0
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURES / "scholarly", book)
+    toml = (book / "bookmaker.toml").read_text(encoding="utf-8")  # an invented ISBN (the starter's)
+    (book / "bookmaker.toml").write_text(toml.replace("[book]\n", '[book]\nidentifier = "urn:isbn:9780000000002"\n', 1),
+                                         encoding="utf-8")
+    assert run_cli("build", str(book), "-f", "pdf", "-f", "epub", "-o", str(out)).exit_code == 0
     pdf, epub = next(out.glob("*.pdf")), next(out.glob("*.epub"))
     assert_markers_match(pdf, epub)
     opf = zipfile.ZipFile(epub).read("EPUB/content.opf").decode()
-    for feature in ("pageBreakMarkers", "pageNavigation"):
-        assert f">{feature}<" in opf
-    assert 'property="pageBreakSource"' in opf
+    assert '<meta property="pageBreakSource">urn:isbn:9780000000002</meta>' in opf
     assert_ace_clean(epub)
 
 

@@ -27,6 +27,9 @@ def finish_tags(pdf: pikepdf.Pdf, link_texts: dict[str, str]) -> None:
     prepare_part(pdf)
     describe_links(pdf, link_texts)
     titled(pdf)
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is not None and "/ParentTreeNextKey" not in root:  # the next key a writer would give
+        root.ParentTreeNextKey = max(_number_tree(root.get("/ParentTree")), default=-1) + 1
 
 
 def titled(pdf: pikepdf.Pdf) -> None:
