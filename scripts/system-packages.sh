@@ -2,7 +2,8 @@
 # Install the Debian/Ubuntu packages bookmaker needs, only those missing.
 #   scripts/system-packages.sh book   fonts and the libraries WeasyPrint uses
 #   scripts/system-packages.sh test   the above plus Java (EPUBCheck), qpdf, poppler-utils,
-#                                     Node.js and Chromium (DAISY Ace), calibre (ebook-convert)
+#                                     Node.js and Chromium (DAISY Ace), calibre (ebook-convert),
+#                                     MuPDF's mutool (an EPUB reader without MathML)
 set -euo pipefail
 
 book=(
@@ -13,7 +14,7 @@ book=(
   fontconfig                                             # fc-match: finds the faces the EPUB's cover and embedded fonts use
   pandoc                                                 # citeproc: formats citations and bibliographies (citations.py)
 )
-test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre)
+test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre mupdf-tools)
 
 wanted=("${book[@]}")
 [ "${1:-book}" = test ] && wanted+=("${test[@]}")

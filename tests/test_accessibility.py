@@ -84,3 +84,17 @@ def test_the_pdf_is_tagged_as_one_tree(pdfs, name):
         for page in pdf.pages:
             for annotation in page.obj.get("/Annots", ()):
                 assert int(annotation.F) & 4 and str(annotation.Contents).strip()
+
+
+def test_math_reads_once_in_a_reader_without_mathml(tmp_path):
+    """MuPDF shows MathML's text and, unless hidden, its TeX annotation after it ("E=mc2E = mc^2")."""
+    epub = tmp_path / "technical.epub"
+    assert run_cli("epub", str(FIXTURES / "technical"), "-o", str(epub)).exit_code == 0
+    text = subprocess.run(["mutool", "draw", "-q", "-F", "txt", "-o", "-", str(epub)], capture_output=True,
+                          text=True, timeout=300, check=True).stdout
+    line = next(line for line in text.splitlines() if "Inline math such as" in line)
+    assert "E=mc2" in line and "mc^2" not in line and "\\frac" not in text, line
+    import zipfile
+
+    chapter = zipfile.ZipFile(epub).read("EPUB/math.xhtml").decode()
+    assert 'alttext="E = mc^2"' in chapter  # what a screen reader with MathML support may read

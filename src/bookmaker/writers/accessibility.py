@@ -51,8 +51,8 @@ def epub_accessibility(book: Book, page_source: str | None = None, has_index: bo
     """The EPUB's accessibility metadata; `page_source` names the print edition when it has a page list."""
     images = [image for image in book.images if image.src != book.metadata.cover]
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
-    if images:
-        features.append("alternativeText")
+    if "image-without-alt" not in book.accessibility_gaps:
+        features.append("alternativeText")  # the cover's, at least (covers.cover_alt)
     if has_math(book):
         features.append("MathML")
     if has_index:
@@ -60,8 +60,6 @@ def epub_accessibility(book: Book, page_source: str | None = None, has_index: bo
     if page_source:
         features += ["pageBreakMarkers", "pageNavigation"]
     gaps = [_GAPS.get(code, code) for code in book.accessibility_gaps]
-    if gaps:
-        features = [f for f in features if not (f == "alternativeText" and "image-without-alt" in book.accessibility_gaps)]
     said = ["Text with headings for navigation, a table of contents and notes linked both ways"]
     if images:
         said.append("images described in text")

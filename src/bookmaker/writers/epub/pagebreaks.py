@@ -12,6 +12,7 @@ beside the next page's, so the page list still has every page, in order of pages
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from lxml import etree
@@ -36,6 +37,17 @@ class _Spot:
 
 
 @dataclass
+class _Text:
+    """One text (or tail) of the documents: where its letters begin in the stream, and each one's offset."""
+
+    start: int
+    doc: str
+    element: etree._Element
+    tail: bool
+    offsets: list[int]
+
+
+@dataclass
 class PageBreak:
     label: str
     doc: str
@@ -49,7 +61,8 @@ def letters(text: str) -> str:
 def place_page_breaks(trees: dict[str, etree._ElementTree], order: list[str], labels: list[str],
                       starts: list[str], taken_ids: set[str]) -> list[PageBreak]:
     """Insert a marker for every page into the documents `order` names; return them in page order."""
-    stream, spots = _stream(trees, order)
+    stream, texts = _stream(trees, order)
+    firsts = [text.start for text in texts]
     found: list[int | None] = []
     position = 0
     for start in starts:
@@ -75,7 +88,7 @@ def place_page_breaks(trees: dict[str, etree._ElementTree], order: list[str], la
     # two pages at one place: the later first, so the earlier ends up before it.
     for index in sorted(range(len(breaks)), key=lambda i: (places[i], i), reverse=True):
         if places[index] < len(stream):
-            spot = spots[_word_start(spots, places[index])]
+            spot = _word_start(texts[bisect_right(firsts, places[index]) - 1], places[index])
             breaks[index].doc = spot.doc
             _insert(spot, breaks[index])
     body = trees[order[-1]].getroot().find(f"{{{XHTML_NS}}}body")
@@ -85,15 +98,18 @@ def place_page_breaks(trees: dict[str, etree._ElementTree], order: list[str], la
     return breaks
 
 
-def _stream(trees: dict[str, etree._ElementTree], order: list[str]) -> tuple[str, list[_Spot]]:
+def _stream(trees: dict[str, etree._ElementTree], order: list[str]) -> tuple[str, list[_Text]]:
     chars: list[str] = []
-    spots: list[_Spot] = []
+    texts: list[_Text] = []
 
     def add(doc: str, element, tail: bool, text: str | None) -> None:
+        offsets: list[int] = []
         for offset, char in enumerate(text or ""):
             for letter in _LETTERS.findall(char.casefold()):
                 chars.append(letter)
-                spots.append(_Spot(doc, element, tail, offset))
+                offsets.append(offset)
+        if offsets:
+            texts.append(_Text(len(chars) - len(offsets), doc, element, tail, offsets))
 
     def walk(doc: str, element) -> None:
         if not isinstance(element.tag, str) or element.get("hidden") is not None or element.tag.endswith("annotation"):
@@ -107,20 +123,16 @@ def _stream(trees: dict[str, etree._ElementTree], order: list[str]) -> tuple[str
         body = trees[doc].getroot().find(f"{{{XHTML_NS}}}body")
         if body is not None:
             walk(doc, body)
-    return "".join(chars), spots
+    return "".join(chars), texts
 
 
-def _word_start(spots: list[_Spot], at: int) -> int:
-    """Back to the first letter of the word `at` is in (in the same text, no space between)."""
-    while at > 0:
-        here, before = spots[at], spots[at - 1]
-        if before.element is not here.element or before.tail != here.tail or before.doc != here.doc:
-            break
-        text = here.element.tail if here.tail else here.element.text
-        if not text[before.offset:here.offset + 1].replace("\xad", "").isalpha():
-            break
-        at -= 1
-    return at
+def _word_start(text: _Text, at: int) -> _Spot:
+    """The first letter of the word the stream's letter `at` is in (within its text: no space between)."""
+    k = at - text.start
+    source = (text.element.tail if text.tail else text.element.text) or ""
+    while k > 0 and source[text.offsets[k - 1]:text.offsets[k] + 1].replace("\xad", "").isalpha():
+        k -= 1
+    return _Spot(text.doc, text.element, text.tail, text.offsets[k])
 
 
 def _marker(page: PageBreak) -> etree._Element:

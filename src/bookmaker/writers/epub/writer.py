@@ -193,7 +193,7 @@ def _page_list(book: Book, docs: list[_Document], trees: dict[str, etree._Elemen
     order = [doc.file_name for doc in docs if doc.file_name != COVER_PAGE]
     taken = {i for doc in docs for i in doc.ids}
     breaks = place_page_breaks(trees, order, pages.labels, pages.starts, taken)
-    return breaks, page_source_of(book, pages.paper)
+    return breaks, page_source_of(book, pages.paper) if breaks else None
 
 
 def _cover(book: Book) -> tuple[str, bytes]:

@@ -150,10 +150,30 @@ def _artifacts(pdf: pikepdf.Pdf, root, reachable: set) -> None:
             mapping[mcid] = None
 
 
+# A marked-content sequence with its id, as WeasyPrint writes it: `/Span <</MCID 63>> BDC`.
+_MARKED = re.compile(rb"/[A-Za-z]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+
+
 def _mark_artifacts(pdf: pikepdf.Pdf, page, mcids: set[int]) -> None:
-    instructions = pikepdf.parse_content_stream(page)
+    """The sequences of these ids marked /Artifact /Pagination instead. The page's one content stream
+    is rewritten by pattern (parsing every operator in Python cost more than the tagging itself);
+    a page of several streams, or one the pattern does not match, is parsed and rewritten in full."""
+    contents = page.obj.get("/Contents")
+    if isinstance(contents, pikepdf.Stream):
+        found = set()
+
+        def artifact(match: re.Match) -> bytes:
+            if int(match.group(1)) not in mcids:
+                return match.group(0)
+            found.add(int(match.group(1)))
+            return b"/Artifact <</Type /Pagination>> BDC"
+
+        data = _MARKED.sub(artifact, contents.read_bytes())
+        if found == mcids:
+            page.obj.Contents = pdf.make_stream(data)
+            return
     changed = []
-    for operands, operator in instructions:
+    for operands, operator in pikepdf.parse_content_stream(page):
         if (str(operator) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary)
                 and "/MCID" in operands[1] and int(operands[1].MCID) in mcids):
             operands = [pikepdf.Name("/Artifact"), pikepdf.Dictionary(Type=pikepdf.Name("/Pagination"))]
