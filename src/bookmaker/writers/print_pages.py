@@ -68,7 +68,10 @@ def first_words_of(page) -> str:
                 return
             walk(child, False)
 
-    walk(page._page_box, True)
+    try:
+        walk(page._page_box, True)
+    except (AttributeError, KeyError, TypeError, RecursionError):
+        return ""  # a box of a shape not foreseen: this page gets no words, and its marker stands by the next
     return " ".join(found[:FIRST_WORDS])
 
 

@@ -57,6 +57,8 @@ ROLE_TO_EPUB_TYPE = {
     "doc-cover": "cover",
     "doc-bibliography": "bibliography",
     "doc-index": "index",
+    "doc-pagebreak": "pagebreak",  # the print edition's page numbers (pagebreaks.py)
+    "doc-pagelist": "page-list",
 }
 
 
