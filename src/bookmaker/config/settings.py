@@ -83,6 +83,9 @@ class PrintOptions:
 @dataclass(frozen=True)
 class EpubOptions:
     embed_fonts: bool = True  # subsets of the theme's faces for scripts a reader may lack
+    # Japanese and Traditional Chinese set in columns (writing-mode: vertical-rl), pages turning right to
+    # left; the PDF stays horizontal (WeasyPrint lays out no vertical text; bookmaker_toml.py says so)
+    vertical: bool = False
     # Kobo's markup (sentence spans, wrappers) in every content document: the kepub format, not a key
     kepub: bool = field(default=False, metadata={"key": False})
 
@@ -90,6 +93,12 @@ class EpubOptions:
 @dataclass
 class NotesConfig:
     numbering: str = field(default="continuous", metadata={"choices": NOTE_NUMBERINGS})
+
+
+@dataclass
+class DiagnosticsConfig:
+    # Codes of warnings the author has judged and silenced (an error is never silenced): core/codes.py.
+    ignore: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -105,6 +114,7 @@ SECTIONS: dict[str, type] = {
     "epub": EpubOptions,
     "notes": NotesConfig,
     "theme": ThemeConfig,
+    "diagnostics": DiagnosticsConfig,
 }
 
 # Keys that upcoming versions will read; accepted with a warning so a book

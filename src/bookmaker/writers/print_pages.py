@@ -118,3 +118,27 @@ def current_print_pages(book: Book) -> tuple[PrintPages | None, str]:
             or not all(isinstance(v, str) for v in labels + starts)):
         return None, "the page record of the last PDF cannot be read: build the PDF again first"
     return PrintPages(pdf, labels, starts, str(data.get("paper") or "")), ""
+
+
+# `counter(page, upper-roman)`: a page number printed in another style than the digits of its position.
+_COUNTER_STYLE = re.compile(r"counter\(\s*page\s*,", re.IGNORECASE)
+
+
+def keep_print_pages(book: Book, target: Path, html: str, starts: list[str], paper: str | None) -> None:
+    """The pages' numbers and first words of the PDF just written, for the EPUB's page list; a book whose
+    CSS numbers its pages itself keeps none (the numbers printed are not known here), nor one whose words
+    do not cover every page (a part from an older cache)."""
+    from bookmaker.core.output import is_stdout
+    from bookmaker.writers.pdf.numbers import pages_are_positions
+
+    if is_stdout(target) or not pages_are_positions(html) or _COUNTER_STYLE.search(html):
+        return
+    import pikepdf
+
+    try:
+        with pikepdf.open(target) as pdf:
+            if len(pdf.pages) != len(starts):
+                return
+    except (OSError, pikepdf.PdfError):
+        return
+    save_print_pages(book, target, [str(n) for n in range(1, len(starts) + 1)], starts, paper or "A4")

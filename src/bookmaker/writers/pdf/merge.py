@@ -15,10 +15,10 @@ import warnings
 from pathlib import Path
 
 
-def merge(laid: list, parts: list, font_dir: str, link_texts: dict[str, str] | None = None) -> bytes:
+def merge(laid: list, parts: list, font_dir: str, rtl: bool = False, link_texts: dict[str, str] | None = None) -> bytes:
     """One PDF of the parts' pages (pdf_parts.Laid, in book order, with their pdf_parts.Part), with the
     book's destinations, outline, structure tree (structure.py; `link_texts` describe its links) and one
-    subset of each face."""
+    subset of each face; `rtl`: a right-to-left book's reading order."""
     import pikepdf
 
     # (PDF, pages to take after its pad page, bookmarks, ids it holds): a part, or a piece of a chain.
@@ -70,6 +70,10 @@ def merge(laid: list, parts: list, font_dir: str, link_texts: dict[str, str] | N
         del book.Root.Outlines
     _outline(book, outline_items)
     _structure(book, sources, [(0 if i == 0 else 1, s[1], first_page[i]) for i, s in enumerate(segments)], link_texts)
+    if rtl:  # viewers show the spreads right to left, as the book is bound (pdf.py does the same)
+        if not isinstance(book.Root.get("/ViewerPreferences"), pikepdf.Dictionary):
+            book.Root.ViewerPreferences = pikepdf.Dictionary()
+        book.Root.ViewerPreferences.Direction = pikepdf.Name.R2L  # beside the tags' DisplayDocTitle
     _share_font_dicts(book)
     _subset_faces(book, laid, Path(font_dir))
     out = io.BytesIO()

@@ -22,6 +22,30 @@ from bookmaker.writers.pdf.structure import number_tree as _number_tree
 _PRINT = 4  # the annotation flag "Print" (bit 3)
 
 
+def write_options(book, variant: str | None) -> dict:
+    """WeasyPrint's write_pdf options for tagging: tagged always, as PDF/UA-1 unless the book asks for another
+    variant or has a gap PDF/UA forbids (an image without alt text...: then tagged, claiming nothing)."""
+    from bookmaker.writers.accessibility import pdf_ua_gaps
+
+    if variant:
+        return {"pdf_variant": variant, "pdf_tags": True}
+    return {"pdf_tags": True} if pdf_ua_gaps(book) else {"pdf_variant": "pdf/ua-1"}
+
+
+def tagged_pdf(document, html: str, **options) -> bytes:
+    """A laid-out WeasyPrint document written tagged (`options`: write_pdf's), with what its tags lack added."""
+    import io
+
+    raw = io.BytesIO()
+    document.write_pdf(raw, **options)
+    raw.seek(0)
+    with pikepdf.open(raw) as pdf:
+        finish_tags(pdf, link_texts(html))
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
 def finish_tags(pdf: pikepdf.Pdf, link_texts: dict[str, str]) -> None:
     """Fix, in place, what WeasyPrint's tagged PDF lacks (above); `link_texts`: a link's target -> its text."""
     prepare_part(pdf)
@@ -41,7 +65,9 @@ def titled(pdf: pikepdf.Pdf) -> None:
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
         if not meta.get("dc:title"):
             meta["dc:title"] = str(title)
-    pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+    if not isinstance(pdf.Root.get("/ViewerPreferences"), pikepdf.Dictionary):
+        pdf.Root.ViewerPreferences = pikepdf.Dictionary()
+    pdf.Root.ViewerPreferences.DisplayDocTitle = True  # beside a right-to-left book's /Direction
 
 
 def prepare_part(pdf: pikepdf.Pdf) -> None:
