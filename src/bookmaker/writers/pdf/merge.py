@@ -69,11 +69,7 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False, link_texts:
     if "/Outlines" in book.Root:
         del book.Root.Outlines
     _outline(book, outline_items)
-    _structure(book, sources, [(0 if i == 0 else 1, s[1], first_page[i]) for i, s in enumerate(segments)], link_texts)
-    if rtl:  # viewers show the spreads right to left, as the book is bound (pdf.py does the same)
-        if not isinstance(book.Root.get("/ViewerPreferences"), pikepdf.Dictionary):
-            book.Root.ViewerPreferences = pikepdf.Dictionary()
-        book.Root.ViewerPreferences.Direction = pikepdf.Name.R2L  # beside the tags' DisplayDocTitle
+    _structure(book, sources, [(min(i, 1), s[1], first_page[i]) for i, s in enumerate(segments)], link_texts, rtl)
     _share_font_dicts(book)
     _subset_faces(book, laid, Path(font_dir))
     out = io.BytesIO()
@@ -92,8 +88,13 @@ def _opened(data: bytes):
     return pdf
 
 
-def _structure(book, sources: list, taken: list[tuple[int, int, int]], link_texts: dict[str, str] | None) -> None:
-    """The parts' structure trees as the book's one (structure.py), its links described (tagging.py)."""
+def _structure(book, sources: list, taken: list[tuple[int, int, int]], link_texts: dict[str, str] | None,
+               rtl: bool) -> None:
+    """The parts' structure trees as the book's one (structure.py), its links described (tagging.py), the
+    viewer's preferences: the title shown, and a right-to-left book's spreads right to left, as it is bound
+    (writer.py does the same for one document)."""
+    import pikepdf
+
     from bookmaker.writers.pdf.structure import merge_structure
     from bookmaker.writers.pdf.tagging import describe_links, titled
 
@@ -101,6 +102,10 @@ def _structure(book, sources: list, taken: list[tuple[int, int, int]], link_text
     describe_links(book, link_texts or {})
     if "/StructTreeRoot" in book.Root:
         titled(book)
+    if rtl:
+        if not isinstance(book.Root.get("/ViewerPreferences"), pikepdf.Dictionary):
+            book.Root.ViewerPreferences = pikepdf.Dictionary()
+        book.Root.ViewerPreferences.Direction = pikepdf.Name.R2L
 
 
 def _flatten(pdf):
