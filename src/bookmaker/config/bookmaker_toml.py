@@ -24,6 +24,7 @@ from bookmaker.config.settings import (
     RESERVED, SECTIONS, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig, PrintOptions, ThemeConfig,
 )
 from bookmaker.core.text import INVALID_CHARACTERS
+from bookmaker.core.paths import real_path
 
 CONFIG_NAME = "bookmaker.toml"
 
@@ -232,7 +233,7 @@ def _checked(value: Any, key: dataclasses.Field, root: Path) -> tuple[str | None
     if checks.get("inside_book"):
         if "\0" in value:
             return " holds a NUL character: give a folder name", None
-        if not (root / value).resolve().is_relative_to(root.resolve()):
+        if not real_path(root / value).is_relative_to(real_path(root)):
             return f" '{value}' is outside the book folder: use a path inside it", None
     texts = value if isinstance(value, list) else [value]
     if any(isinstance(text, str) and INVALID_CHARACTERS.search(text) for text in texts):

@@ -14,6 +14,7 @@ from bookmaker.config.bookmaker_toml import BookConfig
 from bookmaker.core.diagnostics import BookError, Diagnostics
 from bookmaker.core.ids import slugify
 from bookmaker.markdown.parser import parser_for
+from bookmaker.render import highlight_worker
 from bookmaker.model import Book, Chapter
 from bookmaker.safety.policy import ResourcePolicy
 from bookmaker.read.bibliography import close_with_bibliography, load_style, resolve_citations
@@ -44,6 +45,7 @@ def read_book(
     Every check bookmaker makes happens here, so `bookmaker check` is a read that writes nothing.
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    highlight_worker.new_book()
     sources = locate(path, config, diagnostics)
     policy = ResourcePolicy(sources.root, [THEME_DIR], allow_remote=allow_remote)
     state = BookState(sources, diagnostics, policy, per_chapter_notes=note_numbering == "chapter")

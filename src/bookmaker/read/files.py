@@ -13,6 +13,7 @@ from bookmaker.read.assets import resolve_cover
 from bookmaker.read.state import BookState, SourceFile
 from bookmaker.read.tokens import words
 from bookmaker.safety.policy import Refused
+from bookmaker.core.paths import real_path
 
 
 def check_templates(book: BookState) -> None:
@@ -144,7 +145,7 @@ def title_from_heading(book: BookState, files: list[SourceFile], chapters: list[
         return
     chapter.headings.remove(heading)
     book.title_heading = heading
-    targets = book.targets[chapter.source.resolve()]
+    targets = book.targets[real_path(chapter.source)]
     for wanted, written in targets.items():
         if written == heading.id:
             targets[wanted] = chapter.id

@@ -11,6 +11,7 @@ from markdown_it.token import Token
 from bookmaker.model import Chapter
 from bookmaker.read.state import BookState, ChapterContext
 from bookmaker.safety.sanitize import LINK_SCHEMES
+from bookmaker.core.paths import real_path
 
 _NOTE_IDS = re.compile(r"^(note|ref)-\d+(-\d+)?$")
 
@@ -44,7 +45,7 @@ def resolve_links(book: BookState, chapters: list[Chapter]) -> None:
         file_part, _, fragment = href.partition("#")
         wanted = unquote(fragment)
         if file_part:
-            ids = book.targets.get((path.parent / unquote(file_part)).resolve())
+            ids = book.targets.get(real_path(path.parent / unquote(file_part)))
             if ids is None:
                 book.diagnostics.error(
                     path, line, f"link to '{file_part}', which is not a chapter of this book: "
@@ -55,7 +56,7 @@ def resolve_links(book: BookState, chapters: list[Chapter]) -> None:
             if written is None:
                 written = wanted if wanted in book.ids else None
         else:
-            written = book.targets.get(path.resolve(), {}).get(wanted) or (wanted if wanted in book.ids else None)
+            written = book.targets.get(real_path(path), {}).get(wanted) or (wanted if wanted in book.ids else None)
         if written is None:
             book.diagnostics.warning(
                 path, line, f"link target '{href}' is not a heading or id in the book, so the text is not "

@@ -18,6 +18,7 @@ from bookmaker.model import Chapter, Heading, Image, IndexMark, Note
 from bookmaker.safety.policy import ResourcePolicy
 from bookmaker.render.prose import XhtmlRenderer
 from bookmaker.config.sources import BookSources
+from bookmaker.core.paths import real_path
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "refs", "refs-title", "lof", "lof-title",
@@ -93,7 +94,7 @@ class BookState:
 
     def target(self, path: Path, wanted: str, given: str) -> None:
         """An id written `wanted` in the file at `path` is `given` in the book; links to it go there."""
-        self.targets[path.resolve()].setdefault(wanted, given)
+        self.targets[real_path(path)].setdefault(wanted, given)
 
 
 @dataclass

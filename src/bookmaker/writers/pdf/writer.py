@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from bookmaker.core.paths import real_path
 from bookmaker.core.diagnostics import BookError, Diagnostics
 from bookmaker.core.output import atomic_output
 from bookmaker.model import Book
@@ -150,7 +151,7 @@ class PdfBuild:
 
     def as_one_document(self, weasyprint) -> None:
         fetcher = _book_fetcher(policy_for(self.book))
-        base_url = self.target.parent.resolve().as_uri() + "/"
+        base_url = real_path(self.target.parent).as_uri() + "/"
 
         def lay_out(text: str):
             return weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher).render()

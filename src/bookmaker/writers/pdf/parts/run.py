@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bookmaker.core.paths import real_path
 from bookmaker.core.cache import cache_dir
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.writers.pdf.merge import merge
@@ -107,7 +108,7 @@ class PartsBuild(Planning):
         self.rtl = bool(re.search(r'<html[^>]*\sdir="rtl"', html))
         self.sided = bool(SIDED.search(html))
         self.state = dict(target=settings.target, reported=set(settings.reported), policy=settings.policy,
-                          base_url=settings.target.parent.resolve().as_uri() + "/",
+                          base_url=real_path(settings.target.parent).as_uri() + "/",
                           write_options=dict(settings.write_options))
         self.laid: dict[int, Laid] = {}
         self.assumed: dict[int, tuple | None] = {}
