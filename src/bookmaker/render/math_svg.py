@@ -2,7 +2,8 @@
 
 WeasyPrint cannot lay out MathML, so the HTML and PDF writers draw each formula
 with ziamath (which ships the STIX Two Math font) from its TeX, kept as the
-formula's `alttext`. Each formula is found by parsing: an XML parser reads from
+formula's `alttext`; the image's alternative text is the formula in words
+(mathspeech.py). Each formula is found by parsing: an XML parser reads from
 its `<math>` to the end tag that closes it, so text inside a formula can never
 end it early (the MathML itself comes through mathml.py's allow-list).
 """
