@@ -277,16 +277,21 @@ def test_the_status_line_counts_the_parts_laid_out(tmp_path: Path, layouts: list
     assert "laying out: 7/7 parts" in shown
 
 
-def test_a_pdf_variant_is_laid_out_as_one_document(tmp_path: Path, layouts: list[int]) -> None:
-    """PDF/UA's structure tree is made for one document: the parts way is not taken."""
+def test_pdf_ua_is_laid_out_in_parts_and_pdf_a_as_one_document(tmp_path: Path, layouts: list[int]) -> None:
+    """PDF/UA's structure trees are merged from the parts (structure.py); PDF/A's metadata is made for one
+    document: that book is laid out whole."""
     import pikepdf
     from conftest import copy_fixture
 
     book = copy_fixture("five-chapters", tmp_path)
     parts = _build_pdf(book, tmp_path / "ua.pdf", layouts, "--jobs", "2", "--pdf-variant", "pdf/ua-1")
     with pikepdf.open(parts) as pdf:
-        assert "/StructTreeRoot" in pdf.Root
-    assert layouts[-1] >= _summary(parts)["pages"]  # laid out here, in this process, as one document
+        assert "/StructTreeRoot" in pdf.Root and b"pdfuaid:part" in pdf.Root.Metadata.read_bytes()
+    assert layouts[-1] == 0  # nothing laid out in this process: the parts were
+    archive = _build_pdf(book, tmp_path / "a.pdf", layouts, "--jobs", "2", "--pdf-variant", "pdf/a-3b")
+    with pikepdf.open(archive) as pdf:
+        assert "/StructTreeRoot" in pdf.Root  # tagged too
+    assert layouts[-1] >= _summary(archive)["pages"]  # laid out here, in this process, as one document
 
 
 def test_a_book_that_runs_chapters_on_is_laid_out_as_one_document(tmp_path: Path, layouts: list[int]) -> None:

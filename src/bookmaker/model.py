@@ -160,6 +160,9 @@ class Book:
     # style of its digits for page and note numbers (core/digits.py; None: Western digits).
     terms: dict[str, str] = field(default_factory=lambda: terms_for("en"))
     digits: str | None = None
+    # Codes of the accessibility problems the reader warned of (read/accessibility.py); none: the EPUB
+    # claims WCAG conformance.
+    accessibility_gaps: list[str] = field(default_factory=list)
 
     @property
     def headings(self) -> list[Heading]:

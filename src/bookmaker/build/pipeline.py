@@ -42,6 +42,7 @@ class Builder:
         # it reuses the parts an edit left unchanged).
         self.jobs = 1
         self.font_lines: list[str] = []  # `check`: which face sets each script of the book (font_coverage.py)
+        self.checked_book: Book | None = None  # the book `check` read, for `check --accessibility`
 
     @property
     def is_folder(self) -> bool:
@@ -107,7 +108,7 @@ class Builder:
         inputs = self._input_signature(out_dir)
 
         def fingerprint(fmt: str, uses: list) -> str | None:
-            return self._fingerprint(fmt, out_dir, options.get(FORMATS[fmt].options), note_numbering, inputs, uses)
+            return self._fingerprint(fmt, out_dir, options, note_numbering, inputs, uses, state)
 
         todo = []
         for fmt in formats:
@@ -170,6 +171,7 @@ class Builder:
             try:
                 book, read_diagnostics = read_book(self.path, config, None, config.notes.numbering, Diagnostics(),
                                                    request.allow_remote)
+                self.checked_book = book
                 diagnostics.extend(read_diagnostics)
                 self.font_lines = check_fonts(book, diagnostics)
                 if book.templates is not None and not request.fails(diagnostics):
@@ -204,14 +206,25 @@ class Builder:
             return None
         return [stat_signature(path, self.root) for path in files if not path.is_relative_to(out_dir)]
 
-    def _fingerprint(self, fmt: str, out_dir: Path, options, note_numbering: str, inputs: list | None,
-                     uses: list) -> str | None:
+    def _fingerprint(self, fmt: str, out_dir: Path, sections: dict, note_numbering: str, inputs: list | None,
+                     uses: list, state: dict) -> str | None:
+        """What `fmt` is made from: its settings (`sections`: each bookmaker.toml section's options), the
+        book's files, those the last build read besides, and the output it follows (the EPUB, the PDF)."""
         if inputs is None:
             return None
+        options = sections.get(FORMATS[fmt].options)
+        extra = _followed(state, fmt, out_dir)
         used = [stat_signature(self.root / name, self.root) for name in uses if isinstance(name, str) and inside(name)]
         settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options) if options is not None else None,
-                    note_numbering, inputs, used]
+                    note_numbering, inputs, used, list(extra)]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _followed(state: dict, fmt: str, out_dir: Path) -> list:
+    """The output a format is made after (the EPUB's page list comes from the PDF): a new one makes it out of date."""
+    followed = FORMATS[fmt].follows
+    made_from = last_build(state, followed, out_dir)[1] if followed else None
+    return [stat_signature(made_from, made_from.parent)] if made_from is not None else []
 
 
 def _outside(out_dir: Path, root: Path, diagnostics: Diagnostics) -> bool:
@@ -247,11 +260,14 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
     from bookmaker.build.background import Background, can_fork
 
     def write(fmt: str, into: Diagnostics) -> None:
-        FORMATS[fmt].write_function()(book, where[fmt], context(fmt, into))
+        # The author is told what a writer says that is no problem (the EPUB's page list, when it has none).
+        FORMATS[fmt].write_function()(book, where[fmt], dataclasses.replace(context(fmt, into), info=reporter.info))
 
     # A slow format (the PDF's layout) takes one core for seconds; the background ones (the EPUB)
     # are written on the other meanwhile, from the same model (a forked process shares it as is).
-    aside = [fmt for fmt in todo if FORMATS[fmt].background]
+    # A format that follows another written in this build (the EPUB after the PDF, for its page numbers)
+    # waits for it instead.
+    aside = [fmt for fmt in todo if FORMATS[fmt].background and FORMATS[fmt].follows not in todo]
     background = None
     if aside and any(FORMATS[fmt].slow for fmt in todo) and can_fork():
         background = Background(lambda into: [write(fmt, into) for fmt in aside])
@@ -265,6 +281,16 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
     except BookError as exc:
         if exc.diagnostics is not diagnostics:
             diagnostics.extend(exc.diagnostics)
+        failed = next(fmt for fmt in todo if fmt not in done and (background is None or fmt not in aside))
+        for fmt in todo:  # what waited for the failed format (the EPUB for the PDF) is written without it
+            if FORMATS[fmt].follows == failed and fmt not in done:
+                try:
+                    with reporter.stage(FORMATS[fmt].stage):
+                        write(fmt, diagnostics)
+                    done.append(fmt)
+                except BookError as also:
+                    if also.diagnostics is not diagnostics:
+                        diagnostics.extend(also.diagnostics)
         if background is not None:
             try:
                 background.join(Diagnostics())

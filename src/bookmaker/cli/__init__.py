@@ -155,10 +155,13 @@ def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbe
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one object per problem (file, line, column, severity, code, message, fix), for editors.")
 @safety_options
-def check(path: Path, output_format: str, strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
+@click.option("--accessibility", is_flag=True,
+              help="Also print what the EPUB and the PDF say of their accessibility, as a store's metadata asks.")
+def check(path: Path, output_format: str, strict: bool, allow_remote: bool, accessibility: bool,
+          ignore: tuple[str, ...] = ()) -> None:
     """Run every check on the book and write nothing."""
     from bookmaker.cli.report import run_check
 
-    run_check(path, BuildRequest(strict=strict, allow_remote=allow_remote, ignore=ignore), output_format)
+    run_check(path, BuildRequest(strict=strict, allow_remote=allow_remote, ignore=ignore), output_format, accessibility)
 
 

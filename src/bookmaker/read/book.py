@@ -110,4 +110,5 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
         index_marks=state.index.marks,
         terms=state.terms,
         digits=state.crossrefs.digits,
+        accessibility_gaps=sorted(state.accessibility_gaps),
     )

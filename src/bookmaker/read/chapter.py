@@ -6,6 +6,7 @@ from __future__ import annotations
 from markdown_it.token import Token
 
 from bookmaker.markdown.rules.boxes import placeholder_name
+from bookmaker.read.accessibility import check_image_alt, check_link_text, check_table_header
 from bookmaker.read.assets import read_image, refused_images_in_text
 from bookmaker.read.attributes import check_language, claim_inline_id
 from bookmaker.read.blocks import claim_figure_label, claim_table_label, read_blocks
@@ -58,6 +59,8 @@ def _walk(ctx: ChapterContext, tokens: list[Token]) -> None:
             read_heading(ctx, token, tokens[i + 1])
         if token.type == "table_open" and str(token.attrGet("id") or "").startswith("tbl-"):
             claim_table_label(ctx, token)
+        if token.type == "table_open":
+            check_table_header(ctx, tokens, i)
         if token.type in MATH_BLOCKS:
             read_formula(ctx, token, True)
         if token.type == "inline" and token.children:
@@ -94,8 +97,10 @@ def _walk_inline(ctx: ChapterContext, token: Token) -> None:
             if child.type == "crossref":
                 ctx.book.crossrefs.reference(child)
         elif child.type == "image":
+            check_image_alt(ctx, child, line)
             read_image(ctx, child, line)
             if str(child.attrGet("id") or "").startswith("fig-"):
                 claim_figure_label(ctx, child, line)
         elif child.type == "link_open":
             read_link(ctx, child, line)
+            check_link_text(ctx, children, position, line)

@@ -28,6 +28,7 @@ def read_heading(ctx: ChapterContext, token: Token, inline: Token) -> None:
     level = int(token.tag[1])
     if chapter.headings and level > chapter.headings[-1].level + 1:
         previous = chapter.headings[-1].level
+        ctx.book.accessibility_gaps.add("heading-level-skipped")
         ctx.warning(line, f"heading level skips from {previous} to {level}: use "
                           f"{'#' * (previous + 1)} for a heading inside a {'#' * previous} section",
                     code="heading-level-skipped")

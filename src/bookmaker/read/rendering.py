@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
+from bookmaker.read.accessibility import ACCESSIBILITY_CODES
 from bookmaker.read.assets import resource_url
 from bookmaker.read.state import ChapterContext
 from bookmaker.safety.sanitize import sanitize
@@ -42,6 +43,8 @@ def render(ctx: ChapterContext, tokens: list[Token], line: int | None, env: dict
     result = sanitize(html, lambda src, alt: resource_url(book, src, alt, ctx.path), claim)
     for finding in result.findings:
         ctx.diagnostics.add(finding.at(ctx.path, line))
+        if finding.code in ACCESSIBILITY_CODES:  # the EPUB then claims no conformance
+            book.accessibility_gaps.add(finding.code)
     return renderer.restore(result.html)
 
 

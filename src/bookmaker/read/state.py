@@ -81,6 +81,8 @@ class BookState:
     equation_refs: list[tuple[Token, Path, int | None]] = field(default_factory=list)
     book_bytes: int = 0
     terms: dict[str, str] = field(default_factory=dict)  # the book's words (core/terms.py), once its lang is known
+    # Codes of the accessibility problems found (read/accessibility.py): the EPUB claims no conformance then.
+    accessibility_gaps: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.crossrefs = CrossRefs(self.diagnostics)

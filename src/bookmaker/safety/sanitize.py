@@ -115,6 +115,11 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
             f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it", code="html-too-deep"))
         return result
     _clean(container, result, resolve_image, claim_id)
+    for table in container.iter("table"):
+        if next(table.iter("th"), None) is None:
+            result.findings.append(Diagnostic.warning(
+                "table has no header cells, so a screen reader cannot say which column a cell is in: "
+                "make its first row's cells <th>", code="table-without-header"))
     _unwrap_inline_around_blocks(container)
     # Explicit end tags except on void elements: `<span/>` would open a span in the
     # HTML book (parsed as HTML), and `<br></br>` would be two breaks there.
@@ -293,7 +298,7 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
             result.findings.append(resolved)
             return False
         element.set("src", resolved)
-        element.set("alt", element.get("alt", ""))
+        _check_alt(element, src, result)
     ident = element.get("id")
     if ident is not None:
         if not _ID.match(ident):
@@ -305,6 +310,15 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
                 result.findings.append(Diagnostic.warning(f"id '{ident}' is already used in the book; this one is now '{unique}'", code="id-taken"))
                 element.set("id", unique)
     return True
+
+
+def _check_alt(image: ET.Element, src: str, result: Sanitized) -> None:
+    """An <img> without alt is warned of; alt="" written out is an ornament, said on purpose."""
+    if image.get("alt") is None:
+        result.findings.append(Diagnostic.warning(
+            f"<img src=\"{src[:60]}\"> has no alt text, so a screen reader says nothing of it: write what it "
+            f"shows in alt=\"...\", or alt=\"\" for an ornament", code="image-without-alt"))
+        image.set("alt", "")
 
 
 def _value_problem(tag: str, name: str, value: str) -> str | None:

@@ -30,7 +30,7 @@ def write_pdf(book: Book, target: Path, context: WriteContext) -> None:
 def write_epub(book: Book, target: Path, context: WriteContext) -> None:
     from bookmaker.writers.epub.writer import EpubOptions, write_epub as write
 
-    write(book, target, context.diagnostics, context.options or EpubOptions())
+    write(book, target, context.diagnostics, context.options or EpubOptions(), info=context.info)
 
 
 def write_kepub(book: Book, target: Path, context: WriteContext) -> None:

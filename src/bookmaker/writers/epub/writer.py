@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -31,7 +32,10 @@ from bookmaker.config.settings import EpubOptions  # [epub] of bookmaker.toml
 from bookmaker.safety.templating import render_template
 from bookmaker.theme import environment, stylesheets
 from bookmaker.writers.epub import package as epub_package
+from bookmaker.writers.accessibility import epub_accessibility, page_source_of
+from bookmaker.writers.epub.pagebreaks import PageBreak, place_page_breaks
 from bookmaker.writers.epub.resources import book_relative, package_css, package_names
+from bookmaker.writers.print_pages import current_print_pages
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -54,6 +58,8 @@ ROLE_TO_EPUB_TYPE = {
     "doc-cover": "cover",
     "doc-bibliography": "bibliography",
     "doc-index": "index",
+    "doc-pagebreak": "pagebreak",  # the print edition's page numbers (pagebreaks.py)
+    "doc-pagelist": "page-list",
 }
 
 
@@ -73,7 +79,9 @@ class _Document:
     ids: set[str]
 
 
-def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions()) -> None:
+def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions(),
+               info: Callable[[str], None] | None = None) -> None:
+    """Write the EPUB; `info` is told, in one line, why it has no print page numbers when it has none."""
     modified = _build_time()
     env = environment(book.templates, policy_for(book))
     common = _page_context(book)
@@ -116,11 +124,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     for doc in docs:
         _link_across_files(trees[doc.file_name], doc.file_name, where)
         _add_epub_types(trees[doc.file_name])
-        if options.kepub:
-            from bookmaker.writers.epub.kepub import koboize
-
-            koboize(trees[doc.file_name].getroot())
-        doc.xhtml = _serialize(trees[doc.file_name])
+    page_list, page_source = _page_list(book, docs, trees, info)
+    _finish_documents(docs, trees, options.kepub)
 
     toc = _toc(book)
     landmarks = _landmarks(book)
@@ -129,7 +134,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         landmarks.append({"type": "index", "href": f"{INDEX}#index", "label": book.terms["index"]})
     nav = render_template(
         env, "epub/nav.xhtml",
-        page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
+        page_title=book.metadata.title, toc=toc, landmarks=landmarks, page_list=page_list,
+        **{**common, "stylesheets": [STYLESHEET]}
     )
     policy = policy_for(book)
     try:
@@ -147,8 +153,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         identifier=book.metadata.identifier or _derived_identifier(book),
         metadata=book.metadata,
         modified=modified,
-        has_images=True,  # the cover, at least
-        has_index=bool(index_groups), vertical=bool(vertical),
+        accessibility=epub_accessibility(book, page_source, has_index=bool(index_groups)),
+        vertical=bool(vertical),
     )
     for doc in docs:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
@@ -165,6 +171,29 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     package.set_toc(toc)
     with atomic_output(target) as out:
         package.write(out)
+
+
+def _finish_documents(docs: list[_Document], trees: dict[str, etree._ElementTree], kepub: bool) -> None:
+    for doc in docs:
+        if kepub:
+            from bookmaker.writers.epub.kepub import koboize
+
+            koboize(trees[doc.file_name].getroot())
+        doc.xhtml = _serialize(trees[doc.file_name])
+
+
+def _page_list(book: Book, docs: list[_Document], trees: dict[str, etree._ElementTree],
+               info: Callable[[str], None] | None) -> tuple[list[PageBreak], str | None]:
+    """Markers of the print edition's pages (epub/pagebreaks.py) when its page record is current."""
+    pages, why = current_print_pages(book)
+    if pages is None:
+        if info is not None:
+            info(f"the EPUB has no print page numbers: {why}")
+        return [], None
+    order = [doc.file_name for doc in docs if doc.file_name != COVER_PAGE]
+    taken = {i for doc in docs for i in doc.ids}
+    breaks = place_page_breaks(trees, order, pages.labels, pages.starts, taken)
+    return breaks, page_source_of(book, pages.paper) if breaks else None
 
 
 VERTICAL_CSS = ("\n/* [epub] vertical: columns top to bottom, right to left (the spine's pages turn so too). */\n"

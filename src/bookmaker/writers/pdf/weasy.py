@@ -82,6 +82,7 @@ def _book_fetcher(policy: ResourcePolicy):
 
 # WeasyPrint's CSS messages end with the line and column in the stylesheet text.
 _CSS_LOCATION = re.compile(r" at (\d+):(\d+)(?=[.,])")
+_NO_ALT = re.compile(r"^Image \".*\" has no required alt description$", re.DOTALL)
 _NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by fonts: \"(.*)\" \((U\+[0-9A-F]+)\)")
 
 
@@ -95,6 +96,8 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
+        if _NO_ALT.search(message):
+            return  # the reader warned of an image without alt text at its line; alt="" is an ornament
         location = _CSS_LOCATION.search(message)
         if location:
             text = f"CSS: {_CSS_LOCATION.sub('', message)}"

@@ -92,7 +92,7 @@ def lay_out_chain(job: Job) -> Laid | None:
         first.diagnostics.extend(laid.diagnostics)
         first.seconds += laid.seconds
         offset += laid.pages
-    first.pages = offset
-    first.notes.probe_page = None
+    first.starts = first.starts[:first.pages] + [w for laid in pieces[1:] for w in laid.starts[:laid.pages]]
+    first.pages, first.notes.probe_page = offset, None
     WORKER["reports"].put((job.wave, job.index, first.pages, first.blank_first))
     return first

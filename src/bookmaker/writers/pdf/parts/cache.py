@@ -19,7 +19,7 @@ def part_key(job: Job, state: dict) -> str:
 
     digest = hashlib.sha256(job.html.encode())
     digest.update(repr((job.pad, job.first_id, weasyprint.__version__, "keep-words-together", _fontconfig_stamp(),
-                        state["base_url"], sorted(state["reported"]))).encode())
+                        state["base_url"], sorted(state["reported"]), sorted(state.get("write_options", {}).items()))).encode())
     if job.notes:  # what it reports of its notes: their page tops, and whether its probe begins a page
         digest.update(repr(("notes", job.probe, job.continued)).encode())
     return digest.hexdigest()
