@@ -70,10 +70,12 @@ class Diagnostics:
     def __init__(self) -> None:
         self._items: list[Diagnostic] = []
 
-    def error(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
+    def error(self, path: Path | str, line: int | None, message: str, column: int | None = None,
+              code: str | None = None) -> None:
         self.add(Diagnostic(str(path), line, column, Severity.ERROR, message))
 
-    def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
+    def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None,
+                code: str | None = None) -> None:
         self.add(Diagnostic(str(path), line, column, Severity.WARNING, message))
 
     def add(self, diagnostic: Diagnostic) -> None:
