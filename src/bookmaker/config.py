@@ -19,10 +19,12 @@ from typing import Any
 from bookmaker.diagnostics import Diagnostics, did_you_mean
 from bookmaker.frontmatter import KNOWN_KEYS as METADATA_KEYS
 from bookmaker.frontmatter import checked_value
+from bookmaker.projects.project import Project
 from bookmaker.settings import (
     RESERVED, SECTIONS, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig, PrintOptions, ThemeConfig,
 )
 from bookmaker.text import INVALID_CHARACTERS
+from bookmaker.toml_lines import key_lines
 
 CONFIG_NAME = "bookmaker.toml"
 
@@ -39,9 +41,17 @@ class BookConfig:
     notes: NotesConfig = field(default_factory=NotesConfig)
     theme: ThemeConfig = field(default_factory=ThemeConfig)
     lines: dict[str, int] = field(default_factory=dict)  # "section.key" -> line, for later diagnostics
+    project: Project | None = None  # an mdBook, Quarto or pandoc project's own settings, read as they are
+    project_keys: set[str] = field(default_factory=set)  # the [book] keys taken from the project's files
 
     def line_of(self, section: str, key: str | None = None) -> int | None:
         return self.lines.get(f"{section}.{key}" if key else section)
+
+    def where(self, key: str) -> tuple[Path | None, int | None]:
+        """Where the [book] `key` is written: bookmaker.toml, or the project file it came from."""
+        if key in self.project_keys and self.project is not None:
+            return self.project.path, self.project.lines.get(key)
+        return self.path, self.line_of("book", key)
 
     @property
     def templates_dir(self) -> Path:
@@ -57,6 +67,7 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
     path = root / CONFIG_NAME
     config = BookConfig(root=root)
     if not path.is_file():
+        with_project(config, diagnostics)
         return config
     import tomllib  # only a book with a bookmaker.toml pays for the parser's import
 
@@ -81,37 +92,33 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
         return config
     config.lines = key_lines(text)
     _Validator(config, diagnostics).validate(data)
+    if "manuscript" not in data:
+        with_project(config, diagnostics)
     return config
 
 
-def key_lines(text: str) -> dict[str, int]:
-    """Where each `section.key` (and each `[section]`) is defined: tomllib keeps no positions."""
-    lines: dict[str, int] = {}
-    table = ""
-    in_multiline: str | None = None
-    header = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-    key = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=""")
-    for number, line in enumerate(text.split("\n"), start=1):
-        if in_multiline:
-            if line.count(in_multiline) % 2 == 1:
-                in_multiline = None
-            continue
-        if match := header.match(line):
-            table = _dotted(match.group(1))
-            lines.setdefault(table, number)
-            continue
-        if match := key.match(line):
-            name = _dotted(match.group(1))
-            lines.setdefault(f"{table}.{name}" if table else name, number)
-            rest = line[match.end():]
-            for quotes in ('"""', "'''"):
-                if rest.count(quotes) % 2 == 1:
-                    in_multiline = quotes
-    return lines
+def with_project(config: BookConfig, diagnostics: Diagnostics) -> None:
+    """The settings of an mdBook, Quarto or pandoc project in the folder, under bookmaker.toml's:
+    its chapters, and each metadata key bookmaker.toml's [book] does not set. A folder with a
+    `manuscript/` is a bookmaker book and no project is looked for."""
+    from bookmaker.projects import detect
 
-
-def _dotted(name: str) -> str:
-    return ".".join(part.strip().strip("\"'") for part in name.split("."))
+    if (config.root / config.manuscript.dir).is_dir():
+        return
+    project = detect(config.root, diagnostics)
+    if project is None:
+        return
+    config.project = project
+    config.manuscript = ManuscriptConfig(dir=project.manuscript, chapters=list(project.chapters))
+    for key, value in project.book.items():
+        if key in config.book:
+            continue
+        cleaned, problem = checked_value(key, value, f"{project.path.name} '{key}'", project.path.name)
+        if problem is not None:
+            diagnostics.add(problem.at(project.path, project.lines.get(key)))
+        else:
+            config.book[key] = cleaned
+            config.project_keys.add(key)
 
 
 class _Validator:

@@ -11,6 +11,7 @@ from bookmaker.markdown import box_kind, placeholder_name
 from bookmaker.model import Block, HtmlBlock
 from bookmaker.read.bibliography import placed_bibliography
 from bookmaker.read.boxes import read_box
+from bookmaker.read.raw_blocks import raw_element_spans
 from bookmaker.read.rendering import render
 from bookmaker.read.state import ChapterContext
 from bookmaker.read.tokens import line_of, plain_text, top_level_spans
@@ -36,7 +37,7 @@ def claim_figure_label(ctx: ChapterContext, image: Token, line: int | None) -> N
 def read_blocks(ctx: ChapterContext) -> list[Block]:
     tokens = ctx.file.tokens
     blocks: list[Block] = []
-    spans = top_level_spans(tokens)
+    spans = raw_element_spans(tokens, top_level_spans(tokens))
     for index, (start, end) in enumerate(spans):
         first = tokens[start]
         following = tokens[spans[index + 1][0]] if index + 1 < len(spans) else None

@@ -12,7 +12,7 @@ from bookmaker.read.blocks import claim_figure_label, claim_table_label, read_bl
 from bookmaker.read.boxes import claim_div_id
 from bookmaker.read.headings import read_heading
 from bookmaker.read.index_marks import is_index_mark, read_index_mark
-from bookmaker.read.links import read_link, unlink_nested_links
+from bookmaker.read.links import note_raw_ids, read_link, unlink_nested_links
 from bookmaker.read.math import MATH_BLOCKS, read_formula
 from bookmaker.read.notes import check_definitions, check_undefined, collect_bodies, number_notes
 from bookmaker.read.state import ChapterContext
@@ -50,6 +50,8 @@ def render_chapter(ctx: ChapterContext) -> None:
 def _walk(ctx: ChapterContext, tokens: list[Token]) -> None:
     """Every block token: ids claimed, headings and formulas read; then each inline token's children."""
     for i, token in enumerate(tokens):
+        if token.type == "html_block":
+            note_raw_ids(ctx, token.content)
         if token.type == "container_box_open":
             claim_div_id(ctx, token)
         if token.type == "heading_open":
@@ -97,3 +99,5 @@ def _walk_inline(ctx: ChapterContext, token: Token) -> None:
                 claim_figure_label(ctx, child, line)
         elif child.type == "link_open":
             read_link(ctx, child, line)
+        elif child.type == "html_inline":
+            note_raw_ids(ctx, child.content)

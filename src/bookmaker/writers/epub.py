@@ -19,6 +19,7 @@ from lxml import etree
 from bookmaker.covers import cover_alt, generate_cover
 from bookmaker.diagnostics import Diagnostics
 from bookmaker.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
+from bookmaker.images import without_doctype
 from bookmaker.index import build_index, numbered_locators
 from bookmaker.markdown import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
@@ -137,7 +138,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     policy = policy_for(book)
     try:
         css = package_css(stylesheets(book, "epub"), book.root, policy, names, STYLESHEET)
-        images = [(names[image.src], image.data if image.data is not None else policy.read_local(book.root / image.src))
+        images = [(names[image.src], _packaged_image(image.src, image.data if image.data is not None
+                                                     else policy.read_local(book.root / image.src)))
                   for image in book.images if image.src != cover_source]
         images += [(names[name], policy.read_local(book.root / name)) for name in fonts_and_images
                    if name != cover_source and name not in {image.src for image in book.images}]
@@ -214,6 +216,10 @@ def _font_face(face: EmbeddedFace) -> str:
 
 def _file_of(chapter: Chapter) -> str:
     return f"{chapter.id}.xhtml"
+
+
+def _packaged_image(name: str, data: bytes) -> bytes:
+    return without_doctype(data) if name.lower().endswith(".svg") else data
 
 
 def _reading_order(blocks: list[Block]) -> list[Block]:
