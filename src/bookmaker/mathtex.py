@@ -19,16 +19,18 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
+from bookmaker.citesyntax import crossref_label
+
 # A formula longer than this is refused: the converters recurse, ziamath's time
 # grows faster than the formula (1,000 characters: a second), and the
 # manuscript is untrusted input.
 MAX_TEX_CHARS = 1500
 # The TeX one document may have drawn as SVG; past it, formulas print as TeX.
 MAX_DRAWN_TEX_CHARS = 300_000
-_LABEL = r"\{#(eq-[A-Za-z0-9_:.-]+)\}"
+_LABEL = r"\{#([Ee]q[-:][A-Za-z0-9_:.-]+)\}"  # pandoc-crossref writes `{#eq:name}`
 _CLOSE_LABELLED = re.compile(r"^(.*?)\$\$\s*" + _LABEL + r"\s*$")
 _NUMBERED_ENV = re.compile(r"\\(begin|end)\{(equation|align|alignat|gather|multline|flalign)\}")
-_REF = re.compile(r"@(eq-[A-Za-z0-9_:-]*[A-Za-z0-9_])")
+_REF = re.compile(r"@([Ee]q[-:][A-Za-z0-9_:-]*[A-Za-z0-9_])")
 
 
 @dataclass
@@ -78,7 +80,7 @@ def _labelled_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
     token = state.push("math_block_label", "math", 0)
     token.block = True
     token.content = "\n".join(lines).strip()
-    token.info = match.group(2)
+    token.info = crossref_label(match.group(2))
     token.markup = "$$"
     token.map = [start, line + 1]
     state.line = line + 1
@@ -95,7 +97,7 @@ def _equation_ref(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         token = state.push("equation_ref", "a", 0)
-        token.meta["id"] = match.group(1)
+        token.meta["id"] = crossref_label(match.group(1))
         token.content = match.group(0)
     state.pos = match.end()
     return True

@@ -4,6 +4,8 @@ tables with their captions and cross-reference labels, boxes, and the placeholde
 
 from __future__ import annotations
 
+import re
+
 from markdown_it.token import Token
 
 from bookmaker.crossrefs import Target
@@ -15,6 +17,16 @@ from bookmaker.read.raw_blocks import raw_element_spans
 from bookmaker.read.rendering import render
 from bookmaker.read.state import ChapterContext
 from bookmaker.read.tokens import line_of, plain_text, top_level_spans
+
+
+# `<div id="refs"></div>`: pandoc's documented place for the bibliography, like `::: {#refs}`.
+_REFS_DIV = re.compile(r"""^\s*<div\s+id=["'](refs|lof|lot)["']\s*>\s*</div>\s*$""")
+
+
+def raw_placeholder(token: Token) -> str | None:
+    """`refs` for a raw `<div id="refs"></div>` (and `lof`, `lot` alike), else None."""
+    match = _REFS_DIV.match(token.content) if token.type == "html_block" else None
+    return match.group(1) if match else None
 
 
 def claim_table_label(ctx: ChapterContext, token: Token) -> None:
@@ -49,6 +61,9 @@ def read_blocks(ctx: ChapterContext) -> list[Block]:
             continue  # notes are collected separately; a table's caption goes inside the table
         if first.type == "container_placeholder_open":
             blocks.append(HtmlBlock(html=_placeholder(ctx, placeholder_name(first.info))))
+            continue
+        if placeholder := raw_placeholder(first):
+            blocks.append(HtmlBlock(html=_placeholder(ctx, placeholder)))  # pandoc's own place for it
             continue
         kind = box_kind(first)
         if kind:

@@ -23,6 +23,7 @@ from bookmaker.read.index_marks import check_index
 from bookmaker.read.links import check_raw_links, resolve_links
 from bookmaker.read.math import check_equation_refs
 from bookmaker.read.state import BookState, ChapterContext
+from bookmaker.read.tally import report
 from bookmaker.render import XhtmlRenderer
 from bookmaker.sources import locate
 from bookmaker.stylesheets import check_stylesheets
@@ -86,6 +87,7 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
         render_chapter(context)
     close_with_bibliography(state, chapters)
     check_raw_links(state)
+    report(state.seen, state.diagnostics)
     if metadata.title is None:
         metadata.title = fallback_title(state, chapters)
     return Book(

@@ -16,6 +16,7 @@ from bookmaker.frontmatter import FrontMatter
 from bookmaker.ids import IdRegistry
 from bookmaker.model import Chapter, Heading, Image, IndexMark, Note
 from bookmaker.policy import ResourcePolicy
+from bookmaker.read.tally import Seen
 from bookmaker.render import XhtmlRenderer
 from bookmaker.sources import BookSources
 
@@ -80,6 +81,7 @@ class BookState:
     equation_numbers: dict[str, int] = field(default_factory=dict)  # a numbered display equation's id -> number
     equation_refs: list[tuple[Token, Path, int | None]] = field(default_factory=list)
     book_bytes: int = 0
+    seen: dict[str, Seen] = field(default_factory=dict)  # what is met but not done, one warning per kind
 
     def __post_init__(self) -> None:
         self.crossrefs = CrossRefs(self.diagnostics)
