@@ -25,6 +25,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from bookmaker import limits
+from bookmaker.callouts import quarto_callouts
 from bookmaker.citesyntax import citation_plugin
 from bookmaker.ids import slugify
 from bookmaker.mathtex import math_plugin
@@ -118,6 +119,7 @@ def parser_for(lang: str) -> MarkdownIt:
     # at the end of the document; remember them for diagnostics first.
     md.core.ruler.before("footnote_tail", "note_definition_lines", _note_definition_lines)
     # Before the inline stage, so a box title is parsed with its chapter (notes, links, quotes).
+    md.core.ruler.before("inline", "quarto_callouts", quarto_callouts)
     md.core.ruler.before("inline", "box_titles", _box_titles)
     # Before smartquotes, which would curl the quotes of `key="value"`.
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)

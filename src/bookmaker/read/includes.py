@@ -1,4 +1,4 @@
-"""mdBook's includes: `{{#include path}}`, `{{#include path:anchor}}`, `{{#include path:2:10}}` (and `:2`,
+"""mdBook's includes (and Quarto's `{{< include file.qmd >}}`): `{{#include path}}`, `{{#include path:anchor}}`, `{{#include path:2:10}}` (and `:2`,
 `:2:`, `::10`), `{{#rustdoc_include ...}}` and `{{#playground ...}}`, replaced by the file's text before
 the chapter is parsed, as mdBook's `links` preprocessor does. `\\{{#include}}` is the text itself.
 
@@ -18,12 +18,14 @@ from bookmaker.policy import Refused
 from bookmaker.read.state import BookState
 
 MAX_DEPTH = 10  # mdBook's own limit on includes inside includes
-_INCLUDE = re.compile(r"(?P<escape>\\)?\{\{\s*#(?P<kind>include|rustdoc_include|playground|title)\s+(?P<arg>[^}]*?)\s*\}\}")
+_INCLUDE = re.compile(
+    r"(?P<escape>\\)?\{\{(?:\s*#(?P<kind>include|rustdoc_include|playground|title)\s+(?P<arg>[^}]*?)\s*"
+    r"|<\s*(?P<quarto>include)\s+(?P<quarto_arg>[^>}]*?)\s*>)\}\}")
 _ANCHOR = re.compile(r"ANCHOR:\s*([\w_-]+)")
 _ANCHOR_END = re.compile(r"ANCHOR_END:\s*([\w_-]+)")
 
 
-def expand_includes(book: BookState, text: str, path: Path, depth: int = 0) -> str:
+def expand_includes(book: BookState, text: str, path: Path, stack: tuple[Path, ...] = ()) -> str:
     """The chapter's text with each include replaced by what it names; problems are diagnostics at the line."""
     if "{{" not in text:
         return text
@@ -32,27 +34,33 @@ def expand_includes(book: BookState, text: str, path: Path, depth: int = 0) -> s
         if match.group("escape"):
             return match.group()[1:]
         line = text.count("\n", 0, match.start()) + 1
-        kind, arg = match.group("kind"), match.group("arg")
+        kind, arg = match.group("kind") or "include", match.group("arg") or match.group("quarto_arg")
+        if match.group("quarto"):  # Quarto's `{{< include file.qmd >}}`: the whole file, no selector
+            arg = arg.replace(":", "\0")
         if kind == "title":
             book.diagnostics.warning(path, line, "mdBook's {{#title}} sets the browser's page title, which a book "
                                                  "does not have: it is left out", code="mdbook-title")
             return ""
-        included = _included(book, path, line, arg, kind)
+        if len(stack) >= MAX_DEPTH:
+            book.diagnostics.error(path, line, f"includes are nested more than {MAX_DEPTH} deep: include the "
+                                               "file's text directly", code="include-too-deep")
+            return ""
+        included = _included(book, path, line, arg)
         if included is None:
             return match.group()
-        if depth + 1 >= MAX_DEPTH:
-            book.diagnostics.error(path, line, f"includes are nested more than {MAX_DEPTH} deep (does a file "
-                                               "include itself?): include the file's text directly",
-                                   code="include-too-deep")
+        if included[1] in stack or included[1] == path.resolve():
+            book.diagnostics.error(path, line, f"'{arg}' includes itself, directly or through another file: "
+                                               "remove the include", code="include-cycle")
             return ""
-        return expand_includes(book, included[0], included[1], depth + 1)
+        return expand_includes(book, included[0], included[1], (*stack, path.resolve()))
 
     return _INCLUDE.sub(replace, text)
 
 
-def _included(book: BookState, path: Path, line: int, arg: str, kind: str) -> tuple[str, Path] | None:
+def _included(book: BookState, path: Path, line: int, arg: str) -> tuple[str, Path] | None:
     """The part of the file `arg` names, read through the policy; None (with the error) when it cannot be."""
     name, _, selector = arg.partition(":")
+    name = name.replace("\0", ":")
     diagnostics = book.diagnostics
     try:
         target = book.policy.check_local(path.parent / name.strip())
