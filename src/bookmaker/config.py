@@ -100,10 +100,11 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
 def with_project(config: BookConfig, diagnostics: Diagnostics) -> None:
     """The settings of an mdBook, Quarto or pandoc project in the folder, under bookmaker.toml's:
     its chapters, and each metadata key bookmaker.toml's [book] does not set. A folder with a
-    `manuscript/` is a bookmaker book and no project is looked for."""
+    `manuscript/` of Markdown files is a bookmaker book and no project is looked for."""
     from bookmaker.projects import detect
 
-    if (config.root / config.manuscript.dir).is_dir():
+    manuscript = config.root / config.manuscript.dir
+    if manuscript.is_dir() and any(manuscript.glob("*.md")):
         return
     project = detect(config.root, diagnostics)
     if project is None:

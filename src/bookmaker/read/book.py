@@ -77,6 +77,8 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
         contexts.append(ChapterContext(state, chapter, file, md, renderer))
         parse_chapter(contexts[-1])
     chapters = [c.chapter for c in contexts]
+    for chapter in chapters[1:]:
+        chapter.continues = bool(chapter.headings) and chapter.headings[0].level > 1
     title_from_heading(state, files, chapters, metadata)
     resolve_links(state, chapters)
     check_index(state)

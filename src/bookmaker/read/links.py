@@ -70,6 +70,7 @@ def resolve_links(book: BookState, chapters: list[Chapter]) -> None:
             written = book.targets.get(path.resolve(), {}).get(wanted) or (wanted if wanted in book.ids else None)
             if written is None and any(wanted in ids for ids in book.raw_ids.values()):
                 written = wanted
+            written = written or book.aliases.get(wanted)
         if written is None:
             book.diagnostics.warning(
                 path, line, f"link target '{href}' is not a heading or id in the book, so the text is not "

@@ -71,6 +71,7 @@ class BookState:
     targets: dict[Path, dict[str, str]] = field(default_factory=dict)  # chapter file -> wanted id -> given id
     links: list[tuple[Token, Path, int | None]] = field(default_factory=list)  # links inside the book
     raw_links: list[tuple[str, Path, int | None]] = field(default_factory=list)  # raw HTML's `#id` links
+    aliases: dict[str, str] = field(default_factory=dict)  # a heading's older id -> its id, for `#older` links
     raw_ids: dict[Path, set[str]] = field(default_factory=dict)  # chapter file -> the ids its raw HTML sets
     notes: list[Note] = field(default_factory=list)
     title_heading: Heading | None = None  # the level-1 heading that is the book's title
