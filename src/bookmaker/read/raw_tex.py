@@ -60,7 +60,8 @@ def _drop_inline_commands(ctx: ChapterContext, inline: Token) -> None:
         if child.type == "text" and "\\" in child.content and COMMAND.search(child.content):
             for command in COMMAND.finditer(child.content):
                 _note(ctx, "\\" + command.group("name"), inline)
-            child.content = COMMAND.sub("", child.content)
+            # `with \LaTeX{} in it`: the words around the command keep one space between them.
+            child.content = re.sub(r"(?<=\S) {2,}(?=\S)", " ", COMMAND.sub("", child.content))
 
 
 def _note(ctx: ChapterContext, command: str, token: Token) -> None:
