@@ -116,7 +116,9 @@ def with_project(config: BookConfig, diagnostics: Diagnostics) -> None:
             continue
         cleaned, problem = checked_value(key, value, f"{project.path.name} '{key}'", project.path.name)
         if problem is not None:
-            diagnostics.add(problem.at(project.path, project.lines.get(key)))
+            # The project's own tool takes it (pandoc prints any date as written): ignored, with a word.
+            diagnostics.warning(project.path, project.lines.get(key), f"{problem.message}; it is ignored here",
+                                code="project-value-ignored")
         else:
             config.book[key] = cleaned
             config.project_keys.add(key)
