@@ -16,7 +16,9 @@ from markdown_it.rules_inline import StateInline
 
 CROSSREF_PREFIXES = ("fig-", "tbl-", "eq-", "sec-")
 # Quarto's `@fig-x` and sentence-initial `@Fig-x`, pandoc-crossref's `@fig:x` and `{#fig:x}`: one label.
-_CROSSREF_LABEL = re.compile(r"^(fig|tbl|eq|sec)[-:]", re.IGNORECASE)
+# `lst` (pandoc-crossref's code listings) is read as a cross-reference so that it is not taken for a
+# citation; crossrefs.py says it is not numbered.
+_CROSSREF_LABEL = re.compile(r"^(fig|tbl|eq|sec|lst)[-:]", re.IGNORECASE)
 
 
 def crossref_label(label: str) -> str:

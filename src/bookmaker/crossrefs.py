@@ -43,6 +43,9 @@ class CrossRefs:
     with_pages: bool = False  # "Figure 3 on p. 41" in print (print.css adds the page to a.with-page)
     targets: dict[str, Target] = field(default_factory=dict)  # the label as written -> the target
     references: list[Token] = field(default_factory=list)
+    # Every `{#fig-x}`-like label written anywhere in the manuscript, read or not: a reference to one on
+    # something bookmaker could not read (a pandoc multiline table) is a warning, that problem an error.
+    written: set[str] = field(default_factory=set)
     _counts: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def add(self, label: str, given_id: str, chapter: int, caption: str, where: tuple,
@@ -71,12 +74,25 @@ class CrossRefs:
             parts = []
             for item in token.meta["items"]:
                 target = self.targets.get(item.key)
+                if target is None and item.key.startswith("lst-"):
+                    self.diagnostics.warning(path, line, f"'{token.content}': pandoc-crossref's code listings are "
+                                                         "not numbered by bookmaker, so the reference is kept as "
+                                                         "written: refer to the code in words",
+                                             code="crossref-listing")
+                    parts.append(html.escape(token.content))
+                    continue
                 if target is None:
                     close = difflib.get_close_matches(item.key, list(self.targets), n=3)
                     kind = item.key.split("-", 1)[0]
                     how = "$$ ... $$ " if kind == "eq" else f"a {KINDS[kind][0].lower()} with "
                     hint = (f"did you mean {', '.join('@' + c for c in close)}?" if close
                             else f"label {'one with ' if kind == 'eq' else ''}{how}{{#{item.key}}}")
+                    if item.key in self.written:
+                        self.diagnostics.warning(path, line, f"cross-reference @{item.key} is kept as written: its "
+                                                             f"label is on something bookmaker did not read (see "
+                                                             "the warning there)", code="crossref-unread-target")
+                        parts.append(html.escape(item.key))
+                        continue
                     self.diagnostics.error(path, line, f"unknown cross-reference @{item.key}: {hint}")
                     continue
                 parts.append(self._link(item, target))

@@ -7,9 +7,11 @@ ids, boxes become structures and prose is rendered to XHTML fragments.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+from bookmaker.citesyntax import crossref_label
 from bookmaker.config import BookConfig
 from bookmaker.diagnostics import BookError, Diagnostics
 from bookmaker.ids import slugify
@@ -54,6 +56,9 @@ def read_book(
     return book, diagnostics
 
 
+_LABEL_WRITTEN = re.compile(r"\{[^{}\n]*#((?:fig|tbl|eq|sec)[:-][\w:.-]+)")
+
+
 def _read(state: BookState, progress: ChapterProgress) -> Book:
     sources, policy = state.sources, state.policy
     style_resources = check_stylesheets(sources.styles, policy, state.diagnostics)
@@ -62,6 +67,7 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
     if not files:
         raise BookError(state.diagnostics)
     metadata = read_metadata(state, files)
+    state.crossrefs.written = {crossref_label(label) for f in files for label in _LABEL_WRITTEN.findall(f.body)}
     state.crossrefs.per_chapter = setting(state, files, "crossref-numbering")[0] == "chapter"
     state.crossrefs.with_pages = setting(state, files, "crossref-pages")[0] is True
     load_style(state, files)
