@@ -21,8 +21,9 @@ def quarto_callouts(state: StateCore) -> None:
     for index, token in enumerate(tokens):
         if token.type != "container_box_open":
             continue
-        attrs = _attributes(token.info)
-        classes = str((attrs or {}).get("class", "")).split()
+        attrs = _attributes(token.info) or {}
+        # `::: callout-note` (no braces) is Quarto's too.
+        classes = str(attrs.get("class", "")).split() or token.info.split()[:1]
         match = _CALLOUT.match(classes[0]) if classes else None
         if match is None:
             continue

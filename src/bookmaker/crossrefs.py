@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from bookmaker.diagnostics import Diagnostics
+from bookmaker.tally import Seen, tally
 
 KINDS = {"fig": ("Figure", "Figures"), "tbl": ("Table", "Tables"), "eq": ("Equation", "Equations"),
          "sec": ("Section", "Sections")}
@@ -46,6 +47,7 @@ class CrossRefs:
     # Every `{#fig-x}`-like label written anywhere in the manuscript, read or not: a reference to one on
     # something bookmaker could not read (a pandoc multiline table) is a warning, that problem an error.
     written: set[str] = field(default_factory=set)
+    seen: dict[str, Seen] = field(default_factory=dict)  # the book's tally (tally.py) of what it does not do
     _counts: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def add(self, label: str, given_id: str, chapter: int, caption: str, where: tuple,
@@ -88,9 +90,10 @@ class CrossRefs:
                     hint = (f"did you mean {', '.join('@' + c for c in close)}?" if close
                             else f"label {'one with ' if kind == 'eq' else ''}{how}{{#{item.key}}}")
                     if item.key in self.written:
-                        self.diagnostics.warning(path, line, f"cross-reference @{item.key} is kept as written: its "
-                                                             f"label is on something bookmaker did not read (see "
-                                                             "the warning there)", code="crossref-unread-target")
+                        tally(self.seen, "crossref-unread-target", path, line,
+                              f"a cross-reference to a figure or table made by a cell that is not run, or written on "
+                              f"something bookmaker does not read (@{item.key}), is kept as written: see the warning "
+                              "about that cell or construct", "crossref-unread-target")
                         parts.append(html.escape(item.key))
                         continue
                     self.diagnostics.error(path, line, f"unknown cross-reference @{item.key}: {hint}")

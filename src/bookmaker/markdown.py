@@ -26,6 +26,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from bookmaker import limits
 from bookmaker.callouts import quarto_callouts
+from bookmaker.cells import image_cells
 from bookmaker.citesyntax import citation_plugin
 from bookmaker.ids import slugify
 from bookmaker.mathtex import math_plugin
@@ -120,6 +121,7 @@ def parser_for(lang: str) -> MarkdownIt:
     md.core.ruler.before("footnote_tail", "note_definition_lines", _note_definition_lines)
     # Before the inline stage, so a box title is parsed with its chapter (notes, links, quotes).
     md.core.ruler.before("inline", "quarto_callouts", quarto_callouts)
+    md.core.ruler.before("inline", "image_cells", image_cells)
     md.core.ruler.before("inline", "box_titles", _box_titles)
     # Before smartquotes, which would curl the quotes of `key="value"`.
     md.core.ruler.after("inline", "heading_attributes", _heading_attributes)

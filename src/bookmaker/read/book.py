@@ -25,7 +25,7 @@ from bookmaker.read.index_marks import check_index
 from bookmaker.read.links import check_raw_links, resolve_links
 from bookmaker.read.math import check_equation_refs
 from bookmaker.read.state import BookState, ChapterContext
-from bookmaker.read.tally import report
+from bookmaker.tally import report
 from bookmaker.render import XhtmlRenderer
 from bookmaker.sources import locate
 from bookmaker.stylesheets import check_stylesheets
@@ -56,7 +56,8 @@ def read_book(
     return book, diagnostics
 
 
-_LABEL_WRITTEN = re.compile(r"\{[^{}\n]*#((?:fig|tbl|eq|sec)[:-][\w:.-]+)")
+# `{#fig-x}` on anything, or `#| label: fig-x` in a cell that would make the figure if it ran.
+_LABEL_WRITTEN = re.compile(r"\{[^{}\n]*#((?:fig|tbl|eq|sec)[:-][\w:.-]+)|^\s*#\|\s*label:\s*((?:fig|tbl)-[\w-]+)", re.M)
 
 
 def _read(state: BookState, progress: ChapterProgress) -> Book:
@@ -67,7 +68,8 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
     if not files:
         raise BookError(state.diagnostics)
     metadata = read_metadata(state, files)
-    state.crossrefs.written = {crossref_label(label) for f in files for label in _LABEL_WRITTEN.findall(f.body)}
+    state.crossrefs.written = {crossref_label(label) for f in files for pair in _LABEL_WRITTEN.findall(f.body)
+                               for label in pair if label}
     state.crossrefs.per_chapter = setting(state, files, "crossref-numbering")[0] == "chapter"
     state.crossrefs.with_pages = setting(state, files, "crossref-pages")[0] is True
     load_style(state, files)

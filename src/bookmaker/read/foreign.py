@@ -7,7 +7,7 @@ from markdown_it.token import Token
 
 from bookmaker.highlight import parse_info
 from bookmaker.read.state import ChapterContext
-from bookmaker.read.tally import tally
+from bookmaker.tally import tally
 
 
 def note_foreign_blocks(ctx: ChapterContext, tokens: list[Token]) -> None:

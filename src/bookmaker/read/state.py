@@ -16,7 +16,7 @@ from bookmaker.frontmatter import FrontMatter
 from bookmaker.ids import IdRegistry
 from bookmaker.model import Chapter, Heading, Image, IndexMark, Note
 from bookmaker.policy import ResourcePolicy
-from bookmaker.read.tally import Seen
+from bookmaker.tally import Seen
 from bookmaker.render import XhtmlRenderer
 from bookmaker.sources import BookSources
 
@@ -85,7 +85,7 @@ class BookState:
     seen: dict[str, Seen] = field(default_factory=dict)  # what is met but not done, one warning per kind
 
     def __post_init__(self) -> None:
-        self.crossrefs = CrossRefs(self.diagnostics)
+        self.crossrefs = CrossRefs(self.diagnostics, seen=self.seen)
         for taken in (*RESERVED_IDS, *RESERVED_FILE_NAMES):
             self.ids.claim(taken)
 
