@@ -19,8 +19,8 @@ from bookmaker.read.state import BookState
 
 MAX_DEPTH = 10  # mdBook's own limit on includes inside includes
 _INCLUDE = re.compile(
-    r"(?P<escape>\\)?\{\{(?:\s*#(?P<kind>include|rustdoc_include|playground|title)\s+(?P<arg>[^}]*?)\s*"
-    r"|<\s*(?P<quarto>include)\s+(?P<quarto_arg>[^>}]*?)\s*>)\}\}")
+    r"(?P<escape>\\)?\{\{(?:\s*#(?P<kind>include|rustdoc_include|playground|title)\s+(?P<arg>[^}\s][^}]*?)\s*"
+    r"|<\s*(?P<quarto>include)\s+(?P<quarto_arg>[^>}\s][^>}]*?)\s*>)\}\}")
 _ANCHOR = re.compile(r"ANCHOR:\s*([\w_-]+)")
 _ANCHOR_END = re.compile(r"ANCHOR_END:\s*([\w_-]+)")
 
