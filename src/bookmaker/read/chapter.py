@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from bookmaker.citesyntax import crossref_label
-from bookmaker.markdown import placeholder_name
+from bookmaker.markdown.rules.boxes import placeholder_name
+from bookmaker.markdown.rules.citations import crossref_label
 from bookmaker.read.assets import read_image, refused_images_in_text
 from bookmaker.read.attributes import check_language, claim_inline_id
 from bookmaker.read.blocks import claim_figure_label, claim_table_label, raw_placeholder, read_blocks
@@ -21,7 +21,7 @@ from bookmaker.read.foreign import note_foreign_blocks
 from bookmaker.read.raw_tex import drop_raw_tex
 from bookmaker.read.structure import check_structure
 from bookmaker.read.tokens import line_of
-from bookmaker.unsupported import check_unsupported
+from bookmaker.markdown.unsupported import check_unsupported
 
 
 def parse_chapter(ctx: ChapterContext) -> None:

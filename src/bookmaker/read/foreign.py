@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from bookmaker.highlight import parse_info
+from bookmaker.render.highlight import parse_info
 from bookmaker.read.state import ChapterContext
-from bookmaker.tally import tally
+from bookmaker.core.tally import tally
 
 
 def note_foreign_blocks(ctx: ChapterContext, tokens: list[Token]) -> None:

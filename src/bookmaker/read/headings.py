@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from bookmaker.ids import github_slug, slugify
+from bookmaker.core.ids import slugify
+from bookmaker.core.ids import github_slug
 from bookmaker.model import Heading
 from bookmaker.read.attributes import check_language, valid_id
 from bookmaker.read.state import ChapterContext

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bookmaker import limits
-from bookmaker.policy import Refused
+from bookmaker.core import limits
+from bookmaker.safety.policy import Refused
 from bookmaker.read.state import BookState
 
 MAX_DEPTH = 10  # mdBook's own limit on includes inside includes

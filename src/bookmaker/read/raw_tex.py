@@ -10,7 +10,7 @@ import re
 from markdown_it.token import Token
 
 from bookmaker.read.state import ChapterContext
-from bookmaker.tally import tally
+from bookmaker.core.tally import tally
 
 # A command with its star, options and arguments (one level of braces inside an argument).
 _ARGUMENT = r"(?:\[[^\[\]\n]*\]|\{(?:[^{}\n]|\{[^{}\n]*\})*\})"
