@@ -119,7 +119,7 @@ def test_a_project_epub_passes_epubcheck(projects, name):
 def test_no_word_of_a_project_pdf_is_past_the_text_block(projects, name):
     from test_technical import pdf_words
 
-    from bookmaker.writers.page_layout import geometry
+    from bookmaker.writers.pdf.page_layout import geometry
 
     outputs, _, _ = projects[name]
     layout = geometry("A4", False)
