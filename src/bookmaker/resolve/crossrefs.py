@@ -128,7 +128,9 @@ class CrossRefs:
         """The list of figures (`::: {#lof}`) or of tables (`::: {#lot}`)."""
         title = {"fig": "Figures", "tbl": "Tables"}[kind]
         items = "".join(
-            f'<li><a href="#{html.escape(t.id)}"><span class="crossref-label">{t.label}.</span> '
+            # data-pageref: the PDF writes the page in (print.css shows it after a leader), as in the contents.
+            f'<li><a href="#{html.escape(t.id)}" data-pageref="{html.escape(t.id)}"><span class="crossref-label">'
+            f'{t.label}.</span> '
             f"{html.escape(t.caption)}</a></li>\n"
             for t in self.targets.values() if t.kind == kind
         )
