@@ -243,6 +243,34 @@ def _keep_only_items(container: ET.Element, items: set[str]) -> None:
             index += 1
 
 
+_SIZE = re.compile(r"^\s*(\d{1,5}(?:\.\d+)?)\s*(%|px)?\s*$")
+
+
+def _image(element: ET.Element, result: Sanitized, resolve_image: ImageResolver) -> bool:
+    """An image of raw HTML through the book's gate; False when it must go."""
+    src = element.get("src")
+    if not src:
+        result.findings.append(Diagnostic.error("<img> without src in raw HTML: give it the path of an image file"))
+        return False
+    resolved = resolve_image(src, element.get("alt", ""))
+    if isinstance(resolved, Diagnostic):
+        result.findings.append(resolved)
+        return False
+    element.set("src", resolved)
+    element.set("alt", element.get("alt", ""))
+    _size_as_style(element)
+    return True
+
+
+def _size_as_style(image: ET.Element) -> None:
+    """`<img width="120">` is sized as a browser sizes it: WeasyPrint reads no presentational
+    attributes, so the PDF printed the image at its pixel size. A style the author wrote comes after."""
+    sizes = [f"{name}: {m.group(1)}{m.group(2) or 'px'}" for name in ("width", "height")
+             if (m := _SIZE.match(image.get(name, "")))]
+    if sizes:
+        image.set("style", "; ".join(sizes) + (f"; {image.get('style')}" if image.get("style") else ""))
+
+
 def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image: ImageResolver,
                 claim_id: IdClaimer | None) -> bool:
     """Filter the attributes of a kept element; False when the element itself must go."""
@@ -283,17 +311,8 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
                                                       f"{MAX_SPAN}; it is {MAX_SPAN} in the book"))
             value = str(MAX_SPAN)
         element.set(lowered, value)
-    if tag == "img":
-        src = element.get("src")
-        if not src:
-            result.findings.append(Diagnostic.error("<img> without src in raw HTML: give it the path of an image file"))
-            return False
-        resolved = resolve_image(src, element.get("alt", ""))
-        if isinstance(resolved, Diagnostic):
-            result.findings.append(resolved)
-            return False
-        element.set("src", resolved)
-        element.set("alt", element.get("alt", ""))
+    if tag == "img" and not _image(element, result, resolve_image):
+        return False
     ident = element.get("id")
     if ident is not None:
         if not _ID.match(ident):
