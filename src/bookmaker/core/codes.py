@@ -24,6 +24,7 @@ CODES: dict[str, tuple[str, str]] = {
     "mdbook-title": ("warning", "mdBook's {{#title}} is left out: a book has no browser title"),
     "raw-tex": ("warning", "raw TeX is left out, as pandoc leaves it out of an EPUB (once per command)"),
     "executable-cell": ("warning", "cells to run are shown as code and not run (once for the book)"),
+    "raw-html-element": ("warning", "an element of raw HTML bookmaker does not keep (its text is kept), once a book"),
     "crossref-listing": ("warning", "a pandoc-crossref listing reference (@lst:x) is kept as written"),
     "crossref-unread-target": ("warning", "a reference to a figure made by a cell, or on something not read"),
 }
