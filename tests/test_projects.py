@@ -50,14 +50,13 @@ def kinds_of(stderr: str) -> Counter:
 
 
 def source_words(book: Path) -> set[str]:
-    """The prose words of the book's Markdown: outside code fences, markup, labels, keys and TeX."""
+    """The prose words of the book's chapters (as bookmaker finds them in the project's own files):
+    outside code fences, markup, labels, keys and TeX."""
+    from bookmaker.config.sources import locate
+
     words: set[str] = set()
-    for path in book.rglob("*"):
-        if path.suffix not in (".md", ".qmd") or path.name in ("SUMMARY.md", "README.md") and path.parent == book:
-            continue
-        if path.name == "SUMMARY.md":
-            continue
-        text = re.sub(r"^(```|~~~).*?^\1", " ", path.read_text(encoding="utf-8"), flags=re.M | re.S)
+    for path in locate(book).chapters:
+        text = re.sub(r"^[ \t]*(```|~~~).*?^[ \t]*\1", " ", path.read_text(encoding="utf-8"), flags=re.M | re.S)
         text = re.sub(r"^---\n.*?\n---\n", " ", text, flags=re.S)
         text = re.sub(r"\{[^{}\n]*\}|\]\([^)]*\)|<[^>]*>|@[\w:.-]+|\\[A-Za-z]+|\$[^$]*\$|https?://\S+", " ", text)
         words |= {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
