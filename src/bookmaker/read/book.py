@@ -21,6 +21,7 @@ from bookmaker.safety.policy import ResourcePolicy
 from bookmaker.read.bibliography import close_with_bibliography, load_style, resolve_citations
 from bookmaker.read.chapter import parse_chapter, render_chapter
 from bookmaker.read.files import check_templates, fallback_title, load, read_metadata, setting, title_from_heading
+from bookmaker.read.includes import original_line
 from bookmaker.read.index_marks import check_index
 from bookmaker.read.links import check_raw_links, resolve_links
 from bookmaker.read.math import check_equation_refs
@@ -50,7 +51,11 @@ def read_book(
     sources = locate(path, config, diagnostics)
     policy = ResourcePolicy(sources.root, [THEME_DIR], allow_remote=allow_remote)
     state = BookState(sources, diagnostics, policy, per_chapter_notes=note_numbering == "chapter")
-    book = _read(state, progress or (lambda path, index, total: None))
+    try:
+        book = _read(state, progress or (lambda path, index, total: None))
+    finally:
+        for chapter, added in state.included_lines.items():
+            diagnostics.relocate(chapter, lambda line, added=added: original_line(added, line), state.read_from)
     if diagnostics.has_errors:
         raise BookError(diagnostics)
     return book, diagnostics
@@ -65,6 +70,7 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
     style_resources = check_stylesheets(sources.styles, policy, state.diagnostics)
     check_templates(state)
     files = [f for f in (load(state, p) for p in sources.chapters) if f is not None]
+    state.read_from = len(state.diagnostics)  # what is found from here on is at lines of the expanded text
     if not files:
         raise BookError(state.diagnostics)
     metadata = read_metadata(state, files)

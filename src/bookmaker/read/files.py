@@ -59,7 +59,11 @@ def load(book: BookState, path: Path) -> SourceFile | None:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _without_invalid_characters(book, text, path)
     front, body = split_front_matter(text, path, diagnostics)
-    return SourceFile(path, expand_includes(book, body, path), front)
+    added: list[tuple[int, int]] = []
+    body = expand_includes(book, body, path, added=added)
+    if added:
+        book.included_lines[path] = added
+    return SourceFile(path, body, front)
 
 
 def _without_invalid_characters(book: BookState, text: str, path: Path) -> str:

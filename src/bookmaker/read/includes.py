@@ -25,12 +25,20 @@ _ANCHOR = re.compile(r"ANCHOR:\s*([\w_-]+)")
 _ANCHOR_END = re.compile(r"ANCHOR_END:\s*([\w_-]+)")
 
 
-def expand_includes(book: BookState, text: str, path: Path, stack: tuple[Path, ...] = ()) -> str:
-    """The chapter's text with each include replaced by what it names; problems are diagnostics at the line."""
+def expand_includes(book: BookState, text: str, path: Path, stack: tuple[Path, ...] = (),
+                    added: list[tuple[int, int]] | None = None) -> str:
+    """The chapter's text with each include replaced by what it names; problems are diagnostics at the line.
+    `added` receives (line, lines added) for each include of this text, to place later diagnostics."""
     if "{{" not in text:
         return text
 
     def replace(match: re.Match) -> str:
+        replacement = _replacement(match)
+        if added is not None and (extra := replacement.count("\n") - match.group().count("\n")):
+            added.append((text.count("\n", 0, match.start()) + 1, extra))
+        return replacement
+
+    def _replacement(match: re.Match) -> str:
         if match.group("escape"):
             return match.group()[1:]
         line = text.count("\n", 0, match.start()) + 1
@@ -55,6 +63,20 @@ def expand_includes(book: BookState, text: str, path: Path, stack: tuple[Path, .
         return expand_includes(book, included[0], included[1], (*stack, path.resolve()))
 
     return _INCLUDE.sub(replace, text)
+
+
+def original_line(added: list[tuple[int, int]], line: int) -> int:
+    """The line of the file as written that line `line` of its expanded text comes from (an
+    included line is the include's own line)."""
+    offset = 0
+    for at, extra in added:
+        start = at + offset
+        if line < start:
+            break
+        if line <= start + extra:
+            return at
+        offset += extra
+    return line - offset
 
 
 def _included(book: BookState, path: Path, line: int, arg: str) -> tuple[str, Path] | None:

@@ -82,6 +82,8 @@ class BookState:
     equation_numbers: dict[str, int] = field(default_factory=dict)  # a numbered display equation's id -> number
     equation_refs: list[tuple[Token, Path, int | None]] = field(default_factory=list)
     book_bytes: int = 0
+    included_lines: dict[Path, list[tuple[int, int]]] = field(default_factory=dict)  # includes.py's line shifts
+    read_from: int = 0  # the first diagnostic found in the expanded text (earlier ones are at the file's lines)
     seen: dict[str, Seen] = field(default_factory=dict)  # what is met but not done, one warning per kind
 
     def __post_init__(self) -> None:
