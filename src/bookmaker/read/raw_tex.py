@@ -1,4 +1,4 @@
-"""Raw TeX in a pandoc manuscript (`\\markright{...}`, `\\begingroup`, `\\subsection*{...}`, a whole
+"""Raw TeX in a pandoc or Quarto project (`\\markright{...}`, `\\begingroup`, `\\subsection*{...}`, a whole
 `\\begin{longtable}` ... `\\end{longtable}`) is for pandoc's LaTeX output: pandoc leaves it out of
 HTML and EPUB with a warning, and so does bookmaker, one warning per command with its count.
 Math (`$...$`, amsmath environments) is read as math before this and never counts as raw TeX."""
@@ -9,8 +9,8 @@ import re
 
 from markdown_it.token import Token
 
-from bookmaker.read.state import ChapterContext
 from bookmaker.core.tally import tally
+from bookmaker.read.state import ChapterContext
 
 # A command with its star, options and arguments (one level of braces inside an argument).
 _ARGUMENT = r"(?:\[[^\[\]\n]*\]|\{(?:[^{}\n]|\{[^{}\n]*\})*\})"
@@ -19,8 +19,16 @@ _ONLY_TEX = re.compile(rf"^(?:\s*\\[A-Za-z]+\*?(?:{_ARGUMENT})*\s*)+$")
 _BEGIN = re.compile(r"^\s*\\begin\{(?P<env>[A-Za-z*]+)\}")
 
 
+# The tools whose Markdown has pandoc's raw_tex extension on; elsewhere (an mdBook, a bookmaker book)
+# `target\\debug\\hello` is a Windows path in the text, never TeX.
+RAW_TEX_PROJECTS = ("pandoc", "Quarto")
+
+
 def drop_raw_tex(ctx: ChapterContext, tokens: list[Token]) -> None:
     """Paragraphs of TeX commands alone, and `\\begin{env}` ... `\\end{env}` at the top level, left out."""
+    project = ctx.book.sources.config.project
+    if project is None or project.kind not in RAW_TEX_PROJECTS:
+        return
     env_end: str | None = None
     for index, token in enumerate(tokens):
         if token.type != "inline" or token.level != 1 or tokens[index - 1].type != "paragraph_open":
