@@ -101,7 +101,7 @@ text = "red"
         "or a size such as 6x9in or 170x240mm",
         "bookmaker.toml:12: error: [pdf] bleed: unknown length '3 millimetres': use a number with mm, cm, in or pt, such as 3mm",
         "bookmaker.toml:13: error: unknown key 'papr' in [pdf]; did you mean 'paper'?",
-        "bookmaker.toml:15: error: unknown table [colours]; known: book, manuscript, output, pdf, epub, notes, theme",
+        "bookmaker.toml:15: error: unknown table [colours]; known: book, manuscript, output, pdf, epub, notes, theme, diagnostics",
         "bookmaker: 8 errors, 0 warnings",
     ], result.stderr
     assert not (book / "build").exists()
@@ -266,9 +266,9 @@ def test_progress_on_a_terminal_shows_stage_and_chapter(tmp_path):
     assert shown.endswith("\r"), "the status line is cleared at the end"
 
 
-def test_the_readme_example_config_is_valid(tmp_path):
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    example = readme.split("A full example:\n\n```toml\n", 1)[1].split("```", 1)[0]
+def test_the_manuals_example_config_is_valid(tmp_path):
+    chapter = (Path(__file__).parent.parent / "docs" / "manual" / "manuscript" / "10-configuration.md").read_text()
+    example = chapter.split("Every table and key:\n\n```toml\n", 1)[1].split("```", 1)[0]
     book = tmp_path / "book"
     for name in ("preface.md", "part-1/one.md", "part-2/two.md", "afterword.md"):
         (book / "manuscript" / name).parent.mkdir(parents=True, exist_ok=True)

@@ -80,9 +80,9 @@ def test_a_new_section_is_one_dataclass_whose_checks_are_declared_on_its_fields(
     monkeypatch.setitem(config_module.SECTIONS, "extra", Extra)
     config, diagnostics = _load(tmp_path, '[extra]\nsize = "l"\nwidth = "3"\nfolder = "../x"\nsecret = true\n')
     assert [d.format(relative_to=tmp_path) for d in diagnostics] == [
-        "bookmaker.toml:2: error: [extra] size must be one of s, m, not 'l'",
-        "bookmaker.toml:4: error: [extra] folder '../x' is outside the book folder: use a path inside it",
-        "bookmaker.toml:5: error: unknown key 'secret' in [extra]; known: size, width, folder",
+        "bookmaker.toml:2: error: [extra] size must be one of s, m, not 'l' [config-value-invalid]",
+        "bookmaker.toml:4: error: [extra] folder '../x' is outside the book folder: use a path inside it [config-value-invalid]",
+        "bookmaker.toml:5: error: unknown key 'secret' in [extra]; known: size, width, folder [config-key-unknown]",
     ]
     assert config.extra == Extra(width="3mm")
 

@@ -60,8 +60,27 @@ class Builder:
             return override.absolute()
         return (self.root / (self.config.output.dir if self.config else "build")).absolute()
 
+    def ignored(self, request: BuildRequest) -> BuildRequest:
+        """The request with the codes bookmaker.toml silences added to those of the command line."""
+        from dataclasses import replace
+
+        if self.config is None:
+            self.load_config()
+        configured = getattr(getattr(self.config, "diagnostics", None), "ignore", None) or []
+        return replace(request, ignore=request.ignore | set(configured))
+
     def build(self, request: BuildRequest = BuildRequest()) -> BuildResult:
-        """Write the wanted formats (default: the configured ones); raise BookError when the run fails."""
+        """Write the wanted formats (default: the configured ones); raise BookError when the run fails.
+        The warnings whose codes the author silenced are left out of what it returns or raises."""
+        request = self.ignored(request)
+        try:
+            result = self._build(request)
+        except BookError as exc:
+            raise BookError(exc.diagnostics.without(request.ignore)) from None
+        result.diagnostics = result.diagnostics.without(request.ignore)
+        return result
+
+    def _build(self, request: BuildRequest) -> BuildResult:
         from bookmaker.core.output import check_book_target, is_stdout
         from bookmaker.read import read_book
 
@@ -81,7 +100,7 @@ class Builder:
                 and not out_dir.resolve().is_relative_to(self.root)):
             # bookmaker.toml's dir was checked when read; a link (build/ -> elsewhere) may be made at any time.
             diagnostics.error(out_dir, None, "the output folder is a link to a folder outside the book: "
-                                             "remove the link, or give the folder with -o")
+                                             "remove the link, or give the folder with -o", code="output-dir-outside-book")
             raise BookError(diagnostics)
         options = self._options(formats, request)
         note_numbering = request.note_numbering or config.notes.numbering
@@ -145,6 +164,7 @@ class Builder:
         from bookmaker.read import read_book
 
         config = self.load_config()
+        request = self.ignored(request)
         diagnostics = Diagnostics()
         diagnostics.extend(self.config_diagnostics)
         if not request.fails(diagnostics):
@@ -156,7 +176,7 @@ class Builder:
                     diagnostics.extend(_check_templates(book))
             except BookError as exc:
                 diagnostics.extend(exc.diagnostics)
-        return diagnostics
+        return diagnostics.without(request.ignore)
 
     def last_output(self, fmt: str, output_dir: Path | None = None) -> Path | None:
         """Where the last successful build wrote `fmt`, if it did."""
@@ -233,7 +253,7 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
             names = " and ".join(f"the {FORMATS[fmt].noun}" for fmt in missing)
             diagnostics.error(where[missing[0]], None, f"{names} {'was' if len(missing) == 1 else 'were'} not "
                                                        f"written because of the errors above; written all the "
-                                                       f"same: {written}")
+                                                       f"same: {written}", code="output-not-written")
         raise BookError(diagnostics) from None
     if background is not None:
         with reporter.stage(FORMATS[aside[0]].stage):

@@ -20,6 +20,7 @@ from bookmaker.core.diagnostics import Diagnostics, did_you_mean
 from bookmaker.config.frontmatter import KNOWN_KEYS as METADATA_KEYS
 from bookmaker.config.frontmatter import checked_value
 from bookmaker.config.settings import (
+    DiagnosticsConfig,
     RESERVED, SECTIONS, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig, PrintOptions, ThemeConfig,
 )
 from bookmaker.core.text import INVALID_CHARACTERS
@@ -40,6 +41,7 @@ class BookConfig:
     epub: EpubOptions = field(default_factory=EpubOptions)
     notes: NotesConfig = field(default_factory=NotesConfig)
     theme: ThemeConfig = field(default_factory=ThemeConfig)
+    diagnostics: DiagnosticsConfig = field(default_factory=DiagnosticsConfig)
     lines: dict[str, int] = field(default_factory=dict)  # "section.key" -> line, for later diagnostics
     project: Project | None = None  # an mdBook, Quarto or pandoc project's own settings, read as they are
     project_keys: set[str] = field(default_factory=set)  # the [book] keys taken from the project's files
@@ -75,7 +77,7 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        diagnostics.error(path, None, f"cannot read the file: {exc}: save it as UTF-8 text")
+        diagnostics.error(path, None, f"cannot read the file: {exc}: save it as UTF-8 text", code="config-unreadable")
         return config
     try:
         data = tomllib.loads(text)
@@ -84,16 +86,17 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
         where = re.search(r"\(at line (\d+), column (\d+)\)", message)
         problem = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
         line, column = (int(where.group(1)), int(where.group(2))) if where else (None, None)
-        diagnostics.error(path, line, f"not valid TOML: {problem}: see https://toml.io", column)
+        diagnostics.error(path, line, f"not valid TOML: {problem}: see https://toml.io", column, code="config-invalid-toml")
         return config
     except RecursionError:  # tomllib reads nested arrays and tables by recursion
         diagnostics.error(path, None, "arrays or tables are nested too deep to read: bookmaker.toml needs "
-                                      "no more than two levels")
+                                      "no more than two levels", code="config-too-deep")
         return config
     config.lines = key_lines(text)
     _Validator(config, diagnostics).validate(data)
     if "manuscript" not in data:
         with_project(config, diagnostics)
+    _check_ignored_codes(config, diagnostics)
     return config
 
 
@@ -140,13 +143,13 @@ class _Validator:
             key = key.rpartition(".")[0]
         return None
 
-    def error(self, names: tuple[str, ...], message: str) -> None:
-        self.diagnostics.error(self.path, self.line(*names), message)
+    def error(self, names: tuple[str, ...], message: str, code: str = "config-value-invalid") -> None:
+        self.diagnostics.error(self.path, self.line(*names), message, code=code)
 
     def reserved(self, names: tuple[str, ...]) -> None:
         what = f"[{names[0]}] {names[1]}" if len(names) > 1 else f"[{names[0]}]"
         self.diagnostics.warning(self.path, self.line(*names),
-                                 f"{what} is reserved for a later version of bookmaker and is ignored here")
+                                 f"{what} is reserved for a later version of bookmaker and is ignored here", code="config-key-reserved")
 
     def validate(self, data: dict[str, Any]) -> None:
         known = ["book", *SECTIONS]
@@ -154,7 +157,7 @@ class _Validator:
             if not isinstance(value, dict):
                 self.error((section,), f"'{section}' must be a table such as [{section}]" if section in known
                            else f"unknown top-level key '{section}': settings go in a table; "
-                                f"{did_you_mean(section, known)}")
+                                f"{did_you_mean(section, known)}", code="config-not-a-table")
             elif section == "book":
                 self._metadata(value)
             elif section in SECTIONS:
@@ -162,12 +165,12 @@ class _Validator:
             elif section in RESERVED:
                 self.reserved((section,))
             else:
-                self.error((section,), f"unknown table [{section}]; {did_you_mean(section, known)}")
+                self.error((section,), f"unknown table [{section}]; {did_you_mean(section, known)}", code="config-table-unknown")
 
     def _metadata(self, values: dict[str, Any]) -> None:
         for key, value in values.items():
             if key not in METADATA_KEYS:
-                self.error(("book", key), f"unknown key '{key}' in [book]; {did_you_mean(key, METADATA_KEYS)}")
+                self.error(("book", key), f"unknown key '{key}' in [book]; {did_you_mean(key, METADATA_KEYS)}", code="config-key-unknown")
                 continue
             cleaned, problem = checked_value(key, value, f"[book] {key}", "[book]")
             if problem is not None:
@@ -183,14 +186,14 @@ class _Validator:
             if attr in fields:
                 problem, value = _checked(value, fields[attr], self.config.root)
                 if problem:
-                    self.error((name, key), f"[{name}] {key}{problem}")
+                    self.error((name, key), f"[{name}] {key}{problem}", code="config-value-invalid")
                 else:
                     accepted[attr] = value
             elif key in RESERVED.get(name, ()):
                 self.reserved((name, key))
             else:
                 keys = [f.replace("_", "-") for f in fields]
-                self.error((name, key), f"unknown key '{key}' in [{name}]; {did_you_mean(key, keys)}")
+                self.error((name, key), f"unknown key '{key}' in [{name}]; {did_you_mean(key, keys)}", code="config-key-unknown")
         return schema(**accepted)
 
 
@@ -232,3 +235,15 @@ def with_overrides(options: Any, overrides: Mapping[str, Any] | None) -> Any:
     """A writer's options read from bookmaker.toml with the command line's options given (not None) in place."""
     names = {f.name for f in dataclasses.fields(options)}
     return dataclasses.replace(options, **{k: v for k, v in (overrides or {}).items() if v is not None and k in names})
+
+
+def _check_ignored_codes(config: BookConfig, diagnostics: Diagnostics) -> None:
+    """A code in `[diagnostics] ignore` that no diagnostic has silences nothing: said, with the nearest code."""
+    from bookmaker.core.codes import CODES
+
+    for code in config.diagnostics.ignore:
+        if code not in CODES:
+            diagnostics.warning(config.path, config.line_of("diagnostics", "ignore"),
+                                f"[diagnostics] ignore: no diagnostic has the code '{code}'; "
+                                f"{did_you_mean(code, sorted(CODES), 'codes are listed in the manual')}",
+                                code="config-code-unknown")

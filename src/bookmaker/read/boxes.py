@@ -44,7 +44,7 @@ def read_box(ctx: ChapterContext, kind: str, inner: list[Token], opening: Token)
     if not has_box_template(kind, ctx.book.sources.templates):
         folder = ctx.book.sources.config.theme.templates
         ctx.warning(line, f"box kind '{kind}' has no template, so it is set as a plain box with class '{kind}': "
-                          f"add {folder}/boxes/{kind}.html to the book to give it one")
+                          f"add {folder}/boxes/{kind}.html to the book to give it one", code="box-kind-without-template")
     read = READERS.get(kind)
     if read is None:
         box.body_html = render(ctx, inner, line)
@@ -86,7 +86,7 @@ def _infobox(ctx: ChapterContext, box: Box, inner: list[Token], line: int | None
             continue
         rest.extend(inner[start:end])
     if not box.fields:
-        ctx.warning(line, "infobox has no fields: add lines such as 'Born' followed by ': 11 March 1957'")
+        ctx.warning(line, "infobox has no fields: add lines such as 'Born' followed by ': 11 March 1957'", code="infobox-empty")
     box.body_html = render(ctx, rest, line)
 
 

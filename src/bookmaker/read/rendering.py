@@ -43,7 +43,7 @@ def render(ctx: ChapterContext, tokens: list[Token], line: int | None, env: dict
     for finding in result.findings:
         if finding.severity is Severity.WARNING and _ELEMENT_NOT_KEPT.match(finding.message):
             # An element a tool of its own would turn into something (mdBook's <Listing>): said once a book.
-            tally(book.seen, finding.message, ctx.path, line, finding.message, "raw-html-element")
+            tally(book.seen, finding.message, ctx.path, line, finding.message, finding.code)
         else:
             ctx.diagnostics.add(finding.at(ctx.path, line))
     return renderer.restore(result.html)

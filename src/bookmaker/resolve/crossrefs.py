@@ -55,7 +55,7 @@ class CrossRefs:
         """Register a labelled target; `chapter` is the chapter's index (0-based); `number` one it already has."""
         kind = label.split("-", 1)[0]
         if label in self.targets:
-            self.diagnostics.error(*where, f"the label '{label}' is used twice: give each its own #id")
+            self.diagnostics.error(*where, f"the label '{label}' is used twice: give each its own #id", code="crossref-label-twice")
             return None
         if kind == "sec":
             number = caption
@@ -96,7 +96,7 @@ class CrossRefs:
                               "about that cell or construct", "crossref-unread-target")
                         parts.append(html.escape(item.key))
                         continue
-                    self.diagnostics.error(path, line, f"unknown cross-reference @{item.key}: {hint}")
+                    self.diagnostics.error(path, line, f"unknown cross-reference @{item.key}: {hint}", code="crossref-unknown")
                     continue
                 parts.append(self._link(item, target))
             token.meta["html"] = ", ".join(parts) if parts else html.escape(token.content)

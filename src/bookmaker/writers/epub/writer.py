@@ -190,7 +190,7 @@ def _embedded_fonts(trees: list[etree._ElementTree], diagnostics: Diagnostics) -
         path = find_font(face.family)
         if path is None:
             diagnostics.warning("bookmaker", None, f"font '{face.family}' is not installed, so the EPUB does not "
-                                               "embed it: install it (`make book` does) or pass --no-embed-fonts")
+                                               "embed it: install it (`make book` does) or pass --no-embed-fonts", code="font-not-installed")
             continue
         fonts.append((face, subset_font(path, text)))
     return fonts

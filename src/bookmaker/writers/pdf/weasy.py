@@ -99,21 +99,21 @@ class _Collect(logging.Handler):
             if self.css_file:
                 self.reported.add(text)
                 line, column = int(location.group(1)), int(location.group(2))
-                self.diagnostics.warning(self.target, line, text, column)
+                self.diagnostics.warning(self.target, line, text, column, code="css-ignored")
             elif text not in self.reported:
                 # From the assembled document (a style attribute in raw HTML): its line and
                 # column point into generated text, so they are left out.
-                self.diagnostics.warning(self.target, None, text)
+                self.diagnostics.warning(self.target, None, text, code="css-ignored")
             return
         notdef = _NOTDEF.search(message)
         if notdef:
             self.diagnostics.warning(
                 self.target, None,
                 f"no installed font has the character '{notdef.group(1)}' ({notdef.group(2)}), so it prints as a "
-                "box: install a font that has it and name it in a stylesheet's font-family",
+                "box: install a font that has it and name it in a stylesheet's font-family", code="glyph-missing"
             )
             return
-        self.diagnostics.warning(self.target, None, f"WeasyPrint: {message}")
+        self.diagnostics.warning(self.target, None, f"WeasyPrint: {message}", code="weasyprint-warning")
 
 
 class _weasyprint_warnings:
