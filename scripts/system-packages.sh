@@ -13,7 +13,8 @@ book=(
   fontconfig                                             # fc-match: finds the faces the EPUB's cover and embedded fonts use
   pandoc                                                 # citeproc: formats citations and bibliographies (citations.py)
 )
-test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre)
+test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre
+      libfribidi-bin)  # GNU FriBidi: the bidi algorithm the right-to-left tests compare with (test_scripts.py)
 
 wanted=("${book[@]}")
 [ "${1:-book}" = test ] && wanted+=("${test[@]}")

@@ -149,7 +149,7 @@ def test_math_becomes_mathml_with_its_tex():
     from bookmaker.render.mathtex import tex_to_mathml
 
     formula = tex_to_mathml(r"\int_0^1 x^2\,dx", False)
-    assert formula.problem is None
+    assert formula.problems == ()
     root = xhtml(formula.mathml)
     math = root[0]
     assert math.tag == "{http://www.w3.org/1998/Math/MathML}math"
@@ -196,7 +196,7 @@ def test_a_tex_error_is_a_warning_at_file_and_line(tmp_path):
     html, diagnostics = read(tmp_path, "# One\n\nText.\n\nBroken $x^$ here, and $\\nosuchcommand y$.\n")
     messages = [d.format() for d in diagnostics]
     assert any(m.endswith("01.md:5: warning: math: the TeX cannot be read (missing super script or subscript): "
-                          "check the TeX `x^`") for m in messages), messages
+                          "check the TeX `x^` [math-invalid]") for m in messages), messages
     assert any("01.md:5: warning: math: unknown TeX command \\nosuchcommand" in m for m in messages), messages
     assert '<code class="math-error">x^</code>' in html
 
@@ -211,7 +211,8 @@ def test_an_unknown_equation_reference_is_an_error(tmp_path):
 
 
 def test_print_draws_math_as_svg_with_the_tex_as_alt():
-    from bookmaker.render.mathtex import math_as_svg, tex_to_mathml
+    from bookmaker.render.math_svg import math_as_svg
+    from bookmaker.render.mathtex import tex_to_mathml
 
     page = f"<p>See {tex_to_mathml('E = mc^2', False).mathml}.</p>"
     drawn = math_as_svg(page)

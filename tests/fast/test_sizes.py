@@ -62,8 +62,6 @@ LONG_FUNCTIONS = {
     "writers.pdf.parts.waves.lay_out_wave": 62,
 }
 LONG_MODULES = {
-    # pandoc's citeproc run and the citation objects: being split into resolve/ modules.
-    "resolve.citations": 448,
 }
 
 

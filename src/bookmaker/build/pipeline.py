@@ -22,6 +22,7 @@ from bookmaker.formats import FORMATS, WriteContext, build_order
 from bookmaker.model import Book
 from bookmaker.build.progress import Reporter
 from bookmaker.build.request import BuildRequest
+from bookmaker.core.paths import loops, real_path
 
 
 @dataclass
@@ -33,7 +34,7 @@ class BuildResult:
 
 class Builder:
     def __init__(self, path: Path, reporter: Reporter | None = None) -> None:
-        self.path = path.resolve()
+        self.path = real_path(path)
         self.reporter = reporter or Reporter(live=False)
         self.config: BookConfig | None = None
         self.config_diagnostics = Diagnostics()
@@ -96,11 +97,8 @@ class Builder:
         config = self.config
         out_dir = self.output_dir(request.output_dir)
         formats = build_order({*(request.formats or config.output.formats), *request.extra_formats})
-        if (request.output_dir is None and any(fmt not in targets for fmt in formats)
-                and not out_dir.resolve().is_relative_to(self.root)):
-            # bookmaker.toml's dir was checked when read; a link (build/ -> elsewhere) may be made at any time.
-            diagnostics.error(out_dir, None, "the output folder is a link to a folder outside the book: "
-                                             "remove the link, or give the folder with -o", code="output-dir-outside-book")
+        if _loops(out_dir, diagnostics) or (request.output_dir is None and any(f not in targets for f in formats)
+                                            and _outside(out_dir, self.root, diagnostics)):
             raise BookError(diagnostics)
         options = self._options(formats, request)
         note_numbering = request.note_numbering or config.notes.numbering
@@ -176,6 +174,7 @@ class Builder:
                     diagnostics.extend(_check_templates(book))
             except BookError as exc:
                 diagnostics.extend(exc.diagnostics)
+        _loops(self.output_dir(request.output_dir), diagnostics)  # the build could not write there
         return diagnostics.without(request.ignore)
 
     def last_output(self, fmt: str, output_dir: Path | None = None) -> Path | None:
@@ -211,6 +210,24 @@ class Builder:
         settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options) if options is not None else None,
                     note_numbering, inputs, used]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _outside(out_dir: Path, root: Path, diagnostics: Diagnostics) -> bool:
+    """bookmaker.toml's dir was checked when read; a link (build/ -> elsewhere) may be made at any time."""
+    if real_path(out_dir).is_relative_to(root):
+        return False
+    diagnostics.error(out_dir, None, "the output folder is a link to a folder outside the book: "
+                                     "remove the link, or give the folder with -o", code="output-dir-outside-book")
+    return True
+
+
+def _loops(out_dir: Path, diagnostics: Diagnostics) -> bool:
+    """An output folder that is a symbolic link to itself is an error of `check` as of every build."""
+    if not loops(out_dir):
+        return False
+    diagnostics.error(out_dir, None, "the output folder is a symbolic link that leads back to itself: "
+                                     "remove the link, or give the folder with -o", code="output-dir-link-loop")
+    return True
 
 
 def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, reporter: Reporter,

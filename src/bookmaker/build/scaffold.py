@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from bookmaker.theme import THEME_DIR
+from bookmaker.core.paths import real_path
 
 STARTER_DIR = Path(__file__).parent.parent / "starter"
 # Packaged under a name setuptools does not skip; written under its real name.
@@ -47,19 +48,19 @@ def existing(root: Path, files: dict[Path, Path]) -> list[Path]:
 
 def linked_out(root: Path, files: dict[Path, Path]) -> list[Path]:
     """The folders on the way to `files` that are links leading out of the book at `root`."""
-    book = root.resolve()
+    book = real_path(root)
     found = []
     for relative in files:
         for depth in range(1, len(relative.parts)):
             folder = root.joinpath(*relative.parts[:depth])
-            if folder not in found and folder.is_symlink() and not folder.resolve().is_relative_to(book):
+            if folder not in found and folder.is_symlink() and not real_path(folder).is_relative_to(book):
                 found.append(folder)
     return found
 
 
 def create_book(root: Path, title: str | None = None) -> list[Path]:
     """Write a starter book into `root`; the caller has checked that nothing would be overwritten."""
-    title = title or root.resolve().name.replace("-", " ").replace("_", " ").strip().title() or "My Book"
+    title = title or real_path(root).name.replace("-", " ").replace("_", " ").strip().title() or "My Book"
     written = []
     for relative, source in starter_files().items():
         target = root / relative
@@ -104,7 +105,7 @@ def _refuse_links(root: Path, files: dict[Path, Path]) -> None:
 def _shown(path: Path) -> str:
     try:
         # The folder resolved, not the file: a link is shown where it is, not where it leads.
-        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
+        return str((real_path(path.parent) / path.name).relative_to(real_path(Path.cwd())))
     except ValueError:
         return str(path)
 
@@ -128,7 +129,7 @@ def init_command(directory: Path, title: str | None) -> None:
     written = create_book(directory, title)
     for path in written:
         click.echo(_shown(path))
-    where = "" if directory.resolve() == Path.cwd().resolve() else f"cd {directory} && "
+    where = "" if real_path(directory) == real_path(Path.cwd()) else f"cd {directory} && "
     click.echo(f"A new book. Next: {where}bookmaker build  (or: bookmaker serve)", err=True)
 
 

@@ -22,6 +22,7 @@ from bookmaker.cli.options import (
     formats_option,
 )
 from bookmaker.cli.report import report, reporting
+from bookmaker.core.paths import real_path
 
 
 def _console(builder: Builder) -> dict:
@@ -65,7 +66,7 @@ def serve_command(path: Path, port: int, formats: tuple[str, ...], open_browser:
     Serves on 127.0.0.1 only. A change in a stylesheet updates the page in place.
     """
     builder = Builder(path, Reporter(quiet=quiet))
-    if output_dir is not None and not output_dir.resolve().is_relative_to(builder.root):
+    if output_dir is not None and not real_path(output_dir).is_relative_to(builder.root):
         raise click.BadParameter("the preview is served from the book folder: give a folder inside it",
                                  param_hint="--output-dir")
     try:

@@ -26,6 +26,7 @@ from bookmaker.config.settings import (
 from bookmaker.core.text import INVALID_CHARACTERS
 from bookmaker.config.projects.project import Project
 from bookmaker.config.toml_lines import key_lines
+from bookmaker.core.paths import real_path
 
 CONFIG_NAME = "bookmaker.toml"
 
@@ -127,6 +128,10 @@ def with_project(config: BookConfig, diagnostics: Diagnostics) -> None:
             config.project_keys.add(key)
 
 
+VERTICAL_ONLY_IN_EPUB = ("[epub] vertical sets the EPUB in columns; the PDF and the HTML are set horizontally, "
+                         "as WeasyPrint lays out no vertical text")
+
+
 class _Validator:
     """Checks the file's tables against the schema, reporting each problem at its line."""
 
@@ -166,6 +171,9 @@ class _Validator:
                 self.reserved((section,))
             else:
                 self.error((section,), f"unknown table [{section}]; {did_you_mean(section, known)}", code="config-table-unknown")
+        if self.config.epub.vertical:
+            self.diagnostics.warning(self.path, self.line("epub", "vertical"), VERTICAL_ONLY_IN_EPUB,
+                                     code="epub-vertical-pdf-horizontal")
 
     def _metadata(self, values: dict[str, Any]) -> None:
         for key, value in values.items():
@@ -223,7 +231,7 @@ def _checked(value: Any, key: dataclasses.Field, root: Path) -> tuple[str | None
     if checks.get("inside_book"):
         if "\0" in value:
             return " holds a NUL character: give a folder name", None
-        if not (root / value).resolve().is_relative_to(root.resolve()):
+        if not real_path(root / value).is_relative_to(real_path(root)):
             return f" '{value}' is outside the book folder: use a path inside it", None
     texts = value if isinstance(value, list) else [value]
     if any(isinstance(text, str) and INVALID_CHARACTERS.search(text) for text in texts):

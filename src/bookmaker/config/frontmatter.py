@@ -13,7 +13,7 @@ from typing import Any
 from bookmaker.core.diagnostics import Diagnostic, Diagnostics, did_you_mean
 from bookmaker.core.text import is_language_tag, without_invalid_characters
 
-KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
+KNOWN_KEYS = ("title", "subtitle", "author", "lang", "dir", "date", "description", "keywords", "identifier", "rights",
               "edition", "cover", "bibliography", "csl", "nocite", "crossref-numbering", "crossref-pages")
 LIST_KEYS = ("author", "keywords", "bibliography", "nocite")
 CROSSREF_NUMBERINGS = ("book", "chapter")
@@ -201,6 +201,8 @@ def value_problem(key: str, value: Any) -> str | None:
     """What is wrong with a cleaned metadata value that has the right type ('date ... is not a date: ...'), or None."""
     if key == "lang" and not is_language_tag(value):
         return f"lang '{value}' is not a language tag: use one such as en, fr or pt-BR"
+    if key == "dir" and value not in ("ltr", "rtl"):
+        return f"dir '{value}' is not a direction: use rtl (right to left) or ltr; without it, the language's is used"
     if key == "date":
         try:
             if _DATE.match(value):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bookmaker.config.bookmaker_toml import BookConfig, load_config
 from bookmaker.core.diagnostics import BookError, Diagnostics
+from bookmaker.core.paths import loops, real_path
 
 
 @dataclass
@@ -20,7 +21,7 @@ class BookSources:
 
 def locate(path: Path, config: BookConfig | None = None, diagnostics: Diagnostics | None = None) -> BookSources:
     """A book folder (with `manuscript/*.md`, or the chapters its bookmaker.toml names) or a single Markdown file."""
-    path = path.resolve()
+    path = real_path(path)
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     if path.is_file():
         if path.suffix.lower() not in (".md", ".markdown", ".qmd"):
@@ -35,6 +36,11 @@ def locate(path: Path, config: BookConfig | None = None, diagnostics: Diagnostic
         if diagnostics.has_errors:
             raise BookError(diagnostics)
     manuscript = path / config.manuscript.dir
+    for folder, what in ((manuscript, "manuscript"), (path / config.theme.styles, "styles"),
+                         (path / config.theme.templates, "templates")):
+        if loops(folder):
+            diagnostics.warning(folder, None, f"the {what} folder is a symbolic link that leads back to itself, "
+                                              "so it is left out: replace it with the folder", code="folder-link-loop")
     if config.manuscript.chapters:
         chapters = _listed_chapters(manuscript, config, diagnostics)
     else:

@@ -70,6 +70,12 @@ class IdRegistry:
         return item in self._used
 
 
+def as_id(text: str) -> str:
+    """`text` (a bibliography key, say) made an id EPUB's XHTML accepts, an XML name without colons:
+    a space, tab, colon or other character such a name cannot hold becomes a hyphen."""
+    return re.sub(r"[^\w.-]", "-", text, flags=re.UNICODE) or "-"
+
+
 def note_id(number: int) -> str:
     return f"note-{number}"
 

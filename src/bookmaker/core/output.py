@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bookmaker.core.diagnostics import BookError, Diagnostics
+from bookmaker.core.paths import real_path
 
 _PART = ".part"
 
@@ -62,8 +63,8 @@ def check_book_target(target: Path, book_root: Path) -> None:
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder in the way is atomic_output's error
         return
     if stat.S_ISLNK(mode):
-        resolved = target.resolve()
-        if resolved.is_relative_to(book_root.resolve()) and resolved.is_file():
+        resolved = real_path(target)
+        if resolved.is_relative_to(real_path(book_root)) and resolved.is_file():
             return  # the rename replaces the link, inside the book
     diagnostics = Diagnostics()
     diagnostics.error(target, None, "is not a regular file (a link, a pipe or a device): an output replaces "

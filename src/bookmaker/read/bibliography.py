@@ -62,7 +62,7 @@ def resolve_citations(book: BookState, files: list[SourceFile], lang: str) -> No
 def placed_bibliography(book: BookState) -> str:
     """`::: {#refs}`: the bibliography stands here (and not at the end of the book)."""
     book.cites.placed = True
-    return citations.bibliography_html(book.cites.entries, None, "refs") if book.cites.entries else ""
+    return citations.bibliography_html(book.cites.entries, None, "refs", book.ids.claim) if book.cites.entries else ""
 
 
 def close_with_bibliography(book: BookState, chapters: list[Chapter]) -> None:
@@ -70,4 +70,4 @@ def close_with_bibliography(book: BookState, chapters: list[Chapter]) -> None:
     if book.cites.entries and not book.cites.placed and chapters:
         chapters[-1].holds_bibliography = True
         chapters[-1].blocks.append(HtmlBlock(
-            html=citations.bibliography_html(book.cites.entries, book.cites.title, "refs")))
+            html=citations.bibliography_html(book.cites.entries, book.cites.title, "refs", book.ids.claim)))

@@ -16,6 +16,7 @@ from bookmaker.core.diagnostics import BookError, Diagnostics
 from bookmaker.core.ids import slugify
 from bookmaker.markdown.parser import parser_for
 from bookmaker.markdown.rules.citations import crossref_label
+from bookmaker.render import highlight_worker
 from bookmaker.model import Book, Chapter
 from bookmaker.safety.policy import ResourcePolicy
 from bookmaker.read.bibliography import close_with_bibliography, load_style, resolve_citations
@@ -48,6 +49,7 @@ def read_book(
     Every check bookmaker makes happens here, so `bookmaker check` is a read that writes nothing.
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    highlight_worker.new_book()
     sources = locate(path, config, diagnostics)
     policy = ResourcePolicy(sources.root, [THEME_DIR], allow_remote=allow_remote)
     state = BookState(sources, diagnostics, policy, per_chapter_notes=note_numbering == "chapter")
@@ -79,7 +81,7 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
     state.crossrefs.per_chapter = setting(state, files, "crossref-numbering")[0] == "chapter"
     state.crossrefs.with_pages = setting(state, files, "crossref-pages")[0] is True
     load_style(state, files)
-    md = parser_for(metadata.lang)
+    md = parser_for(metadata.lang, metadata.direction)
     renderer = XhtmlRenderer(md)
     renderer.equation_numbers = state.equation_numbers
     # Every chapter is parsed (and its ids claimed) before any is rendered,

@@ -11,6 +11,7 @@ from markdown_it.token import Token
 
 from bookmaker.markdown.rules.boxes import DIVISION, fenced_div_attributes
 from bookmaker.model import Block, Box, Field, HtmlBlock, Image
+from bookmaker.read.attributes import check_language
 from bookmaker.read.rendering import render
 from bookmaker.read.state import ChapterContext
 from bookmaker.read.tokens import line_of, plain_text, top_level_spans
@@ -63,7 +64,10 @@ def _fenced_div(ctx: ChapterContext, kind: str, attrs: dict, inner: list[Token],
         return Box(kind=kind, title_html="", body_html=body, id=given, classes=classes[1:])
     id_attr = f' id="{html_escape(given)}"' if given else ""
     class_attr = f' class="{html_escape(" ".join(classes))}"' if classes else ""
-    return HtmlBlock(html=f"<div{id_attr}{class_attr}>\n{body}</div>\n", kind="html")
+    check_language(ctx, opening, line_of(opening))  # `{lang=xx}`, and the `dir` bidi.py gave it
+    language = "".join(f' {name}="{html_escape(str(opening.attrGet(name)))}"' for name in ("lang", "dir")
+                       if opening.attrGet(name) is not None)
+    return HtmlBlock(html=f"<div{id_attr}{class_attr}{language}>\n{body}</div>\n", kind="html")
 
 
 def _infobox(ctx: ChapterContext, box: Box, inner: list[Token], line: int | None) -> None:

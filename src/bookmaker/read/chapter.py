@@ -22,12 +22,13 @@ from bookmaker.read.raw_tex import drop_raw_tex
 from bookmaker.read.structure import check_structure
 from bookmaker.read.tokens import line_of
 from bookmaker.markdown.unsupported import check_unsupported
+from bookmaker.core.paths import real_path
 
 
 def parse_chapter(ctx: ChapterContext) -> None:
     file = ctx.file
     file.tokens = tokens = ctx.md.parse(file.body, file.env)
-    ctx.book.targets[file.path.resolve()] = {"": ctx.chapter.id}
+    ctx.book.targets[real_path(file.path)] = {"": ctx.chapter.id}
     if not check_structure(ctx):
         file.tokens = []
         return  # nested too deep: the parser dropped text, so the rest would mislead

@@ -14,6 +14,7 @@ from bookmaker.read.includes import expand_includes
 from bookmaker.read.state import BookState, SourceFile
 from bookmaker.read.tokens import words
 from bookmaker.safety.policy import Refused
+from bookmaker.core.paths import real_path
 
 
 def check_templates(book: BookState) -> None:
@@ -95,6 +96,7 @@ def read_metadata(book: BookState, files: list[SourceFile]) -> Metadata:
         subtitle=values.get("subtitle"),
         authors=values.get("author", []),
         lang=values.get("lang", "en"),
+        dir=values.get("dir"),
         date=values.get("date"),
         description=values.get("description"),
         keywords=values.get("keywords", []),
@@ -149,7 +151,7 @@ def title_from_heading(book: BookState, files: list[SourceFile], chapters: list[
         return
     chapter.headings.remove(heading)
     book.title_heading = heading
-    targets = book.targets[chapter.source.resolve()]
+    targets = book.targets[real_path(chapter.source)]
     for wanted, written in targets.items():
         if written == heading.id:
             targets[wanted] = chapter.id

@@ -11,6 +11,7 @@ from markdown_it.token import Token
 from bookmaker.model import Chapter
 from bookmaker.read.state import BookState, ChapterContext
 from bookmaker.safety.sanitize import LINK_SCHEMES
+from bookmaker.core.paths import real_path
 
 _NOTE_IDS = re.compile(r"^(note|ref)-\d+(-\d+)?$")
 
@@ -54,7 +55,7 @@ def resolve_links(book: BookState, chapters: list[Chapter]) -> None:
         file_part, _, fragment = href.partition("#")
         wanted = unquote(fragment)
         if file_part:
-            ids = book.targets.get((path.parent / unquote(file_part)).resolve())
+            ids = book.targets.get(real_path(path.parent / unquote(file_part)))
             if ids is None:
                 book.diagnostics.error(
                     path, line, f"link to '{file_part}', which is not a chapter of this book: "
@@ -67,7 +68,7 @@ def resolve_links(book: BookState, chapters: list[Chapter]) -> None:
             if written is None and wanted in book.raw_ids.get((path.parent / unquote(file_part)).resolve(), ()):
                 written = wanted  # a raw `<a id>` of that chapter, claimed as it is rendered
         else:
-            written = book.targets.get(path.resolve(), {}).get(wanted) or (wanted if wanted in book.ids else None)
+            written = book.targets.get(real_path(path), {}).get(wanted) or (wanted if wanted in book.ids else None)
             if written is None and any(wanted in ids for ids in book.raw_ids.values()):
                 written = wanted
             written = written or book.aliases.get(wanted)

@@ -16,8 +16,8 @@ def read_formula(ctx: ChapterContext, token: Token, display: bool, line: int | N
     if token.map:
         line = token.map[0] + 1
     formula = tex_to_mathml(token.content.strip(), display)
-    if formula.problem:
-        ctx.warning(line, f"math: {formula.problem}: check the TeX `{token.content.strip()}`", code="math-invalid")
+    for code, problem in formula.problems:  # codes: render/mathtex.py, registered in core/codes.py
+        ctx.warning(line, f"math: {problem}: check the TeX `{token.content.strip()}`", code=code)
     token.meta["html"] = formula.mathml or fallback_html(token.content.strip(), display)
     if token.type == "math_block_label" and token.info:
         _number_equation(ctx, token, line)

@@ -25,11 +25,14 @@ def render(ctx: ChapterContext, tokens: list[Token], line: int | None, env: dict
     """Render tokens to XHTML; any raw HTML among them is sanitized (sanitize.py) first."""
     renderer, book = ctx.renderer, ctx.book
     html = renderer.render(tokens, renderer.md.options, ctx.env if env is None else env)
+    for found_at, problem in renderer.findings:
+        ctx.warning(found_at or line, problem, code="code-not-highlighted")
+    renderer.findings.clear()
     if not _has_raw_html(tokens):
         return renderer.restore(html)
     # The ids bookmaker itself gave these tokens pass once each; any other id, or
     # one of those repeated by raw HTML, must be made unique in the book.
-    budget = Counter(_generated_ids(tokens))
+    budget = Counter(_generated_ids(tokens, renderer.equation_numbers))
 
     def claim(wanted: str) -> str:
         if budget[wanted] > 0:
@@ -60,13 +63,15 @@ def _has_raw_html(tokens: list[Token]) -> bool:
     return any(t.type in ("html_block", "html_inline") or _has_raw_html(t.children or []) for t in tokens)
 
 
-def _generated_ids(tokens: list[Token]) -> Iterator[str]:
+def _generated_ids(tokens: list[Token], equations: dict[str, int]) -> Iterator[str]:
     for token in tokens:
-        if token.type == "footnote_ref" and "ref_id" in token.meta:
-            yield token.meta["ref_id"]
+        if token.type in ("footnote_ref", "citation") and "ref_id" in token.meta:
+            yield token.meta["ref_id"]  # a note reference, or a note-style citation's
+        elif token.type == "math_block_label" and token.info in equations:
+            yield token.info  # a numbered equation's, claimed when it was read (read/math.py)
         elif token.attrGet("id"):  # a heading's, or one written `{#id}`: claimed when the chapter was parsed
             yield str(token.attrGet("id"))
         elif token.meta.get("index_anchor"):
             yield token.meta["index_anchor"]
         if token.children:
-            yield from _generated_ids(token.children)
+            yield from _generated_ids(token.children, equations)

@@ -19,6 +19,7 @@ from bookmaker.safety.policy import ResourcePolicy
 from bookmaker.render.prose import XhtmlRenderer
 from bookmaker.config.sources import BookSources
 from bookmaker.core.tally import Seen
+from bookmaker.core.paths import real_path
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "refs", "refs-title", "lof", "lof-title",
@@ -97,7 +98,7 @@ class BookState:
 
     def target(self, path: Path, wanted: str, given: str) -> None:
         """An id written `wanted` in the file at `path` is `given` in the book; links to it go there."""
-        self.targets[path.resolve()].setdefault(wanted, given)
+        self.targets[real_path(path)].setdefault(wanted, given)
 
 
 @dataclass

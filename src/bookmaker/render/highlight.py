@@ -23,6 +23,8 @@ from html import escape
 from mdit_py_plugins.attrs.parse import ParseError
 from mdit_py_plugins.attrs.parse import parse as parse_attrs
 
+from bookmaker.render.highlight_worker import TooSlow, highlighted_runs
+
 # Past this size a block is printed as plain text: Pygments' lexers are regular
 # expressions, and the manuscript is untrusted input.
 MAX_HIGHLIGHT_CHARS = 200_000
@@ -95,23 +97,18 @@ def _lexer(lang: str):
         return None
 
 
-def _token_lines(code: str, lang: str) -> list[list[tuple[str, str]]]:
-    """The code as lines of (Pygments' short class, text) runs; the class is '' for plain text."""
+def _token_lines(code: str, lang: str) -> tuple[list[list[tuple[str, str]]], str | None]:
+    """The code as lines of (Pygments' short class, text) runs (the class '' for plain text), and why it
+    is not highlighted when a lexer was found but did not finish in time (highlight_worker.py)."""
     lexer = _lexer(lang) if len(code) <= MAX_HIGHLIGHT_CHARS else None
-    if lexer is None:
-        runs = [("", code)]
-    else:
-        from pygments.token import STANDARD_TYPES
-
-        def short(ttype) -> str:
-            while ttype not in STANDARD_TYPES:
-                ttype = ttype.parent
-            return STANDARD_TYPES[ttype]
-
+    runs, problem = [("", code)], None
+    if lexer is not None:
         try:
-            runs = [(short(ttype), value) for ttype, value in lexer.get_tokens(code)]
-        except Exception:  # a lexer's own bug must not stop the book: the code is printed plain
-            runs = [("", code)]
+            runs = highlighted_runs(lexer.aliases[0] if lexer.aliases else lang.lower(), code)
+        except TooSlow as slow:
+            problem = f"the code block in '{lang}' is printed without highlighting: {slow}"
+        except ValueError:  # a lexer's own bug must not stop the book: the code is printed plain
+            pass
     lines: list[list[tuple[str, str]]] = [[]]
     for css, value in runs:
         parts = value.split("\n")
@@ -126,7 +123,7 @@ def _token_lines(code: str, lang: str) -> list[list[tuple[str, str]]]:
                 lines[-1].append((css, part))
     if len(lines) > 1 and not lines[-1]:
         lines.pop()  # the newline that ends the block
-    return lines
+    return lines, problem
 
 
 def _line_html(line: list[tuple[str, str]]) -> str:
@@ -166,11 +163,15 @@ def without_hidden_lines(code: str, options: CodeOptions) -> str:
     return "\n".join(kept)
 
 
-def render_code(code: str, info: str) -> str:
-    """A fenced block as XHTML: `<figure class="code">` with its caption, or a bare `<pre>`."""
+def render_code(code: str, info: str, direction: str | None = None, problems: list[str] | None = None) -> str:
+    """A fenced block as XHTML: `<figure class="code">` with its caption, or a bare `<pre>`;
+    `direction`: its `dir` (code in a right-to-left book is "ltr", bidi.py); why it is not
+    highlighted, if Pygments was too slow on it, goes to `problems`."""
     options = parse_info(info)
     code = without_hidden_lines(code, options)
-    lines = _token_lines(code, options.lang)
+    lines, problem = _token_lines(code, options.lang)
+    if problem and problems is not None:
+        problems.append(problem)
     # Each line's newline stays inside its span, so the text copies as it was
     # written and an empty line keeps its height; nothing stands between spans.
     body = "".join('<span class="line">' + _line_html(line) + "\n</span>" for line in lines)
@@ -178,7 +179,8 @@ def render_code(code: str, info: str) -> str:
     style = f' style="counter-reset: line {options.start - 1}"' if options.numbered and options.start != 1 else ""
     lang = f' class="language-{escape(options.lang)}"' if options.lang else ""
     data_lang = f' data-lang="{escape(options.lang)}"' if options.lang else ""
-    pre = f'<pre class="{" ".join(classes)}"{data_lang}{style}><code{lang}>{body}</code></pre>'
+    direction_attr = f' dir="{direction}"' if direction in ("ltr", "rtl") else ""
+    pre = f'<pre class="{" ".join(classes)}"{direction_attr}{data_lang}{style}><code{lang}>{body}</code></pre>'
     if not options.caption:
         return pre + "\n"
     return f'<figure class="code-figure"><figcaption>{escape(options.caption)}</figcaption>{pre}</figure>\n'

@@ -39,6 +39,8 @@ class XhtmlRenderer(RendererHTML):
         self._nonce = secrets.token_hex(8)
         self._kept: dict[str, str] = {}
         self.equation_numbers: dict[str, int] = {}  # equation id -> its number in the book
+        # (line, message): what rendering found (a code block Pygments was too slow on), for the reader to report
+        self.findings: list[tuple[int | None, str]] = []
 
     def _keep(self, html: str) -> str:
         key = f"bmmath{self._nonce}n{len(self._kept)}x"
@@ -113,10 +115,14 @@ class XhtmlRenderer(RendererHTML):
         return tokens[idx].meta.get("html") or escapeHtml(tokens[idx].content)
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        return render_code(tokens[idx].content, tokens[idx].info)
+        problems: list[str] = []
+        html = render_code(tokens[idx].content, tokens[idx].info, tokens[idx].attrGet("dir"), problems)
+        line = tokens[idx].map[0] + 1 if tokens[idx].map else None
+        self.findings.extend((line, problem) for problem in problems)
+        return html
 
     def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        return render_code(tokens[idx].content, "")
+        return render_code(tokens[idx].content, "", tokens[idx].attrGet("dir"))
 
     def code_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         # Code is never hyphenated (CSS); a long span may break after / . - _,

@@ -24,10 +24,12 @@ import html
 import json
 import os
 import re
+import resource
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from markdown_it.token import Token
@@ -35,26 +37,22 @@ from markdown_it.token import Token
 from bookmaker.core.cache import cached_bytes
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.safety.policy import Local, Refused, ResourcePolicy
+from bookmaker.core.ids import as_id
+from bookmaker.core.text import without_invalid_characters
+from bookmaker.resolve.bibfiles import (MAX_BIBLIOGRAPHY_BYTES, BibFile, Entry, cited_files, read_file,
+                                        report_duplicates)
 from bookmaker.theme import THEME_DIR
 
 CSL_DIR = THEME_DIR / "csl"
 BUNDLED_STYLES = ("chicago-notes-bibliography", "chicago-author-date", "apa", "mla", "ieee", "harvard")
 DEFAULT_STYLE = "chicago-notes-bibliography"
-MAX_BIBLIOGRAPHY_BYTES = 20_000_000
-PANDOC_SECONDS = 120
-_BIB_ENTRY = re.compile(r"@(\w+)\s*[{(]\s*([^,\s]+)\s*,")
+PANDOC_SECONDS = 60  # pandoc 2.17 takes 17 s to read the bundled chicago styles alone on a slow machine
+# pandoc's address space. pandoc 2.17 reading chicago-author-date.csl alone holds 1.2 GB (and fails
+# under a 1.5 GB limit); a bibliography crafted to make it grow fails here instead of the machine.
+PANDOC_MEMORY_BYTES = 4_000_000_000
 _NOTE_CLASS = re.compile(rb"<style\b[^>]*\bclass\s*=\s*[\"']note[\"']")
 _HTTP = re.compile(r"^(https?|mailto):", re.IGNORECASE)
 _INDEX_MARK = re.compile(r"\]\{[^{}]*(?:\.index\b|\bindex(?:-[a-z]+)?\s*=)")
-
-
-@dataclass
-class Entry:
-    key: str
-    source: Path  # the bibliography file
-    line: int
-    fields: set[str]
-    type: str
 
 
 @dataclass
@@ -74,8 +72,8 @@ class Style:
 
 @dataclass
 class Bibliography:
-    entries: dict[str, Entry]
-    files: list[tuple[str, bytes]]  # (suffix, the vetted bytes as read)
+    entries: dict[str, Entry]  # each key's first definition
+    files: list[BibFile]
     style: Style
     lang: str = "en"
     incomplete: bool = False  # a file could not be read (reported): its keys are unknown, not missing
@@ -135,75 +133,19 @@ def load_bibliography(values: list[str], where: Path, line: int | None, style: S
             diagnostics.add(refused.about(f"bibliography '{value}'").at(where, line))
             bibliography.incomplete = True
             continue
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            diagnostics.error(path, data[: exc.start].count(b"\n") + 1, "the bibliography is not UTF-8: save it as UTF-8", code="bibliography-not-utf8")
-            continue
-        suffix = path.suffix.lower()
-        if suffix == ".json":
-            entries = _csl_json_entries(text, path, diagnostics)
-        elif suffix in (".bib", ".bibtex"):
-            entries = _bibtex_entries(text, path, diagnostics)
-        else:
+        if path.suffix.lower() not in (".json", ".bib", ".bibtex"):
             diagnostics.error(where, line, f"bibliography '{value}' is neither CSL-JSON (.json) nor BibTeX/BibLaTeX "
                                            "(.bib): export it from your reference manager in one of those", code="bibliography-format-unknown")
             continue
-        if entries is None:
+        file = read_file(path, data, diagnostics)
+        if file is None:
             bibliography.incomplete = True
             continue
-        bibliography.files.append((suffix, data))
-        for entry in entries:
+        bibliography.files.append(file)
+        for entry in file.entries:
             bibliography.entries.setdefault(entry.key, entry)
+    report_duplicates(bibliography.files, diagnostics)
     return bibliography
-
-
-def _csl_json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Entry] | None:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        diagnostics.error(path, exc.lineno, f"the bibliography is not valid JSON: {exc.msg}", exc.colno, code="bibliography-invalid-json")
-        return None
-    except RecursionError:
-        diagnostics.error(path, 1, "the bibliography is nested too deeply to be CSL-JSON: export it again", code="bibliography-too-deep")
-        return None
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        diagnostics.error(path, 1, "a CSL-JSON bibliography is a list of entries ([{\"id\": ..., \"type\": ...}, ...])", code="bibliography-not-a-list")
-        return None
-    entries = []
-    for item in data:
-        key = str(item.get("id", ""))
-        line = _line_of(text, f'"{key}"') if key else 1
-        if not key:
-            diagnostics.error(path, line, "a bibliography entry has no \"id\": give it one, the key you cite it by", code="bibliography-entry-without-id")
-            continue
-        entries.append(Entry(key, path, line, {k.lower() for k in item}, str(item.get("type", ""))))
-    return entries
-
-
-def _bibtex_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Entry] | None:
-    entries = []
-    starts = [m for m in _BIB_ENTRY.finditer(text) if m.group(1).lower() not in ("comment", "preamble", "string")]
-    for i, match in enumerate(starts):
-        end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
-        body = text[match.end() : end]
-        line = text.count("\n", 0, match.start()) + 1
-        depth = 1
-        for ch in body:
-            depth += (ch in "{(") - (ch in "})")
-            if depth == 0:
-                break
-        if depth != 0:
-            diagnostics.error(path, line, f"the entry '{match.group(2)}' is not closed: a '}}' is missing", code="bibliography-entry-unclosed")
-            return None
-        fields = {m.group(1).lower() for m in re.finditer(r"(?:^|,)\s*([A-Za-z-]+)\s*=", body)}
-        entries.append(Entry(match.group(2), path, line, fields, match.group(1).lower()))
-    return entries
-
-
-def _line_of(text: str, needle: str) -> int:
-    at = text.find(needle)
-    return text.count("\n", 0, at) + 1 if at >= 0 else 1
 
 
 def check_citations(slots: list[Slot], nocite: list[str], bibliography: Bibliography | None,
@@ -280,15 +222,18 @@ def resolve(slots: list[Slot], nocite: list[str], bibliography: Bibliography) ->
         lines.append("")
     lines += ["::: {#refs}", ":::", ""]
     document = "\n".join(lines)
+    cited = {item.key for slot in slots for t in ([slot.token] if slot.token else slot.in_note) for item in t.meta["items"]
+             if not item.is_crossref}
+    files = cited_files(bibliography.files, None if "*" in nocite else cited | set(nocite))
     # The same citations, data, style and pandoc give the same result: rebuilds and `watch` skip the run.
     pandoc = shutil.which("pandoc") or "pandoc"
-    key = b"\0".join([document.encode(), bibliography.style.data, *(d for _, d in bibliography.files),
+    key = b"\0".join([document.encode(), bibliography.style.data, *(d for _, d in files),
                       f"{pandoc}:{os.stat(pandoc).st_mtime_ns if os.path.exists(pandoc) else 0}".encode()])
-    output = cached_bytes("citeproc", key, lambda: _run_pandoc(document, bibliography))
+    output = cached_bytes("citeproc", key, lambda: _run_pandoc(document, bibliography.style, files))
     try:
         parsed = json.loads(output)
     except ValueError:  # a damaged cache file: run again
-        parsed = json.loads(_run_pandoc(document, bibliography))
+        parsed = json.loads(_run_pandoc(document, bibliography.style, files))
     except RecursionError as exc:
         raise CiteprocError("pandoc's result is nested too deeply") from exc
     try:
@@ -297,26 +242,31 @@ def resolve(slots: list[Slot], nocite: list[str], bibliography: Bibliography) ->
         raise CiteprocError("a citation or entry is nested too deeply") from exc
 
 
-def _run_pandoc(document: str, bibliography: Bibliography) -> bytes:
+def _run_pandoc(document: str, style: Style, files: list[tuple[str, bytes]]) -> bytes:
     import subprocess  # a book without citations starts no process
 
     with tempfile.TemporaryDirectory(prefix="bookmaker-cite-") as tmp:
         folder = Path(tmp)
         args = ["pandoc", "--sandbox", "-f", "markdown", "-t", "json", "--citeproc", "--csl", "style.csl"]
-        (folder / "style.csl").write_bytes(bibliography.style.data)
-        for n, (suffix, data) in enumerate(bibliography.files):
+        (folder / "style.csl").write_bytes(style.data)
+        for n, (suffix, data) in enumerate(files):
             name = f"bibliography-{n}{suffix}"
             (folder / name).write_bytes(data)
             args += ["--bibliography", name]
         try:
             run = subprocess.run(args, input=document.encode(), cwd=folder, capture_output=True,
-                                 timeout=PANDOC_SECONDS, check=False)
+                                 timeout=PANDOC_SECONDS, check=False, preexec_fn=_limit_memory)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise CiteprocError(f"pandoc could not format the citations: {exc}") from exc
     if run.returncode != 0:
         message = run.stderr.decode(errors="replace").strip().splitlines()
         raise CiteprocError("pandoc could not format the citations: " + (message[-1] if message else "it failed"))
     return run.stdout
+
+
+def _limit_memory() -> None:
+    """In pandoc's process, before it starts: a ceiling on its memory (its time is bounded by the timeout)."""
+    resource.setrlimit(resource.RLIMIT_AS, (PANDOC_MEMORY_BYTES, PANDOC_MEMORY_BYTES))
 
 
 _PUNCTUATION = re.compile(r"^[.,;:!?]+")
@@ -411,8 +361,8 @@ class _Inlines:
 
     def inline(self, item: dict) -> str:
         kind, content = item["t"], item.get("c")
-        if kind == "Str":
-            return html.escape(content, quote=False)
+        if kind == "Str":  # without what XML cannot hold, whatever pandoc made of the entry
+            return html.escape(without_invalid_characters(content), quote=False)
         if kind in ("Space", "SoftBreak"):
             return " "
         if kind in self.TAGS:
@@ -437,12 +387,14 @@ class _Inlines:
         return ""  # notes are taken apart by the caller; raw markup, images and math are not citeproc's
 
 
-def bibliography_html(entries: list[tuple[str, str]], title: str | None, section_id: str) -> str:
-    """The bibliography as one section; `title` None where the author's own heading stands above `::: {#refs}`."""
+def bibliography_html(entries: list[tuple[str, str]], title: str | None, section_id: str,
+                      claim_id: Callable[[str], str]) -> str:
+    """The bibliography as one section; `title` None where the author's own heading stands above `::: {#refs}`.
+    Entry ids (`bib-` and the key) come from `claim_id`, the book's one allocator: `## Bib x` is `bib-x` too."""
     heading = f'<h2 class="bibliography-title" id="{section_id}-title">{html.escape(title)}</h2>\n' if title else ""
     labelled = f' aria-labelledby="{section_id}-title"' if title else ' aria-label="Bibliography"'
     # The entries carry no role: DPUB-ARIA 1.1 deprecates doc-biblioentry and EPUBCheck warns of it.
-    items = "".join(f'<li class="csl-entry" id="bib-{html.escape(key)}">{body}</li>\n'
+    items = "".join(f'<li class="csl-entry" id="{html.escape(claim_id("bib-" + as_id(key)))}">{body}</li>\n'
                     for key, body in entries)
     return (f'<section class="bibliography" id="{section_id}" role="doc-bibliography"{labelled}>\n{heading}'
             f'<ul class="csl-bib-body">\n{items}</ul>\n</section>\n')

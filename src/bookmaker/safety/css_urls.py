@@ -12,6 +12,7 @@ from pathlib import Path
 from tinycss2.serializer import serialize_string_value, serialize_url
 
 from bookmaker.safety.policy import Local, Refused, ResourcePolicy
+from bookmaker.core.paths import real_path
 
 # Where the output finds a file of the book (the resolved path), or None to leave the reference as written.
 UrlFor = Callable[[Path], "str | None"]
@@ -24,13 +25,13 @@ def stylesheet_text(path: Path, book_root: Path, policy: ResourcePolicy, url_for
 
 def _text(path: Path, book_root: Path, policy: ResourcePolicy, url_for: UrlFor, seen: frozenset[Path]) -> str:
     css = policy.read_local(path).decode("utf-8-sig")
-    if book_root not in path.resolve().parents:
+    if book_root not in real_path(path).parents:
         return css  # the theme's own: kept byte for byte
     import tinycss2
 
     from bookmaker.safety.stylesheets import css_syntax
 
-    seen = seen | {path.resolve()}
+    seen = seen | {real_path(path)}
     out, rules = [], []
     for rule in tinycss2.parse_stylesheet(css):
         if rule.type == "at-rule" and rule.lower_at_keyword == "import":

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from bookmaker.core import limits
 from bookmaker.core.diagnostics import BookError, Diagnostic, Diagnostics
+from bookmaker.core.paths import loops, real_path
 
 REMOTE_SCHEMES = ("http", "https")
 
@@ -75,8 +76,8 @@ class ResourcePolicy:
     max_bytes: int = limits.MAX_REMOTE_BYTES
 
     def __post_init__(self) -> None:
-        self.book_root = self.book_root.resolve()
-        self.roots = [self.book_root, *(r.resolve() for r in self.extra_roots)]
+        self.book_root = real_path(self.book_root)
+        self.roots = [self.book_root, *(real_path(r) for r in self.extra_roots)]
 
     # -- references written in the book ------------------------------------
 
@@ -112,10 +113,13 @@ class ResourcePolicy:
         if not any(lexical.is_relative_to(root) or lexical.is_relative_to(_unresolved(root)) for root in self.roots):
             raise Refused("is outside the book folder: move it inside the book", code="resource-outside-book")
         try:
-            resolved = path.resolve()
+            resolved = real_path(path)
             if not any(resolved.is_relative_to(root) for root in self.roots):
                 raise Refused("is a link to a file outside the book folder: copy the file itself into the book", code="resource-link-outside-book")
             if not resolved.exists():
+                if loops(resolved):
+                    raise Refused("is a symbolic link that leads back to itself: replace it with the file",
+                                  code="resource-link-loop")
                 raise Refused("does not exist: check the path", code="resource-missing")
             if not resolved.is_file():
                 raise Refused("is not a file", code="resource-not-a-file")

@@ -13,6 +13,7 @@ from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.safety.images import IMAGE_TYPES, check_image
 from bookmaker.safety.policy import Local, Refused, ResourcePolicy
 from bookmaker.core.text import not_utf8
+from bookmaker.core.paths import real_path
 
 # The first bytes of each font format WeasyPrint and e-readers read.
 FONT_SIGNATURES = {
@@ -31,9 +32,9 @@ def check_stylesheets(paths: list[Path], policy: ResourcePolicy, diagnostics: Di
     queue = list(paths)
     while queue:
         path = queue.pop(0)
-        if path.resolve() in checked:
+        if real_path(path) in checked:
             continue
-        checked.add(path.resolve())
+        checked.add(real_path(path))
         for resource in _check(path, policy, diagnostics):
             if resource not in named:
                 named.append(resource)

@@ -32,6 +32,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from bookmaker.core import limits
 from bookmaker.core.diagnostics import BookError, Diagnostic, Diagnostics
 from bookmaker.safety.policy import Refused, ResourcePolicy
+from bookmaker.core.paths import real_path
 
 # Repetitions, format widths and call arguments beyond this are a bomb, not a layout.
 _MAX_SIZE = 1_000_000
@@ -108,7 +109,7 @@ class BookSandbox(ImmutableSandboxedEnvironment):
 
     def __init__(self, *args: Any, book_templates: Path | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.book_templates = book_templates.resolve() if book_templates else None
+        self.book_templates = real_path(book_templates) if book_templates else None
         del self.globals["lipsum"]  # lipsum(10**6) writes megabytes; no template needs it
         self._jinja_answers: dict[tuple[type, str], bool] = {}
 
@@ -253,10 +254,10 @@ def _refuse_active_markup(text: str, book_templates: Path) -> None:
 def _first_line_with(folder: Path, needle: str) -> tuple[Path, int | None]:
     """The book template file and line where `needle` is written (case and spacing aside); the folder if none."""
     pattern = re.compile(r"\s*".join(map(re.escape, needle.replace(" ", ""))), re.IGNORECASE)
-    inside = folder.resolve()
+    inside = real_path(folder)
     for path in sorted(folder.rglob("*")):
         try:
-            readable = path.is_file() and path.resolve().is_relative_to(inside)
+            readable = path.is_file() and real_path(path).is_relative_to(inside)
             text = path.read_text(encoding="utf-8", errors="replace") if readable else ""
         except OSError:
             continue
@@ -337,7 +338,7 @@ def _diagnose(env: jinja2.Environment, exc: BaseException) -> Diagnostic | None:
 
 def _book_file(book_templates: Path, filename: str, line: int | None) -> tuple[Path, int | None] | None:
     try:
-        path = Path(filename).resolve()
+        path = real_path(Path(filename))
     except (OSError, ValueError):
         return None
     return (path, line) if path.is_relative_to(book_templates) else None

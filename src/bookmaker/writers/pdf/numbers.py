@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from bookmaker.core.paths import real_path
 from bookmaker.model import Book
 from bookmaker.theme import THEME_DIR, theme_stylesheets
 from bookmaker.writers.html import PrintOptions
@@ -68,7 +69,7 @@ def page_map_key(book: Book, options: PrintOptions | None) -> str:
     import json
 
     settings = dataclasses.asdict(options) if options else {}
-    return json.dumps([str(Path(book.root).resolve()), book.slug, settings], sort_keys=True)
+    return json.dumps([str(real_path(book.root)), book.slug, settings], sort_keys=True)
 
 
 def lay_out_numbered(html: str, lay_out: Callable[[str], object], key: str):

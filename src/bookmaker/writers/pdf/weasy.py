@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.safety.policy import Refused, ResourcePolicy
-from bookmaker.writers.pdf.patches import keep_words_together
+from bookmaker.writers.pdf.patches import keep_joiners, keep_words_together
 
 
 def import_weasyprint():
@@ -35,6 +35,7 @@ def import_weasyprint():
         import weasyprint
 
         keep_words_together()  # whoever imported it first, lay out with the fix
+        keep_joiners()
         return weasyprint
     import ctypes.util
 
@@ -50,6 +51,7 @@ def import_weasyprint():
     finally:
         ctypes.util.find_library = real
     keep_words_together()
+    keep_joiners()
     return weasyprint
 
 

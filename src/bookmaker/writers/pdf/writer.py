@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from bookmaker.core.paths import real_path
 from bookmaker.core.diagnostics import BookError, Diagnostics
 from bookmaker.core.output import atomic_output
 from bookmaker.model import Book
@@ -144,7 +145,7 @@ class PdfBuild:
 
     def as_one_document(self, weasyprint) -> None:
         fetcher = _book_fetcher(policy_for(self.book))
-        base_url = self.target.parent.resolve().as_uri() + "/"
+        base_url = real_path(self.target.parent).as_uri() + "/"
 
         def lay_out(text: str):
             return weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher).render()
@@ -160,8 +161,7 @@ class PdfBuild:
                 raise BookError(self.diagnostics)
             variant = self.options.pdf_variant if self.options else None
             with atomic_output(self.target) as out:
-                # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
-                document.write_pdf(out, pdf_variant=variant) if variant else document.write_pdf(out)
+                document.write_pdf(out, **_write_options(self.book, variant))
 
     def _first_layout(self, lay_out, wanted: set[str]):
         """The first layout's HTML (and, with notes at the foot of the page, the layout itself): the index with
@@ -220,6 +220,23 @@ class PdfBuild:
         if wanted and index_pages:  # the next build writes them in before its first layout
             save_page_map(self.key, {**load_page_map(self.key), **index_pages})
         return document
+
+
+def _write_options(book: Book, variant: str | None) -> dict:
+    """WeasyPrint's write_pdf options: the PDF variant (pdf/ua-1 implies a tagged structure tree;
+    WeasyPrint sets pdf_tags for it), and a right-to-left book's reading order."""
+    options: dict = {"pdf_variant": variant} if variant else {}
+    if book.metadata.rtl:
+        options["finisher"] = _right_to_left
+    return options
+
+
+def _right_to_left(document, pdf) -> None:
+    """A right-to-left book's reading order: viewers show its spreads right to left, as it is bound
+    (`/ViewerPreferences << /Direction /R2L >>`; merge.py does the same for a book laid out in parts)."""
+    import pydyf
+
+    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"Direction": "/R2L"})
 
 
 class _NotSplit(Exception):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bookmaker.core.paths import real_path
 from bookmaker.core.cache import cache_dir
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.writers.pdf.merge import merge
@@ -103,7 +104,7 @@ class PartsBuild(Planning):
         self.rtl = bool(re.search(r'<html[^>]*\sdir="rtl"', html))
         self.sided = bool(SIDED.search(html))
         self.state = dict(target=settings.target, reported=set(settings.reported), policy=settings.policy,
-                          base_url=settings.target.parent.resolve().as_uri() + "/")
+                          base_url=real_path(settings.target.parent).as_uri() + "/")
         self.laid: dict[int, Laid] = {}
         self.assumed: dict[int, tuple | None] = {}
         self.font_dir = ""
@@ -126,7 +127,7 @@ class PartsBuild(Planning):
             with self._pool() as pool:
                 if not self._settle(pool):
                     return None
-                data = merge([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir)
+                data = merge([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir, self.rtl)
         self._finish()
         return data, self.numbers
 
