@@ -53,14 +53,17 @@ def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
-def _chapter(project: Project, entry: Any, line: int | None) -> None:
+MAX_PART_DEPTH = 8  # parts in parts; YAML's aliases can even make a part contain itself
+
+
+def _chapter(project: Project, entry: Any, line: int | None, depth: int = 0) -> None:
     """A chapter is a file name, or a part: `part: file.qmd` (or a title) with its own `chapters:`."""
     if isinstance(entry, dict):
         part = entry.get("part")
         if isinstance(part, str) and part.endswith((".qmd", ".md")):
             _chapter(project, part, line)
-        for inner in _list(entry.get("chapters")):
-            _chapter(project, inner, line)
+        for inner in _list(entry.get("chapters")) if depth < MAX_PART_DEPTH else []:
+            _chapter(project, inner, line, depth + 1)
         return
     if isinstance(entry, str) and entry.strip() and entry not in project.chapters:
         project.chapters.append(entry.strip().removeprefix("./"))
