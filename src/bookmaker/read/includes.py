@@ -18,9 +18,10 @@ from bookmaker.safety.policy import Refused
 from bookmaker.read.state import BookState
 
 MAX_DEPTH = 10  # mdBook's own limit on includes inside includes
+MAX_INCLUDE_CHARS = 600  # an include's `{{...}}` is a path and a selector
 _INCLUDE = re.compile(
-    r"(?P<escape>\\)?\{\{(?:\s*#(?P<kind>include|rustdoc_include|playground|title)\s+(?P<arg>[^}\s][^}]*?)\s*"
-    r"|<\s*(?P<quarto>include)\s+(?P<quarto_arg>[^>}\s][^>}]*?)\s*>)\}\}")
+    r"(?P<escape>\\)?\{\{(?:\s*#(?P<kind>include|rustdoc_include|playground|title)\s+(?P<arg>[^}\s][^}\n]*?)\s*"
+    r"|<\s*(?P<quarto>include)\s+(?P<quarto_arg>[^>}\s][^>}\n]*?)\s*>)\}\}")
 _ANCHOR = re.compile(r"ANCHOR:\s*([\w_-]+)")
 _ANCHOR_END = re.compile(r"ANCHOR_END:\s*([\w_-]+)")
 
@@ -62,7 +63,24 @@ def expand_includes(book: BookState, text: str, path: Path, stack: tuple[Path, .
             return ""
         return expand_includes(book, included[0], included[1], (*stack, path.resolve()))
 
-    return _INCLUDE.sub(replace, text)
+    return _substituted(text, replace)
+
+
+def _substituted(text: str, replace) -> str:
+    """`_INCLUDE.sub(replace, text)`, looking at most MAX_INCLUDE_CHARS past each `{{`: a regular
+    expression left to search a long line of `{{#include a` for its `}}` took time quadratic in it."""
+    pieces, done = [], 0
+    for opening in re.finditer(r"\{\{", text):
+        start = opening.start() - 1 if opening.start() and text[opening.start() - 1] == "\\" else opening.start()
+        if start < done:
+            continue
+        close = text.find("}}", opening.end(), opening.end() + MAX_INCLUDE_CHARS)
+        match = _INCLUDE.fullmatch(text, start, close + 2) if close >= 0 else None
+        if match is None:
+            continue
+        pieces += [text[done:start], replace(match)]
+        done = match.end()
+    return "".join(pieces) + text[done:]
 
 
 def original_line(added: list[tuple[int, int]], line: int) -> int:
