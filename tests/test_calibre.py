@@ -88,6 +88,19 @@ def _problems(log: str) -> list[str]:
     return [line for line in log.splitlines() if PROBLEM.search(line) and "qt.webenginecontext" not in line]
 
 
+def test_calibre_takes_the_cover_page_for_the_cover_and_shows_it_once(calibre):
+    """Issue 23: without the OPF's `<guide>` reference calibre kept the cover page as text and made a
+    cover of its own, so the AZW3 opened on the cover twice. Read back, the AZW3 has one cover page."""
+    azw3, log = calibre(".azw3")
+    assert "Found HTML cover" in log, log[-2000:]
+    epub, _ = calibre(".epub", azw3)
+    with zipfile.ZipFile(epub) as z:
+        pages = [n for n in z.namelist() if n.endswith((".html", ".xhtml"))]
+        with_cover = [n for n in pages if b"cover" in z.read(n).lower() and b"<img" in z.read(n).lower()
+                      or b"<svg" in z.read(n).lower() and b"cover" in z.read(n).lower()]
+    assert len(with_cover) <= 1, with_cover
+
+
 def test_the_azw3_has_no_conversion_warnings_and_keeps_the_joining_features(calibre):
     azw3, log = calibre(".azw3")
     assert _problems(log) == []

@@ -97,7 +97,7 @@ def _remember(source: str, front_matter: FrontMatter) -> None:
 
 
 @cache
-def _loader() -> type:
+def yaml_loader() -> type:
     """YAML's safe loader, but a date stays the text the author wrote: `2026-02-30` would
     otherwise fail in the loader itself, before bookmaker could say where. Made (and YAML
     imported) only for a file with front matter: importing YAML is a twentieth of a small EPUB."""
@@ -121,7 +121,7 @@ def _looks_like_mapping(source: str) -> bool:
     import yaml
 
     try:
-        data = yaml.load(source, Loader=_loader())
+        data = yaml.load(source, Loader=yaml_loader())
     except yaml.YAMLError:
         return bool(_KEY_LINE.match(source.lstrip()))
     except (RecursionError, ValueError):  # nested too deep...: _parse reports it
@@ -133,8 +133,8 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
     import yaml
 
     try:
-        node = yaml.compose(source, Loader=_loader())
-        data = yaml.load(source, Loader=_loader())
+        node = yaml.compose(source, Loader=yaml_loader())
+        data = yaml.load(source, Loader=yaml_loader())
     except RecursionError:  # PyYAML composes nested collections by recursion
         diagnostics.error(path, 2, "front matter is nested too deep to read: keys take texts or lists of texts", code="front-matter-too-deep")
         return FrontMatter()

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from bookmaker.core import limits
 from bookmaker.core.diagnostics import Diagnostic
+from bookmaker.safety.html_images import ImageResolver, keep_image
 from bookmaker.safety.stylesheets import css_nesting_beyond
 from bookmaker.core.text import is_language_tag, without_invalid_characters
 
@@ -88,8 +89,6 @@ class Sanitized:
     findings: list[Diagnostic] = field(default_factory=list)  # unplaced: the caller knows the file and line
 
 
-# Given an <img src>, return the src to write (a resource URL) or the (unplaced) error when it is refused.
-ImageResolver = Callable[[str, str], "str | Diagnostic"]
 IdClaimer = Callable[[str], str]
 
 
@@ -288,17 +287,8 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
                                                       f"{MAX_SPAN}; it is {MAX_SPAN} in the book", code="html-attribute-too-long"))
             value = str(MAX_SPAN)
         element.set(lowered, value)
-    if tag == "img":
-        src = element.get("src")
-        if not src:
-            result.findings.append(Diagnostic.error("<img> without src in raw HTML: give it the path of an image file", code="html-img-without-src"))
-            return False
-        resolved = resolve_image(src, element.get("alt", ""))
-        if isinstance(resolved, Diagnostic):
-            result.findings.append(resolved)
-            return False
-        element.set("src", resolved)
-        _check_alt(element, src, result)
+    if tag == "img" and not keep_image(element, result.findings, resolve_image):
+        return False
     ident = element.get("id")
     if ident is not None:
         if not _ID.match(ident):
@@ -310,15 +300,6 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
                 result.findings.append(Diagnostic.warning(f"id '{ident}' is already used in the book; this one is now '{unique}'", code="id-taken"))
                 element.set("id", unique)
     return True
-
-
-def _check_alt(image: ET.Element, src: str, result: Sanitized) -> None:
-    """An <img> without alt is warned of; alt="" written out is an ornament, said on purpose."""
-    if image.get("alt") is None:
-        result.findings.append(Diagnostic.warning(
-            f"<img src=\"{src[:60]}\"> has no alt text, so a screen reader says nothing of it: write what it "
-            f"shows in alt=\"...\", or alt=\"\" for an ornament", code="image-without-alt"))
-        image.set("alt", "")
 
 
 def _value_problem(tag: str, name: str, value: str) -> str | None:

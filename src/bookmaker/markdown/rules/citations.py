@@ -15,6 +15,16 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 CROSSREF_PREFIXES = ("fig-", "tbl-", "eq-", "sec-")
+# Quarto's `@fig-x` and sentence-initial `@Fig-x`, pandoc-crossref's `@fig:x` and `{#fig:x}`: one label.
+# `lst` (pandoc-crossref's code listings) is read as a cross-reference so that it is not taken for a
+# citation; crossrefs.py says it is not numbered.
+_CROSSREF_LABEL = re.compile(r"^(fig|tbl|eq|sec|lst)[-:]", re.IGNORECASE)
+
+
+def crossref_label(label: str) -> str:
+    """A cross-reference label as bookmaker keeps it: `Fig-x` and `fig:x` are `fig-x`; others unchanged."""
+    match = _CROSSREF_LABEL.match(label)
+    return f"{match.group(1).lower()}-{label[match.end():]}" if match else label
 
 # Pandoc: a key begins with a letter, digit or `_` and may hold internal punctuation.
 KEY = r"[\w](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*"
@@ -31,7 +41,7 @@ class CiteItem:
 
     @property
     def is_crossref(self) -> bool:
-        return self.key.startswith(CROSSREF_PREFIXES)
+        return bool(_CROSSREF_LABEL.match(self.key))
 
 
 def citation_plugin(md: MarkdownIt) -> None:
@@ -45,8 +55,8 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     if src[pos] != "[" or "@" not in src[pos : pos + 2000]:
         return False
     end = _closing_bracket(src, pos)
-    if end < 0 or src[end + 1 : end + 2] in ("(", "[", "{", ":"):
-        return False  # a link, a reference, a span with attributes or a link definition
+    if end < 0 or src[end + 1 : end + 2] in ("(", "[", "{") or (pos == 0 and src[end + 1 : end + 2] == ":"):
+        return False  # a link, a reference, a span with attributes or (at a line's start) a link definition
     items = _bracketed_items(src[pos + 1 : end])
     if items is None:
         return False
@@ -110,6 +120,9 @@ def _bracketed_items(inner: str) -> list[CiteItem] | None:
 
 def _push(state: StateInline, items: list[CiteItem], mode: str, source: str) -> None:
     crossref = all(item.is_crossref for item in items)
+    for item in items:
+        if item.is_crossref:
+            item.key = crossref_label(item.key)
     token = state.push("crossref" if crossref else "citation", "", 0)
     token.content = source
     token.meta = {"items": items, "mode": mode, "mixed": not crossref and any(i.is_crossref for i in items)}

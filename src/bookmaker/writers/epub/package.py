@@ -151,6 +151,16 @@ class Package:
         _repack(raw, target, naive_utc, self.lang)
 
 
+def _cover_guide(root: etree._Element) -> None:
+    """An EPUB 2 `<guide>` naming the cover page: without it calibre took the cover page for text and
+    put a cover of its own before it, so its AZW3 showed the cover twice (EPUB 3 keeps `guide` as legacy)."""
+    hrefs = {item.get("href") for item in root.iter(f"{{{OPF_NS}}}item")}
+    if COVER_PAGE not in hrefs or root.find(f"{{{OPF_NS}}}guide") is not None:
+        return
+    guide = etree.SubElement(root, f"{{{OPF_NS}}}guide")
+    etree.SubElement(guide, f"{{{OPF_NS}}}reference", type="cover", title="Cover", href=COVER_PAGE)
+
+
 def _repack(source: BinaryIO, target: BinaryIO, when: datetime.datetime, lang: str) -> None:
     stamp = max(when, datetime.datetime(1980, 1, 1)).timetuple()[:6]
     with zipfile.ZipFile(source) as zin:
@@ -168,7 +178,12 @@ def _repack(source: BinaryIO, target: BinaryIO, when: datetime.datetime, lang: s
             zout.writestr(info, data)
 
 
+OPF_NS = "http://www.idpf.org/2007/opf"
+COVER_PAGE = "cover.xhtml"
+
+
 def _fix_opf(data: bytes, lang: str) -> bytes:
     root = etree.fromstring(data)
     root.set(XML_LANG, lang)
+    _cover_guide(root)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)

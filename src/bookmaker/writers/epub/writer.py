@@ -23,6 +23,7 @@ from bookmaker.core.lang import can_be_vertical
 from bookmaker.writers.font_stacks import LATIN, ScriptFace, faces_for, script_of
 from bookmaker.writers.fonts import find_face, subset_font
 from bookmaker.resolve.index import build_index, numbered_locators
+from bookmaker.safety.images import without_doctype
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.core.output import atomic_output
 from bookmaker.safety.policy import Refused, policy_for
@@ -140,7 +141,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     policy = policy_for(book)
     try:
         css = package_css(stylesheets(book, "epub"), book.root, policy, names, STYLESHEET)
-        images = [(names[image.src], image.data if image.data is not None else policy.read_local(book.root / image.src))
+        images = [(names[image.src], _packaged_image(book, image, policy))
                   for image in book.images if image.src != cover_source]
         images += [(names[name], policy.read_local(book.root / name)) for name in fonts_and_images
                    if name != cover_source and name not in {image.src for image in book.images}]
@@ -268,6 +269,12 @@ def _font_face(face: ScriptFace) -> str:
 
 def _file_of(chapter: Chapter) -> str:
     return f"{chapter.id}.xhtml"
+
+
+def _packaged_image(book: Book, image, policy) -> bytes:
+    """An image's bytes for the EPUB: an SVG without its DOCTYPE, which an EPUB may not name."""
+    data = image.data if image.data is not None else policy.read_local(book.root / image.src)
+    return without_doctype(data) if image.src.lower().endswith(".svg") else data
 
 
 def _reading_order(blocks: list[Block]) -> list[Block]:
