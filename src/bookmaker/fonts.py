@@ -34,18 +34,20 @@ def find_font(family: str, style: str = "Regular") -> Path | None:
     EPUB build asks for four faces, and four fc-match processes were a tenth
     of a small book's build.
     """
-    from bookmaker.cache import cache_dir
+    from bookmaker.cache import read_json, write_json
 
-    folder = cache_dir("fonts")
-    key = json.dumps([family, style, _fontconfig_stamp()])
-    known = _read_json(folder / "paths.json") if folder else {}
-    if key in known and (known[key] is None or Path(known[key]).is_file()):
-        return Path(known[key]) if known[key] else None
+    stamp = _fontconfig_stamp()
+    key = json.dumps([family, style])
+    known = read_json("fonts", b"paths")
+    if not isinstance(known, dict) or known.get("stamp") != json.loads(json.dumps(stamp)):
+        known = {"stamp": stamp, "paths": {}}  # another fontconfig setup: its answers are stale
+    paths = known.get("paths") if isinstance(known.get("paths"), dict) else {}
+    found = paths.get(key, False)
+    if found is None or (isinstance(found, str) and Path(found).is_file()):
+        return Path(found) if found else None
     path = _fc_match(family, style)
-    if folder is not None:
-        known = {k: v for k, v in known.items() if json.loads(k)[2] == json.loads(key)[2]}  # drop stale setups
-        known[key] = str(path) if path else None
-        _write_json(folder / "paths.json", known)
+    paths[key] = str(path) if path else None
+    write_json("fonts", b"paths", {"stamp": stamp, "paths": paths})
     return path
 
 
@@ -65,26 +67,6 @@ def _fontconfig_stamp() -> list:
         except OSError:
             stamp.append(None)
     return stamp
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_json(path: Path, data: dict) -> None:
-    import tempfile
-
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-        os.replace(tmp, path)  # a reader never sees half a file
-    except OSError:
-        pass
 
 
 def _fc_match(family: str, style: str) -> Path | None:
