@@ -36,6 +36,7 @@ class Watcher:
         self.say = say  # the CLI passes click.echo
         self.stop_event = threading.Event()
         self.cwd = Path.cwd()
+        self.uses: set[Path] = set()  # what the last builds read beyond the book's folders (a refs.bib, a .csl)
 
     def relevant(self, path: Path) -> bool:
         """Is `path` something the outputs are made from?"""
@@ -44,7 +45,19 @@ class Watcher:
             return path == builder.path
         if builder.config is None:
             return path == builder.root / CONFIG_NAME
-        return belongs(path, builder.config, builder.output_dir(self.request.output_dir))
+        out_dir = builder.output_dir(self.request.output_dir)
+        return belongs(path, builder.config, out_dir) or (path in self.uses and not path.is_relative_to(out_dir))
+
+    def remember_uses(self) -> None:
+        """The files the last build of each format read beyond the book's folders, from the state file."""
+        from bookmaker.buildstate import inside, last_uses, read_state
+
+        builder = self.builder
+        if not builder.is_folder or builder.config is None:
+            return
+        state = read_state(builder.output_dir(self.request.output_dir))
+        self.uses = {builder.root / name for fmt in state for name in last_uses(state, fmt)
+                     if isinstance(name, str) and inside(name)}
 
     def rebuild(self, changed: list[Path], first: bool = False) -> BuildResult | None:
         start = time.perf_counter()
@@ -56,6 +69,7 @@ class Watcher:
                 self.builder.load_config()
             result = self.builder.build(self.request)
             report(result.diagnostics, reporter, self.cwd)
+        self.remember_uses()
         elapsed = time.perf_counter() - start
         stamp = datetime.datetime.now().strftime("%H:%M:%S")
         what = ", ".join(p.name for p in changed[:3]) + (" …" if len(changed) > 3 else "")
