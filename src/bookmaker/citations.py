@@ -217,6 +217,14 @@ def check_citations(slots: list[Slot], nocite: list[str], bibliography: Bibliogr
             # pandoc's citeproc returns a citation's prefix and suffix as its own text: a mark there would index nothing
             diagnostics.warning(path, line, f"'{token.content}' has an index mark inside a citation, which is not "
                                             "indexed: put the mark outside the brackets")
+        if token.meta.get("nested"):
+            diagnostics.error(path, line, f"'{token.content}' has a citation inside another citation's prefix or "
+                                          "locator, which would print in its place: write them side by side, "
+                                          "separated by ';' ([@a, p. 6; @b])")
+            continue
+        for what in token.meta.get("dropped", ()):
+            diagnostics.warning(path, line, f"'{token.content}' has {what} inside a citation's prefix or locator, "
+                                            "which the citation leaves out: move it outside the brackets")
         for item in token.meta["items"]:
             if token.meta.get("mixed") and item.is_crossref:
                 diagnostics.error(path, line, f"'{token.content}' mixes a cross-reference with citations: "
@@ -347,7 +355,9 @@ class CiteprocError(Exception):
 
 
 def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
+    # Each citation is a paragraph of its own: an HTML comment opened in one (`<!--` in a locator) must
+    # not run on into the next, so its opening is written as text (pandoc reads `&lt;` as `<`).
+    return re.sub(r"\s+", " ", text).replace("<!--", "&lt;!--")
 
 
 def _map_back(doc: dict[str, Any], slots: list[Slot], lang: str) -> Resolved:
@@ -355,6 +365,9 @@ def _map_back(doc: dict[str, Any], slots: list[Slot], lang: str) -> Resolved:
     writer = _Inlines(lang)
     resolved = Resolved([], [], [], [])
     paragraphs = [b for b in blocks if b["t"] == "Para"]
+    if len(paragraphs) < len(slots):  # a citation's text ran on into the next: mapped back, each would be wrong
+        raise CiteprocError("pandoc read the citations differently from bookmaker (markup in a locator that runs "
+                            "from one citation into the next?)")
     for slot, para in zip(slots, paragraphs):
         cites = list(_find(para["c"], "Cite"))
         if slot.token is not None:
