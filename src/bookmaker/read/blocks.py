@@ -13,7 +13,7 @@ from bookmaker.read.bibliography import placed_bibliography
 from bookmaker.read.boxes import read_box
 from bookmaker.read.rendering import render
 from bookmaker.read.state import ChapterContext
-from bookmaker.read.tokens import line_of, plain_text, top_level_spans
+from bookmaker.read.tokens import line_of, lone_image, plain_text, top_level_spans
 
 
 def claim_table_label(ctx: ChapterContext, token: Token) -> None:
@@ -54,7 +54,7 @@ def read_blocks(ctx: ChapterContext) -> list[Block]:
             blocks.append(read_box(ctx, kind, tokens[start + 1 : end - 1], first))
             continue
         line = line_of(first)
-        if first.type == "paragraph_open" and _lone_image(tokens[start + 1]):
+        if first.type == "paragraph_open" and lone_image(tokens[start + 1]):
             blocks.append(HtmlBlock(html=_figure(ctx, tokens[start + 1], line), kind="html"))
             continue
         if first.type == "heading_open" and first.meta.get("heading") is ctx.book.title_heading:
@@ -98,6 +98,3 @@ def _labelled(target: Target | None, caption: str) -> str:
     return caption if target is None else f'<span class="crossref-label">{target.label}.</span> {caption}'
 
 
-def _lone_image(inline: Token) -> bool:
-    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
-    return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())

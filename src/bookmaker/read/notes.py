@@ -13,7 +13,7 @@ from bookmaker.ids import note_id, ref_id
 from bookmaker.model import Note, NoteRef
 from bookmaker.read.rendering import render
 from bookmaker.read.state import BookState, ChapterContext
-from bookmaker.read.tokens import inline_children
+from bookmaker.read.tokens import inline_children, lone_image
 
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
@@ -131,6 +131,9 @@ def _inline_children_placed(tokens: list[Token]) -> Iterator[tuple[Token, bool]]
         elif token.children:
             for child in token.children:
                 yield child, in_notes
+            if lone_image(token):  # a figure: its caption may hold a note or a citation
+                image = next(child for child in token.children if child.type == "image")
+                yield from ((child, in_notes) for child in image.children or [])
 
 
 def _citations_in_notes(tokens: list[Token]) -> dict[int, list[Token]]:
