@@ -104,6 +104,13 @@ def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
                 problems.append((rule.source_line, rule.source_column,
                                  f"'{selector[:60]}' is not a valid selector: the rule is ignored; check for a typo"))
                 continue
+            except (SyntaxError, RecursionError, MemoryError):
+                # cssselect2 compiles a selector into Python source, which nests once per combinator: a
+                # hundred of them are beyond what Python compiles (and what WeasyPrint could match).
+                problems.append((rule.source_line, rule.source_column,
+                                 f"'{selector[:60]}' has too many parts for a selector: the rule is ignored; "
+                                 "simplify it"))
+                continue
         contents = tinycss2.parse_blocks_contents(rule.content)
         # A {} block in a value is a rule's brace left open (`color: #123 h1 { ...`): no property takes one.
         # A rule inside a rule is CSS nesting, which EPUB readers and EPUBCheck do not know; mostly it is a
