@@ -101,15 +101,44 @@ class Watcher:
         logging.getLogger("watchfiles").setLevel(logging.ERROR)
         self.builder.load_config()
         first = True
-        # yield_on_timeout: the first (empty) yield says the watcher is running.
-        for changes in watchfiles.watch(self.builder.root, watch_filter=lambda change, p: self.relevant(Path(p)),
-                                        debounce=300, step=50, stop_event=self.stop_event,
-                                        rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False):
-            changed = sorted({Path(p) for _, p in changes})
-            if first:
-                self.rebuild(changed, first=True)
-                first = False
-                if ready:
-                    ready()
-            elif changed:
-                self.rebuild(changed)
+        while not self.stop_event.is_set():
+            folders = self.folders()
+            try:
+                # Each folder of the book on its own, not recursively: the watcher would follow a link in
+                # the book (to / or a folder out of it) and walk whatever it leads to.
+                # yield_on_timeout: the first (empty) yield says the watcher is running.
+                for changes in watchfiles.watch(*folders, watch_filter=lambda change, p: self.relevant(Path(p)),
+                                                debounce=300, step=50, stop_event=self.stop_event, recursive=False,
+                                                rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False):
+                    changed = sorted({Path(p) for _, p in changes})
+                    if first:
+                        self.rebuild(changed, first=True)
+                        first = False
+                        if ready:
+                            ready()
+                    elif changed:
+                        self.rebuild(changed)
+                    if self.folders() != folders:
+                        break  # a folder was made or removed: watch the new set
+                else:
+                    return
+            except OSError as exc:  # a folder removed or made unreadable between listing and watching it
+                time.sleep(0.2)
+                if self.folders() == folders:
+                    self.say(f"bookmaker: cannot watch the book's folders: {exc}")
+                    return
+
+    def folders(self) -> list[str]:
+        """The book folder and every folder in it, links not followed, hidden ones and the outputs left out."""
+        import os
+
+        root = self.builder.root if self.builder.is_folder else self.builder.path.parent
+        out_dir = self.builder.output_dir(self.request.output_dir) if self.builder.is_folder else None
+        found = []
+        for folder, subfolders, _files in os.walk(root, followlinks=False):
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and not d.endswith("~")
+                                   and not (out_dir is not None and Path(folder, d) == out_dir))
+            found.append(folder)
+            if len(found) >= 4096 or not self.builder.is_folder:
+                break  # a loose file's folder alone; a book of thousands of folders is watched in part
+        return found
