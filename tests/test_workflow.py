@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from bookmaker.config import load_config
-from bookmaker.diagnostics import Diagnostics
-from bookmaker.pipeline import Builder
-from bookmaker.progress import Reporter
-from bookmaker.request import BuildRequest
+from bookmaker.config.bookmaker_toml import load_config
+from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.build.pipeline import Builder
+from bookmaker.build.progress import Reporter
+from bookmaker.build.request import BuildRequest
 from conftest import NS, Epub, assert_epubcheck_clean, copy_fixture, run_cli
 
 CONSOLE = Path(sys.executable).parent / "bookmaker"
@@ -101,7 +101,7 @@ text = "red"
         "or a size such as 6x9in or 170x240mm",
         "bookmaker.toml:12: error: [pdf] bleed: unknown length '3 millimetres': use a number with mm, cm, in or pt, such as 3mm",
         "bookmaker.toml:13: error: unknown key 'papr' in [pdf]; did you mean 'paper'?",
-        "bookmaker.toml:15: error: unknown table [colours]; known: book, manuscript, output, pdf, epub, notes, theme",
+        "bookmaker.toml:15: error: unknown table [colours]; known: book, manuscript, output, pdf, epub, notes, theme, diagnostics",
         "bookmaker: 8 errors, 0 warnings",
     ], result.stderr
     assert not (book / "build").exists()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bookmaker import cache
+from bookmaker.core import cache
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_a_cache_folder_that_cannot_be_made_means_no_cache(tmp_path, monkeypatch
 
 
 def test_a_damaged_page_map_is_forgotten(user_cache):
-    from bookmaker.writers.pagemap import load_page_map, save_page_map
+    from bookmaker.writers.pdf.pagemap import load_page_map, save_page_map
 
     save_page_map("book", {"intro": 3})
     assert load_page_map("book") == {"intro": 3}
@@ -117,7 +117,7 @@ def test_a_damaged_page_map_is_forgotten(user_cache):
 
 
 def test_a_damaged_font_record_is_asked_of_fontconfig_again(user_cache, monkeypatch):
-    from bookmaker import fonts
+    from bookmaker.writers import fonts
 
     asked = []
     monkeypatch.setattr(fonts, "_fc_match", lambda family, style: asked.append(family) or None)
@@ -138,7 +138,7 @@ def test_templates_are_never_loaded_as_bytecode_from_the_cache():
 
 
 def test_a_state_file_hard_linked_to_a_chapter_never_overwrites_it(tmp_path):
-    from bookmaker.buildstate import STATE_FILE, read_state, write_state
+    from bookmaker.build.buildstate import STATE_FILE, read_state, write_state
 
     chapter = tmp_path / "01.md"
     chapter.write_text("# The chapter\n")
@@ -155,7 +155,7 @@ def test_a_worker_dies_with_its_parent(tmp_path):
     """A parent that is killed (kill -9) takes its worker with it (PR_SET_PDEATHSIG)."""
     parent = subprocess.Popen([sys.executable, "-c", """
 import os, sys, time
-from bookmaker.lifeline import die_with_parent
+from bookmaker.core.lifeline import die_with_parent
 parent = os.getpid()
 child = os.fork()
 if child == 0:
@@ -185,7 +185,7 @@ time.sleep(600)
 
 def test_jobs_are_capped_at_the_cores(capsys):
     from bookmaker.cli.options import _capped_jobs
-    from bookmaker.pipeline import default_jobs
+    from bookmaker.build.pipeline import default_jobs
 
     assert _capped_jobs(None, None, 100_000) == default_jobs()
     assert "--jobs 100000 is more than the" in capsys.readouterr().err
@@ -194,7 +194,7 @@ def test_jobs_are_capped_at_the_cores(capsys):
 
 @pytest.mark.parametrize("paper", ["99999999x99999999mm", "1x1mm", "6x99999in"])
 def test_a_paper_outside_any_page_is_refused(paper):
-    from bookmaker.paper import css_page_size
+    from bookmaker.config.paper import css_page_size
 
     with pytest.raises(ValueError, match="outside what a page can be"):
         css_page_size(paper)
@@ -205,7 +205,7 @@ def test_a_face_whose_subsetting_fails_is_embedded_whole(tmp_path):
     """HarfBuzz raises 'Subsetting failed' on a damaged table; the merged PDF embeds the face whole."""
     import struct
 
-    from bookmaker.writers.pdf_merge import _subset
+    from bookmaker.writers.pdf.merge import _subset
 
     font = next(Path("/usr/share/fonts").rglob("*.ttf"), None)
     if font is None:

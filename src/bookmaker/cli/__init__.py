@@ -24,8 +24,8 @@ from bookmaker.cli.options import (
     safety_options,
 )
 from bookmaker.cli.writer_options import NOTE_NUMBERING_OPTION, print_options
-from bookmaker.collector import tune_for_command
-from bookmaker.request import BuildRequest
+from bookmaker.core.collector import tune_for_command
+from bookmaker.build.request import BuildRequest
 
 
 def run_build(path: Path, request: BuildRequest, quiet: bool = False, verbose: bool = False) -> None:
@@ -49,8 +49,8 @@ class _LazyGroup(click.Group):
     `bookmaker epub` need not pay for the HTTP server of `serve`."""
 
     lazy = {
-        "init": "bookmaker.scaffold:init_command",
-        "theme": "bookmaker.scaffold:theme_group",
+        "init": "bookmaker.build.scaffold:init_command",
+        "theme": "bookmaker.build.scaffold:theme_group",
         "watch": "bookmaker.cli.live:watch_command",
         "serve": "bookmaker.cli.live:serve_command",
     }
@@ -88,10 +88,10 @@ def main(ctx: click.Context) -> None:
 @JOBS_OPTION
 @safety_options
 def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, jobs: int | None,
-        strict: bool, allow_remote: bool) -> None:
+        strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
     """Write the PDF."""
     _write_one(path, "pdf", output, overrides=_overrides(print_overrides), note_numbering=note_numbering,
-               strict=strict, allow_remote=allow_remote, jobs=jobs)
+               strict=strict, allow_remote=allow_remote, jobs=jobs, ignore=ignore)
 
 
 @main.command()
@@ -103,10 +103,10 @@ def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: 
               help="Write a Kobo .kepub.epub instead (sentence spans as kepubify adds them).")
 @safety_options
 def epub(path: Path, output: Path | None, note_numbering: str | None, embed_fonts: bool | None, kepub: bool,
-         strict: bool, allow_remote: bool) -> None:
+         strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
     """Write the EPUB 3."""
     _write_one(path, "kepub" if kepub else "epub", output, overrides=_overrides(embed_fonts=embed_fonts),
-               note_numbering=note_numbering, strict=strict, allow_remote=allow_remote)
+               note_numbering=note_numbering, strict=strict, allow_remote=allow_remote, ignore=ignore)
 
 
 @main.command()
@@ -117,10 +117,10 @@ def epub(path: Path, output: Path | None, note_numbering: str | None, embed_font
 @NOTE_NUMBERING_OPTION
 @safety_options
 def html(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, strict: bool,
-         allow_remote: bool) -> None:
+         allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
     """Write the single-file HTML that the PDF is rendered from."""
     _write_one(path, "html", output, overrides=_overrides(print_overrides), note_numbering=note_numbering,
-               strict=strict, allow_remote=allow_remote)
+               strict=strict, allow_remote=allow_remote, ignore=ignore)
 
 
 @main.command()
@@ -138,24 +138,27 @@ def html(path: Path, output: Path | None, print_overrides: dict, note_numbering:
 @safety_options
 def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbering: str | None,
           embed_fonts: bool | None, formats: tuple[str, ...], kepub: bool, force: bool, jobs: int | None, quiet: bool,
-          verbose: bool, strict: bool, allow_remote: bool) -> None:
+          verbose: bool, strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
     """Write the configured formats from one read of the book, skipping those already up to date."""
     if output_dir is not None and str(output_dir) == "-":
         raise click.UsageError("build writes several files, so -o names a folder; to write one format to "
                                "standard output, use `bookmaker pdf -o -` (or epub, html)")
     request = BuildRequest(formats=formats, extra_formats=("kepub",) if kepub else (), output_dir=output_dir,
                            force=force, overrides=_overrides(print_overrides, embed_fonts),
-                           note_numbering=note_numbering, strict=strict, allow_remote=allow_remote, jobs=jobs)
+                           note_numbering=note_numbering, strict=strict, allow_remote=allow_remote, jobs=jobs,
+                           ignore=ignore)
     run_build(path, request, quiet, verbose)
 
 
 @main.command()
 @PATH_ARG
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one object per problem (file, line, column, severity, code, message, fix), for editors.")
 @safety_options
-def check(path: Path, strict: bool, allow_remote: bool) -> None:
+def check(path: Path, output_format: str, strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
     """Run every check on the book and write nothing."""
     from bookmaker.cli.report import run_check
 
-    run_check(path, BuildRequest(strict=strict, allow_remote=allow_remote))
+    run_check(path, BuildRequest(strict=strict, allow_remote=allow_remote, ignore=ignore), output_format)
 
 

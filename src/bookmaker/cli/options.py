@@ -57,6 +57,8 @@ def formats_option(help: str) -> Callable:
 
 
 def safety_options(command: Callable) -> Callable:
+    command = click.option("--ignore", "ignore", multiple=True, metavar="CODE",
+                           help="Silence the warnings of this code (repeatable); an error is never silenced.")(command)
     command = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(command)
     return click.option(
         "--allow-remote", is_flag=True,
@@ -73,7 +75,7 @@ PAPER_OPTION = click.option(
 def _capped_jobs(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
     """No more layout processes than cores: --jobs 100000 would be a fork bomb, and more processes
     than cores only share them."""
-    from bookmaker.pipeline import default_jobs
+    from bookmaker.build.pipeline import default_jobs
 
     cores = default_jobs()
     if value is not None and value > cores:
