@@ -95,7 +95,7 @@ def _write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported:
 
     known = load_page_map(key)
     counts = load_page_map(key + "#parts")  # part name -> pages, from the last build
-    state = dict(target=target, reported=set(reported), policy=policy,
+    state = dict(target=target, reported=set(reported), policy=policy, build=os.getpid(),
                  base_url=target.parent.resolve().as_uri() + "/")
     laid: dict[int, Laid] = {}
     assumed: dict[int, tuple | None] = {}
