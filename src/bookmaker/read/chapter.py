@@ -17,7 +17,7 @@ from bookmaker.read.math import MATH_BLOCKS, read_formula
 from bookmaker.read.notes import check_definitions, check_undefined, collect_bodies, number_notes
 from bookmaker.read.state import ChapterContext
 from bookmaker.read.structure import check_structure
-from bookmaker.read.tokens import line_of
+from bookmaker.read.tokens import line_of, lone_image
 from bookmaker.markdown.unsupported import check_unsupported
 
 
@@ -97,3 +97,8 @@ def _walk_inline(ctx: ChapterContext, token: Token) -> None:
                 claim_figure_label(ctx, child, line)
         elif child.type == "link_open":
             read_link(ctx, child, line)
+    if lone_image(token) and token.map:  # a figure: its caption's links, notes and citations are checked too
+        image = next(child for child in children if child.type == "image")
+        caption = Token("inline", "", 0, map=token.map, children=list(image.children or []))
+        _walk_inline(ctx, caption)
+        image.children = caption.children

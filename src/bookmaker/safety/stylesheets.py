@@ -116,8 +116,9 @@ def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
         # A rule inside a rule is CSS nesting, which EPUB readers and EPUBCheck do not know; mostly it is a
         # '}' left out (`color: #123 h1 { ...`).
         nested = ("error", "qualified-rule", "at-rule") if rule.type == "qualified-rule" else ("error", "qualified-rule")
+        # A value with a bad token (`url(a"b.png)`, a bad URL) would be written out as "[bad url]".
         errors = [node for node in contents if node.type in nested or (
-            node.type == "declaration" and any(token.type == "{} block" for token in node.value))]
+            node.type == "declaration" and any(token.type in ("{} block", "error") for token in node.value))]
         if not errors:
             out.append(rule.serialize())
             continue
