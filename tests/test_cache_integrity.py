@@ -278,3 +278,19 @@ def test_a_leftover_part_file_with_a_number_no_process_can_have_is_swept(tmp_pat
     result = run_cli("epub", str(book))
     assert result.exit_code == 0, result.stderr
     assert not leftover.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["caption-notes-and-comments", "css-selector-combinators", "css-bad-url",
+                                  "figure-caption-links"])
+def test_the_hostile_books_of_issue_27_lay_out_in_parts(case, tmp_path):
+    """The fixtures that build, through `pdf --jobs 2` (the parts, their cache and the merge)."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    book = tmp_path / case
+    shutil.copytree(FIXTURES / "hostile" / case, book)
+    result = run_cli("pdf", str(book), "--jobs", "2")
+    assert result.exit_code == 0, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
