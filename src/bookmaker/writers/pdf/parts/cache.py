@@ -48,7 +48,7 @@ def from_cache(job: Job, state: dict) -> Laid | None:
     except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
         drop(entry_path(_KIND, key))  # a digest that matches a payload bookmaker did not write
         return None
-    if not _same_files(laid.resources, state["policy"]) or not all(
+    if not _same_files(laid.resources, state["policy"], state.setdefault("digests", {})) or not all(
             _intact_face(Path(job.font_dir), face["sha"]) for face in laid.fonts.values()):
         return None
     laid.index = job.index
@@ -61,15 +61,18 @@ def to_cache(job: Job, state: dict, laid: Laid) -> None:
     write_cached(_KIND, part_key(job, state).encode(), encode(laid))
 
 
-def _same_files(resources: dict[str, str], policy) -> bool:
-    """Whether each file has the content it had (read through the book's policy: the names come from the cache)."""
+def _same_files(resources: dict[str, str], policy, known: dict[str, str]) -> bool:
+    """Whether each file has the content it had (read through the book's policy: the names come from the
+    cache); `known`: the digests this build has read, each file read once however many parts use it."""
     from bookmaker.safety.policy import Refused
 
     for name, digest in resources.items():
-        try:
-            if hashlib.sha256(policy.read_local(Path(name))).hexdigest() != digest:
-                return False
-        except (Refused, OSError, ValueError):
+        if name not in known:
+            try:
+                known[name] = hashlib.sha256(policy.read_local(Path(name))).hexdigest()
+            except (Refused, OSError, ValueError):
+                known[name] = ""
+        if known[name] != digest:
             return False
     return True
 
