@@ -161,12 +161,25 @@ def test_numbers_that_moved_since_the_last_build_are_corrected(tmp_path: Path, l
 
     book = copy_fixture("five-chapters", tmp_path)
     first = _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "1")
-    [map_file] = (tmp_path / "cache").rglob("pagemaps/*.json")
-    wrong = {k: v + 1 for k, v in json.loads(map_file.read_text()).items()}
-    map_file.write_text(json.dumps(wrong))
+    [map_file] = (tmp_path / "cache").rglob("pagemaps/*")
+    wrong = {k: v + 1 for k, v in _record(map_file).items()}
+    _rewrite(map_file, wrong)  # a record that lies, with a digest that matches
     second = _build_pdf(book, tmp_path / "second.pdf", layouts, "--jobs", "1")
     assert _pdf_text(second) == _pdf_text(first)
-    assert json.loads(map_file.read_text()) == {k: v - 1 for k, v in wrong.items()}
+    assert _record(map_file) == {k: v - 1 for k, v in wrong.items()}
+
+
+def _record(path: Path):
+    """A JSON entry of the user cache (core/cache.py)."""
+    from bookmaker.core.cache import read_entry
+
+    return json.loads(read_entry(path))
+
+
+def _rewrite(path: Path, value) -> None:
+    from bookmaker.core.cache import write_entry
+
+    write_entry(path, json.dumps(value).encode())
 
 
 # -- parts laid out in parallel ----------------------------------------------------------
@@ -448,9 +461,10 @@ def small_note_parts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
 
 def _cached_parts(cache: Path) -> list:
-    import pickle
+    from bookmaker.core.cache import read_entry
+    from bookmaker.writers.pdf.parts.cache import decode
 
-    return [pickle.loads(path.read_bytes()) for path in cache.rglob("pdf-parts/*")]
+    return [decode(read_entry(path)) for path in cache.rglob("pdf-parts/*")]
 
 
 def _drop_cached_parts(cache: Path) -> None:
@@ -494,21 +508,21 @@ def test_a_cut_no_longer_at_a_page_top_lays_the_notes_out_whole(tmp_path: Path, 
     book = _long_book(tmp_path / "book", 6)
     one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
     _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
-    [record] = [p for p in (tmp_path / "cache").rglob("pagemaps/*.json") if '"tops"' in p.read_text()]
-    data = json.loads(record.read_text())
+    [record] = [p for p in (tmp_path / "cache").rglob("pagemaps/*") if "tops" in _record(p)]
+    data = _record(record)
     good = dict(data["tops"])
     # Each top moved to the note after it, which follows another note on its page.
     notes = sorted({int(t.split("-")[-1]) for t in good if t.startswith("note-")})
     data["tops"] = {f"note-{n + 1}": v for n, v in ((int(t.split("-")[-1]), v) for t, v in good.items()
                                                    if t.startswith("note-")) if n + 1 not in notes}
-    record.write_text(json.dumps(data))
+    _rewrite(record, data)
     _drop_cached_parts(tmp_path / "cache")
     tried = len(small_note_parts)
     moved = _build_pdf(book, tmp_path / "moved.pdf", layouts, "--jobs", "2")
     assert max(len(names) for names in small_note_parts[tried:]) > 1  # cut as the record said
     assert small_note_parts[-1] == ["notes"]  # then laid out whole
     _assert_same_book(one, moved)
-    assert json.loads(record.read_text())["tops"] == good  # the record is right again
+    assert _record(record)["tops"] == good  # the record is right again
 
 
 def test_an_edit_of_one_note_lays_out_its_part_of_the_notes_only(tmp_path: Path, layouts: list[int],

@@ -21,9 +21,11 @@ class Background:
     def __init__(self, work: Callable[[Diagnostics], object]) -> None:
         import multiprocessing
 
+        import os
+
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_child, args=(work, send), daemon=True)
+        self._process = context.Process(target=_child, args=(work, send, os.getpid()), daemon=True)
         self._process.start()
         send.close()
 
@@ -46,8 +48,10 @@ class Background:
         raise RuntimeError(message)
 
 
-def _child(work: Callable[[Diagnostics], object], send) -> None:
-    _die_with_parent()
+def _child(work: Callable[[Diagnostics], object], send, parent_pid: int) -> None:
+    from bookmaker.core.lifeline import die_with_parent
+
+    die_with_parent(parent_pid)  # a build killed halfway must not leave its child finishing an output
     diagnostics = Diagnostics()
     failure = None
     try:
@@ -61,14 +65,3 @@ def _child(work: Callable[[Diagnostics], object], send) -> None:
         failure = ("internal", f"{type(exc).__name__}: {exc}")
     send.send((diagnostics, failure))
     send.close()
-
-
-def _die_with_parent() -> None:
-    """A build killed halfway must not leave its child finishing an output on its own."""
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass

@@ -17,7 +17,7 @@ from bookmaker.read.boxes import read_box
 from bookmaker.read.raw_blocks import raw_element_spans
 from bookmaker.read.rendering import render
 from bookmaker.read.state import ChapterContext
-from bookmaker.read.tokens import line_of, plain_text, top_level_spans
+from bookmaker.read.tokens import line_of, lone_image, plain_text, top_level_spans
 
 
 # `<div id="refs"></div>`: pandoc's documented place for the bibliography, like `::: {#refs}`.
@@ -71,7 +71,7 @@ def read_blocks(ctx: ChapterContext) -> list[Block]:
             blocks.append(read_box(ctx, kind, tokens[start + 1 : end - 1], first))
             continue
         line = line_of(first)
-        if first.type == "paragraph_open" and _lone_image(tokens[start + 1]):
+        if first.type == "paragraph_open" and lone_image(tokens[start + 1]):
             blocks.append(HtmlBlock(html=_figure(ctx, tokens[start + 1], line), kind="html"))
             continue
         if first.type == "heading_open" and first.meta.get("heading") is ctx.book.title_heading:
@@ -115,6 +115,3 @@ def _labelled(target: Target | None, caption: str) -> str:
     return caption if target is None else f'<span class="crossref-label">{html.escape(target.label)}.</span> {caption}'
 
 
-def _lone_image(inline: Token) -> bool:
-    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
-    return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())

@@ -21,7 +21,7 @@ from bookmaker.read.state import ChapterContext
 from bookmaker.read.foreign import note_foreign_blocks
 from bookmaker.read.raw_tex import drop_raw_tex
 from bookmaker.read.structure import check_structure
-from bookmaker.read.tokens import line_of
+from bookmaker.read.tokens import line_of, lone_image
 from bookmaker.markdown.unsupported import check_unsupported
 from bookmaker.core.paths import real_path
 

@@ -13,7 +13,7 @@ from bookmaker.core.ids import note_id, ref_id
 from bookmaker.model import Note, NoteRef
 from bookmaker.read.rendering import render
 from bookmaker.read.state import BookState, ChapterContext
-from bookmaker.read.tokens import inline_children
+from bookmaker.read.tokens import inline_children, lone_image
 
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 

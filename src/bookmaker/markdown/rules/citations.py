@@ -30,6 +30,12 @@ def crossref_label(label: str) -> str:
 KEY = r"[\w](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*"
 _ITEM = re.compile(rf"^(?P<prefix>.*?)(?:(?<=\s)|^)(?P<minus>-?)@(?P<key>{KEY})(?P<suffix>.*)$", re.DOTALL)
 _KEY_AT = re.compile(KEY)
+# A citation written inside another's prefix or locator (`[@a [@b]]`, `[@a, p. 6 [@b]]`, `[@a, @{b}]`):
+# pandoc nests it and prints it in place of the first. `a@b.com` is an address, not a citation.
+_NESTED = re.compile(r"(?<![\w@\\])-?@(?:\{|\w)")
+# What citeproc leaves out of a prefix or suffix: a note, an image, math (pandoc's `$...$` rule).
+_DROPPED = {"a note": re.compile(r"\^\[|\[\^[^\]\s]+\]"), "an image": re.compile(r"!\["),
+            "math": re.compile(r"(?<![\\$])\$(?=\S)[^$]*?(?<=[^\s\\])\$(?!\d)")}
 
 
 @dataclass
@@ -126,3 +132,6 @@ def _push(state: StateInline, items: list[CiteItem], mode: str, source: str) -> 
     token = state.push("crossref" if crossref else "citation", "", 0)
     token.content = source
     token.meta = {"items": items, "mode": mode, "mixed": not crossref and any(i.is_crossref for i in items)}
+    around = " ".join(f"{item.prefix} {item.suffix}" for item in items)
+    token.meta["nested"] = bool(_NESTED.search(around))
+    token.meta["dropped"] = [what for what, pattern in _DROPPED.items() if pattern.search(around)]

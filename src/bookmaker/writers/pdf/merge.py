@@ -271,7 +271,10 @@ def _subset(path: Path, face: dict) -> bytes:
         flags |= hb.SubsetFlags.NOTDEF_OUTLINE
     first.flags = flags
     first.drop_table_tag_set.update(int.from_bytes(tag, "big") for tag in _DROPPED_TABLES)
-    retained = hb.subset(original, first)
+    try:
+        retained = hb.subset(original, first)
+    except RuntimeError:  # "Subsetting failed": a damaged table; WeasyPrint embeds such a face whole, and so here
+        retained = None
     if retained is None:
         return path.read_bytes()
     second = hb.SubsetInput()
@@ -280,6 +283,9 @@ def _subset(path: Path, face: dict) -> bytes:
     if face["missing"]:
         flags |= hb.SubsetFlags.NOTDEF_OUTLINE
     second.flags = flags
-    trimmed = hb.subset(retained, second)
+    try:
+        trimmed = hb.subset(retained, second)
+    except RuntimeError:
+        trimmed = None
     return (trimmed or retained).blob.data
 

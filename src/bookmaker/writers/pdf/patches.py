@@ -233,10 +233,8 @@ class deferred_fonts:
             data = font.file_content
             sha = hashlib.sha256(data).hexdigest()
             path = font_dir / sha
-            if not path.exists():
-                tmp = path.with_suffix(f".{os.getpid()}")
-                tmp.write_bytes(data)
-                os.replace(tmp, path)
+            if not _kept(path, data):
+                return real(font, to_unicode, hinting)  # the faces' folder is full: embedded as usual
             name = font.name.decode("latin-1").lstrip("/")
             deferred[name] = {"sha": sha, "index": font.index, "gids": sorted(to_unicode),
                               "missing": bool(font.missing), "otf": data[:4] == b"OTTO"}
@@ -246,3 +244,24 @@ class deferred_fonts:
 
     def __exit__(self, *exc) -> None:
         self.Font.clean = self.real
+
+
+def _kept(path: Path, data: bytes) -> bool:
+    """The face `data` at `path` (named by its SHA-256) for the merge: there already and intact, or written
+    now; False when it cannot be (a full disk). A damaged file or a link of that name is replaced."""
+    import contextlib
+    import stat
+
+    with contextlib.suppress(OSError):
+        info = path.lstat()
+        if stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data:
+            return True
+    tmp = path.with_suffix(f".{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return False

@@ -262,5 +262,8 @@ def _check_stylesheets(weasyprint, paths: list[Path], diagnostics: Diagnostics, 
     for path in paths:
         with _weasyprint_warnings(diagnostics, path, css_file=True, reported=reported):
             css = policy.read_local(path).decode("utf-8-sig")
-            weasyprint.CSS(string=css, base_url=path.parent.as_uri() + "/", url_fetcher=_book_fetcher(policy))
+            try:
+                weasyprint.CSS(string=css, base_url=path.parent.as_uri() + "/", url_fetcher=_book_fetcher(policy))
+            except (SyntaxError, RecursionError):
+                pass  # a selector beyond what cssselect2 compiles: the reader reported it, layout gets it left out
     return reported

@@ -46,6 +46,7 @@ class Laid:
     more: list[tuple[bytes, int, list]] = field(default_factory=list)  # further (PDF, pages, bookmarks): a chain
     chain_failed: bool = False  # its notes were to be laid out in pieces, and a piece did not match the book
     starts: list[str] = field(default_factory=list)  # the first words of each of its pages (print_pages.py)
+    resources: dict[str, str] = field(default_factory=dict)  # each file fetched -> its SHA-256 ("" if remote)
 
 
 WORKER: dict = {}  # what every part of this build shares, set in each worker by start_worker

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ class PartsBuild(Planning):
         self.title = book_title(html)
         self.rtl = bool(re.search(r'<html[^>]*\sdir="rtl"', html))
         self.sided = bool(SIDED.search(html))
-        self.state = dict(target=settings.target, reported=set(settings.reported), policy=settings.policy,
+        self.state = dict(target=settings.target, reported=set(settings.reported), policy=settings.policy, build=os.getpid(),
                           base_url=real_path(settings.target.parent).as_uri() + "/",
                           write_options=dict(settings.write_options))
         self.laid: dict[int, Laid] = {}

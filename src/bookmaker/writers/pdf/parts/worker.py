@@ -19,7 +19,18 @@ PENDING = -2
 
 
 def start_worker(state: dict, reports, answers, ready) -> None:
+    import os
+
+    from bookmaker.core.lifeline import die_with_parent
     from bookmaker.writers.pdf.weasy import _book_fetcher
+
+    # Killed with its parent (the build, or the forkserver that dies with the build): a worker waiting
+    # on its queue would otherwise outlive a `kill -9` of the build for ever.
+    die_with_parent(os.getppid())
+    try:
+        os.kill(state["build"], 0)
+    except ProcessLookupError:
+        os._exit(1)  # the build died before the worker started
 
     WORKER.clear()
     WORKER.update(state, fetcher=_book_fetcher(state["policy"]), reports=reports, answers=answers, ready=ready)
