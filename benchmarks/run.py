@@ -338,8 +338,8 @@ def targets(results: Results, books: list[str]) -> list[tuple[str, str, bool | N
 WATCH_PROBE = r"""
 import json, re, sys, time
 from pathlib import Path
-from bookmaker.pipeline import Builder, default_jobs
-from bookmaker.request import BuildRequest
+from bookmaker.build.pipeline import Builder, default_jobs
+from bookmaker.build.request import BuildRequest
 
 book = Path(sys.argv[1])
 chapters = sorted((book / "manuscript").glob("*.md"))
@@ -380,7 +380,7 @@ def watch_check(folder: Path, runs: int) -> dict[str, float]:
 def help_check(runs: int) -> tuple[float, bool]:
     """`bookmaker --help` time, and whether `--help` or `epub` import WeasyPrint."""
     m = measure("-", "bookmaker --help", [str(BIN / "bookmaker"), "--help"], REPO, runs)
-    probe = ("import sys, bookmaker.cli, bookmaker.writers.epub, bookmaker.read;"
+    probe = ("import sys, bookmaker.cli, bookmaker.writers.epub.writer, bookmaker.read;"
              "print('weasyprint' in sys.modules)")
     imports = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
     return m.median, imports == "False"

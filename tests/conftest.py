@@ -189,7 +189,7 @@ _SPAN = re.compile(r"\[([^\]]*)\]\{[^}]*\}")
 
 def marked_texts(book: Path) -> dict[tuple[str, ...], list[str]]:
     """Each index entry of a book -> the words its marks stand on (a range's empty mark: the words beside it)."""
-    from bookmaker.index import parse_entries
+    from bookmaker.resolve.index import parse_entries
 
     found: dict[tuple[str, ...], list[str]] = {}
     for path in sorted((book / "manuscript").glob("*.md")):

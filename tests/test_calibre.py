@@ -21,7 +21,7 @@ from lxml import etree
 from pypdf import PdfReader
 from shaping import arabic_runs, shaped
 
-from bookmaker.fonts import ARABIC_SCRIPT, find_font
+from bookmaker.writers.fonts import ARABIC_SCRIPT, find_font
 
 PERSIAN_NAME = "قاسم سلیمانی"
 ARABIC = re.compile("[\u0600-\u06ff]")

@@ -25,7 +25,7 @@ from lxml import etree
 
 from bookmaker.read import read_book
 from bookmaker.theme import stylesheet_texts, theme_stylesheets
-from bookmaker.writers.kepub import KOBO_STYLE
+from bookmaker.writers.epub.kepub import KOBO_STYLE
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = REPO / "node_modules" / "@daisy" / "axe-core-for-ace" / "axe.min.js"

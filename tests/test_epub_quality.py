@@ -13,8 +13,8 @@ from lxml import etree
 from PIL import Image
 from shaping import arabic_runs, shaped
 
-from bookmaker.fonts import ARABIC_SCRIPT, find_font
-from bookmaker.writers.epub import ROLE_TO_EPUB_TYPE
+from bookmaker.writers.fonts import ARABIC_SCRIPT, find_font
+from bookmaker.writers.epub.writer import ROLE_TO_EPUB_TYPE
 
 NOTE_TYPES = {"note", "footnote", "rearnote"}
 NOTE_ROLES = {"doc-note", "doc-footnote", "doc-rearnote"}

@@ -6,7 +6,7 @@ import pytest
 from conftest import REPO
 from shaping import arabic_runs, shaped
 
-from bookmaker.fonts import ARABIC_SCRIPT, find_font, subset_font
+from bookmaker.writers.fonts import ARABIC_SCRIPT, find_font, subset_font
 
 PERSIAN_NAME = "قاسم سلیمانی"
 # Joining in every position, the lam-alef ligature (rlig), a zero-width non-joiner

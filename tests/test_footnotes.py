@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bookmaker.model import Note
-from bookmaker.writers.footnotes import footnote_html, place_footnotes
+from bookmaker.writers.pdf.footnotes import footnote_html, place_footnotes
 from conftest import FIXTURES, assert_notes_on_their_reference_pages, copy_fixture, run_cli
 
 INDEXED = FIXTURES / "indexed"

@@ -50,7 +50,7 @@ def dripping_server():
 
 
 def test_a_remote_fetch_stops_at_its_time_limit_even_when_bytes_keep_coming(tmp_path, dripping_server):
-    from bookmaker.policy import Refused, ResourcePolicy
+    from bookmaker.safety.policy import Refused, ResourcePolicy
 
     policy = ResourcePolicy(tmp_path, allow_remote=True, timeout=1.0)
     started = time.monotonic()
@@ -180,7 +180,7 @@ def test_reading_ten_times_the_notes_costs_about_ten_times_the_work(tmp_path):
 
 
 def test_ten_thousand_equal_headings_get_their_ids_without_trying_each_taken_one():
-    from bookmaker.ids import IdRegistry
+    from bookmaker.core.ids import IdRegistry
 
     class CountingSet(set):
         lookups = 0
@@ -212,9 +212,8 @@ def test_a_temporary_file_left_by_a_build_killed_between_link_and_rename_is_swep
 
 
 def test_a_build_whose_pdf_fails_says_which_outputs_it_wrote(tmp_path, monkeypatch):
-    from bookmaker.diagnostics import BookError, Diagnostics
-    from bookmaker.writers import pdf
-
+    from bookmaker.core.diagnostics import BookError, Diagnostics
+    from bookmaker.writers.pdf import writer as pdf
     def failing(book, target, diagnostics, *args, **kwargs):
         diagnostics.error(target, None, "WeasyPrint could not lay out the book")
         raise BookError(diagnostics)
@@ -241,7 +240,7 @@ def test_control_characters_in_a_diagnostic_are_shown_escaped_never_sent_to_the_
 
 def test_raw_html_repaired_inside_a_list_leaves_only_items_in_it():
     """The HTML5 parser opens an unclosed <i> again between list items, where XHTML allows none."""
-    from bookmaker.sanitize import sanitize
+    from bookmaker.safety.sanitize import sanitize
 
     import xml.etree.ElementTree as ET
 
@@ -255,7 +254,7 @@ def test_raw_html_repaired_inside_a_list_leaves_only_items_in_it():
 
 
 def test_an_inline_element_left_open_before_a_paragraph_does_not_end_up_around_it():
-    from bookmaker.sanitize import sanitize
+    from bookmaker.safety.sanitize import sanitize
 
     repaired = sanitize("<p>Unclosed <b>bold <i>italic</p>\n<p>next</p>", lambda src, alt: src).html
     assert repaired == "<p>Unclosed <b>bold <i>italic</i></b></p>\n<p>next</p>"

@@ -145,7 +145,7 @@ def test_with_allow_remote_an_unreachable_host_is_a_diagnostic(tmp_path):
 def test_writers_refuse_on_their_own_what_the_reader_would_have_refused(tmp_path):
     """Defence in depth: a model that names a file outside the book (as if a check
     were missed) still cannot get its bytes into the PDF, the EPUB or the HTML."""
-    from bookmaker.diagnostics import BookError, Diagnostics
+    from bookmaker.core.diagnostics import BookError, Diagnostics
     from bookmaker.formats import FORMATS, WriteContext
     from bookmaker.model import Image
     from bookmaker.read import read_book
@@ -170,8 +170,8 @@ def test_writers_refuse_on_their_own_what_the_reader_would_have_refused(tmp_path
 def test_the_pdf_fetcher_refuses_what_the_policy_refuses(tmp_path):
     from weasyprint.urls import FatalURLFetchingError
 
-    from bookmaker.policy import ResourcePolicy
-    from bookmaker.writers.weasy import _book_fetcher
+    from bookmaker.safety.policy import ResourcePolicy
+    from bookmaker.writers.pdf.weasy import _book_fetcher
 
     (tmp_path / "in.png").write_bytes(b"inside")
     fetcher = _book_fetcher(ResourcePolicy(tmp_path))
@@ -227,7 +227,7 @@ def test_allow_remote_fetches_http_images_into_every_output(tmp_path, image_serv
 
 
 def test_remote_fetches_are_capped_and_stay_on_http(image_server, tmp_path):
-    from bookmaker.policy import Refused, ResourcePolicy
+    from bookmaker.safety.policy import Refused, ResourcePolicy
 
     policy = ResourcePolicy(tmp_path, allow_remote=True, max_bytes=1000)
     assert policy.fetch_remote(f"{image_server}/dot.png").startswith(b"\x89PNG")
@@ -262,8 +262,7 @@ def test_sanitized_raw_html_reaches_no_output(tmp_path):
 KILL_HALFWAY = """
 import os, signal, sys
 import weasyprint.document
-from bookmaker.writers import epub_package
-
+from bookmaker.writers.epub import package as epub_package
 def write_half_then_die(stream, *args, **kwargs):
     stream.write(b"%PDF-1.7 half a book")
     stream.flush()
@@ -319,8 +318,7 @@ def test_an_interrupted_build_leaves_the_previous_output(tmp_path, monkeypatch):
 
 
 def test_limits_give_clear_errors(tmp_path, monkeypatch):
-    from bookmaker import limits
-
+    from bookmaker.core import limits
     source = tmp_path / "big.md"
     source.write_text("# Big\n\n" + "word " * 2000, encoding="utf-8")
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1000)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bookmaker.index import (
+from bookmaker.resolve.index import (
     SYMBOLS_GROUP,
     Locator,
     IndexEntry,

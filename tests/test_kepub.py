@@ -8,7 +8,7 @@ import pytest
 from conftest import FIXTURES, NS, REPO, Epub, assert_epubcheck_clean, build, run_cli
 from lxml import etree
 
-from bookmaker.writers.kepub import koboize
+from bookmaker.writers.epub.kepub import koboize
 
 
 @pytest.fixture(scope="module")

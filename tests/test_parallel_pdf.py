@@ -35,7 +35,7 @@ def counting(argv, *a, **k):
     runs.append(argv[0])
     return real(argv, *a, **k)
 subprocess.run = counting
-from bookmaker.fonts import find_font
+from bookmaker.writers.fonts import find_font
 faces = [str(find_font(f, s)) for f, s in (("Linux Libertine O", "Regular"), ("Linux Libertine O", "Italic"),
                                             ("Linux Biolinum O", "Regular"), ("Amiri", "Regular"),
                                             ("No Such Family Anywhere", "Regular"))]
@@ -68,7 +68,7 @@ import ctypes.util, sys
 calls = []
 real = ctypes.util.find_library
 ctypes.util.find_library = lambda name: calls.append(name) or real(name)
-from bookmaker.writers.weasy import import_weasyprint
+from bookmaker.writers.pdf.weasy import import_weasyprint
 weasyprint = import_weasyprint()
 weasyprint.HTML(string="<p>x</p>").render()
 print(len(calls))
@@ -84,7 +84,7 @@ def test_weasyprint_loads_its_libraries_without_find_library() -> None:
 
 
 def test_fill_page_refs_writes_known_numbers_and_leaves_the_rest() -> None:
-    from bookmaker.writers.pagemap import fill_page_refs, referenced_ids
+    from bookmaker.writers.pdf.pagemap import fill_page_refs, referenced_ids
 
     html = ('<a href="#a" data-pageref="a">A</a> <a href="#b" data-pageref="b">B</a>'
             ' <span class="pageref" data-pageref="a&amp;1"></span>')
@@ -97,7 +97,7 @@ def test_fill_page_refs_writes_known_numbers_and_leaves_the_rest() -> None:
 
 
 def test_a_book_that_renumbers_its_pages_keeps_target_counter() -> None:
-    from bookmaker.writers.pagemap import can_use_page_map
+    from bookmaker.writers.pdf.pagemap import can_use_page_map
 
     assert can_use_page_map("<style>.chapter { break-before: page; }</style>")
     assert not can_use_page_map("<style>@page :first { counter-reset: page 3 }</style>")
@@ -117,7 +117,7 @@ def layouts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[int]:
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("BOOKMAKER_NO_CACHE", raising=False)
-    from bookmaker.cache import cache_dir
+    from bookmaker.core.cache import cache_dir
 
     cache_dir.cache_clear()
     counts: list[int] = []
@@ -262,9 +262,9 @@ def test_the_status_line_counts_the_parts_laid_out(tmp_path: Path, layouts: list
 
     from conftest import copy_fixture
 
-    from bookmaker.pipeline import Builder
-    from bookmaker.request import BuildRequest
-    from bookmaker.progress import Reporter
+    from bookmaker.build.pipeline import Builder
+    from bookmaker.build.request import BuildRequest
+    from bookmaker.build.progress import Reporter
 
     book = copy_fixture("five-chapters", tmp_path)
     stream = io.StringIO()
@@ -341,7 +341,7 @@ def test_another_weasyprint_lays_out_again_instead_of_renumbering(tmp_path: Path
     takes the slower way (a part whose start was a guess is laid out again), and the book is the same."""
     from conftest import copy_fixture
 
-    import bookmaker.writers.pdf_parts as pdf_parts
+    import bookmaker.writers.pdf.parts.layout as pdf_parts
 
     monkeypatch.setattr(pdf_parts, "RENUMBERING_CHECKED", ("0.0.",))
     assert not pdf_parts.renumbering_supported()
@@ -421,8 +421,8 @@ def test_a_fifty_chapter_book_is_the_same_in_parts(tmp_path: Path, layouts: list
 def small_note_parts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Parts of the notes a few pages long, so that a six-chapter book's notes (19 pages) are cut; the
     names of the notes' parts of each split of the book."""
-    import bookmaker.writers.pdf_note_parts as note_parts
-    import bookmaker.writers.pdf_parts as pdf_parts
+    import bookmaker.writers.pdf.notes.cuts as note_parts
+    import bookmaker.writers.pdf.parts.layout as pdf_parts
 
     monkeypatch.setattr(note_parts, "PAGES_PER_PART", 4)
     monkeypatch.setattr(pdf_parts, "PAGES_PER_PART", 4)

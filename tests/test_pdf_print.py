@@ -434,7 +434,7 @@ def test_the_theme_css_gives_weasyprint_nothing_to_warn_about(paper, duplex, cap
     import weasyprint
 
     from bookmaker.theme import theme_stylesheets
-    from bookmaker.writers.page_layout import geometry, page_css
+    from bookmaker.writers.pdf.page_layout import geometry, page_css
 
     css = "\n".join(p.read_text() for p in theme_stylesheets("print"))
     css += page_css(geometry(paper, duplex), duplex, "3mm", "crop cross")
@@ -444,7 +444,7 @@ def test_the_theme_css_gives_weasyprint_nothing_to_warn_about(paper, duplex, cap
 
 
 def test_margins_follow_the_paper():
-    from bookmaker.writers.page_layout import geometry
+    from bookmaker.writers.pdf.page_layout import geometry
 
     a4, a5 = geometry("A4", True), geometry("A5", True)
     assert a5.font_pt < a4.font_pt

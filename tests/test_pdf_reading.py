@@ -375,7 +375,7 @@ def test_no_word_is_left_alone_on_a_line_before_an_inline_element():
     """WeasyPrint 70 measured a text's trailing space before an inline element and kept only its
     first word on the line ("The" / "Quds Force started to build links with"): the sample's first
     page showed "Soleimani" alone. writers/weasy.py works around it; this is the sample's paragraph."""
-    from bookmaker.writers.weasy import import_weasyprint
+    from bookmaker.writers.pdf.weasy import import_weasyprint
 
     weasyprint = import_weasyprint()
     paragraph = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from bookmaker.diagnostics import Diagnostic
-from bookmaker.sanitize import sanitize
+from bookmaker.core.diagnostics import Diagnostic
+from bookmaker.safety.sanitize import sanitize
 
 
 def _clean(fragment: str, claim=None):

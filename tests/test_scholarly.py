@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from bookmaker.citations import CSL_DIR
-from bookmaker.diagnostics import BookError
-from bookmaker.markdown import parser_for
+from bookmaker.resolve.citations import CSL_DIR
+from bookmaker.core.diagnostics import BookError
+from bookmaker.markdown.parser import parser_for
 from bookmaker.read import read_book
 from conftest import FIXTURES, assert_epubcheck_clean, build
 
@@ -160,9 +160,9 @@ def test_cross_references_numbered_per_chapter(tmp_path):
 
 
 def test_citations_without_pandoc_are_an_error_not_a_crash(tmp_path, monkeypatch):
-    import bookmaker.citations
+    import bookmaker.resolve.citations
 
-    monkeypatch.setattr(bookmaker.citations.shutil, "which", lambda name: None)
+    monkeypatch.setattr(bookmaker.resolve.citations.shutil, "which", lambda name: None)
     root = _book(tmp_path, "# One\n\n[@quill2001]\n", 'bibliography = "refs.json"\n', {"refs.json": REFS})
     errors = _errors(root)
     assert any("bookmaker.toml:3" in e and "needs pandoc" in e for e in errors), errors
@@ -304,7 +304,7 @@ def test_bibtex_bibliography_equals_pandocs(tmp_path):
 def test_pdf_prints_the_page_of_a_cross_reference(tmp_path, jobs, monkeypatch, request):
     """In parts (--jobs 2) a chapter's target-counter() could not count another part's pages: the
     page is written in from the page map, on a first build (a fresh user cache) and after."""
-    from bookmaker.cache import cache_dir
+    from bookmaker.core.cache import cache_dir
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     cache_dir.cache_clear()

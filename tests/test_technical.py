@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bookmaker.diagnostics import Diagnostics
-from bookmaker.frontmatter import split_front_matter
+from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.config.frontmatter import split_front_matter
 
 
 # -- item 7: a chapter that opens with a scene break ------------------------
@@ -48,8 +48,8 @@ def test_front_matter_is_still_read_and_still_checked():
 # -- items 1, 2, 4: code ------------------------------------------------------
 
 def render(markdown: str) -> str:
-    from bookmaker.markdown import parser_for
-    from bookmaker.render import XhtmlRenderer
+    from bookmaker.markdown.parser import parser_for
+    from bookmaker.render.prose import XhtmlRenderer
 
     md = parser_for("en")
     return XhtmlRenderer(md).render(md.parse(markdown, {}), md.options, {})
@@ -146,7 +146,7 @@ def test_tables_keep_alignment_and_wide_ones_are_marked():
 # -- item 10: math --------------------------------------------------------------
 
 def test_math_becomes_mathml_with_its_tex():
-    from bookmaker.mathtex import tex_to_mathml
+    from bookmaker.render.mathtex import tex_to_mathml
 
     formula = tex_to_mathml(r"\int_0^1 x^2\,dx", False)
     assert formula.problem is None
@@ -203,7 +203,7 @@ def test_a_tex_error_is_a_warning_at_file_and_line(tmp_path):
 
 def test_an_unknown_equation_reference_is_an_error(tmp_path):
     # Equations are cross-references like figures and tables (crossrefs.py): an unknown label is an error.
-    from bookmaker.diagnostics import BookError
+    from bookmaker.core.diagnostics import BookError
 
     with pytest.raises(BookError) as caught:
         read(tmp_path, "# One\n\n$$\nx = 1\n$$ {#eq-one}\n\nSee @eq-nowhere.\n")
@@ -211,7 +211,7 @@ def test_an_unknown_equation_reference_is_an_error(tmp_path):
 
 
 def test_print_draws_math_as_svg_with_the_tex_as_alt():
-    from bookmaker.mathtex import math_as_svg, tex_to_mathml
+    from bookmaker.render.mathtex import math_as_svg, tex_to_mathml
 
     page = f"<p>See {tex_to_mathml('E = mc^2', False).mathml}.</p>"
     drawn = math_as_svg(page)
@@ -264,7 +264,7 @@ def test_the_technical_epub_passes_epubcheck_and_ace(technical):
 
 @pytest.mark.slow
 def test_no_word_of_the_technical_pdf_is_past_the_text_block(technical):
-    from bookmaker.writers.page_layout import geometry
+    from bookmaker.writers.pdf.page_layout import geometry
 
     layout = geometry("A4", False)
     mm = 72 / 25.4
@@ -296,8 +296,8 @@ def test_the_columns_of_the_wide_table_do_not_touch(technical):
 def test_kobo_spans_stay_out_of_mathml():
     from lxml import etree
 
-    from bookmaker.mathtex import tex_to_mathml
-    from bookmaker.writers.kepub import koboize
+    from bookmaker.render.mathtex import tex_to_mathml
+    from bookmaker.writers.epub.kepub import koboize
 
     page = (f'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body>'
             f"<p>Text {tex_to_mathml('x + y', False).mathml} more.</p></body></html>")

@@ -91,8 +91,7 @@ def test_a_template_bomb_is_an_error_not_a_hang_or_a_crash(tmp_path, bomb):
 
 
 def test_a_template_loop_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
-    from bookmaker import limits
-
+    from bookmaker.core import limits
     monkeypatch.setattr(limits, "TEMPLATE_SECONDS", 1)
     book = _book(tmp_path)
     (book / "templates").mkdir()
@@ -266,9 +265,9 @@ def test_a_styles_folder_linked_out_of_the_book_is_refused(tmp_path):
 
 def test_the_template_loader_refuses_a_link_out_on_its_own(tmp_path):
     """Defence in depth: a template the reader did not see (added while building) is refused when loaded."""
-    from bookmaker.diagnostics import BookError
-    from bookmaker.policy import ResourcePolicy
-    from bookmaker.templating import render_template
+    from bookmaker.core.diagnostics import BookError
+    from bookmaker.safety.policy import ResourcePolicy
+    from bookmaker.safety.templating import render_template
     from bookmaker.theme import environment
 
     outside = _outside(tmp_path)
@@ -539,8 +538,7 @@ def test_an_unwritable_output_is_an_error_and_the_previous_output_stays(tmp_path
 def test_a_full_disk_is_an_error_and_the_previous_output_stays(tmp_path, monkeypatch):
     import errno
 
-    from bookmaker import output
-
+    from bookmaker.core import output
     book = _book(tmp_path)
     assert run_cli("build", str(book), "-f", "epub", "-f", "html").exit_code == 0
     before = {p.name: p.read_bytes() for p in (book / "build").iterdir()}
@@ -583,9 +581,9 @@ def preview(tmp_path_factory):
     """A serving preview of a book with an image, an unused image, a link out and sources beside them."""
     from PIL import Image
 
-    from bookmaker.pipeline import Builder
-    from bookmaker.request import BuildRequest
-    from bookmaker.serve import PreviewServer
+    from bookmaker.build.pipeline import Builder
+    from bookmaker.build.request import BuildRequest
+    from bookmaker.build.serve import PreviewServer
 
     tmp_path = tmp_path_factory.mktemp("serve")
     book = _book(tmp_path)
@@ -669,8 +667,7 @@ def test_a_slow_client_neither_blocks_others_nor_holds_on(preview, monkeypatch):
     import socket
     import time
 
-    from bookmaker import serve
-
+    from bookmaker.build import serve
     monkeypatch.setattr(serve, "_REQUEST_SECONDS", 1.0)
     slow = socket.create_connection(("127.0.0.1", preview.port), timeout=10)
     slow.sendall(b"GET /build/t.html HTTP/1.1\r\n")
@@ -724,7 +721,7 @@ def test_a_node_planted_in_the_books_output_folder_is_never_written_into(tmp_pat
 @pytest.mark.parametrize("state", ['{"html": 1, "epub": []}', '{"html": {"target": "/etc/passwd", "fingerprint": 3}}',
                                    '[1]', '{"html": {"target": "/etc/passwd\\u0000"}}'])
 def test_a_state_file_that_came_with_the_book_is_only_a_hint(tmp_path, state):
-    from bookmaker.pipeline import Builder
+    from bookmaker.build.pipeline import Builder
 
     book = _book(tmp_path)
     (book / "build").mkdir()
@@ -738,8 +735,7 @@ def test_a_state_file_that_came_with_the_book_is_only_a_hint(tmp_path, state):
 
 
 def test_a_template_that_is_a_pipe_or_too_large_is_refused_not_read(tmp_path, monkeypatch):
-    from bookmaker import limits
-
+    from bookmaker.core import limits
     monkeypatch.setattr(limits, "MAX_TEMPLATE_BYTES", 1000)
     book = _book(tmp_path)
     (book / "templates").mkdir()
@@ -755,9 +751,9 @@ def test_a_template_that_is_a_pipe_or_too_large_is_refused_not_read(tmp_path, mo
 
 
 def test_the_loader_checks_a_template_before_reading_it(tmp_path):
-    from bookmaker.diagnostics import BookError
-    from bookmaker.policy import ResourcePolicy
-    from bookmaker.templating import render_template
+    from bookmaker.core.diagnostics import BookError
+    from bookmaker.safety.policy import ResourcePolicy
+    from bookmaker.safety.templating import render_template
     from bookmaker.theme import environment
 
     book = _book(tmp_path)
@@ -801,8 +797,7 @@ def test_a_missing_output_folder_is_made(tmp_path):
     "{% for i in range(40) %}{% set ns.a = d(ns.a) %}{% endfor %}",
 ])
 def test_a_template_that_doubles_a_string_is_stopped(tmp_path, monkeypatch, bomb):
-    from bookmaker import limits
-
+    from bookmaker.core import limits
     monkeypatch.setattr(limits, "MAX_TEMPLATE_OUTPUT", 50_000_000)
     book = _book(tmp_path)
     (book / "templates").mkdir()

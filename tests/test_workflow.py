@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from bookmaker.config import load_config
-from bookmaker.diagnostics import Diagnostics
-from bookmaker.pipeline import Builder
-from bookmaker.progress import Reporter
-from bookmaker.request import BuildRequest
+from bookmaker.config.bookmaker_toml import load_config
+from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.build.pipeline import Builder
+from bookmaker.build.progress import Reporter
+from bookmaker.build.request import BuildRequest
 from conftest import NS, Epub, assert_epubcheck_clean, copy_fixture, run_cli
 
 CONSOLE = Path(sys.executable).parent / "bookmaker"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bookmaker.diagnostics import Diagnostics
+    from bookmaker.core.diagnostics import Diagnostics
     from bookmaker.model import Book
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bookmaker.policy import ResourcePolicy
+    from bookmaker.safety.policy import ResourcePolicy
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bookmaker import bookfiles
-from bookmaker.config import load_config
-from bookmaker.diagnostics import Diagnostics
+from bookmaker.build import bookfiles
+from bookmaker.config.bookmaker_toml import load_config
+from bookmaker.core.diagnostics import Diagnostics
 
 
 def _book(root: Path) -> Path:

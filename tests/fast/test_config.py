@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from bookmaker.config import load_config
-from bookmaker.diagnostics import Diagnostics
+from bookmaker.config.bookmaker_toml import load_config
+from bookmaker.core.diagnostics import Diagnostics
 
 EVERY_KEY = """
 [manuscript]
@@ -69,8 +69,7 @@ def test_a_wrong_value_keeps_the_default_and_the_others_are_read(tmp_path):
 
 
 def test_a_new_section_is_one_dataclass_whose_checks_are_declared_on_its_fields(tmp_path, monkeypatch):
-    from bookmaker import config as config_module
-
+    from bookmaker.config import bookmaker_toml as config_module
     @dataclasses.dataclass
     class Extra:
         size: str = dataclasses.field(default="m", metadata={"choices": ("s", "m")})

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from bookmaker.config import load_config
-from bookmaker.diagnostics import BookError, Diagnostics
+from bookmaker.config.bookmaker_toml import load_config
+from bookmaker.core.diagnostics import BookError, Diagnostics
 from bookmaker.model import Book
 from bookmaker.read import read_book
-from bookmaker.render import RESOURCE_PREFIX
+from bookmaker.render.prose import RESOURCE_PREFIX
 from bookmaker.theme import environment
 
 from casefile import Case, read_cases, rewrite_output

@@ -17,7 +17,7 @@ from bookmaker.model import Book
 
 def write_txt(book: Book, target: Path, context: WriteContext) -> None:
     """A plain-text writer: the book's title and its chapters' titles, one a line."""
-    from bookmaker.output import atomic_output
+    from bookmaker.core.output import atomic_output
 
     lines = [book.metadata.title, *(chapter.title for chapter in book.chapters)]
     with atomic_output(target) as out:
@@ -107,7 +107,7 @@ def test_strict_fails_the_run_at_its_end_on_a_writers_warning(tmp_path, monkeypa
 
 def test_diagnostics_keep_warnings_as_warnings():
     from bookmaker.cli.report import as_errors
-    from bookmaker.diagnostics import Diagnostics, Severity
+    from bookmaker.core.diagnostics import Diagnostics, Severity
 
     diagnostics = Diagnostics()
     diagnostics.warning("a.md", 3, "a heading level skips")

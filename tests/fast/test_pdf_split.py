@@ -1,6 +1,6 @@
 """Which books the PDF may lay out in parts (writers/pdf_parts.split): a split must not change the book."""
 
-from bookmaker.writers.pdf_parts import split
+from bookmaker.writers.pdf.parts.layout import split
 
 # Top-level elements start their lines, as the theme's templates write them.
 _BODY = """<body>
@@ -39,7 +39,7 @@ def test_counters_the_book_steps_keep_it_whole() -> None:
 
 # -- the notes cut at page tops (pdf_note_parts.py) -----------------------------------------------------
 
-from bookmaker.writers.pdf_note_parts import NoteCut, NotesRecord, choose_cuts  # noqa: E402
+from bookmaker.writers.pdf.notes.cuts import NoteCut, NotesRecord, choose_cuts  # noqa: E402
 
 
 def _note(n: int) -> str:
@@ -101,7 +101,7 @@ def test_a_joined_unicode_map_keeps_each_block_apart() -> None:
     """A face with over 100 glyphs in the parts' fonts got its ToUnicode blocks run together
     ("endbfchar3 beginbfchar"): poppler warned once for each page that used it (1,197 times on
     "500 Lines or Less")."""
-    from bookmaker.writers.pdf_merge import joined_cmap
+    from bookmaker.writers.pdf.merge import joined_cmap
 
     part = (b"/CIDInit /ProcSet findresource begin\n1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
             b"1 beginbfchar\n<0001> <0020>\nendbfchar\nendcmap\nend")

@@ -58,7 +58,7 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules), "launched": laun
 # bookmaker.toml.
 NEVER_FOR_A_PLAIN_EPUB = ["weasyprint", "PIL", "pygments", "latex2mathml", "uharfbuzz", "fontTools", "yaml",
                           "tinyhtml5", "xml.etree", "tomllib", "pikepdf", "pypdf",
-                          "bookmaker.writers.kepub", "bookmaker.writers.pdf", "bookmaker.writers.weasy"]
+                          "bookmaker.writers.epub.kepub", "bookmaker.writers.pdf.writer", "bookmaker.writers.pdf.weasy"]
 
 
 def epub_build(book: Path, out: Path, cache: Path) -> dict:
@@ -135,7 +135,7 @@ def test_the_samples_epub_starts_no_process_and_reuses_its_font_subset(sample_bu
     """The sample article has Persian text (an Amiri subset is embedded), front matter and no citations:
     once the cache knows the font paths, the cover, the subset and the front matter, no fc-match, no
     pandoc, no HarfBuzz, no Pillow, no YAML."""
-    from bookmaker.fonts import ARABIC_SCRIPT, find_font
+    from bookmaker.writers.fonts import ARABIC_SCRIPT, find_font
 
     if find_font(ARABIC_SCRIPT.family) is None:
         pytest.skip("Amiri is not installed (scripts/system-packages.sh book installs it)")
@@ -167,13 +167,12 @@ def test_a_front_matter_with_a_problem_is_reported_by_every_build(plain_book, tm
 
 
 def test_the_remembered_front_matter_is_the_one_read(tmp_path, monkeypatch):
-    from bookmaker.diagnostics import Diagnostics
-    from bookmaker.frontmatter import split_front_matter
+    from bookmaker.core.diagnostics import Diagnostics
+    from bookmaker.config.frontmatter import split_front_matter
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("BOOKMAKER_NO_CACHE", raising=False)
-    from bookmaker import cache
-
+    from bookmaker.core import cache
     cache.cache_dir.cache_clear()
     text = ("---\ntitle: A fake title\nauthor: [A. Writer, B. Writer]\nkeywords: one, two\ndate: 2020-01-03\n"
             "crossref-pages: true\n---\n\n# Body\n")
@@ -189,7 +188,7 @@ def test_the_remembered_front_matter_is_the_one_read(tmp_path, monkeypatch):
 def test_linkify_searches_only_text_that_may_hold_a_kept_link():
     """Only scheme and `www.` links are made (markdown._link_only_as_github_does), so prose without
     `:`, `//` or `www.` skips linkify-it's slow regex; the links themselves are the same."""
-    from bookmaker.markdown import parser_for
+    from bookmaker.markdown.parser import parser_for
 
     md = parser_for("en")
     assert not md.linkify.pretest("Prose naming notes.md and setup.py, and no address.")
@@ -206,7 +205,7 @@ def test_the_sandbox_remembers_jinjas_answers_without_changing_them():
     type and name, and must answer exactly as Jinja (and bookmaker's own check of the value) does."""
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    from bookmaker.templating import BookSandbox, _reaches_outside
+    from bookmaker.safety.templating import BookSandbox, _reaches_outside
 
     def generator():
         yield 1
@@ -244,7 +243,7 @@ def test_the_epub_command_spares_the_garbage_collectors_passes(plain_rebuild):
 def test_the_pdf_keeps_the_collectors_defaults():
     import gc
 
-    from bookmaker.collector import tune_for_command
+    from bookmaker.core.collector import tune_for_command
 
     before = gc.get_threshold()
     restore = tune_for_command("pdf")

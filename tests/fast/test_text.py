@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bookmaker.diagnostics import BookError
+from bookmaker.core.diagnostics import BookError
 from bookmaker.read import read_book
-from bookmaker.text import line_and_column, not_utf8
+from bookmaker.core.text import line_and_column, not_utf8
 
 BOM = b"\xef\xbb\xbf"
 

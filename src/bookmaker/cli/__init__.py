@@ -24,8 +24,8 @@ from bookmaker.cli.options import (
     safety_options,
 )
 from bookmaker.cli.writer_options import NOTE_NUMBERING_OPTION, print_options
-from bookmaker.collector import tune_for_command
-from bookmaker.request import BuildRequest
+from bookmaker.core.collector import tune_for_command
+from bookmaker.build.request import BuildRequest
 
 
 def run_build(path: Path, request: BuildRequest, quiet: bool = False, verbose: bool = False) -> None:
@@ -49,8 +49,8 @@ class _LazyGroup(click.Group):
     `bookmaker epub` need not pay for the HTTP server of `serve`."""
 
     lazy = {
-        "init": "bookmaker.scaffold:init_command",
-        "theme": "bookmaker.scaffold:theme_group",
+        "init": "bookmaker.build.scaffold:init_command",
+        "theme": "bookmaker.build.scaffold:theme_group",
         "watch": "bookmaker.cli.live:watch_command",
         "serve": "bookmaker.cli.live:serve_command",
     }

@@ -11,11 +11,11 @@ from pathlib import Path
 import click
 
 from bookmaker.cli.options import OUTPUT_DIR_OPTION, PATH_ARG, QUIET_OPTION, formats_option
-from bookmaker.pipeline import Builder, default_jobs
-from bookmaker.progress import Reporter
-from bookmaker.request import BuildRequest
-from bookmaker.serve import PreviewServer
-from bookmaker.watch import Watcher
+from bookmaker.build.pipeline import Builder, default_jobs
+from bookmaker.build.progress import Reporter
+from bookmaker.build.request import BuildRequest
+from bookmaker.build.serve import PreviewServer
+from bookmaker.build.watch import Watcher
 
 
 @click.command("watch")

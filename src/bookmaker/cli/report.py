@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from bookmaker.diagnostics import BookError, Diagnostics, Severity
-from bookmaker.pipeline import Builder, default_jobs, shown
-from bookmaker.progress import Reporter
-from bookmaker.request import BuildRequest
+from bookmaker.core.diagnostics import BookError, Diagnostics, Severity
+from bookmaker.build.pipeline import Builder, default_jobs, shown
+from bookmaker.build.progress import Reporter
+from bookmaker.build.request import BuildRequest
 
 
 def run_build(path: Path, request: BuildRequest, quiet: bool = False, verbose: bool = False) -> None:
     """`bookmaker build` (and pdf, epub, html): print what was written or skipped, every diagnostic, and exit."""
-    from bookmaker.output import is_stdout
+    from bookmaker.core.output import is_stdout
 
     reporter = Reporter(quiet=quiet, verbose=verbose)
     cwd = Path.cwd()
@@ -86,7 +86,7 @@ class reporting:
         import os
         import traceback
 
-        from bookmaker.text import printable
+        from bookmaker.core.text import printable
 
         if exc is None or isinstance(exc, SystemExit):
             return False

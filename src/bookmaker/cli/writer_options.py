@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import click
 
-from bookmaker.paper import css_length, css_page_size
+from bookmaker.config.paper import css_length, css_page_size
 
 
 def parsed(parse: Callable[[str], str]) -> Callable:
@@ -34,7 +34,7 @@ parse_paper = parsed(css_page_size)
 
 def print_options(command: Callable) -> Callable:
     """Add --bleed, --marks, --pdf-variant, --duplex, --notes and --layout; pass them on as `print_overrides` (with --paper)."""
-    from bookmaker.settings import LAYOUTS, MARKS, NOTE_PLACEMENTS, PDF_VARIANTS
+    from bookmaker.config.settings import LAYOUTS, MARKS, NOTE_PLACEMENTS, PDF_VARIANTS
 
     @functools.wraps(command)
     def wrapper(*args, bleed, marks, pdf_variant, duplex, notes, layout, paper, **kwargs):

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
-from bookmaker import limits
-from bookmaker.diagnostics import Diagnostic
-from bookmaker.images import check_image
+from bookmaker.core import limits
+from bookmaker.core.diagnostics import Diagnostic
+from bookmaker.safety.images import check_image
 from bookmaker.model import Image
-from bookmaker.policy import Local, Refused
+from bookmaker.safety.policy import Local, Refused
 from bookmaker.read.state import BookState, ChapterContext
-from bookmaker.render import XhtmlRenderer
+from bookmaker.render.prose import XhtmlRenderer
 
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)

@@ -8,7 +8,7 @@ import re
 from markdown_it.token import Token
 
 from bookmaker.read.state import ChapterContext
-from bookmaker.text import is_language_tag
+from bookmaker.core.text import is_language_tag
 
 _ID = re.compile(r"^\S+$")
 

@@ -3,7 +3,7 @@ formatted at once by pandoc's citeproc (citations.py), and the bibliography plac
 
 from __future__ import annotations
 
-from bookmaker import citations
+from bookmaker.resolve import citations
 from bookmaker.model import Chapter, HtmlBlock
 from bookmaker.read.files import setting
 from bookmaker.read.state import BookState, SourceFile

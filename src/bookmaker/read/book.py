@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bookmaker.config import BookConfig
-from bookmaker.diagnostics import BookError, Diagnostics
-from bookmaker.ids import slugify
-from bookmaker.markdown import parser_for
+from bookmaker.config.bookmaker_toml import BookConfig
+from bookmaker.core.diagnostics import BookError, Diagnostics
+from bookmaker.core.ids import slugify
+from bookmaker.markdown.parser import parser_for
 from bookmaker.model import Book, Chapter
-from bookmaker.policy import ResourcePolicy
+from bookmaker.safety.policy import ResourcePolicy
 from bookmaker.read.bibliography import close_with_bibliography, load_style, resolve_citations
 from bookmaker.read.chapter import parse_chapter, render_chapter
 from bookmaker.read.files import check_templates, fallback_title, load, read_metadata, setting, title_from_heading
@@ -23,9 +23,9 @@ from bookmaker.read.index_marks import check_index
 from bookmaker.read.links import check_raw_links, resolve_links
 from bookmaker.read.math import check_equation_refs
 from bookmaker.read.state import BookState, ChapterContext
-from bookmaker.render import XhtmlRenderer
-from bookmaker.sources import locate
-from bookmaker.stylesheets import check_stylesheets
+from bookmaker.render.prose import XhtmlRenderer
+from bookmaker.config.sources import locate
+from bookmaker.safety.stylesheets import check_stylesheets
 from bookmaker.theme import THEME_DIR
 
 # Called with the chapter file about to be read, its index and the number of chapters.

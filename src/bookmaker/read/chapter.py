@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from bookmaker.markdown import placeholder_name
+from bookmaker.markdown.parser import placeholder_name
 from bookmaker.read.assets import read_image, refused_images_in_text
 from bookmaker.read.attributes import check_language, claim_inline_id
 from bookmaker.read.blocks import claim_figure_label, claim_table_label, read_blocks
@@ -18,7 +18,7 @@ from bookmaker.read.notes import check_definitions, check_undefined, collect_bod
 from bookmaker.read.state import ChapterContext
 from bookmaker.read.structure import check_structure
 from bookmaker.read.tokens import line_of
-from bookmaker.unsupported import check_unsupported
+from bookmaker.markdown.unsupported import check_unsupported
 
 
 def parse_chapter(ctx: ChapterContext) -> None:

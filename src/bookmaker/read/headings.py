@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from bookmaker.ids import slugify
+from bookmaker.core.ids import slugify
 from bookmaker.model import Heading
 from bookmaker.read.attributes import check_language, valid_id
 from bookmaker.read.state import ChapterContext

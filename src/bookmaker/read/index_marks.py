@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from bookmaker.index import parse_entries
-from bookmaker.markdown import INDEX_ATTRIBUTES
+from bookmaker.resolve.index import parse_entries
+from bookmaker.markdown.parser import INDEX_ATTRIBUTES
 from bookmaker.model import IndexMark
 from bookmaker.read.state import BookState, ChapterContext
 from bookmaker.read.tokens import plain_text

@@ -10,7 +10,7 @@ from markdown_it.token import Token
 
 from bookmaker.model import Chapter
 from bookmaker.read.state import BookState, ChapterContext
-from bookmaker.sanitize import LINK_SCHEMES
+from bookmaker.safety.sanitize import LINK_SCHEMES
 
 _NOTE_IDS = re.compile(r"^(note|ref)-\d+(-\d+)?$")
 

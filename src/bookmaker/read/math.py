@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from bookmaker.mathtex import fallback_html, tex_to_mathml
+from bookmaker.render.mathtex import fallback_html, tex_to_mathml
 from bookmaker.read.state import BookState, ChapterContext
 
 MATH_BLOCKS = ("math_block", "math_block_label", "amsmath")

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 from markdown_it.token import Token
 
-from bookmaker import citations
-from bookmaker.ids import note_id, ref_id
+from bookmaker.resolve import citations
+from bookmaker.core.ids import note_id, ref_id
 from bookmaker.model import Note, NoteRef
 from bookmaker.read.rendering import render
 from bookmaker.read.state import BookState, ChapterContext

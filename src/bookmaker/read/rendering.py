@@ -13,7 +13,7 @@ from markdown_it.token import Token
 
 from bookmaker.read.assets import resource_url
 from bookmaker.read.state import ChapterContext
-from bookmaker.sanitize import sanitize
+from bookmaker.safety.sanitize import sanitize
 
 _RAW_FRAGMENT = re.compile(r"""href\s*=\s*["']?\s*#([^"'\s>]*)""", re.IGNORECASE)
 

@@ -9,15 +9,15 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bookmaker import citations
-from bookmaker.crossrefs import CrossRefs
-from bookmaker.diagnostics import Diagnostics
-from bookmaker.frontmatter import FrontMatter
-from bookmaker.ids import IdRegistry
+from bookmaker.resolve import citations
+from bookmaker.resolve.crossrefs import CrossRefs
+from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.config.frontmatter import FrontMatter
+from bookmaker.core.ids import IdRegistry
 from bookmaker.model import Chapter, Heading, Image, IndexMark, Note
-from bookmaker.policy import ResourcePolicy
-from bookmaker.render import XhtmlRenderer
-from bookmaker.sources import BookSources
+from bookmaker.safety.policy import ResourcePolicy
+from bookmaker.render.prose import XhtmlRenderer
+from bookmaker.config.sources import BookSources
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
 RESERVED_IDS = ("notes", "notes-title", "toc", "toc-title", "landmarks", "refs", "refs-title", "lof", "lof-title",

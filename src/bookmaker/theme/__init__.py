@@ -24,7 +24,7 @@ from markupsafe import Markup
 from bookmaker.model import Book
 
 if TYPE_CHECKING:
-    from bookmaker.policy import ResourcePolicy
+    from bookmaker.safety.policy import ResourcePolicy
 
 THEME_DIR = Path(__file__).parent
 Medium = Literal["print", "epub"]
@@ -34,8 +34,8 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 def environment(book_templates: Path | None = None, policy: ResourcePolicy | None = None) -> jinja2.Environment:
     """The one environment the book's and the theme's templates render in: a sandbox (templating.py).
     The book's templates load under `policy` (default: inside the folder above `book_templates`)."""
-    from bookmaker.policy import ResourcePolicy
-    from bookmaker.templating import BookLoader, BookSandbox, bound_filters
+    from bookmaker.safety.policy import ResourcePolicy
+    from bookmaker.safety.templating import BookLoader, BookSandbox, bound_filters
 
     theme = jinja2.FileSystemLoader(THEME_DIR / "templates")
     loaders: list[jinja2.BaseLoader] = []
@@ -79,7 +79,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     Jinja checks each template's modification time, so an edited template is compiled anew.
     The folder is the sandbox's own: code compiled outside the sandbox (or by an earlier
     version of its code generator: change the name with it) must never be loaded into it."""
-    from bookmaker.cache import cache_dir
+    from bookmaker.core.cache import cache_dir
 
     folder = cache_dir("templates-sandbox-2")
     return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
@@ -107,7 +107,7 @@ def stylesheets(book: Book, medium: Medium) -> list[Path]:
 
 def stylesheet_texts(book: Book, medium: Medium) -> list[str]:
     """The cascade for `medium`, each file read under the book's resource rules (policy.py)."""
-    from bookmaker.policy import policy_for
+    from bookmaker.safety.policy import policy_for
 
     policy = policy_for(book)
     return [policy.read_local(p).decode("utf-8-sig") for p in stylesheets(book, medium)]

@@ -9,20 +9,20 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bookmaker import __version__
-from bookmaker.css_urls import stylesheet_text
-from bookmaker.index import build_index, page_locators
-from bookmaker.markdown import is_rtl_lang
-from bookmaker.mathtex import math_as_svg
+from bookmaker.safety.css_urls import stylesheet_text
+from bookmaker.resolve.index import build_index, page_locators
+from bookmaker.markdown.parser import is_rtl_lang
+from bookmaker.render.mathtex import math_as_svg
 from bookmaker.model import Book, Heading
-from bookmaker.output import atomic_output
-from bookmaker.policy import Refused, policy_for
-from bookmaker.render import RESOURCE_PREFIX
-from bookmaker.reproducible import source_date
-from bookmaker.settings import PrintOptions  # [pdf] of bookmaker.toml
-from bookmaker.templating import render_template
+from bookmaker.core.output import atomic_output
+from bookmaker.safety.policy import Refused, policy_for
+from bookmaker.render.prose import RESOURCE_PREFIX
+from bookmaker.core.reproducible import source_date
+from bookmaker.config.settings import PrintOptions  # [pdf] of bookmaker.toml
+from bookmaker.safety.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
-from bookmaker.writers.footnotes import place_footnotes
-from bookmaker.writers.page_layout import geometry, page_css
+from bookmaker.writers.pdf.footnotes import place_footnotes
+from bookmaker.writers.pdf.page_layout import geometry, page_css
 
 
 def is_article(book: Book, options: PrintOptions) -> bool:

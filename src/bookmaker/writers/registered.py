@@ -17,20 +17,20 @@ def write_html(book: Book, target: Path, context: WriteContext) -> None:
 
 
 def write_pdf(book: Book, target: Path, context: WriteContext) -> None:
-    from bookmaker.writers.pdf import write_pdf as write
+    from bookmaker.writers.pdf.writer import write_pdf as write
 
     write(book, target, context.diagnostics, context.options, html=context.rendered.get(target.parent),
           jobs=context.jobs, progress=context.progress)
 
 
 def write_epub(book: Book, target: Path, context: WriteContext) -> None:
-    from bookmaker.writers.epub import EpubOptions, write_epub as write
+    from bookmaker.writers.epub.writer import EpubOptions, write_epub as write
 
     write(book, target, context.diagnostics, context.options or EpubOptions())
 
 
 def write_kepub(book: Book, target: Path, context: WriteContext) -> None:
-    from bookmaker.writers.epub import EpubOptions
+    from bookmaker.writers.epub.writer import EpubOptions
 
     write_epub(book, target, dataclasses.replace(context, options=dataclasses.replace(
         context.options or EpubOptions(), kepub=True)))

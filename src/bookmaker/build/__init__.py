@@ -1,0 +1,1 @@
+"""Building a book: the pipeline, the skip check, watch, serve, init."""

@@ -1,0 +1,1 @@
+"""A book's settings: bookmaker.toml, front matter, the chapter files, paper sizes."""

@@ -1,0 +1,224 @@
+"""`bookmaker.toml`: a book's settings, read and checked against settings.py's schema.
+
+Each `[section]` is a dataclass of settings.py and each key one of its fields,
+so `[pdf] paper` is the PDF writer's `PrintOptions.paper`. The checks are the
+fields' declared ones (metadata), applied by one validator below. Every problem
+in the file is reported at once, each with its line; a book without the file
+builds on the defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bookmaker.core.diagnostics import Diagnostics, did_you_mean
+from bookmaker.config.frontmatter import KNOWN_KEYS as METADATA_KEYS
+from bookmaker.config.frontmatter import checked_value
+from bookmaker.config.settings import (
+    RESERVED, SECTIONS, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig, PrintOptions, ThemeConfig,
+)
+from bookmaker.core.text import INVALID_CHARACTERS
+
+CONFIG_NAME = "bookmaker.toml"
+
+
+@dataclass
+class BookConfig:
+    path: Path | None = None  # the file read, None when the book has none
+    root: Path = Path(".")
+    book: dict[str, Any] = field(default_factory=dict)  # metadata, same keys as front matter
+    manuscript: ManuscriptConfig = field(default_factory=ManuscriptConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    pdf: PrintOptions = field(default_factory=PrintOptions)
+    epub: EpubOptions = field(default_factory=EpubOptions)
+    notes: NotesConfig = field(default_factory=NotesConfig)
+    theme: ThemeConfig = field(default_factory=ThemeConfig)
+    lines: dict[str, int] = field(default_factory=dict)  # "section.key" -> line, for later diagnostics
+
+    def line_of(self, section: str, key: str | None = None) -> int | None:
+        return self.lines.get(f"{section}.{key}" if key else section)
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / self.theme.templates
+
+    @property
+    def styles_dir(self) -> Path:
+        return self.root / self.theme.styles
+
+
+def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
+    """The settings of the book in folder `root`; problems go to `diagnostics`."""
+    path = root / CONFIG_NAME
+    config = BookConfig(root=root)
+    if not path.is_file():
+        return config
+    import tomllib  # only a book with a bookmaker.toml pays for the parser's import
+
+    config.path = path
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        diagnostics.error(path, None, f"cannot read the file: {exc}: save it as UTF-8 text")
+        return config
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        problem = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+        line, column = (int(where.group(1)), int(where.group(2))) if where else (None, None)
+        diagnostics.error(path, line, f"not valid TOML: {problem}: see https://toml.io", column)
+        return config
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        diagnostics.error(path, None, "arrays or tables are nested too deep to read: bookmaker.toml needs "
+                                      "no more than two levels")
+        return config
+    config.lines = key_lines(text)
+    _Validator(config, diagnostics).validate(data)
+    return config
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Where each `section.key` (and each `[section]`) is defined: tomllib keeps no positions."""
+    lines: dict[str, int] = {}
+    table = ""
+    in_multiline: str | None = None
+    header = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+    key = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=""")
+    for number, line in enumerate(text.split("\n"), start=1):
+        if in_multiline:
+            if line.count(in_multiline) % 2 == 1:
+                in_multiline = None
+            continue
+        if match := header.match(line):
+            table = _dotted(match.group(1))
+            lines.setdefault(table, number)
+            continue
+        if match := key.match(line):
+            name = _dotted(match.group(1))
+            lines.setdefault(f"{table}.{name}" if table else name, number)
+            rest = line[match.end():]
+            for quotes in ('"""', "'''"):
+                if rest.count(quotes) % 2 == 1:
+                    in_multiline = quotes
+    return lines
+
+
+def _dotted(name: str) -> str:
+    return ".".join(part.strip().strip("\"'") for part in name.split("."))
+
+
+class _Validator:
+    """Checks the file's tables against the schema, reporting each problem at its line."""
+
+    def __init__(self, config: BookConfig, diagnostics: Diagnostics) -> None:
+        self.config = config
+        self.diagnostics = diagnostics
+        self.path = config.path
+
+    def line(self, *names: str) -> int | None:
+        key = ".".join(names)
+        while key:
+            if key in self.config.lines:
+                return self.config.lines[key]
+            key = key.rpartition(".")[0]
+        return None
+
+    def error(self, names: tuple[str, ...], message: str) -> None:
+        self.diagnostics.error(self.path, self.line(*names), message)
+
+    def reserved(self, names: tuple[str, ...]) -> None:
+        what = f"[{names[0]}] {names[1]}" if len(names) > 1 else f"[{names[0]}]"
+        self.diagnostics.warning(self.path, self.line(*names),
+                                 f"{what} is reserved for a later version of bookmaker and is ignored here")
+
+    def validate(self, data: dict[str, Any]) -> None:
+        known = ["book", *SECTIONS]
+        for section, value in data.items():
+            if not isinstance(value, dict):
+                self.error((section,), f"'{section}' must be a table such as [{section}]" if section in known
+                           else f"unknown top-level key '{section}': settings go in a table; "
+                                f"{did_you_mean(section, known)}")
+            elif section == "book":
+                self._metadata(value)
+            elif section in SECTIONS:
+                setattr(self.config, section, self._section(section, SECTIONS[section], value))
+            elif section in RESERVED:
+                self.reserved((section,))
+            else:
+                self.error((section,), f"unknown table [{section}]; {did_you_mean(section, known)}")
+
+    def _metadata(self, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if key not in METADATA_KEYS:
+                self.error(("book", key), f"unknown key '{key}' in [book]; {did_you_mean(key, METADATA_KEYS)}")
+                continue
+            cleaned, problem = checked_value(key, value, f"[book] {key}", "[book]")
+            if problem is not None:
+                self.diagnostics.add(problem.at(self.path, self.line("book", key)))
+            else:
+                self.config.book[key] = cleaned
+
+    def _section(self, name: str, schema: type, values: dict[str, Any]) -> Any:
+        fields = {f.name: f for f in dataclasses.fields(schema) if f.metadata.get("key", True)}
+        accepted: dict[str, Any] = {}
+        for key, value in values.items():
+            attr = key.replace("-", "_")
+            if attr in fields:
+                problem, value = _checked(value, fields[attr], self.config.root)
+                if problem:
+                    self.error((name, key), f"[{name}] {key}{problem}")
+                else:
+                    accepted[attr] = value
+            elif key in RESERVED.get(name, ()):
+                self.reserved((name, key))
+            else:
+                keys = [f.replace("_", "-") for f in fields]
+                self.error((name, key), f"unknown key '{key}' in [{name}]; {did_you_mean(key, keys)}")
+        return schema(**accepted)
+
+
+def _checked(value: Any, key: dataclasses.Field, root: Path) -> tuple[str | None, Any]:
+    """What is wrong with a key's value (the message after the key's name) or None, and the value to keep.
+
+    The type first, then the checks the field declares (settings.py), then control characters in what is kept.
+    """
+    if key.type == "bool":
+        if not isinstance(value, bool):
+            return " must be true or false", None
+    elif "list[" in key.type:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return ' must be a list of texts, such as ["a", "b"]', None
+    elif not isinstance(value, str):
+        return " must be a text in quotes", None
+    checks = key.metadata
+    if "choices" in checks and value not in checks["choices"]:
+        return f" must be one of {', '.join(checks['choices'])}, not '{value}'", None
+    if "valid" in checks and not checks["valid"](value):
+        return f" must be {checks['expected']}", None
+    if "parse" in checks:
+        try:
+            value = checks["parse"](value)
+        except ValueError as exc:
+            return f": {exc}", None
+    if checks.get("inside_book"):
+        if "\0" in value:
+            return " holds a NUL character: give a folder name", None
+        if not (root / value).resolve().is_relative_to(root.resolve()):
+            return f" '{value}' is outside the book folder: use a path inside it", None
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(text, str) and INVALID_CHARACTERS.search(text) for text in texts):
+        return " holds a control character (such as \\u0000): remove it", None
+    return None, value
+
+
+def with_overrides(options: Any, overrides: Mapping[str, Any] | None) -> Any:
+    """A writer's options read from bookmaker.toml with the command line's options given (not None) in place."""
+    names = {f.name for f in dataclasses.fields(options)}
+    return dataclasses.replace(options, **{k: v for k, v in (overrides or {}).items() if v is not None and k in names})

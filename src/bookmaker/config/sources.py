@@ -1,0 +1,83 @@
+"""Where a book's files are: the manuscript chapters, the book's own stylesheets and templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bookmaker.config.bookmaker_toml import BookConfig, load_config
+from bookmaker.core.diagnostics import BookError, Diagnostics
+
+
+@dataclass
+class BookSources:
+    root: Path
+    chapters: list[Path]
+    styles: list[Path]
+    templates: Path | None = None  # the book's own templates folder, if it has one
+    config: BookConfig = field(default_factory=BookConfig)
+
+
+def locate(path: Path, config: BookConfig | None = None, diagnostics: Diagnostics | None = None) -> BookSources:
+    """A book folder (with `manuscript/*.md`, or the chapters its bookmaker.toml names) or a single Markdown file."""
+    path = path.resolve()
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    if path.is_file():
+        if path.suffix.lower() not in (".md", ".markdown"):
+            diagnostics.error(path, None, "not a Markdown file: give a book folder or a .md file")
+            raise BookError(diagnostics)
+        return BookSources(root=path.parent, chapters=[path], styles=[], config=BookConfig(root=path.parent))
+    if not path.is_dir():
+        diagnostics.error(path, None, "no such file or folder: give a book folder or a .md file")
+        raise BookError(diagnostics)
+    if config is None:
+        config = load_config(path, diagnostics)
+        if diagnostics.has_errors:
+            raise BookError(diagnostics)
+    manuscript = path / config.manuscript.dir
+    if config.manuscript.chapters:
+        chapters = _listed_chapters(manuscript, config, diagnostics)
+    else:
+        chapters = sorted(p for p in manuscript.glob("*.md") if p.is_file()) if manuscript.is_dir() else []
+        if not chapters:
+            diagnostics.error(
+                path, None,
+                f"no manuscript found: put the book's Markdown files in a '{config.manuscript.dir}/' folder, one per chapter",
+            )
+    if diagnostics.has_errors:
+        raise BookError(diagnostics)
+    styles_dir = path / config.theme.styles
+    styles = sorted(p for p in styles_dir.glob("*.css") if p.is_file()) if styles_dir.is_dir() else []
+    templates = path / config.theme.templates
+    return BookSources(root=path, chapters=chapters, styles=styles,
+                       templates=templates if templates.is_dir() else None, config=config)
+
+
+def _listed_chapters(manuscript: Path, config: BookConfig, diagnostics: Diagnostics) -> list[Path]:
+    """The chapters in the order bookmaker.toml lists them; a glob adds its matches in name order."""
+    chapters: list[Path] = []
+    line = config.line_of("manuscript", "chapters")
+    for entry in config.manuscript.chapters:
+        if entry.startswith(("/", "\\")) or ".." in Path(entry).parts or (len(entry) > 1 and entry[1] == ":"):
+            diagnostics.error(
+                config.path, line,
+                f"[manuscript] chapters: '{entry}' is not inside {config.manuscript.dir}/: give chapter files "
+                f"relative to it, such as \"01-start.md\" or \"part-1/*.md\"",
+            )
+            continue
+        if any(c in entry for c in "*?["):
+            try:
+                matches = sorted(p for p in manuscript.glob(entry) if p.is_file())
+            except ValueError as exc:  # pathlib refuses some patterns (`a**b`)
+                diagnostics.error(config.path, line, f"[manuscript] chapters: '{entry}' is not a pattern bookmaker "
+                                                     f"can use ({exc}): use * and ? within a name, ** alone")
+                continue
+        else:
+            matches = [manuscript / entry] if (manuscript / entry).is_file() else []
+        if not matches:
+            diagnostics.error(
+                config.path, line,
+                f"[manuscript] chapters: no file '{entry}' in {config.manuscript.dir}/: check the name or remove it",
+            )
+        chapters.extend(m for m in matches if m not in chapters)
+    return chapters

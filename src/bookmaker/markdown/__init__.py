@@ -1,0 +1,1 @@
+"""The Markdown dialect: the markdown-it-py parser and its rules (one module per syntax rule)."""

@@ -1,0 +1,1 @@
+"""The markup both outputs share: prose in XHTML, highlighted code, TeX math."""

@@ -1,0 +1,1 @@
+"""Book-wide passes once every chapter is parsed: citations, cross-references, the index."""

@@ -1,0 +1,317 @@
+"""The EPUB 3: one XHTML file per chapter with its notes, a nav document, an NCX.
+
+Chapters are rendered from the same templates as the HTML book; this layer
+adds only what e-readers need: files per chapter, links across them,
+`epub:type` beside each DPUB-ARIA role, navigation and the package.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from lxml import etree
+
+from bookmaker.writers.covers import cover_alt, generate_cover
+from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.writers.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
+from bookmaker.resolve.index import build_index, numbered_locators
+from bookmaker.markdown.parser import is_rtl_lang
+from bookmaker.model import Block, Book, Box, Chapter
+from bookmaker.core.output import atomic_output
+from bookmaker.safety.policy import Refused, policy_for
+from bookmaker.render.prose import RESOURCE_PREFIX
+from bookmaker.core.reproducible import source_date
+from bookmaker.config.settings import EpubOptions  # [epub] of bookmaker.toml
+from bookmaker.safety.templating import render_template
+from bookmaker.theme import environment, stylesheets
+from bookmaker.writers.epub import package as epub_package
+from bookmaker.writers.epub.resources import book_relative, package_css, package_names
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+STYLESHEET = "css/book.css"
+TITLEPAGE = "titlepage.xhtml"
+NAV = "nav.xhtml"
+INDEX = "index.xhtml"
+COVER_PAGE = "cover.xhtml"
+GENERATED_COVER = "cover.png"
+
+# Every epub:type we emit is derived from the DPUB-ARIA role beside it, so the
+# two always agree (DAISY Ace checks that they do).
+ROLE_TO_EPUB_TYPE = {
+    "doc-noteref": "noteref",
+    "doc-footnote": "footnote",
+    "doc-endnotes": "endnotes",
+    "doc-backlink": "backlink",
+    "doc-toc": "toc",
+    "doc-cover": "cover",
+    "doc-bibliography": "bibliography",
+    "doc-index": "index",
+}
+
+
+@dataclass
+class TocEntry:
+    label: str
+    href: str
+    level: int
+    children: list[TocEntry] = field(default_factory=list)
+
+
+@dataclass
+class _Document:
+    file_name: str
+    title: str
+    xhtml: bytes
+    ids: set[str]
+
+
+def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions()) -> None:
+    modified = _build_time()
+    env = environment(book.templates, policy_for(book))
+    common = {
+        "meta": book.metadata,
+        "rtl": is_rtl_lang(book.metadata.lang),
+        "stylesheets": [STYLESHEET],
+    }
+    try:
+        cover_source, cover_data = _cover(book)
+    except Refused as refused:
+        raise refused.as_book_error("cover", diagnostics) from None
+    fonts_and_images = [name for name in book.style_resources if not name.endswith(".css")]
+    reserved = {NAV, TITLEPAGE, COVER_PAGE, STYLESHEET, "toc.ncx", "content.opf",
+                *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in EMBEDDED_FACES)}
+    names = package_names([cover_source, *(image.src for image in book.images), *fonts_and_images], reserved)
+    cover_name = names[cover_source]
+    docs = [
+        _Document(COVER_PAGE, "Cover",
+                  render_template(env, "epub/cover.xhtml", page_title=book.metadata.title, cover=cover_name,
+                                  alt=cover_alt(book.metadata), **common).encode(), set()),
+        _Document(TITLEPAGE, book.metadata.title,
+                  render_template(env, "epub/titlepage.xhtml", page_title=book.metadata.title,
+                                  **common).encode(), set())
+    ]
+    for chapter in book.chapters:
+        html = render_template(
+            env, "epub/chapter.xhtml",
+            chapter=chapter,
+            blocks=_reading_order(chapter.blocks),
+            notes=book.notes_of(chapter),
+            page_title=chapter.title or book.metadata.title,
+            **common,
+        )
+        docs.append(_Document(_file_of(chapter), chapter.title or book.metadata.title, html.encode(), set()))
+    index_groups = build_index(book.index_marks)
+    if index_groups:
+        # Numbered locators, 1, 2, 3..., since an EPUB has no pages; each links to its mark.
+        html = render_template(env, "epub/index.xhtml", page_title="Index", index_groups=index_groups,
+                               locators=numbered_locators, epub=True, **common)
+        docs.append(_Document(INDEX, "Index", html.encode(), set()))
+
+    trees = {doc.file_name: _parse(doc, names) for doc in docs}
+    where = {i: doc.file_name for doc in docs for i in doc.ids}
+    for doc in docs:
+        _link_across_files(trees[doc.file_name], doc.file_name, where)
+        _add_epub_types(trees[doc.file_name])
+        if options.kepub:
+            from bookmaker.writers.epub.kepub import koboize
+
+            koboize(trees[doc.file_name].getroot())
+        doc.xhtml = _serialize(trees[doc.file_name])
+
+    toc = _toc(book)
+    landmarks = _landmarks(book)
+    if index_groups:
+        toc.append(TocEntry("Index", f"{INDEX}#index", 1))
+        landmarks.append({"type": "index", "href": f"{INDEX}#index", "label": "Index"})
+    nav = render_template(
+        env, "epub/nav.xhtml",
+        page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
+    )
+    policy = policy_for(book)
+    try:
+        css = package_css(stylesheets(book, "epub"), book.root, policy, names, STYLESHEET)
+        images = [(names[image.src], image.data if image.data is not None else policy.read_local(book.root / image.src))
+                  for image in book.images if image.src != cover_source]
+        images += [(names[name], policy.read_local(book.root / name)) for name in fonts_and_images
+                   if name != cover_source and name not in {image.src for image in book.images}]
+    except Refused as refused:
+        raise refused.as_book_error("resource", diagnostics) from None
+    fonts = _embedded_fonts(list(trees.values()), diagnostics) if options.embed_fonts else []
+    css = "".join(_font_face(face) for face, _ in fonts) + css
+
+    package = epub_package.Package(
+        identifier=book.metadata.identifier or _derived_identifier(book),
+        metadata=book.metadata,
+        modified=modified,
+        has_images=True,  # the cover, at least
+        has_index=bool(index_groups),
+    )
+    for doc in docs:
+        package.add_document(doc.file_name, doc.xhtml, title=doc.title)
+        if doc.file_name == TITLEPAGE:
+            # The contents page where a printed book has it. Non-linear, calibre
+            # listed it after the last chapter, behind the notes.
+            package.add_document(NAV, nav.encode(), title="Contents", nav=True)
+    package.add_stylesheet(STYLESHEET, css.encode())
+    for name, data in images:
+        package.add_resource(name, data)
+    package.add_image(cover_name, cover_data, cover=True)
+    for face, data in fonts:
+        package.add_font(face.file_name, data)
+    package.set_toc(toc)
+    with atomic_output(target) as out:
+        package.write(out)
+
+
+def _cover(book: Book) -> tuple[str, bytes]:
+    """The front matter's cover image, else one set in type from title and authors."""
+    if book.metadata.cover:
+        return book.metadata.cover, policy_for(book).read_local(book.root / book.metadata.cover)
+    taken = {image.src for image in book.images} | set(book.style_resources)
+    name = GENERATED_COVER if GENERATED_COVER not in taken else "bookmaker-" + GENERATED_COVER
+    return name, generate_cover(book.metadata)
+
+
+def _embedded_fonts(trees: list[etree._ElementTree], diagnostics: Diagnostics) -> list[tuple[EmbeddedFace, bytes]]:
+    """A subset of each face the book's text needs, for the characters it sets in that face."""
+    fonts = []
+    for face in EMBEDDED_FACES:
+        text = "".join(_text_in(tree, face) for tree in trees)
+        if not text.strip():
+            continue
+        path = find_font(face.family)
+        if path is None:
+            diagnostics.warning("bookmaker", None, f"font '{face.family}' is not installed, so the EPUB does not "
+                                               "embed it: install it (`make book` does) or pass --no-embed-fonts")
+            continue
+        fonts.append((face, subset_font(path, text)))
+    return fonts
+
+
+def _text_in(tree: etree._ElementTree, face: EmbeddedFace) -> str:
+    """The text the theme's CSS sets in this face: elements in its languages, and right-to-left runs."""
+    parts = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        lang = (el.get("lang") or el.get(XML_LANG) or "").split("-")[0].lower()
+        if lang in face.langs or el.get("dir") == "rtl":
+            parts.append("".join(el.itertext()))
+    return "".join(parts)
+
+
+def _font_face(face: EmbeddedFace) -> str:
+    href = Path(os.path.relpath(face.file_name, Path(STYLESHEET).parent)).as_posix()
+    return f'@font-face {{ font-family: "{face.family}"; font-style: normal; font-weight: normal; src: url("{href}"); }}\n'
+
+
+def _file_of(chapter: Chapter) -> str:
+    return f"{chapter.id}.xhtml"
+
+
+def _reading_order(blocks: list[Block]) -> list[Block]:
+    """An infobox followed by the lead paragraph swaps with it: on e-readers the
+    lead should come first, and the box follows in the flow instead of floating."""
+    out = list(blocks)
+    i = 0
+    while i < len(out) - 1:
+        block, following = out[i], out[i + 1]
+        if isinstance(block, Box) and block.kind == "infobox" and getattr(following, "is_paragraph", False):
+            out[i], out[i + 1] = following, block
+            i += 1  # the box moves past one paragraph only
+        i += 1
+    return out
+
+
+def _parse(doc: _Document, names: dict[str, str]) -> etree._ElementTree:
+    tree = etree.ElementTree(etree.fromstring(doc.xhtml, etree.XMLParser(resolve_entities=False, no_network=True)))
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attribute, value in el.attrib.items():
+            if value.startswith(RESOURCE_PREFIX):  # the book's file -> its name in the package
+                source = book_relative(value[len(RESOURCE_PREFIX):])
+                el.set(attribute, names.get(source, source))
+    doc.ids = {el.get("id") for el in tree.iter() if el.get("id")}
+    return tree
+
+
+def _link_across_files(tree: etree._ElementTree, file_name: str, where: dict[str, str]) -> None:
+    """`#id` links whose target went into another chapter file get that file's name; a link to an id
+    that is nowhere (the reader warned about it) is left out, as it would be an error in an EPUB."""
+    for a in tree.iter(f"{{{XHTML_NS}}}a"):
+        href = a.get("href", "")
+        if href.startswith("#"):
+            target = where.get(unquote(href[1:]), NAV if href == "#toc" else None)
+            if target is None:
+                del a.attrib["href"]
+            elif target != file_name:
+                a.set("href", f"{target}{href}")
+
+
+def _add_epub_types(tree: etree._ElementTree) -> None:
+    for el in tree.iter():
+        role = el.get("role") if isinstance(el.tag, str) else None
+        if role in ROLE_TO_EPUB_TYPE and el.get(f"{{{EPUB_NS}}}type") is None:
+            el.set(f"{{{EPUB_NS}}}type", ROLE_TO_EPUB_TYPE[role])
+
+
+def _serialize(tree: etree._ElementTree) -> bytes:
+    body = etree.tostring(tree.getroot(), encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + body + b"\n"
+
+
+def _toc(book: Book) -> list[TocEntry]:
+    """The table of contents nested by heading level, each chapter's notes last in it."""
+    flat: list[TocEntry] = []
+    for chapter in book.chapters:
+        file_name = _file_of(chapter)
+        for heading in chapter.headings:
+            flat.append(TocEntry(heading.text, f"{file_name}#{heading.id}", heading.level))
+        if book.notes_of(chapter):
+            level = 2 if chapter.title else min((h.level for h in chapter.headings), default=2)
+            flat.append(TocEntry("Notes", f"{file_name}#notes", level))
+    roots: list[TocEntry] = []
+    stack: list[TocEntry] = []
+    for entry in flat:
+        while stack and stack[-1].level >= entry.level:
+            stack.pop()
+        (stack[-1].children if stack else roots).append(entry)
+        stack.append(entry)
+    if not roots:
+        roots.append(TocEntry(book.metadata.title, _file_of(book.chapters[0]), 1))
+    return roots
+
+
+def _landmarks(book: Book) -> list[dict[str, str]]:
+    marks = [
+        {"type": "cover", "href": COVER_PAGE, "label": "Cover"},
+        {"type": "toc", "href": f"{NAV}#toc", "label": "Contents"},
+        {"type": "titlepage", "href": TITLEPAGE, "label": "Title page"},
+        {"type": "bodymatter", "href": _file_of(book.chapters[0]), "label": "Start of text"},
+    ]
+    with_notes = next((c for c in book.chapters if book.notes_of(c)), None)
+    if with_notes is not None:
+        marks.append({"type": "endnotes", "href": f"{_file_of(with_notes)}#notes", "label": "Notes"})
+    with_bibliography = next((c for c in book.chapters if c.holds_bibliography), None)
+    if with_bibliography is not None:
+        marks.append({"type": "bibliography", "href": f"{_file_of(with_bibliography)}#refs", "label": "Bibliography"})
+    return marks
+
+
+def _build_time() -> datetime.datetime:
+    """SOURCE_DATE_EPOCH when set, so that two builds of one book are identical."""
+    return source_date() or datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
+
+
+def _derived_identifier(book: Book) -> str:
+    """A stable identifier from title and authors, for books that name none."""
+    name = "\n".join([book.metadata.title, *book.metadata.authors])
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'bookmaker:' + name)}"

@@ -1,0 +1,1 @@
+"""The notes of a book cut into parts at page tops."""

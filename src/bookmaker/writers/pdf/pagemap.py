@@ -1,0 +1,116 @@
+"""Page numbers known in advance: the TOC's numbers and the notes' "p. N" written as text.
+
+WeasyPrint finds a `target-counter()` number by laying the document out,
+then laying out again every page whose references changed (the TOC, the
+notes), with a loop over all targets for every page: on a long book a third
+of the layout time. With a page map (element id -> page number) from the
+previous build of the same book, the numbers go into the HTML as attributes,
+the stylesheet shows them with `attr()` instead of `target-counter()`, and
+one layout pass is enough. The map is checked against that layout; a number
+that moved (an edit added a page) is corrected by laying out once more, so the
+PDF always says what a `target-counter()` layout says.
+
+An element asks for a page number with `data-pageref="ID"`. With a map it
+gets `data-page="N"`; an empty `<span class="pageref" data-pageref="ID">`
+also gets N as its text. Without a number (no map yet, or ID not in it) it is
+left alone and the stylesheet's `target-counter()` rule applies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_escape
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+# A page counter the book's CSS resets, sets or steps makes a page's number
+# differ from its position; the map (position + 1) would then be wrong.
+_PAGE_COUNTER = re.compile(r"counter-(?:reset|set|increment)\s*:[^;}]*\bpage\b", re.IGNORECASE)
+_PAGEREF = re.compile(r'data-pageref="([^"]*)"')
+_EMPTY_SPAN = re.compile(r'(<span class="pageref" data-pageref="([^"]*)"[^>]*>)(</span>)')
+
+
+def can_use_page_map(html: str) -> bool:
+    """Whether page numbers are page positions in this document (nothing renumbers the pages)."""
+    return _PAGE_COUNTER.search(html) is None
+
+
+def referenced_ids(html: str) -> set[str]:
+    """The ids whose page numbers the document asks for."""
+    return {html_escape.unescape(m) for m in _PAGEREF.findall(html)}
+
+
+def fill_page_refs(html: str, page_map: dict[str, int]) -> str:
+    """`html` with the page number of every reference the map knows written in."""
+    if not page_map:
+        return html
+
+    def attribute(match: re.Match) -> str:
+        number = page_map.get(html_escape.unescape(match.group(1)))
+        return match.group(0) if number is None else f'{match.group(0)} data-page="{int(number)}"'
+
+    def text(match: re.Match) -> str:
+        number = page_map.get(html_escape.unescape(match.group(2)))
+        return match.group(0) if number is None else f"{match.group(1)}{int(number)}{match.group(3)}"
+
+    return _PAGEREF.sub(attribute, _EMPTY_SPAN.sub(text, html))
+
+
+def page_map_of(pages: Iterable, first_number: int = 1) -> dict[str, int]:
+    """Each anchor (element id) of laid-out WeasyPrint pages -> the number of the first page it is on."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(pages, start=first_number):
+        for anchor in page.anchors:
+            found.setdefault(anchor, number)
+    return found
+
+
+def agrees(used: dict[str, int], actual: dict[str, int], wanted: set[str]) -> bool:
+    """Whether every number written from `used` is the one the layout gave."""
+    return all(used.get(i) == actual.get(i) for i in wanted if i in used)
+
+
+def _map_file(key: str) -> Path | None:
+    from bookmaker.core.cache import cache_dir
+
+    folder = cache_dir("pagemaps")
+    return folder / (hashlib.sha256(key.encode()).hexdigest() + ".json") if folder else None
+
+
+def load_page_map(key: str) -> dict[str, int]:
+    """The page map the last build with this key left (empty when none)."""
+    data = load_record(key)
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, int)}
+
+
+def save_page_map(key: str, page_map: dict[str, int]) -> None:
+    save_record(key, page_map)
+
+
+def load_record(key: str) -> object:
+    """What the last build with this key kept (JSON; None when nothing, or nothing readable, was kept)."""
+    path = _map_file(key)
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path else None
+    except (OSError, ValueError):
+        return None
+
+
+def save_record(key: str, data: object) -> None:
+    path = _map_file(key)
+    if path is None:
+        return
+    import os
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # the next build lays out with target-counter() instead

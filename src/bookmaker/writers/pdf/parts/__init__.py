@@ -1,0 +1,1 @@
+"""The PDF laid out in parts by a process pool."""
