@@ -22,6 +22,7 @@ from bookmaker.config.settings import PrintOptions  # [pdf] of bookmaker.toml
 from bookmaker.safety.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers.pdf.footnotes import place_footnotes
+from bookmaker.writers.pdf.print_file import effective, printer_geometry, safe_area_css
 from bookmaker.writers.pdf.page_layout import geometry, page_css
 
 
@@ -43,14 +44,15 @@ def render_html(
     document (writers/pdf.py); without it the index's page numbers are left to `target-counter()`.
     `long_notes` are notes too long to be footnotes (notes = "page"): they are endnotes instead.
     """
-    options = options or PrintOptions()
+    options = effective(options or PrintOptions())
     try:
         theme_css, book_css = _read_stylesheets(book, output_dir)
     except Refused as refused:
         raise refused.as_book_error("stylesheet") from None
-    layout = geometry(options.paper or "A4", options.duplex)
+    layout = printer_geometry(geometry(options.paper or "A4", options.duplex), options, options.pages)
     css = list(theme_css)
     css.append(page_css(layout, options.duplex, options.bleed, options.marks))
+    css.append(safe_area_css(options))
     css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
     article = is_article(book, options)

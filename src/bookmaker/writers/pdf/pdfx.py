@@ -201,6 +201,8 @@ def _set_boxes(pdf, bleed: float, bleed_inside: bool) -> None:
         inside_left = number % 2 == 1
         left = bleed if (bleed_inside or not inside_left) else 0.0
         right = bleed if (bleed_inside or inside_left) else 0.0
+        if "/ArtBox" in page.obj:  # WeasyPrint's ArtBox is the whole sheet; PDF/X keeps it inside the trim
+            del page.obj["/ArtBox"]
         page.obj.BleedBox = Array([x0, y0, x1, y1])
         page.obj.TrimBox = Array([x0 + left, y0 + bleed, x1 - right, y1 - bleed])
 

@@ -35,6 +35,24 @@ def write_pdf(
 ) -> None:
     """Lay out the book and write it to `target`; `html` reuses an already rendered document.
 
+    A file for a printer (--printer, --ink grey, PDF/X) is laid out as any other (in
+    parts too), then finished and checked (print_file.py).
+    """
+    from bookmaker.writers.pdf.print_file import needs_finish, write_finished
+
+    if needs_finish(options):
+        write_finished(book, target, diagnostics, options,
+                       lambda laid_options, path: _write_pdf(book, path, diagnostics, laid_options, None, jobs, progress))
+    else:
+        _write_pdf(book, target, diagnostics, options, html, jobs, progress)
+
+
+def _write_pdf(
+    book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None,
+    jobs: int = 1, progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Lay out the book and write it to `target`; `html` reuses an already rendered document.
+
     With `jobs` > 1 a book's parts are laid out by that many processes and
     merged (pdf_parts.py); a book that cannot be split so is laid out whole.
     """
@@ -168,7 +186,8 @@ def write_pdf(
                 save_page_map(key, {**load_page_map(key), **index_pages})
             if diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(diagnostics)
-            variant = options.pdf_variant if options else None
+            # PDF/X is made from the plain file (print_file.py): WeasyPrint's pdf/x-4 has no output intent.
+            variant = options.pdf_variant if options and not (options.pdf_variant or "pdf/x").startswith("pdf/x") else None
             with atomic_output(target) as out:
                 # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
                 document.write_pdf(out, pdf_variant=variant) if variant else document.write_pdf(out)
@@ -260,7 +279,8 @@ def _splittable(book: Book, options: PrintOptions | None) -> bool:
     from bookmaker.writers.html import is_article
 
     options = options or PrintOptions()
-    return not options.pdf_variant and not is_article(book, options) and len(book.chapters) > 1
+    plain = not options.pdf_variant or options.pdf_variant.startswith("pdf/x")  # PDF/X: finished after the merge
+    return plain and not is_article(book, options) and len(book.chapters) > 1
 
 
 _TARGETS = re.compile(r"\btarget-(?:counters?|text)\s*\(", re.IGNORECASE)
