@@ -13,23 +13,30 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from bookmaker.build.bookfiles import belongs
-from bookmaker.cli.report import report, reporting
-from bookmaker.config.bookmaker_toml import CONFIG_NAME
-from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.build.pipeline import Builder, BuildResult
 from bookmaker.build.request import BuildRequest
+from bookmaker.config.bookmaker_toml import CONFIG_NAME
+from bookmaker.core.diagnostics import Diagnostics
 
 # Called after each rebuild: its result (None when it failed) and whether only stylesheets changed.
 OnRebuild = Callable[[BuildResult | None, bool, Diagnostics | None], None]
+# The command line's side, passed in so that building never imports the command line (cli/report.py):
+# `guard()` turns what stops a rebuild into printed diagnostics (its `.failed` and `.diagnostics` say what
+# happened), `show(diagnostics)` prints a rebuild's warnings.
+Guard = Callable[[], AbstractContextManager]
+Show = Callable[[Diagnostics], None]
 
 
 class Watcher:
     def __init__(self, builder: Builder, request: BuildRequest, on_rebuild: OnRebuild | None = None,
-                 quiet: bool = False, say: Callable[[str], None] = print) -> None:
+                 quiet: bool = False, say: Callable[[str], None] = print, *, guard: Guard, show: Show) -> None:
         self.builder = builder
+        self.guard = guard
+        self.show = show
         self.request = request
         self.on_rebuild = on_rebuild or (lambda result, css_only, diagnostics: None)
         self.quiet = quiet
@@ -48,14 +55,13 @@ class Watcher:
 
     def rebuild(self, changed: list[Path], first: bool = False) -> BuildResult | None:
         start = time.perf_counter()
-        reporter = self.builder.reporter
         css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
         result = None
-        with reporting(reporter, self.cwd, exit_on_error=False) as guard:
+        with self.guard() as guard:
             if any(p.name == CONFIG_NAME for p in changed):
                 self.builder.load_config()
             result = self.builder.build(self.request)
-            report(result.diagnostics, reporter, self.cwd)
+            self.show(result.diagnostics)
         elapsed = time.perf_counter() - start
         stamp = datetime.datetime.now().strftime("%H:%M:%S")
         what = ", ".join(p.name for p in changed[:3]) + (" …" if len(changed) > 3 else "")

@@ -10,12 +10,25 @@ from pathlib import Path
 
 import click
 
-from bookmaker.cli.options import OUTPUT_DIR_OPTION, PATH_ARG, QUIET_OPTION, formats_option
 from bookmaker.build.pipeline import Builder, default_jobs
 from bookmaker.build.progress import Reporter
 from bookmaker.build.request import BuildRequest
 from bookmaker.build.serve import PreviewServer
 from bookmaker.build.watch import Watcher
+from bookmaker.cli.options import (
+    OUTPUT_DIR_OPTION,
+    PATH_ARG,
+    QUIET_OPTION,
+    formats_option,
+)
+from bookmaker.cli.report import report, reporting
+
+
+def _console(builder: Builder) -> dict:
+    """How a rebuild's problems are printed: the command line's reporting, which carries on after a failure."""
+    cwd = Path.cwd()
+    return {"guard": lambda: reporting(builder.reporter, cwd, exit_on_error=False),
+            "show": lambda diagnostics: report(diagnostics, builder.reporter, cwd)}
 
 
 @click.command("watch")
@@ -30,7 +43,8 @@ def watch_command(path: Path, formats: tuple[str, ...], output_dir: Path | None,
     """
     builder = Builder(path, Reporter(quiet=quiet))
     builder.jobs = default_jobs()  # an edit lays out again only the parts it changed
-    watcher = Watcher(builder, BuildRequest(formats=formats, output_dir=output_dir), quiet=quiet, say=click.echo)
+    watcher = Watcher(builder, BuildRequest(formats=formats, output_dir=output_dir), quiet=quiet, say=click.echo,
+                      **_console(builder))
     if not quiet:
         click.echo(f"Watching {builder.root} (Ctrl-C stops)")
     watcher.run()
@@ -60,7 +74,7 @@ def serve_command(path: Path, port: int, formats: tuple[str, ...], open_browser:
         click.echo(f"bookmaker: cannot listen on 127.0.0.1:{port}: {exc.strerror}: choose another --port", err=True)
         raise SystemExit(2) from None
     request = BuildRequest(formats=("html", *formats), output_dir=output_dir)
-    watcher = Watcher(builder, request, on_rebuild=server.rebuilt, quiet=quiet, say=click.echo)
+    watcher = Watcher(builder, request, on_rebuild=server.rebuilt, quiet=quiet, say=click.echo, **_console(builder))
     url = f"http://127.0.0.1:{server.port}/"
 
     def ready() -> None:

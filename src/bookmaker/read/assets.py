@@ -9,12 +9,15 @@ from pathlib import Path
 from markdown_it.token import Token
 
 from bookmaker.core import limits
-from bookmaker.core.diagnostics import Diagnostic
-from bookmaker.safety.images import check_image
+from bookmaker.core.diagnostics import Diagnostic, Diagnostics
 from bookmaker.model import Image
-from bookmaker.safety.policy import Local, Refused
 from bookmaker.read.state import BookState, ChapterContext
 from bookmaker.render.prose import XhtmlRenderer
+from bookmaker.safety.images import check_image
+from bookmaker.safety.policy import Local, Refused, ResourcePolicy
+
+# The formats a cover may have: those every e-reader shows.
+COVER_TYPES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 # The schemes markdown-it's validateLink refuses, leaving the image as text.
 _REFUSED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:file|data|javascript|vbscript):[^\s)>]*)", re.IGNORECASE)
@@ -59,3 +62,27 @@ def resource_url(book: BookState, src: str, alt: str, path: Path) -> str | Diagn
         return Diagnostic.error(f"image '{src}' {refused}{hint}")
     book.images[key] = Image(src=key, alt=alt, data=None if isinstance(where, Local) else data)
     return XhtmlRenderer.resource_url(key)
+
+
+def resolve_cover(src: str, path: Path, line: int | None, root: Path, policy: ResourcePolicy,
+                  diagnostics: Diagnostics) -> str | None:
+    """The `cover` named at `line` of `path`, as a path relative to the book folder `root`; None when refused.
+
+    The rules of every resource first (policy.py: no link out, no file: URL...), then a
+    cover's own: a file of the book (not the theme's) in a format every e-reader shows,
+    and the image its name says, within the limits of every image.
+    """
+    try:
+        where = policy.resolve(src, path)
+        if not isinstance(where, Local) or not where.path.is_relative_to(root):
+            raise Refused("is not a file inside the book: copy it into the book")
+        if where.path.suffix.lower() not in COVER_TYPES:
+            raise Refused("has an unsupported format: use a PNG or JPEG image, which every e-reader shows")
+        cover = where.book_relative(root)
+        problem = check_image(cover, policy.read_local(where.path, limits.MAX_IMAGE_BYTES))
+        if problem:
+            raise Refused(problem)
+    except Refused as refused:
+        diagnostics.add(refused.about(f"cover '{src}'").at(path, line))
+        return None
+    return cover

@@ -7,7 +7,7 @@ from __future__ import annotations
 from markdown_it.token import Token
 
 from bookmaker.resolve.crossrefs import Target
-from bookmaker.markdown.parser import box_kind, placeholder_name
+from bookmaker.markdown.rules.boxes import box_kind, placeholder_name
 from bookmaker.model import Block, HtmlBlock
 from bookmaker.read.bibliography import placed_bibliography
 from bookmaker.read.boxes import read_box

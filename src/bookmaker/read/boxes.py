@@ -9,7 +9,7 @@ from html import escape as html_escape
 
 from markdown_it.token import Token
 
-from bookmaker.markdown.parser import DIVISION, fenced_div_attributes
+from bookmaker.markdown.rules.boxes import DIVISION, fenced_div_attributes
 from bookmaker.model import Block, Box, Field, HtmlBlock, Image
 from bookmaker.read.rendering import render
 from bookmaker.read.state import ChapterContext

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from bookmaker.markdown.parser import placeholder_name
+from bookmaker.markdown.rules.boxes import placeholder_name
 from bookmaker.read.assets import read_image, refused_images_in_text
 from bookmaker.read.attributes import check_language, claim_inline_id
 from bookmaker.read.blocks import claim_figure_label, claim_table_label, read_blocks

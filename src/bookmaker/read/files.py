@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bookmaker.core import limits
-from bookmaker.writers.covers import resolve_cover
 from bookmaker.config.frontmatter import split_front_matter
+from bookmaker.core import limits
+from bookmaker.core.text import INVALID_CHARACTERS, line_and_column, not_utf8
 from bookmaker.model import Chapter, Metadata
-from bookmaker.safety.policy import Refused
+from bookmaker.read.assets import resolve_cover
 from bookmaker.read.state import BookState, SourceFile
 from bookmaker.read.tokens import words
-from bookmaker.core.text import INVALID_CHARACTERS, line_and_column, not_utf8
+from bookmaker.safety.policy import Refused
 
 
 def check_templates(book: BookState) -> None:
@@ -20,7 +20,9 @@ def check_templates(book: BookState) -> None:
     folder = book.sources.templates
     if folder is None:
         return
-    from bookmaker.safety.templating import template_refused  # Jinja's sandbox: only for a book with templates
+    from bookmaker.safety.templating import (
+        template_refused,  # Jinja's sandbox: only for a book with templates
+    )
 
     for path in sorted(folder.rglob("*")):
         if (not path.is_dir() or path.is_symlink()) and (problem := template_refused(path, book.policy)):

@@ -8,7 +8,7 @@ import re
 from markdown_it.token import Token
 
 from bookmaker.core import limits
-from bookmaker.markdown.parser import BOX_KIND, RESERVED_BOX_KINDS, box_kind, fenced_div_attributes
+from bookmaker.markdown.rules.boxes import BOX_KIND, RESERVED_BOX_KINDS, box_kind, fenced_div_attributes
 from bookmaker.read.state import ChapterContext
 from bookmaker.read.tokens import line_of
 

@@ -396,7 +396,7 @@ class _Inlines:
     TAGS = {"Emph": "em", "Strong": "strong", "Superscript": "sup", "Subscript": "sub", "Strikeout": "del"}
 
     def __init__(self, lang: str) -> None:
-        from bookmaker.markdown.parser import QUOTES
+        from bookmaker.core.lang import QUOTES
 
         quotes = QUOTES.get(lang.split("-")[0].lower(), QUOTES["en"])
         half = len(quotes) // 2

@@ -6,7 +6,6 @@ written in its place (inside a cascade it would come too late to count).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 

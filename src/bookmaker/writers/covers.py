@@ -5,45 +5,15 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from pathlib import Path
 
-from bookmaker.core import limits
-from bookmaker.core.diagnostics import Diagnostics
-from bookmaker.writers.fonts import ARABIC_SCRIPT, find_font
-from bookmaker.safety.images import check_image
 from bookmaker.model import Metadata
-from bookmaker.safety.policy import Local, Refused, ResourcePolicy
+from bookmaker.writers.fonts import ARABIC_SCRIPT, find_font
 
 # Retailers ask for at least 1600x2560 (1:1.6); every reader scales it down.
 COVER_SIZE = (1600, 2560)
-COVER_TYPES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 _PAPER = (246, 242, 233)
 _INK = (32, 33, 34)
 _ACCENT = (122, 30, 30)
-
-
-def resolve_cover(src: str, path: Path, line: int | None, root: Path, policy: ResourcePolicy,
-                  diagnostics: Diagnostics) -> str | None:
-    """The `cover` named at `line` of `path`, as a path relative to the book folder `root`; None when refused.
-
-    The rules of every resource first (policy.py: no link out, no file: URL...), then a
-    cover's own: a file of the book (not the theme's) in a format every e-reader shows,
-    and the image its name says, within the limits of every image.
-    """
-    try:
-        where = policy.resolve(src, path)
-        if not isinstance(where, Local) or not where.path.is_relative_to(root):
-            raise Refused("is not a file inside the book: copy it into the book")
-        if where.path.suffix.lower() not in COVER_TYPES:
-            raise Refused("has an unsupported format: use a PNG or JPEG image, which every e-reader shows")
-        cover = where.book_relative(root)
-        problem = check_image(cover, policy.read_local(where.path, limits.MAX_IMAGE_BYTES))
-        if problem:
-            raise Refused(problem)
-    except Refused as refused:
-        diagnostics.add(refused.about(f"cover '{src}'").at(path, line))
-        return None
-    return cover
 
 
 def cover_alt(metadata: Metadata) -> str:

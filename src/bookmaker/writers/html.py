@@ -11,7 +11,7 @@ from urllib.parse import quote
 from bookmaker import __version__
 from bookmaker.safety.css_urls import stylesheet_text
 from bookmaker.resolve.index import build_index, page_locators
-from bookmaker.markdown.parser import is_rtl_lang
+from bookmaker.core.lang import is_rtl_lang
 from bookmaker.render.mathtex import math_as_svg
 from bookmaker.model import Book, Heading
 from bookmaker.core.output import atomic_output

@@ -20,7 +20,7 @@ from bookmaker.writers.covers import cover_alt, generate_cover
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.writers.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
 from bookmaker.resolve.index import build_index, numbered_locators
-from bookmaker.markdown.parser import is_rtl_lang
+from bookmaker.core.lang import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.core.output import atomic_output
 from bookmaker.safety.policy import Refused, policy_for
