@@ -53,6 +53,7 @@ class _LazyGroup(click.Group):
         "theme": "bookmaker.build.scaffold:theme_group",
         "watch": "bookmaker.cli.live:watch_command",
         "serve": "bookmaker.cli.live:serve_command",
+        "cover": "bookmaker.cli.cover:cover_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
