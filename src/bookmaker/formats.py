@@ -27,6 +27,8 @@ class WriteContext:
     progress: Callable[[int, int], None] | None = None  # parts laid out so far, of how many
     # The HTML rendered for a folder: the PDF written into the same folder reuses it instead of rendering again.
     rendered: dict[Path, str] = field(default_factory=dict)
+    # A print file's checks against its service's rules (build/preflight.py): (file, options, book, diagnostics).
+    preflight: Callable[..., None] | None = None
 
 
 # Every writer: write(book, target, context) -> None; raises BookError (with the diagnostics) when it cannot.

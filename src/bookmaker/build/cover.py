@@ -60,8 +60,8 @@ def make_cover(path: Path, request: CoverRequest, builder: Builder | None = None
             "width from its cover template generator with --spine (such as --spine 0.5in)", "cover-spine-unknown")
         raise BookError(diagnostics)
     width_mm, height_mm = page_dimensions(effective(options).paper)
-    from bookmaker.writers.cover.write import write_ebook_cover, write_wrap
     from bookmaker.writers.cover.wrap import wrap_geometry
+    from bookmaker.writers.cover.write import write_ebook_cover, write_wrap
 
     g = wrap_geometry(printer, (width_mm / 25.4, height_mm / 25.4), pages, request.stock or config.cover.stock,
                       request.spine)

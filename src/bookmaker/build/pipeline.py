@@ -125,7 +125,8 @@ class Builder:
         jobs = self.jobs if request.jobs is None else request.jobs
 
         def context(fmt: str, into: Diagnostics) -> WriteContext:
-            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered)
+            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered,
+                                _preflight)
 
         write_formats(book, todo, where, context, self.reporter, diagnostics)
         uses = used_files(book)
@@ -191,6 +192,13 @@ class Builder:
         settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options) if options is not None else None,
                     note_numbering, inputs, used]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _preflight(*args, **kwargs) -> None:
+    """build/preflight.py's checks of a print file, imported only by a build that makes one."""
+    from bookmaker.build.preflight import preflight_diagnostics
+
+    preflight_diagnostics(*args, **kwargs)
 
 
 def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, reporter: Reporter,

@@ -20,7 +20,7 @@ def write_pdf(book: Book, target: Path, context: WriteContext) -> None:
     from bookmaker.writers.pdf.writer import write_pdf as write
 
     write(book, target, context.diagnostics, context.options, html=context.rendered.get(target.parent),
-          jobs=context.jobs, progress=context.progress)
+          jobs=context.jobs, progress=context.progress, preflight=context.preflight)
 
 
 def write_epub(book: Book, target: Path, context: WriteContext) -> None:

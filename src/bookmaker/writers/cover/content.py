@@ -19,7 +19,12 @@ from bookmaker.model import Book
 from bookmaker.safety.images import check_image
 from bookmaker.safety.policy import Local, Refused, policy_for
 from bookmaker.writers.cover.barcode import bad_isbn, barcode_png, isbn_of, price_addon
-from bookmaker.writers.cover.wrap import SPINE_TEXT_END, CoverContent, WrapGeometry, spine_font_size
+from bookmaker.writers.cover.wrap import (
+    SPINE_TEXT_END,
+    CoverContent,
+    WrapGeometry,
+    spine_font_size,
+)
 from bookmaker.writers.pdf.print_file import say
 
 MAX_BACK_BYTES = 200_000  # a blurb and a biography; more is not a back cover

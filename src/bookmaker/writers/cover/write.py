@@ -12,7 +12,13 @@ from bookmaker.core.diagnostics import BookError, Diagnostics
 from bookmaker.core.output import atomic_output
 from bookmaker.model import Book
 from bookmaker.writers.cover.content import cover_content
-from bookmaker.writers.cover.wrap import WrapGeometry, lay_out, overflowing_block, typographic_front, wrap_html
+from bookmaker.writers.cover.wrap import (
+    WrapGeometry,
+    lay_out,
+    overflowing_block,
+    typographic_front,
+    wrap_html,
+)
 from bookmaker.writers.pdf.pdfx import PrintFileError, PrintFinish, finish, ghostscript
 from bookmaker.writers.pdf.print_file import say
 

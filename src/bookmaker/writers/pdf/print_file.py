@@ -100,11 +100,13 @@ def safe_area_css(options: PrintOptions) -> str:
 
 
 def write_finished(book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions,
-                   lay_out: Callable[[PrintOptions, Path], None]) -> None:
+                   lay_out: Callable[[PrintOptions, Path], None], preflight: Callable | None = None) -> None:
     """Lay out (`lay_out(options, path)`), finish and check the print file; write it to `target` when it passes.
 
     The inside margin is sized for the last layout's page count; should this layout
     cross into another of the service's page-count brackets, it is laid out once more.
+    `preflight(file, options, book, diagnostics, shown_as)` checks the finished file
+    (build/preflight.py, handed down by the build: writers do not import it).
     """
     import tempfile
 
@@ -131,7 +133,8 @@ def write_finished(book: Book, target: Path, diagnostics: Diagnostics, options: 
         except PrintFileError as exc:
             say(diagnostics, "error", target, None, str(exc), "print-tool-missing")
             raise BookError(diagnostics) from None
-        add_preflight(finished, options, book, diagnostics, shown_as=target)
+        if preflight is not None:
+            preflight(finished, options, book, diagnostics, shown_as=target)
         if diagnostics.has_errors:
             raise BookError(diagnostics)
         with atomic_output(target) as out:
@@ -149,21 +152,6 @@ def _page_count(path: Path) -> int:
         return 0
 
 
-def add_preflight(target: Path, options: PrintOptions, book: Book, diagnostics: Diagnostics,
-                  shown_as: Path | None = None) -> None:
-    """The service's checks of the finished file, as diagnostics: an image's at the Markdown line that placed it."""
-    from bookmaker.build.preflight import preflight
-
-    printer = printer_of(options)
-    if printer is None:
-        return
-    for finding in preflight(target, printer, finish_of(options, "").bleed):
-        path, line = _source_of(book, finding.image) if finding.image else (shown_as or target, None)
-        source = printer.sources.get(_rule(finding.code))
-        say(diagnostics, finding.severity, path, line, f"{finding.message}" + (f" ({source})" if source else ""),
-            finding.code)
-
-
 def say(diagnostics: Diagnostics, severity: str, path: Path | str, line: int | None, message: str, code: str) -> None:
     """A diagnostic with its stable code (core/codes.py)."""
     add = diagnostics.error if severity == "error" else diagnostics.warning
@@ -171,32 +159,3 @@ def say(diagnostics: Diagnostics, severity: str, path: Path | str, line: int | N
         add(path, line, message, code=code)
     except TypeError:  # TODO(h21): core/diagnostics.py before stable codes; gone after the merge of main
         add(path, line, message)
-
-
-def _rule(code: str) -> str:
-    return {"print-page-count": "pages", "print-trim-size": "trims", "print-interactive": "annotations",
-            "print-image-resolution": "images", "print-image-resolution-low": "images",
-            "print-safe-area": "safe", "print-inner-margin": "inner_margins"}.get(code, "")
-
-
-def _source_of(book: Book, size: tuple[int, int]) -> tuple[Path, int | None]:
-    """The Markdown file and line that placed an image of this pixel size (the first such image)."""
-    from PIL import Image
-
-    for image in book.images:
-        try:
-            with Image.open(book.root / image.src) as opened:
-                if opened.size != size:
-                    continue
-        except (OSError, ValueError, Image.DecompressionBombError):
-            continue
-        name = Path(image.src).name
-        for chapter in book.chapters:
-            try:
-                lines = chapter.source.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                continue
-            for number, text in enumerate(lines, start=1):
-                if name in text:
-                    return chapter.source, number
-    return book.root, None

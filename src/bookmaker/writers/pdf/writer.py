@@ -31,7 +31,7 @@ from bookmaker.writers.pdf.pagemap import (
 
 def write_pdf(
     book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None,
-    jobs: int = 1, progress: Callable[[int, int], None] | None = None,
+    jobs: int = 1, progress: Callable[[int, int], None] | None = None, preflight: Callable | None = None,
 ) -> None:
     """Lay out the book and write it to `target`; `html` reuses an already rendered document.
 
@@ -42,7 +42,8 @@ def write_pdf(
 
     if needs_finish(options):
         write_finished(book, target, diagnostics, options,
-                       lambda laid_options, path: _write_pdf(book, path, diagnostics, laid_options, None, jobs, progress))
+                       lambda laid_options, path: _write_pdf(book, path, diagnostics, laid_options, None, jobs, progress),
+                       preflight)
     else:
         _write_pdf(book, target, diagnostics, options, html, jobs, progress)
 
