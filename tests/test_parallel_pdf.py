@@ -341,7 +341,7 @@ def test_another_weasyprint_lays_out_again_instead_of_renumbering(tmp_path: Path
     takes the slower way (a part whose start was a guess is laid out again), and the book is the same."""
     from conftest import copy_fixture
 
-    import bookmaker.writers.pdf.parts.layout as pdf_parts
+    import bookmaker.writers.pdf.patches as pdf_parts
 
     monkeypatch.setattr(pdf_parts, "RENUMBERING_CHECKED", ("0.0.",))
     assert not pdf_parts.renumbering_supported()
@@ -421,14 +421,16 @@ def test_a_fifty_chapter_book_is_the_same_in_parts(tmp_path: Path, layouts: list
 def small_note_parts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Parts of the notes a few pages long, so that a six-chapter book's notes (19 pages) are cut; the
     names of the notes' parts of each split of the book."""
+    import bookmaker.writers.pdf.notes.chain as chain
     import bookmaker.writers.pdf.notes.cuts as note_parts
-    import bookmaker.writers.pdf.parts.layout as pdf_parts
+    import bookmaker.writers.pdf.parts.run as run
+    import bookmaker.writers.pdf.parts.waves as waves
 
-    monkeypatch.setattr(note_parts, "PAGES_PER_PART", 4)
-    monkeypatch.setattr(pdf_parts, "PAGES_PER_PART", 4)
-    monkeypatch.setattr(pdf_parts, "CHAIN_FIRST", 20)
+    for module in (note_parts, chain, waves):
+        monkeypatch.setattr(module, "PAGES_PER_PART", 4)
+    monkeypatch.setattr(chain, "CHAIN_FIRST", 20)
     seen: list[list[str]] = []
-    real = pdf_parts.split
+    real = run.split
 
     def split(html, cuts=()):
         found = real(html, cuts)
@@ -436,7 +438,7 @@ def small_note_parts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
             seen.append([p.name for p in found[2] if p.kind == "notes"])
         return found
 
-    monkeypatch.setattr(pdf_parts, "split", split)
+    monkeypatch.setattr(run, "split", split)
     return seen
 
 

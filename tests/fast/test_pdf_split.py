@@ -1,6 +1,6 @@
 """Which books the PDF may lay out in parts (writers/pdf_parts.split): a split must not change the book."""
 
-from bookmaker.writers.pdf.parts.layout import split
+from bookmaker.writers.pdf.parts.split import split
 
 # Top-level elements start their lines, as the theme's templates write them.
 _BODY = """<body>

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.safety.policy import Refused, ResourcePolicy
+from bookmaker.writers.pdf.patches import keep_words_together
 
 
 def import_weasyprint():
@@ -33,7 +34,7 @@ def import_weasyprint():
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         import weasyprint
 
-        _keep_words_together_before_inline_boxes()  # whoever imported it first, lay out with the fix
+        keep_words_together()  # whoever imported it first, lay out with the fix
         return weasyprint
     import ctypes.util
 
@@ -48,38 +49,8 @@ def import_weasyprint():
         import weasyprint
     finally:
         ctypes.util.find_library = real
-    _keep_words_together_before_inline_boxes()
+    keep_words_together()
     return weasyprint
-
-
-def _keep_words_together_before_inline_boxes() -> None:
-    """Work around a WeasyPrint 70 line-breaking bug that leaves one word alone on a line.
-
-    A text box that ends in a space before an inline element ("...links with <em>Hamas</em>")
-    is measured with its trailing space; when only that space passes the line's width,
-    `split_first_line` decides nothing before it can stay and keeps the first word alone
-    ("The" / "Quds Force started to build links with"). Such text, without its trailing spaces,
-    does fit: it is then laid out as one line, and the space hangs at the line's end, as it does
-    for text with no element after it. (Seen on the sample book's first page; tests/test_pdf_reading.py.)
-    """
-    import weasyprint.layout.inline as inline
-
-    original = inline.split_first_line
-    if getattr(original, "bookmaker_fix", False):
-        return
-
-    def split_first_line(text, style, context, max_width, justification_spacing, is_line_start=True, minimum=False):
-        result = original(text, style, context, max_width, justification_spacing, is_line_start, minimum)
-        if (result[2] is not None and max_width is not None and text.endswith(" ")
-                and style["white_space"] in ("normal", "nowrap", "pre-line")):
-            stripped = text.rstrip(" ")
-            fits = original(stripped, style, context, max_width, justification_spacing, is_line_start, minimum)
-            if fits[2] is None and fits[3] <= max_width:
-                return original(text, style, context, None, justification_spacing, is_line_start, minimum)
-        return result
-
-    split_first_line.bookmaker_fix = True
-    inline.split_first_line = split_first_line
 
 
 def _book_fetcher(policy: ResourcePolicy):

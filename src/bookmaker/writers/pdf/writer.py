@@ -85,7 +85,7 @@ def _write_pdf(
     marks = _references_on_a_page_already_named(book, load_page_map(key))
 
     if jobs > 1 and _splittable(book, options) and not (options is not None and options.notes == "page"):
-        from bookmaker.writers.pdf.parts.layout import write_in_parts
+        from bookmaker.writers.pdf.parts.run import write_in_parts
 
         used = [marks]
         marks_ids = anchor_ids(book.index_marks)

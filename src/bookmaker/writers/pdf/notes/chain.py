@@ -1,0 +1,98 @@
+"""The notes of a first build laid out in pieces one after another, each piece ending before the last note
+that began a page in it: those pages are where the next build cuts (cuts.py)."""
+
+from __future__ import annotations
+
+from bookmaker.writers.pdf.merge import join_faces
+from bookmaker.writers.pdf.notes.cuts import (
+    PAGES_PER_PART,
+    PROBE_CHILDREN,
+    NoteCut,
+    cut_notes,
+    cut_position,
+    next_cut,
+    notes_children,
+)
+from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid, debug
+from bookmaker.writers.pdf.parts.split import Part, _part_ids, part_html
+from bookmaker.writers.pdf.parts.worker import lay_out_one
+
+CHAIN_FIRST = 60  # notes (and headings) in the first piece of a chain; later pieces aim at PAGES_PER_PART
+
+
+def lay_out_chain(job: Job) -> Laid | None:
+    """The notes, when no cut is known yet (a first build), laid out in pieces one after another.
+
+    Laid out whole they were the largest process of the build (half a gigabyte for 158 pages of
+    notes); in pieces of about PAGES_PER_PART pages, each a document of its own, the process holds
+    one piece at a time. A piece is laid out a little beyond its end, and ends before the last note
+    that began a page in it; the next piece begins there, as a part after a cut does. None when the
+    notes cannot be cut so (the caller lays them out whole)."""
+    import gc
+
+    head, body_open, part, title, rtl, strings = job.chain
+    found = notes_children(part.body)
+    if found is None:
+        return None
+    children = found[1]
+    begin = part.notes.continued if part.notes is not None else None  # the notes' last part after a cut
+    start, size = job.start, CHAIN_FIRST
+    pieces: list[Laid] = []
+    top_y: float | None = None
+    while True:
+        at = 0 if begin is None else cut_position(children, begin)
+        end = next_cut(children, at + size) if at + size < len(children) else None
+        cuts = [c for c in (begin, end) if c is not None]
+        pieces_html = cut_notes(part.body, cuts)
+        if pieces_html is None:
+            return None
+        piece = pieces_html[1 if begin is not None else 0]
+        sub = _part_ids(Part(part.name if begin is None else begin.note_id, piece.body, kind="notes", notes=piece))
+        # The first piece asks where it starts, as the whole would (renumbered), without reporting its
+        # length: the parts after the notes wait for the chain's.
+        sub_job = Job(job.index, part_html(head, body_open, sub, max(start, 1), True, job.numbers, title, rtl, strings),
+                      True, start, job.numbers, job.font_dir, sub.name, handshake=job.handshake and not pieces,
+                      wave=job.wave, notes=True, probe=end, continued=begin)
+        laid = lay_out_one(sub_job, quiet=True)
+        start = laid.start
+        notes = laid.notes
+        if notes is None or laid.abandoned or (pieces and (
+                laid.pad_holds_content or top_y is None or abs((notes.first_y or 0) - top_y) > 0.01)):
+            debug(f"the notes laid out whole: piece {len(pieces) + 1} of the chain does not begin as in the book")
+            return None
+        if end is not None:
+            # The last note that began a page, with the notes after it laid out too (the probe at least).
+            last_at = cut_position(children, end)
+            last = max((t for t in notes.tops if t[1] > 0 and (cut_position(children, NoteCut.of(t[0])) or 0) <= last_at),
+                       key=lambda t: t[1], default=None)
+            if last is None:
+                size *= 2  # no note began a page: a longer piece
+                continue
+            token, laid.pages, strings = last
+            top_y = notes.top_y[token]
+            notes.tops = [t for t in notes.tops if t[1] < laid.pages]
+        pieces.append(laid)
+        start += laid.pages
+        gc.collect()
+        if end is None:
+            break
+        begin = NoteCut.of(token)
+        if len(pieces) == 1:  # from the first piece, how many notes fill PAGES_PER_PART pages
+            per_page = (cut_position(children, begin) - at) / max(laid.pages, 1)
+            size = max(PROBE_CHILDREN + 1, round(per_page * PAGES_PER_PART))
+    first = pieces[0]
+    offset = first.pages
+    first.anchors = {k: v for k, v in first.anchors.items() if v < offset}
+    for laid in pieces[1:]:
+        first.more.append((laid.pdf, laid.pages, laid.bookmarks))
+        first.anchors.update({k: v + offset for k, v in laid.anchors.items()
+                              if 0 <= v < laid.pages and k not in first.anchors})
+        first.notes.tops += [(t, i + offset, s) for t, i, s in laid.notes.tops]
+        join_faces(first.fonts, laid.fonts)
+        first.diagnostics.extend(laid.diagnostics)
+        first.seconds += laid.seconds
+        offset += laid.pages
+    first.pages = offset
+    first.notes.probe_page = None
+    WORKER["reports"].put((job.wave, job.index, first.pages, first.blank_first))
+    return first

@@ -1,0 +1,22 @@
+"""The function the pool runs for a part: laid out as one document, or the notes of a first build in a chain."""
+
+from __future__ import annotations
+
+from bookmaker.writers.pdf.notes.chain import lay_out_chain
+from bookmaker.writers.pdf.parts.jobs import Job, Laid
+from bookmaker.writers.pdf.parts.worker import lay_out_one
+
+
+def lay_out_part(job: Job) -> Laid:
+    """Lay out one part and write it as a PDF whose fonts are left for the merge to subset."""
+    if job.chain is not None:
+        try:
+            laid = lay_out_chain(job)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+            laid = None  # notes in markup of the book's own that the chain does not follow: laid out whole
+        if laid is not None:
+            return laid
+        laid = lay_out_one(job)
+        laid.chain_failed = True
+        return laid
+    return lay_out_one(job)

@@ -1,0 +1,155 @@
+"""What a worker process does: lay out one part (or the notes in a chain of pieces) and write it as a PDF."""
+
+from __future__ import annotations
+
+import io
+
+from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.writers.pdf.notes.cuts import NotesLayout, notes_layout
+from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid
+from bookmaker.writers.pdf.patches import deferred_fonts, paginated, shift_page_numbers
+
+ABANDON = -1  # the parent's answer to a part whose start cannot be fixed by renumbering
+
+
+PENDING = -2
+
+
+
+
+def start_worker(state: dict, reports, answers, ready) -> None:
+    from bookmaker.writers.pdf.weasy import _book_fetcher
+
+    WORKER.clear()
+    WORKER.update(state, fetcher=_book_fetcher(state["policy"]), reports=reports, answers=answers, ready=ready)
+
+
+class Abandoned(Exception):
+    pass
+
+
+class renumbered:
+    """Page numbers fixed after layout, before the margin boxes are made.
+
+    A part's text does not depend on its page numbers: only the margin boxes
+    (`counter(page)`) do, and WeasyPrint makes them after the whole part is
+    paginated. So a part whose start is not known yet (a first build: the
+    parts before it are being laid out too) is laid out from a guess; when it
+    is paginated, it tells the parent its length and waits for the parent to
+    say where it really starts (known once every part before it is paginated),
+    and its page counters are moved by the difference before the margin boxes
+    are made. The parent answers ABANDON when the guess put the part on the
+    wrong side of a spread in a book whose pages differ by side: it is laid
+    out again. Parts are handed out in book order, and every part reports
+    before it waits, so the part waited for is always being laid out.
+    """
+
+    def __init__(self, job: Job, quiet: bool = False) -> None:
+        self.job = job
+        self.quiet = quiet
+        self.hook = paginated(self._ask)
+        self.notes: NotesLayout | None = None
+
+    @property
+    def pages(self) -> list:
+        return self.hook.pages
+
+    def __enter__(self) -> None:
+        self.hook.__enter__()
+
+    def __exit__(self, *exc) -> None:
+        self.hook.__exit__(*exc)
+
+    def _ask(self, pages: list, context) -> None:
+        job, skip = self.job, 1 if self.job.pad else 0
+        blank_first = bool(job.pad and len(pages) > 1 and pages[1].page_type.blank)
+        if job.notes:
+            try:
+                self.notes = notes_layout(pages, context, job.probe, job.continued, skip)
+            except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+                # Notes in markup of the book's own that this reading does not follow: not cut.
+                self.notes = None
+        if not self.quiet:
+            WORKER["reports"].put((job.wave, job.index, self.content_pages(), blank_first))
+        if not job.handshake:
+            return
+        answers, ready = WORKER["answers"], WORKER["ready"]
+        with ready:
+            ready.wait_for(lambda: answers[job.index] != PENDING)
+        start = answers[job.index]
+        if start == ABANDON:
+            raise Abandoned
+        shift_page_numbers(context, max(start, 1) - max(job.start, 1))
+        self.start = start
+
+    def content_pages(self) -> int:
+        """The part's own pages: without its pad page, nor the pages from where its probe begins."""
+        skip = 1 if self.job.pad else 0
+        if self.notes is not None and self.notes.probe_page is not None:
+            return self.notes.probe_page - skip
+        return len(self.pages) - skip
+
+
+def lay_out_one(job: Job, quiet: bool = False) -> Laid:
+    """One WeasyPrint document; `quiet`: a piece of a chain (lay_out_chain), which reports for it."""
+    import time
+
+    from bookmaker.writers.pdf.weasy import _weasyprint_warnings, import_weasyprint
+
+    began = time.perf_counter()
+    weasyprint = import_weasyprint()
+    state = WORKER
+    said = Diagnostics()
+    deferred: dict[str, dict] = {}
+    numbering = renumbered(job, quiet)
+    numbering.start = job.start
+    with _weasyprint_warnings(said, state["target"], reported=set(state["reported"])), deferred_fonts(deferred, job.font_dir):
+        try:
+            with numbering:
+                document = weasyprint.HTML(string=job.html, base_url=state["base_url"],
+                                           url_fetcher=state["fetcher"]).render()
+        except Abandoned:
+            pages = numbering.pages
+            skip = 1 if job.pad else 0
+            blank_first = bool(job.pad and len(pages) > 1 and pages[1].page_type.blank)
+            return Laid(job.index, b"", numbering.content_pages(), {}, [], {}, said, False, blank_first,
+                        time.perf_counter() - began, job.start, abandoned=True)
+        out = io.BytesIO()
+        document.write_pdf(out)
+    skip = 1 if job.pad else 0
+    anchors: dict[str, int] = {}
+    pad_holds_content = False
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            anchors.setdefault(anchor, index - skip)
+    notes = numbering.notes
+    if job.continued is not None:
+        # Its first note follows the pad page by an unforced break, as in the book; the parent checks
+        # that the part before it ends there (its probe).
+        pad_holds_content = notes is None or not notes.first_ok
+    else:
+        pad_holds_content = job.pad and (anchors.get(job.first_id, 0) < 0 or not _starts_a_page(document, job.first_id))
+    pages = numbering.content_pages()
+    bookmarks = [(level, label, state_) for page in document.pages for level, label, _, state_ in page.bookmarks]
+    blank_first = bool(job.pad and len(document.pages) > 1 and document.pages[1]._page_box.page_type.blank)
+    return Laid(job.index, out.getvalue(), pages, anchors, bookmarks, deferred, said,
+                pad_holds_content, blank_first, time.perf_counter() - began, numbering.start, notes=notes)
+
+
+_FORCED = {"page", "left", "right", "recto", "verso"}
+
+
+def _starts_a_page(document, element_id: str) -> bool:
+    """Whether the part's first element forces a page break before itself, as in the whole book.
+
+    In the part it follows the pad, on a page of another name, which breaks the
+    page anyway; in the book it may follow an element of its own page name and
+    run on (a book's CSS may say `break-before: auto`). Only its own forced
+    break makes the split exact.
+    """
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is not None and element.get("id") == element_id:
+                return box.style["break_before"] in _FORCED
+    return False

@@ -1,0 +1,177 @@
+"""Every place bookmaker changes WeasyPrint's internals, fenced in one module.
+
+WeasyPrint's layout functions are not its API. What is patched here was written against the versions
+in WRITTEN_FOR, and each patch is applied only on those (`supported()`); pyproject.toml pins WeasyPrint
+to that range. With another version bookmaker stays exact without them: a part laid out from a guessed
+start is laid out again (slower), and one word may stand alone on a line (the bug keep_words_together
+works around). tests/fast/test_patches.py holds a fingerprint of each piece of WeasyPrint's source a
+patch relies on, and fails when a new WeasyPrint changes it, naming the patch to check again.
+
+| patch | WeasyPrint internals | why |
+| --- | --- | --- |
+| keep_words_together | layout.inline.split_first_line | a word left alone before an inline element |
+| paginated | layout.make_all_pages, layout.make_margin_boxes | a part's start known only after its pagination |
+| shift_page_numbers | context.page_maker's page counters | renumber a part before its margin boxes are made |
+| deferred_fonts | pdf.fonts.Font.clean | each face subset once for all parts, at merge |
+
+What would remove them upstream: keep_words_together, a fix of WeasyPrint's line breaking between a text
+box and the inline box after it (Kozea/WeasyPrint#1614, "Incorrect line breaking with boxes", the same
+naive per-box `is_line_start`); the other three, an API WeasyPrint does not have (page numbers set after
+pagination, subsetting left to the caller): no upstream issue asks for one yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+# The WeasyPrint versions these patches were written for and tested with (pyproject.toml pins the same).
+WRITTEN_FOR = ("70.",)
+# Kept under its old name for the parts' check: laying out a part from a guessed start.
+RENUMBERING_CHECKED = WRITTEN_FOR
+
+# What each patch relies on: a qualified name in WeasyPrint, and the sha256 of its source in the
+# versions of WRITTEN_FOR (tests/fast/test_patches.py compares them with the installed WeasyPrint).
+FINGERPRINTS = {
+    "weasyprint.text.line_break.split_first_line": "39ad1016863ca34d",  # keep_words_together
+    "weasyprint.layout.layout_document": "a5cbf437e99caf72",  # paginated, shift_page_numbers: calls both hooks
+    "weasyprint.layout.initialize_page_maker": "5bb3c878d722af53",  # shift_page_numbers: a page_maker entry's shape
+    "weasyprint.layout.page.make_all_pages": "b5e4034894841caa",  # paginated
+    "weasyprint.layout.page.make_margin_boxes": "4a2d2e301eb3bc47",  # paginated
+    "weasyprint.pdf.fonts.Font.clean": "794f0211f18453f1",  # deferred_fonts
+}
+
+
+def supported() -> bool:
+    """Whether the installed WeasyPrint is one these patches were written for."""
+    import weasyprint
+
+    return weasyprint.__version__.startswith(WRITTEN_FOR)
+
+
+def renumbering_supported() -> bool:
+    """Whether a part laid out from a guessed start can be renumbered after layout (paginated, shift_page_numbers)."""
+    import weasyprint
+    import weasyprint.layout as layout
+
+    return (weasyprint.__version__.startswith(RENUMBERING_CHECKED)
+            and all(hasattr(layout, name) for name in ("make_all_pages", "make_margin_boxes")))
+
+
+class paginated:
+    """While a document is laid out, collect its pages, and call `on_paginated(pages, context)` once
+    it is paginated, before its first margin box is made (margin boxes are the only part of a page
+    that depends on its number)."""
+
+    def __init__(self, on_paginated: Callable[[list, object], None]) -> None:
+        self.on_paginated = on_paginated
+        self.pages: list = []
+        self.asked = False
+
+    def __enter__(self) -> paginated:
+        import weasyprint.layout as layout
+
+        self.layout = layout
+        self.real_pages, self.real_margins = layout.make_all_pages, layout.make_margin_boxes
+
+        def make_all_pages(*args, **kwargs):
+            self.pages = []
+            for page in self.real_pages(*args, **kwargs):
+                self.pages.append(page)
+                yield page
+
+        def make_margin_boxes(context, page, state):
+            if not self.asked:
+                self.asked = True
+                self.on_paginated(self.pages, context)
+            return self.real_margins(context, page, state)
+
+        layout.make_all_pages, layout.make_margin_boxes = make_all_pages, make_margin_boxes
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.layout.make_all_pages, self.layout.make_margin_boxes = self.real_pages, self.real_margins
+
+
+def shift_page_numbers(context, delta: int) -> None:
+    """Move every page's `page` counter by `delta` (the margin boxes are made from these counters)."""
+    seen = set()
+    for entry in context.page_maker:
+        counters = entry[3][1]
+        if id(counters) in seen or "page" not in counters:
+            continue
+        seen.add(id(counters))
+        counters["page"] = [value + delta for value in counters["page"]]
+
+
+def keep_words_together() -> None:
+    """Work around a WeasyPrint 70 line-breaking bug that leaves one word alone on a line.
+
+    A text box that ends in a space before an inline element ("...links with <em>Hamas</em>")
+    is measured with its trailing space; when only that space passes the line's width,
+    `split_first_line` decides nothing before it can stay and keeps the first word alone
+    ("The" / "Quds Force started to build links with"). Such text, without its trailing spaces,
+    does fit: it is then laid out as one line, and the space hangs at the line's end, as it does
+    for text with no element after it. (Seen on the sample book's first page; tests/test_pdf_reading.py.)
+    """
+    import weasyprint.layout.inline as inline
+
+    if not supported():
+        return  # another WeasyPrint: laid out as it lays out, unpatched
+    original = inline.split_first_line
+    if getattr(original, "bookmaker_fix", False):
+        return
+
+    def split_first_line(text, style, context, max_width, justification_spacing, is_line_start=True, minimum=False):
+        result = original(text, style, context, max_width, justification_spacing, is_line_start, minimum)
+        if (result[2] is not None and max_width is not None and text.endswith(" ")
+                and style["white_space"] in ("normal", "nowrap", "pre-line")):
+            stripped = text.rstrip(" ")
+            fits = original(stripped, style, context, max_width, justification_spacing, is_line_start, minimum)
+            if fits[2] is None and fits[3] <= max_width:
+                return original(text, style, context, None, justification_spacing, is_line_start, minimum)
+        return result
+
+    split_first_line.bookmaker_fix = True
+    inline.split_first_line = split_first_line
+
+
+class deferred_fonts:
+    """While a part is written, its faces are not subset: the merge subsets each face once for all parts.
+
+    A face WeasyPrint must transform (variable, colour or bitmap) is cleaned as
+    usual and stays the part's own.
+    """
+
+    def __init__(self, deferred: dict[str, dict], font_dir: str) -> None:
+        self.deferred = deferred
+        self.font_dir = Path(font_dir)
+
+    def __enter__(self) -> None:
+        from weasyprint.pdf.fonts import Font
+
+        self.Font = Font
+        self.real = Font.clean
+        deferred, font_dir, real = self.deferred, self.font_dir, self.real
+
+        def clean(font, to_unicode, hinting):
+            if font.bitmap or "fvar" in font.tables or font.png or font.svg or font.colr or not to_unicode:
+                return real(font, to_unicode, hinting)
+            data = font.file_content
+            sha = hashlib.sha256(data).hexdigest()
+            path = font_dir / sha
+            if not path.exists():
+                tmp = path.with_suffix(f".{os.getpid()}")
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            name = font.name.decode("latin-1").lstrip("/")
+            deferred[name] = {"sha": sha, "index": font.index, "gids": sorted(to_unicode),
+                              "missing": bool(font.missing), "otf": data[:4] == b"OTTO"}
+            font.file_content = data[:4]  # a stand-in the merge replaces; keeps the font's type
+
+        Font.clean = clean
+
+    def __exit__(self, *exc) -> None:
+        self.Font.clean = self.real
