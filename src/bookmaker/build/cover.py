@@ -32,7 +32,8 @@ class CoverRequest:
 def make_cover(path: Path, request: CoverRequest, builder: Builder | None = None) -> tuple[list[Path], Diagnostics]:
     """Write the wrap and the ebook cover; return what was written and what was found (BookError on errors)."""
     from bookmaker.read import read_book
-    from bookmaker.writers.pdf.print_file import effective, say, trim_problem
+    from bookmaker.writers.pdf.print_file import effective, trim_problem
+    from bookmaker.writers.say import say
 
     builder = builder or Builder(path)
     config = builder.load_config()

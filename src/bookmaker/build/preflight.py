@@ -237,7 +237,8 @@ def _margins(path: Path, printer: Printer, bleed: float) -> list[Finding]:
 def preflight_diagnostics(target: Path, options: PrintOptions, book: Book, diagnostics: Diagnostics,
                   shown_as: Path | None = None) -> None:
     """The service's checks of the finished file, as diagnostics: an image's at the Markdown line that placed it."""
-    from bookmaker.writers.pdf.print_file import finish_of, printer_of, say
+    from bookmaker.writers.pdf.print_file import finish_of, printer_of
+    from bookmaker.writers.say import say
 
     printer = printer_of(options)
     if printer is None:

@@ -51,8 +51,7 @@ def render_html(
         raise refused.as_book_error("stylesheet") from None
     layout = printer_geometry(geometry(options.paper or "A4", options.duplex), options, options.pages)
     css = list(theme_css)
-    css.append(page_css(layout, options.duplex, options.bleed, options.marks))
-    css.append(safe_area_css(options))
+    css.append(page_css(layout, options.duplex, options.bleed, options.marks) + safe_area_css(options))
     css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
     article = is_article(book, options)

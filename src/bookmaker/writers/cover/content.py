@@ -25,7 +25,7 @@ from bookmaker.writers.cover.wrap import (
     WrapGeometry,
     spine_font_size,
 )
-from bookmaker.writers.pdf.print_file import say
+from bookmaker.writers.say import say
 
 MAX_BACK_BYTES = 200_000  # a blurb and a biography; more is not a back cover
 Resources = dict[str, tuple[bytes, str]]

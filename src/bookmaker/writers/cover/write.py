@@ -20,7 +20,7 @@ from bookmaker.writers.cover.wrap import (
     wrap_html,
 )
 from bookmaker.writers.pdf.pdfx import PrintFileError, PrintFinish, finish, ghostscript
-from bookmaker.writers.pdf.print_file import say
+from bookmaker.writers.say import say
 
 EBOOK_COVER_IN = (5.0, 8.0)
 EBOOK_COVER_DPI = 315  # 1575 x 2520 px: 1.6:1, over 1,400 px wide, under 4,000,000 px

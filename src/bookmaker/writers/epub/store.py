@@ -19,23 +19,43 @@ SCREEN_MODES = {"RGB", "RGBA", "L", "LA", "P", "1"}
 
 
 def screen_image(name: str, data: bytes) -> bytes:
-    """`data` as an 8-bit RGB (or grey) image in its own format; unchanged when it already is one."""
+    """`data` as an 8-bit RGB (or grey) image in its own format; unchanged when it already is one.
+
+    Its header says so without decoding it (a plain book's EPUB does not load Pillow).
+    """
+    header = image_header(data)
+    if header is None:
+        return data  # SVG, GIF, WebP, fonts, or not an image: nothing to convert
+    width, height, channels, bits = header
+    if channels != 4 and bits <= 8 and width * height <= MAX_PIXELS:
+        return data
     from PIL import Image, UnidentifiedImageError
 
-    if not name.lower().endswith((".jpg", ".jpeg", ".png")):
-        return data  # SVG, GIF, WebP, fonts: nothing to convert
     try:
         with Image.open(io.BytesIO(data)) as image:
-            if image.mode in SCREEN_MODES and not _sixteen_bit(data) and image.width * image.height <= MAX_PIXELS:
-                return data
             return _converted(image, name)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return data  # the reader has judged the image (safety/images.py); it is not ours to refuse here
 
 
-def _sixteen_bit(data: bytes) -> bool:
-    """A PNG of 16 bits a sample (Pillow reads 16-bit RGB as 8-bit RGB, so its header is read)."""
-    return data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 24 and data[24] == 16
+def image_header(data: bytes) -> tuple[int, int, int, int] | None:
+    """Width, height, channels (4: CMYK for a JPEG, RGBA for a PNG) and bits a sample of a PNG or JPEG."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 26:
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 3}.get(data[25], 3)  # alpha is no ink: RGBA counts as 3
+        return width, height, channels, data[24]
+    if data[:2] != b"\xff\xd8":
+        return None
+    at = 2
+    while at + 9 < len(data):
+        if data[at] != 0xFF:
+            return None
+        marker, length = data[at + 1], int.from_bytes(data[at + 2:at + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            bits, height = data[at + 4], int.from_bytes(data[at + 5:at + 7], "big")
+            return int.from_bytes(data[at + 7:at + 9], "big"), height, data[at + 9], bits
+        at += 2 + length
+    return None
 
 
 def _converted(image, name: str) -> bytes:
@@ -65,16 +85,13 @@ def _converted(image, name: str) -> bytes:
     return out.getvalue()
 
 
-def cover_problem(data: bytes) -> str | None:
-    """Why a cover image is too small for the stores, or None (too large a cover is scaled down)."""
-    from PIL import Image, UnidentifiedImageError
+def store_cover(book, name: str, data: bytes, diagnostics) -> bytes:
+    """The cover as the stores take it; a book's own cover under 1,400 px wide is warned of."""
+    from bookmaker.writers.say import say
 
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width = image.width
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return None
-    if width < MIN_COVER_WIDTH:
-        return (f"the cover is {width} px wide; Apple Books asks for at least {MIN_COVER_WIDTH}: "
-                "use a larger image (1575 x 2520 px fits every store)")
-    return None
+    header = image_header(data)
+    if book.metadata.cover and header is not None and header[0] < MIN_COVER_WIDTH:
+        say(diagnostics, "warning", book.root / book.metadata.cover, None,
+            f"the cover is {header[0]} px wide; Apple Books asks for at least {MIN_COVER_WIDTH}: use a larger "
+            "image (1575 x 2520 px fits every store)", "epub-cover-too-small")
+    return screen_image(name, data)

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from bookmaker.writers.covers import cover_alt, generate_cover
-from bookmaker.writers.epub.store import cover_problem, screen_image
+from bookmaker.writers.epub.store import screen_image, store_cover
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.writers.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
 from bookmaker.resolve.index import build_index, numbered_locators
@@ -163,10 +163,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     package.add_stylesheet(STYLESHEET, css.encode())
     for name, data in images:
         package.add_resource(name, screen_image(name, data))  # 8-bit RGB for the stores (store.py)
-    problem = cover_problem(cover_data)
-    if problem:
-        diagnostics.warning(book.root / (book.metadata.cover or ""), None, problem, code="epub-cover-too-small")
-    package.add_image(cover_name, screen_image(cover_name, cover_data), cover=True)
+    package.add_image(cover_name, store_cover(book, cover_name, cover_data, diagnostics), cover=True)
     for face, data in fonts:
         package.add_font(face.file_name, data)
     package.set_toc(toc)

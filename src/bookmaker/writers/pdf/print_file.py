@@ -19,6 +19,7 @@ from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.model import Book
 from bookmaker.writers.pdf.page_layout import PageGeometry
 from bookmaker.writers.pdf.pdfx import PDFX_VARIANTS, PrintFinish
+from bookmaker.writers.say import say
 
 MM_PER_IN = 25.4
 DEFAULT_TRIM = "6in 9in"  # the most common trade paperback size; every service prints it
@@ -150,12 +151,3 @@ def _page_count(path: Path) -> int:
             return len(pdf.pages)
     except (OSError, pikepdf.PdfError):
         return 0
-
-
-def say(diagnostics: Diagnostics, severity: str, path: Path | str, line: int | None, message: str, code: str) -> None:
-    """A diagnostic with its stable code (core/codes.py)."""
-    add = diagnostics.error if severity == "error" else diagnostics.warning
-    try:
-        add(path, line, message, code=code)
-    except TypeError:  # TODO(h21): core/diagnostics.py before stable codes; gone after the merge of main
-        add(path, line, message)

@@ -187,7 +187,6 @@ def _write_pdf(
                 save_page_map(key, {**load_page_map(key), **index_pages})
             if diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(diagnostics)
-            # PDF/X is made from the plain file (print_file.py): WeasyPrint's pdf/x-4 has no output intent.
             variant = options.pdf_variant if options and not (options.pdf_variant or "pdf/x").startswith("pdf/x") else None
             with atomic_output(target) as out:
                 # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
