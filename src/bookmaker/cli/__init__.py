@@ -23,7 +23,7 @@ from bookmaker.cli.options import (
     output_option,
     safety_options,
 )
-from bookmaker.cli.writer_options import NOTE_NUMBERING_OPTION, print_options
+from bookmaker.cli.writer_options import NOTE_NUMBERING_OPTION, PRINTER_OPTION, print_options
 from bookmaker.core.collector import tune_for_command
 from bookmaker.build.request import BuildRequest
 
@@ -152,11 +152,20 @@ def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbe
 
 @main.command()
 @PATH_ARG
+@click.option("--store", is_flag=True, help="Also list which ebook stores' rules the EPUB meets (built in a "
+                                            "temporary folder): cover size, RGB images, EPUB 3, a page list.")
+@PRINTER_OPTION
 @safety_options
-def check(path: Path, strict: bool, allow_remote: bool) -> None:
+def check(path: Path, store: bool, printer: str | None, strict: bool, allow_remote: bool) -> None:
     """Run every check on the book and write nothing."""
     from bookmaker.cli.report import run_check
 
+    if store or printer:
+        from bookmaker.cli.store import run_print_check, run_store_check
+
+        if store:
+            run_store_check(path, BuildRequest(strict=strict, allow_remote=allow_remote))
+        run_print_check(path, BuildRequest(strict=strict, allow_remote=allow_remote), printer)
     run_check(path, BuildRequest(strict=strict, allow_remote=allow_remote))
 
 
