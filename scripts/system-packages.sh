@@ -12,8 +12,10 @@ book=(
   fonts-dejavu-core                                      # fallback for symbols
   fontconfig                                             # fc-match: finds the faces the EPUB's cover and embedded fonts use
   pandoc                                                 # citeproc: formats citations and bibliographies (citations.py)
+  ghostscript                                            # PDF/X and --ink grey colour conversion, the cover's barcode
+                                                         # and its CMYK profile (libgs-common's default_cmyk.icc)
 )
-test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre)
+test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre zbar-tools)  # zbar: reads the cover's barcode back
 
 wanted=("${book[@]}")
 [ "${1:-book}" = test ] && wanted+=("${test[@]}")

@@ -245,3 +245,25 @@ def test_a_blurb_too_long_for_the_back_is_an_error_at_its_line(tmp_path):
     result = _cover(book, tmp_path / "cover.pdf", "--pages", "200")
     assert result.exit_code == 1
     assert re.search(r"back\.md:\d+: error: the back cover's text runs past", result.stderr), result.stderr
+
+
+# -- the EPUB for the stores ----------------------------------------------------------------------------------
+
+
+def test_check_store_finds_a_cmyk_image_converted_and_a_small_cover_refused(tmp_path):
+    book = _write_book(tmp_path / "b", chapters=1, paragraphs=2)
+    Image.new("CMYK", (600, 360), (0, 200, 200, 20)).save(book / "manuscript" / "gradient.png".replace(".png", ".jpg"))
+    chapter = book / "manuscript" / "ch01.md"
+    chapter.write_text(chapter.read_text().replace("gradient.png", "gradient.jpg"))
+    result = run_cli("check", "--store", str(book))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "ok   Kobo, Apple Books: images in 8-bit RGB or grey" in result.stdout
+    assert "ok   Apple Books: cover at most 4,000,000 pixels (3,969,000 pixels)" in result.stdout
+    assert not (book / "build").exists()  # check writes nothing in the book
+    Image.new("RGB", (800, 1280), "white").save(book / "small-cover.png")
+    toml = book / "bookmaker.toml"
+    toml.write_text(toml.read_text().replace("[pdf]", 'cover = "small-cover.png"\n[pdf]'))
+    result = run_cli("check", "--store", str(book))
+    assert result.exit_code == 1
+    assert "FAIL Apple Books: cover at least 1400 px wide (800 x 1280 px)" in result.stdout
+    assert "warning: the cover is 800 px wide; Apple Books asks for at least 1400" in result.stderr

@@ -85,7 +85,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         cover_source, cover_data = _cover(book)
     except Refused as refused:
         raise refused.as_book_error("cover", diagnostics) from None
-    fonts_and_images = [name for name in book.style_resources if not name.endswith(".css")]
+    # ICC profiles are for print (@color-profile); no reading system uses one, and EPUBCheck refuses them.
+    fonts_and_images = [name for name in book.style_resources if not name.endswith((".css", ".icc", ".icm"))]
     reserved = {NAV, TITLEPAGE, COVER_PAGE, STYLESHEET, "toc.ncx", "content.opf",
                 *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in EMBEDDED_FACES)}
     names = package_names([cover_source, *(image.src for image in book.images), *fonts_and_images], reserved)
