@@ -18,6 +18,9 @@ from lxml import etree
 
 from bookmaker.writers.covers import cover_alt, generate_cover
 from bookmaker.writers.epub.store import screen_image, store_cover
+
+# Stylesheets are packed apart; ICC profiles (@color-profile) are for print: EPUBCheck refuses them.
+PRINT_ONLY = (".css", ".icc", ".icm")
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.writers.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
 from bookmaker.resolve.index import build_index, numbered_locators
@@ -85,8 +88,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         cover_source, cover_data = _cover(book)
     except Refused as refused:
         raise refused.as_book_error("cover", diagnostics) from None
-    # ICC profiles are for print (@color-profile); no reading system uses one, and EPUBCheck refuses them.
-    fonts_and_images = [name for name in book.style_resources if not name.endswith((".css", ".icc", ".icm"))]
+    fonts_and_images = [name for name in book.style_resources if not name.endswith(PRINT_ONLY)]
     reserved = {NAV, TITLEPAGE, COVER_PAGE, STYLESHEET, "toc.ncx", "content.opf",
                 *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in EMBEDDED_FACES)}
     names = package_names([cover_source, *(image.src for image in book.images), *fonts_and_images], reserved)
