@@ -103,7 +103,8 @@ def test_kdp_warns_of_an_image_under_300_ppi_at_its_line(kdp, book):
     _target, result = kdp
     lines = (book / "manuscript" / "ch01.md").read_text().splitlines()
     line = next(n for n, text in enumerate(lines, start=1) if "gradient.png" in text)
-    found = re.search(rf"ch01\.md:{line}: warning: the image \(1000x600 px\) on page \d+ prints at (\d+) ppi", result.stderr)
+    said = rf"ch01\.md:{line}: warning: the image \(1000x600 px\) on page \d+ prints at (\d+) ppi"
+    found = re.search(said, result.stderr)
     assert found and 150 <= int(found.group(1)) < 300, result.stderr
 
 

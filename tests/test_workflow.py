@@ -101,7 +101,7 @@ text = "red"
         "or a size such as 6x9in or 170x240mm",
         "bookmaker.toml:12: error: [pdf] bleed: unknown length '3 millimetres': use a number with mm, cm, in or pt, such as 3mm",
         "bookmaker.toml:13: error: unknown key 'papr' in [pdf]; did you mean 'paper'?",
-        "bookmaker.toml:15: error: unknown table [colours]; known: book, manuscript, output, pdf, epub, notes, theme",
+        "bookmaker.toml:15: error: unknown table [colours]; known: book, manuscript, output, pdf, epub, notes, theme, diagnostics",
         "bookmaker: 8 errors, 0 warnings",
     ], result.stderr
     assert not (book / "build").exists()

@@ -33,7 +33,6 @@ def make_cover(path: Path, request: CoverRequest, builder: Builder | None = None
     """Write the wrap and the ebook cover; return what was written and what was found (BookError on errors)."""
     from bookmaker.read import read_book
     from bookmaker.writers.pdf.print_file import effective, trim_problem
-    from bookmaker.writers.say import say
 
     builder = builder or Builder(path)
     config = builder.load_config()
@@ -44,8 +43,8 @@ def make_cover(path: Path, request: CoverRequest, builder: Builder | None = None
     target = request.output
     problem = trim_problem(options)
     if problem:
-        say(diagnostics, "error", builder.root / "bookmaker.toml", config.line_of("pdf", "paper"), problem,
-            "print-trim-size")
+        diagnostics.error(builder.root / "bookmaker.toml", config.line_of("pdf", "paper"), problem,
+                          code="print-trim-size")
         raise BookError(diagnostics)
     pages = request.pages
     if pages is None:
@@ -57,8 +56,8 @@ def make_cover(path: Path, request: CoverRequest, builder: Builder | None = None
     out_dir = builder.output_dir()
     target = target or out_dir / f"{book.slug}-cover.pdf"
     if printer.spine_per_page == {} and request.spine is None:
-        say(diagnostics, "error", target, None, f"{printer.label} publishes no spine formula: give the spine "
-            "width from its cover template generator with --spine (such as --spine 0.5in)", "cover-spine-unknown")
+        diagnostics.error(target, None, f"{printer.label} publishes no spine formula: give the spine "
+            "width from its cover template generator with --spine (such as --spine 0.5in)", code="cover-spine-unknown")
         raise BookError(diagnostics)
     width_mm, height_mm = page_dimensions(effective(options).paper)
     from bookmaker.writers.cover.wrap import wrap_geometry

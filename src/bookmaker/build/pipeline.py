@@ -60,8 +60,27 @@ class Builder:
             return override.absolute()
         return (self.root / (self.config.output.dir if self.config else "build")).absolute()
 
+    def ignored(self, request: BuildRequest) -> BuildRequest:
+        """The request with the codes bookmaker.toml silences added to those of the command line."""
+        from dataclasses import replace
+
+        if self.config is None:
+            self.load_config()
+        configured = getattr(getattr(self.config, "diagnostics", None), "ignore", None) or []
+        return replace(request, ignore=request.ignore | set(configured))
+
     def build(self, request: BuildRequest = BuildRequest()) -> BuildResult:
-        """Write the wanted formats (default: the configured ones); raise BookError when the run fails."""
+        """Write the wanted formats (default: the configured ones); raise BookError when the run fails.
+        The warnings whose codes the author silenced are left out of what it returns or raises."""
+        request = self.ignored(request)
+        try:
+            result = self._build(request)
+        except BookError as exc:
+            raise BookError(exc.diagnostics.without(request.ignore)) from None
+        result.diagnostics = result.diagnostics.without(request.ignore)
+        return result
+
+    def _build(self, request: BuildRequest) -> BuildResult:
         from bookmaker.core.output import check_book_target, is_stdout
         from bookmaker.read import read_book
 
@@ -125,7 +144,7 @@ class Builder:
         jobs = self.jobs if request.jobs is None else request.jobs
 
         def context(fmt: str, into: Diagnostics) -> WriteContext:
-            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered, _preflight)
+            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered, _checks)
 
         write_formats(book, todo, where, context, self.reporter, diagnostics)
         uses = used_files(book)
@@ -145,6 +164,7 @@ class Builder:
         from bookmaker.read import read_book
 
         config = self.load_config()
+        request = self.ignored(request)
         diagnostics = Diagnostics()
         diagnostics.extend(self.config_diagnostics)
         if not request.fails(diagnostics):
@@ -156,7 +176,7 @@ class Builder:
                     diagnostics.extend(_check_templates(book))
             except BookError as exc:
                 diagnostics.extend(exc.diagnostics)
-        return diagnostics
+        return diagnostics.without(request.ignore)
 
     def last_output(self, fmt: str, output_dir: Path | None = None) -> Path | None:
         """Where the last successful build wrote `fmt`, if it did."""
@@ -193,7 +213,7 @@ class Builder:
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
-def _preflight(*args, **kwargs) -> None:
+def _checks(*args, **kwargs) -> None:
     """build/preflight.py's checks of a print file, imported only by a build that makes one."""
     from bookmaker.build.preflight import preflight_diagnostics
 

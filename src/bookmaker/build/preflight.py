@@ -238,7 +238,6 @@ def preflight_diagnostics(target: Path, options: PrintOptions, book: Book, diagn
                   shown_as: Path | None = None) -> None:
     """The service's checks of the finished file, as diagnostics: an image's at the Markdown line that placed it."""
     from bookmaker.writers.pdf.print_file import finish_of, printer_of
-    from bookmaker.writers.say import say
 
     printer = printer_of(options)
     if printer is None:
@@ -246,8 +245,8 @@ def preflight_diagnostics(target: Path, options: PrintOptions, book: Book, diagn
     for finding in preflight(target, printer, finish_of(options, "").bleed):
         path, line = _source_of(book, finding.image) if finding.image else (shown_as or target, None)
         source = printer.sources.get(_rule(finding.code))
-        say(diagnostics, finding.severity, path, line, f"{finding.message}" + (f" ({source})" if source else ""),
-            finding.code)
+        add = diagnostics.error if finding.severity == "error" else diagnostics.warning
+        add(path, line, finding.message + (f" ({source})" if source else ""), code=finding.code)
 
 
 def _rule(code: str) -> str:

@@ -26,14 +26,16 @@ class BuildRequest:
     strict: bool = False  # every warning fails the run (decided at its end, by the command line)
     allow_remote: bool = False
     jobs: int | None = None  # processes laying out the PDF's parts; None: the builder's own
+    ignore: frozenset[str] = frozenset()  # codes of warnings silenced (--ignore, [diagnostics] ignore)
 
     def __post_init__(self) -> None:
         # Frozen all the way down: a request is shared by every rebuild of `watch`.
         object.__setattr__(self, "formats", tuple(self.formats))
+        object.__setattr__(self, "ignore", frozenset(self.ignore))
         object.__setattr__(self, "extra_formats", tuple(self.extra_formats))
         object.__setattr__(self, "targets", _frozen(self.targets))
         object.__setattr__(self, "overrides", MappingProxyType({k: _frozen(v) for k, v in self.overrides.items()}))
 
     def fails(self, diagnostics) -> bool:
         """Does the run fail with these diagnostics? Under --strict, any warning fails it."""
-        return diagnostics.has_errors or (self.strict and len(diagnostics) > 0)
+        return diagnostics.has_errors or (self.strict and len(diagnostics.without(self.ignore)) > 0)

@@ -89,10 +89,10 @@ def main(ctx: click.Context) -> None:
 @JOBS_OPTION
 @safety_options
 def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, jobs: int | None,
-        strict: bool, allow_remote: bool) -> None:
+        strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
     """Write the PDF."""
     _write_one(path, "pdf", output, overrides=_overrides(print_overrides), note_numbering=note_numbering,
-               strict=strict, allow_remote=allow_remote, jobs=jobs)
+               strict=strict, allow_remote=allow_remote, jobs=jobs, ignore=ignore)
 
 
 @main.command()
@@ -104,10 +104,10 @@ def pdf(path: Path, output: Path | None, print_overrides: dict, note_numbering: 
               help="Write a Kobo .kepub.epub instead (sentence spans as kepubify adds them).")
 @safety_options
 def epub(path: Path, output: Path | None, note_numbering: str | None, embed_fonts: bool | None, kepub: bool,
-         strict: bool, allow_remote: bool) -> None:
+         strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
     """Write the EPUB 3."""
     _write_one(path, "kepub" if kepub else "epub", output, overrides=_overrides(embed_fonts=embed_fonts),
-               note_numbering=note_numbering, strict=strict, allow_remote=allow_remote)
+               note_numbering=note_numbering, strict=strict, allow_remote=allow_remote, ignore=ignore)
 
 
 @main.command()
@@ -118,10 +118,10 @@ def epub(path: Path, output: Path | None, note_numbering: str | None, embed_font
 @NOTE_NUMBERING_OPTION
 @safety_options
 def html(path: Path, output: Path | None, print_overrides: dict, note_numbering: str | None, strict: bool,
-         allow_remote: bool) -> None:
+         allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
     """Write the single-file HTML that the PDF is rendered from."""
     _write_one(path, "html", output, overrides=_overrides(print_overrides), note_numbering=note_numbering,
-               strict=strict, allow_remote=allow_remote)
+               strict=strict, allow_remote=allow_remote, ignore=ignore)
 
 
 @main.command()
@@ -139,33 +139,38 @@ def html(path: Path, output: Path | None, print_overrides: dict, note_numbering:
 @safety_options
 def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbering: str | None,
           embed_fonts: bool | None, formats: tuple[str, ...], kepub: bool, force: bool, jobs: int | None, quiet: bool,
-          verbose: bool, strict: bool, allow_remote: bool) -> None:
+          verbose: bool, strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
     """Write the configured formats from one read of the book, skipping those already up to date."""
     if output_dir is not None and str(output_dir) == "-":
         raise click.UsageError("build writes several files, so -o names a folder; to write one format to "
                                "standard output, use `bookmaker pdf -o -` (or epub, html)")
     request = BuildRequest(formats=formats, extra_formats=("kepub",) if kepub else (), output_dir=output_dir,
                            force=force, overrides=_overrides(print_overrides, embed_fonts),
-                           note_numbering=note_numbering, strict=strict, allow_remote=allow_remote, jobs=jobs)
+                           note_numbering=note_numbering, strict=strict, allow_remote=allow_remote, jobs=jobs,
+                           ignore=ignore)
     run_build(path, request, quiet, verbose)
 
 
 @main.command()
 @PATH_ARG
-@click.option("--store", is_flag=True, help="Also list which ebook stores' rules the EPUB meets (built in a "
-                                            "temporary folder): cover size, RGB images, EPUB 3, a page list.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one object per problem (file, line, column, severity, code, message, fix), for editors.")
+@click.option("--store", is_flag=True, help="List which ebook stores' rules the EPUB meets (built in a temporary "
+                                            "folder): cover size, RGB images, EPUB 3, a page list.")
 @PRINTER_OPTION
 @safety_options
-def check(path: Path, store: bool, printer: str | None, strict: bool, allow_remote: bool) -> None:
+def check(path: Path, output_format: str, store: bool, printer: str | None, strict: bool, allow_remote: bool,
+          ignore: tuple[str, ...] = ()) -> None:
     """Run every check on the book and write nothing."""
     from bookmaker.cli.report import run_check
 
-    if store or printer:
+    request = BuildRequest(strict=strict, allow_remote=allow_remote, ignore=ignore)
+    if store or printer:  # what only a laid-out PDF or a packed EPUB shows, made in a temporary folder
         from bookmaker.cli.store import run_print_check, run_store_check
 
         if store:
-            run_store_check(path, BuildRequest(strict=strict, allow_remote=allow_remote))
-        run_print_check(path, BuildRequest(strict=strict, allow_remote=allow_remote), printer)
-    run_check(path, BuildRequest(strict=strict, allow_remote=allow_remote))
+            run_store_check(path, request)
+        run_print_check(path, request, printer)
+    run_check(path, request, output_format)
 
 

@@ -57,6 +57,8 @@ def formats_option(help: str) -> Callable:
 
 
 def safety_options(command: Callable) -> Callable:
+    command = click.option("--ignore", "ignore", multiple=True, metavar="CODE",
+                           help="Silence the warnings of this code (repeatable); an error is never silenced.")(command)
     command = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(command)
     return click.option(
         "--allow-remote", is_flag=True,

@@ -36,16 +36,32 @@ def run_build(path: Path, request: BuildRequest, quiet: bool = False, verbose: b
     sys.exit(0)
 
 
-def run_check(path: Path, request: BuildRequest) -> None:
+def run_check(path: Path, request: BuildRequest, output_format: str = "text") -> None:
     """`bookmaker check`: every check of a build, nothing written."""
     reporter = Reporter(quiet=False, verbose=False)
     cwd = Path.cwd()
+    if output_format == "json":
+        _check_as_json(path, request, reporter, cwd)
     with reporting(reporter, cwd, strict=request.strict):
         diagnostics = Builder(path, reporter).check(request)
         if request.fails(diagnostics):
             raise BookError(diagnostics)
         report(diagnostics, reporter, cwd)
     sys.exit(0)
+
+
+def _check_as_json(path: Path, request: BuildRequest, reporter: Reporter, cwd: Path) -> None:
+    """Every problem as a JSON array on standard output, for an editor; exit 1 when the book has errors."""
+    import json
+
+    try:
+        diagnostics = Builder(path, reporter).check(request)
+    except BookError as exc:
+        diagnostics = exc.diagnostics
+    if request.strict:
+        diagnostics = as_errors(diagnostics)
+    click.echo(json.dumps([d.as_json(cwd) for d in diagnostics], ensure_ascii=False, indent=1))
+    sys.exit(1 if request.fails(diagnostics) else 0)
 
 
 def as_errors(diagnostics: Diagnostics) -> Diagnostics:

@@ -20,7 +20,8 @@ from bookmaker.core.diagnostics import Diagnostics, did_you_mean
 from bookmaker.config.frontmatter import KNOWN_KEYS as METADATA_KEYS
 from bookmaker.config.frontmatter import checked_value
 from bookmaker.config.settings import (
-    RESERVED, SECTIONS, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig, PrintOptions, ThemeConfig, CoverConfig,
+    RESERVED, SECTIONS, CoverConfig, DiagnosticsConfig, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig,
+    PrintOptions, ThemeConfig,
 )
 from bookmaker.core.text import INVALID_CHARACTERS
 
@@ -39,6 +40,7 @@ class BookConfig:
     notes: NotesConfig = field(default_factory=NotesConfig)
     theme: ThemeConfig = field(default_factory=ThemeConfig)
     cover: CoverConfig = field(default_factory=CoverConfig)
+    diagnostics: DiagnosticsConfig = field(default_factory=DiagnosticsConfig)
     lines: dict[str, int] = field(default_factory=dict)  # "section.key" -> line, for later diagnostics
 
     def line_of(self, section: str, key: str | None = None) -> int | None:

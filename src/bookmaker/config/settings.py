@@ -125,6 +125,12 @@ class NotesConfig:
 
 
 @dataclass
+class DiagnosticsConfig:
+    # Codes of warnings the author has judged and silenced (an error is never silenced): core/codes.py.
+    ignore: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ThemeConfig:
     templates: str = field(default="templates", metadata=_INSIDE_BOOK)
     styles: str = field(default="styles", metadata=_INSIDE_BOOK)
@@ -138,6 +144,7 @@ SECTIONS: dict[str, type] = {
     "notes": NotesConfig,
     "cover": CoverConfig,
     "theme": ThemeConfig,
+    "diagnostics": DiagnosticsConfig,
 }
 
 # Keys that upcoming versions will read; accepted with a warning so a book

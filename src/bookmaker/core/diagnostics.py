@@ -31,16 +31,17 @@ class Diagnostic:
     column: int | None
     severity: Severity
     message: str
+    code: str = ""  # its stable short name (core/codes.py), which `--ignore` and editors use
 
     @classmethod
-    def error(cls, message: str) -> Diagnostic:
+    def error(cls, message: str, code: str = "") -> Diagnostic:
         """An error not yet placed in a file: the caller knows where it is."""
-        return cls("", None, None, Severity.ERROR, message)
+        return cls("", None, None, Severity.ERROR, message, code)
 
     @classmethod
-    def warning(cls, message: str) -> Diagnostic:
+    def warning(cls, message: str, code: str = "") -> Diagnostic:
         """A warning not yet placed in a file: the caller knows where it is."""
-        return cls("", None, None, Severity.WARNING, message)
+        return cls("", None, None, Severity.WARNING, message, code)
 
     def at(self, path: Path | str, line: int | None = None, column: int | None = None) -> Diagnostic:
         """This problem placed in `path` at `line` (and `column`)."""
@@ -63,6 +64,13 @@ class Diagnostic:
         # A file name or a quoted piece of the book may hold control characters: shown escaped, never obeyed.
         return printable(f"{location}: {self.severity.value}: {self.message}")
 
+    def as_json(self, relative_to: Path | None = None) -> dict:
+        """For editors (`check --format json`): the message split where it says what to do."""
+        path = self.format(relative_to).split(":", 1)[0] if self.path else ""
+        problem, fix = split_fix(self.message)
+        return {"file": path, "line": self.line, "column": self.column, "severity": self.severity.value,
+                "code": self.code, "message": problem, "fix": fix}
+
 
 class Diagnostics:
     """An ordered collection of problems found while building one book."""
@@ -70,11 +78,19 @@ class Diagnostics:
     def __init__(self) -> None:
         self._items: list[Diagnostic] = []
 
-    def error(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
-        self.add(Diagnostic(str(path), line, column, Severity.ERROR, message))
+    def error(self, path: Path | str, line: int | None, message: str, column: int | None = None,
+              code: str = "") -> None:
+        self.add(Diagnostic(str(path), line, column, Severity.ERROR, message, code))
 
-    def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
-        self.add(Diagnostic(str(path), line, column, Severity.WARNING, message))
+    def warning(self, path: Path | str, line: int | None, message: str, column: int | None = None,
+                code: str = "") -> None:
+        self.add(Diagnostic(str(path), line, column, Severity.WARNING, message, code))
+
+    def without(self, ignored: frozenset[str] | set[str]) -> Diagnostics:
+        """These problems less the warnings whose code the author silenced (an error is never silenced)."""
+        kept = Diagnostics()
+        kept._items = [d for d in self._items if d.severity is Severity.ERROR or not d.code or d.code not in ignored]
+        return kept
 
     def add(self, diagnostic: Diagnostic) -> None:
         self._items.append(diagnostic)
@@ -116,6 +132,17 @@ class BookError(Exception):
         diagnostics = diagnostics if diagnostics is not None else Diagnostics()
         diagnostics.add(diagnostic)
         return cls(diagnostics)
+
+
+def split_fix(message: str) -> tuple[str, str]:
+    """A message 'what is wrong: what to do' as its two halves; the colon is the first outside quotes."""
+    quote = None
+    for i, char in enumerate(message):
+        if char in "'\"`" and (quote is None or quote == char):
+            quote = None if quote else char
+        elif char == ":" and quote is None and message[i + 1 : i + 2] == " ":
+            return message[:i], message[i + 2 :]
+    return message, ""
 
 
 def did_you_mean(name: str, known: Sequence[str], listed: str = "known") -> str:

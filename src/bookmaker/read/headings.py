@@ -24,17 +24,19 @@ def read_heading(ctx: ChapterContext, token: Token, inline: Token) -> None:
     book.target(ctx.path, wanted, given)
     if explicit and given != wanted:
         ctx.warning(line, f"heading id '{wanted}' is already used in the book; this heading gets "
-                          f"'{given}': give it another {{#id}}")
+                          f"'{given}': give it another {{#id}}", code="heading-id-taken")
     level = int(token.tag[1])
     if chapter.headings and level > chapter.headings[-1].level + 1:
         previous = chapter.headings[-1].level
         ctx.warning(line, f"heading level skips from {previous} to {level}: use "
-                          f"{'#' * (previous + 1)} for a heading inside a {'#' * previous} section")
+                          f"{'#' * (previous + 1)} for a heading inside a {'#' * previous} section",
+                    code="heading-level-skipped")
     heading = Heading(level=level, id=given, text=text, html="", chapter=chapter.index)
     token.meta["heading"] = heading
     if text:
         chapter.headings.append(heading)
     else:  # nothing to show in a table of contents (an EPUB's nav may not hold an empty entry)
-        ctx.warning(line, "heading without text is left out of the contents: write its title after the #")
+        ctx.warning(line, "heading without text is left out of the contents: write its title after the #",
+                    code="heading-empty")
     if explicit and wanted.startswith("sec-"):
         book.crossrefs.add(wanted, given, chapter.index, text, (ctx.path, line))

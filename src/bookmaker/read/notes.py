@@ -70,19 +70,20 @@ def check_definitions(ctx: ChapterContext) -> None:
     seen: dict[str, int] = {}
     for label, line in ctx.env.get("note_definitions", []):
         if label in seen:
-            ctx.error(line + 1, f"note [^{label}] is defined twice (first on line {seen[label]}): remove or rename one")
+            ctx.error(line + 1, f"note [^{label}] is defined twice (first on line {seen[label]}): remove or rename one",
+                      code="note-defined-twice")
             continue
         seen[label] = line + 1
         if refs.get(":" + label, -1) == -1:
             ctx.warning(line + 1, f"note [^{label}] is defined but never referenced: "
-                                  f"cite it with [^{label}] or delete it")
+                                  f"cite it with [^{label}] or delete it", code="note-unused")
 
 
 def check_undefined(ctx: ChapterContext, text: Token, line: int | None) -> None:
     """markdown-it leaves a reference to a note never defined as text: `[^label]`."""
     for match in _UNDEFINED_NOTE.finditer(text.content):
         ctx.error(line, f"note [^{match.group(1)}] is referenced but never defined: "
-                        f"add a line '[^{match.group(1)}]: text of the note'")
+                        f"add a line '[^{match.group(1)}]: text of the note'", code="note-undefined")
 
 
 def collect_bodies(ctx: ChapterContext) -> None:
@@ -112,7 +113,7 @@ def collect_bodies(ctx: ChapterContext) -> None:
         if not any(t.type not in ("paragraph_open", "paragraph_close") and (t.content.strip() or t.children)
                    for t in body):
             what = f"note [^{label}]" if label else "an inline note ^[]"
-            ctx.error(line, f"{what} is empty: write its text after the marker, or remove it")
+            ctx.error(line, f"{what} is empty: write its text after the marker, or remove it", code="note-empty")
         if note is None:
             continue
         if len(body) >= 3 and body[0].type == "paragraph_open":

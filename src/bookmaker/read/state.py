@@ -117,8 +117,8 @@ class ChapterContext:
     def diagnostics(self) -> Diagnostics:
         return self.book.diagnostics
 
-    def warning(self, line: int | None, message: str, column: int | None = None) -> None:
-        self.book.diagnostics.warning(self.file.path, line, message, column)
+    def warning(self, line: int | None, message: str, column: int | None = None, code: str = "") -> None:
+        self.book.diagnostics.warning(self.file.path, line, message, column, code)
 
-    def error(self, line: int | None, message: str, column: int | None = None) -> None:
-        self.book.diagnostics.error(self.file.path, line, message, column)
+    def error(self, line: int | None, message: str, column: int | None = None, code: str = "") -> None:
+        self.book.diagnostics.error(self.file.path, line, message, column, code)

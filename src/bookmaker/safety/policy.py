@@ -32,10 +32,10 @@ class Refused(Exception):
     it: `diagnostics.add(refused.about(f"image '{src}'").at(path, line))`.
     """
 
-    def __init__(self, reason: str, path: Path | None = None) -> None:
+    def __init__(self, reason: str, path: Path | None = None, code: str = "") -> None:
         super().__init__(reason)
         self.path = path  # the file refused, where the policy knows it
-        self.diagnostic = Diagnostic.error(reason)
+        self.diagnostic = Diagnostic.error(reason, code)
 
     def about(self, subject: str) -> Diagnostic:
         """The problem said of `subject` ("stylesheet", "image 'a.png'"), not yet placed."""

@@ -66,7 +66,8 @@ def barcode_png(isbn: str, addon: str | None = None) -> bytes:
     data = f"{isbn} {addon}" if addon else isbn
     # ean13 rather than isbn: BWIPP's isbn wants the registration group's hyphens, which only the
     # ISBN agency's ranges tell; the cover prints the ISBN as the front matter writes it above the bars.
-    image = treepoem.generate_barcode("ean13", data, {"includetext": True, "guardwhitespace": True, "height": "0.75"}, scale=SCALE)
+    options = {"includetext": True, "guardwhitespace": True, "height": "0.75"}  # bars 0.75 in: 2 x 1.2 in area
+    image = treepoem.generate_barcode("ean13", data, options, scale=SCALE)
     out = io.BytesIO()
     image.convert("1").save(out, "PNG", dpi=(RENDER_DPI, RENDER_DPI))
     return out.getvalue()

@@ -25,14 +25,14 @@ from bookmaker.writers.cover.wrap import (
     WrapGeometry,
     spine_font_size,
 )
-from bookmaker.writers.say import say
 
 MAX_BACK_BYTES = 200_000  # a blurb and a biography; more is not a back cover
 Resources = dict[str, tuple[bytes, str]]
 
 
 def cover_content(book: Book, config: CoverConfig, g: WrapGeometry | None, printer: Printer | None, pages: int,
-                  diagnostics: Diagnostics, lines: dict[str, int | None] | None = None) -> tuple[CoverContent, Resources]:
+                  diagnostics: Diagnostics, lines: dict[str, int | None] | None = None,
+                  ) -> tuple[CoverContent, Resources]:
     """The cover's content and the images it loads; `g` None: the front alone (the ebook cover).
 
     `lines`: where bookmaker.toml sets `back` and `identifier`, for the diagnostics.
@@ -53,8 +53,9 @@ def cover_content(book: Book, config: CoverConfig, g: WrapGeometry | None, print
         content.back_blocks = back_blocks(book, book.root / config.back, resources, diagnostics, lines.get("back"))
     isbn = isbn_of(meta.identifier)
     if bad_isbn(meta.identifier):
-        say(diagnostics, "error", book.root / "bookmaker.toml", lines.get("identifier"), f"the identifier '{meta.identifier}' is no valid ISBN (its check "
-            "digit is wrong): correct it, or the barcode would scan as another book", "cover-bad-isbn")
+        diagnostics.error(book.root / "bookmaker.toml", lines.get("identifier"),
+                          f"the identifier '{meta.identifier}' is no valid ISBN (its check digit is wrong): correct "
+                          "it, or the barcode would scan as another book", code="cover-bad-isbn")
     elif isbn:
         resources["barcode"] = (barcode_png(isbn, price_addon(config.price)), "image/png")
         content.has_barcode = True
@@ -69,16 +70,16 @@ def spine_text(book: Book, config: CoverConfig, g: WrapGeometry, printer: Printe
     text = config.spine_text or " · ".join([book.metadata.title, *book.metadata.authors[:2]])
     if pages < printer.spine_text_pages:
         if config.spine_text:
-            say(diagnostics, "warning", book.root / "bookmaker.toml", None,
+            diagnostics.warning(book.root / "bookmaker.toml", None,
                 f"[cover] spine-text is left off: {printer.label} prints text on a spine from "
-                f"{printer.spine_text_pages} pages, and the book has {pages}", "cover-spine-too-thin")
+                f"{printer.spine_text_pages} pages, and the book has {pages}", code="cover-spine-too-thin")
         return None
     length = _text_length_in(text, spine_font_size(g.spine))
     room = g.trim_height - 2 * SPINE_TEXT_END
     if length > room:
-        say(diagnostics, "warning", book.root / "bookmaker.toml", None,
+        diagnostics.warning(book.root / "bookmaker.toml", None,
             f"the spine text ({length:.2f} in) is longer than the spine ({room:.2f} in between its margins): "
-            "set a shorter [cover] spine-text", "cover-spine-text-too-long")
+            "set a shorter [cover] spine-text", code="cover-spine-text-too-long")
         return None
     return text
 

@@ -176,7 +176,8 @@ def typographic_front(width: float, height: float, bleed: float, content: CoverC
     css.append(f"#front-type {{ left: {COVER_SAFE + 0.25:.4f}in; top: {inset:.4f}in;"
                f" width: {width - 2 * (COVER_SAFE + 0.25):.4f}in; height: {height - 2 * (COVER_SAFE + 0.25):.4f}in;"
                " text-align: center; border: 2pt solid currentColor; padding: 0.5in 0.3in; }"
-               f" #front-type h1 {{ font-size: {min(40, width * 6.5):.0f}pt; font-weight: normal; margin: 1.2in 0 0.3in;"
+               f" #front-type h1 {{ font-size: {min(40, width * 6.5):.0f}pt; font-weight: normal;"
+               " margin: 1.2in 0 0.3in;"
                " line-height: 1.15; } #front-type .subtitle { font-style: italic; font-size: 16pt; }"
                " #front-type .authors { position: absolute; left: 0; right: 0; bottom: 0.6in;"
                " font-family: 'Linux Biolinum O', sans-serif; font-size: 15pt; }")

@@ -20,7 +20,6 @@ from bookmaker.writers.cover.wrap import (
     wrap_html,
 )
 from bookmaker.writers.pdf.pdfx import PrintFileError, PrintFinish, finish, ghostscript
-from bookmaker.writers.say import say
 
 EBOOK_COVER_IN = (5.0, 8.0)
 EBOOK_COVER_DPI = 315  # 1575 x 2520 px: 1.6:1, over 1,400 px wide, under 4,000,000 px
@@ -34,9 +33,9 @@ def write_wrap(book: Book, config: CoverConfig, printer: Printer, g: WrapGeometr
     blocks = content.back_blocks or []
     late = overflowing_block(document, g, printer.barcode_area, len(blocks))
     if late is not None:
-        say(diagnostics, "error", book.root / config.back, blocks[late][0],
+        diagnostics.error(book.root / config.back, blocks[late][0],
             "the back cover's text runs past its space above the barcode area from here: shorten the blurb",
-            "cover-back-too-long")
+            code="cover-back-too-long")
     if diagnostics.has_errors:
         raise BookError(diagnostics)
     with tempfile.TemporaryDirectory(prefix="bookmaker-cover-") as work:
@@ -46,7 +45,7 @@ def write_wrap(book: Book, config: CoverConfig, printer: Printer, g: WrapGeometr
             finish(laid, finished, PrintFinish(variant=printer.pdf_variant, bleed=g.bleed, bleed_inside=True,
                                                for_print=True, title=f"{book.metadata.title}: cover"))
         except PrintFileError as exc:
-            say(diagnostics, "error", target, None, str(exc), "print-tool-missing")
+            diagnostics.error(target, None, str(exc), code="print-tool-missing")
             raise BookError(diagnostics) from None
         with atomic_output(target) as out:
             out.write(finished.read_bytes())
@@ -74,7 +73,7 @@ def write_ebook_cover(book: Book, config: CoverConfig, target: Path, diagnostics
         try:
             _rasterize(laid, jpeg)
         except PrintFileError as exc:
-            say(diagnostics, "error", target, None, str(exc), "print-tool-missing")
+            diagnostics.error(target, None, str(exc), code="print-tool-missing")
             raise BookError(diagnostics) from None
         with atomic_output(target) as out:
             out.write(jpeg.read_bytes())

@@ -87,11 +87,10 @@ def _converted(image, name: str) -> bytes:
 
 def store_cover(book, name: str, data: bytes, diagnostics) -> bytes:
     """The cover as the stores take it; a book's own cover under 1,400 px wide is warned of."""
-    from bookmaker.writers.say import say
 
     header = image_header(data)
     if book.metadata.cover and header is not None and header[0] < MIN_COVER_WIDTH:
-        say(diagnostics, "warning", book.root / book.metadata.cover, None,
+        diagnostics.warning(book.root / book.metadata.cover, None,
             f"the cover is {header[0]} px wide; Apple Books asks for at least {MIN_COVER_WIDTH}: use a larger "
-            "image (1575 x 2520 px fits every store)", "epub-cover-too-small")
+            "image (1575 x 2520 px fits every store)", code="epub-cover-too-small")
     return screen_image(name, data)

@@ -19,7 +19,6 @@ from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.model import Book
 from bookmaker.writers.pdf.page_layout import PageGeometry
 from bookmaker.writers.pdf.pdfx import PDFX_VARIANTS, PrintFinish
-from bookmaker.writers.say import say
 
 MM_PER_IN = 25.4
 DEFAULT_TRIM = "6in 9in"  # the most common trade paperback size; every service prints it
@@ -117,7 +116,7 @@ def write_finished(book: Book, target: Path, diagnostics: Diagnostics, options: 
 
     problem = trim_problem(options)
     if problem:
-        say(diagnostics, "error", target, None, problem, "print-trim-size")
+        diagnostics.error(target, None, problem, code="print-trim-size")
         raise BookError(diagnostics)
     options = dataclasses.replace(effective(options), pages=_page_count(target))
     printer = printer_of(options)
@@ -132,7 +131,7 @@ def write_finished(book: Book, target: Path, diagnostics: Diagnostics, options: 
         try:
             finish(laid, finished, finish_of(options, book.metadata.title))
         except PrintFileError as exc:
-            say(diagnostics, "error", target, None, str(exc), "print-tool-missing")
+            diagnostics.error(target, None, str(exc), code="print-tool-missing")
             raise BookError(diagnostics) from None
         if preflight is not None:
             preflight(finished, options, book, diagnostics, shown_as=target)

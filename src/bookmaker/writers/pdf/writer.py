@@ -41,9 +41,10 @@ def write_pdf(
     from bookmaker.writers.pdf.print_file import needs_finish, write_finished
 
     if needs_finish(options):
-        write_finished(book, target, diagnostics, options,
-                       lambda laid_options, path: _write_pdf(book, path, diagnostics, laid_options, None, jobs, progress),
-                       preflight)
+        def lay_out(laid_options: PrintOptions, path: Path) -> None:
+            _write_pdf(book, path, diagnostics, laid_options, None, jobs, progress)
+
+        write_finished(book, target, diagnostics, options, lay_out, preflight)
     else:
         _write_pdf(book, target, diagnostics, options, html, jobs, progress)
 
@@ -187,7 +188,7 @@ def _write_pdf(
                 save_page_map(key, {**load_page_map(key), **index_pages})
             if diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(diagnostics)
-            variant = options.pdf_variant if options and not (options.pdf_variant or "pdf/x").startswith("pdf/x") else None
+            variant = _weasyprint_variant(options)
             with atomic_output(target) as out:
                 # pdf/ua-1 implies a tagged structure tree; WeasyPrint sets pdf_tags for it.
                 document.write_pdf(out, pdf_variant=variant) if variant else document.write_pdf(out)
@@ -197,6 +198,12 @@ def _write_pdf(
 
 
 MAX_FOOTNOTE_PASSES = 4
+
+
+def _weasyprint_variant(options: PrintOptions | None) -> str | None:
+    """The variant WeasyPrint writes; PDF/X is made from the plain file (print_file.py)."""
+    variant = options.pdf_variant if options else None
+    return None if (variant or "pdf/x").startswith("pdf/x") else variant
 
 
 def _footnotes_that_fit(book: Book, target: Path, html: str, lay_out, diagnostics: Diagnostics, reported: set[str],
