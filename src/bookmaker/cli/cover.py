@@ -38,7 +38,7 @@ def _inches(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
               help="The spine's width, from the service's cover template (for services without a formula).")
 @safety_options
 def cover_command(path: Path, printer: str, stock: str | None, output: Path | None, pages: int | None,
-                  spine: float | None, strict: bool, allow_remote: bool) -> None:
+                  spine: float | None, strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
     """Write the paperback cover's wrap (back, spine, front) and the ebook cover."""
     from bookmaker.build.cover import CoverRequest, make_cover
     from bookmaker.build.pipeline import Builder, shown
@@ -50,7 +50,7 @@ def cover_command(path: Path, printer: str, stock: str | None, output: Path | No
     with reporting(reporter, cwd, strict=strict):
         written, diagnostics = make_cover(path, CoverRequest(printer, stock, output, pages, spine, allow_remote),
                                           Builder(path, reporter))
-        report(diagnostics, reporter, cwd)
+        report(diagnostics.without(frozenset(ignore)), reporter, cwd)
         for target in written:
             click.echo(shown(target, cwd))
     sys.exit(0)
