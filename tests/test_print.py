@@ -169,11 +169,11 @@ def test_pdf_x4_in_grey_has_its_output_intent_and_no_colour(tmp_path):
 def test_a_short_book_with_a_small_picture_is_refused_with_both_reasons(tmp_path):
     book = _write_book(tmp_path / "short", chapters=2, paragraphs=3)
     Image.new("RGB", (500, 300), (20, 90, 160)).save(book / "manuscript" / "gradient.png")  # 116 ppi placed
-    result = _pdf(book, tmp_path / "short.pdf", "--printer", "kdp")
+    result = run_cli("check", "--printer", "kdp", str(book))  # laid out in a temporary folder
     assert result.exit_code == 1
     assert re.search(r"error: the book has \d+ pages; KDP prints at least 24", result.stderr), result.stderr
     assert re.search(r"ch01\.md:\d+: error: the image \(500x300 px\) .* under 150", result.stderr), result.stderr
-    assert not (tmp_path / "short.pdf").exists()
+    assert not (book / "build").exists()
 
 
 def test_a_trim_the_service_does_not_print_is_an_error_naming_the_nearest(book, tmp_path):
@@ -240,12 +240,15 @@ def test_a_thin_books_spine_is_bare_and_without_an_isbn_the_barcode_area_is_left
     assert spine < 0.14
 
 
-def test_a_blurb_too_long_for_the_back_is_an_error_at_its_line(tmp_path):
-    blurb = "# The back\n\n" + "\n\n".join(" ".join(WORDS * 4) for _ in range(12)) + "\n"
+@pytest.mark.parametrize(("paragraphs", "words", "lines"), [(12, 80, range(7, 27, 2)), (1, 1500, [3])])
+def test_a_blurb_too_long_for_the_back_is_an_error_at_its_line(tmp_path, paragraphs, words, lines):
+    """Said at the first paragraph that does not fit: a later one of twelve, or the only one, pushed off the sheet."""
+    blurb = "# The back\n\n" + "\n\n".join(" ".join((WORDS * 100)[:words]) for _ in range(paragraphs)) + "\n"
     book = _write_book(tmp_path / "b", chapters=1, paragraphs=1, back=blurb)
     result = _cover(book, tmp_path / "cover.pdf", "--pages", "200")
     assert result.exit_code == 1
-    assert re.search(r"back\.md:\d+: error: the back cover's text runs past", result.stderr), result.stderr
+    found = re.search(r"back\.md:(\d+): error: the back cover's text runs past", result.stderr)
+    assert found and int(found.group(1)) in lines, result.stderr
 
 
 # -- the EPUB for the stores ----------------------------------------------------------------------------------

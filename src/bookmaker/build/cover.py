@@ -27,6 +27,7 @@ class CoverRequest:
     pages: int | None = None  # None: the interior's
     spine: float | None = None  # inches, for a service without a published formula
     allow_remote: bool = False
+    output_dir: Path | None = None  # where the ebook cover goes; None: the book's output folder
 
 
 def make_cover(path: Path, request: CoverRequest, builder: Builder | None = None) -> tuple[list[Path], Diagnostics]:
@@ -53,7 +54,7 @@ def make_cover(path: Path, request: CoverRequest, builder: Builder | None = None
         diagnostics.extend(result.diagnostics)
         pages = _pages(builder.last_output("pdf"))
     book, _read = read_book(builder.path, config, None, config.notes.numbering, Diagnostics(), request.allow_remote)
-    out_dir = builder.output_dir()
+    out_dir = request.output_dir or builder.output_dir()
     target = target or out_dir / f"{book.slug}-cover.pdf"
     if printer.spine_per_page == {} and request.spine is None:
         diagnostics.error(target, None, f"{printer.label} publishes no spine formula: give the spine "

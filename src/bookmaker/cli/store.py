@@ -36,6 +36,30 @@ def run_print_check(path: Path, request: BuildRequest, printer: str) -> None:
     reporter = Reporter(quiet=False, verbose=False)
     cwd = Path.cwd()
     with reporting(reporter, cwd, strict=request.strict):
-        with build_elsewhere(path, request, "pdf", {"pdf": {"printer": printer}}) as (_pdf, diagnostics):
-            report(diagnostics, reporter, cwd)
+        with build_elsewhere(path, request, "pdf", {"pdf": {"printer": printer}}) as (pdf, diagnostics):
+            diagnostics.extend(_cover_checks(path, request, printer, pdf))
+            report(diagnostics.without(request.ignore), reporter, cwd)
     sys.exit(0)
+
+
+def _cover_checks(path: Path, request: BuildRequest, printer: str, pdf: Path):
+    """What would not fit on the cover for this page count (the back's text, the spine's), made elsewhere."""
+    import tempfile
+
+    import pikepdf
+
+    from bookmaker.build.cover import CoverRequest, make_cover
+    from bookmaker.config.printers import PRINTERS
+    from bookmaker.core.diagnostics import BookError, Diagnostics
+
+    if not PRINTERS[printer].spine_per_page:
+        return Diagnostics()  # no spine formula: the cover needs --spine from the service's template
+    with pikepdf.open(pdf) as opened:
+        pages = len(opened.pages)
+    with tempfile.TemporaryDirectory(prefix="bookmaker-check-") as folder:
+        cover = CoverRequest(printer, output=Path(folder) / "cover.pdf", pages=pages,
+                             allow_remote=request.allow_remote, output_dir=Path(folder))
+        try:
+            return make_cover(path, cover)[1]
+        except BookError as exc:
+            return exc.diagnostics

@@ -188,13 +188,16 @@ def typographic_front(width: float, height: float, bleed: float, content: CoverC
 
 
 def overflowing_block(document, g: WrapGeometry, barcode_area: tuple[float, float], count: int) -> int | None:
-    """The first back block that ends below the back's text box (its index), from the layout's anchors."""
+    """The first back block that ends below the back's text box (its index), from the layout's anchors.
+
+    Each block is followed by an empty marker; a marker pushed off the sheet has no anchor at all.
+    """
     _left, top, _width, height = back_text_box(g, barcode_area)
     bottom_px = (top + height) * 96
     anchors = document.pages[0].anchors if document.pages else {}
     for n in range(count):
         where = anchors.get(f"back-after-{n}")
-        if where is not None and where[1] > bottom_px + 0.5:
+        if where is None or where[1] > bottom_px + 0.5:
             return n
     return None
 
