@@ -31,6 +31,7 @@ CODES: dict[str, str] = {
     "cover-spine-text-too-long": "the spine text is longer than the spine",
     "cover-spine-unknown": "a service without a published spine formula and no --spine given",
     "cover-back-too-long": "the back cover's text runs into the barcode area",
+    "cover-image-resolution": "the cover image prints under 300 ppi on the front of the paperback",
     # The EPUB for the stores
     "epub-cover-too-small": "a cover under 1,400 px wide, which Apple Books refuses",
 }

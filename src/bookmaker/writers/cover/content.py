@@ -49,6 +49,8 @@ def cover_content(book: Book, config: CoverConfig, g: WrapGeometry | None, print
             content.front_image = "bm-cover:front"
     if g is None or printer is None:
         return content, resources
+    if "front" in resources:
+        _front_resolution(book, resources["front"][0], g, diagnostics)
     if config.back:
         content.back_blocks = back_blocks(book, book.root / config.back, resources, diagnostics, lines.get("back"))
     isbn = isbn_of(meta.identifier)
@@ -62,6 +64,23 @@ def cover_content(book: Book, config: CoverConfig, g: WrapGeometry | None, print
         content.isbn_text = re.sub(r"^(urn:isbn:|isbn:?\s*)", "", meta.identifier.strip(), flags=re.IGNORECASE)
     content.spine_text = spine_text(book, config, g, printer, pages, diagnostics)
     return content, resources
+
+
+def _front_resolution(book: Book, data: bytes, g: WrapGeometry, diagnostics: Diagnostics) -> None:
+    """A warning when the cover image, filling the front and its bleed, prints under 300 ppi."""
+    from bookmaker.config.printers import GOOD_PPI
+    from bookmaker.writers.epub.store import image_header
+
+    header = image_header(data)
+    if header is None:
+        return
+    ppi = min(header[0] / (g.trim_width + g.bleed), header[1] / (g.trim_height + 2 * g.bleed))
+    if ppi < GOOD_PPI - 0.5:
+        diagnostics.warning(book.root / book.metadata.cover, None,
+                            f"the cover image ({header[0]}x{header[1]} px) prints at {ppi:.0f} ppi on the front; "
+                            f"printers ask for {GOOD_PPI}: use an image of at least "
+                            f"{(g.trim_width + g.bleed) * GOOD_PPI:.0f}x{(g.trim_height + 2 * g.bleed) * GOOD_PPI:.0f} px",
+                            code="cover-image-resolution")
 
 
 def spine_text(book: Book, config: CoverConfig, g: WrapGeometry, printer: Printer, pages: int,
