@@ -69,7 +69,11 @@ def finish(source: Path, target: Path, how: PrintFinish) -> None:
             coloured = Path(work) / "converted.pdf"
             convert_colour(converted, coloured, grey=how.ink == "grey", level="1.3" if flat else "1.6")
             converted = coloured
+        with pikepdf.open(source) as laid:  # its dates (SOURCE_DATE_EPOCH): Ghostscript writes the time of day
+            dates = {k: laid.docinfo[k] for k in ("/CreationDate", "/ModDate") if k in laid.docinfo}
         with pikepdf.open(converted) as pdf:
+            for key, value in dates.items():
+                pdf.docinfo[key] = value
             if how.for_print:
                 _drop_interaction(pdf)
             if how.even_pages and len(pdf.pages) % 2:
@@ -81,6 +85,8 @@ def finish(source: Path, target: Path, how: PrintFinish) -> None:
             if how.variant in PDFX_VARIANTS:
                 _declare_pdfx(pdf, how.variant, how.title)
                 version = "1.3" if how.variant == "pdf/x-1a" else "1.6"
+            if "/ID" in pdf.trailer:  # Ghostscript's is random; a new one from the content (deterministic_id)
+                del pdf.trailer["/ID"]
             kept = Path(work) / "finished.pdf"
             pdf.save(kept, min_version=version or "", force_version=version or "",
                      deterministic_id=True, object_stream_mode=_object_streams(pikepdf, version))
@@ -229,6 +235,7 @@ def _declare_pdfx(pdf, variant: str, title: str) -> None:
     if title and Name.Title not in info:
         info[Name.Title] = String(title)
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta.load_from_docinfo(pdf.docinfo, raise_failure=False)  # the laid-out file's dates, not Ghostscript's
         meta["pdfxid:GTS_PDFXVersion"] = version
         meta["pdfx:GTS_PDFXVersion"] = version
         if variant == "pdf/x-1a":
