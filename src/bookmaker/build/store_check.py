@@ -6,8 +6,9 @@ colour and size, the EPUB version, a page list. Rules and their pages:
 
 - Apple Books: cover at least 1,400 px wide; no image over 4,000,000 pixels
   (https://itunespartner.apple.com/books/support/9-prepare-book); EPUB 3 that passes EPUBCheck.
-- Kobo: RGB images (its EPUB spec, kobolabs/epub-spec).
-- KDP and Kobo show a 1.6:1 cover best (KDP's ebook cover guideline).
+- Kobo: "All images should use the RGB color model, and not CMYK"
+  (https://github.com/kobolabs/epub-spec#image-formatting).
+- KDP: an ebook cover of 1.6:1 (its cover guideline); Kobo suggests 3:4 but shows any shape.
 - European Accessibility Act: a page list when print and EPUB come from one source (EPUB Accessibility 1.1).
 """
 
@@ -54,7 +55,7 @@ def store_rules(epub: Path) -> list[StoreRule]:
             StoreRule("Apple Books", f"cover at least {MIN_COVER_WIDTH} px wide", width >= MIN_COVER_WIDTH, size),
             StoreRule("Apple Books", "cover at most 4,000,000 pixels", width * height <= MAX_PIXELS,
                       f"{width * height:,} pixels"),
-            StoreRule("KDP, Kobo", "cover 1.6:1", abs(height / width - 1.6) < 0.02, f"{height / width:.2f}:1"),
+            StoreRule("KDP", "cover 1.6:1", abs(height / width - 1.6) < 0.02, f"{height / width:.2f}:1"),
         ]
     not_rgb = sorted(n for n, h in images.items() if h is not None and (h[2] == 4 or h[3] > 8))
     too_big = sorted(n for n, h in images.items() if h is not None and h[0] * h[1] > MAX_PIXELS)
