@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate the pictures of PDF pages in docs/pages/: the sample book (A4, one
+# Regenerate the pictures of PDF pages in docs/manual/pictures/ (the manual shows them, and so does the README): the sample book (A4, one
 # side), the five-chapter fixture book (A5, printed on both sides), the one-file
 # article fixture (tests/fixtures/article/article.md, as `bookmaker pdf FILE.md` makes it)
 # and the technical fixture book (code, tables, math; A4).
@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-out=docs/pages
+out=docs/manual/pictures
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1767225600  # 2026-01-01: the same PDF, and the same pictures, on every run

@@ -15,7 +15,9 @@ book=(
   ghostscript                                            # PDF/X and --ink grey colour conversion, the cover's barcode
                                                          # and its CMYK profile (libgs-common's default_cmyk.icc)
 )
-test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre zbar-tools)  # zbar: reads the cover's barcode back
+test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre
+      libfribidi-bin  # GNU FriBidi: the bidi algorithm the right-to-left tests compare with (test_scripts.py)
+      zbar-tools)  # zbarimg: reads the paperback cover's barcode back (test_print.py)
 
 wanted=("${book[@]}")
 [ "${1:-book}" = test ] && wanted+=("${test[@]}")

@@ -263,3 +263,14 @@ def assert_notes_on_their_reference_pages(pdf: Path, pairs: list[tuple[str, str]
         where_note = [i for i, text in enumerate(pages) if note in text]
         assert len(where_ref) == 1 and where_ref == where_note, (before, where_ref, note, where_note)
     return pages
+
+
+@pytest.fixture
+def make_book(tmp_path: Path):
+    """A book folder in this test's tmp_path: `make_book(files, toml=None, name="book")` (books.write_book)."""
+    from books import write_book
+
+    def make(files: dict[str, str | bytes] | str = "# T\n\nx\n", toml: str | None = None, name: str = "book") -> Path:
+        return write_book(tmp_path / name, files, toml)
+
+    return make

@@ -51,7 +51,7 @@ def test_only_the_kind_without_a_template_is_reported():
     lines = result.stderr.strip().splitlines()
     assert lines == [
         "manuscript/chapter.md:17: warning: box kind 'hint' has no template, so it is set as a plain box with "
-        "class 'hint': add templates/boxes/hint.html to the book to give it one",
+        "class 'hint': add templates/boxes/hint.html to the book to give it one [box-kind-without-template]",
         "bookmaker: 0 errors, 1 warning",
     ]
 

@@ -92,11 +92,11 @@ def test_all_problems_of_a_run_are_reported_together(tmp_path):
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert lines[:-1] == [
-        f"{source}:2: warning: unknown front matter key 'titel' is ignored; did you mean 'title'?",
-        f"{source}:5: error: note [^a] is referenced but never defined: add a line '[^a]: text of the note'",
-        f"{source}:5: error: note [^b] is referenced but never defined: add a line '[^b]: text of the note'",
-        f"{source}:7: error: image 'nope.png' does not exist: check the path (relative to many.md)",
-        f"{source}:9: warning: note [^c] is defined but never referenced: cite it with [^c] or delete it",
+        f"{source}:2: warning: unknown front matter key 'titel' is ignored; did you mean 'title'? [front-matter-key-unknown]",
+        f"{source}:5: error: note [^a] is referenced but never defined: add a line '[^a]: text of the note' [note-undefined]",
+        f"{source}:5: error: note [^b] is referenced but never defined: add a line '[^b]: text of the note' [note-undefined]",
+        f"{source}:7: error: image 'nope.png' does not exist: check the path (relative to many.md) [resource-missing]",
+        f"{source}:9: warning: note [^c] is defined but never referenced: cite it with [^c] or delete it [note-unused]",
     ]
     assert lines[-1] == "bookmaker: 3 errors, 2 warnings"
 

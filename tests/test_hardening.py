@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from books import write_book
 
 
 # -- a slow server: the time limit is for the whole fetch ----------------------------------
@@ -63,11 +64,7 @@ def test_a_remote_fetch_stops_at_its_time_limit_even_when_bytes_keep_coming(tmp_
 
 
 def _book(folder: Path, chapter: str = "# T\n\nx\n", toml: str | None = None) -> Path:
-    (folder / "manuscript").mkdir(parents=True)
-    (folder / "manuscript" / "01.md").write_text(chapter, encoding="utf-8")
-    if toml is not None:
-        (folder / "bookmaker.toml").write_text(toml, encoding="utf-8")
-    return folder
+    return write_book(folder, chapter, toml)
 
 
 @pytest.fixture

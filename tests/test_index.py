@@ -21,14 +21,13 @@ from bookmaker.resolve.index import (
 from bookmaker.model import IndexMark
 from bookmaker.read import read_book
 from conftest import FIXTURES, assert_index_pages_are_right, marked_texts, page_texts
+from books import write_book
 
 INDEXED = FIXTURES / "indexed"
 
 
 def _book(tmp_path: Path, text: str):
-    (tmp_path / "manuscript").mkdir()
-    (tmp_path / "manuscript" / "01.md").write_text(text, encoding="utf-8")
-    return read_book(tmp_path)
+    return read_book(write_book(tmp_path, text))
 
 
 # -- fast: parsing, collation, ranges -------------------------------------------------

@@ -16,6 +16,7 @@ from bookmaker.core.diagnostics import BookError
 from bookmaker.markdown.parser import parser_for
 from bookmaker.read import read_book
 from conftest import FIXTURES, assert_epubcheck_clean, build
+from books import write_book
 
 SCHOLARLY = FIXTURES / "scholarly"
 
@@ -55,12 +56,7 @@ def test_quarto_cross_reference_syntax():
 
 
 def _book(tmp_path: Path, chapter: str, toml: str = "", files: dict[str, str] | None = None) -> Path:
-    (tmp_path / "manuscript").mkdir()
-    (tmp_path / "manuscript" / "01.md").write_text(chapter)
-    (tmp_path / "bookmaker.toml").write_text("[book]\ntitle = \"T\"\n" + toml)
-    for name, text in (files or {}).items():
-        (tmp_path / name).write_text(text)
-    return tmp_path
+    return write_book(tmp_path, {"manuscript/01.md": chapter, **(files or {})}, "[book]\ntitle = \"T\"\n" + toml)
 
 
 def _errors(root: Path) -> list[str]:

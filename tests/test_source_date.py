@@ -7,12 +7,11 @@ import zipfile
 import pytest
 
 from conftest import run_cli
+from books import write_book
 
 
 def _book(tmp_path):
-    (tmp_path / "book" / "manuscript").mkdir(parents=True)
-    (tmp_path / "book" / "manuscript" / "a.md").write_text("# T\n\nx\n", encoding="utf-8")
-    return tmp_path / "book"
+    return write_book(tmp_path / "book", {"manuscript/a.md": "# T\n\nx\n"})
 
 
 def test_the_html_and_the_epub_say_the_time_it_gives(tmp_path, monkeypatch):

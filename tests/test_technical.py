@@ -196,7 +196,7 @@ def test_a_tex_error_is_a_warning_at_file_and_line(tmp_path):
     html, diagnostics = read(tmp_path, "# One\n\nText.\n\nBroken $x^$ here, and $\\nosuchcommand y$.\n")
     messages = [d.format() for d in diagnostics]
     assert any(m.endswith("01.md:5: warning: math: the TeX cannot be read (missing super script or subscript): "
-                          "check the TeX `x^`") for m in messages), messages
+                          "check the TeX `x^` [math-invalid]") for m in messages), messages
     assert any("01.md:5: warning: math: unknown TeX command \\nosuchcommand" in m for m in messages), messages
     assert '<code class="math-error">x^</code>' in html
 

@@ -13,15 +13,13 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from books import write_book
 
 THEME_CHAPTER = (Path(__file__).parents[1] / "src" / "bookmaker" / "theme" / "templates" / "chapter.html").read_text()
 
 
 def _book(tmp_path: Path, name: str = "book") -> Path:
-    book = tmp_path / name
-    (book / "manuscript").mkdir(parents=True)
-    (book / "manuscript" / "01.md").write_text("# T\n\nx\n", encoding="utf-8")
-    return book
+    return write_book(tmp_path / name)
 
 
 def _shown(result, book: Path) -> str:

@@ -93,15 +93,15 @@ text = "red"
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        "bookmaker.toml:3: error: unknown key 'titel' in [book]; did you mean 'title'?",
-        "bookmaker.toml:4: error: [book] author must be a text or a list of texts",
-        "bookmaker.toml:7: error: [output] formats: unknown format 'docx'; choose from pdf, epub, html, kepub",
-        "bookmaker.toml:8: error: [output] name must be a plain file name without extension, such as \"my-book\"",
+        "bookmaker.toml:3: error: unknown key 'titel' in [book]; did you mean 'title'? [config-key-unknown]",
+        "bookmaker.toml:4: error: [book] author must be a text or a list of texts [front-matter-value-invalid]",
+        "bookmaker.toml:7: error: [output] formats: unknown format 'docx'; choose from pdf, epub, html, kepub [config-value-invalid]",
+        "bookmaker.toml:8: error: [output] name must be a plain file name without extension, such as \"my-book\" [config-value-invalid]",
         "bookmaker.toml:11: error: [pdf] paper: unknown paper 'B7': use A4, A5, Letter, Legal, "
-        "or a size such as 6x9in or 170x240mm",
-        "bookmaker.toml:12: error: [pdf] bleed: unknown length '3 millimetres': use a number with mm, cm, in or pt, such as 3mm",
-        "bookmaker.toml:13: error: unknown key 'papr' in [pdf]; did you mean 'paper'?",
-        "bookmaker.toml:15: error: unknown table [colours]; known: book, manuscript, output, pdf, epub, notes, theme, diagnostics",
+        "or a size such as 6x9in or 170x240mm [config-value-invalid]",
+        "bookmaker.toml:12: error: [pdf] bleed: unknown length '3 millimetres': use a number with mm, cm, in or pt, such as 3mm [config-value-invalid]",
+        "bookmaker.toml:13: error: unknown key 'papr' in [pdf]; did you mean 'paper'? [config-key-unknown]",
+        "bookmaker.toml:15: error: unknown table [colours]; known: book, manuscript, output, pdf, epub, notes, theme, diagnostics [config-table-unknown]",
         "bookmaker: 8 errors, 0 warnings",
     ], result.stderr
     assert not (book / "build").exists()
@@ -266,9 +266,9 @@ def test_progress_on_a_terminal_shows_stage_and_chapter(tmp_path):
     assert shown.endswith("\r"), "the status line is cleared at the end"
 
 
-def test_the_readme_example_config_is_valid(tmp_path):
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    example = readme.split("A full example:\n\n```toml\n", 1)[1].split("```", 1)[0]
+def test_the_manuals_example_config_is_valid(tmp_path):
+    chapter = (Path(__file__).parent.parent / "docs" / "manual" / "manuscript" / "10-configuration.md").read_text()
+    example = chapter.split("Every table and key:\n\n```toml\n", 1)[1].split("```", 1)[0]
     book = tmp_path / "book"
     for name in ("preface.md", "part-1/one.md", "part-2/two.md", "afterword.md"):
         (book / "manuscript" / name).parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bookmaker.core.lang import direction_of
+
 if TYPE_CHECKING:
     from bookmaker.safety.policy import ResourcePolicy
 
@@ -21,6 +23,7 @@ class Metadata:
     subtitle: str | None = None
     authors: list[str] = field(default_factory=list)
     lang: str = "en"
+    dir: str | None = None  # "ltr" or "rtl" from the front matter; None: the language's (see `direction`)
     date: str | None = None
     description: str | None = None
     keywords: list[str] = field(default_factory=list)
@@ -28,6 +31,15 @@ class Metadata:
     rights: str | None = None
     edition: str | None = None  # for the imprint page, such as 'Second edition, 2026'
     cover: str | None = None  # the cover image, relative to the book folder; None: generate one
+
+    @property
+    def direction(self) -> str:
+        """"rtl" or "ltr": the front matter's `dir`, else the language's."""
+        return direction_of(self.lang, self.dir)
+
+    @property
+    def rtl(self) -> bool:
+        return self.direction == "rtl"
 
 
 @dataclass

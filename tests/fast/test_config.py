@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from bookmaker.config.bookmaker_toml import load_config
+import pytest
+
+from bookmaker.config.bookmaker_toml import VERTICAL_ONLY_IN_EPUB, load_config
+from bookmaker.core.lang import can_be_vertical, is_rtl_lang
 from bookmaker.core.diagnostics import Diagnostics
 
 EVERY_KEY = """
@@ -93,14 +96,38 @@ def test_a_new_section_is_one_dataclass_whose_checks_are_declared_on_its_fields(
     monkeypatch.setitem(config_module.SECTIONS, "extra", Extra)
     config, diagnostics = _load(tmp_path, '[extra]\nsize = "l"\nwidth = "3"\nfolder = "../x"\nsecret = true\n')
     assert [d.format(relative_to=tmp_path) for d in diagnostics] == [
-        "bookmaker.toml:2: error: [extra] size must be one of s, m, not 'l'",
-        "bookmaker.toml:4: error: [extra] folder '../x' is outside the book folder: use a path inside it",
-        "bookmaker.toml:5: error: unknown key 'secret' in [extra]; known: size, width, folder",
+        "bookmaker.toml:2: error: [extra] size must be one of s, m, not 'l' [config-value-invalid]",
+        "bookmaker.toml:4: error: [extra] folder '../x' is outside the book folder: use a path inside it [config-value-invalid]",
+        "bookmaker.toml:5: error: unknown key 'secret' in [extra]; known: size, width, folder [config-key-unknown]",
     ]
     assert config.extra == Extra(width="3mm")
 
 
 def test_the_kepub_switch_is_the_commands_not_a_key(tmp_path):
     config, diagnostics = _load(tmp_path, "[epub]\nkepub = true\n")
-    assert [d.message for d in diagnostics] == ["unknown key 'kepub' in [epub]; known: embed-fonts"]
+    assert [d.message for d in diagnostics] == ["unknown key 'kepub' in [epub]; known: embed-fonts, vertical"]
     assert config.epub.kepub is False
+
+
+def test_vertical_epub_says_the_pdf_stays_horizontal(tmp_path: Path) -> None:
+    """[epub] vertical sets the EPUB in columns; WeasyPrint lays out no vertical text, and the build says so."""
+    (tmp_path / "bookmaker.toml").write_text("[epub]\nvertical = true\n")
+    diagnostics = Diagnostics()
+    config = load_config(tmp_path, diagnostics)
+    assert config.epub.vertical is True
+    assert [(d.line, d.message) for d in diagnostics] == [(2, VERTICAL_ONLY_IN_EPUB)]
+    assert "horizontally" in VERTICAL_ONLY_IN_EPUB and "PDF" in VERTICAL_ONLY_IN_EPUB
+
+
+@pytest.mark.parametrize(("lang", "vertical"), [("ja", True), ("ja-JP", True), ("zh-Hant", True), ("zh-TW", True),
+                                                ("zh-Hant-HK", True), ("zh", False), ("zh-Hans", False),
+                                                ("zh-CN", False), ("ko", False), ("en", False)])
+def test_which_languages_may_be_set_vertically(lang: str, vertical: bool) -> None:
+    assert can_be_vertical(lang) is vertical
+
+
+@pytest.mark.parametrize(("lang", "rtl"), [("fa", True), ("ar-EG", True), ("he", True), ("yi", True), ("ur", True),
+                                           ("pa-Arab", True), ("az-Arab", True), ("az-Latn", False), ("ks-Deva", False),
+                                           ("en", False), ("ja", False)])
+def test_which_languages_run_right_to_left(lang: str, rtl: bool) -> None:
+    assert is_rtl_lang(lang) is rtl

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 import bookmaker
 from bookmaker.cli import main
 from bookmaker.core.codes import CODES
+from books import write_book
 
 PACKAGE = Path(bookmaker.__file__).parent
 CHAPTER = "# Title\n\nText.[^missing]\n\n[^unused]: never cited.\n\n### Too deep\n"
@@ -21,7 +22,8 @@ def _codes_in_source() -> dict[str, str]:
     found = {}
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.keyword) and node.arg == "code" and isinstance(node.value, ast.Constant):
+            if isinstance(node, ast.keyword) and node.arg == "code" and isinstance(node.value, ast.Constant) \
+                    and node.value.value:
                 found[node.value.value] = str(path.relative_to(PACKAGE))
     return found
 
@@ -34,11 +36,7 @@ def test_every_code_in_the_source_is_registered_and_named_as_codes_are() -> None
 
 
 def _book(tmp_path: Path, chapter: str = CHAPTER, toml: str | None = None) -> Path:
-    (tmp_path / "manuscript").mkdir()
-    (tmp_path / "manuscript" / "chapter.md").write_text(chapter)
-    if toml is not None:
-        (tmp_path / "bookmaker.toml").write_text(toml)
-    return tmp_path
+    return write_book(tmp_path, {"manuscript/chapter.md": chapter}, toml)
 
 
 def test_check_prints_json_for_editors(tmp_path: Path) -> None:
@@ -56,7 +54,8 @@ def test_ignore_silences_a_warning_but_never_an_error(tmp_path: Path) -> None:
     book = str(_book(tmp_path))
     result = CliRunner().invoke(main, ["check", "--ignore", "note-unused", "--ignore", "note-undefined", book])
     assert result.exit_code == 1
-    assert "note-undefined" not in result.stderr and "[^missing] is referenced but never defined" in result.stderr
+    assert "[^missing] is referenced but never defined: add a line '[^missing]: text of the note' [note-undefined]" \
+        in result.stderr
     assert "never referenced" not in result.stderr and "heading level skips" in result.stderr
 
 
@@ -67,3 +66,20 @@ def test_bookmaker_toml_silences_warnings_and_strict_then_passes(tmp_path: Path)
     assert CliRunner().invoke(main, ["check", "--strict", book]).exit_code == 1  # note-unused still there
     result = CliRunner().invoke(main, ["check", "--strict", "--ignore", "note-unused", book])
     assert result.exit_code == 0, result.stderr
+
+
+def test_the_manual_lists_every_code() -> None:
+    import re
+
+    chapter = PACKAGE.parents[1] / "docs" / "manual" / "manuscript" / "18-diagnostics.md"
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \| (?:error|warning)", chapter.read_text(encoding="utf-8"), re.M))
+    assert listed == set(CODES), f"add to the manual: {sorted(set(CODES) - listed)}; gone: {sorted(listed - set(CODES))}"
+
+
+def test_an_unknown_code_to_ignore_is_said_with_the_nearest_one(tmp_path: Path) -> None:
+    book = str(_book(tmp_path, "# Title\n\nText.\n", '[diagnostics]\nignore = ["note-unsed"]\n'))
+    result = CliRunner().invoke(main, ["check", book])
+    assert "bookmaker.toml:2: warning: [diagnostics] ignore: no diagnostic has the code 'note-unsed'; " \
+           "did you mean 'note-unused'? [config-code-unknown]" in result.stderr
+    result = CliRunner().invoke(main, ["check", "--ignore", "note-unsed", book])
+    assert result.exit_code == 2 and "did you mean 'note-unused'?" in result.stderr

@@ -13,6 +13,7 @@ from conftest import run_cli
 from bookmaker import formats
 from bookmaker.formats import Format, WriteContext
 from bookmaker.model import Book
+from books import write_book
 
 
 def write_txt(book: Book, target: Path, context: WriteContext) -> None:
@@ -31,12 +32,8 @@ def txt(monkeypatch):
 
 
 def _book(root: Path, config: str = "") -> Path:
-    (root / "manuscript").mkdir(parents=True)
-    (root / "manuscript" / "01-one.md").write_text("---\ntitle: Plain Book\n---\n\n# One\n\nText.\n")
-    (root / "manuscript" / "02-two.md").write_text("# Two\n\nMore.\n")
-    if config:
-        (root / "bookmaker.toml").write_text(config)
-    return root
+    return write_book(root, {"manuscript/01-one.md": "---\ntitle: Plain Book\n---\n\n# One\n\nText.\n",
+                             "manuscript/02-two.md": "# Two\n\nMore.\n"}, config or None)
 
 
 def test_a_format_added_to_the_table_is_built_by_build_f(tmp_path, txt):

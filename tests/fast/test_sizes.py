@@ -60,9 +60,6 @@ LONG_FUNCTIONS = {
     "writers.pdf.notes.chain.lay_out_chain": 76,
     # The pool's event loop for one wave: reports, answers and progress interleave.
     "writers.pdf.parts.waves.lay_out_wave": 62,
-    # Being split (issue 24): the parts' build and the PDF writer's two ways.
-    "writers.pdf.parts.run._write_in_parts": 167,
-    "writers.pdf.writer._write_pdf": 146,
 }
 LONG_MODULES = {
     # pandoc's citeproc run and the citation objects: being split into resolve/ modules.

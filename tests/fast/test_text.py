@@ -9,6 +9,7 @@ import pytest
 from bookmaker.core.diagnostics import BookError
 from bookmaker.read import read_book
 from bookmaker.core.text import line_and_column, not_utf8
+from books import write_book
 
 BOM = b"\xef\xbb\xbf"
 
@@ -34,10 +35,7 @@ def test_the_bad_byte_is_found_with_or_without_a_byte_order_mark(bom):
 
 
 def _book(tmp_path: Path, chapter: bytes, css: bytes) -> list[str]:
-    (tmp_path / "manuscript").mkdir()
-    (tmp_path / "styles").mkdir()
-    (tmp_path / "manuscript" / "one.md").write_bytes(chapter)
-    (tmp_path / "styles" / "book.css").write_bytes(css)
+    write_book(tmp_path, {"manuscript/one.md": chapter, "styles/book.css": css})
     with pytest.raises(BookError) as caught:
         read_book(tmp_path)
     return [d.format(tmp_path) for d in caught.value.diagnostics]
@@ -45,6 +43,6 @@ def _book(tmp_path: Path, chapter: bytes, css: bytes) -> list[str]:
 
 def test_a_manuscript_and_a_stylesheet_with_a_byte_order_mark_name_the_bad_byte(tmp_path):
     assert _book(tmp_path, BOM + b"# One\n\nna\xefve\n", BOM + b"p {\n  content: '\xe9';\n}\n") == [
-        "manuscript/one.md:3:3: error: the file is not valid UTF-8 (byte 0xef): save it as UTF-8",
-        "styles/book.css:2:13: error: the stylesheet is not valid UTF-8 (byte 0xe9): save it as UTF-8",
+        "manuscript/one.md:3:3: error: the file is not valid UTF-8 (byte 0xef): save it as UTF-8 [file-not-utf8]",
+        "styles/book.css:2:13: error: the stylesheet is not valid UTF-8 (byte 0xe9): save it as UTF-8 [css-not-utf8]",
     ]

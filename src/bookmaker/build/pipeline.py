@@ -100,7 +100,7 @@ class Builder:
                 and not out_dir.resolve().is_relative_to(self.root)):
             # bookmaker.toml's dir was checked when read; a link (build/ -> elsewhere) may be made at any time.
             diagnostics.error(out_dir, None, "the output folder is a link to a folder outside the book: "
-                                             "remove the link, or give the folder with -o")
+                                             "remove the link, or give the folder with -o", code="output-dir-outside-book")
             raise BookError(diagnostics)
         options = self._options(formats, request)
         note_numbering = request.note_numbering or config.notes.numbering
@@ -260,7 +260,7 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
             names = " and ".join(f"the {FORMATS[fmt].noun}" for fmt in missing)
             diagnostics.error(where[missing[0]], None, f"{names} {'was' if len(missing) == 1 else 'were'} not "
                                                        f"written because of the errors above; written all the "
-                                                       f"same: {written}")
+                                                       f"same: {written}", code="output-not-written")
         raise BookError(diagnostics) from None
     if background is not None:
         with reporter.stage(FORMATS[aside[0]].stage):

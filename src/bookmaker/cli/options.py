@@ -56,8 +56,19 @@ def formats_option(help: str) -> Callable:
                         help=help.format(defaults=", ".join(DEFAULT_FORMATS)))
 
 
+def _known_codes(ctx: click.Context, param: click.Parameter, codes: tuple[str, ...]) -> tuple[str, ...]:
+    from bookmaker.core.codes import CODES
+    from bookmaker.core.diagnostics import did_you_mean
+
+    for code in codes:
+        if code not in CODES:
+            raise click.BadParameter(f"no diagnostic has the code '{code}'; "
+                                     f"{did_you_mean(code, sorted(CODES), 'codes are listed in the manual')}")
+    return codes
+
+
 def safety_options(command: Callable) -> Callable:
-    command = click.option("--ignore", "ignore", multiple=True, metavar="CODE",
+    command = click.option("--ignore", "ignore", multiple=True, metavar="CODE", callback=_known_codes,
                            help="Silence the warnings of this code (repeatable); an error is never silenced.")(command)
     command = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(command)
     return click.option(

@@ -68,7 +68,7 @@ def as_errors(diagnostics: Diagnostics) -> Diagnostics:
     """--strict, applied once at the end of a run: every warning is shown, and counted, as an error."""
     errors = Diagnostics()
     for d in diagnostics:
-        errors.error(d.path, d.line, d.message, d.column)
+        errors.error(d.path, d.line, d.message, d.column, d.code)
     return errors
 
 

@@ -67,7 +67,7 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        diagnostics.error(path, None, f"cannot read the file: {exc}: save it as UTF-8 text")
+        diagnostics.error(path, None, f"cannot read the file: {exc}: save it as UTF-8 text", code="config-unreadable")
         return config
     try:
         data = tomllib.loads(text)
@@ -76,15 +76,28 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
         where = re.search(r"\(at line (\d+), column (\d+)\)", message)
         problem = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
         line, column = (int(where.group(1)), int(where.group(2))) if where else (None, None)
-        diagnostics.error(path, line, f"not valid TOML: {problem}: see https://toml.io", column)
+        diagnostics.error(path, line, f"not valid TOML: {problem}: see https://toml.io", column, code="config-invalid-toml")
         return config
     except RecursionError:  # tomllib reads nested arrays and tables by recursion
         diagnostics.error(path, None, "arrays or tables are nested too deep to read: bookmaker.toml needs "
-                                      "no more than two levels")
+                                      "no more than two levels", code="config-too-deep")
         return config
     config.lines = key_lines(text)
     _Validator(config, diagnostics).validate(data)
+    _check_ignored_codes(config, diagnostics)
     return config
+
+
+def _check_ignored_codes(config: BookConfig, diagnostics: Diagnostics) -> None:
+    """A code in `[diagnostics] ignore` that no diagnostic has silences nothing: said, with the nearest code."""
+    from bookmaker.core.codes import CODES
+
+    for code in config.diagnostics.ignore:
+        if code not in CODES:
+            diagnostics.warning(config.path, config.line_of("diagnostics", "ignore"),
+                                f"[diagnostics] ignore: no diagnostic has the code '{code}'; "
+                                f"{did_you_mean(code, sorted(CODES), 'codes are listed in the manual')}",
+                                code="config-code-unknown")
 
 
 def key_lines(text: str) -> dict[str, int]:
@@ -117,6 +130,10 @@ def _dotted(name: str) -> str:
     return ".".join(part.strip().strip("\"'") for part in name.split("."))
 
 
+VERTICAL_ONLY_IN_EPUB = ("[epub] vertical sets the EPUB in columns; the PDF and the HTML are set horizontally, "
+                         "as WeasyPrint lays out no vertical text")
+
+
 class _Validator:
     """Checks the file's tables against the schema, reporting each problem at its line."""
 
@@ -133,13 +150,13 @@ class _Validator:
             key = key.rpartition(".")[0]
         return None
 
-    def error(self, names: tuple[str, ...], message: str) -> None:
-        self.diagnostics.error(self.path, self.line(*names), message)
+    def error(self, names: tuple[str, ...], message: str, code: str = "config-value-invalid") -> None:
+        self.diagnostics.error(self.path, self.line(*names), message, code=code)
 
     def reserved(self, names: tuple[str, ...]) -> None:
         what = f"[{names[0]}] {names[1]}" if len(names) > 1 else f"[{names[0]}]"
         self.diagnostics.warning(self.path, self.line(*names),
-                                 f"{what} is reserved for a later version of bookmaker and is ignored here")
+                                 f"{what} is reserved for a later version of bookmaker and is ignored here", code="config-key-reserved")
 
     def validate(self, data: dict[str, Any]) -> None:
         known = ["book", *SECTIONS]
@@ -147,7 +164,7 @@ class _Validator:
             if not isinstance(value, dict):
                 self.error((section,), f"'{section}' must be a table such as [{section}]" if section in known
                            else f"unknown top-level key '{section}': settings go in a table; "
-                                f"{did_you_mean(section, known)}")
+                                f"{did_you_mean(section, known)}", code="config-not-a-table")
             elif section == "book":
                 self._metadata(value)
             elif section in SECTIONS:
@@ -155,12 +172,15 @@ class _Validator:
             elif section in RESERVED:
                 self.reserved((section,))
             else:
-                self.error((section,), f"unknown table [{section}]; {did_you_mean(section, known)}")
+                self.error((section,), f"unknown table [{section}]; {did_you_mean(section, known)}", code="config-table-unknown")
+        if self.config.epub.vertical:
+            self.diagnostics.warning(self.path, self.line("epub", "vertical"), VERTICAL_ONLY_IN_EPUB,
+                                     code="epub-vertical-pdf-horizontal")
 
     def _metadata(self, values: dict[str, Any]) -> None:
         for key, value in values.items():
             if key not in METADATA_KEYS:
-                self.error(("book", key), f"unknown key '{key}' in [book]; {did_you_mean(key, METADATA_KEYS)}")
+                self.error(("book", key), f"unknown key '{key}' in [book]; {did_you_mean(key, METADATA_KEYS)}", code="config-key-unknown")
                 continue
             cleaned, problem = checked_value(key, value, f"[book] {key}", "[book]")
             if problem is not None:
@@ -176,14 +196,14 @@ class _Validator:
             if attr in fields:
                 problem, value = _checked(value, fields[attr], self.config.root)
                 if problem:
-                    self.error((name, key), f"[{name}] {key}{problem}")
+                    self.error((name, key), f"[{name}] {key}{problem}", code="config-value-invalid")
                 else:
                     accepted[attr] = value
             elif key in RESERVED.get(name, ()):
                 self.reserved((name, key))
             else:
                 keys = [f.replace("_", "-") for f in fields]
-                self.error((name, key), f"unknown key '{key}' in [{name}]; {did_you_mean(key, keys)}")
+                self.error((name, key), f"unknown key '{key}' in [{name}]; {did_you_mean(key, keys)}", code="config-key-unknown")
         return schema(**accepted)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from bookmaker.core.diagnostics import Diagnostic, Diagnostics, did_you_mean
 from bookmaker.core.text import is_language_tag, without_invalid_characters
 
-KNOWN_KEYS = ("title", "subtitle", "author", "lang", "date", "description", "keywords", "identifier", "rights",
+KNOWN_KEYS = ("title", "subtitle", "author", "lang", "dir", "date", "description", "keywords", "identifier", "rights",
               "edition", "cover", "bibliography", "csl", "nocite", "crossref-numbering", "crossref-pages")
 LIST_KEYS = ("author", "keywords", "bibliography", "nocite")
 CROSSREF_NUMBERINGS = ("book", "chapter")
@@ -41,7 +41,7 @@ def split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in _FENCE_CLOSERS), None)
     if end is None:
         if _KEY_LINE.match(lines[1]):
-            diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'")
+            diagnostics.error(path, 1, "front matter starts with '---' but never ends: close it with a line '---'", code="front-matter-unclosed")
         return FrontMatter(), text
     source = "\n".join(lines[1:end])
     known = _remembered(source)
@@ -136,24 +136,24 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
         node = yaml.compose(source, Loader=_loader())
         data = yaml.load(source, Loader=_loader())
     except RecursionError:  # PyYAML composes nested collections by recursion
-        diagnostics.error(path, 2, "front matter is nested too deep to read: keys take texts or lists of texts")
+        diagnostics.error(path, 2, "front matter is nested too deep to read: keys take texts or lists of texts", code="front-matter-too-deep")
         return FrontMatter()
     except yaml.reader.ReaderError as exc:  # a character YAML refuses (DEL, C1 controls...)
         line = source.count("\n", 0, exc.position) + 2
         diagnostics.error(path, line, f"front matter holds the character U+{exc.character:04X}, which YAML does "
-                                      "not allow: delete it in your editor")
+                                      "not allow: delete it in your editor", code="front-matter-character")
         return FrontMatter()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1
         column = mark.column + 1 if mark else None
         problem = exc.problem or "not valid YAML"
-        diagnostics.error(path, line, f"front matter is not valid YAML: {problem}", column)
+        diagnostics.error(path, line, f"front matter is not valid YAML: {problem}", column, code="front-matter-invalid-yaml")
         return FrontMatter()
     if data is None:
         return FrontMatter()
     if not isinstance(data, dict):
-        diagnostics.error(path, 2, "front matter must be a mapping of keys to values, such as 'title: My book'")
+        diagnostics.error(path, 2, "front matter must be a mapping of keys to values, such as 'title: My book'", code="front-matter-not-a-mapping")
         return FrontMatter()
     key_lines = {}
     if isinstance(node, yaml.MappingNode):
@@ -165,7 +165,7 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
         line = key_lines.get(key, 2)
         if key not in KNOWN_KEYS:
             diagnostics.warning(path, line, f"unknown front matter key '{key}' is ignored; "
-                                            f"{did_you_mean(key, KNOWN_KEYS, 'known keys')}")
+                                            f"{did_you_mean(key, KNOWN_KEYS, 'known keys')}", code="front-matter-key-unknown")
             continue
         cleaned, problem = checked_value(key, value, f"front matter '{key}'", "front matter")
         if problem is not None:
@@ -185,12 +185,12 @@ def checked_value(key: str, value: Any, named: str, place: str) -> tuple[Any, Di
     if cleaned is None:
         kind = "a text or a list of texts" if key in LIST_KEYS else "a text"
         kind = {"crossref-numbering": "'book' or 'chapter'", "crossref-pages": "true or false"}.get(key, kind)
-        return None, Diagnostic.error(f"{named} must be {kind}")
+        return None, Diagnostic.error(f"{named} must be {kind}", code="front-matter-value-invalid")
     if cleaned == "":
-        return None, Diagnostic.warning(f"{named} is empty and is ignored: give it a value or remove it")
+        return None, Diagnostic.warning(f"{named} is empty and is ignored: give it a value or remove it", code="front-matter-value-empty")
     problem = value_problem(key, cleaned)
     if problem:
-        return None, Diagnostic.error(f"{place} {problem}")
+        return None, Diagnostic.error(f"{place} {problem}", code="front-matter-value-invalid")
     return cleaned, None
 
 
@@ -201,6 +201,8 @@ def value_problem(key: str, value: Any) -> str | None:
     """What is wrong with a cleaned metadata value that has the right type ('date ... is not a date: ...'), or None."""
     if key == "lang" and not is_language_tag(value):
         return f"lang '{value}' is not a language tag: use one such as en, fr or pt-BR"
+    if key == "dir" and value not in ("ltr", "rtl"):
+        return f"dir '{value}' is not a direction: use rtl (right to left) or ltr; without it, the language's is used"
     if key == "date":
         try:
             if _DATE.match(value):

@@ -91,6 +91,9 @@ class PrintOptions:
 @dataclass(frozen=True)
 class EpubOptions:
     embed_fonts: bool = True  # subsets of the theme's faces for scripts a reader may lack
+    # Japanese and Traditional Chinese set in columns (writing-mode: vertical-rl), pages turning right to
+    # left; the PDF stays horizontal (WeasyPrint lays out no vertical text; bookmaker_toml.py says so)
+    vertical: bool = False
     # Kobo's markup (sentence spans, wrappers) in every content document: the kepub format, not a key
     kepub: bool = field(default=False, metadata={"key": False})
 

@@ -24,11 +24,11 @@ def locate(path: Path, config: BookConfig | None = None, diagnostics: Diagnostic
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     if path.is_file():
         if path.suffix.lower() not in (".md", ".markdown"):
-            diagnostics.error(path, None, "not a Markdown file: give a book folder or a .md file")
+            diagnostics.error(path, None, "not a Markdown file: give a book folder or a .md file", code="not-markdown")
             raise BookError(diagnostics)
         return BookSources(root=path.parent, chapters=[path], styles=[], config=BookConfig(root=path.parent))
     if not path.is_dir():
-        diagnostics.error(path, None, "no such file or folder: give a book folder or a .md file")
+        diagnostics.error(path, None, "no such file or folder: give a book folder or a .md file", code="path-missing")
         raise BookError(diagnostics)
     if config is None:
         config = load_config(path, diagnostics)
@@ -42,7 +42,7 @@ def locate(path: Path, config: BookConfig | None = None, diagnostics: Diagnostic
         if not chapters:
             diagnostics.error(
                 path, None,
-                f"no manuscript found: put the book's Markdown files in a '{config.manuscript.dir}/' folder, one per chapter",
+                f"no manuscript found: put the book's Markdown files in a '{config.manuscript.dir}/' folder, one per chapter", code="manuscript-missing"
             )
     if diagnostics.has_errors:
         raise BookError(diagnostics)
@@ -62,7 +62,7 @@ def _listed_chapters(manuscript: Path, config: BookConfig, diagnostics: Diagnost
             diagnostics.error(
                 config.path, line,
                 f"[manuscript] chapters: '{entry}' is not inside {config.manuscript.dir}/: give chapter files "
-                f"relative to it, such as \"01-start.md\" or \"part-1/*.md\"",
+                f"relative to it, such as \"01-start.md\" or \"part-1/*.md\"", code="chapter-outside-manuscript"
             )
             continue
         if any(c in entry for c in "*?["):
@@ -70,14 +70,14 @@ def _listed_chapters(manuscript: Path, config: BookConfig, diagnostics: Diagnost
                 matches = sorted(p for p in manuscript.glob(entry) if p.is_file())
             except ValueError as exc:  # pathlib refuses some patterns (`a**b`)
                 diagnostics.error(config.path, line, f"[manuscript] chapters: '{entry}' is not a pattern bookmaker "
-                                                     f"can use ({exc}): use * and ? within a name, ** alone")
+                                                     f"can use ({exc}): use * and ? within a name, ** alone", code="chapter-pattern-invalid")
                 continue
         else:
             matches = [manuscript / entry] if (manuscript / entry).is_file() else []
         if not matches:
             diagnostics.error(
                 config.path, line,
-                f"[manuscript] chapters: no file '{entry}' in {config.manuscript.dir}/: check the name or remove it",
+                f"[manuscript] chapters: no file '{entry}' in {config.manuscript.dir}/: check the name or remove it", code="chapter-missing"
             )
         chapters.extend(m for m in matches if m not in chapters)
     return chapters

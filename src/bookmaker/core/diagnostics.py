@@ -62,11 +62,12 @@ class Diagnostic:
             if self.column is not None:
                 location += f":{self.column}"
         # A file name or a quoted piece of the book may hold control characters: shown escaped, never obeyed.
-        return printable(f"{location}: {self.severity.value}: {self.message}")
+        code = f" [{self.code}]" if self.code else ""  # the name --ignore and [diagnostics] ignore take
+        return printable(f"{location}: {self.severity.value}: {self.message}{code}")
 
     def as_json(self, relative_to: Path | None = None) -> dict:
         """For editors (`check --format json`): the message split where it says what to do."""
-        path = self.format(relative_to).split(":", 1)[0] if self.path else ""
+        path = replace(self, code="").format(relative_to).split(":", 1)[0] if self.path else ""
         problem, fix = split_fix(self.message)
         return {"file": path, "line": self.line, "column": self.column, "severity": self.severity.value,
                 "code": self.code, "message": problem, "fix": fix}

@@ -67,7 +67,7 @@ def check_book_target(target: Path, book_root: Path) -> None:
             return  # the rename replaces the link, inside the book
     diagnostics = Diagnostics()
     diagnostics.error(target, None, "is not a regular file (a link, a pipe or a device): an output replaces "
-                                    "only a regular file; remove it and build again")
+                                    "only a regular file; remove it and build again", code="output-not-a-file")
     raise BookError(diagnostics)
 
 
@@ -147,7 +147,7 @@ def _cannot_write(target: Path, exc: OSError) -> BookError:
     reason = exc.strerror or str(exc)
     hint = _HINTS.get(exc.errno or 0, "check the path and the disk")
     diagnostics.error("standard output" if is_stdout(target) else target, None,
-                      f"cannot write the output: {reason}: {hint}; the previous output is unchanged")
+                      f"cannot write the output: {reason}: {hint}; the previous output is unchanged", code="output-unwritable")
     return BookError(diagnostics)
 
 

@@ -5,7 +5,7 @@ Syntax beyond CommonMark: tables, strikethrough, typographic quotes and dashes,
 pandoc's citations and Quarto's cross-references (`[@key]`, `@fig-id`: rules/citations.py),
 definition lists, `[text]{lang=xx}` spans, `[term]{.index}` index marks and `{#id .class lang=xx}` after a
 heading, TeX math (`$...$`, `$$...$$ {#eq-id}`, rules/math.py). Text in a
-right-to-left script is isolated in `dir="rtl"` spans. Each rule is a module of rules/.
+other direction is isolated where it needs to be (rules/rtl.py). Each rule is a module of rules/.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from bookmaker.core import limits
-from bookmaker.core.lang import quotes_for
+from bookmaker.core.lang import direction_of, quotes_for
 from bookmaker.markdown.rules.alerts import github_alerts
 from bookmaker.markdown.rules.boxes import box_titles, is_box, is_placeholder
 from bookmaker.markdown.rules.citations import citation_plugin
@@ -27,7 +27,7 @@ from bookmaker.markdown.rules.headings import heading_attributes, implicit_heade
 from bookmaker.markdown.rules.links import github_links
 from bookmaker.markdown.rules.math import math_plugin
 from bookmaker.markdown.rules.notes import note_definition_lines
-from bookmaker.markdown.rules.rtl import rtl_isolation
+from bookmaker.markdown.rules.rtl import bidi_rule
 from bookmaker.markdown.rules.tables import table_captions
 from bookmaker.markdown.rules.tasks import task_lists
 
@@ -36,8 +36,9 @@ INDEX_ATTRIBUTES = ("index", "index-see", "index-seealso", "index-range")
 
 
 @lru_cache(maxsize=8)
-def parser_for(lang: str) -> MarkdownIt:
-    """The configured parser for a document language (cached: building one is not free)."""
+def parser_for(lang: str, direction: str | None = None) -> MarkdownIt:
+    """The configured parser for a document language and direction ("ltr", "rtl"; None: the
+    language's), cached: building one is not free."""
     md = MarkdownIt("commonmark", {
         "typographer": True, "quotes": quotes_for(lang), "linkify": True, "maxNesting": limits.PARSER_NESTING,
     })
@@ -60,7 +61,7 @@ def parser_for(lang: str) -> MarkdownIt:
     # Before smartquotes, which would curl the quotes of `key="value"`.
     md.core.ruler.after("inline", "heading_attributes", heading_attributes)
     md.core.ruler.after("heading_attributes", "table_captions", table_captions)
-    md.core.ruler.push("rtl_isolation", rtl_isolation)
+    md.core.ruler.push("bidi_isolation", bidi_rule(direction_of(lang, direction)))
     md.core.ruler.after("block", "github_alerts", github_alerts)
     md.core.ruler.after("github_alerts", "implicit_header_references", implicit_header_references)
     md.core.ruler.after("inline", "task_lists", task_lists)

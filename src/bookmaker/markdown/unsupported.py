@@ -22,17 +22,17 @@ def check_unsupported(tokens: list[Token], body: str, path: Path, diagnostics: D
     lines = body.split("\n")
     if lines and lines[0].startswith("% "):
         diagnostics.warning(path, 1, "a pandoc title block ('% Title') is not read and is printed as text: "
-                                     "give the title in front matter (---, title: ..., ---)")
+                                     "give the title in front matter (---, title: ..., ---)", code="pandoc-title-block")
     for token in tokens:
         line = token.map[0] + 1 if token.map else None
         if token.type == "fence" and (match := _RAW_FORMAT.match(token.info.strip())):
             diagnostics.warning(path, line, f"a raw {{={match.group(1)}}} block is for pandoc's "
                                             f"{match.group(1)} output and is printed here as code: remove it, "
-                                            "or write raw HTML")
+                                            "or write raw HTML", code="pandoc-raw-block")
         elif token.type == "inline" and token.map and _GRID_RULE.match(lines[token.map[0]]):
             diagnostics.warning(path, line, "a pandoc grid table (+---+---+) is not read and is printed as text: "
-                                            "write it as a pipe table (| a | b | with a |---|---| line)")
+                                            "write it as a pipe table (| a | b | with a |---|---| line)", code="pandoc-grid-table")
         elif token.type == "hr" and token.map and _TABLE_RULE.match(lines[token.map[0]]):
             diagnostics.warning(path, line, "this line of dashes looks like a pandoc simple or multiline table, "
                                             "which is not read (it is a rule and text here): write it as a pipe "
-                                            "table (| a | b | with a |---|---| line)")
+                                            "table (| a | b | with a |---|---| line)", code="pandoc-simple-table")

@@ -52,14 +52,14 @@ def resource_url(book: BookState, src: str, alt: str, path: Path) -> str | Diagn
         if key in book.images:
             return XhtmlRenderer.resource_url(key)
         if isinstance(where, Local) and not where.path.is_relative_to(book.root):
-            raise Refused("is outside the book folder: move it inside the book")
+            raise Refused("is outside the book folder: move it inside the book", code="image-outside-book")
         data = book.policy.read(where, limits.MAX_IMAGE_BYTES)
         problem = check_image(key, data)
         if problem:
-            raise Refused(problem)
+            raise Refused(problem, code="image-invalid")
     except Refused as refused:
         hint = f" (relative to {path.name})" if str(refused).startswith("does not exist") else ""
-        return Diagnostic.error(f"image '{src}' {refused}{hint}")
+        return Diagnostic.error(f"image '{src}' {refused}{hint}", code=refused.diagnostic.code or "image-invalid")
     book.images[key] = Image(src=key, alt=alt, data=None if isinstance(where, Local) else data)
     return XhtmlRenderer.resource_url(key)
 
@@ -75,13 +75,13 @@ def resolve_cover(src: str, path: Path, line: int | None, root: Path, policy: Re
     try:
         where = policy.resolve(src, path)
         if not isinstance(where, Local) or not where.path.is_relative_to(root):
-            raise Refused("is not a file inside the book: copy it into the book")
+            raise Refused("is not a file inside the book: copy it into the book", code="cover-outside-book")
         if where.path.suffix.lower() not in COVER_TYPES:
-            raise Refused("has an unsupported format: use a PNG or JPEG image, which every e-reader shows")
+            raise Refused("has an unsupported format: use a PNG or JPEG image, which every e-reader shows", code="cover-format")
         cover = where.book_relative(root)
         problem = check_image(cover, policy.read_local(where.path, limits.MAX_IMAGE_BYTES))
         if problem:
-            raise Refused(problem)
+            raise Refused(problem, code="cover-invalid")
     except Refused as refused:
         diagnostics.add(refused.about(f"cover '{src}'").at(path, line))
         return None

@@ -19,7 +19,7 @@ def valid_id(ctx: ChapterContext, token: Token, line: int | None) -> str | None:
     if wanted is None:
         return None
     if not _ID.match(str(wanted)):
-        ctx.warning(line, f"id '{wanted}' removed: an id may not be empty or contain spaces")
+        ctx.warning(line, f"id '{wanted}' removed: an id may not be empty or contain spaces", code="id-invalid")
         return None
     return str(wanted)
 
@@ -35,15 +35,15 @@ def claim_inline_id(ctx: ChapterContext, token: Token, line: int | None) -> None
     ctx.book.target(ctx.path, wanted, given)
     if given != wanted:
         ctx.warning(line, f"id '{wanted}' is already used in the book; this one is now '{given}': "
-                          "give it another {#id}")
+                          "give it another {#id}", code="id-taken")
 
 
 def check_language(ctx: ChapterContext, token: Token, line: int | None) -> None:
     """`{lang=...}` and `{dir=...}` must be values HTML and the EPUB accept; others are dropped."""
     lang, direction = token.attrGet("lang"), token.attrGet("dir")
     if lang is not None and not is_language_tag(str(lang)):
-        ctx.warning(line, f"lang '{lang}' removed: it is not a language tag; use one such as en, fr or pt-BR")
+        ctx.warning(line, f"lang '{lang}' removed: it is not a language tag; use one such as en, fr or pt-BR", code="lang-invalid")
         del token.attrs["lang"]
     if direction is not None and direction not in ("ltr", "rtl", "auto"):
-        ctx.warning(line, f"dir '{direction}' removed: use ltr, rtl or auto")
+        ctx.warning(line, f"dir '{direction}' removed: use ltr, rtl or auto", code="dir-invalid")
         del token.attrs["dir"]

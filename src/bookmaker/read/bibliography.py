@@ -36,12 +36,12 @@ def resolve_citations(book: BookState, files: list[SourceFile], lang: str) -> No
         return
     if not citations.pandoc_available():
         diagnostics.error(where, line, "formatting citations needs pandoc, which is not installed: "
-                                       "install it (apt-get install pandoc, or https://pandoc.org/installing.html)")
+                                       "install it (apt-get install pandoc, or https://pandoc.org/installing.html)", code="pandoc-missing")
         return
     try:
         resolved = citations.resolve(cites.slots, nocite, bibliography)
     except citations.CiteprocError as exc:
-        diagnostics.error(where, line, f"{exc}: check the bibliography and the style")
+        diagnostics.error(where, line, f"{exc}: check the bibliography and the style", code="citeproc-failed")
         return
     for file in files:
         for token in file.tokens:

@@ -64,7 +64,7 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
     state.crossrefs.per_chapter = setting(state, files, "crossref-numbering")[0] == "chapter"
     state.crossrefs.with_pages = setting(state, files, "crossref-pages")[0] is True
     load_style(state, files)
-    md = parser_for(metadata.lang)
+    md = parser_for(metadata.lang, metadata.direction)
     renderer = XhtmlRenderer(md)
     renderer.equation_numbers = state.equation_numbers
     # Every chapter is parsed (and its ids claimed) before any is rendered,

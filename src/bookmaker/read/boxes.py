@@ -11,6 +11,7 @@ from markdown_it.token import Token
 
 from bookmaker.markdown.rules.boxes import DIVISION, fenced_div_attributes
 from bookmaker.model import Block, Box, Field, HtmlBlock, Image
+from bookmaker.read.attributes import check_language
 from bookmaker.read.rendering import render
 from bookmaker.read.state import ChapterContext
 from bookmaker.read.tokens import line_of, plain_text, top_level_spans
@@ -44,7 +45,7 @@ def read_box(ctx: ChapterContext, kind: str, inner: list[Token], opening: Token)
     if not has_box_template(kind, ctx.book.sources.templates):
         folder = ctx.book.sources.config.theme.templates
         ctx.warning(line, f"box kind '{kind}' has no template, so it is set as a plain box with class '{kind}': "
-                          f"add {folder}/boxes/{kind}.html to the book to give it one")
+                          f"add {folder}/boxes/{kind}.html to the book to give it one", code="box-kind-without-template")
     read = READERS.get(kind)
     if read is None:
         box.body_html = render(ctx, inner, line)
@@ -63,7 +64,10 @@ def _fenced_div(ctx: ChapterContext, kind: str, attrs: dict, inner: list[Token],
         return Box(kind=kind, title_html="", body_html=body, id=given, classes=classes[1:])
     id_attr = f' id="{html_escape(given)}"' if given else ""
     class_attr = f' class="{html_escape(" ".join(classes))}"' if classes else ""
-    return HtmlBlock(html=f"<div{id_attr}{class_attr}>\n{body}</div>\n", kind="html")
+    check_language(ctx, opening, line_of(opening))  # `{lang=xx}`, and the `dir` bidi.py gave it
+    language = "".join(f' {name}="{html_escape(str(opening.attrGet(name)))}"' for name in ("lang", "dir")
+                       if opening.attrGet(name) is not None)
+    return HtmlBlock(html=f"<div{id_attr}{class_attr}{language}>\n{body}</div>\n", kind="html")
 
 
 def _infobox(ctx: ChapterContext, box: Box, inner: list[Token], line: int | None) -> None:
@@ -86,7 +90,7 @@ def _infobox(ctx: ChapterContext, box: Box, inner: list[Token], line: int | None
             continue
         rest.extend(inner[start:end])
     if not box.fields:
-        ctx.warning(line, "infobox has no fields: add lines such as 'Born' followed by ': 11 March 1957'")
+        ctx.warning(line, "infobox has no fields: add lines such as 'Born' followed by ': 11 March 1957'", code="infobox-empty")
     box.body_html = render(ctx, rest, line)
 
 

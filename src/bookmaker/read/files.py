@@ -38,22 +38,22 @@ def load(book: BookState, path: Path) -> SourceFile | None:
             diagnostics.error(
                 path, None,
                 f"the manuscript is too large ({size:,} bytes; the limits are {limits.MAX_FILE_BYTES:,} per file "
-                f"and {limits.MAX_BOOK_BYTES:,} for the book): split it or check it is really text",
+                f"and {limits.MAX_BOOK_BYTES:,} for the book): split it or check it is really text", code="manuscript-too-large"
             )
             return None
         book.book_bytes += size
         raw = book.policy.read_local(path)
     except OSError as exc:
-        diagnostics.error(path, None, f"cannot read the file: {exc.strerror}")
+        diagnostics.error(path, None, f"cannot read the file: {exc.strerror}", code="file-unreadable")
         return None
     except Refused as refused:
-        diagnostics.error(path, None, f"the manuscript file {refused}")
+        diagnostics.error(path, None, f"the manuscript file {refused}", code="manuscript-refused")
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, column, message = not_utf8(exc, "the file")
-        diagnostics.error(path, line, message, column)
+        diagnostics.error(path, line, message, column, code="file-not-utf8")
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _without_invalid_characters(book, text, path)
@@ -72,7 +72,7 @@ def _without_invalid_characters(book: BookState, text: str, path: Path) -> str:
     more = f" (and {count - 1} more in this file)" if count > 1 else ""
     book.diagnostics.warning(
         path, line, f"invisible character U+{ord(first.group()):04X}{more} removed: XML, and so "
-                    "the EPUB, cannot hold it; delete it in your editor", column)
+                    "the EPUB, cannot hold it; delete it in your editor", column, code="character-invisible")
     return INVALID_CHARACTERS.sub("", text)
 
 
@@ -90,6 +90,7 @@ def read_metadata(book: BookState, files: list[SourceFile]) -> Metadata:
         subtitle=values.get("subtitle"),
         authors=values.get("author", []),
         lang=values.get("lang", "en"),
+        dir=values.get("dir"),
         date=values.get("date"),
         description=values.get("description"),
         keywords=values.get("keywords", []),

@@ -29,12 +29,12 @@ def read_index_mark(ctx: ChapterContext, children: list[Token], position: int, l
     terms = parse_entries(text)
     if not terms:
         ctx.warning(line, "an index mark with no term: write the term inside [...]{.index} "
-                          "or give it as index=\"term\"")
+                          "or give it as index=\"term\"", code="index-mark-empty")
         return
     range_role = values["index-range"].strip().lower()
     if range_role not in ("", "start", "end"):
         ctx.warning(line, f"index-range=\"{values['index-range']}\" is not 'start' or 'end': "
-                          "write index-range=\"start\" where a range begins and \"end\" where it ends")
+                          "write index-range=\"start\" where a range begins and \"end\" where it ends", code="index-range-invalid")
         range_role = ""
     anchor = span.attrGet("id")
     if anchor is None:
@@ -47,7 +47,7 @@ def read_index_mark(ctx: ChapterContext, children: list[Token], position: int, l
         opened = state.open_ranges.pop(key, None)
         if opened is None:
             ctx.warning(line, f"index range '{text}' ends here but was never started: add a "
-                              f"mark with index=\"{text}\" index-range=\"start\" where it begins")
+                              f"mark with index=\"{text}\" index-range=\"start\" where it begins", code="index-range-not-started")
         else:
             opened[0].end_id = str(anchor)
         return
@@ -61,7 +61,7 @@ def read_index_mark(ctx: ChapterContext, children: list[Token], position: int, l
     if range_role == "start":
         if key in state.open_ranges:
             ctx.warning(line, f"index range '{text}' starts again before it ended: "
-                              "end the first range with index-range=\"end\"")
+                              "end the first range with index-range=\"end\"", code="index-range-restarted")
         state.open_ranges[key] = (mark, ctx.path, line)
 
 
@@ -75,11 +75,11 @@ def check_index(book: BookState) -> None:
         if first not in entries:
             book.diagnostics.warning(
                 path, line, f"the index's \"see\" reference '{target}' leads to no entry: mark the term it "
-                            f"names with [...]{{index=\"{first}\"}}, or correct the reference")
+                            f"names with [...]{{index=\"{first}\"}}, or correct the reference", code="index-range-unclosed")
     for mark, path, line in state.open_ranges.values():
         book.diagnostics.warning(
             path, line, f"index range '{'; '.join('!'.join(t) for t in mark.terms)}' is started but never ended: "
-                        "add a mark with the same index=\"...\" and index-range=\"end\" where it ends")
+                        "add a mark with the same index=\"...\" and index-range=\"end\" where it ends", code="index-see-unknown")
 
 
 def _span_content(children: list[Token], position: int) -> list[Token]:

@@ -30,7 +30,7 @@ def unlink_nested_links(ctx: ChapterContext, children: list[Token], line: int | 
         if child.type == "link_open":
             child.hidden = bool(open_links)
             if child.hidden:
-                ctx.warning(line, "a link inside a link is not linked (HTML and the EPUB forbid it): take one out")
+                ctx.warning(line, "a link inside a link is not linked (HTML and the EPUB forbid it): take one out", code="link-nested")
             open_links.append(child.hidden)
         elif child.type == "link_close" and open_links:
             child.hidden = open_links.pop()
@@ -48,7 +48,7 @@ def resolve_links(book: BookState, chapters: list[Chapter]) -> None:
             if ids is None:
                 book.diagnostics.error(
                     path, line, f"link to '{file_part}', which is not a chapter of this book: "
-                                f"link to a chapter file such as '{chapters[0].source.name}#heading-id'")
+                                f"link to a chapter file such as '{chapters[0].source.name}#heading-id'", code="link-not-a-chapter")
                 continue
             # The author's id may be one the reader kept as is (e.g. `{#id}` on a span).
             written = ids.get(wanted)
@@ -59,7 +59,7 @@ def resolve_links(book: BookState, chapters: list[Chapter]) -> None:
         if written is None:
             book.diagnostics.warning(
                 path, line, f"link target '{href}' is not a heading or id in the book, so the text is not "
-                            f"linked: check the id (a heading's id is its text in lower case, words joined by '-')")
+                            f"linked: check the id (a heading's id is its text in lower case, words joined by '-')", code="link-target-unknown")
             del token.attrs["href"]  # a dangling link is an error in an EPUB
             continue
         token.attrSet("href", "#" + written)
@@ -71,7 +71,7 @@ def check_raw_links(book: BookState) -> None:
     for target, path, line in book.raw_links:
         if target not in book.ids and not _NOTE_IDS.match(target):
             book.diagnostics.warning(path, line, f"link target '#{target}' in raw HTML is not a heading or id "
-                                                 "in the book: check the id")
+                                                 "in the book: check the id", code="link-target-unknown")
 
 
 def _outward_link(ctx: ChapterContext, token: Token, line: int | None) -> None:
@@ -87,7 +87,7 @@ def _outward_link(ctx: ChapterContext, token: Token, line: int | None) -> None:
         why = f"books link only to {', '.join(LINK_SCHEMES)} addresses and to chapters"
     else:
         why = "it is not a chapter of the book (.md) nor a web address: write https://... for a web page"
-    ctx.warning(line, f"link to '{href[:60]}' is left out: {why}")
+    ctx.warning(line, f"link to '{href[:60]}' is left out: {why}", code="link-refused")
     del token.attrs["href"]
 
 

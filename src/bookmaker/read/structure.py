@@ -42,11 +42,11 @@ def check_structure(ctx: ChapterContext) -> bool:
         # The second test is a guard: whatever nests, the parser stops at its own limit.
         if depth > limits.MAX_NESTING or (token.block and token.level >= limits.PARSER_NESTING - 2):
             ctx.error(line, f"lists, quotations and boxes are nested more than {limits.MAX_NESTING} levels deep "
-                            "here: flatten the structure")
+                            "here: flatten the structure", code="nesting-too-deep")
             return False
         if token.type == "inline" and _inline_depth(token) > limits.MAX_INLINE_NESTING:
             ctx.error(line, f"emphasis, links and spans are nested more than {limits.MAX_INLINE_NESTING} levels "
-                            "deep here: simplify the markup")
+                            "deep here: simplify the markup", code="inline-nesting-too-deep")
             return False
         kind = box_kind(token)
         if kind:
@@ -72,7 +72,7 @@ def _check_box(ctx: ChapterContext, token: Token, kind: str, stack: list[Token],
     line = line_of(token)
     closed = token.map is None or (token.map[1] < len(lines) and _FENCE.match(lines[token.map[1]]))
     if not closed and not token.meta.get("alert"):
-        ctx.error(line, f"the {kind} opened here is never closed: add a line ':::' after its last line")
+        ctx.error(line, f"the {kind} opened here is never closed: add a line ':::' after its last line", code="box-unclosed")
     enclosing = next((t for t in reversed(stack) if box_kind(t) or t.type in _ENCLOSING), None)
     # Pandoc's fenced divs may stand anywhere: inside another block, one is a plain division.
     if enclosing is not None and fenced_div_attributes(token.info) is None:
@@ -81,7 +81,7 @@ def _check_box(ctx: ChapterContext, token: Token, kind: str, stack: list[Token],
         else:
             where = _ENCLOSING[enclosing.type]
         ctx.error(line, f"{_article(kind)} {kind} cannot stand inside {where}: boxes go at the top level of "
-                        "a chapter; close the outer block first")
+                        "a chapter; close the outer block first", code="box-misplaced")
 
 
 def _check_stray_fence(ctx: ChapterContext, token: Token, line: int | None) -> None:
@@ -92,14 +92,14 @@ def _check_stray_fence(ctx: ChapterContext, token: Token, line: int | None) -> N
         where = line + offset if line is not None else None
         name = match.group(1)
         if not name:
-            ctx.warning(where, "this ':::' closes no box and is printed as text: remove it")
+            ctx.warning(where, "this ':::' closes no box and is printed as text: remove it", code="box-close-stray")
         elif name in RESERVED_BOX_KINDS:
             ctx.warning(where, f"'::: {name}' is not a box: '{name}' is reserved, choose another kind; "
-                               "it is printed as text")
+                               "it is printed as text", code="box-kind-reserved")
         elif not BOX_KIND.fullmatch(name):
             ctx.warning(
                 where, f"'::: {name}' is not a box: a box kind is a word of letters, digits and '-' that starts "
-                "with a letter, such as 'sidebar'; it is printed as text",
+                "with a letter, such as 'sidebar'; it is printed as text", code="box-kind-invalid"
             )
 
 

@@ -124,8 +124,9 @@ def _line_html(line: list[tuple[str, str]]) -> str:
     return "".join(out)
 
 
-def render_code(code: str, info: str) -> str:
-    """A fenced block as XHTML: `<figure class="code">` with its caption, or a bare `<pre>`."""
+def render_code(code: str, info: str, direction: str | None = None) -> str:
+    """A fenced block as XHTML: `<figure class="code">` with its caption, or a bare `<pre>`;
+    `direction`: its `dir` (code in a right-to-left book is "ltr", bidi.py)."""
     options = parse_info(info)
     lines = _token_lines(code, options.lang)
     # Each line's newline stays inside its span, so the text copies as it was
@@ -135,7 +136,8 @@ def render_code(code: str, info: str) -> str:
     style = f' style="counter-reset: line {options.start - 1}"' if options.numbered and options.start != 1 else ""
     lang = f' class="language-{escape(options.lang)}"' if options.lang else ""
     data_lang = f' data-lang="{escape(options.lang)}"' if options.lang else ""
-    pre = f'<pre class="{" ".join(classes)}"{data_lang}{style}><code{lang}>{body}</code></pre>'
+    direction_attr = f' dir="{direction}"' if direction in ("ltr", "rtl") else ""
+    pre = f'<pre class="{" ".join(classes)}"{direction_attr}{data_lang}{style}><code{lang}>{body}</code></pre>'
     if not options.caption:
         return pre + "\n"
     return f'<figure class="code-figure"><figcaption>{escape(options.caption)}</figcaption>{pre}</figure>\n'

@@ -113,10 +113,10 @@ class XhtmlRenderer(RendererHTML):
         return tokens[idx].meta.get("html") or escapeHtml(tokens[idx].content)
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        return render_code(tokens[idx].content, tokens[idx].info)
+        return render_code(tokens[idx].content, tokens[idx].info, tokens[idx].attrGet("dir"))
 
     def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        return render_code(tokens[idx].content, "")
+        return render_code(tokens[idx].content, "", tokens[idx].attrGet("dir"))
 
     def code_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         # Code is never hyphenated (CSS); a long span may break after / . - _,

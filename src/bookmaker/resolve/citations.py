@@ -94,7 +94,7 @@ def load_style(value: str | None, where: Path, line: int | None, policy: Resourc
             close = difflib.get_close_matches(name, BUNDLED_STYLES, n=1)
             hint = f"did you mean '{close[0]}'?" if close else "or give the path of a .csl file in the book"
             diagnostics.error(where, line, f"unknown citation style '{name}': the bundled styles are "
-                                           f"{', '.join(BUNDLED_STYLES)}; {hint}")
+                                           f"{', '.join(BUNDLED_STYLES)}; {hint}", code="csl-unknown")
             return None
         data = (CSL_DIR / f"{name}.csl").read_bytes()
         return Style(name, data, bool(_NOTE_CLASS.search(data[:4000])))
@@ -105,12 +105,12 @@ def load_style(value: str | None, where: Path, line: int | None, policy: Resourc
         return None
     if b"<style" not in data[:4000]:
         diagnostics.error(where, line, f"citation style '{name}' is not a CSL style (no <style> element): "
-                                       "use a .csl file from https://github.com/citation-style-language/styles")
+                                       "use a .csl file from https://github.com/citation-style-language/styles", code="csl-invalid")
         return None
     if b"independent-parent" in data:
         # pandoc would fetch the parent style from its URL, even with --sandbox: nothing is loaded from the network
         diagnostics.error(where, line, f"citation style '{name}' is a dependent style, which names its parent by URL: "
-                                       "use the parent style's .csl file (its <link rel=\"independent-parent\">)")
+                                       "use the parent style's .csl file (its <link rel=\"independent-parent\">)", code="csl-dependent")
         return None
     return Style(Path(name).stem, data, bool(_NOTE_CLASS.search(data[:4000])))
 
@@ -120,7 +120,7 @@ def _read_inside_book(name: str, where: Path, policy: ResourcePolicy) -> tuple[P
     since pandoc is given nothing else."""
     resolved = policy.resolve(name, where)
     if not isinstance(resolved, Local) or not resolved.path.is_relative_to(policy.book_root):
-        raise Refused("is not a file inside the book: copy it into the book")
+        raise Refused("is not a file inside the book: copy it into the book", code="bibliography-outside-book")
     return resolved.path, policy.read(resolved, MAX_BIBLIOGRAPHY_BYTES)
 
 
@@ -138,7 +138,7 @@ def load_bibliography(values: list[str], where: Path, line: int | None, style: S
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            diagnostics.error(path, data[: exc.start].count(b"\n") + 1, "the bibliography is not UTF-8: save it as UTF-8")
+            diagnostics.error(path, data[: exc.start].count(b"\n") + 1, "the bibliography is not UTF-8: save it as UTF-8", code="bibliography-not-utf8")
             continue
         suffix = path.suffix.lower()
         if suffix == ".json":
@@ -147,7 +147,7 @@ def load_bibliography(values: list[str], where: Path, line: int | None, style: S
             entries = _bibtex_entries(text, path, diagnostics)
         else:
             diagnostics.error(where, line, f"bibliography '{value}' is neither CSL-JSON (.json) nor BibTeX/BibLaTeX "
-                                           "(.bib): export it from your reference manager in one of those")
+                                           "(.bib): export it from your reference manager in one of those", code="bibliography-format-unknown")
             continue
         if entries is None:
             bibliography.incomplete = True
@@ -162,20 +162,20 @@ def _csl_json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[E
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        diagnostics.error(path, exc.lineno, f"the bibliography is not valid JSON: {exc.msg}", exc.colno)
+        diagnostics.error(path, exc.lineno, f"the bibliography is not valid JSON: {exc.msg}", exc.colno, code="bibliography-invalid-json")
         return None
     except RecursionError:
-        diagnostics.error(path, 1, "the bibliography is nested too deeply to be CSL-JSON: export it again")
+        diagnostics.error(path, 1, "the bibliography is nested too deeply to be CSL-JSON: export it again", code="bibliography-too-deep")
         return None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        diagnostics.error(path, 1, "a CSL-JSON bibliography is a list of entries ([{\"id\": ..., \"type\": ...}, ...])")
+        diagnostics.error(path, 1, "a CSL-JSON bibliography is a list of entries ([{\"id\": ..., \"type\": ...}, ...])", code="bibliography-not-a-list")
         return None
     entries = []
     for item in data:
         key = str(item.get("id", ""))
         line = _line_of(text, f'"{key}"') if key else 1
         if not key:
-            diagnostics.error(path, line, "a bibliography entry has no \"id\": give it one, the key you cite it by")
+            diagnostics.error(path, line, "a bibliography entry has no \"id\": give it one, the key you cite it by", code="bibliography-entry-without-id")
             continue
         entries.append(Entry(key, path, line, {k.lower() for k in item}, str(item.get("type", ""))))
     return entries
@@ -194,7 +194,7 @@ def _bibtex_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Ent
             if depth == 0:
                 break
         if depth != 0:
-            diagnostics.error(path, line, f"the entry '{match.group(2)}' is not closed: a '}}' is missing")
+            diagnostics.error(path, line, f"the entry '{match.group(2)}' is not closed: a '}}' is missing", code="bibliography-entry-unclosed")
             return None
         fields = {m.group(1).lower() for m in re.finditer(r"(?:^|,)\s*([A-Za-z-]+)\s*=", body)}
         entries.append(Entry(match.group(2), path, line, fields, match.group(1).lower()))
@@ -216,23 +216,23 @@ def check_citations(slots: list[Slot], nocite: list[str], bibliography: Bibliogr
         if any(_INDEX_MARK.search(item.prefix + " " + item.suffix) for item in token.meta["items"]):
             # pandoc's citeproc returns a citation's prefix and suffix as its own text: a mark there would index nothing
             diagnostics.warning(path, line, f"'{token.content}' has an index mark inside a citation, which is not "
-                                            "indexed: put the mark outside the brackets")
+                                            "indexed: put the mark outside the brackets", code="citation-index-mark")
         for item in token.meta["items"]:
             if token.meta.get("mixed") and item.is_crossref:
                 diagnostics.error(path, line, f"'{token.content}' mixes a cross-reference with citations: "
-                                              "write them in separate brackets")
+                                              "write them in separate brackets", code="citation-mixed-crossref")
                 continue
             if bibliography is None:
                 diagnostics.warning(path, line, f"'{token.content}' is a citation, but the book names no bibliography, so "
                                                 "it is kept as text: name one with 'bibliography: refs.json' (or .bib), "
-                                                "or write \\@ for a plain @")
+                                                "or write \\@ for a plain @", code="citation-without-bibliography")
                 continue
             if item.key not in bibliography.entries:
                 if bibliography.incomplete:
                     continue
                 close = difflib.get_close_matches(item.key, list(bibliography.entries), n=3)
                 hint = f"did you mean {', '.join('@' + c for c in close)}?" if close else "check the key in the bibliography"
-                diagnostics.error(path, line, f"unknown citation key @{item.key}: {hint}")
+                diagnostics.error(path, line, f"unknown citation key @{item.key}: {hint}", code="citation-unknown")
                 continue
             if item.key not in cited:
                 cited.append(item.key)
@@ -240,13 +240,13 @@ def check_citations(slots: list[Slot], nocite: list[str], bibliography: Bibliogr
         if bibliography is not None and key != "*" and key not in bibliography.entries:
             close = difflib.get_close_matches(key, list(bibliography.entries), n=3)
             hint = f": did you mean {', '.join('@' + c for c in close)}?" if close else ""
-            diagnostics.error(*nocite_at, f"nocite names @{key}, which is not in the bibliography{hint}")
+            diagnostics.error(*nocite_at, f"nocite names @{key}, which is not in the bibliography{hint}", code="nocite-unknown")
     if bibliography is not None:
         for key in cited:
             entry = bibliography.entries[key]
             if "title" not in entry.fields:
                 diagnostics.warning(entry.source, entry.line,
-                                    f"the entry '{key}' has no title, which every style needs: add one")
+                                    f"the entry '{key}' has no title, which every style needs: add one", code="bibliography-entry-unused")
     return cited
 
 

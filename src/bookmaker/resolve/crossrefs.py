@@ -50,7 +50,7 @@ class CrossRefs:
         """Register a labelled target; `chapter` is the chapter's index (0-based); `number` one it already has."""
         kind = label.split("-", 1)[0]
         if label in self.targets:
-            self.diagnostics.error(*where, f"the label '{label}' is used twice: give each its own #id")
+            self.diagnostics.error(*where, f"the label '{label}' is used twice: give each its own #id", code="crossref-label-twice")
             return None
         if kind == "sec":
             number = caption
@@ -77,7 +77,7 @@ class CrossRefs:
                     how = "$$ ... $$ " if kind == "eq" else f"a {KINDS[kind][0].lower()} with "
                     hint = (f"did you mean {', '.join('@' + c for c in close)}?" if close
                             else f"label {'one with ' if kind == 'eq' else ''}{how}{{#{item.key}}}")
-                    self.diagnostics.error(path, line, f"unknown cross-reference @{item.key}: {hint}")
+                    self.diagnostics.error(path, line, f"unknown cross-reference @{item.key}: {hint}", code="crossref-unknown")
                     continue
                 parts.append(self._link(item, target))
             token.meta["html"] = ", ".join(parts) if parts else html.escape(token.content)

@@ -85,44 +85,44 @@ class ResourcePolicy:
         try:
             parts = urlsplit(reference)
         except ValueError:  # `http://[x` and the like
-            raise Refused("is not a valid address: check the brackets and the spelling") from None
+            raise Refused("is not a valid address: check the brackets and the spelling", code="url-invalid") from None
         scheme = parts.scheme.lower()
         if scheme in REMOTE_SCHEMES:
             if not self.allow_remote:
                 raise Refused("is a remote resource: bookmaker does not fetch from the network "
-                              "unless you pass --allow-remote (or copy the file into the book)")
+                              "unless you pass --allow-remote (or copy the file into the book)", code="resource-remote")
             return Remote(reference)
         if scheme == "file":
-            raise Refused("is a file: URL: copy the file into the book and use a relative path")
+            raise Refused("is a file: URL: copy the file into the book and use a relative path", code="resource-file-url")
         if scheme or parts.netloc:
             raise Refused(f"uses '{scheme or '//'}' URLs, which bookmaker does not load: "
-                          "copy the file into the book and use a relative path")
+                          "copy the file into the book and use a relative path", code="url-scheme-refused")
         raw_path = unquote(parts.path)
         if not raw_path:
-            raise Refused("names no file: give a path relative to the file that uses it")
+            raise Refused("names no file: give a path relative to the file that uses it", code="resource-unnamed")
         if raw_path.startswith(("/", "\\")) or (len(raw_path) > 1 and raw_path[1] == ":"):
-            raise Refused("is an absolute path: copy the file into the book and use a relative path")
+            raise Refused("is an absolute path: copy the file into the book and use a relative path", code="resource-absolute-path")
         if "\0" in raw_path:
-            raise Refused("is not a valid path")
+            raise Refused("is not a valid path", code="resource-path-invalid")
         return Local(self.check_local(relative_to.parent / raw_path))
 
     def check_local(self, path: Path) -> Path:
         """`path` resolved (following symlinks) if it stays inside an allowed root; Refused otherwise."""
         lexical = Path(os.path.normpath(path.absolute()))
         if not any(lexical.is_relative_to(root) or lexical.is_relative_to(_unresolved(root)) for root in self.roots):
-            raise Refused("is outside the book folder: move it inside the book")
+            raise Refused("is outside the book folder: move it inside the book", code="resource-outside-book")
         try:
             resolved = path.resolve()
             if not any(resolved.is_relative_to(root) for root in self.roots):
-                raise Refused("is a link to a file outside the book folder: copy the file itself into the book")
+                raise Refused("is a link to a file outside the book folder: copy the file itself into the book", code="resource-link-outside-book")
             if not resolved.exists():
-                raise Refused("does not exist: check the path")
+                raise Refused("does not exist: check the path", code="resource-missing")
             if not resolved.is_file():
-                raise Refused("is not a file")
+                raise Refused("is not a file", code="resource-not-a-file")
         except OSError as exc:  # a name too long, a link loop...
-            raise Refused(f"cannot be read: {exc.strerror or exc}") from None
+            raise Refused(f"cannot be read: {exc.strerror or exc}", code="resource-unreadable") from None
         if not os.access(resolved, os.R_OK):
-            raise Refused("cannot be read: check its permissions")
+            raise Refused("cannot be read: check its permissions", code="resource-unreadable")
         return resolved
 
     # -- reading ------------------------------------------------------------
@@ -132,19 +132,19 @@ class ResourcePolicy:
         try:
             resolved = self.check_local(path)
             if max_bytes is not None and resolved.stat().st_size > max_bytes:
-                raise Refused(f"is larger than {max_bytes // 1_000_000} MB: make it smaller")
+                raise Refused(f"is larger than {max_bytes // 1_000_000} MB: make it smaller", code="resource-too-large")
             return resolved.read_bytes()
         except Refused as refused:
-            raise Refused(str(refused), path) from None
+            raise Refused(str(refused), path, refused.diagnostic.code) from None
         except OSError as exc:
-            raise Refused(f"cannot be read: {exc.strerror}", path) from None
+            raise Refused(f"cannot be read: {exc.strerror}", path, code="resource-unreadable") from None
 
     def fetch_remote(self, url: str) -> bytes:
         """The bytes at an http(s) URL: only with --allow-remote, within the timeout and the size cap."""
         if urlsplit(url).scheme.lower() not in REMOTE_SCHEMES:
-            raise Refused("is not an http(s) URL")
+            raise Refused("is not an http(s) URL", code="url-not-http")
         if not self.allow_remote:
-            raise Refused("is a remote resource: pass --allow-remote to fetch it")
+            raise Refused("is a remote resource: pass --allow-remote to fetch it", code="resource-remote")
         # The HTTP client is imported only here: most builds fetch nothing, and it costs 40 ms.
         import http.client
         import urllib.error
@@ -170,12 +170,12 @@ class ResourcePolicy:
         result = outcome[0] if outcome else TimeoutError()
         if isinstance(result, TimeoutError) or isinstance(getattr(result, "reason", None), TimeoutError):
             raise Refused(f"could not be fetched within the time limit of {self.timeout:g} s: "
-                          "download the file into the book")
+                          "download the file into the book", code="resource-fetch-timeout")
         if isinstance(result, Refused):
             raise result
         if isinstance(result, (urllib.error.URLError, http.client.HTTPException, OSError, ValueError)):
             reason = getattr(result, "reason", None) or result
-            raise Refused(f"could not be fetched ({reason}): check the URL or download the file into the book") from None
+            raise Refused(f"could not be fetched ({reason}): check the URL or download the file into the book", code="resource-fetch-failed") from None
         if isinstance(result, BaseException):
             raise result
         return result
@@ -185,7 +185,7 @@ class ResourcePolicy:
 
         from bookmaker.safety.remote import opener
 
-        too_large = Refused(f"is larger than {self.max_bytes // 1_000_000} MB: download it into the book")
+        too_large = Refused(f"is larger than {self.max_bytes // 1_000_000} MB: download it into the book", code="resource-too-large")
         with opener(REMOTE_SCHEMES).open(url, timeout=self.timeout) as response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > self.max_bytes:

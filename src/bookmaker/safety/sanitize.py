@@ -105,14 +105,14 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
     codes = [code for _position, code, _data in parser.errors]
     if any("doctype" in code for code in codes):
         result.findings.append(Diagnostic.warning(
-            "a DOCTYPE in raw HTML is ignored: entities declared in a manuscript are never expanded"))
+            "a DOCTYPE in raw HTML is ignored: entities declared in a manuscript are never expanded", code="html-doctype"))
         codes = [code for code in codes if "doctype" not in code]
     if codes:  # HTML5 parse errors: what a browser would have to guess at
         result.findings.append(Diagnostic.warning(
-            f"raw HTML is not well formed ({codes[0].replace('-', ' ')}) and was repaired: check the tags"))
+            f"raw HTML is not well formed ({codes[0].replace('-', ' ')}) and was repaired: check the tags", code="html-repaired"))
     if _depth(container) > limits.MAX_HTML_DEPTH:
         result.findings.append(Diagnostic.error(
-            f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it"))
+            f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it", code="html-too-deep"))
         return result
     _clean(container, result, resolve_image, claim_id)
     _unwrap_inline_around_blocks(container)
@@ -145,13 +145,13 @@ def _clean(parent: ET.Element, result: Sanitized, resolve_image: ImageResolver, 
         if tag is None or tag.lower() in DROPPED or ":" in tag or "}" in tag:
             if tag is not None:
                 name = tag.rsplit("}", 1)[-1]
-                result.findings.append(Diagnostic.warning(f"<{name}> removed from raw HTML: {_why(name)}"))
+                result.findings.append(Diagnostic.warning(f"<{name}> removed from raw HTML: {_why(name)}", code="html-element-removed"))
             _remove_keeping_tail(parent, index)
             continue
         tag = tag.lower()
         child.tag = tag
         if tag not in KEPT:
-            result.findings.append(Diagnostic.warning(f"<{tag}> is not an HTML element bookmaker keeps; its text is kept"))
+            result.findings.append(Diagnostic.warning(f"<{tag}> is not an HTML element bookmaker keeps; its text is kept", code="html-element-unknown"))
             _unwrap(parent, index)
             continue
         if not _attributes(child, tag, result, resolve_image, claim_id):
@@ -251,20 +251,20 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
         del element.attrib[name]
         lowered = name.lower()
         if lowered.startswith("on"):
-            result.findings.append(Diagnostic.warning(f"event attribute '{name}' removed from <{tag}>: books run no scripts"))
+            result.findings.append(Diagnostic.warning(f"event attribute '{name}' removed from <{tag}>: books run no scripts", code="html-event-removed"))
             continue
         if _SCRIPT_URL.match(_URL_NOISE.sub("", value)):
-            result.findings.append(Diagnostic.warning(f"'{value[:40]}' URL removed from <{tag} {name}>: books run no scripts"))
+            result.findings.append(Diagnostic.warning(f"'{value[:40]}' URL removed from <{tag} {name}>: books run no scripts", code="html-script-url-removed"))
             continue
         if lowered == "style":
             if css_nesting_beyond(value, limits.MAX_CSS_NESTING) is not None:
                 result.findings.append(Diagnostic.warning(
                     f"style attribute removed from <{tag}>: its brackets are nested more than "
-                    f"{limits.MAX_CSS_NESTING} deep"))
+                    f"{limits.MAX_CSS_NESTING} deep", code="html-style-removed"))
             elif _UNSAFE_STYLE.search(value):
                 result.findings.append(Diagnostic.warning(
                     f"style attribute removed from <{tag}>: it loads or hides something "
-                    "(url(), @import, escapes); put such rules in the book's stylesheets"))
+                    "(url(), @import, escapes); put such rules in the book's stylesheets", code="html-style-removed"))
             else:
                 element.set("style", value)
             continue
@@ -272,21 +272,21 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
             element.set(lowered, value)
             continue
         if lowered not in allowed:
-            result.findings.append(Diagnostic.warning(f"attribute '{name}' removed from <{tag}>: bookmaker does not keep it"))
+            result.findings.append(Diagnostic.warning(f"attribute '{name}' removed from <{tag}>: bookmaker does not keep it", code="html-attribute-removed"))
             continue
         problem = _value_problem(tag, lowered, value)
         if problem:
-            result.findings.append(Diagnostic.warning(f"{lowered} '{value[:40]}' removed from <{tag}>: {problem}"))
+            result.findings.append(Diagnostic.warning(f"{lowered} '{value[:40]}' removed from <{tag}>: {problem}", code="html-style-removed"))
             continue
         if lowered in ("colspan", "rowspan", "span") and value.strip().isdigit() and int(value) > MAX_SPAN:
             result.findings.append(Diagnostic.warning(f"{lowered} '{value[:40]}' of <{tag}> is more than "
-                                                      f"{MAX_SPAN}; it is {MAX_SPAN} in the book"))
+                                                      f"{MAX_SPAN}; it is {MAX_SPAN} in the book", code="html-attribute-too-long"))
             value = str(MAX_SPAN)
         element.set(lowered, value)
     if tag == "img":
         src = element.get("src")
         if not src:
-            result.findings.append(Diagnostic.error("<img> without src in raw HTML: give it the path of an image file"))
+            result.findings.append(Diagnostic.error("<img> without src in raw HTML: give it the path of an image file", code="html-img-without-src"))
             return False
         resolved = resolve_image(src, element.get("alt", ""))
         if isinstance(resolved, Diagnostic):
@@ -297,12 +297,12 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
     ident = element.get("id")
     if ident is not None:
         if not _ID.match(ident):
-            result.findings.append(Diagnostic.warning(f"id '{ident}' removed: an id may not be empty or contain spaces"))
+            result.findings.append(Diagnostic.warning(f"id '{ident}' removed: an id may not be empty or contain spaces", code="id-invalid"))
             del element.attrib["id"]
         elif claim_id is not None:
             unique = claim_id(ident)
             if unique != ident:
-                result.findings.append(Diagnostic.warning(f"id '{ident}' is already used in the book; this one is now '{unique}'"))
+                result.findings.append(Diagnostic.warning(f"id '{ident}' is already used in the book; this one is now '{unique}'", code="id-taken"))
                 element.set("id", unique)
     return True
 

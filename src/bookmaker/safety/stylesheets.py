@@ -52,17 +52,17 @@ def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> list
         css = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, column, message = not_utf8(exc, "the stylesheet")
-        diagnostics.error(path, line, message, column)
+        diagnostics.error(path, line, message, column, code="css-not-utf8")
         return []
     too_deep = css_nesting_beyond(css, limits.MAX_CSS_NESTING)
     if too_deep is not None:
         line, column = too_deep
         diagnostics.error(path, line, f"brackets are nested more than {limits.MAX_CSS_NESTING} deep here: "
-                                      "close them (CSS never needs so many)", column)
+                                      "close them (CSS never needs so many)", column, code="css-too-deep")
         return []
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
     for line, column, problem in css_syntax(rules)[1]:
-        diagnostics.warning(path, line, problem, column)
+        diagnostics.warning(path, line, problem, column, code="css-syntax")
     named = []
     for token, url in _urls(rules):
         resource = _check_url(path, url, token.source_line, token.source_column, policy, diagnostics)
@@ -202,16 +202,17 @@ def _check_url(path: Path, url: str, line: int, column: int, policy: ResourcePol
         if suffix in FONT_SIGNATURES:
             head = policy.read_local(where.path)[:4]
             if not head.startswith(FONT_SIGNATURES[suffix]):
-                raise Refused(f"is not a {suffix[1:].upper()} font file: replace it with a working font file")
+                raise Refused(f"is not a {suffix[1:].upper()} font file: replace it with a working font file", code="font-invalid")
         elif suffix in IMAGE_TYPES:
             problem = check_image(where.path.name, policy.read_local(where.path))
             if problem:
-                raise Refused(problem)
+                raise Refused(problem, code="resource-invalid")
         elif suffix in (".icc", ".icm"):  # an @color-profile's ICC profile, for device-cmyk() in print
             if policy.read_local(where.path)[36:40] != b"acsp":
-                raise Refused("is not an ICC colour profile (it lacks the 'acsp' signature)")
+                raise Refused("is not an ICC colour profile (it lacks the 'acsp' signature)", code="resource-invalid")
         elif suffix != ".css":  # an imported stylesheet is checked in turn
-            raise Refused(f"is not a font ({', '.join(FONT_SIGNATURES)}), an ICC profile, an image or a stylesheet")
+            raise Refused(f"is not a font ({', '.join(FONT_SIGNATURES)}), an ICC profile, an image or a stylesheet",
+                          code="resource-unsupported")
         if policy.book_root not in where.path.parents:
             return None  # the theme's own
         return where.path

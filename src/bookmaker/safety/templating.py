@@ -73,7 +73,7 @@ def template_refused(path: Path, policy: ResourcePolicy) -> Diagnostic | None:
     """Why the book's template file `path` may not be loaded (no link out, not too large), or None."""
     try:
         if policy.check_local(path).stat().st_size > limits.MAX_TEMPLATE_BYTES:
-            raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller")
+            raise Refused(f"is larger than {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB: make it smaller", code="template-too-large")
     except Refused as refused:
         return refused.about("the template").at(path)
     return None
@@ -246,8 +246,8 @@ def _refuse_active_markup(text: str, book_templates: Path) -> None:
     needle, what = found
     where, line = _first_line_with(book_templates, needle)
     raise BookError.of(Diagnostic.error(f"the template adds {what} to the output: templates may not add scripts, "
-                                        "frames, event attributes, script URLs or resources from outside the book")
-                       .at(where, line))
+                                        "frames, event attributes, script URLs or resources from outside the book",
+                                        code="template-adds-script").at(where, line))
 
 
 def _first_line_with(folder: Path, needle: str) -> tuple[Path, int | None]:
@@ -332,7 +332,7 @@ def _diagnose(env: jinja2.Environment, exc: BaseException) -> Diagnostic | None:
         where = (book_templates, None)  # the limit struck in the theme's code, called from the book's templates
     if where is None:
         return None
-    return Diagnostic.error(_message(exc)).at(*where)
+    return Diagnostic.error(_message(exc), code="template-error").at(*where)
 
 
 def _book_file(book_templates: Path, filename: str, line: int | None) -> tuple[Path, int | None] | None:

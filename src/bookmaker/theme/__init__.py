@@ -1,7 +1,7 @@
 """The default theme shipped in the package, and the book's own stylesheets on top of it.
 
-Stylesheets cascade: the theme's `base.css` and `technical.css` (code, tables,
-math), then the output's layer
+Stylesheets cascade: the theme's `base.css`, `technical.css` (code, tables,
+math) and `writing.css` (direction, CJK and Thai), then the output's layer
 (`print.css` or `epub.css`), then the book's `styles/*.css` in name order. A
 book stylesheet named `*print.css` applies to the PDF only, `*epub.css` to the
 EPUB only; any other applies to both. A book stylesheet with the name of one of
@@ -85,13 +85,13 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
 
 
-THEME_STYLESHEETS = ("base.css", "technical.css", "print.css", "epub.css")
+THEME_STYLESHEETS = ("base.css", "technical.css", "writing.css", "print.css", "epub.css")
 
 
 def theme_stylesheets(medium: Medium, book: Book | None = None) -> list[Path]:
     """The theme's stylesheets for `medium`, each replaced by the book's file of the same name if it has one."""
     replacing = {p.name: p for p in book.styles} if book else {}
-    return [replacing.get(name, THEME_DIR / "styles" / name) for name in ("base.css", "technical.css", f"{medium}.css")]
+    return [replacing.get(name, THEME_DIR / "styles" / name) for name in ("base.css", "technical.css", "writing.css", f"{medium}.css")]
 
 
 def book_stylesheets(book: Book, medium: Medium) -> list[Path]:

@@ -11,7 +11,6 @@ from urllib.parse import quote
 from bookmaker import __version__
 from bookmaker.safety.css_urls import stylesheet_text
 from bookmaker.resolve.index import build_index, page_locators
-from bookmaker.core.lang import is_rtl_lang
 from bookmaker.render.mathtex import math_as_svg
 from bookmaker.model import Book, Heading
 from bookmaker.core.output import atomic_output
@@ -51,12 +50,12 @@ def render_html(
         raise refused.as_book_error("stylesheet") from None
     layout = printer_geometry(geometry(options.paper or "A4", options.duplex), options, options.pages)
     css = list(theme_css)
-    css.append(page_css(layout, options.duplex, options.bleed, options.marks) + safe_area_css(options))
+    css.append(page_css(layout, options.duplex, options.bleed, options.marks, book.metadata.rtl) + safe_area_css(options))
     css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")
     article = is_article(book, options)
     if options.duplex:
-        css.append(".chapter, .toc, .notes, section.index { break-before: right; } .chapter .notes { break-before: auto; }")
+        css.append(".chapter, .toc, .notes, section.index { break-before: recto; } .chapter .notes { break-before: auto; }")
     if article:
         # The text follows the title on page 1, and that page has no running head.
         css.append(".chapter { break-before: auto; page: auto; } .article-title .title { string-set: booktitle content(); }"
@@ -76,7 +75,7 @@ def render_html(
         book=book,
         meta=book.metadata,
         css=_inline_css("\n".join(css)),
-        rtl=is_rtl_lang(book.metadata.lang),
+        rtl=book.metadata.rtl,
         version=__version__,
         toc=[] if article else _toc_entries(book),
         article=article,

@@ -34,7 +34,8 @@ IMAGE_MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/
 
 class Package:
     def __init__(
-        self, identifier: str, metadata: Metadata, modified: datetime.datetime, has_images: bool, has_index: bool = False
+        self, identifier: str, metadata: Metadata, modified: datetime.datetime, has_images: bool, has_index: bool = False,
+        vertical: bool = False,
     ) -> None:
         self.modified = modified
         self.lang = metadata.lang
@@ -42,6 +43,8 @@ class Package:
         self.book.set_identifier(identifier)
         self.book.set_title(metadata.title)
         self.book.set_language(metadata.lang)
+        if metadata.rtl or vertical:  # the spine's page-progression-direction: pages turn right to left
+            self.book.set_direction("rtl")
         for i, author in enumerate(metadata.authors):
             self.book.add_author(author, uid=f"creator{i + 1}")
         if metadata.subtitle:

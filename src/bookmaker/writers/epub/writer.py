@@ -22,9 +22,9 @@ from bookmaker.writers.epub.store import screen_image, store_cover
 # Stylesheets are packed apart; ICC profiles (@color-profile) are for print: EPUBCheck refuses them.
 PRINT_ONLY = (".css", ".icc", ".icm")
 from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.core.lang import can_be_vertical
 from bookmaker.writers.fonts import EMBEDDED_FACES, EmbeddedFace, find_font, subset_font
 from bookmaker.resolve.index import build_index, numbered_locators
-from bookmaker.core.lang import is_rtl_lang
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.core.output import atomic_output
 from bookmaker.safety.policy import Refused, policy_for
@@ -81,7 +81,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     env = environment(book.templates, policy_for(book))
     common = {
         "meta": book.metadata,
-        "rtl": is_rtl_lang(book.metadata.lang),
+        "rtl": book.metadata.rtl,
         "stylesheets": [STYLESHEET],
     }
     try:
@@ -148,14 +148,14 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     except Refused as refused:
         raise refused.as_book_error("resource", diagnostics) from None
     fonts = _embedded_fonts(list(trees.values()), diagnostics) if options.embed_fonts else []
-    css = "".join(_font_face(face) for face, _ in fonts) + css
+    css = "".join(_font_face(f) for f, _ in fonts) + css + (vertical := _vertical_css(book, options, diagnostics))
 
     package = epub_package.Package(
         identifier=book.metadata.identifier or _derived_identifier(book),
         metadata=book.metadata,
         modified=modified,
         has_images=True,  # the cover, at least
-        has_index=bool(index_groups),
+        has_index=bool(index_groups), vertical=bool(vertical),
     )
     for doc in docs:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
@@ -172,6 +172,23 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     package.set_toc(toc)
     with atomic_output(target) as out:
         package.write(out)
+
+
+VERTICAL_CSS = ("\n/* [epub] vertical: columns top to bottom, right to left (the spine's pages turn so too). */\n"
+                "html { -epub-writing-mode: vertical-rl; -webkit-writing-mode: vertical-rl;"
+                " writing-mode: vertical-rl; }\n")
+
+
+def _vertical_css(book: Book, options: EpubOptions, diagnostics: Diagnostics) -> str:
+    """The style sheet's rule for `[epub] vertical`, for a book in Japanese or Traditional Chinese."""
+    if not options.vertical:
+        return ""
+    if not can_be_vertical(book.metadata.lang):
+        diagnostics.warning(book.root / "bookmaker.toml", None,
+                            f"[epub] vertical is for Japanese and Traditional Chinese (ja, zh-Hant); this book is "
+                            f"in '{book.metadata.lang}', so its EPUB is set horizontally", code="epub-vertical-language")
+        return ""
+    return VERTICAL_CSS
 
 
 def _cover(book: Book) -> tuple[str, bytes]:
@@ -193,7 +210,7 @@ def _embedded_fonts(trees: list[etree._ElementTree], diagnostics: Diagnostics) -
         path = find_font(face.family)
         if path is None:
             diagnostics.warning("bookmaker", None, f"font '{face.family}' is not installed, so the EPUB does not "
-                                               "embed it: install it (`make book` does) or pass --no-embed-fonts")
+                                               "embed it: install it (`make book` does) or pass --no-embed-fonts", code="font-not-installed")
             continue
         fonts.append((face, subset_font(path, text)))
     return fonts

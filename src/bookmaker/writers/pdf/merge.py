@@ -15,9 +15,9 @@ import warnings
 from pathlib import Path
 
 
-def merge(laid: list, parts: list, font_dir: str) -> bytes:
+def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
     """One PDF of the parts' pages (pdf_parts.Laid, in book order, with their pdf_parts.Part), with the
-    book's destinations, outline and one subset of each face."""
+    book's destinations, outline and one subset of each face; `rtl`: a right-to-left book's reading order."""
     import pikepdf
 
     # (PDF, pages to take after its pad page, bookmarks, ids it holds): a part, or a piece of a chain.
@@ -68,6 +68,8 @@ def merge(laid: list, parts: list, font_dir: str) -> bytes:
     if "/Outlines" in book.Root:
         del book.Root.Outlines
     _outline(book, outline_items)
+    if rtl:  # viewers show the spreads right to left, as the book is bound (pdf.py does the same)
+        book.Root.ViewerPreferences = pikepdf.Dictionary(Direction=pikepdf.Name.R2L)
     _share_font_dicts(book)
     _subset_faces(book, laid, Path(font_dir))
     out = io.BytesIO()

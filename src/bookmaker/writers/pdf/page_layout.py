@@ -53,8 +53,12 @@ def geometry(paper: str, duplex: bool) -> PageGeometry:
     )
 
 
-def page_css(g: PageGeometry, duplex: bool, bleed: str | None, marks: str | None) -> str:
-    """The @page rules: margins, bleed and marks, running heads and page numbers."""
+def page_css(g: PageGeometry, duplex: bool, bleed: str | None, marks: str | None, rtl: bool = False) -> str:
+    """The @page rules: margins, bleed and marks, running heads and page numbers.
+
+    `rtl`: a right-to-left book, bound on the right: its rectos are the left-hand pages. The margins
+    follow the page's side either way (the inner margin of a left-hand page is on its right); the
+    book's title goes on the versos and the section on the rectos."""
     rules = [f"html {{ font-size: {g.font_pt}pt; }}"]
     rules.append(f"figure img {{ max-height: {g.text_height * 0.62:.0f}mm; }}")
     production = ""
@@ -64,21 +68,23 @@ def page_css(g: PageGeometry, duplex: bool, bleed: str | None, marks: str | None
         production += f" marks: {marks};"
     rules.append(f"@page {{ margin: {g.top}mm {g.outer}mm {g.bottom}mm {g.inner}mm;{production} }}")
     if duplex:
-        # Verso: page number outside left, book title; recto: section, page number outside right.
+        # Verso: page number outside, book title; recto: section, page number outside.
+        left, right = ("section", "booktitle") if rtl else ("booktitle", "section")
         rules.append(
             f"@page :left {{ margin-left: {g.outer}mm; margin-right: {g.inner}mm;"
-            " @top-left { content: string(booktitle); }"
+            f" @top-left {{ content: string({left}); }}"
             " @bottom-left { content: counter(page); } }"
         )
         rules.append(
             f"@page :right {{ margin-left: {g.inner}mm; margin-right: {g.outer}mm;"
-            " @top-right { content: string(section); }"
+            f" @top-right {{ content: string({right}); }}"
             " @bottom-right { content: counter(page); } }"
         )
     else:
+        first, second = ("section", "booktitle") if rtl else ("booktitle", "section")
         rules.append(
-            "@page { @top-left { content: string(booktitle); }"
-            " @top-right { content: string(section); }"
+            f"@page {{ @top-left {{ content: string({first}); }}"
+            f" @top-right {{ content: string({second}); }}"
             " @bottom-center { content: counter(page); } }"
         )
     return "\n".join(rules)

@@ -13,11 +13,13 @@ patch relies on, and fails when a new WeasyPrint changes it, naming the patch to
 | paginated | layout.make_all_pages, layout.make_margin_boxes | a part's start known only after its pagination |
 | shift_page_numbers | context.page_maker's page counters | renumber a part before its margin boxes are made |
 | deferred_fonts | pdf.fonts.Font.clean | each face subset once for all parts, at merge |
+| keep_joiners | draw.text.draw_first_line, Pango's glyph strings | ZWNJ and ZWJ kept in the text layer |
 
 What would remove them upstream: keep_words_together, a fix of WeasyPrint's line breaking between a text
 box and the inline box after it (Kozea/WeasyPrint#1614, "Incorrect line breaking with boxes", the same
 naive per-box `is_line_start`); the other three, an API WeasyPrint does not have (page numbers set after
-pagination, subsetting left to the caller): no upstream issue asks for one yet.
+pagination, subsetting left to the caller): no upstream issue asks for one yet; keep_joiners, WeasyPrint
+mapping the default-ignorable characters Pango draws as empty glyphs (none asks for it either).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ FINGERPRINTS = {
     "weasyprint.layout.page.make_all_pages": "b5e4034894841caa",  # paginated
     "weasyprint.layout.page.make_margin_boxes": "4a2d2e301eb3bc47",  # paginated
     "weasyprint.pdf.fonts.Font.clean": "794f0211f18453f1",  # deferred_fonts
+    "weasyprint.draw.text.draw_first_line": "1bb8eae6d88e71b1",  # keep_joiners: sets single-paragraph mode, then reads the glyphs
 }
 
 
@@ -136,6 +139,74 @@ def keep_words_together() -> None:
 
     split_first_line.bookmaker_fix = True
     inline.split_first_line = split_first_line
+
+
+# A joiner is drawn with a blank glyph of no width: the face's own for it when blank, else one for
+# another character Pango never draws (ZERO WIDTH SPACE, BOM). The order differs for the two
+# joiners, so that each gets a glyph of its own (the ToUnicode map names one character per glyph).
+_JOINERS = {"\u200c".encode(): (0x200C, 0x200B, 0xFEFF), "\u200d".encode(): (0x200D, 0xFEFF, 0x200B)}
+
+
+def keep_joiners() -> None:
+    """Keep ZERO WIDTH NON-JOINER and JOINER in the PDF's text layer (issue 20).
+
+    ZWNJ is part of Persian spelling (`می‌شود`); Pango draws it, like every default-ignorable
+    character, as an empty glyph, which WeasyPrint leaves out of the text and of the ToUnicode map:
+    search and copy gave `میشود`. A blank glyph of the face is drawn in its place (_JOINERS), so the
+    map holds the character. The layout does not change: the glyph keeps Pango's width of nothing.
+    (Amiri and Noto's Arabic faces draw their own ZWNJ glyph as a visible mark for editors.)
+    """
+    import weasyprint.draw.text as draw_text
+    from weasyprint.text.ffi import ffi, harfbuzz, pango
+
+    if not supported():
+        return  # another WeasyPrint: its text layer as it writes it
+    original = draw_text.draw_first_line
+    if getattr(original, "bookmaker_fix", False):
+        return
+    ffi.cdef("""
+        typedef struct { int32_t x_bearing; int32_t y_bearing; int32_t width; int32_t height; } bm_extents_t;
+        int hb_font_get_nominal_glyph (hb_font_t *font, hb_codepoint_t unicode, hb_codepoint_t *glyph);
+        int hb_font_get_glyph_extents (hb_font_t *font, hb_codepoint_t glyph, bm_extents_t *extents);
+    """)
+    found, extents = ffi.new("hb_codepoint_t *"), ffi.new("bm_extents_t *")
+
+    def blank_glyph(font, candidates: tuple[int, ...]) -> int | None:
+        for codepoint in candidates:
+            if harfbuzz.hb_font_get_nominal_glyph(font, codepoint, found) and \
+                    harfbuzz.hb_font_get_glyph_extents(font, found[0], extents) and \
+                    extents.width == 0 and extents.height == 0:
+                return found[0]
+        return None
+
+    def show_joiners(textbox) -> None:
+        # What draw_first_line sets first, which lays the text out again when it changes: the
+        # glyphs changed here are then the ones it draws.
+        pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
+        line, _ = textbox.pango_layout.get_first_line()
+        text = textbox.pango_layout.text.encode()
+        run = line.runs
+        while run != ffi.NULL:
+            item = run.data
+            run = run.next
+            glyphs = item.glyphs
+            for i in range(glyphs.num_glyphs):
+                if glyphs.glyphs[i].glyph != pango.PANGO_GLYPH_EMPTY:
+                    continue
+                start = item.item.offset + glyphs.log_clusters[i]
+                candidates = _JOINERS.get(text[start : start + 3])
+                font = pango.pango_font_get_hb_font(item.item.analysis.font) if candidates else ffi.NULL
+                glyph = blank_glyph(font, candidates) if font != ffi.NULL else None
+                if glyph is not None:
+                    glyphs.glyphs[i].glyph = glyph
+
+    def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
+        if "\u200c" in textbox.text or "\u200d" in textbox.text:
+            show_joiners(textbox)
+        return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+
+    draw_first_line.bookmaker_fix = True
+    draw_text.draw_first_line = draw_first_line
 
 
 class deferred_fonts:

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.safety.policy import Refused, ResourcePolicy
-from bookmaker.writers.pdf.patches import keep_words_together
+from bookmaker.writers.pdf.patches import keep_joiners, keep_words_together
 
 
 def import_weasyprint():
@@ -35,6 +35,7 @@ def import_weasyprint():
         import weasyprint
 
         keep_words_together()  # whoever imported it first, lay out with the fix
+        keep_joiners()
         return weasyprint
     import ctypes.util
 
@@ -50,6 +51,7 @@ def import_weasyprint():
     finally:
         ctypes.util.find_library = real
     keep_words_together()
+    keep_joiners()
     return weasyprint
 
 
@@ -99,21 +101,21 @@ class _Collect(logging.Handler):
             if self.css_file:
                 self.reported.add(text)
                 line, column = int(location.group(1)), int(location.group(2))
-                self.diagnostics.warning(self.target, line, text, column)
+                self.diagnostics.warning(self.target, line, text, column, code="css-ignored")
             elif text not in self.reported:
                 # From the assembled document (a style attribute in raw HTML): its line and
                 # column point into generated text, so they are left out.
-                self.diagnostics.warning(self.target, None, text)
+                self.diagnostics.warning(self.target, None, text, code="css-ignored")
             return
         notdef = _NOTDEF.search(message)
         if notdef:
             self.diagnostics.warning(
                 self.target, None,
                 f"no installed font has the character '{notdef.group(1)}' ({notdef.group(2)}), so it prints as a "
-                "box: install a font that has it and name it in a stylesheet's font-family",
+                "box: install a font that has it and name it in a stylesheet's font-family", code="glyph-missing"
             )
             return
-        self.diagnostics.warning(self.target, None, f"WeasyPrint: {message}")
+        self.diagnostics.warning(self.target, None, f"WeasyPrint: {message}", code="weasyprint-warning")
 
 
 class _weasyprint_warnings:

@@ -34,7 +34,7 @@ def from_cache(job: Job, state: dict) -> Laid | None:
         return None
     try:
         laid = pickle.loads((folder / part_key(job, state)).read_bytes())
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, TypeError):
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError, TypeError):
         return None
     if not isinstance(laid, Laid) or not all((Path(job.font_dir) / f["sha"]).is_file() for f in laid.fonts.values()):
         return None
