@@ -26,6 +26,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,7 +236,9 @@ def _declare_pdfx(pdf, variant: str, title: str) -> None:
     if title and Name.Title not in info:
         info[Name.Title] = String(title)
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-        meta.load_from_docinfo(pdf.docinfo, raise_failure=False)  # the laid-out file's dates, not Ghostscript's
+        with warnings.catch_warnings():  # GTS_PDFXVersion and Trapped have no XMP twin there: set below
+            warnings.simplefilter("ignore")
+            meta.load_from_docinfo(pdf.docinfo, raise_failure=False)  # the laid-out file's dates, not gs's
         meta["pdfxid:GTS_PDFXVersion"] = version
         meta["pdfx:GTS_PDFXVersion"] = version
         if variant == "pdf/x-1a":
