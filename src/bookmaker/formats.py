@@ -28,6 +28,8 @@ class WriteContext:
     # The HTML rendered for a folder: the PDF written into the same folder reuses it instead of rendering again.
     rendered: dict[Path, str] = field(default_factory=dict)
     info: Callable[[str], None] | None = None  # a line for the author, not a problem (the EPUB's page list)
+    # A print file's checks against its service's rules (build/preflight.py): (file, options, book, diagnostics).
+    preflight: Callable[..., None] | None = None
 
 
 # Every writer: write(book, target, context) -> None; raises BookError (with the diagnostics) when it cannot.

@@ -144,7 +144,7 @@ class Builder:
         jobs = self.jobs if request.jobs is None else request.jobs
 
         def context(fmt: str, into: Diagnostics) -> WriteContext:
-            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered)
+            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered, _checks)
 
         write_formats(book, todo, where, context, self.reporter, diagnostics)
         uses = used_files(book)
@@ -249,6 +249,11 @@ def check_fonts(book, diagnostics: Diagnostics) -> list[str]:
     from bookmaker.writers.font_coverage import check_fonts as check
 
     return check(book, diagnostics)
+def _checks(*args, **kwargs) -> None:
+    """build/preflight.py's checks of a print file, imported only by a build that makes one."""
+    from bookmaker.build.preflight import preflight_diagnostics
+
+    preflight_diagnostics(*args, **kwargs)
 
 
 def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, reporter: Reporter,

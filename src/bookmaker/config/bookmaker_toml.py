@@ -20,8 +20,8 @@ from bookmaker.core.diagnostics import Diagnostics, did_you_mean
 from bookmaker.config.frontmatter import KNOWN_KEYS as METADATA_KEYS
 from bookmaker.config.frontmatter import checked_value
 from bookmaker.config.settings import (
-    DiagnosticsConfig,
-    RESERVED, SECTIONS, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig, PrintOptions, ThemeConfig,
+    RESERVED, SECTIONS, CoverConfig, DiagnosticsConfig, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig,
+    PrintOptions, ThemeConfig,
 )
 from bookmaker.core.text import INVALID_CHARACTERS
 from bookmaker.config.projects.project import Project
@@ -50,6 +50,7 @@ class BookConfig:
     epub: EpubOptions = field(default_factory=EpubOptions)
     notes: NotesConfig = field(default_factory=NotesConfig)
     theme: ThemeConfig = field(default_factory=ThemeConfig)
+    cover: CoverConfig = field(default_factory=CoverConfig)
     diagnostics: DiagnosticsConfig = field(default_factory=DiagnosticsConfig)
     terms: dict[str, str] = field(default_factory=dict)  # [terms]: the book's own words (core/terms.py)
     digits: str = "auto"  # [terms] digits: the language's own digits (auto), or always Western (latin)

@@ -47,9 +47,16 @@ CODES: dict[str, str] = {
     "config-too-deep": "bookmaker.toml nested too deep to read",
     "config-unreadable": "bookmaker.toml cannot be read",
     "config-value-invalid": "a bookmaker.toml value of the wrong kind or out of range",
+    "cover-back-too-long": "the back cover's text runs into the barcode area",
+    "cover-bad-isbn": "an identifier that says ISBN but whose check digit is wrong",
     "cover-format": "a cover in a format e-readers do not all show",
+    "cover-image-resolution": "the cover image prints under 300 ppi on the front of the paperback",
+    # The EPUB for the stores
     "cover-invalid": "a cover file that is not the image its name says",
     "cover-outside-book": "a cover that is not a file inside the book",
+    "cover-spine-text-too-long": "the spine text is longer than the spine",
+    "cover-spine-too-thin": "spine text asked for a book too thin for the service to print it",
+    "cover-spine-unknown": "a service without a published spine formula and no --spine given",
     "crossref-label-twice": "a cross-reference label used twice",
     "crossref-listing": "a pandoc-crossref listing reference (@lst:x), kept as written",
     "crossref-unknown": "a cross-reference to no label",
@@ -63,6 +70,7 @@ CODES: dict[str, str] = {
     "css-syntax": "a CSS syntax error",
     "css-too-deep": "CSS brackets nested too deep",
     "dir-invalid": "a dir attribute that is not ltr, rtl or auto",
+    "epub-cover-too-small": "a cover under 1,400 px wide, which Apple Books refuses",
     "epub-vertical-language": "[epub] vertical in a book that is not in Japanese or Traditional Chinese, set horizontally",
     "epub-vertical-pdf-horizontal": "[epub] vertical sets the EPUB in columns; the PDF and HTML stay horizontal",
     "equation-id-taken": "an equation id already used in the book",
@@ -150,6 +158,16 @@ CODES: dict[str, str] = {
     "pandoc-simple-table": "a pandoc simple or multiline table, not read",
     "pandoc-title-block": "a pandoc title block, not read",
     "path-missing": "no such file or folder",
+    "print-font-not-embedded": "a font the print file uses without embedding it",
+    "print-image-resolution": "an image under 300 ppi at the size it is placed",
+    "print-image-resolution-low": "an image under 150 ppi at the size it is placed: it prints blurred",
+    "print-inner-margin": "an inside margin narrower than the service asks for the page count",
+    "print-interactive": "links or an outline left in a print file",
+    "print-page-count": "fewer or more pages than the service prints",
+    "print-safe-area": "text closer to the trim than the service's safe distance",
+    "print-tool-missing": "Ghostscript or its CMYK profile, needed for PDF/X, grey ink and covers, is missing",
+    # The paperback cover (bookmaker cover)
+    "print-trim-size": "the page size is not one of the service's trim sizes (the nearest is named)",
     "project-chapter-missing": "a chapter the project's file lists does not exist; it is left out",
     "project-chapter-outside": "a chapter the project's file lists is outside the book folder",
     "project-chapters-missing": "an mdBook without src/SUMMARY.md, which lists its chapters",
@@ -187,6 +205,7 @@ CODES: dict[str, str] = {
     "url-not-http": "a remote URL that is not http(s)",
     "url-scheme-refused": "a URL scheme bookmaker does not load",
     "weasyprint-warning": "another warning of WeasyPrint's layout",
+    # Print files for a printing service (--printer, PDF/X; config/printers.py cites each rule's page)
 }
 
 

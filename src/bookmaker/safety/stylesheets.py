@@ -216,8 +216,12 @@ def _check_url(path: Path, url: str, line: int, column: int, policy: ResourcePol
             problem = check_image(where.path.name, policy.read_local(where.path))
             if problem:
                 raise Refused(problem, code="resource-invalid")
+        elif suffix in (".icc", ".icm"):  # an @color-profile's ICC profile, for device-cmyk() in print
+            if policy.read_local(where.path)[36:40] != b"acsp":
+                raise Refused("is not an ICC colour profile (it lacks the 'acsp' signature)", code="resource-invalid")
         elif suffix != ".css":  # an imported stylesheet is checked in turn
-            raise Refused(f"is not a font ({', '.join(FONT_SIGNATURES)}), an image or a stylesheet", code="resource-unsupported")
+            raise Refused(f"is not a font ({', '.join(FONT_SIGNATURES)}), an ICC profile, an image or a stylesheet",
+                          code="resource-unsupported")
         if policy.book_root not in where.path.parents:
             return None  # the theme's own
         return where.path

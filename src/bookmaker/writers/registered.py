@@ -24,7 +24,7 @@ def write_pdf(book: Book, target: Path, context: WriteContext) -> None:
     # WeasyPrint's one per occurrence). The EPUB's reader sets what its embedded faces lack itself.
     check_fonts(book, context.diagnostics)
     write(book, target, context.diagnostics, context.options, html=context.rendered.get(target.parent),
-          jobs=context.jobs, progress=context.progress)
+          jobs=context.jobs, progress=context.progress, preflight=context.preflight)
 
 
 def write_epub(book: Book, target: Path, context: WriteContext) -> None:

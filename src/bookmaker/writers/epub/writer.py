@@ -18,6 +18,10 @@ from urllib.parse import unquote
 from lxml import etree
 
 from bookmaker.writers.covers import cover_alt, generate_cover
+from bookmaker.writers.epub.store import screen_image, store_cover
+
+# Stylesheets are packed apart; ICC profiles (@color-profile) are for print: EPUBCheck refuses them.
+PRINT_ONLY = (".css", ".icc", ".icm")
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.core.lang import can_be_vertical
 from bookmaker.writers.font_stacks import LATIN, ScriptFace, faces_for, script_of
@@ -90,7 +94,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         cover_source, cover_data = _cover(book)
     except Refused as refused:
         raise refused.as_book_error("cover", diagnostics) from None
-    fonts_and_images = [name for name in book.style_resources if not name.endswith(".css")]
+    fonts_and_images = [name for name in book.style_resources if not name.endswith(PRINT_ONLY)]
     reserved = {NAV, TITLEPAGE, COVER_PAGE, STYLESHEET, "toc.ncx", "content.opf",
                 *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in faces_for(book.metadata.lang) if face.file_name)}
     names = package_names([cover_source, *(image.src for image in book.images), *fonts_and_images], reserved)
@@ -165,8 +169,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
             package.add_document(NAV, nav.encode(), title=book.terms["contents"], nav=True)
     package.add_stylesheet(STYLESHEET, css.encode())
     for name, data in images:
-        package.add_resource(name, data)
-    package.add_image(cover_name, cover_data, cover=True)
+        package.add_resource(name, screen_image(name, data))  # 8-bit RGB for the stores (store.py)
+    package.add_image(cover_name, store_cover(book, cover_name, cover_data, diagnostics), cover=True)
     for face, data in fonts:
         package.add_font(face.file_name, data)
     package.set_toc(toc)

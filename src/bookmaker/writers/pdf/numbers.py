@@ -47,8 +47,8 @@ def splittable(book: Book, options: PrintOptions | None) -> bool:
     from bookmaker.writers.html import is_article
 
     options = options or PrintOptions()
-    return (not (options.pdf_variant or "").startswith(("pdf/a", "pdf/x")) and not is_article(book, options)
-            and len(book.chapters) > 1)
+    plain = not options.pdf_variant or options.pdf_variant.startswith("pdf/x")  # PDF/X: finished after the merge
+    return plain and not is_article(book, options) and len(book.chapters) > 1
 
 
 _TARGETS = re.compile(r"\btarget-(?:counters?|text)\s*\(", re.IGNORECASE)

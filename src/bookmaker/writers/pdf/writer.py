@@ -37,6 +37,26 @@ from bookmaker.writers.print_pages import first_words_of, keep_print_pages
 
 def write_pdf(
     book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None,
+    jobs: int = 1, progress: Callable[[int, int], None] | None = None, preflight: Callable | None = None,
+) -> None:
+    """Lay out the book and write it to `target`; `html` reuses an already rendered document.
+
+    A file for a printer (--printer, --ink grey, PDF/X) is laid out as any other (in
+    parts too), then finished and checked (print_file.py; `preflight` is the build's check).
+    """
+    from bookmaker.writers.pdf.print_file import needs_finish, write_finished
+
+    if needs_finish(options):
+        def lay_out(laid_options: PrintOptions, path: Path) -> None:
+            _write_pdf(book, path, diagnostics, laid_options, None, jobs, progress)
+
+        write_finished(book, target, diagnostics, options, lay_out, preflight)
+    else:
+        _write_pdf(book, target, diagnostics, options, html, jobs, progress)
+
+
+def _write_pdf(
+    book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None,
     jobs: int = 1, progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Lay out the book and write it to `target`; `html` reuses an already rendered document.
@@ -64,7 +84,9 @@ class PdfBuild:
     def __init__(self, book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None,
                  html: str | None) -> None:
         self.book, self.target, self.diagnostics, self.options = book, target, diagnostics, options
-        self.variant = options.pdf_variant if options else None
+        variant = options.pdf_variant if options else None
+        # PDF/X is finished after the layout (print_file.py: Ghostscript and pikepdf); WeasyPrint writes it plain.
+        self.variant = None if variant and variant.startswith("pdf/x") else variant
         self.starts: list[str] = []  # the first words of each page laid out in parts (print_pages.py)
         self.plain: list[str] = [] if html is None else [html]
         self.key = page_map_key(book, options)
