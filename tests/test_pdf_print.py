@@ -198,7 +198,7 @@ def test_notes_grouped_by_chapter_with_the_page_of_each_reference(five):
     for number in range(1, len(labels) + 1):
         pages = sorted({where[r] for r in refs if r.split("-")[1] == str(number)})
         expected.append(pages)
-    printed = [[int(p) for p in m.split(", ")] for m in re.findall(r"\(pp?\.\s+(\d+(?:, \d+)*)\)", notes_text)]
+    printed = [[int(p) for p in re.split(r",\s+", m)] for m in re.findall(r"\(pp?\.\s+(\d+(?:,\s+\d+)*)\)", notes_text)]
     assert printed == expected
     assert len(refs) > len(labels), "a note is referenced twice"
 
@@ -472,7 +472,7 @@ def test_book_css_problems_and_missing_glyphs_become_located_warnings(tmp_path):
     # No installed font has this letter of Unicode 15: one warning at its line (writers/font_coverage.py).
     assert any(re.search(r"a\.md:5: warning: no installed font has .*U\+11F04.*install a font", line)
                for line in lines), lines
-    assert any(line.endswith("g.pdf: warning: CSS: Ignored `colr: red`, unknown property.") for line in lines), lines
+    assert any(line.endswith("g.pdf: warning: CSS: Ignored `colr: red`, unknown property. [css-ignored]") for line in lines), lines
     assert not any(re.search(r"\bat \d+:\d+", line) for line in lines), "no message points into the generated HTML"
     assert lines[-1] == "bookmaker: 0 errors, 3 warnings", "the book's stylesheet problem is reported once"
 

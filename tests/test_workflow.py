@@ -101,7 +101,7 @@ text = "red"
         "or a size such as 6x9in or 170x240mm [config-value-invalid]",
         "bookmaker.toml:12: error: [pdf] bleed: unknown length '3 millimetres': use a number with mm, cm, in or pt, such as 3mm [config-value-invalid]",
         "bookmaker.toml:13: error: unknown key 'papr' in [pdf]; did you mean 'paper'? [config-key-unknown]",
-        "bookmaker.toml:15: error: unknown table [colours]; known: book, terms, manuscript, output, pdf, epub, notes, theme, diagnostics [config-table-unknown]",
+        "bookmaker.toml:15: error: unknown table [colours]; known: book, terms, manuscript, output, pdf, epub, notes, cover, theme, diagnostics [config-table-unknown]",
         "bookmaker: 8 errors, 0 warnings",
     ], result.stderr
     assert not (book / "build").exists()
@@ -301,7 +301,7 @@ def test_config_keys_reach_the_pdf_the_epub_and_the_reader(tmp_path):
 
     book = copy_fixture("chapters", tmp_path)
     (book / "images").mkdir()
-    Image.new("RGB", (400, 640), (20, 60, 120)).save(book / "images" / "cover.png")
+    Image.new("RGB", (1575, 2520), (20, 60, 120)).save(book / "images" / "cover.png")  # within the stores' rules
     (book / "bookmaker.toml").write_text("""\
 [book]
 cover = "images/cover.png"

@@ -21,7 +21,7 @@ from bookmaker.read.state import ChapterContext
 from bookmaker.read.foreign import note_foreign_blocks
 from bookmaker.read.raw_tex import drop_raw_tex
 from bookmaker.read.structure import check_structure
-from bookmaker.read.tokens import line_of, lone_image
+from bookmaker.read.tokens import line_of
 from bookmaker.markdown.unsupported import check_unsupported
 from bookmaker.core.paths import real_path
 
@@ -77,15 +77,12 @@ def _walk(ctx: ChapterContext, tokens: list[Token]) -> None:
             _walk_inline(ctx, token)
 
 
-def _walk_caption(ctx: ChapterContext, image: Token, line: int | None) -> None:
-    """A figure's caption is its image's text: its citations and cross-references are read too."""
-    for child in image.children or []:
-        if child.type in ("citation", "crossref"):
-            child.meta["where"] = (ctx.path, line)
-            if child.type == "crossref":
-                ctx.book.crossrefs.reference(child)
-        elif child.type == "footnote_ref":
-            child.meta["line"] = line
+def _walk_caption(ctx: ChapterContext, image: Token, token: Token) -> None:
+    """A figure's caption is its image's text: its links, notes, citations and cross-references are read
+    like any other (a link to nowhere in a caption was never checked)."""
+    caption = Token("inline", "", 0, map=token.map, children=list(image.children or []))
+    _walk_inline(ctx, caption)
+    image.children = caption.children
 
 
 def _walk_inline(ctx: ChapterContext, token: Token) -> None:
@@ -122,7 +119,7 @@ def _walk_inline(ctx: ChapterContext, token: Token) -> None:
         elif child.type == "image":
             check_image_alt(ctx, child, line)
             read_image(ctx, child, line)
-            _walk_caption(ctx, child, line)
+            _walk_caption(ctx, child, token)
             if str(child.attrGet("id") or "").startswith("fig-"):
                 claim_figure_label(ctx, child, line)
         elif child.type == "link_open":

@@ -47,7 +47,8 @@ def splittable(book: Book, options: PrintOptions | None) -> bool:
     from bookmaker.writers.html import is_article
 
     options = options or PrintOptions()
-    plain = not options.pdf_variant or options.pdf_variant.startswith("pdf/x")  # PDF/X: finished after the merge
+    # PDF/A's metadata is made for one document; PDF/X is finished after the merge, PDF/UA's trees merged.
+    plain = not (options.pdf_variant or "").startswith("pdf/a")
     return plain and not is_article(book, options) and len(book.chapters) > 1
 
 

@@ -137,7 +137,7 @@ def keep_words_together() -> None:
                 return original(text, style, context, None, justification_spacing, is_line_start, minimum)
         return result
 
-    split_first_line.bookmaker_fix = True
+    split_first_line.bookmaker_fix, split_first_line.__wrapped__ = True, original  # __wrapped__: fingerprinted by the tests
     inline.split_first_line = split_first_line
 
 
@@ -205,7 +205,7 @@ def keep_joiners() -> None:
             show_joiners(textbox)
         return original(stream, textbox, text_overflow, block_ellipsis, matrix)
 
-    draw_first_line.bookmaker_fix = True
+    draw_first_line.bookmaker_fix, draw_first_line.__wrapped__ = True, original  # __wrapped__: fingerprinted by the tests
     draw_text.draw_first_line = draw_first_line
 
 
