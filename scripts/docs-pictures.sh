@@ -41,7 +41,8 @@ for pick in fa:3 he:1 hi:1 ja:1 ko:1 th:3 zh-Hans:1; do
   lang=${pick%%:*} page=${pick##*:}
   "$BIN/bookmaker" pdf "tests/fixtures/fonts/$lang" -o "$tmp/$lang.pdf" >/dev/null
   pdftoppm -png -r 70 -f "$page" -l "$page" -singlefile "$tmp/$lang.pdf" "$tmp/script-$lang"
-  "$BIN/python" -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).convert("RGB").quantize(colors=32).save(sys.argv[2], optimize=True)' \
+  # the top of the page, where its text is (A4 at 70 dpi is 579 x 819 px)
+  "$BIN/python" -c 'import sys; from PIL import Image; im = Image.open(sys.argv[1]).convert("RGB"); im.crop((0, 40, im.width, 480)).quantize(colors=32).save(sys.argv[2], optimize=True)' \
     "$tmp/script-$lang.png" "$out/scripts/$lang.png"
 done
 du -sh "$out"/*
