@@ -113,7 +113,6 @@ def write_finished(book: Book, target: Path, diagnostics: Diagnostics, options: 
     from bookmaker.core.diagnostics import BookError
     from bookmaker.core.output import atomic_output
     from bookmaker.writers.pdf.pdfx import PrintFileError, finish
-    from bookmaker.writers.print_pages import move_print_pages
 
     problem = trim_problem(options)
     if problem:
@@ -140,7 +139,6 @@ def write_finished(book: Book, target: Path, diagnostics: Diagnostics, options: 
             raise BookError(diagnostics)
         with atomic_output(target) as out:
             out.write(finished.read_bytes())
-        move_print_pages(book, laid, target)  # the EPUB's page list names the file written, not `laid`
 
 
 def _page_count(path: Path) -> int:
