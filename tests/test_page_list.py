@@ -130,3 +130,19 @@ def test_no_page_list_without_a_current_pdf(tmp_path: Path) -> None:
     assert len(said) == 1 and "changed since its PDF" in said[0], run.stdout + run.stderr
     text, labels = epub_text_with_markers(epub)
     assert labels == [] and "|" not in text
+
+
+@pytest.mark.skipif(not shutil.which("gs"), reason="Ghostscript (scripts/system-packages.sh book)")
+def test_page_list_after_a_print_file(tmp_path: Path) -> None:
+    """A PDF finished for print (--ink grey, --printer, PDF/X: laid out in a temporary file, then finished
+    into the target) still gives the EPUB written next its page list: the record names the target."""
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURES / "chapters", book)
+    out = tmp_path / "out"
+    out.mkdir()
+    pdf = run_cli("pdf", str(book), "--ink", "grey", "--jobs", "1", "-o", str(out))
+    assert pdf.exit_code == 0, pdf.stderr
+    run = run_cli("epub", str(book), "-o", str(out))
+    assert run.exit_code == 0, run.stderr
+    assert "no print page numbers" not in run.stdout + run.stderr
+    assert_markers_match(next(out.glob("*.pdf")), next(out.glob("*.epub")))

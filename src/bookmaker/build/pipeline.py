@@ -144,7 +144,8 @@ class Builder:
         jobs = self.jobs if request.jobs is None else request.jobs
 
         def context(fmt: str, into: Diagnostics) -> WriteContext:
-            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered, _checks)
+            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered,
+                                preflight=_checks)
 
         write_formats(book, todo, where, context, self.reporter, diagnostics)
         uses = used_files(book)

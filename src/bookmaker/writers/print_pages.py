@@ -97,6 +97,24 @@ def save_print_pages(book: Book, pdf: Path, labels: list[str], starts: list[str]
     save_record(_key(book), record)
 
 
+def move_print_pages(book: Book, laid: Path, finished: Path) -> None:
+    """The record of the PDF laid out at `laid` made the record of `finished`, the file it became (a print
+    file's finish, print_file.py, writes new bytes to the target): else the EPUB would look for `laid`,
+    a temporary file gone by then, and have no page list."""
+    from bookmaker.writers.pdf.pagemap import save_record
+
+    record = _MADE.get(_key(book))
+    if record is None or record.get("pdf") != str(laid.resolve()):
+        return
+    try:
+        digest = hashlib.sha256(finished.read_bytes()).hexdigest()
+    except OSError:
+        return
+    record = {**record, "pdf": str(finished.resolve()), "sha256": digest}
+    _MADE[_key(book)] = record
+    save_record(_key(book), record)
+
+
 def current_print_pages(book: Book) -> tuple[PrintPages | None, str]:
     """The page record of this book's last PDF when it is current, else None and why not (one line)."""
     from bookmaker.writers.pdf.pagemap import load_record

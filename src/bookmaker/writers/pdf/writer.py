@@ -32,7 +32,7 @@ from bookmaker.writers.pdf.pagemap import load_page_map, page_map_of, save_page_
 from bookmaker.writers.pdf.settle import settle
 from bookmaker.writers.pdf.tagging import tagged_pdf, write_options
 from bookmaker.writers.pdf.weasy import _book_fetcher, _weasyprint_warnings, import_weasyprint
-from bookmaker.writers.print_pages import first_words_of, keep_print_pages
+from bookmaker.writers.print_pages import first_words_of, keep_print_pages, move_print_pages
 
 
 def write_pdf(
@@ -47,10 +47,15 @@ def write_pdf(
     from bookmaker.writers.pdf.print_file import needs_finish, write_finished
 
     if needs_finish(options):
+        laid: list[Path] = []
+
         def lay_out(laid_options: PrintOptions, path: Path) -> None:
+            laid.append(path)
             _write_pdf(book, path, diagnostics, laid_options, None, jobs, progress)
 
         write_finished(book, target, diagnostics, options, lay_out, preflight)
+        # The page record names the laid-out file, a temporary one: it is the target's now (the EPUB's page list).
+        move_print_pages(book, laid[-1], target)
     else:
         _write_pdf(book, target, diagnostics, options, html, jobs, progress)
 
