@@ -2,7 +2,8 @@
 # Regenerate the pictures of PDF pages in docs/manual/pictures/ (the manual shows them, and so does the README): the sample book (A4, one
 # side), the five-chapter fixture book (A5, printed on both sides), the one-file
 # article fixture (tests/fixtures/article/article.md, as `bookmaker pdf FILE.md` makes it)
-# and the technical fixture book (code, tables, math; A4).
+# and the technical fixture book (code, tables, math; A4); and one page of each script's
+# fixture book (tests/fixtures/fonts/<lang>) as scripts/<lang>.png.
 #   scripts/docs-pictures.sh        (after `make book`; needs poppler-utils)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,4 +35,14 @@ pictures five-chapters "$tmp/five.pdf"
 pictures article "$tmp/article.pdf"
 "$BIN/bookmaker" pdf tests/fixtures/technical -o "$tmp/technical.pdf" >/dev/null
 pictures technical "$tmp/technical.pdf"
+rm -rf "$out/scripts" && mkdir -p "$out/scripts"
+# lang:page — a page of text (the Persian and Thai chapters have a heading other than the title: the book layout, a title page and contents first)
+for pick in fa:3 he:1 hi:1 ja:1 ko:1 th:3 zh-Hans:1; do
+  lang=${pick%%:*} page=${pick##*:}
+  "$BIN/bookmaker" pdf "tests/fixtures/fonts/$lang" -o "$tmp/$lang.pdf" >/dev/null
+  pdftoppm -png -r 70 -f "$page" -l "$page" -singlefile "$tmp/$lang.pdf" "$tmp/script-$lang"
+  # the top of the page, where its text is (A4 at 70 dpi is 579 x 819 px)
+  "$BIN/python" -c 'import sys; from PIL import Image; im = Image.open(sys.argv[1]).convert("RGB"); im.crop((0, 40, im.width, 480)).quantize(colors=32).save(sys.argv[2], optimize=True)' \
+    "$tmp/script-$lang.png" "$out/scripts/$lang.png"
+done
 du -sh "$out"/*

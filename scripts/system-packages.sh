@@ -2,7 +2,8 @@
 # Install the Debian/Ubuntu packages bookmaker needs, only those missing.
 #   scripts/system-packages.sh book   fonts and the libraries WeasyPrint uses
 #   scripts/system-packages.sh test   the above plus Java (EPUBCheck), qpdf, poppler-utils,
-#                                     Node.js and Chromium (DAISY Ace), calibre (ebook-convert)
+#                                     Node.js and Chromium (DAISY Ace), calibre (ebook-convert),
+#                                     MuPDF's mutool (an EPUB reader without MathML)
 set -euo pipefail
 
 book=(
@@ -14,9 +15,13 @@ book=(
   fonts-dejavu-core                                      # fallback for symbols
   fontconfig                                             # fc-match: finds the faces the EPUB's cover and embedded fonts use
   pandoc                                                 # citeproc: formats citations and bibliographies (citations.py)
+  ghostscript                                            # PDF/X and --ink grey colour conversion, the cover's barcode
+                                                         # and its CMYK profile (libgs-common's default_cmyk.icc)
 )
 test=(default-jre-headless qpdf poppler-utils chromium nodejs npm calibre
-      libfribidi-bin)  # GNU FriBidi: the bidi algorithm the right-to-left tests compare with (test_scripts.py)
+      libfribidi-bin  # GNU FriBidi: the bidi algorithm the right-to-left tests compare with (test_scripts.py)
+      mupdf-tools     # MuPDF's mutool: an EPUB reader without MathML (test_accessibility.py)
+      zbar-tools)     # zbarimg: reads the paperback cover's barcode back (test_print.py)
 
 wanted=("${book[@]}")
 [ "${1:-book}" = test ] && wanted+=("${test[@]}")

@@ -148,8 +148,14 @@ def epubchecked_shapes(tmp_path_factory) -> set[tuple]:
                          for i, book in enumerate(EPUBCHECKED_BOOKS)))
 
 
+# The print edition's page list: an EPUB has it when its book's last PDF is still current, which depends
+# on what the session built before (the user cache). The sample, built with its PDF, has it and is
+# EPUBChecked (test_sample_book.py), and so is the scholarly book's (test_page_list.py, with Ace).
+_PAGE_LIST = {"pagebreak", "page-list", "doc-pagebreak", "doc-pagelist", "pageBreakSource"}
+
+
 def assert_markup_is_epubchecked(epub: Epub, checked: set[tuple]) -> None:
-    missing = sorted(markup_shapes(epub) - checked, key=str)
+    missing = sorted((shape for shape in markup_shapes(epub) - checked if not _PAGE_LIST & set(shape[2])), key=str)
     assert not missing, f"{epub.path.name} has markup no EPUBChecked book has; add it to every-syntax: {missing}"
 
 

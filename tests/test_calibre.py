@@ -43,7 +43,7 @@ def calibre(tmp_path_factory):
            "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox", "XDG_RUNTIME_DIR": str(out)}
 
     def convert(suffix: str, source: Path = epub) -> tuple[Path, str]:
-        target = out / f"{source.stem}{suffix}"
+        target = out / f"{source.name}{suffix}"  # sample.azw3.epub: a round trip never overwrites the book's EPUB
         run = subprocess.run(["ebook-convert", str(source), str(target)], capture_output=True, text=True,
                              timeout=300, env=env)
         assert run.returncode == 0 and target.is_file(), run.stdout[-3000:] + run.stderr[-3000:]
@@ -86,6 +86,19 @@ def _book_runs() -> list[str]:
 def _problems(log: str) -> list[str]:
     # Qt's own start-up lines name no part of the book.
     return [line for line in log.splitlines() if PROBLEM.search(line) and "qt.webenginecontext" not in line]
+
+
+def test_calibre_takes_the_cover_page_for_the_cover_and_shows_it_once(calibre):
+    """Issue 23: without the OPF's `<guide>` reference calibre kept the cover page as text and made a
+    cover of its own, so the AZW3 opened on the cover twice. Read back, the AZW3 has one cover page."""
+    azw3, log = calibre(".azw3")
+    assert "Found HTML cover" in log, log[-2000:]
+    epub, _ = calibre(".epub", azw3)
+    with zipfile.ZipFile(epub) as z:
+        pages = [n for n in z.namelist() if n.endswith((".html", ".xhtml"))]
+        with_cover = [n for n in pages if b"cover" in z.read(n).lower() and b"<img" in z.read(n).lower()
+                      or b"<svg" in z.read(n).lower() and b"cover" in z.read(n).lower()]
+    assert len(with_cover) <= 1, with_cover
 
 
 def test_the_azw3_has_no_conversion_warnings_and_keeps_the_joining_features(calibre):

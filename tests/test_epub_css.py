@@ -261,3 +261,24 @@ def test_epub_headings_are_kept_with_what_follows_and_never_hyphenated():
         for name, value in {"break-after": "avoid", "page-break-after": "avoid", "hyphens": "manual",
                             "-webkit-hyphens": "manual", "-epub-hyphens": "manual"}.items():
             assert declared.get(name) == value, (tag, name, declared)
+
+
+# Foliate 2.6's "justify" option (epub-viewer.js) forces justified paragraphs; calibre's viewer has
+# its own justify setting the same way. The title page's paragraphs must stay centred.
+FORCED_JUSTIFY = "p { text-align: justify !important; text-align-last: auto !important }"
+
+
+@pytest.mark.slow
+def test_the_title_page_stays_centred_when_a_reader_forces_justified_paragraphs(unpacked_sample, browser):
+    """Issue 23: Foliate's forced `p { text-align: justify }` left-aligned the subtitle, authors and rights."""
+    title_page = next(d for d in unpacked_sample if d.name == "titlepage.xhtml")
+    page = browser.new_page()
+    page.set_viewport_size({"width": 450, "height": 800})
+    page.goto(title_page.as_uri())
+    page.evaluate("css => { const s = document.createElementNS('http://www.w3.org/1999/xhtml',"
+                  " 'style'); s.textContent = css; document.head.appendChild(s); }", FORCED_JUSTIFY)
+    aligned = page.evaluate("""() => [...document.querySelectorAll('.titlepage p')].map(p =>
+        [p.className, getComputedStyle(p).textAlign])""")
+    page.close()
+    assert len(aligned) >= 2, aligned  # the sample book has a subtitle, authors and rights
+    assert all(align == "center" for _, align in aligned), aligned

@@ -96,7 +96,7 @@ def test_the_reader_anchors_each_mark_and_strips_the_index_attributes(tmp_path):
 def test_links_and_code_can_be_marked_and_no_index_attribute_reaches_the_xhtml(tmp_path):
     book, diagnostics = _book(tmp_path, (
         "# One\n\n::: sidebar A [titled]{index=\"boxed\"} box\nIn it.\n:::\n\n"
-        "A [link](https://example.com){index=\"linked\"} and `code`{index=\"coded\"}.\n"
+        "A [linked site](https://example.com){index=\"linked\"} and `code`{index=\"coded\"}.\n"
     ))
     # A box's title is read with its chapter, so its mark is indexed too.
     assert [m.terms for m in book.index_marks] == [[("boxed",)], [("linked",)], [("coded",)]]

@@ -161,12 +161,26 @@ def test_numbers_that_moved_since_the_last_build_are_corrected(tmp_path: Path, l
 
     book = copy_fixture("five-chapters", tmp_path)
     first = _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "1")
-    [map_file] = (tmp_path / "cache").rglob("pagemaps/*.json")
-    wrong = {k: v + 1 for k, v in json.loads(map_file.read_text()).items()}
-    map_file.write_text(json.dumps(wrong))
+    # The page map, not the EPUB's record of the print pages (print_pages.py), kept beside it.
+    [map_file] = [p for p in (tmp_path / "cache").rglob("pagemaps/*") if "starts" not in _record(p)]
+    wrong = {k: v + 1 for k, v in _record(map_file).items()}
+    _rewrite(map_file, wrong)  # a record that lies, with a digest that matches
     second = _build_pdf(book, tmp_path / "second.pdf", layouts, "--jobs", "1")
     assert _pdf_text(second) == _pdf_text(first)
-    assert json.loads(map_file.read_text()) == {k: v - 1 for k, v in wrong.items()}
+    assert _record(map_file) == {k: v - 1 for k, v in wrong.items()}
+
+
+def _record(path: Path):
+    """A JSON entry of the user cache (core/cache.py)."""
+    from bookmaker.core.cache import read_entry
+
+    return json.loads(read_entry(path))
+
+
+def _rewrite(path: Path, value) -> None:
+    from bookmaker.core.cache import write_entry
+
+    write_entry(path, json.dumps(value).encode())
 
 
 # -- parts laid out in parallel ----------------------------------------------------------
@@ -277,16 +291,21 @@ def test_the_status_line_counts_the_parts_laid_out(tmp_path: Path, layouts: list
     assert "laying out: 7/7 parts" in shown
 
 
-def test_a_pdf_variant_is_laid_out_as_one_document(tmp_path: Path, layouts: list[int]) -> None:
-    """PDF/UA's structure tree is made for one document: the parts way is not taken."""
+def test_pdf_ua_is_laid_out_in_parts_and_pdf_a_as_one_document(tmp_path: Path, layouts: list[int]) -> None:
+    """PDF/UA's structure trees are merged from the parts (structure.py); PDF/A's metadata is made for one
+    document: that book is laid out whole."""
     import pikepdf
     from conftest import copy_fixture
 
     book = copy_fixture("five-chapters", tmp_path)
     parts = _build_pdf(book, tmp_path / "ua.pdf", layouts, "--jobs", "2", "--pdf-variant", "pdf/ua-1")
     with pikepdf.open(parts) as pdf:
-        assert "/StructTreeRoot" in pdf.Root
-    assert layouts[-1] >= _summary(parts)["pages"]  # laid out here, in this process, as one document
+        assert "/StructTreeRoot" in pdf.Root and b"pdfuaid:part" in pdf.Root.Metadata.read_bytes()
+    assert layouts[-1] == 0  # nothing laid out in this process: the parts were
+    archive = _build_pdf(book, tmp_path / "a.pdf", layouts, "--jobs", "2", "--pdf-variant", "pdf/a-3b")
+    with pikepdf.open(archive) as pdf:
+        assert "/StructTreeRoot" in pdf.Root  # tagged too
+    assert layouts[-1] >= _summary(archive)["pages"]  # laid out here, in this process, as one document
 
 
 def test_a_book_that_runs_chapters_on_is_laid_out_as_one_document(tmp_path: Path, layouts: list[int]) -> None:
@@ -443,9 +462,10 @@ def small_note_parts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
 
 def _cached_parts(cache: Path) -> list:
-    import pickle
+    from bookmaker.core.cache import read_entry
+    from bookmaker.writers.pdf.parts.cache import decode
 
-    return [pickle.loads(path.read_bytes()) for path in cache.rglob("pdf-parts/*")]
+    return [decode(read_entry(path)) for path in cache.rglob("pdf-parts/*")]
 
 
 def _drop_cached_parts(cache: Path) -> None:
@@ -489,8 +509,8 @@ def test_a_cut_no_longer_at_a_page_top_lays_the_notes_out_whole(tmp_path: Path, 
     book = _long_book(tmp_path / "book", 6)
     one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
     _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
-    [record] = [p for p in (tmp_path / "cache").rglob("pagemaps/*.json") if '"tops"' in p.read_text()]
-    data = json.loads(record.read_text())
+    [record] = [p for p in (tmp_path / "cache").rglob("pagemaps/*") if "tops" in _record(p)]
+    data = _record(record)
     good = dict(data["tops"])
     # Each top moved to the note after it, which follows another note on its page.
     notes = sorted({int(t.split("-")[-1]) for t in good if t.startswith("note-")})
@@ -498,14 +518,14 @@ def test_a_cut_no_longer_at_a_page_top_lays_the_notes_out_whole(tmp_path: Path, 
                                                    if t.startswith("note-")) if n + 1 not in notes}
     # The cuts the cold build kept (where its chain's pieces began) moved the same way.
     data["cuts"] = [f"note-{int(t.split('-')[-1]) + 1}" for t in data.get("cuts", [])]
-    record.write_text(json.dumps(data))
+    _rewrite(record, data)
     _drop_cached_parts(tmp_path / "cache")
     tried = len(small_note_parts)
     moved = _build_pdf(book, tmp_path / "moved.pdf", layouts, "--jobs", "2")
     assert max(len(names) for names in small_note_parts[tried:]) > 1  # cut as the record said
     assert small_note_parts[-1] == ["notes"]  # then laid out whole
     _assert_same_book(one, moved)
-    assert json.loads(record.read_text())["tops"] == good  # the record is right again
+    assert _record(record)["tops"] == good  # the record is right again
 
 
 def test_an_edit_of_one_note_lays_out_its_part_of_the_notes_only(tmp_path: Path, layouts: list[int],
@@ -574,7 +594,7 @@ _ODD_NOTES = """{% if notes %}
 {% for ref in note.refs %}<a href="#{{ ref.id }}">back</a>{% endfor %}</li>
 {% endfor %}
 </ol>
-<div class="note" id="stray">
+<div class="note" id="stray"></div>
 </section>
 {% endif %}
 """

@@ -21,7 +21,7 @@ def test_output_is_well_formed_xhtml_that_html_parsers_read_the_same_way():
 
 def test_scripts_events_and_script_urls_are_removed_with_a_warning_each():
     result = _clean('<script>x()</script><a href=" java\tscript:alert(1)" onclick="y()">t</a><svg onload="z()"></svg>'
-                    '<img src="ok.png" onerror="w()"><iframe src="//e"></iframe>')
+                    '<img src="ok.png" alt="" onerror="w()"><iframe src="//e"></iframe>')
     assert "script" not in result.html.lower()
     for gone in ("x()", "alert", "y()", "z()", "w()", "iframe", "svg"):
         assert gone not in result.html

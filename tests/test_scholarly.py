@@ -339,3 +339,22 @@ def test_labelled_table_with_raw_html_keeps_its_id(tmp_path):
     book, _ = read_book(root)
     text = "".join(b.html for b in book.chapters[0].blocks)
     assert '<table class="table" id="tbl-t">' in text and 'href="#tbl-t"' in text
+
+
+@pytest.mark.slow
+@needs_pandoc
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_lists_of_figures_and_tables_give_each_ones_page(tmp_path, jobs):
+    """Issue 23: the PDF's list of figures and list of tables had no page numbers. Each entry now ends
+    with the page its figure or table is printed on, laid out whole or in parts."""
+    root = tmp_path / "book"
+    shutil.copytree(SCHOLARLY, root)
+    pdf = build(root, "pdf", "--jobs", jobs)
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    entries = re.findall(r"^\s*((?:Figure|Table) \d+)\. .*?\.\s\.[ .]*(\d+)\s*$", "\n".join(pages), re.M)
+    assert {label for label, _ in entries} == {"Figure 1", "Table 1"}, entries
+    for label, page in entries:
+        caption_page = next(n for n, text in enumerate(pages, 1)
+                            if re.search(rf"^\s*{label}\. \w", text, re.M) and ". . ." not in text.split(label)[1][:200])
+        assert int(page) == caption_page, (label, page, caption_page)

@@ -67,7 +67,7 @@ def _alive(pid: int, started: str) -> bool:
 def _leftovers(folder: Path) -> list[str]:
     """Files a write cut in two leaves: temporary names (mkstemp's tmp*, *.part, a face's name.<pid>)."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if p.is_file() and (p.name.startswith("tmp") or p.name.endswith(".part")
+                  if p.is_file() and (p.name.startswith(("tmp", ".tmp")) or p.name.endswith(".part")
                                       or re.search(r"\.\d+$", p.name)))
 
 

@@ -210,14 +210,14 @@ def test_an_unknown_equation_reference_is_an_error(tmp_path):
     assert any("01.md:7: error: unknown cross-reference @eq-nowhere" in d.format() for d in caught.value.diagnostics)
 
 
-def test_print_draws_math_as_svg_with_the_tex_as_alt():
+def test_print_draws_math_as_svg_with_the_formula_in_words_as_alt():
     from bookmaker.render.math_svg import math_as_svg
     from bookmaker.render.mathtex import tex_to_mathml
 
     page = f"<p>See {tex_to_mathml('E = mc^2', False).mathml}.</p>"
     drawn = math_as_svg(page)
     assert "<math" not in drawn
-    assert '<img class="math-inline-image" src="data:image/svg+xml;base64,' in drawn and 'alt="E = mc^2"' in drawn
+    assert '<img class="math-inline-image" src="data:image/svg+xml;base64,' in drawn and 'alt="E equals m c squared"' in drawn
 
 
 # -- the technical fixture book, built -------------------------------------------

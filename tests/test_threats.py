@@ -134,6 +134,15 @@ def test_a_template_error_is_a_diagnostic_at_its_line(tmp_path, template, messag
     '<img srcset="a.png 1x, //tracker.example.invalid/p.png 2x" alt="" />',
     '<link rel="stylesheet" href="http://example.invalid/x.css" />',
     '<img src="file:///etc/passwd" alt="" />',
+    # Issue 27: what a pattern deciding which outputs to parse let through.
+    '<svg/onload=alert(1)>',
+    '<a href="javascript&#58;alert(1)">x</a>',
+    '<svg><image xlink:href="http://example.invalid/p.png"/></svg>',
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    '<p style="background: url(http://example.invalid/p.png)">x</p>',
+    '<p style="background: u\\72l(http://example.invalid/p.png)">x</p>',
+    '<style>@import "http://example.invalid/x.css";</style>',
+    '<style>p { background: image-set("//example.invalid/p.png" 1x) }</style>',
 ])
 def test_a_book_template_cannot_add_scripts_to_the_outputs(tmp_path, markup):
     book = _book(tmp_path)

@@ -27,6 +27,9 @@ class WriteContext:
     progress: Callable[[int, int], None] | None = None  # parts laid out so far, of how many
     # The HTML rendered for a folder: the PDF written into the same folder reuses it instead of rendering again.
     rendered: dict[Path, str] = field(default_factory=dict)
+    info: Callable[[str], None] | None = None  # a line for the author, not a problem (the EPUB's page list)
+    # A print file's checks against its service's rules (build/preflight.py): (file, options, book, diagnostics).
+    preflight: Callable[..., None] | None = None
 
 
 # Every writer: write(book, target, context) -> None; raises BookError (with the diagnostics) when it cannot.
@@ -46,6 +49,8 @@ class Format:
     slow: bool = False  # takes a core for seconds (the PDF's layout): the `background` formats are written meanwhile
     background: bool = False  # written in a forked process while a slow format is written
     reuses: str | None = None  # a format written before this one, whose output it reuses
+    # written after this format when both are: it uses what that one leaves (the EPUB, the PDF's page numbers)
+    follows: str | None = None
 
     def write_function(self) -> Writer:
         import importlib
@@ -59,10 +64,10 @@ FORMATS: dict[str, Format] = {fmt.name: fmt for fmt in (
     Format("pdf", "pdf", "laying out the PDF", "PDF", "bookmaker.writers.registered:write_pdf", options="pdf",
            slow=True, reuses="html"),
     Format("epub", "epub", "writing the EPUB", "EPUB", "bookmaker.writers.registered:write_epub", options="epub",
-           background=True),
+           background=True, follows="pdf"),
     Format("html", "html", "writing HTML", "HTML", "bookmaker.writers.registered:write_html", options="pdf"),
     Format("kepub", "kepub.epub", "writing the Kobo EPUB", "EPUB", "bookmaker.writers.registered:write_kepub",
-           options="epub", default=False, background=True),
+           options="epub", default=False, background=True, follows="pdf"),
 )}
 
 DEFAULT_FORMATS = tuple(name for name, fmt in FORMATS.items() if fmt.default)

@@ -135,6 +135,9 @@ class Chapter:
     # Back matter that follows the book's notes in print: a chapter that holds only the bibliography.
     back_matter: bool = False
     holds_bibliography: bool = False  # the bibliography section (id "refs") is in this chapter
+    # A file whose first heading is below level 1 (a section in a file of its own, as mdBook, Quarto
+    # and Sphinx books are written) continues the chapter before it: in print, no new page.
+    continues: bool = False
 
     @property
     def title(self) -> str | None:
@@ -160,6 +163,9 @@ class Book:
     # style of its digits for page and note numbers (core/digits.py; None: Western digits).
     terms: dict[str, str] = field(default_factory=lambda: terms_for("en"))
     digits: str | None = None
+    # Codes of the accessibility problems the reader warned of (read/accessibility.py); none: the EPUB
+    # claims WCAG conformance.
+    accessibility_gaps: list[str] = field(default_factory=list)
 
     @property
     def headings(self) -> list[Heading]:

@@ -27,6 +27,8 @@ marks = "crop cross"
 pdf-variant = "pdf/ua-1"
 duplex = true
 layout = "article"
+printer = "lulu"
+ink = "grey"
 [epub]
 embed-fonts = false
 [notes]
@@ -34,6 +36,14 @@ numbering = "chapter"
 [theme]
 templates = "t"
 styles = "s"
+[cover]
+back = "back.md"
+background = "#1d3557"
+color = "white"
+spine = "device-cmyk(0 0.2 0.6 0.1)"
+spine-text = "Title · Author"
+price = "51995"
+stock = "cream"
 """
 
 
@@ -50,7 +60,10 @@ def test_every_key_fills_its_field_parsed_as_on_the_command_line(tmp_path):
     assert (config.output.formats, config.output.dir, config.output.name) == (["epub", "pdf"], "out", "my-book")
     assert dataclasses.asdict(config.pdf) == {
         "paper": "A5", "bleed": "3mm", "marks": "crop cross", "pdf_variant": "pdf/ua-1", "duplex": True,
-        "notes": "chapter", "layout": "article"}
+        "notes": "chapter", "layout": "article", "printer": "lulu", "ink": "grey", "pages": 0}
+    assert dataclasses.asdict(config.cover) == {
+        "back": "back.md", "background": "#1d3557", "color": "white", "spine": "device-cmyk(0 0.2 0.6 0.1)",
+        "spine_text": "Title · Author", "price": "51995", "stock": "cream"}
     assert config.epub.embed_fonts is False
     assert config.notes.numbering == "chapter"
     assert (config.templates_dir, config.styles_dir) == (tmp_path / "t", tmp_path / "s")

@@ -18,6 +18,15 @@ def test_a_book_of_chapters_is_split() -> None:
     assert split(_html("")) is not None
 
 
+def test_a_chapter_that_continues_the_one_before_stays_in_its_part() -> None:
+    """Issue 23: a file that opens with a section goes on where the chapter before it ends; a part of
+    its own would start it on a new page."""
+    html = _html("").replace('<section class="chapter" id="b">', '<section class="chapter continued" id="b">')
+    _, _, parts = split(html + "") or (None, None, [])
+    assert [p.name for p in parts] == ["front", "a"] and "Two." in parts[1].body
+    assert [p.name for p in split(_html(""))[2]] == ["front", "a", "b"]
+
+
 def test_a_total_page_count_keeps_the_book_whole() -> None:
     """counter(pages) in a part is the part's own total: "page 3 of 4" in a 500-page book."""
     assert split(_html('@page { @bottom-center { content: counter(page) " of " counter(pages) } }')) is None

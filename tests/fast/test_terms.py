@@ -59,6 +59,8 @@ def test_the_books_own_terms_override_the_languages():
 
 def test_a_page_term_keeps_its_number_and_its_words_together():
     assert with_page(terms_for("en")["page"], "41") == "p.\u00a041"
+    # The term stays with its number; a line may break between the pages themselves.
+    assert with_page(terms_for("en")["pages"], "6, 7") == "pp.\u00a06, 7"
     assert with_page(terms_for("zh-Hans")["page"], "41") == "第41页"
 
 

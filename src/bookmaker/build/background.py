@@ -3,7 +3,8 @@ same model (a forked process shares it as is) while the PDF is laid out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 from bookmaker.core.diagnostics import BookError, Diagnostics
 
@@ -55,6 +56,18 @@ class Background:
         self._process.join(timeout=2)
 
 
+@contextlib.contextmanager
+def stopping(background: Background | None) -> Iterator[None]:
+    """The block, with `background`'s child killed when a stop (KeyboardInterrupt, core/stops.py) or a
+    failure ends it (once joined, as after a book's errors, there is nothing left to kill)."""
+    try:
+        yield
+    except BaseException:
+        if background is not None:
+            background.stop()
+        raise
+
+
 def _child(work: Callable[[Diagnostics], object], send, parent_pid: int) -> None:
     from bookmaker.core.lifeline import die_with_parent
     from bookmaker.core.stops import in_worker
@@ -74,4 +87,3 @@ def _child(work: Callable[[Diagnostics], object], send, parent_pid: int) -> None
         failure = ("internal", f"{type(exc).__name__}: {exc}")
     send.send((diagnostics, failure))
     send.close()
-

@@ -6,6 +6,7 @@ and only an output in the output folder is taken from it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -15,8 +16,12 @@ STATE_FILE = ".bookmaker-state.json"
 
 
 def used_files(book: Book) -> list[str]:
-    """The files inside the book a build read beyond bookfiles.inputs: images, the cover, what stylesheets name."""
+    """The files inside the book a build read beyond bookfiles.inputs: images, the cover, what stylesheets name,
+    the bibliographies and the .csl style (whatever was read through the book's resource policy)."""
     names = [image.src for image in book.images if image.data is None]
+    policy = getattr(book, "policy", None)
+    root = policy.book_root if policy is not None else None
+    names += [p.relative_to(root).as_posix() for p in getattr(policy, "read_files", ()) if root is not None]
     if book.metadata.cover:
         names.append(book.metadata.cover)
     return sorted(set(names + book.style_resources))
@@ -75,12 +80,26 @@ def last_uses(state: dict, fmt: str) -> list:
 
 
 def write_state(out_dir: Path, state: dict) -> None:
-    target = out_dir / STATE_FILE
+    import os
+    import tempfile
+
+    tmp = None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        # Replaced, never written through: a link or a pipe of that name may have come with the book.
-        if target.is_symlink() or (target.exists() and not target.is_file()):
-            target.unlink()
-        target.write_text(json.dumps(state, indent=1), encoding="utf-8")
+        # Written beside and renamed over, never written through: a link, a pipe, or a hard link to a
+        # chapter of that name may have come with the book, and the chapter must stay as it is.
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=STATE_FILE + ".", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(state, out, indent=1)
+        os.chmod(tmp, 0o644)
+        target = out_dir / STATE_FILE
+        if target.is_dir() and not target.is_symlink():
+            return  # a folder of that name is the author's: left alone, the next build is not skipped
+        os.replace(tmp, target)
+        tmp = None
     except OSError:
         pass  # the outputs are written; only the next build's skip check is lost
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

@@ -42,6 +42,7 @@ class Builder:
         # it reuses the parts an edit left unchanged).
         self.jobs = 1
         self.font_lines: list[str] = []  # `check`: which face sets each script of the book (font_coverage.py)
+        self.checked_book: Book | None = None  # the book `check` read, for `check --accessibility`
 
     @property
     def is_folder(self) -> bool:
@@ -107,7 +108,7 @@ class Builder:
         inputs = self._input_signature(out_dir)
 
         def fingerprint(fmt: str, uses: list) -> str | None:
-            return self._fingerprint(fmt, out_dir, options.get(FORMATS[fmt].options), note_numbering, inputs, uses)
+            return self._fingerprint(fmt, out_dir, options, note_numbering, inputs, uses, state)
 
         todo = []
         for fmt in formats:
@@ -143,7 +144,8 @@ class Builder:
         jobs = self.jobs if request.jobs is None else request.jobs
 
         def context(fmt: str, into: Diagnostics) -> WriteContext:
-            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered)
+            return WriteContext(into, options.get(FORMATS[fmt].options), jobs, self.reporter.parts, rendered,
+                                preflight=_checks)
 
         write_formats(book, todo, where, context, self.reporter, diagnostics)
         uses = used_files(book)
@@ -170,6 +172,7 @@ class Builder:
             try:
                 book, read_diagnostics = read_book(self.path, config, None, config.notes.numbering, Diagnostics(),
                                                    request.allow_remote)
+                self.checked_book = book
                 diagnostics.extend(read_diagnostics)
                 self.font_lines = check_fonts(book, diagnostics)
                 if book.templates is not None and not request.fails(diagnostics):
@@ -204,14 +207,25 @@ class Builder:
             return None
         return [stat_signature(path, self.root) for path in files if not path.is_relative_to(out_dir)]
 
-    def _fingerprint(self, fmt: str, out_dir: Path, options, note_numbering: str, inputs: list | None,
-                     uses: list) -> str | None:
+    def _fingerprint(self, fmt: str, out_dir: Path, sections: dict, note_numbering: str, inputs: list | None,
+                     uses: list, state: dict) -> str | None:
+        """What `fmt` is made from: its settings (`sections`: each bookmaker.toml section's options), the
+        book's files, those the last build read besides, and the output it follows (the EPUB, the PDF)."""
         if inputs is None:
             return None
+        options = sections.get(FORMATS[fmt].options)
+        extra = _followed(state, fmt, out_dir)
         used = [stat_signature(self.root / name, self.root) for name in uses if isinstance(name, str) and inside(name)]
         settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options) if options is not None else None,
-                    note_numbering, inputs, used]
+                    note_numbering, inputs, used, list(extra)]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _followed(state: dict, fmt: str, out_dir: Path) -> list:
+    """The output a format is made after (the EPUB's page list comes from the PDF): a new one makes it out of date."""
+    followed = FORMATS[fmt].follows
+    made_from = last_build(state, followed, out_dir)[1] if followed else None
+    return [stat_signature(made_from, made_from.parent)] if made_from is not None else []
 
 
 def _outside(out_dir: Path, root: Path, diagnostics: Diagnostics) -> bool:
@@ -236,6 +250,11 @@ def check_fonts(book, diagnostics: Diagnostics) -> list[str]:
     from bookmaker.writers.font_coverage import check_fonts as check
 
     return check(book, diagnostics)
+def _checks(*args, **kwargs) -> None:
+    """build/preflight.py's checks of a print file, imported only by a build that makes one."""
+    from bookmaker.build.preflight import preflight_diagnostics
+
+    preflight_diagnostics(*args, **kwargs)
 
 
 def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, reporter: Reporter,
@@ -244,46 +263,56 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
 
     Each output is replaced whole or not at all, but one failed format does not undo the others:
     the BookError raised then says which of them were written and which were not."""
-    from bookmaker.build.background import Background, can_fork
+    from bookmaker.build.background import Background, can_fork, stopping
 
     def write(fmt: str, into: Diagnostics) -> None:
-        FORMATS[fmt].write_function()(book, where[fmt], context(fmt, into))
+        # The author is told what a writer says that is no problem (the EPUB's page list, when it has none).
+        FORMATS[fmt].write_function()(book, where[fmt], dataclasses.replace(context(fmt, into), info=reporter.info))
 
     # A slow format (the PDF's layout) takes one core for seconds; the background ones (the EPUB)
     # are written on the other meanwhile, from the same model (a forked process shares it as is).
-    aside = [fmt for fmt in todo if FORMATS[fmt].background]
+    # A format that follows another written in this build (the EPUB after the PDF, for its page numbers)
+    # waits for it instead.
+    aside = [fmt for fmt in todo if FORMATS[fmt].background and FORMATS[fmt].follows not in todo]
     background = None
     if aside and any(FORMATS[fmt].slow for fmt in todo) and can_fork():
         background = Background(lambda into: [write(fmt, into) for fmt in aside])
     done: list[str] = []
-    try:
-        for fmt in todo:
-            if background is None or fmt not in aside:
-                with reporter.stage(FORMATS[fmt].stage):
-                    write(fmt, diagnostics)
-                done.append(fmt)
-    except BookError as exc:
-        if exc.diagnostics is not diagnostics:
-            diagnostics.extend(exc.diagnostics)
-        if background is not None:
-            try:
-                background.join(Diagnostics())
-                done.extend(aside)
-            except (BookError, RuntimeError):
-                pass
-        reporter.clear()
-        if done:
-            missing = [fmt for fmt in todo if fmt not in done]
-            written = ", ".join(shown(where[fmt], Path.cwd()) for fmt in done)
-            names = " and ".join(f"the {FORMATS[fmt].noun}" for fmt in missing)
-            diagnostics.error(where[missing[0]], None, f"{names} {'was' if len(missing) == 1 else 'were'} not "
-                                                       f"written because of the errors above; written all the "
-                                                       f"same: {written}", code="output-not-written")
-        raise BookError(diagnostics) from None
-    except BaseException:  # stopped (core/stops.py): the EPUB's child goes too
-        if background is not None:
-            background.stop()
-        raise
+    with stopping(background):  # stopped (core/stops.py): the EPUB's child goes too
+        try:
+            for fmt in todo:
+                if background is None or fmt not in aside:
+                    with reporter.stage(FORMATS[fmt].stage):
+                        write(fmt, diagnostics)
+                    done.append(fmt)
+        except BookError as exc:
+            if exc.diagnostics is not diagnostics:
+                diagnostics.extend(exc.diagnostics)
+            failed = next(fmt for fmt in todo if fmt not in done and (background is None or fmt not in aside))
+            for fmt in todo:  # what waited for the failed format (the EPUB for the PDF) is written without it
+                if FORMATS[fmt].follows == failed and fmt not in done:
+                    try:
+                        with reporter.stage(FORMATS[fmt].stage):
+                            write(fmt, diagnostics)
+                        done.append(fmt)
+                    except BookError as also:
+                        if also.diagnostics is not diagnostics:
+                            diagnostics.extend(also.diagnostics)
+            if background is not None:
+                try:
+                    background.join(Diagnostics())
+                    done.extend(aside)
+                except (BookError, RuntimeError):
+                    pass
+            reporter.clear()
+            if done:
+                missing = [fmt for fmt in todo if fmt not in done]
+                written = ", ".join(shown(where[fmt], Path.cwd()) for fmt in done)
+                names = " and ".join(f"the {FORMATS[fmt].noun}" for fmt in missing)
+                diagnostics.error(where[missing[0]], None, f"{names} {'was' if len(missing) == 1 else 'were'} not "
+                                                           f"written because of the errors above; written all the "
+                                                           f"same: {written}", code="output-not-written")
+            raise BookError(diagnostics) from None
     if background is not None:
         with reporter.stage(FORMATS[aside[0]].stage):
             background.join(diagnostics)

@@ -45,6 +45,7 @@ class Watcher:
         self.stop_event = threading.Event()
         self.cwd = Path.cwd()
         self.known: set[Path] = set()  # the book's files as last listed (a deleted chapter was one)
+        self.uses: set[Path] = set()  # what the last builds read beyond the book's folders (a refs.bib, a .csl)
 
     def relevant(self, path: Path) -> bool:
         """Is `path` something the outputs are made from?"""
@@ -53,7 +54,19 @@ class Watcher:
             return path == builder.path
         if builder.config is None:
             return path == builder.root / CONFIG_NAME
-        return belongs(path, builder.config, builder.output_dir(self.request.output_dir))
+        out_dir = builder.output_dir(self.request.output_dir)
+        return belongs(path, builder.config, out_dir) or (path in self.uses and not path.is_relative_to(out_dir))
+
+    def remember_uses(self) -> None:
+        """The files the last build of each format read beyond the book's folders, from the state file."""
+        from bookmaker.build.buildstate import inside, last_uses, read_state
+
+        builder = self.builder
+        if not builder.is_folder or builder.config is None:
+            return
+        state = read_state(builder.output_dir(self.request.output_dir))
+        self.uses = {builder.root / name for fmt in state for name in last_uses(state, fmt)
+                     if isinstance(name, str) and inside(name)}
 
     def book_files(self) -> set[Path]:
         """The files the book is made of now: its chapters, stylesheets, templates and bookmaker.toml, and the
@@ -87,6 +100,7 @@ class Watcher:
                 self.builder.load_config()
             result = self.builder.build(self.request)
             self.show(result.diagnostics)
+        self.remember_uses()
         elapsed = time.perf_counter() - start
         stamp = datetime.datetime.now().strftime("%H:%M:%S")
         what = ", ".join(p.name for p in changed[:3]) + (" …" if len(changed) > 3 else "")
@@ -120,16 +134,45 @@ class Watcher:
         logging.getLogger("watchfiles").setLevel(logging.ERROR)
         self.builder.load_config()
         first = True
-        # yield_on_timeout: the first (empty) yield says the watcher is running.
-        for changes in watchfiles.watch(self.builder.root, watch_filter=lambda change, p: self.relevant(Path(p)),
-                                        debounce=300, step=50, stop_event=self.stop_event,
-                                        rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False):
-            changed = sorted({Path(p) for _, p in changes})
-            if first:
-                self.known = self.book_files()
-                self.rebuild(changed, first=True)
-                first = False
-                if ready:
-                    ready()
-            elif changed:
-                self.rebuild(changed)
+        while not self.stop_event.is_set():
+            folders = self.folders()
+            try:
+                # Each folder of the book on its own, not recursively: the watcher would follow a link in
+                # the book (to / or a folder out of it) and walk whatever it leads to.
+                # yield_on_timeout: the first (empty) yield says the watcher is running.
+                for changes in watchfiles.watch(*folders, watch_filter=lambda change, p: self.relevant(Path(p)),
+                                                debounce=300, step=50, stop_event=self.stop_event, recursive=False,
+                                                rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False):
+                    changed = sorted({Path(p) for _, p in changes})
+                    if first:
+                        self.known = self.book_files()
+                        self.rebuild(changed, first=True)
+                        first = False
+                        if ready:
+                            ready()
+                    elif changed:
+                        self.rebuild(changed)
+                    if self.folders() != folders:
+                        break  # a folder was made or removed: watch the new set
+                else:
+                    return
+            except OSError as exc:  # a folder removed or made unreadable between listing and watching it
+                time.sleep(0.2)
+                if self.folders() == folders:
+                    self.say(f"bookmaker: cannot watch the book's folders: {exc}")
+                    return
+
+    def folders(self) -> list[str]:
+        """The book folder and every folder in it, links not followed, hidden ones and the outputs left out."""
+        import os
+
+        root = self.builder.root if self.builder.is_folder else self.builder.path.parent
+        out_dir = self.builder.output_dir(self.request.output_dir) if self.builder.is_folder else None
+        found = []
+        for folder, subfolders, _files in os.walk(root, followlinks=False):
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and not d.endswith("~")
+                                   and not (out_dir is not None and Path(folder, d) == out_dir))
+            found.append(folder)
+            if len(found) >= 4096 or not self.builder.is_folder:
+                break  # a loose file's folder alone; a book of thousands of folders is watched in part
+        return found

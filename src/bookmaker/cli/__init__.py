@@ -24,7 +24,7 @@ from bookmaker.cli.options import (
     output_option,
     safety_options,
 )
-from bookmaker.cli.writer_options import NOTE_NUMBERING_OPTION, print_options
+from bookmaker.cli.writer_options import NOTE_NUMBERING_OPTION, PRINTER_OPTION, print_options
 from bookmaker.core.collector import tune_for_command
 from bookmaker.build.request import BuildRequest
 
@@ -60,6 +60,7 @@ class _LazyGroup(click.Group):
         "theme": "bookmaker.build.scaffold:theme_group",
         "watch": "bookmaker.cli.live:watch_command",
         "serve": "bookmaker.cli.live:serve_command",
+        "cover": "bookmaker.cli.cover:cover_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -166,11 +167,25 @@ def build(path: Path, output_dir: Path | None, print_overrides: dict, note_numbe
 @PATH_ARG
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one object per problem (file, line, column, severity, code, message, fix), for editors.")
+@click.option("--store", is_flag=True, help="List which ebook stores' rules the EPUB meets (built in a temporary "
+                                            "folder): cover size, RGB images, EPUB 3, a page list.")
+@PRINTER_OPTION
 @safety_options
-def check(path: Path, output_format: str, strict: bool, allow_remote: bool, ignore: tuple[str, ...] = ()) -> None:
+@click.option("--accessibility", is_flag=True,
+              help="Also print what the EPUB and the PDF say of their accessibility, as a store's metadata asks.")
+def check(path: Path, output_format: str, store: bool, printer: str | None, strict: bool, allow_remote: bool,
+          accessibility: bool,
+          ignore: tuple[str, ...] = ()) -> None:
     """Run every check on the book and write nothing."""
     from bookmaker.cli.report import run_check
 
-    run_check(path, BuildRequest(strict=strict, allow_remote=allow_remote, ignore=ignore), output_format)
+    request = BuildRequest(strict=strict, allow_remote=allow_remote, ignore=ignore)
+    if store or printer:  # what only a laid-out PDF or a packed EPUB shows, made in a temporary folder
+        from bookmaker.cli.store import run_print_check, run_store_check
+
+        if store:
+            run_store_check(path, request)
+        run_print_check(path, request, printer)
+    run_check(path, request, output_format, accessibility)
 
 

@@ -83,8 +83,21 @@ PAPER_OPTION = click.option(
 )
 
 
+def _capped_jobs(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """No more layout processes than cores: --jobs 100000 would be a fork bomb, and more processes
+    than cores only share them."""
+    from bookmaker.build.pipeline import default_jobs
+
+    cores = default_jobs()
+    if value is not None and value > cores:
+        click.echo(f"bookmaker: warning: --jobs {value} is more than the {cores} core{'s' if cores != 1 else ''} "
+                   f"this process may use: using {cores}", err=True)
+        return cores
+    return value
+
+
 JOBS_OPTION = click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+    "-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N", callback=_capped_jobs,
     help="Lay the PDF's parts (front matter, chapters, notes) out in N processes and merge them, reusing "
          "unchanged parts from the user cache. Default: one per core. 1: the book as one document, the "
          "reference way.",

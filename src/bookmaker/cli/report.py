@@ -36,8 +36,9 @@ def run_build(path: Path, request: BuildRequest, quiet: bool = False, verbose: b
     sys.exit(0)
 
 
-def run_check(path: Path, request: BuildRequest, output_format: str = "text") -> None:
-    """`bookmaker check`: every check of a build, nothing written."""
+def run_check(path: Path, request: BuildRequest, output_format: str = "text", accessibility: bool = False) -> None:
+    """`bookmaker check`: every check of a build, nothing written; with `accessibility`, what the EPUB
+    and the PDF would say of their accessibility (writers/accessibility.py)."""
     reporter = Reporter(quiet=False, verbose=False)
     cwd = Path.cwd()
     if output_format == "json":
@@ -50,6 +51,11 @@ def run_check(path: Path, request: BuildRequest, output_format: str = "text") ->
         for line in builder.font_lines:  # which face sets each script, as the PDF and the EPUB set it
             click.echo(f"fonts: {line}")
         report(diagnostics, reporter, cwd)
+        if accessibility and builder.checked_book is not None:
+            from bookmaker.writers.accessibility import summary_lines
+
+            for line in summary_lines(builder.checked_book, builder.config.pdf):
+                click.echo(line)
     sys.exit(0)
 
 

@@ -32,14 +32,20 @@ parse_bleed = parsed(css_length)
 parse_paper = parsed(css_page_size)
 
 
+PRINTER_OPTION = click.option(
+    "--printer", type=click.Choice(["kdp", "ingramspark", "lulu"]), default=None,
+    help="Follow a print-on-demand service's rules: its trim sizes, bleed, margins, page counts and PDF/X; "
+         "the PDF is checked against them.")
+
+
 def print_options(command: Callable) -> Callable:
     """Add --bleed, --marks, --pdf-variant, --duplex, --notes and --layout; pass them on as `print_overrides` (with --paper)."""
-    from bookmaker.config.settings import LAYOUTS, MARKS, NOTE_PLACEMENTS, PDF_VARIANTS
+    from bookmaker.config.settings import INKS, LAYOUTS, MARKS, NOTE_PLACEMENTS, PDF_VARIANTS
 
     @functools.wraps(command)
-    def wrapper(*args, bleed, marks, pdf_variant, duplex, notes, layout, paper, **kwargs):
+    def wrapper(*args, bleed, marks, pdf_variant, duplex, notes, layout, paper, printer, ink, **kwargs):
         overrides = {"paper": paper, "bleed": bleed, "marks": marks, "pdf_variant": pdf_variant, "duplex": duplex,
-                     "notes": notes, "layout": layout}
+                     "notes": notes, "layout": layout, "printer": printer, "ink": ink}
         return command(*args, print_overrides=overrides, **kwargs)
 
     for option in reversed([
@@ -48,7 +54,11 @@ def print_options(command: Callable) -> Callable:
         click.option("--marks", type=click.Choice(MARKS), default=None,
                      help="Printer's marks in the bleed: crop marks, registration crosses, or both."),
         click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), default=None,
-                     help="Make a PDF/A-3b (archiving), PDF/UA-1 (accessible, tagged) or PDF/X-4 (print) file."),
+                     help="Make a PDF/A-3b (archiving), PDF/UA-1 (accessible, tagged), or a PDF/X-1a or PDF/X-4 "
+                          "(print: CMYK, with an output intent) file."),
+        PRINTER_OPTION,
+        click.option("--ink", type=click.Choice(INKS), default=None,
+                     help="grey: every colour and image in grey, for a black-and-white interior."),
         click.option("--duplex/--simplex", default=None,
                      help="Printed on both sides: mirrored margins, page numbers outside, chapters on right-hand pages."),
         click.option("--notes", type=click.Choice(NOTE_PLACEMENTS), default=None,

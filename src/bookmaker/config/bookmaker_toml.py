@@ -20,10 +20,12 @@ from bookmaker.core.diagnostics import Diagnostics, did_you_mean
 from bookmaker.config.frontmatter import KNOWN_KEYS as METADATA_KEYS
 from bookmaker.config.frontmatter import checked_value
 from bookmaker.config.settings import (
-    DiagnosticsConfig,
-    RESERVED, SECTIONS, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig, PrintOptions, ThemeConfig,
+    RESERVED, SECTIONS, CoverConfig, DiagnosticsConfig, EpubOptions, ManuscriptConfig, NotesConfig, OutputConfig,
+    PrintOptions, ThemeConfig,
 )
 from bookmaker.core.text import INVALID_CHARACTERS
+from bookmaker.config.projects.project import Project
+from bookmaker.config.toml_lines import key_lines
 from bookmaker.core.paths import real_path
 
 CONFIG_NAME = "bookmaker.toml"
@@ -48,13 +50,22 @@ class BookConfig:
     epub: EpubOptions = field(default_factory=EpubOptions)
     notes: NotesConfig = field(default_factory=NotesConfig)
     theme: ThemeConfig = field(default_factory=ThemeConfig)
+    cover: CoverConfig = field(default_factory=CoverConfig)
     diagnostics: DiagnosticsConfig = field(default_factory=DiagnosticsConfig)
     terms: dict[str, str] = field(default_factory=dict)  # [terms]: the book's own words (core/terms.py)
     digits: str = "auto"  # [terms] digits: the language's own digits (auto), or always Western (latin)
     lines: dict[str, int] = field(default_factory=dict)  # "section.key" -> line, for later diagnostics
+    project: Project | None = None  # an mdBook, Quarto or pandoc project's own settings, read as they are
+    project_keys: set[str] = field(default_factory=set)  # the [book] keys taken from the project's files
 
     def line_of(self, section: str, key: str | None = None) -> int | None:
         return self.lines.get(f"{section}.{key}" if key else section)
+
+    def where(self, key: str) -> tuple[Path | None, int | None]:
+        """Where the [book] `key` is written: bookmaker.toml, or the project file it came from."""
+        if key in self.project_keys and self.project is not None:
+            return self.project.path, self.project.lines.get(key)
+        return self.path, self.line_of("book", key)
 
     @property
     def templates_dir(self) -> Path:
@@ -70,6 +81,7 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
     path = root / CONFIG_NAME
     config = BookConfig(root=root)
     if not path.is_file():
+        with_project(config, diagnostics)
         return config
     import tomllib  # only a book with a bookmaker.toml pays for the parser's import
 
@@ -94,50 +106,37 @@ def load_config(root: Path, diagnostics: Diagnostics) -> BookConfig:
         return config
     config.lines = key_lines(text)
     _Validator(config, diagnostics).validate(data)
+    if "manuscript" not in data:
+        with_project(config, diagnostics)
     _check_ignored_codes(config, diagnostics)
     return config
 
 
-def _check_ignored_codes(config: BookConfig, diagnostics: Diagnostics) -> None:
-    """A code in `[diagnostics] ignore` that no diagnostic has silences nothing: said, with the nearest code."""
-    from bookmaker.core.codes import CODES
+def with_project(config: BookConfig, diagnostics: Diagnostics) -> None:
+    """The settings of an mdBook, Quarto or pandoc project in the folder, under bookmaker.toml's:
+    its chapters, and each metadata key bookmaker.toml's [book] does not set. A folder with a
+    `manuscript/` of Markdown files is a bookmaker book and no project is looked for."""
+    from bookmaker.config.projects import detect
 
-    for code in config.diagnostics.ignore:
-        if code not in CODES:
-            diagnostics.warning(config.path, config.line_of("diagnostics", "ignore"),
-                                f"[diagnostics] ignore: no diagnostic has the code '{code}'; "
-                                f"{did_you_mean(code, sorted(CODES), 'codes are listed in the manual')}",
-                                code="config-code-unknown")
-
-
-def key_lines(text: str) -> dict[str, int]:
-    """Where each `section.key` (and each `[section]`) is defined: tomllib keeps no positions."""
-    lines: dict[str, int] = {}
-    table = ""
-    in_multiline: str | None = None
-    header = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-    key = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=""")
-    for number, line in enumerate(text.split("\n"), start=1):
-        if in_multiline:
-            if line.count(in_multiline) % 2 == 1:
-                in_multiline = None
+    manuscript = config.root / config.manuscript.dir
+    if manuscript.is_dir() and any(manuscript.glob("*.md")):
+        return
+    project = detect(config.root, diagnostics)
+    if project is None:
+        return
+    config.project = project
+    config.manuscript = ManuscriptConfig(dir=project.manuscript, chapters=list(project.chapters))
+    for key, value in project.book.items():
+        if key in config.book:
             continue
-        if match := header.match(line):
-            table = _dotted(match.group(1))
-            lines.setdefault(table, number)
-            continue
-        if match := key.match(line):
-            name = _dotted(match.group(1))
-            lines.setdefault(f"{table}.{name}" if table else name, number)
-            rest = line[match.end():]
-            for quotes in ('"""', "'''"):
-                if rest.count(quotes) % 2 == 1:
-                    in_multiline = quotes
-    return lines
-
-
-def _dotted(name: str) -> str:
-    return ".".join(part.strip().strip("\"'") for part in name.split("."))
+        cleaned, problem = checked_value(key, value, f"{project.path.name} '{key}'", project.path.name)
+        if problem is not None:
+            # The project's own tool takes it (pandoc prints any date as written): ignored, with a word.
+            diagnostics.warning(project.path, project.lines.get(key), f"{problem.message}; it is ignored here",
+                                code="project-value-ignored")
+        else:
+            config.book[key] = cleaned
+            config.project_keys.add(key)
 
 
 VERTICAL_ONLY_IN_EPUB = ("[epub] vertical sets the EPUB in columns; the PDF and the HTML are set horizontally, "
@@ -281,3 +280,15 @@ def with_overrides(options: Any, overrides: Mapping[str, Any] | None) -> Any:
     """A writer's options read from bookmaker.toml with the command line's options given (not None) in place."""
     names = {f.name for f in dataclasses.fields(options)}
     return dataclasses.replace(options, **{k: v for k, v in (overrides or {}).items() if v is not None and k in names})
+
+
+def _check_ignored_codes(config: BookConfig, diagnostics: Diagnostics) -> None:
+    """A code in `[diagnostics] ignore` that no diagnostic has silences nothing: said, with the nearest code."""
+    from bookmaker.core.codes import CODES
+
+    for code in config.diagnostics.ignore:
+        if code not in CODES:
+            diagnostics.warning(config.path, config.line_of("diagnostics", "ignore"),
+                                f"[diagnostics] ignore: no diagnostic has the code '{code}'; "
+                                f"{did_you_mean(code, sorted(CODES), 'codes are listed in the manual')}",
+                                code="config-code-unknown")

@@ -97,7 +97,7 @@ def _remember(source: str, front_matter: FrontMatter) -> None:
 
 
 @cache
-def _loader() -> type:
+def yaml_loader() -> type:
     """YAML's safe loader, but a date stays the text the author wrote: `2026-02-30` would
     otherwise fail in the loader itself, before bookmaker could say where. Made (and YAML
     imported) only for a file with front matter: importing YAML is a twentieth of a small EPUB."""
@@ -113,6 +113,31 @@ def _loader() -> type:
     return _Loader
 
 
+# Aliases may repeat a value (`editor: *author`); aliases of aliases multiply: nine levels of nine
+# (a "billion laughs" of 1.2 MB) drove the EPUB writer to 4.5 GB. What they expand to is bounded.
+MAX_YAML_NODES = 100_000
+
+
+def expanded_size(root) -> int:
+    """How many values the YAML node graph `root` holds once every alias is written out (each node's
+    size counted once, so this is quick however large the expansion)."""
+    sizes: dict[int, int] = {}
+    order, stack = [], [root] if root is not None else []
+    while stack:  # children before parents, without recursion (nesting was bounded above anyway)
+        node = stack.pop()
+        if id(node) in sizes:
+            continue
+        sizes[id(node)] = 0
+        order.append(node)
+        value = node.value if isinstance(node.value, list) else []
+        stack.extend(child for item in value for child in (item if isinstance(item, tuple) else (item,)))
+    for node in reversed(order):
+        value = node.value if isinstance(node.value, list) else []
+        children = [child for item in value for child in (item if isinstance(item, tuple) else (item,))]
+        sizes[id(node)] = min(1 + sum(sizes[id(child)] for child in children), 10**12)
+    return sizes[id(root)] if root is not None else 0
+
+
 _KEY_LINE = re.compile(r"^[\w\"'][^:\n]*:(\s|$)")
 
 
@@ -121,7 +146,7 @@ def _looks_like_mapping(source: str) -> bool:
     import yaml
 
     try:
-        data = yaml.load(source, Loader=_loader())
+        data = yaml.load(source, Loader=yaml_loader())
     except yaml.YAMLError:
         return bool(_KEY_LINE.match(source.lstrip()))
     except (RecursionError, ValueError):  # nested too deep...: _parse reports it
@@ -133,8 +158,8 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
     import yaml
 
     try:
-        node = yaml.compose(source, Loader=_loader())
-        data = yaml.load(source, Loader=_loader())
+        node = yaml.compose(source, Loader=yaml_loader())
+        data = yaml.load(source, Loader=yaml_loader())
     except RecursionError:  # PyYAML composes nested collections by recursion
         diagnostics.error(path, 2, "front matter is nested too deep to read: keys take texts or lists of texts", code="front-matter-too-deep")
         return FrontMatter()
@@ -149,6 +174,11 @@ def _parse(source: str, path: Path, diagnostics: Diagnostics) -> FrontMatter:
         column = mark.column + 1 if mark else None
         problem = exc.problem or "not valid YAML"
         diagnostics.error(path, line, f"front matter is not valid YAML: {problem}", column, code="front-matter-invalid-yaml")
+        return FrontMatter()
+    if expanded_size(node) > MAX_YAML_NODES:
+        diagnostics.error(path, 2, f"front matter's aliases (*name) expand to more than {MAX_YAML_NODES:,} values: "
+                                   "write the values out, without repeating aliases inside aliases",
+                          code="front-matter-alias-bomb")
         return FrontMatter()
     if data is None:
         return FrontMatter()

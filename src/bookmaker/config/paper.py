@@ -22,6 +22,10 @@ NAMED_MM = {
     "legal": (215.9, 355.6),
 }
 _TO_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
+# A page outside these bounds is a mistake or an attack: 99999999mm square took WeasyPrint past a minute and
+# gigabytes; a page a few millimetres wide breaks every word onto pages of its own. A0 is 841 x 1189 mm.
+MIN_SIDE_MM = 30.0
+MAX_SIDE_MM = 1500.0
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)?\s*[x×]\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)\s*$", re.I)
 
 
@@ -36,7 +40,11 @@ def css_page_size(paper: str) -> str:
             f"unknown paper '{paper}': use A4, A5, Letter, Legal, or a size such as 6x9in or 170x240mm"
         )
     width, width_unit, height, unit = match.groups()
-    return f"{width}{(width_unit or unit).lower()} {height}{unit.lower()}"
+    size = f"{width}{(width_unit or unit).lower()} {height}{unit.lower()}"
+    if not all(MIN_SIDE_MM <= side <= MAX_SIDE_MM for side in page_dimensions(size)):
+        raise ValueError(f"paper '{paper.strip()}' is outside what a page can be: each side must be between "
+                         f"{MIN_SIDE_MM:g} mm and {MAX_SIDE_MM / 1000:g} m, such as 6x9in or 170x240mm")
+    return size
 
 
 def page_dimensions(css_size: str) -> tuple[float, float]:

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 
 from bookmaker.formats import DEFAULT_FORMATS, FORMATS
 from bookmaker.config.paper import css_length, css_page_size
+from bookmaker.config.printers import PRINTER_NAMES, STOCKS
 
 NOTE_PLACEMENTS = ("book", "chapter", "page")
 NOTE_NUMBERINGS = ("continuous", "chapter")
 MARKS = ("crop", "cross", "crop cross")
-PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1", "pdf/x-4")
+PDF_VARIANTS = ("pdf/a-3b", "pdf/ua-1", "pdf/x-1a", "pdf/x-4")
+INKS = ("color", "grey")
 LAYOUTS = ("auto", "book", "article")
 
 
@@ -78,6 +80,12 @@ class PrintOptions:
     # above the text on page 1, as a printed article; auto: article for a book of
     # one chapter without chapter titles (level-1 headings), book otherwise.
     layout: str = field(default="auto", metadata={"choices": LAYOUTS})
+    # A print-on-demand service whose rules the PDF follows (config/printers.py): its trim sizes,
+    # bleed, margins, page counts, PDF/X; the PDF is checked against them (build/preflight.py).
+    printer: str | None = field(default=None, metadata={"choices": PRINTER_NAMES})
+    ink: str = field(default="color", metadata={"choices": INKS})  # grey: every colour and image in grey
+    # The page count the inside margin is sized for (a printer's rule): the last layout's; not a key.
+    pages: int = field(default=0, metadata={"key": False})
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,30 @@ class EpubOptions:
     vertical: bool = False
     # Kobo's markup (sentence spans, wrappers) in every content document: the kepub format, not a key
     kepub: bool = field(default=False, metadata={"key": False})
+
+
+def _css_colour(value: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|device-cmyk\(\s*[\d.%\s,]+\)|"
+                             r"rgb\(\s*[\d.%\s,]+\)", value.strip()))
+
+
+_COLOUR = {"valid": _css_colour, "expected": "a CSS colour such as #1d3557, navy or device-cmyk(0 0.2 0.6 0.1)"}
+
+
+@dataclass
+class CoverConfig:
+    """The paperback cover's wrap (`bookmaker cover`) and the ebook cover's content."""
+
+    back: str | None = field(default=None, metadata=_INSIDE_BOOK)  # Markdown for the back: blurb, bio
+    background: str = field(default="#ffffff", metadata=_COLOUR)
+    color: str = field(default="#1a1a1a", metadata=_COLOUR)  # the text
+    spine: str | None = field(default=None, metadata=_COLOUR)  # the spine's colour; None: the background
+    spine_text: str | None = None  # None: the title and the authors
+    price: str | None = field(default=None, metadata={  # the barcode's EAN-5 add-on
+        "valid": lambda v: v.isdigit() and len(v) == 5, "expected": 'five digits, such as "51995" (US$19.95)'})
+    stock: str = field(default="white", metadata={"choices": STOCKS})
 
 
 @dataclass
@@ -113,6 +145,7 @@ SECTIONS: dict[str, type] = {
     "pdf": PrintOptions,
     "epub": EpubOptions,
     "notes": NotesConfig,
+    "cover": CoverConfig,
     "theme": ThemeConfig,
     "diagnostics": DiagnosticsConfig,
 }

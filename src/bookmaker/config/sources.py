@@ -24,7 +24,7 @@ def locate(path: Path, config: BookConfig | None = None, diagnostics: Diagnostic
     path = real_path(path)
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     if path.is_file():
-        if path.suffix.lower() not in (".md", ".markdown"):
+        if path.suffix.lower() not in (".md", ".markdown", ".qmd"):
             diagnostics.error(path, None, "not a Markdown file: give a book folder or a .md file", code="not-markdown")
             raise BookError(diagnostics)
         return BookSources(root=path.parent, chapters=[path], styles=[], config=BookConfig(root=path.parent))
@@ -61,6 +61,8 @@ def locate(path: Path, config: BookConfig | None = None, diagnostics: Diagnostic
 
 def _listed_chapters(manuscript: Path, config: BookConfig, diagnostics: Diagnostics) -> list[Path]:
     """The chapters in the order bookmaker.toml lists them; a glob adds its matches in name order."""
+    if config.project is not None:
+        return _project_chapters(manuscript, config, diagnostics)
     chapters: list[Path] = []
     line = config.line_of("manuscript", "chapters")
     for entry in config.manuscript.chapters:
@@ -86,4 +88,24 @@ def _listed_chapters(manuscript: Path, config: BookConfig, diagnostics: Diagnost
                 f"[manuscript] chapters: no file '{entry}' in {config.manuscript.dir}/: check the name or remove it", code="chapter-missing"
             )
         chapters.extend(m for m in matches if m not in chapters)
+    return chapters
+
+
+def _project_chapters(manuscript: Path, config: BookConfig, diagnostics: Diagnostics) -> list[Path]:
+    """The chapters an mdBook's SUMMARY.md or a Quarto book's `chapters:` lists, each inside the book.
+    A listed file that does not exist is a warning (mdBook would create it empty) and is left out."""
+    project = config.project
+    chapters: list[Path] = []
+    root = config.root.resolve()
+    for entry in project.chapters:
+        where = project.chapter_lines.get(entry, (project.path, None))
+        path = manuscript / entry
+        if not path.resolve().is_relative_to(root):
+            diagnostics.error(*where, f"the chapter '{entry}' is outside the book folder: move it inside",
+                              code="project-chapter-outside")
+        elif not path.is_file():
+            diagnostics.warning(*where, f"the chapter '{entry}' listed here does not exist and is left out: "
+                                        "write it, or remove the line", code="project-chapter-missing")
+        elif path not in chapters:
+            chapters.append(path)
     return chapters

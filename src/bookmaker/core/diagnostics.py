@@ -11,7 +11,7 @@ and the CLI turns it into printed diagnostics and exit code 1, never a traceback
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
@@ -95,6 +95,14 @@ class Diagnostics:
 
     def add(self, diagnostic: Diagnostic) -> None:
         self._items.append(diagnostic)
+
+    def relocate(self, path: Path | str, line_of: Callable[[int], int], start: int = 0) -> None:
+        """The lines of the problems in `path` found from the `start`-th on, mapped through `line_of`
+        (a chapter read with included text: its lines as the author wrote them)."""
+        for index in range(start, len(self._items)):
+            item = self._items[index]
+            if item.path == str(path) and item.line is not None:
+                self._items[index] = replace(item, line=line_of(item.line))
 
     def extend(self, other: Diagnostics) -> None:
         self._items.extend(other._items)

@@ -31,6 +31,21 @@ def slugify(text: str, fallback: str = "section") -> str:
     return slug or fallback
 
 
+def github_slug(text: str, fallback: str = "section") -> str:
+    """A heading's id as GitHub and mdBook make it, so a link written against the rendered site
+    lands here: lower case, each space a `-`, punctuation and symbols dropped, nothing collapsed
+    (`Concatenating with + or format!` is `concatenating-with--or-format`). An id may not start
+    with a digit or `-` in XML, so those are dropped from the front (slugify does the same)."""
+    kept = []
+    for ch in unicodedata.normalize("NFKC", text).lower():
+        if unicodedata.category(ch)[0] in "LNM" or ch in "-_":
+            kept.append(ch)
+        elif ch.isspace():
+            kept.append("-")
+    slug = re.sub(r"^[\d_-]+", "", "".join(kept))
+    return slug or fallback
+
+
 class IdRegistry:
     """Hands out ids that are unique in the book, suffixing repeats (`intro`, `intro-1`)."""
 

@@ -221,7 +221,7 @@ def _sweep(target: Path) -> None:
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # a name with 20 digits is no process's
         return False
     except PermissionError:
         return True

@@ -69,6 +69,7 @@ def page_parts(pattern: str) -> tuple[str, str]:
 
 
 def with_page(pattern: str, number: str) -> str:
-    """"p. {n}" with its number: "p. 41" (a no-break space keeps the two together)."""
+    """"p. {n}" with its number: "p. 41" (a no-break space keeps the term and the number together; a
+    line may still break between the pages of "pp. 6, 7, 12")."""
     before, after = page_parts(pattern)
-    return f"{before}{number}{after}".replace(" ", "\u00a0")
+    return f"{before.replace(' ', chr(0xA0))}{number}{after.replace(' ', chr(0xA0))}"

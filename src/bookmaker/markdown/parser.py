@@ -22,6 +22,8 @@ from bookmaker.core import limits
 from bookmaker.core.lang import direction_of, quotes_for
 from bookmaker.markdown.rules.alerts import github_alerts
 from bookmaker.markdown.rules.boxes import box_titles, is_box, is_placeholder
+from bookmaker.markdown.rules.callouts import quarto_callouts
+from bookmaker.markdown.rules.cells import image_cells
 from bookmaker.markdown.rules.citations import citation_plugin
 from bookmaker.markdown.rules.headings import heading_attributes, implicit_header_references
 from bookmaker.markdown.rules.links import github_links
@@ -57,6 +59,8 @@ def parser_for(lang: str, direction: str | None = None) -> MarkdownIt:
     # at the end of the document; remember them for diagnostics first.
     md.core.ruler.before("footnote_tail", "note_definition_lines", note_definition_lines)
     # Before the inline stage, so a box title is parsed with its chapter (notes, links, quotes).
+    md.core.ruler.before("inline", "quarto_callouts", quarto_callouts)
+    md.core.ruler.before("inline", "image_cells", image_cells)
     md.core.ruler.before("inline", "box_titles", box_titles)
     # Before smartquotes, which would curl the quotes of `key="value"`.
     md.core.ruler.after("inline", "heading_attributes", heading_attributes)

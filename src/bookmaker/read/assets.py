@@ -14,7 +14,7 @@ from bookmaker.model import Image
 from bookmaker.read.state import BookState, ChapterContext
 from bookmaker.render.prose import XhtmlRenderer
 from bookmaker.safety.images import check_image
-from bookmaker.safety.policy import Local, Refused, ResourcePolicy
+from bookmaker.safety.policy import Local, Refused, Remote, ResourcePolicy
 
 # The formats a cover may have: those every e-reader shows.
 COVER_TYPES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
@@ -41,13 +41,28 @@ def refused_images_in_text(ctx: ChapterContext, text: Token, line: int | None) -
             ctx.diagnostics.add(refused.at(ctx.path, line))
 
 
+def _resolved(book: BookState, src: str, path: Path) -> Local | Remote:
+    """Where `src`, written in `path`, points: relative to that file; in a pandoc project, which pandoc
+    runs from the project's folder, relative to that folder when the file has no such neighbour."""
+    try:
+        return book.policy.resolve(src, path)
+    except Refused as refused:
+        project = book.sources.config.project
+        if project is None or project.kind != "pandoc" or not str(refused).startswith("does not exist"):
+            raise
+        try:
+            return book.policy.resolve(src, book.root / project.path.name)
+        except Refused:
+            raise refused from None
+
+
 def resource_url(book: BookState, src: str, alt: str, path: Path) -> str | Diagnostic:
     """The one gate every image passes, from Markdown or raw HTML: where it is, whether the book
     may load it (policy.py) and whether it is a usable image (images.py)."""
     if src.startswith(XhtmlRenderer.resource_url("")):
         return src  # already checked: a box's image is rendered twice
     try:
-        where = book.policy.resolve(src, path)
+        where = _resolved(book, src, path)
         key = where.book_relative(book.root) if isinstance(where, Local) else where.local_name()
         if key in book.images:
             return XhtmlRenderer.resource_url(key)

@@ -5,6 +5,7 @@ tables with their captions and cross-reference labels, boxes, and the placeholde
 from __future__ import annotations
 
 import html
+import re
 
 from markdown_it.token import Token
 
@@ -13,9 +14,20 @@ from bookmaker.markdown.rules.boxes import box_kind, placeholder_name
 from bookmaker.model import Block, HtmlBlock
 from bookmaker.read.bibliography import placed_bibliography
 from bookmaker.read.boxes import read_box
+from bookmaker.read.raw_blocks import raw_element_spans
 from bookmaker.read.rendering import render
 from bookmaker.read.state import ChapterContext
-from bookmaker.read.tokens import line_of, plain_text, top_level_spans
+from bookmaker.read.tokens import line_of, lone_image, plain_text, top_level_spans
+
+
+# `<div id="refs"></div>`: pandoc's documented place for the bibliography, like `::: {#refs}`.
+_REFS_DIV = re.compile(r"""^\s*<div\s+id=["'](refs|lof|lot)["']\s*>\s*</div>\s*$""")
+
+
+def raw_placeholder(token: Token) -> str | None:
+    """`refs` for a raw `<div id="refs"></div>` (and `lof`, `lot` alike), else None."""
+    match = _REFS_DIV.match(token.content) if token.type == "html_block" else None
+    return match.group(1) if match else None
 
 
 def claim_table_label(ctx: ChapterContext, token: Token) -> None:
@@ -38,7 +50,7 @@ def claim_figure_label(ctx: ChapterContext, image: Token, line: int | None) -> N
 def read_blocks(ctx: ChapterContext) -> list[Block]:
     tokens = ctx.file.tokens
     blocks: list[Block] = []
-    spans = top_level_spans(tokens)
+    spans = raw_element_spans(tokens, top_level_spans(tokens))
     for index, (start, end) in enumerate(spans):
         first = tokens[start]
         following = tokens[spans[index + 1][0]] if index + 1 < len(spans) else None
@@ -51,12 +63,15 @@ def read_blocks(ctx: ChapterContext) -> list[Block]:
         if first.type == "container_placeholder_open":
             blocks.append(HtmlBlock(html=_placeholder(ctx, placeholder_name(first.info))))
             continue
+        if placeholder := raw_placeholder(first):
+            blocks.append(HtmlBlock(html=_placeholder(ctx, placeholder)))  # pandoc's own place for it
+            continue
         kind = box_kind(first)
         if kind:
             blocks.append(read_box(ctx, kind, tokens[start + 1 : end - 1], first))
             continue
         line = line_of(first)
-        if first.type == "paragraph_open" and _lone_image(tokens[start + 1]):
+        if first.type == "paragraph_open" and lone_image(tokens[start + 1]):
             blocks.append(HtmlBlock(html=_figure(ctx, tokens[start + 1], line), kind="html"))
             continue
         if first.type == "heading_open" and first.meta.get("heading") is ctx.book.title_heading:
@@ -100,6 +115,3 @@ def _labelled(target: Target | None, caption: str) -> str:
     return caption if target is None else f'<span class="crossref-label">{html.escape(target.label)}.</span> {caption}'
 
 
-def _lone_image(inline: Token) -> bool:
-    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
-    return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())

@@ -7,6 +7,7 @@ ids, boxes become structures and prose is rendered to XHTML fragments.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,12 +17,14 @@ from bookmaker.core.digits import native_digits
 from bookmaker.core.terms import terms_for
 from bookmaker.core.ids import slugify
 from bookmaker.markdown.parser import parser_for
+from bookmaker.markdown.rules.citations import crossref_label
 from bookmaker.render import highlight_worker
 from bookmaker.model import Book, Chapter
 from bookmaker.safety.policy import ResourcePolicy
 from bookmaker.read.bibliography import close_with_bibliography, load_style, resolve_citations
 from bookmaker.read.chapter import parse_chapter, render_chapter
 from bookmaker.read.files import check_templates, fallback_title, load, read_metadata, setting, title_from_heading
+from bookmaker.read.includes import original_line
 from bookmaker.read.index_marks import check_index
 from bookmaker.read.links import check_raw_links, resolve_links
 from bookmaker.read.math import check_equation_refs
@@ -29,6 +32,7 @@ from bookmaker.read.state import BookState, ChapterContext
 from bookmaker.render.prose import XhtmlRenderer
 from bookmaker.config.sources import locate
 from bookmaker.safety.stylesheets import check_stylesheets
+from bookmaker.core.tally import report
 from bookmaker.theme import THEME_DIR
 
 # Called with the chapter file about to be read, its index and the number of chapters.
@@ -51,10 +55,18 @@ def read_book(
     sources = locate(path, config, diagnostics)
     policy = ResourcePolicy(sources.root, [THEME_DIR], allow_remote=allow_remote)
     state = BookState(sources, diagnostics, policy, per_chapter_notes=note_numbering == "chapter")
-    book = _read(state, progress or (lambda path, index, total: None))
+    try:
+        book = _read(state, progress or (lambda path, index, total: None))
+    finally:
+        for chapter, added in state.included_lines.items():
+            diagnostics.relocate(chapter, lambda line, added=added: original_line(added, line), state.read_from)
     if diagnostics.has_errors:
         raise BookError(diagnostics)
     return book, diagnostics
+
+
+# `{#fig-x}` on anything, or `#| label: fig-x` in a cell that would make the figure if it ran.
+_LABEL_WRITTEN = re.compile(r"\{[^{}\n]*#((?:fig|tbl|eq|sec)[:-][\w:.-]+)|^\s*#\|\s*label:\s*((?:fig|tbl)-[\w-]+)", re.M)
 
 
 def _read(state: BookState, progress: ChapterProgress) -> Book:
@@ -62,14 +74,11 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
     style_resources = check_stylesheets(sources.styles, policy, state.diagnostics)
     check_templates(state)
     files = [f for f in (load(state, p) for p in sources.chapters) if f is not None]
+    state.read_from = len(state.diagnostics)  # what is found from here on is at lines of the expanded text
     if not files:
         raise BookError(state.diagnostics)
     metadata = read_metadata(state, files)
-    state.terms = terms_for(metadata.lang, sources.config.terms)
-    state.crossrefs.terms = state.terms
-    state.crossrefs.digits = native_digits(metadata.lang, sources.config.digits)
-    state.crossrefs.per_chapter = setting(state, files, "crossref-numbering")[0] == "chapter"
-    state.crossrefs.with_pages = setting(state, files, "crossref-pages")[0] is True
+    _set_up_crossrefs(state, files, metadata)
     load_style(state, files)
     md = parser_for(metadata.lang, metadata.direction)
     renderer = XhtmlRenderer(md)
@@ -84,6 +93,8 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
         contexts.append(ChapterContext(state, chapter, file, md, renderer))
         parse_chapter(contexts[-1])
     chapters = [c.chapter for c in contexts]
+    for chapter in chapters[1:]:
+        chapter.continues = bool(chapter.headings) and chapter.headings[0].level > 1
     title_from_heading(state, files, chapters, metadata)
     resolve_links(state, chapters)
     check_index(state)
@@ -94,6 +105,7 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
         render_chapter(context)
     close_with_bibliography(state, chapters)
     check_raw_links(state)
+    report(state.seen, state.diagnostics)
     if metadata.title is None:
         metadata.title = fallback_title(state, chapters)
     return Book(
@@ -110,4 +122,17 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
         index_marks=state.index.marks,
         terms=state.terms,
         digits=state.crossrefs.digits,
+        accessibility_gaps=sorted(state.accessibility_gaps),
     )
+
+
+def _set_up_crossrefs(state: BookState, files: list, metadata) -> None:
+    """The book's words and digits, and how its cross-references are numbered, before any chapter is read."""
+    config = state.sources.config
+    state.terms = terms_for(metadata.lang, config.terms)
+    state.crossrefs.terms = state.terms
+    state.crossrefs.digits = native_digits(metadata.lang, config.digits)
+    state.crossrefs.written = {crossref_label(label) for f in files for pair in _LABEL_WRITTEN.findall(f.body)
+                               for label in pair if label}
+    state.crossrefs.per_chapter = setting(state, files, "crossref-numbering")[0] == "chapter"
+    state.crossrefs.with_pages = setting(state, files, "crossref-pages")[0] is True

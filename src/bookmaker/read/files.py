@@ -10,6 +10,7 @@ from bookmaker.core import limits
 from bookmaker.core.text import INVALID_CHARACTERS, line_and_column, not_utf8
 from bookmaker.model import Chapter, Metadata
 from bookmaker.read.assets import resolve_cover
+from bookmaker.read.includes import expand_includes
 from bookmaker.read.state import BookState, SourceFile
 from bookmaker.read.tokens import words
 from bookmaker.safety.policy import Refused
@@ -59,6 +60,10 @@ def load(book: BookState, path: Path) -> SourceFile | None:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _without_invalid_characters(book, text, path)
     front, body = split_front_matter(text, path, diagnostics)
+    added: list[tuple[int, int]] = []
+    body = expand_includes(book, body, path, added=added)
+    if added:
+        book.included_lines[path] = added
     return SourceFile(path, body, front)
 
 
@@ -108,8 +113,9 @@ def setting(book: BookState, files: list[SourceFile], key: str) -> tuple[object,
     if file is not None:
         return file.front.values[key], file.path, file.front.lines.get(key)
     config = book.sources.config
-    if key in config.book and config.path is not None:
-        return config.book[key], config.path, config.line_of("book", key)
+    path, line = config.where(key)
+    if key in config.book and path is not None:
+        return config.book[key], path, line
     return None, files[0].path, None
 
 
@@ -117,10 +123,10 @@ def _cover(book: BookState, files: list[SourceFile]) -> str | None:
     file = next((f for f in files if "cover" in f.front.values), None)
     if file is not None:
         src, line, where_from = str(file.front.values["cover"]), file.front.lines.get("cover"), file.path
-    elif "cover" in book.sources.config.book and book.sources.config.path is not None:
-        # bookmaker.toml's [book] cover, relative to the book folder where the file stands.
+    elif "cover" in book.sources.config.book and book.sources.config.where("cover")[0] is not None:
+        # bookmaker.toml's [book] cover (or the project file's), relative to the file that names it.
         config = book.sources.config
-        src, line, where_from = str(config.book["cover"]), config.line_of("book", "cover"), config.path
+        (where_from, line), src = config.where("cover"), str(config.book["cover"])
     else:
         return None
     return resolve_cover(src, where_from, line, book.root, book.policy, book.diagnostics)

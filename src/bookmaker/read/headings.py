@@ -6,6 +6,7 @@ from __future__ import annotations
 from markdown_it.token import Token
 
 from bookmaker.core.ids import slugify
+from bookmaker.core.ids import github_slug
 from bookmaker.model import Heading
 from bookmaker.read.attributes import check_language, valid_id
 from bookmaker.read.state import ChapterContext
@@ -18,16 +19,21 @@ def read_heading(ctx: ChapterContext, token: Token, inline: Token) -> None:
     line = line_of(token)
     check_language(ctx, token, line)
     explicit = valid_id(ctx, token, line)
-    wanted = explicit or slugify(text)
+    wanted = explicit or github_slug(text)
     token.attrSet("id", book.ids.claim(wanted))
     given = str(token.attrGet("id"))
     book.target(ctx.path, wanted, given)
+    if not explicit and (older := slugify(text)) != wanted:
+        # The id bookmaker gave before (pandoc's, `--` collapsed): a link written to it still lands.
+        book.target(ctx.path, older, given)
+        book.aliases.setdefault(older, given)
     if explicit and given != wanted:
         ctx.warning(line, f"heading id '{wanted}' is already used in the book; this heading gets "
                           f"'{given}': give it another {{#id}}", code="heading-id-taken")
     level = int(token.tag[1])
     if chapter.headings and level > chapter.headings[-1].level + 1:
         previous = chapter.headings[-1].level
+        ctx.book.accessibility_gaps.add("heading-level-skipped")
         ctx.warning(line, f"heading level skips from {previous} to {level}: use "
                           f"{'#' * (previous + 1)} for a heading inside a {'#' * previous} section",
                     code="heading-level-skipped")

@@ -18,10 +18,20 @@ _NOTE_IDS = re.compile(r"^(note|ref)-\d+(-\d+)?$")
 
 def read_link(ctx: ChapterContext, token: Token, line: int | None) -> None:
     """A link inside the book waits until every id is known; one out of the book is checked now."""
+    _as_chapter_link(ctx, token)
     if _internal_link(str(token.attrGet("href") or "")):
         ctx.book.links.append((token, ctx.path, line))
     else:
         _outward_link(ctx, token, line)
+
+
+_RAW_ID = re.compile(r"""\bid\s*=\s*["']([^"'\s>]+)["']""", re.IGNORECASE)
+
+
+def note_raw_ids(ctx: ChapterContext, html: str) -> None:
+    """The ids raw HTML sets (`<a id="x"></a>`), so `chapter.md#x` links to them before they are claimed."""
+    if "id" in html:
+        ctx.book.raw_ids.setdefault(ctx.path.resolve(), set()).update(_RAW_ID.findall(html))
 
 
 def unlink_nested_links(ctx: ChapterContext, children: list[Token], line: int | None) -> None:
@@ -55,8 +65,13 @@ def resolve_links(book: BookState, chapters: list[Chapter]) -> None:
             written = ids.get(wanted)
             if written is None:
                 written = wanted if wanted in book.ids else None
+            if written is None and wanted in book.raw_ids.get((path.parent / unquote(file_part)).resolve(), ()):
+                written = wanted  # a raw `<a id>` of that chapter, claimed as it is rendered
         else:
             written = book.targets.get(real_path(path), {}).get(wanted) or (wanted if wanted in book.ids else None)
+            if written is None and any(wanted in ids for ids in book.raw_ids.values()):
+                written = wanted
+            written = written or book.aliases.get(wanted)
         if written is None:
             book.diagnostics.warning(
                 path, line, f"link target '{href}' is not a heading or id in the book, so the text is not "
@@ -92,6 +107,29 @@ def _outward_link(ctx: ChapterContext, token: Token, line: int | None) -> None:
     del token.attrs["href"]
 
 
+_PAGE = re.compile(r"^(?P<path>[^:?#]+)\.html?(?P<fragment>#.*)?$", re.IGNORECASE)
+_INDEX_PAGES = ("README.md", "index.md", "index.qmd")  # mdBook publishes README.md as index.html
+
+
+def _as_chapter_link(ctx: ChapterContext, token: Token) -> None:
+    """`ch04-01-ownership.html#id`, the page mdBook or Quarto builds from `ch04-01-ownership.md`, is that
+    chapter when the book has it: a link written against the published site lands in the book."""
+    href = str(token.attrGet("href") or "")
+    page = _PAGE.match(href)
+    if page is None:
+        return
+    base = ctx.path.parent / unquote(page.group("path"))
+    names = [base.name + ext for ext in (".md", ".qmd")]
+    if base.name == "index":
+        names += list(_INDEX_PAGES)
+    chapters = {p.resolve() for p in ctx.book.sources.chapters}
+    for name in names:
+        if (base.parent / name).resolve() in chapters:
+            relative = (base.parent / name).relative_to(ctx.path.parent).as_posix()
+            token.attrSet("href", relative + (page.group("fragment") or ""))
+            return
+
+
 def _internal_link(href: str) -> bool:
     """`#id`, `chapter.md` or `chapter.md#id`: a link inside the book."""
     try:
@@ -100,4 +138,4 @@ def _internal_link(href: str) -> bool:
         return False
     if parts.scheme or parts.netloc:
         return False
-    return href.startswith("#") or parts.path.lower().endswith((".md", ".markdown"))
+    return href.startswith("#") or parts.path.lower().endswith((".md", ".markdown", ".qmd"))

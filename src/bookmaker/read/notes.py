@@ -13,7 +13,7 @@ from bookmaker.core.ids import note_id, ref_id
 from bookmaker.model import Note, NoteRef
 from bookmaker.read.rendering import render
 from bookmaker.read.state import BookState, ChapterContext
-from bookmaker.read.tokens import inline_children
+from bookmaker.read.tokens import inline_children, lone_image
 
 _UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 
@@ -132,6 +132,8 @@ def _inline_children_placed(tokens: list[Token]) -> Iterator[tuple[Token, bool]]
         elif token.children:
             for child in token.children:
                 yield child, in_notes
+                if child.type == "image":  # a figure's caption: its citations and notes are the text's
+                    yield from ((grandchild, in_notes) for grandchild in child.children or [])
 
 
 def _citations_in_notes(tokens: list[Token]) -> dict[int, list[Token]]:
@@ -145,4 +147,6 @@ def _citations_in_notes(tokens: list[Token]) -> dict[int, list[Token]]:
             current = None
         elif current is not None and token.children:
             current.extend(c for c in token.children if c.type == "citation")
+            current.extend(g for c in token.children if c.type == "image" for g in c.children or []
+                           if g.type == "citation")
     return found

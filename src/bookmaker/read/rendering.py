@@ -11,10 +11,14 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
+from bookmaker.read.accessibility import ACCESSIBILITY_CODES
+from bookmaker.core.diagnostics import Severity
+from bookmaker.core.tally import tally
 from bookmaker.read.assets import resource_url
 from bookmaker.read.state import ChapterContext
 from bookmaker.safety.sanitize import sanitize
 
+_ELEMENT_NOT_KEPT = re.compile(r"^<[^>]+> is not an HTML element bookmaker keeps")
 _RAW_FRAGMENT = re.compile(r"""href\s*=\s*["']?\s*#([^"'\s>]*)""", re.IGNORECASE)
 
 
@@ -41,7 +45,13 @@ def render(ctx: ChapterContext, tokens: list[Token], line: int | None, env: dict
         book.raw_links.extend((unquote(target), ctx.path, line) for target in _RAW_FRAGMENT.findall(token.content))
     result = sanitize(html, lambda src, alt: resource_url(book, src, alt, ctx.path), claim)
     for finding in result.findings:
-        ctx.diagnostics.add(finding.at(ctx.path, line))
+        if finding.code in ACCESSIBILITY_CODES:  # the EPUB then claims no conformance
+            book.accessibility_gaps.add(finding.code)
+        if finding.severity is Severity.WARNING and _ELEMENT_NOT_KEPT.match(finding.message):
+            # An element a tool of its own would turn into something (mdBook's <Listing>): said once a book.
+            tally(book.seen, finding.message, ctx.path, line, finding.message, finding.code)
+        else:
+            ctx.diagnostics.add(finding.at(ctx.path, line))
     return renderer.restore(result.html)
 
 

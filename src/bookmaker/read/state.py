@@ -18,6 +18,7 @@ from bookmaker.model import Chapter, Heading, Image, IndexMark, Note
 from bookmaker.safety.policy import ResourcePolicy
 from bookmaker.render.prose import XhtmlRenderer
 from bookmaker.config.sources import BookSources
+from bookmaker.core.tally import Seen
 from bookmaker.core.paths import real_path
 
 # Ids the templates use; a heading or chapter that wants one gets a suffix.
@@ -71,6 +72,8 @@ class BookState:
     targets: dict[Path, dict[str, str]] = field(default_factory=dict)  # chapter file -> wanted id -> given id
     links: list[tuple[Token, Path, int | None]] = field(default_factory=list)  # links inside the book
     raw_links: list[tuple[str, Path, int | None]] = field(default_factory=list)  # raw HTML's `#id` links
+    aliases: dict[str, str] = field(default_factory=dict)  # a heading's older id -> its id, for `#older` links
+    raw_ids: dict[Path, set[str]] = field(default_factory=dict)  # chapter file -> the ids its raw HTML sets
     notes: list[Note] = field(default_factory=list)
     title_heading: Heading | None = None  # the level-1 heading that is the book's title
     images: dict[str, Image] = field(default_factory=dict)
@@ -81,9 +84,14 @@ class BookState:
     equation_refs: list[tuple[Token, Path, int | None]] = field(default_factory=list)
     book_bytes: int = 0
     terms: dict[str, str] = field(default_factory=dict)  # the book's words (core/terms.py), once its lang is known
+    # Codes of the accessibility problems found (read/accessibility.py): the EPUB claims no conformance then.
+    accessibility_gaps: set[str] = field(default_factory=set)
+    included_lines: dict[Path, list[tuple[int, int]]] = field(default_factory=dict)  # includes.py's line shifts
+    read_from: int = 0  # the first diagnostic found in the expanded text (earlier ones are at the file's lines)
+    seen: dict[str, Seen] = field(default_factory=dict)  # what is met but not done, one warning per kind
 
     def __post_init__(self) -> None:
-        self.crossrefs = CrossRefs(self.diagnostics)
+        self.crossrefs = CrossRefs(self.diagnostics, seen=self.seen)
         for taken in (*RESERVED_IDS, *RESERVED_FILE_NAMES):
             self.ids.claim(taken)
 

@@ -40,6 +40,12 @@ def inline_children(tokens: list[Token]) -> Iterator[Token | None]:
             yield None
 
 
+def lone_image(inline: Token) -> bool:
+    """An image alone in its paragraph: a figure, its description the caption (as in pandoc)."""
+    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    return len(children) == 1 and children[0].type == "image" and bool(children[0].content.strip())
+
+
 def plain_text(children: list[Token]) -> str:
     out = []
     for child in children:

@@ -39,6 +39,14 @@ class CodeOptions:
     numbered: bool = False
     start: int = 1
     caption: str = ""
+    hide_prefix: str = ""  # mdBook's hidden lines: a line starting with it is left out of the book
+    executable: bool = False  # a Quarto or R Markdown cell, ```{python}: shown as code, never run
+
+
+# mdBook's and rustdoc's: Rust lines starting `# ` (or a lone `#`) are hidden, `##` is a literal `#`.
+RUST_LANGS = ("rust", "rs")
+# ```{python}, ```{r echo=FALSE}, ```{r, label}: a cell Quarto or knitr would run.
+_CELL = re.compile(r"^\{([A-Za-z][A-Za-z0-9_+-]*)(?:[ ,][^{}]*)?\}$")
 
 
 def parse_info(info: str) -> CodeOptions:
@@ -47,9 +55,18 @@ def parse_info(info: str) -> CodeOptions:
     options = CodeOptions()
     if not info:
         return options
+    if cell := _CELL.match(info):
+        options.lang, options.executable = cell.group(1), True
+        return options
     if not info.startswith("{"):
         word, _, rest = info.partition(" ")
+        # mdBook's attributes follow the language after commas: `rust,ignore`, `python,hidelines=#`.
+        word, *attributes = word.split(",")
         options.lang = word if _LANG.match(word) else ""
+        options.hide_prefix = "#" if options.lang.lower() in RUST_LANGS else ""
+        for attribute in attributes:
+            if attribute.startswith("hidelines="):
+                options.hide_prefix = attribute.removeprefix("hidelines=")
         rest = rest.strip()
         if not rest:
             return options
@@ -121,11 +138,37 @@ def _line_html(line: list[tuple[str, str]]) -> str:
     return "".join(out)
 
 
+def without_hidden_lines(code: str, options: CodeOptions) -> str:
+    """mdBook's hidden lines left out, as mdBook shows the code until a reader expands it: in Rust a
+    line whose text starts `# ` or is `#` (`##` stands for `#`), elsewhere one starting with the prefix."""
+    prefix = options.hide_prefix
+    if options.executable:  # Quarto's cell options (`#| echo: false`) are not the code
+        lines = code.split("\n")
+        while lines and lines[0].startswith("#|"):
+            lines.pop(0)
+        return "\n".join(lines)
+    if not prefix:
+        return code
+    kept = []
+    for line in code.split("\n"):
+        text = line.lstrip()
+        if options.lang.lower() in RUST_LANGS:
+            if text.startswith("##"):
+                line = line.replace("##", "#", 1)
+            elif text == "#" or text.startswith("# "):
+                continue
+        elif text.startswith(prefix):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def render_code(code: str, info: str, direction: str | None = None, problems: list[str] | None = None) -> str:
     """A fenced block as XHTML: `<figure class="code">` with its caption, or a bare `<pre>`;
     `direction`: its `dir` (code in a right-to-left book is "ltr", bidi.py); why it is not
     highlighted, if Pygments was too slow on it, goes to `problems`."""
     options = parse_info(info)
+    code = without_hidden_lines(code, options)
     lines, problem = _token_lines(code, options.lang)
     if problem and problems is not None:
         problems.append(problem)

@@ -2,7 +2,8 @@
 
 WeasyPrint cannot lay out MathML, so the HTML and PDF writers draw each formula
 with ziamath (which ships the STIX Two Math font) from its TeX, kept as the
-formula's `alttext`. Each formula is found by parsing: an XML parser reads from
+formula's `alttext`; the image's alternative text is the formula in words
+(mathspeech.py). Each formula is found by parsing: an XML parser reads from
 its `<math>` to the end tag that closes it, so text inside a formula can never
 end it early (the MathML itself comes through mathml.py's allow-list).
 """
@@ -15,6 +16,7 @@ import re
 from functools import lru_cache
 from xml.parsers import expat
 
+from bookmaker.render.mathspeech import spoken
 from bookmaker.safety.mathml import MATHML_NS, MAX_DRAWN_NESTING, nesting
 from bookmaker.render.mathtex import fallback_html, unnumbered
 
@@ -44,7 +46,9 @@ def math_as_svg(document: str) -> str:
         if depth <= MAX_DRAWN_NESTING:  # one too deep is never drawn, and costs nothing
             budget -= len(tex) * 3 ** max(0, depth - 3)
         drawable = budget >= 0 and depth <= MAX_DRAWN_NESTING
-        out.append(_svg_img(tex, display) if drawable else fallback_html(tex, display))
+        # Read aloud in words: the TeX is no language for a screen reader (mathspeech.py).
+        alt = spoken(document[start.start():end]) or tex if drawable else tex
+        out.append(_svg_img(tex, display, alt) if drawable else fallback_html(tex, display))
         position = end
     out.append(document[position:])
     return "".join(out)
@@ -83,7 +87,7 @@ def _element_end(document: str, start: int) -> int | None:
 
 
 @lru_cache(maxsize=4096)
-def _svg_img(tex: str, display: bool) -> str:
+def _svg_img(tex: str, display: bool, alt: str) -> str:
     import warnings
 
     with warnings.catch_warnings():  # ziamath 0.13 loads its font with a deprecated importlib call
@@ -103,4 +107,4 @@ def _svg_img(tex: str, display: bool) -> str:
     data = base64.b64encode(svg.encode()).decode()
     style = f"width:{width / _SIZE:.3f}em;height:{height / _SIZE:.3f}em;vertical-align:{-depth / _SIZE:.3f}em"
     kind = "math-display-image" if display else "math-inline-image"
-    return f'<img class="{kind}" src="data:image/svg+xml;base64,{data}" alt="{html.escape(tex, quote=True)}" style="{style}"/>'
+    return f'<img class="{kind}" src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt, quote=True)}" style="{style}"/>'

@@ -18,6 +18,7 @@ from functools import lru_cache
 from bookmaker.safety.mathml import MATHML_NS, MAX_DRAWN_NESTING, nesting, safe_mathml
 
 
+
 # A formula longer than this is refused: the converters recurse, ziamath's time
 # grows faster than the formula (1,000 characters: a second), and the
 # manuscript is untrusted input.

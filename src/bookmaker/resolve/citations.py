@@ -36,6 +36,7 @@ from markdown_it.token import Token
 
 from bookmaker.core.cache import cached_bytes
 from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.resolve.citation_markup import CiteprocError, check_paragraphs, one_paragraph, report_markup
 from bookmaker.safety.policy import Local, Refused, ResourcePolicy
 from bookmaker.core.ids import as_id
 from bookmaker.core.text import without_invalid_characters
@@ -159,6 +160,8 @@ def check_citations(slots: list[Slot], nocite: list[str], bibliography: Bibliogr
             # pandoc's citeproc returns a citation's prefix and suffix as its own text: a mark there would index nothing
             diagnostics.warning(path, line, f"'{token.content}' has an index mark inside a citation, which is not "
                                             "indexed: put the mark outside the brackets", code="citation-index-mark")
+        if report_markup(token, path, line, diagnostics):
+            continue
         for item in token.meta["items"]:
             if token.meta.get("mixed") and item.is_crossref:
                 diagnostics.error(path, line, f"'{token.content}' mixes a cross-reference with citations: "
@@ -214,10 +217,10 @@ def resolve(slots: list[Slot], nocite: list[str], bibliography: Bibliography) ->
     lines += ["...", ""]
     for slot in slots:
         if slot.token is not None:
-            lines.append("x " + _one_line(slot.token.content))
+            lines.append("x " + one_paragraph(slot.token.content))
         else:
             # Text around each, as in the author's note: pandoc sets a lone citation in a note as a sentence.
-            inner = " | ".join(f"x {_one_line(t.content)} x" for t in slot.in_note) or "x"
+            inner = " | ".join(f"x {one_paragraph(t.content)} x" for t in slot.in_note) or "x"
             lines.append(f"x^[{inner}]")
         lines.append("")
     lines += ["::: {#refs}", ":::", ""]
@@ -292,19 +295,12 @@ def place_note_references(children: list[Token]) -> None:
                 children.insert(i, Token("text", "", 0, content=match.group()))
 
 
-class CiteprocError(Exception):
-    pass
-
-
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
-
-
 def _map_back(doc: dict[str, Any], slots: list[Slot], lang: str) -> Resolved:
     blocks = doc["blocks"]
     writer = _Inlines(lang)
     resolved = Resolved([], [], [], [])
     paragraphs = [b for b in blocks if b["t"] == "Para"]
+    check_paragraphs(paragraphs, slots)
     for slot, para in zip(slots, paragraphs):
         cites = list(_find(para["c"], "Cite"))
         if slot.token is not None:

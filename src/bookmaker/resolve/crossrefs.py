@@ -19,6 +19,7 @@ from markdown_it.token import Token
 
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.core.digits import in_digits
+from bookmaker.core.tally import Seen, tally
 
 KINDS = {"fig": ("Figure", "Figures"), "tbl": ("Table", "Tables"), "eq": ("Equation", "Equations"),
          "sec": ("Section", "Sections")}
@@ -47,6 +48,10 @@ class CrossRefs:
     with_pages: bool = False  # "Figure 3 on p. 41" in print (print.css adds the page to a.with-page)
     targets: dict[str, Target] = field(default_factory=dict)  # the label as written -> the target
     references: list[Token] = field(default_factory=list)
+    # Every `{#fig-x}`-like label written anywhere in the manuscript, read or not: a reference to one on
+    # something bookmaker could not read (a pandoc multiline table) is a warning, that problem an error.
+    written: set[str] = field(default_factory=set)
+    seen: dict[str, Seen] = field(default_factory=dict)  # the book's tally (tally.py) of what it does not do
     _counts: dict[tuple[str, int], int] = field(default_factory=dict)
     terms: dict[str, str] = field(default_factory=dict)  # the book's words (core/terms.py)
     digits: str | None = None  # the counter style of the book's digits (core/digits.py)
@@ -84,12 +89,26 @@ class CrossRefs:
             parts = []
             for item in token.meta["items"]:
                 target = self.targets.get(item.key)
+                if target is None and item.key.startswith("lst-"):
+                    self.diagnostics.warning(path, line, f"'{token.content}': pandoc-crossref's code listings are "
+                                                         "not numbered by bookmaker, so the reference is kept as "
+                                                         "written: refer to the code in words",
+                                             code="crossref-listing")
+                    parts.append(html.escape(token.content))
+                    continue
                 if target is None:
                     close = difflib.get_close_matches(item.key, list(self.targets), n=3)
                     kind = item.key.split("-", 1)[0]
                     how = "$$ ... $$ " if kind == "eq" else f"a {KINDS[kind][0].lower()} with "
                     hint = (f"did you mean {', '.join('@' + c for c in close)}?" if close
                             else f"label {'one with ' if kind == 'eq' else ''}{how}{{#{item.key}}}")
+                    if item.key in self.written:
+                        tally(self.seen, "crossref-unread-target", path, line,
+                              f"a cross-reference to a figure or table made by a cell that is not run, or written on "
+                              f"something bookmaker does not read (@{item.key}), is kept as written: see the warning "
+                              "about that cell or construct", "crossref-unread-target")
+                        parts.append(html.escape(item.key))
+                        continue
                     self.diagnostics.error(path, line, f"unknown cross-reference @{item.key}: {hint}", code="crossref-unknown")
                     continue
                 parts.append(self._link(item, target))
@@ -124,7 +143,9 @@ class CrossRefs:
         name = {"fig": "Figures", "tbl": "Tables"}[kind]
         title = html.escape(self.terms.get({"fig": "list-of-figures", "tbl": "list-of-tables"}[kind]) or name)
         items = "".join(
-            f'<li><a href="#{html.escape(t.id)}"><span class="crossref-label">{html.escape(t.label)}.</span> '
+            # data-pageref: the PDF writes the page in (print.css shows it after a leader), as in the contents.
+            f'<li><a href="#{html.escape(t.id)}" data-pageref="{html.escape(t.id)}"><span class="crossref-label">'
+            f'{html.escape(t.label)}.</span> '
             f"{html.escape(t.caption)}</a></li>\n"
             for t in self.targets.values() if t.kind == kind
         )

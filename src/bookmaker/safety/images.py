@@ -4,6 +4,7 @@ content matching its name, and not so many pixels that laying it out exhausts me
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from pathlib import PurePosixPath
 
@@ -50,10 +51,22 @@ def _check_svg(data: bytes) -> str | None:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         return f"is not a well-formed SVG file ({exc.msg}): open and save it again"
-    if root.getroottree().docinfo.internalDTD is not None:
+    dtd = root.getroottree().docinfo.internalDTD
+    # An ordinary DOCTYPE (Graphviz's, Illustrator's: a public identifier, no internal subset) declares
+    # nothing and is accepted; one that declares entities is refused, as they are never expanded.
+    if dtd is not None and (any(True for _ in dtd.iterentities()) or any(True for _ in dtd.iterelements())):
         return "declares XML entities in a DOCTYPE, which bookmaker never expands: remove the DOCTYPE"
     if not isinstance(root.tag, str) or etree.QName(root).localname != "svg":
         return "is not an SVG image"
     from bookmaker.safety.svg import svg_problem
 
     return svg_problem(root)
+
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*>", re.IGNORECASE)
+
+
+def without_doctype(data: bytes) -> bytes:
+    """An SVG without its DOCTYPE, which declares nothing (images.py refuses one that does): an
+    EPUB may not name an external DTD (EPUBCheck's OPF-073), and no reader needs it."""
+    return _DOCTYPE.sub(b"", data, count=1)

@@ -74,6 +74,9 @@ class ResourcePolicy:
     allow_remote: bool = False
     timeout: float = limits.REMOTE_TIMEOUT_SECONDS
     max_bytes: int = limits.MAX_REMOTE_BYTES
+    # Every file of the book read through the policy (a bibliography, a .csl style, an image): the skip
+    # check and `watch` know from it what an output was made from (buildstate.used_files).
+    read_files: set[Path] = field(default_factory=set, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.book_root = real_path(self.book_root)
@@ -137,7 +140,10 @@ class ResourcePolicy:
             resolved = self.check_local(path)
             if max_bytes is not None and resolved.stat().st_size > max_bytes:
                 raise Refused(f"is larger than {max_bytes // 1_000_000} MB: make it smaller", code="resource-too-large")
-            return resolved.read_bytes()
+            data = resolved.read_bytes()
+            if resolved.is_relative_to(self.book_root):
+                self.read_files.add(resolved)
+            return data
         except Refused as refused:
             raise Refused(str(refused), path, refused.diagnostic.code) from None
         except OSError as exc:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from bookmaker.core import limits
 from bookmaker.core.diagnostics import Diagnostic
+from bookmaker.safety.html_images import ImageResolver, keep_image
 from bookmaker.safety.stylesheets import css_nesting_beyond
 from bookmaker.core.text import is_language_tag, without_invalid_characters
 
@@ -88,8 +89,6 @@ class Sanitized:
     findings: list[Diagnostic] = field(default_factory=list)  # unplaced: the caller knows the file and line
 
 
-# Given an <img src>, return the src to write (a resource URL) or the (unplaced) error when it is refused.
-ImageResolver = Callable[[str, str], "str | Diagnostic"]
 IdClaimer = Callable[[str], str]
 
 
@@ -115,6 +114,11 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
             f"raw HTML is nested more than {limits.MAX_HTML_DEPTH} elements deep: simplify it", code="html-too-deep"))
         return result
     _clean(container, result, resolve_image, claim_id)
+    for table in container.iter("table"):
+        if next(table.iter("th"), None) is None:
+            result.findings.append(Diagnostic.warning(
+                "table has no header cells, so a screen reader cannot say which column a cell is in: "
+                "make its first row's cells <th>", code="table-without-header"))
     _unwrap_inline_around_blocks(container)
     # Explicit end tags except on void elements: `<span/>` would open a span in the
     # HTML book (parsed as HTML), and `<br></br>` would be two breaks there.
@@ -283,17 +287,8 @@ def _attributes(element: ET.Element, tag: str, result: Sanitized, resolve_image:
                                                       f"{MAX_SPAN}; it is {MAX_SPAN} in the book", code="html-attribute-too-long"))
             value = str(MAX_SPAN)
         element.set(lowered, value)
-    if tag == "img":
-        src = element.get("src")
-        if not src:
-            result.findings.append(Diagnostic.error("<img> without src in raw HTML: give it the path of an image file", code="html-img-without-src"))
-            return False
-        resolved = resolve_image(src, element.get("alt", ""))
-        if isinstance(resolved, Diagnostic):
-            result.findings.append(resolved)
-            return False
-        element.set("src", resolved)
-        element.set("alt", element.get("alt", ""))
+    if tag == "img" and not keep_image(element, result.findings, resolve_image):
+        return False
     ident = element.get("id")
     if ident is not None:
         if not _ID.match(ident):

@@ -62,8 +62,8 @@ def _check(path: Path, policy: ResourcePolicy, diagnostics: Diagnostics) -> list
                                       "close them (CSS never needs so many)", column, code="css-too-deep")
         return []
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
-    for line, column, problem in css_syntax(rules)[1]:
-        diagnostics.warning(path, line, problem, column, code="css-syntax")
+    for line, column, problem, *code in css_syntax(rules)[1]:
+        diagnostics.warning(path, line, problem, column, code=code[0] if code else "css-syntax")
     named = []
     for token, url in _urls(rules):
         resource = _check_url(path, url, token.source_line, token.source_column, policy, diagnostics)
@@ -105,13 +105,21 @@ def css_syntax(rules: list) -> tuple[str, list[tuple[int, int, str]]]:
                 problems.append((rule.source_line, rule.source_column,
                                  f"'{selector[:60]}' is not a valid selector: the rule is ignored; check for a typo"))
                 continue
+            except (SyntaxError, RecursionError, MemoryError):
+                # cssselect2 compiles a selector into Python source, which nests once per combinator: a
+                # hundred of them are beyond what Python compiles (and what WeasyPrint could match).
+                problems.append((rule.source_line, rule.source_column,
+                                 f"'{selector[:60]}' has too many parts for a selector: the rule is ignored; "
+                                 "simplify it", "css-selector-too-complex"))
+                continue
         contents = tinycss2.parse_blocks_contents(rule.content)
         # A {} block in a value is a rule's brace left open (`color: #123 h1 { ...`): no property takes one.
         # A rule inside a rule is CSS nesting, which EPUB readers and EPUBCheck do not know; mostly it is a
         # '}' left out (`color: #123 h1 { ...`).
         nested = ("error", "qualified-rule", "at-rule") if rule.type == "qualified-rule" else ("error", "qualified-rule")
+        # A value with a bad token (`url(a"b.png)`, a bad URL) would be written out as "[bad url]".
         errors = [node for node in contents if node.type in nested or (
-            node.type == "declaration" and any(token.type == "{} block" for token in node.value))]
+            node.type == "declaration" and any(token.type in ("{} block", "error") for token in node.value))]
         if not errors:
             out.append(rule.serialize())
             continue
@@ -208,8 +216,12 @@ def _check_url(path: Path, url: str, line: int, column: int, policy: ResourcePol
             problem = check_image(where.path.name, policy.read_local(where.path))
             if problem:
                 raise Refused(problem, code="resource-invalid")
+        elif suffix in (".icc", ".icm"):  # an @color-profile's ICC profile, for device-cmyk() in print
+            if policy.read_local(where.path)[36:40] != b"acsp":
+                raise Refused("is not an ICC colour profile (it lacks the 'acsp' signature)", code="resource-invalid")
         elif suffix != ".css":  # an imported stylesheet is checked in turn
-            raise Refused(f"is not a font ({', '.join(FONT_SIGNATURES)}), an image or a stylesheet", code="resource-unsupported")
+            raise Refused(f"is not a font ({', '.join(FONT_SIGNATURES)}), an ICC profile, an image or a stylesheet",
+                          code="resource-unsupported")
         if policy.book_root not in where.path.parents:
             return None  # the theme's own
         return where.path

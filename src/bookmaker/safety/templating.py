@@ -67,7 +67,12 @@ class BookLoader(jinja2.FileSystemLoader):
                 if problem is not None:
                     raise TemplateRefused(problem)
                 break
-        return super().get_source(environment, template)
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            line = exc.object[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
+            raise TemplateRefused(Diagnostic.error("the template is not UTF-8: save it as UTF-8",
+                                                   code="template-not-utf8").at(path, line)) from None
 
 
 def template_refused(path: Path, policy: ResourcePolicy) -> Diagnostic | None:
@@ -201,54 +206,26 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
     return text
 
 
-# Markup that runs code or leaves the page: the sanitizer keeps it out of the
-# manuscript's HTML; a book's template may not add it either.
-_ACTIVE_ELEMENTS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"}
-_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "xlink:href", "background"}
-_LOADING_ATTRIBUTES = {"src", "srcset", "poster", "data"}  # and <link href>: what a reader or browser loads
-_REMOTE = re.compile(r"^\s*(?!data:|bookmaker-resource:)(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.IGNORECASE)
-_NOT_LOCAL = r"""\s*=\s*["']?\s*(?!data:|bookmaker-resource:)(?:[a-z][a-z0-9+.-]*:|//)"""
-# What makes the document worth parsing: rare in a book, so the usual one is never parsed (1 s a megabyte).
-_MAYBE_ACTIVE = re.compile(
-    r"<\s*/?\s*(?:script|i?frame|object|embed|applet|base|portal)\b|<\s*meta\b[^>]*http-equiv|\son\w+\s*="
-    r"|script\s*:|\ssrcset\s*=|\s(?:src|poster|data)" + _NOT_LOCAL + r"|<\s*link\b[^>]*\shref" + _NOT_LOCAL,
-    re.IGNORECASE)
-
-
 def _refuse_active_markup(text: str, book_templates: Path) -> None:
     """An error at the book template that puts a script, a frame, an event attribute, a script URL or
-    a resource from outside the book (a tracking image, a remote stylesheet) into an output."""
-    if not _MAYBE_ACTIVE.search(text):  # the usual case: no need to parse the document
-        return
-    from tinyhtml5.parser import HTMLParser
+    a resource from outside the book (a tracking image, a remote stylesheet) into an output, or whose
+    output is not well-formed XHTML (template_output.py)."""
+    from bookmaker.safety.template_output import active_markup, output_diagnostic, xml_problem
 
-    from bookmaker.safety.sanitize import _SCRIPT_URL, _URL_NOISE
-
-    found = None
-    for element in HTMLParser(namespace_html_elements=False).parse(text).iter():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag.lower() in _ACTIVE_ELEMENTS or (tag.lower() == "meta" and "http-equiv" in element.attrib):
-            found = (f"<{tag.lower()}", f"a <{tag.lower()}> element")
-            break
-        for attribute, value in element.attrib.items():
-            if attribute.lower().startswith("on"):
-                found = (attribute, f"an event attribute '{attribute}'")
-            elif attribute.lower() in _URL_ATTRIBUTES and _SCRIPT_URL.match(_URL_NOISE.sub("", value)):
-                found = (_URL_NOISE.sub("", value)[:10], f"a script URL in '{attribute}'")
-            elif attribute.lower() in _LOADING_ATTRIBUTES or (tag.lower() == "link" and attribute.lower() == "href"):
-                urls = [c.split()[0] for c in value.split(",") if c.split()] if attribute.lower() == "srcset" else [value]
-                remote = next((url for url in urls if _REMOTE.match(url)), None)
-                if remote is not None:
-                    found = (remote.strip()[:12], f"a resource from outside the book ('{remote.strip()}')")
-        if found:
-            break
-    if found is None:
-        return
-    needle, what = found
-    where, line = _first_line_with(book_templates, needle)
-    raise BookError.of(Diagnostic.error(f"the template adds {what} to the output: templates may not add scripts, "
-                                        "frames, event attributes, script URLs or resources from outside the book",
-                                        code="template-adds-script").at(where, line))
+    found = active_markup(text)
+    if found is not None:
+        needle, what = found
+        raise BookError.of(output_diagnostic(
+            f"the template adds {what} to the output: templates may not add scripts, frames, event attributes, "
+            "script URLs or resources from outside the book", needle, book_templates, _first_line_with,
+            "template-adds-script"))
+    broken = xml_problem(text)
+    if broken is not None:
+        needle, what = broken
+        raise BookError.of(output_diagnostic(
+            f"the template's output is not well-formed XHTML ({what}): close every element (<br/>) and write "
+            "characters or numeric references (&#160;), not HTML's named entities", needle, book_templates,
+            _first_line_with, "template-not-xhtml"))
 
 
 def _first_line_with(folder: Path, needle: str) -> tuple[Path, int | None]:
@@ -321,8 +298,11 @@ def _diagnose(env: jinja2.Environment, exc: BaseException) -> Diagnostic | None:
     if isinstance(exc, TemplateRefused):
         return exc.diagnostic
     where: tuple[Path, int | None] | None = None
-    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
-        where = _book_file(book_templates, exc.filename, exc.lineno)
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        # Jinja's lexer names the file in `name` for some errors (an unclosed {# or {% raw %}).
+        for named in (exc.filename, exc.name):
+            if named and where is None:
+                where = _book_file(book_templates, str(book_templates / named), exc.lineno)
     if where is None:
         tb = exc.__traceback__
         while tb is not None:

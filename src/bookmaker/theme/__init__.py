@@ -48,7 +48,6 @@ def environment(book_templates: Path | None = None, policy: ResourcePolicy | Non
         trim_blocks=False,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
-        bytecode_cache=_bytecode_cache(),
         book_templates=book_templates,
     )
     env.filters["backlink_letter"] = lambda n: _LETTERS[(n - 1) % 26] * ((n - 1) // 26 + 1)
@@ -76,17 +75,6 @@ def with_backlinks(html: str, backlinks: str) -> Markup:
     if body.endswith("</p>"):
         return Markup(f"{body[:-4]} \u2060{backlinks}</p>\n")
     return Markup(f'{body}\n<p class="note-backlinks">{backlinks}</p>\n')
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs: compiling them again took 40 ms a build.
-    Jinja checks each template's modification time, so an edited template is compiled anew.
-    The folder is the sandbox's own: code compiled outside the sandbox (or by an earlier
-    version of its code generator: change the name with it) must never be loaded into it."""
-    from bookmaker.core.cache import cache_dir
-
-    folder = cache_dir("templates-sandbox-2")
-    return jinja2.FileSystemBytecodeCache(str(folder)) if folder else None
 
 
 THEME_STYLESHEETS = ("base.css", "technical.css", "writing.css", "print.css", "epub.css", "scripts.css")

@@ -111,7 +111,7 @@ def check_fonts(book: Book, diagnostics: Diagnostics) -> list[str]:
         by_script[name][family] += usage.count
     lines = []
     for name, counts in by_script.items():
-        shown = ", ".join(f"{family} ({_package(family, lang)}, {count:,} characters)"
+        shown = ", ".join(f"{family} ({_package(family, lang)}, {count:,} character{'s' if count != 1 else ''})"
                           for family, count in sorted(counts.items(), key=lambda kv: -kv[1]))
         lines.append(f"{name}: {shown}")
     for n, (char, usage) in enumerate(missing):

@@ -36,19 +36,24 @@ def find_face(family: str, style: str = "Regular") -> tuple[Path, int] | None:
     EPUB build asks for four faces, and four fc-match processes were a tenth
     of a small book's build.
     """
-    from bookmaker.core.cache import cache_dir
+    from bookmaker.core.cache import read_json, write_json
 
-    folder = cache_dir("fonts")
-    key = json.dumps([family, style, _fontconfig_stamp()])
-    known = _read_json(folder / "faces.json") if folder else {}
-    if key in known and (known[key] is None or Path(known[key][0]).is_file()):
-        return (Path(known[key][0]), int(known[key][1])) if known[key] else None
-    found = _fc_match(family, style)
-    if folder is not None:
-        known = {k: v for k, v in known.items() if json.loads(k)[2] == json.loads(key)[2]}  # drop stale setups
-        known[key] = [str(found[0]), found[1]] if found else None
-        _write_json(folder / "faces.json", known)
-    return found
+    stamp = _fontconfig_stamp()
+    key = json.dumps([family, style])
+    known = read_json("fonts", b"faces")
+    if not isinstance(known, dict) or known.get("stamp") != json.loads(json.dumps(stamp)):
+        known = {"stamp": stamp, "faces": {}}  # another fontconfig setup: its answers are stale
+    faces = known.get("faces") if isinstance(known.get("faces"), dict) else {}
+    found = faces.get(key, False)
+    if found is None:
+        return None
+    if isinstance(found, list) and len(found) == 2 and isinstance(found[0], str) and isinstance(found[1], int) \
+            and Path(found[0]).is_file():
+        return Path(found[0]), found[1]
+    face = _fc_match(family, style)
+    faces[key] = [str(face[0]), face[1]] if face else None
+    write_json("fonts", b"faces", {"stamp": stamp, "faces": faces})
+    return face
 
 
 def _fontconfig_stamp() -> list:
@@ -67,26 +72,6 @@ def _fontconfig_stamp() -> list:
         except OSError:
             stamp.append(None)
     return stamp
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_json(path: Path, data: dict) -> None:
-    import tempfile
-
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-        os.replace(tmp, path)  # a reader never sees half a file
-    except OSError:
-        pass
 
 
 def _fc_match(family: str, style: str) -> tuple[Path, int] | None:

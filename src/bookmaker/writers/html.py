@@ -21,6 +21,7 @@ from bookmaker.config.settings import PrintOptions  # [pdf] of bookmaker.toml
 from bookmaker.safety.templating import render_template
 from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
 from bookmaker.writers.pdf.footnotes import place_footnotes
+from bookmaker.writers.pdf.print_file import effective, printer_geometry, safe_area_css
 from bookmaker.writers.pdf.page_layout import geometry, page_css
 from bookmaker.writers.pdf.terms_css import language_css
 
@@ -43,7 +44,7 @@ def render_html(
     document (writers/pdf.py); without it the index's page numbers are left to `target-counter()`.
     `long_notes` are notes too long to be footnotes (notes = "page"): they are endnotes instead.
     """
-    options = options or PrintOptions()
+    options = effective(options or PrintOptions())
     try:
         theme_css, book_css = _read_stylesheets(book, output_dir)
     except Refused as refused:
@@ -88,8 +89,8 @@ def render_html(
 
 def _print_css(book: Book, options: PrintOptions, theme_css: list[str], book_css: list[str], article: bool) -> list[str]:
     """The cascade of the printed book: the theme, the page's geometry and language, then the book's own."""
-    layout = geometry(options.paper or "A4", options.duplex)
-    page_rules = page_css(layout, options.duplex, options.bleed, options.marks, book.metadata.rtl)
+    layout = printer_geometry(geometry(options.paper or "A4", options.duplex), options, options.pages)
+    page_rules = page_css(layout, options.duplex, options.bleed, options.marks, book.metadata.rtl) + safe_area_css(options)
     css = [*theme_css, *language_css(book, page_rules)]
     css.append(f".titlepage {{ padding-top: {layout.text_height * 0.2:.0f}mm; }}")
     css.append(f".imprint {{ padding-top: {layout.text_height * 0.6:.0f}mm; }}")

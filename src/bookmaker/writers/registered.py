@@ -24,13 +24,13 @@ def write_pdf(book: Book, target: Path, context: WriteContext) -> None:
     # WeasyPrint's one per occurrence). The EPUB's reader sets what its embedded faces lack itself.
     check_fonts(book, context.diagnostics)
     write(book, target, context.diagnostics, context.options, html=context.rendered.get(target.parent),
-          jobs=context.jobs, progress=context.progress)
+          jobs=context.jobs, progress=context.progress, preflight=context.preflight)
 
 
 def write_epub(book: Book, target: Path, context: WriteContext) -> None:
     from bookmaker.writers.epub.writer import EpubOptions, write_epub as write
 
-    write(book, target, context.diagnostics, context.options or EpubOptions())
+    write(book, target, context.diagnostics, context.options or EpubOptions(), info=context.info)
 
 
 def write_kepub(book: Book, target: Path, context: WriteContext) -> None:

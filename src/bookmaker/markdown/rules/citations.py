@@ -15,11 +15,27 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 CROSSREF_PREFIXES = ("fig-", "tbl-", "eq-", "sec-")
+# Quarto's `@fig-x` and sentence-initial `@Fig-x`, pandoc-crossref's `@fig:x` and `{#fig:x}`: one label.
+# `lst` (pandoc-crossref's code listings) is read as a cross-reference so that it is not taken for a
+# citation; crossrefs.py says it is not numbered.
+_CROSSREF_LABEL = re.compile(r"^(fig|tbl|eq|sec|lst)[-:]", re.IGNORECASE)
+
+
+def crossref_label(label: str) -> str:
+    """A cross-reference label as bookmaker keeps it: `Fig-x` and `fig:x` are `fig-x`; others unchanged."""
+    match = _CROSSREF_LABEL.match(label)
+    return f"{match.group(1).lower()}-{label[match.end():]}" if match else label
 
 # Pandoc: a key begins with a letter, digit or `_` and may hold internal punctuation.
 KEY = r"[\w](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*"
 _ITEM = re.compile(rf"^(?P<prefix>.*?)(?:(?<=\s)|^)(?P<minus>-?)@(?P<key>{KEY})(?P<suffix>.*)$", re.DOTALL)
 _KEY_AT = re.compile(KEY)
+# A citation written inside another's prefix or locator (`[@a [@b]]`, `[@a, p. 6 [@b]]`, `[@a, @{b}]`):
+# pandoc nests it and prints it in place of the first. `a@b.com` is an address, not a citation.
+_NESTED = re.compile(r"(?<![\w@\\])-?@(?:\{|\w)")
+# What citeproc leaves out of a prefix or suffix: a note, an image, math (pandoc's `$...$` rule).
+_DROPPED = {"a note": re.compile(r"\^\[|\[\^[^\]\s]+\]"), "an image": re.compile(r"!\["),
+            "math": re.compile(r"(?<![\\$])\$(?=\S)[^$]*?(?<=[^\s\\])\$(?!\d)")}
 
 
 @dataclass
@@ -31,7 +47,7 @@ class CiteItem:
 
     @property
     def is_crossref(self) -> bool:
-        return self.key.startswith(CROSSREF_PREFIXES)
+        return bool(_CROSSREF_LABEL.match(self.key))
 
 
 def citation_plugin(md: MarkdownIt) -> None:
@@ -45,8 +61,8 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     if src[pos] != "[" or "@" not in src[pos : pos + 2000]:
         return False
     end = _closing_bracket(src, pos)
-    if end < 0 or src[end + 1 : end + 2] in ("(", "[", "{", ":"):
-        return False  # a link, a reference, a span with attributes or a link definition
+    if end < 0 or src[end + 1 : end + 2] in ("(", "[", "{") or (pos == 0 and src[end + 1 : end + 2] == ":"):
+        return False  # a link, a reference, a span with attributes or (at a line's start) a link definition
     items = _bracketed_items(src[pos + 1 : end])
     if items is None:
         return False
@@ -110,6 +126,12 @@ def _bracketed_items(inner: str) -> list[CiteItem] | None:
 
 def _push(state: StateInline, items: list[CiteItem], mode: str, source: str) -> None:
     crossref = all(item.is_crossref for item in items)
+    for item in items:
+        if item.is_crossref:
+            item.key = crossref_label(item.key)
     token = state.push("crossref" if crossref else "citation", "", 0)
     token.content = source
     token.meta = {"items": items, "mode": mode, "mixed": not crossref and any(i.is_crossref for i in items)}
+    around = " ".join(f"{item.prefix} {item.suffix}" for item in items)
+    token.meta["nested"] = bool(_NESTED.search(around))
+    token.meta["dropped"] = [what for what, pattern in _DROPPED.items() if pattern.search(around)]

@@ -27,11 +27,13 @@ def heading_attributes(state: StateCore) -> None:
         match = TRAILING_ATTRS.search(last.content)
         if not match:
             continue
+        # pandoc's `{-}` is short for `{.unnumbered}`.
+        written = re.sub(r"(?<=[{\s])-(?=[\s}])", ".unnumbered", match.group(1))
         try:
-            end, attrs = parse_attrs(match.group(1))
+            end, attrs = parse_attrs(written)
         except ParseError:
             continue
-        if end != len(match.group(1)) - 1:  # parse() returns the index of the closing brace
+        if end != len(written) - 1:  # parse() returns the index of the closing brace
             continue
         last.content = last.content[: match.start()]
         if not last.content:

@@ -9,11 +9,13 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
-_LABEL = r"\{#(eq-[A-Za-z0-9_:.-]+)\}"
+from bookmaker.markdown.rules.citations import crossref_label
+
+_LABEL = r"\{#([Ee]q[-:][A-Za-z0-9_:.-]+)\}"  # pandoc-crossref writes `{#eq:name}`
 
 _CLOSE_LABELLED = re.compile(r"^(.*?)\$\$\s*" + _LABEL + r"\s*$")
 
-_REF = re.compile(r"@(eq-[A-Za-z0-9_:-]*[A-Za-z0-9_])")
+_REF = re.compile(r"@([Ee]q[-:][A-Za-z0-9_:-]*[A-Za-z0-9_])")
 
 def math_plugin(md: MarkdownIt) -> None:
     """Dollar math (mdit-py-plugins), amsmath environments, labelled display math and `@eq-` references."""
@@ -55,7 +57,7 @@ def _labelled_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
     token = state.push("math_block_label", "math", 0)
     token.block = True
     token.content = "\n".join(lines).strip()
-    token.info = match.group(2)
+    token.info = crossref_label(match.group(2))
     token.markup = "$$"
     token.map = [start, line + 1]
     state.line = line + 1
@@ -71,7 +73,7 @@ def _equation_ref(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         token = state.push("equation_ref", "a", 0)
-        token.meta["id"] = match.group(1)
+        token.meta["id"] = crossref_label(match.group(1))
         token.content = match.group(0)
     state.pos = match.end()
     return True

@@ -23,6 +23,7 @@ from ebooklib import epub
 from lxml import etree
 
 from bookmaker.model import Metadata
+from bookmaker.writers.accessibility import Accessibility
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
@@ -33,10 +34,8 @@ IMAGE_MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/
 
 
 class Package:
-    def __init__(
-        self, identifier: str, metadata: Metadata, modified: datetime.datetime, has_images: bool, has_index: bool = False,
-        vertical: bool = False,
-    ) -> None:
+    def __init__(self, identifier: str, metadata: Metadata, modified: datetime.datetime, accessibility: Accessibility,
+                 vertical: bool = False) -> None:
         self.modified = modified
         self.lang = metadata.lang
         self.book = epub.EpubBook()
@@ -56,31 +55,26 @@ class Package:
                 self.book.add_metadata("DC", key, value)
         for keyword in metadata.keywords:
             self.book.add_metadata("DC", "subject", keyword)
-        self._accessibility(has_images, has_index)
+        self._accessibility(accessibility)
         self._spine: list[epub.EpubItem] = []
 
-    def _accessibility(self, has_images: bool, has_index: bool = False) -> None:
+    def _accessibility(self, a11y: Accessibility) -> None:
         def meta(prop: str, value: str) -> None:
             self.book.add_metadata(None, "meta", value, {"property": prop})
 
-        meta("schema:accessMode", "textual")
-        if has_images:
-            meta("schema:accessMode", "visual")
-        meta("schema:accessModeSufficient", "textual")
-        for feature in ("structuralNavigation", "tableOfContents", "readingOrder"):
+        for mode in a11y.access_modes:
+            meta("schema:accessMode", mode)
+        meta("schema:accessModeSufficient", ",".join(a11y.sufficient))
+        for feature in a11y.features:
             meta("schema:accessibilityFeature", feature)
-        if has_images:
-            meta("schema:accessibilityFeature", "alternativeText")
-        if has_index:
-            meta("schema:accessibilityFeature", "index")
-        meta("schema:accessibilityHazard", "none")
-        meta(
-            "schema:accessibilitySummary",
-            "Text with headings for navigation, a table of contents and notes linked both ways.",
-        )
-        # The claim DAISY Ace and reading systems look for; the markup is checked with Ace in the tests.
-        self.book.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
-                               {"property": "dcterms:conformsTo"})
+        for hazard in a11y.hazards:
+            meta("schema:accessibilityHazard", hazard)
+        meta("schema:accessibilitySummary", a11y.summary)
+        if a11y.page_source:
+            meta("pageBreakSource", a11y.page_source)  # EPUB 3.3's own vocabulary (EPUBCheck 5.3, Ace)
+        if a11y.conforms_to:
+            # The claim DAISY Ace and reading systems look for; the markup is checked with Ace in the tests.
+            meta("dcterms:conformsTo", a11y.conforms_to)
 
     def add_document(self, file_name: str, xhtml: bytes, title: str, nav: bool = False) -> None:
         """A content document, next in the reading order (the spine); `nav` for the navigation document."""
@@ -157,6 +151,16 @@ class Package:
         _repack(raw, target, naive_utc, self.lang)
 
 
+def _cover_guide(root: etree._Element) -> None:
+    """An EPUB 2 `<guide>` naming the cover page: without it calibre took the cover page for text and
+    put a cover of its own before it, so its AZW3 showed the cover twice (EPUB 3 keeps `guide` as legacy)."""
+    hrefs = {item.get("href") for item in root.iter(f"{{{OPF_NS}}}item")}
+    if COVER_PAGE not in hrefs or root.find(f"{{{OPF_NS}}}guide") is not None:
+        return
+    guide = etree.SubElement(root, f"{{{OPF_NS}}}guide")
+    etree.SubElement(guide, f"{{{OPF_NS}}}reference", type="cover", title="Cover", href=COVER_PAGE)
+
+
 def _repack(source: BinaryIO, target: BinaryIO, when: datetime.datetime, lang: str) -> None:
     stamp = max(when, datetime.datetime(1980, 1, 1)).timetuple()[:6]
     with zipfile.ZipFile(source) as zin:
@@ -174,7 +178,12 @@ def _repack(source: BinaryIO, target: BinaryIO, when: datetime.datetime, lang: s
             zout.writestr(info, data)
 
 
+OPF_NS = "http://www.idpf.org/2007/opf"
+COVER_PAGE = "cover.xhtml"
+
+
 def _fix_opf(data: bytes, lang: str) -> bytes:
     root = etree.fromstring(data)
     root.set(XML_LANG, lang)
+    _cover_guide(root)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)

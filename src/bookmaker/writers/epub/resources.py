@@ -37,6 +37,9 @@ def package_names(sources: list[str], taken: set[str]) -> dict[str, str]:
     return names
 
 
+_COLOR_PROFILE = re.compile(r"@color-profile\b[^{;]*\{[^}]*\}", re.IGNORECASE)
+
+
 def package_css(paths: list[Path], book_root: Path, policy: ResourcePolicy, names: dict[str, str],
                 stylesheet: str) -> str:
     """The cascade `paths` as the one stylesheet `stylesheet` of the package, each `url()` of the book's
@@ -47,7 +50,9 @@ def package_css(paths: list[Path], book_root: Path, policy: ResourcePolicy, name
         name = names.get(resource.relative_to(book_root).as_posix())
         return os.path.relpath(name, folder) if name is not None else None
 
-    return "\n".join(stylesheet_text(path, book_root, policy, packaged) for path in paths)
+    css = "\n".join(stylesheet_text(path, book_root, policy, packaged) for path in paths)
+    # @color-profile is for print (device-cmyk()); its ICC profile is not packaged (EPUBCheck refuses one).
+    return _COLOR_PROFILE.sub("", css)
 
 
 def book_relative(resource_url: str) -> str:

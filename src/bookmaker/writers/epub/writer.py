@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -17,11 +18,16 @@ from urllib.parse import unquote
 from lxml import etree
 
 from bookmaker.writers.covers import cover_alt, generate_cover
+from bookmaker.writers.epub.store import screen_image, store_cover
+
+# Stylesheets are packed apart; ICC profiles (@color-profile) are for print: EPUBCheck refuses them.
+PRINT_ONLY = (".css", ".icc", ".icm")
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.core.lang import can_be_vertical
 from bookmaker.writers.font_stacks import LATIN, ScriptFace, faces_for, script_of
 from bookmaker.writers.fonts import find_face, subset_font
 from bookmaker.resolve.index import build_index, numbered_locators
+from bookmaker.safety.images import without_doctype
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.core.output import atomic_output
 from bookmaker.safety.policy import Refused, policy_for
@@ -31,7 +37,10 @@ from bookmaker.config.settings import EpubOptions  # [epub] of bookmaker.toml
 from bookmaker.safety.templating import render_template
 from bookmaker.theme import environment, stylesheets
 from bookmaker.writers.epub import package as epub_package
+from bookmaker.writers.accessibility import epub_accessibility, page_source_of
+from bookmaker.writers.epub.pagebreaks import PageBreak, place_page_breaks
 from bookmaker.writers.epub.resources import book_relative, package_css, package_names
+from bookmaker.writers.print_pages import current_print_pages
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -54,6 +63,8 @@ ROLE_TO_EPUB_TYPE = {
     "doc-cover": "cover",
     "doc-bibliography": "bibliography",
     "doc-index": "index",
+    "doc-pagebreak": "pagebreak",  # the print edition's page numbers (pagebreaks.py)
+    "doc-pagelist": "page-list",
 }
 
 
@@ -73,7 +84,9 @@ class _Document:
     ids: set[str]
 
 
-def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions()) -> None:
+def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: EpubOptions = EpubOptions(),
+               info: Callable[[str], None] | None = None) -> None:
+    """Write the EPUB; `info` is told, in one line, why it has no print page numbers when it has none."""
     modified = _build_time()
     env = environment(book.templates, policy_for(book))
     common = _page_context(book)
@@ -81,7 +94,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         cover_source, cover_data = _cover(book)
     except Refused as refused:
         raise refused.as_book_error("cover", diagnostics) from None
-    fonts_and_images = [name for name in book.style_resources if not name.endswith(".css")]
+    fonts_and_images = [name for name in book.style_resources if not name.endswith(PRINT_ONLY)]
     reserved = {NAV, TITLEPAGE, COVER_PAGE, STYLESHEET, "toc.ncx", "content.opf",
                 *(_file_of(chapter) for chapter in book.chapters), *(face.file_name for face in faces_for(book.metadata.lang) if face.file_name)}
     names = package_names([cover_source, *(image.src for image in book.images), *fonts_and_images], reserved)
@@ -116,11 +129,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     for doc in docs:
         _link_across_files(trees[doc.file_name], doc.file_name, where)
         _add_epub_types(trees[doc.file_name])
-        if options.kepub:
-            from bookmaker.writers.epub.kepub import koboize
-
-            koboize(trees[doc.file_name].getroot())
-        doc.xhtml = _serialize(trees[doc.file_name])
+    page_list, page_source = _page_list(book, docs, trees, info)
+    _finish_documents(docs, trees, options.kepub)
 
     toc = _toc(book)
     landmarks = _landmarks(book)
@@ -129,12 +139,13 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         landmarks.append({"type": "index", "href": f"{INDEX}#index", "label": book.terms["index"]})
     nav = render_template(
         env, "epub/nav.xhtml",
-        page_title=book.metadata.title, toc=toc, landmarks=landmarks, **{**common, "stylesheets": [STYLESHEET]}
+        page_title=book.metadata.title, toc=toc, landmarks=landmarks, page_list=page_list,
+        **{**common, "stylesheets": [STYLESHEET]}
     )
     policy = policy_for(book)
     try:
         css = package_css(stylesheets(book, "epub"), book.root, policy, names, STYLESHEET)
-        images = [(names[image.src], image.data if image.data is not None else policy.read_local(book.root / image.src))
+        images = [(names[image.src], _packaged_image(book, image, policy))
                   for image in book.images if image.src != cover_source]
         images += [(names[name], policy.read_local(book.root / name)) for name in fonts_and_images
                    if name != cover_source and name not in {image.src for image in book.images}]
@@ -147,8 +158,8 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
         identifier=book.metadata.identifier or _derived_identifier(book),
         metadata=book.metadata,
         modified=modified,
-        has_images=True,  # the cover, at least
-        has_index=bool(index_groups), vertical=bool(vertical),
+        accessibility=epub_accessibility(book, page_source, has_index=bool(index_groups)),
+        vertical=bool(vertical),
     )
     for doc in docs:
         package.add_document(doc.file_name, doc.xhtml, title=doc.title)
@@ -158,13 +169,36 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
             package.add_document(NAV, nav.encode(), title=book.terms["contents"], nav=True)
     package.add_stylesheet(STYLESHEET, css.encode())
     for name, data in images:
-        package.add_resource(name, data)
-    package.add_image(cover_name, cover_data, cover=True)
+        package.add_resource(name, screen_image(name, data))  # 8-bit RGB for the stores (store.py)
+    package.add_image(cover_name, store_cover(book, cover_name, cover_data, diagnostics), cover=True)
     for face, data in fonts:
         package.add_font(face.file_name, data)
     package.set_toc(toc)
     with atomic_output(target) as out:
         package.write(out)
+
+
+def _finish_documents(docs: list[_Document], trees: dict[str, etree._ElementTree], kepub: bool) -> None:
+    for doc in docs:
+        if kepub:
+            from bookmaker.writers.epub.kepub import koboize
+
+            koboize(trees[doc.file_name].getroot())
+        doc.xhtml = _serialize(trees[doc.file_name])
+
+
+def _page_list(book: Book, docs: list[_Document], trees: dict[str, etree._ElementTree],
+               info: Callable[[str], None] | None) -> tuple[list[PageBreak], str | None]:
+    """Markers of the print edition's pages (epub/pagebreaks.py) when its page record is current."""
+    pages, why = current_print_pages(book)
+    if pages is None:
+        if info is not None:
+            info(f"the EPUB has no print page numbers: {why}")
+        return [], None
+    order = [doc.file_name for doc in docs if doc.file_name != COVER_PAGE]
+    taken = {i for doc in docs for i in doc.ids}
+    breaks = place_page_breaks(trees, order, pages.labels, pages.starts, taken)
+    return breaks, page_source_of(book, pages.paper) if breaks else None
 
 
 VERTICAL_CSS = ("\n/* [epub] vertical: columns top to bottom, right to left (the spine's pages turn so too). */\n"
@@ -239,6 +273,12 @@ def _font_face(face: ScriptFace) -> str:
 
 def _file_of(chapter: Chapter) -> str:
     return f"{chapter.id}.xhtml"
+
+
+def _packaged_image(book: Book, image, policy) -> bytes:
+    """An image's bytes for the EPUB: an SVG without its DOCTYPE, which an EPUB may not name."""
+    data = image.data if image.data is not None else policy.read_local(book.root / image.src)
+    return without_doctype(data) if image.src.lower().endswith(".svg") else data
 
 
 def _reading_order(blocks: list[Block]) -> list[Block]:

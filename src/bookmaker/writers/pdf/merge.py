@@ -15,9 +15,10 @@ import warnings
 from pathlib import Path
 
 
-def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
+def merge(laid: list, parts: list, font_dir: str, rtl: bool = False, link_texts: dict[str, str] | None = None) -> bytes:
     """One PDF of the parts' pages (pdf_parts.Laid, in book order, with their pdf_parts.Part), with the
-    book's destinations, outline and one subset of each face; `rtl`: a right-to-left book's reading order."""
+    book's destinations, outline, structure tree (structure.py; `link_texts` describe its links) and one
+    subset of each face; `rtl`: a right-to-left book's reading order."""
     import pikepdf
 
     # (PDF, pages to take after its pad page, bookmarks, ids it holds): a part, or a piece of a chain.
@@ -26,11 +27,11 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
         own = meta.pages - sum(pages for _, pages, _ in meta.more)
         segments += [(meta.pdf, own, meta.bookmarks, part.owned)]
         segments += [(pdf, pages, bookmarks, part.owned) for pdf, pages, bookmarks in meta.more]
-    book = pikepdf.open(io.BytesIO(laid[0].pdf))
+    book = _opened(laid[0].pdf)
     sources = [book]
     first_page = [0]
     for pdf, pages, _, _ in segments[1:]:
-        source = pikepdf.open(io.BytesIO(pdf))
+        source = _opened(pdf)
         sources.append(source)
         first_page.append(len(book.pages))
         with warnings.catch_warnings():
@@ -68,13 +69,43 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
     if "/Outlines" in book.Root:
         del book.Root.Outlines
     _outline(book, outline_items)
-    if rtl:  # viewers show the spreads right to left, as the book is bound (pdf.py does the same)
-        book.Root.ViewerPreferences = pikepdf.Dictionary(Direction=pikepdf.Name.R2L)
+    _structure(book, sources, [(min(i, 1), s[1], first_page[i]) for i, s in enumerate(segments)], link_texts, rtl)
     _share_font_dicts(book)
     _subset_faces(book, laid, Path(font_dir))
     out = io.BytesIO()
     book.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
+
+
+def _opened(data: bytes):
+    """A part's PDF, its page furniture made artifacts before its pages are copied (tagging.py)."""
+    import pikepdf
+
+    from bookmaker.writers.pdf.tagging import prepare_part
+
+    pdf = pikepdf.open(io.BytesIO(data))
+    prepare_part(pdf)
+    return pdf
+
+
+def _structure(book, sources: list, taken: list[tuple[int, int, int]], link_texts: dict[str, str] | None,
+               rtl: bool) -> None:
+    """The parts' structure trees as the book's one (structure.py), its links described (tagging.py), the
+    viewer's preferences: the title shown, and a right-to-left book's spreads right to left, as it is bound
+    (writer.py does the same for one document)."""
+    import pikepdf
+
+    from bookmaker.writers.pdf.structure import merge_structure
+    from bookmaker.writers.pdf.tagging import describe_links, titled
+
+    merge_structure(book, sources, taken)
+    describe_links(book, link_texts or {})
+    if "/StructTreeRoot" in book.Root:
+        titled(book)
+    if rtl:
+        if not isinstance(book.Root.get("/ViewerPreferences"), pikepdf.Dictionary):
+            book.Root.ViewerPreferences = pikepdf.Dictionary()
+        book.Root.ViewerPreferences.Direction = pikepdf.Name.R2L
 
 
 def _flatten(pdf):
@@ -240,7 +271,10 @@ def _subset(path: Path, face: dict) -> bytes:
         flags |= hb.SubsetFlags.NOTDEF_OUTLINE
     first.flags = flags
     first.drop_table_tag_set.update(int.from_bytes(tag, "big") for tag in _DROPPED_TABLES)
-    retained = hb.subset(original, first)
+    try:
+        retained = hb.subset(original, first)
+    except RuntimeError:  # "Subsetting failed": a damaged table; WeasyPrint embeds such a face whole, and so here
+        retained = None
     if retained is None:
         return path.read_bytes()
     second = hb.SubsetInput()
@@ -249,6 +283,9 @@ def _subset(path: Path, face: dict) -> bytes:
     if face["missing"]:
         flags |= hb.SubsetFlags.NOTDEF_OUTLINE
     second.flags = flags
-    trimmed = hb.subset(retained, second)
+    try:
+        trimmed = hb.subset(retained, second)
+    except RuntimeError:
+        trimmed = None
     return (trimmed or retained).blob.data
 

@@ -42,12 +42,14 @@ def anchor_pages(document, wanted: set[str]) -> dict[str, int]:
 
 
 def splittable(book: Book, options: PrintOptions | None) -> bool:
-    """Whether the book can be laid out in parts: not an article (one flow), no PDF variant
-    (PDF/A's metadata, PDF/UA's structure tree and PDF/X's output intent are made for one document)."""
+    """Whether the book can be laid out in parts: not an article (one flow), not PDF/A nor PDF/X (their
+    metadata and output intent are made for one document; PDF/UA's structure trees are merged, structure.py)."""
     from bookmaker.writers.html import is_article
 
     options = options or PrintOptions()
-    return not options.pdf_variant and not is_article(book, options) and len(book.chapters) > 1
+    # PDF/A's metadata is made for one document; PDF/X is finished after the merge, PDF/UA's trees merged.
+    plain = not (options.pdf_variant or "").startswith("pdf/a")
+    return plain and not is_article(book, options) and len(book.chapters) > 1
 
 
 _TARGETS = re.compile(r"\btarget-(?:counters?|text)\s*\(", re.IGNORECASE)

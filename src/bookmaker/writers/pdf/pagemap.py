@@ -19,12 +19,10 @@ left alone and the stylesheet's `target-counter()` rule applies.
 
 from __future__ import annotations
 
-import hashlib
 import html as html_escape
 import json
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from bookmaker.core.digits import in_digits
 
@@ -75,13 +73,6 @@ def agrees(used: dict[str, int], actual: dict[str, int], wanted: set[str]) -> bo
     return all(used.get(i) == actual.get(i) for i in wanted if i in used)
 
 
-def _map_file(key: str) -> Path | None:
-    from bookmaker.core.cache import cache_dir
-
-    folder = cache_dir("pagemaps")
-    return folder / (hashlib.sha256(key.encode()).hexdigest() + ".json") if folder else None
-
-
 def load_page_map(key: str) -> dict[str, int]:
     """The page map the last build with this key left (empty when none)."""
     data = load_record(key)
@@ -95,25 +86,14 @@ def save_page_map(key: str, page_map: dict[str, int]) -> None:
 
 
 def load_record(key: str) -> object:
-    """What the last build with this key kept (JSON; None when nothing, or nothing readable, was kept)."""
-    path = _map_file(key)
-    try:
-        return json.loads(path.read_text(encoding="utf-8")) if path else None
-    except (OSError, ValueError):
-        return None
+    """What the last build with this key kept (JSON; None when nothing, or nothing readable, was kept).
+    A damaged entry in the user cache is dropped (cache.py): the next layout uses target-counter() instead."""
+    from bookmaker.core.cache import read_json
+
+    return read_json("pagemaps", key.encode("utf-8", "surrogatepass"))
 
 
 def save_record(key: str, data: object) -> None:
-    path = _map_file(key)
-    if path is None:
-        return
-    import os
-    import tempfile
+    from bookmaker.core.cache import write_json
 
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # the next build lays out with target-counter() instead
+    write_json("pagemaps", key.encode("utf-8", "surrogatepass"), data)

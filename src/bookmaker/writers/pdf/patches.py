@@ -136,7 +136,7 @@ def keep_words_together() -> None:
                 return original(text, style, context, None, justification_spacing, is_line_start, minimum)
         return result
 
-    split_first_line.bookmaker_fix = True
+    split_first_line.bookmaker_fix, split_first_line.__wrapped__ = True, original  # __wrapped__: fingerprinted by the tests
     inline.split_first_line = split_first_line
 
 
@@ -204,7 +204,7 @@ def keep_joiners() -> None:
             show_joiners(textbox)
         return original(stream, textbox, text_overflow, block_ellipsis, matrix)
 
-    draw_first_line.bookmaker_fix = True
+    draw_first_line.bookmaker_fix, draw_first_line.__wrapped__ = True, original  # __wrapped__: fingerprinted by the tests
     draw_text.draw_first_line = draw_first_line
 
 
@@ -222,8 +222,6 @@ class deferred_fonts:
     def __enter__(self) -> None:
         from weasyprint.pdf.fonts import Font
 
-        from bookmaker.core.output import write_whole
-
         self.Font = Font
         self.real = Font.clean
         deferred, font_dir, real = self.deferred, self.font_dir, self.real
@@ -234,9 +232,8 @@ class deferred_fonts:
             data = font.file_content
             sha = hashlib.sha256(data).hexdigest()
             path = font_dir / sha
-            if not path.exists():
-                # Named only once whole: a worker killed mid-write (a stopped build) leaves no half face.
-                write_whole(path, data)
+            if not _kept(path, data):
+                return real(font, to_unicode, hinting)  # the faces' folder is full: embedded as usual
             name = font.name.decode("latin-1").lstrip("/")
             deferred[name] = {"sha": sha, "index": font.index, "gids": sorted(to_unicode),
                               "missing": bool(font.missing), "otf": data[:4] == b"OTTO"}
@@ -246,3 +243,23 @@ class deferred_fonts:
 
     def __exit__(self, *exc) -> None:
         self.Font.clean = self.real
+
+
+def _kept(path: Path, data: bytes) -> bool:
+    """The face `data` at `path` (named by its SHA-256) for the merge: there already and intact, or written
+    now; False when it cannot be (a full disk). A damaged file or a link of that name is replaced."""
+    import contextlib
+    import stat
+
+    with contextlib.suppress(OSError):
+        info = path.lstat()
+        if stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data:
+            return True
+        path.unlink()  # a damaged file, or a link, of that name
+    from bookmaker.core.output import write_whole
+
+    try:
+        write_whole(path, data)  # named only once whole: a worker killed mid-write (a stopped build) leaves none
+    except OSError:
+        return False
+    return True

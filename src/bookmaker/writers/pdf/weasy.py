@@ -60,6 +60,10 @@ def _book_fetcher(policy: ResourcePolicy):
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class BookFetcher(URLFetcher):
+        # When a dict: each local file fetched -> the SHA-256 of what was read ("" for a remote one), so
+        # that a part laid out from them is reused from the cache only while they are the same (parts/cache.py).
+        record: dict[str, str] | None = None
+
         def fetch(self, url: str, headers=None):
             parts = urlsplit(url)
             scheme = parts.scheme.lower()
@@ -74,6 +78,11 @@ def _book_fetcher(policy: ResourcePolicy):
             except Refused as refused:
                 shown = unquote(parts.path) if scheme == "file" else url
                 raise FatalURLFetchingError(f"refused to load '{shown}': it {refused}") from None
+            if self.record is not None:
+                import hashlib
+
+                self.record[str(path) if scheme == "file" else url] = (
+                    hashlib.sha256(data).hexdigest() if scheme == "file" else "")
             mime = mimetypes.guess_type(parts.path)[0] or "application/octet-stream"
             return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
 
@@ -82,6 +91,7 @@ def _book_fetcher(policy: ResourcePolicy):
 
 # WeasyPrint's CSS messages end with the line and column in the stylesheet text.
 _CSS_LOCATION = re.compile(r" at (\d+):(\d+)(?=[.,])")
+_NO_ALT = re.compile(r"^Image \".*\" has no required alt description$", re.DOTALL)
 _NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by fonts: \"(.*)\" \((U\+[0-9A-F]+)\)")
 
 
@@ -95,6 +105,8 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
+        if _NO_ALT.search(message):
+            return  # the reader warned of an image without alt text at its line; alt="" is an ornament
         location = _CSS_LOCATION.search(message)
         if location:
             text = f"CSS: {_CSS_LOCATION.sub('', message)}"

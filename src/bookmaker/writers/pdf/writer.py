@@ -30,10 +30,37 @@ from bookmaker.writers.pdf.numbers import (
 )
 from bookmaker.writers.pdf.pagemap import load_page_map, page_map_of, save_page_map
 from bookmaker.writers.pdf.settle import settle
+from bookmaker.writers.pdf.tagging import tagged_pdf, write_options
 from bookmaker.writers.pdf.weasy import _book_fetcher, _weasyprint_warnings, import_weasyprint
+from bookmaker.writers.print_pages import first_words_of, keep_print_pages, move_print_pages
 
 
 def write_pdf(
+    book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None,
+    jobs: int = 1, progress: Callable[[int, int], None] | None = None, preflight: Callable | None = None,
+) -> None:
+    """Lay out the book and write it to `target`; `html` reuses an already rendered document.
+
+    A file for a printer (--printer, --ink grey, PDF/X) is laid out as any other (in
+    parts too), then finished and checked (print_file.py; `preflight` is the build's check).
+    """
+    from bookmaker.writers.pdf.print_file import needs_finish, write_finished
+
+    if needs_finish(options):
+        laid: list[Path] = []
+
+        def lay_out(laid_options: PrintOptions, path: Path) -> None:
+            laid.append(path)
+            _write_pdf(book, path, diagnostics, laid_options, None, jobs, progress)
+
+        write_finished(book, target, diagnostics, options, lay_out, preflight)
+        # The page record names the laid-out file, a temporary one: it is the target's now (the EPUB's page list).
+        move_print_pages(book, laid[-1], target)
+    else:
+        _write_pdf(book, target, diagnostics, options, html, jobs, progress)
+
+
+def _write_pdf(
     book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None = None, html: str | None = None,
     jobs: int = 1, progress: Callable[[int, int], None] | None = None,
 ) -> None:
@@ -62,6 +89,10 @@ class PdfBuild:
     def __init__(self, book: Book, target: Path, diagnostics: Diagnostics, options: PrintOptions | None,
                  html: str | None) -> None:
         self.book, self.target, self.diagnostics, self.options = book, target, diagnostics, options
+        variant = options.pdf_variant if options else None
+        # PDF/X is finished after the layout (print_file.py: Ghostscript and pikepdf); WeasyPrint writes it plain.
+        self.variant = None if variant and variant.startswith("pdf/x") else variant
+        self.starts: list[str] = []  # the first words of each page laid out in parts (print_pages.py)
         self.plain: list[str] = [] if html is None else [html]
         self.key = page_map_key(book, options)
         self.notes_at_foot = options is not None and options.notes == "page"
@@ -122,9 +153,10 @@ class PdfBuild:
             said[:] = [Diagnostics()]
             laid = write_in_parts(self.rerender(numbers), self.target, said[0], self.reported, policy_for(self.book),
                                   self.key, jobs, bool(self.options and self.options.duplex), progress, self.rerender,
-                                  anchor_ids(self.book.index_marks))
+                                  anchor_ids(self.book.index_marks), write_options(self.book, self.variant))
             if laid is None:
                 raise _NotSplit
+            self.starts = laid[2]  # the first words of each page, for the EPUB's page list
             return laid[0], laid[1]
 
         def marks_hold(_given: dict[str, int], found: dict[str, int]) -> bool:
@@ -141,6 +173,7 @@ class PdfBuild:
             raise BookError(self.diagnostics)
         with atomic_output(self.target) as out:
             out.write(settled.result)
+        keep_print_pages(self.book, self.target, self.plain_html(), self.starts, self.options and self.options.paper)
         return True
 
     def as_one_document(self, weasyprint) -> None:
@@ -159,9 +192,11 @@ class PdfBuild:
             document = self._numbers_settled(document, lay_out, wanted, long_notes, first_marks, first_pages)
             if self.diagnostics.has_errors:  # an error in the layout: the previous PDF stays
                 raise BookError(self.diagnostics)
-            variant = self.options.pdf_variant if self.options else None
+            data = tagged_pdf(document, html, **_write_options(self.book, self.variant))
             with atomic_output(self.target) as out:
-                document.write_pdf(out, **_write_options(self.book, variant))
+                out.write(data)
+        keep_print_pages(self.book, self.target, html, [first_words_of(page) for page in document.pages],
+                         self.options and self.options.paper)
 
     def _first_layout(self, lay_out, wanted: set[str]):
         """The first layout's HTML (and, with notes at the foot of the page, the layout itself): the index with
@@ -223,9 +258,9 @@ class PdfBuild:
 
 
 def _write_options(book: Book, variant: str | None) -> dict:
-    """WeasyPrint's write_pdf options: the PDF variant (pdf/ua-1 implies a tagged structure tree;
-    WeasyPrint sets pdf_tags for it), and a right-to-left book's reading order."""
-    options: dict = {"pdf_variant": variant} if variant else {}
+    """WeasyPrint's write_pdf options: tagged, with the PDF variant (tagging.write_options), and a
+    right-to-left book's reading order."""
+    options = write_options(book, variant)
     if book.metadata.rtl:
         options["finisher"] = _right_to_left
     return options
@@ -236,7 +271,9 @@ def _right_to_left(document, pdf) -> None:
     (`/ViewerPreferences << /Direction /R2L >>`; merge.py does the same for a book laid out in parts)."""
     import pydyf
 
-    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"Direction": "/R2L"})
+    if not isinstance(pdf.catalog.get("ViewerPreferences"), pydyf.Dictionary):
+        pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({})
+    pdf.catalog["ViewerPreferences"]["Direction"] = "/R2L"  # beside the tags' DisplayDocTitle
 
 
 class _NotSplit(Exception):
@@ -252,5 +289,8 @@ def _check_stylesheets(weasyprint, paths: list[Path], diagnostics: Diagnostics, 
     for path in paths:
         with _weasyprint_warnings(diagnostics, path, css_file=True, reported=reported):
             css = policy.read_local(path).decode("utf-8-sig")
-            weasyprint.CSS(string=css, base_url=path.parent.as_uri() + "/", url_fetcher=_book_fetcher(policy))
+            try:
+                weasyprint.CSS(string=css, base_url=path.parent.as_uri() + "/", url_fetcher=_book_fetcher(policy))
+            except (SyntaxError, RecursionError):
+                pass  # a selector beyond what cssselect2 compiles: the reader reported it, layout gets it left out
     return reported

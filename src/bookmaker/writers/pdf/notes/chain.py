@@ -107,7 +107,7 @@ def _joined(pieces: list[Laid], cuts: list[NoteCut | None]) -> Laid:
         first.diagnostics.extend(laid.diagnostics)
         first.seconds += laid.seconds
         offset += laid.pages
-    first.pages = offset
-    first.notes.probe_page = None
+    first.starts = first.starts[:first.pages] + [w for laid in pieces[1:] for w in laid.starts[:laid.pages]]
+    first.pages, first.notes.probe_page = offset, None
     first.pieces = own
     return first

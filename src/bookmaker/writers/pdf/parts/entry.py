@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from bookmaker.writers.pdf.notes.chain import lay_out_chain
-from bookmaker.writers.pdf.parts.jobs import Job, Laid
+from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid
 from bookmaker.writers.pdf.parts.worker import lay_out_one
 
 
 def lay_out_part(job: Job) -> Laid:
-    """Lay out one part and write it as a PDF whose fonts are left for the merge to subset."""
+    """Lay out one part and write it as a PDF whose fonts are left for the merge to subset, with the
+    digest of every file it fetched (images, fonts, stylesheets): the key of its cache entry."""
+    fetcher = WORKER["fetcher"]
+    fetcher.record = {}
+    try:
+        laid = _lay_out_part(job)
+    finally:
+        record, fetcher.record = fetcher.record or {}, None
+    laid.resources = record
+    return laid
+
+
+def _lay_out_part(job: Job) -> Laid:
     if job.chain is not None:
         try:
             laid = lay_out_chain(job)

@@ -45,6 +45,8 @@ class Laid:
     notes: NotesLayout | None = None  # its notes' page tops and probe (pdf_note_parts.py)
     more: list[tuple[bytes, int, list]] = field(default_factory=list)  # further (PDF, pages, bookmarks): a chain
     chain_failed: bool = False  # its notes were to be laid out in pieces, and a piece did not match the book
+    starts: list[str] = field(default_factory=list)  # the first words of each of its pages (print_pages.py)
+    resources: dict[str, str] = field(default_factory=dict)  # each file fetched -> its SHA-256 ("" if remote)
     # A chain's pieces, each (the cut it begins at, its own layout): the parts the next build cuts the notes
     # into, cached as such (parts/next_build.py). Taken off before the chain's own entry is cached.
     pieces: list[tuple[NoteCut | None, Laid]] = field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from bookmaker.writers.pdf.parts.waves import (
 )
 from bookmaker.writers.pdf.parts.worker import start_worker
 from bookmaker.writers.pdf.patches import renumbering_supported
+from bookmaker.writers.pdf.tagging import link_texts
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,13 @@ class Settings:
     progress: Callable[[int, int], None] | None
     rerender: Callable[[dict[str, int]], str] | None
     keep: frozenset[str]
+    write_options: tuple = ()  # WeasyPrint's write_pdf options for every part, as items (tagged: writer.write_options)
 
 
 def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: set[str], policy, key: str,
                    jobs: int, duplex: bool, progress: Callable[[int, int], None] | None = None,
-                   rerender: Callable[[dict[str, int]], str] | None = None, keep: set[str] = frozenset()
-                   ) -> tuple[bytes, dict[str, int]] | None:
+                   rerender: Callable[[dict[str, int]], str] | None = None, keep: set[str] = frozenset(),
+                   write_options: dict | None = None) -> tuple[bytes, dict[str, int], list[str]] | None:
     """The book's PDF laid out in parts by `jobs` processes, and its page map (every anchor's page);
     None when the document cannot be split.
 
@@ -71,8 +74,10 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
 
     The notes are cut into parts at the page tops the last build found (notes/cuts.py); when a
     cut proves wrong, the cuts before it stand (their parts come from the cache) and the notes after
-    it are laid out as a chain."""
-    settings = Settings(target, diagnostics, reported, policy, key, jobs, duplex, progress, rerender, frozenset(keep))
+    it are laid out as a chain. `write_options`: WeasyPrint's write_pdf options for every part (tagged);
+    with the PDF and its page map come the first words of each page (print_pages.py)."""
+    settings = Settings(target, diagnostics, reported, policy, key, jobs, duplex, progress, rerender, frozenset(keep),
+                        tuple(sorted((write_options or {}).items())))
     style = style_of(html)
     may_cut = renumbering_supported() and cuttable(html)
     record = load_tops(key) if may_cut else None
@@ -106,14 +111,15 @@ class PartsBuild(Planning):
         self.title = book_title(html)
         self.rtl = bool(re.search(r'<html[^>]*\sdir="rtl"', html))
         self.sided = bool(SIDED.search(html))
-        self.state = dict(target=settings.target, reported=set(settings.reported), policy=settings.policy,
-                          base_url=real_path(settings.target.parent).as_uri() + "/")
+        self.state = dict(target=settings.target, reported=set(settings.reported), policy=settings.policy, build=os.getpid(),
+                          base_url=real_path(settings.target.parent).as_uri() + "/",
+                          write_options=dict(settings.write_options))
         self.laid: dict[int, Laid] = {}
         self.assumed: dict[int, tuple | None] = {}
         self.chained: dict[int, list] = {}  # a chain's pieces (Laid.pieces), by the part they make up
         self.font_dir = ""
 
-    def run(self) -> tuple[bytes, dict[str, int]] | None:
+    def run(self) -> tuple[bytes, dict[str, int], list[str]] | None:
         found = split(self.html, self.cuts)
         if found is None:
             if self.cuts:
@@ -131,9 +137,11 @@ class PartsBuild(Planning):
             with self._pool() as pool:
                 if not self._settle(pool):
                     return None
-                data = merge([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir, self.rtl)
+                data = merge([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir, self.rtl,
+                             link_texts(self.html))
         self._finish()
-        return data, self.numbers
+        # The first words of each page, for the EPUB's page list (an older cached part has none: print_pages.py).
+        return data, self.numbers, [w for i in range(len(self.parts)) for w in getattr(self.laid[i], "starts", [])]
 
     def _pool(self):
         import multiprocessing

@@ -77,7 +77,9 @@ def split(html: str, cuts: list[NoteCut] = ()) -> tuple[str, str, list[Part]] | 
         top = _TOP.match(line) if depth == 0 else None
         if top:
             classes = top.group(2).split()
-            new_part = "chapter" in classes or (top.group(1) == "section" and ("notes" in classes or "index" in classes))
+            # A chapter that continues the one before it (no page break: read/book.py) stays in its part.
+            new_part = ("chapter" in classes and "continued" not in classes) or (
+                top.group(1) == "section" and ("notes" in classes or "index" in classes))
             if new_part and "".join(current).strip():
                 parts.append(Part(name, "".join(current), kind=kind))
                 current = []

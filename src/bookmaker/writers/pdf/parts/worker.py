@@ -8,6 +8,7 @@ from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.writers.pdf.notes.cuts import NotesLayout, notes_layout
 from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid
 from bookmaker.writers.pdf.patches import deferred_fonts, paginated, shift_page_numbers
+from bookmaker.writers.print_pages import first_words_of
 
 ABANDON = -1  # the parent's answer to a part whose start cannot be fixed by renumbering
 
@@ -127,7 +128,7 @@ def lay_out_one(job: Job, quiet: bool = False) -> Laid:
             return Laid(job.index, b"", numbering.content_pages(), {}, [], {}, said, False, blank_first,
                         time.perf_counter() - began, job.start, abandoned=True)
         out = io.BytesIO()
-        document.write_pdf(out)
+        document.write_pdf(out, **state.get("write_options", {}))  # tagged (writer.write_options)
     skip = 1 if job.pad else 0
     anchors: dict[str, int] = {}
     pad_holds_content = False
@@ -145,7 +146,8 @@ def lay_out_one(job: Job, quiet: bool = False) -> Laid:
     bookmarks = [(level, label, state_) for page in document.pages for level, label, _, state_ in page.bookmarks]
     blank_first = bool(job.pad and len(document.pages) > 1 and document.pages[1]._page_box.page_type.blank)
     return Laid(job.index, out.getvalue(), pages, anchors, bookmarks, deferred, said,
-                pad_holds_content, blank_first, time.perf_counter() - began, numbering.start, notes=notes)
+                pad_holds_content, blank_first, time.perf_counter() - began, numbering.start, notes=notes,
+                starts=[first_words_of(page) for page in document.pages[skip:skip + pages]])
 
 
 _FORCED = {"page", "left", "right", "recto", "verso"}

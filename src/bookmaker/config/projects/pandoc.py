@@ -1,0 +1,49 @@
+"""A pandoc project: a metadata file (`metadata.yaml`, as `pandoc --metadata-file` takes, or a YAML
+block) beside the chapters, in the book folder or a `source/`, `src/`, `chapters/` or `text/` folder;
+the chapters are that folder's Markdown files in name order, as `pandoc source/*.md` takes them. A
+bibliography given only on pandoc's command line is the folder's one `.bib` (or CSL JSON) file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.config.projects.project import Project
+from bookmaker.config.projects.files import load_yaml, read_text, texts
+
+FOLDERS = (".", "source", "src", "chapters", "text", "content")
+METADATA_FILES = ("metadata.yaml", "metadata.yml", "meta.yaml", "meta.yml")
+_KEYS = ("title", "subtitle", "author", "date", "lang", "description", "keywords", "rights", "bibliography", "csl",
+         "nocite")
+_SKIPPED = ("README.md", "LICENSE.md", "CHANGELOG.md", "CONTRIBUTING.md")
+
+
+def read(root: Path, diagnostics: Diagnostics) -> Project | None:
+    for folder in FOLDERS:
+        for name in METADATA_FILES:
+            path = root / folder / name
+            if path.is_file() and any((root / folder).glob("*.md")):
+                return _project(root, folder, path, diagnostics)
+    return None
+
+
+def _project(root: Path, folder: str, path: Path, diagnostics: Diagnostics) -> Project:
+    project = Project("pandoc", path, manuscript=folder)
+    text = read_text(path, root, diagnostics)
+    data, lines = load_yaml(path, text, diagnostics) if text is not None else ({}, {})
+    for key in _KEYS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if key in ("author", "keywords", "bibliography"):
+            value = texts(value)
+        if value is not None:
+            project.book[key] = value
+            project.lines[key] = lines.get(key)
+    if "bibliography" not in project.book:
+        found = sorted(p.name for p in (root / folder).iterdir() if p.suffix.lower() in (".bib", ".bibtex"))
+        if len(found) == 1:
+            project.book["bibliography"] = found
+    chapters = sorted(p.name for p in (root / folder).glob("*.md") if p.is_file())
+    project.chapters = [c for c in chapters if not (folder == "." and c in _SKIPPED)]
+    return project

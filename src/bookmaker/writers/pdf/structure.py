@@ -1,0 +1,147 @@
+"""The structure trees of a book's parts, laid out apart, merged into the book's one tree.
+
+Each part is a tagged PDF of its own (WeasyPrint, writers/pdf/parts/): a /Document element whose
+kids each stand on one page, a parent tree from each page's marked-content ids (MCIDs) and each
+link annotation to its element. merge.py takes some pages of each part (not its pad page nor its
+probe's pages); here the elements on those pages follow them into the book:
+- the kids of each part's /Document that stand on a page taken, in book order, under the book's
+  /Document (the others, on pages left out, are dropped with their pages);
+- the parent tree made again: one key per page and per link annotation, numbered through the book
+  (MCIDs are per page, so they stay as they are);
+- the ids that header cells are named by (/ID, a TD's /Headers) prefixed by their part, so that
+  two parts' ids cannot meet; the book gets an /IDTree of them.
+Page furniture was made artifacts in each part first (tagging.py), so no element left outside a
+tree is copied: copying one would bring its whole part along (/P leads to its root).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pikepdf
+
+
+def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[tuple[int, int, int]]) -> None:
+    """`taken[i]` = (first page of source i copied, how many, its first page in `book`); source 0 is
+    `book` itself, its pages first. Without a tree in every part the book is left untagged."""
+    roots = [source.Root.get("/StructTreeRoot") for source in sources]
+    if any(root is None or _document(root) is None for root in roots):
+        _untag(book)
+        return
+    document = _document(roots[0])
+    kids: list = []
+    page_entries: dict[int, list] = {}  # book page -> elements by MCID
+    link_entries: list[tuple[pikepdf.Dictionary, pikepdf.Dictionary]] = []  # (annotation, element) in book
+    ids: dict[str, pikepdf.Dictionary] = {}
+    for index, (source, root, (start, count, at)) in enumerate(zip(sources, roots, taken)):
+        wanted = {source.pages[n].objgen: at + n - start for n in range(start, start + count)}
+        kept = [kid for kid in _kids(_document(root)) if "/Pg" in kid and kid.Pg.objgen in wanted]
+        entries = number_tree(root.get("/ParentTree"))
+        if index:
+            _prefix_ids(kept, f"p{index}-")
+            for kid in kept:
+                del kid["/P"]  # or the copy would bring the part's root, and every page of it
+            copied = [book.copy_foreign(kid) for kid in kept]
+        else:
+            copied = kept
+        for kid in copied:
+            kid.P = document
+        kids.extend(copied)
+        for n in range(start, start + count):
+            page = source.pages[n]
+            key = page.obj.get("/StructParents")
+            mapping = entries.get(int(key)) if key is not None else None
+            if isinstance(mapping, pikepdf.Array):
+                page_entries[at + n - start] = [_in_book(book, element, index) for element in mapping]
+            for number, annotation in enumerate(page.obj.get("/Annots", ())):
+                key = annotation.get("/StructParent")
+                element = entries.get(int(key)) if key is not None else None
+                if isinstance(element, pikepdf.Dictionary):
+                    link_entries.append((book.pages[at + n - start].obj.Annots[number], _in_book(book, element, index)))
+    for kid in kids:
+        for element in _subtree(kid):
+            if "/ID" in element:
+                ids[str(element.ID)] = element
+    document.K = pikepdf.Array(kids)
+    _parent_tree(book, page_entries, link_entries)
+    if ids:
+        book.Root.StructTreeRoot.IDTree = pikepdf.Dictionary(
+            Names=pikepdf.Array([v for name in sorted(ids) for v in (pikepdf.String(name), ids[name])]))
+
+
+def _in_book(book: pikepdf.Pdf, element, index: int):
+    if not isinstance(element, pikepdf.Dictionary):
+        return None
+    return book.copy_foreign(element) if index else element
+
+
+def _parent_tree(book: pikepdf.Pdf, page_entries: dict[int, list], link_entries: list) -> None:
+    nums = pikepdf.Array()
+    key = 0
+    for number, page in enumerate(book.pages):
+        if "/StructParents" in page.obj:
+            del page.obj["/StructParents"]
+        if number in page_entries:
+            page.obj.StructParents = key
+            nums.extend([key, pikepdf.Array(page_entries[number])])
+            key += 1
+    for annotation, element in link_entries:
+        annotation.StructParent = key
+        nums.extend([key, element])
+        key += 1
+    root = book.Root.StructTreeRoot
+    root.ParentTree = book.make_indirect(pikepdf.Dictionary(Nums=nums))
+    root.ParentTreeNextKey = key
+
+
+def _prefix_ids(elements: list, prefix: str) -> None:
+    for top in elements:
+        for element in _subtree(top):
+            if "/ID" in element:
+                element.ID = pikepdf.String(prefix + str(element.ID))
+            attributes = element.get("/A")
+            if isinstance(attributes, pikepdf.Dictionary) and isinstance(attributes.get("/Headers"), pikepdf.Array):
+                attributes.Headers = pikepdf.Array([pikepdf.String(prefix + str(h)) for h in attributes.Headers])
+
+
+def _document(root):
+    kids = root.get("/K")
+    first = kids[0] if isinstance(kids, pikepdf.Array) and len(kids) else kids
+    return first if isinstance(first, pikepdf.Dictionary) and first.get("/S") == "/Document" else None
+
+
+def _kids(element) -> list:
+    kids = element.get("/K")
+    kids = kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+    return [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
+
+
+def _subtree(element) -> Iterator[pikepdf.Dictionary]:
+    stack = [element]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(_kids(node))
+
+
+def number_tree(tree) -> dict[int, object]:
+    found: dict[int, object] = {}
+    stack = [tree] if tree is not None else []
+    while stack:
+        node = stack.pop()
+        nums = node.get("/Nums")
+        if isinstance(nums, pikepdf.Array):
+            for i in range(0, len(nums) - 1, 2):
+                found[int(nums[i])] = nums[i + 1]
+        stack.extend(node.get("/Kids", ()))
+    return found
+
+
+def _untag(book: pikepdf.Pdf) -> None:
+    """A part without a tree: the book says it is not tagged rather than tag a part of it."""
+    for key in ("/StructTreeRoot", "/MarkInfo"):
+        if key in book.Root:
+            del book.Root[key]
+    for page in book.pages:
+        if "/StructParents" in page.obj:
+            del page.obj["/StructParents"]

@@ -1,0 +1,161 @@
+"""Books from other tools, built as they are (issue 23): an mdBook, a Quarto book and a pandoc project
+with pandoc-crossref labels (tests/fixtures/projects/, invented), each built with no bookmaker.toml,
+checked for its exit code, its diagnostics by kind, EPUBCheck, the words of its source against the
+PDF's and the EPUB's text (poppler's pdftotext, the EPUB's XHTML) and words past the text block.
+
+Real public projects are built too when they are on this machine: set BOOKMAKER_REAL_PROJECTS to a
+folder whose subfolders are such projects (a checkout of rust-lang/book, rust-lang/mdBook's guide/,
+a Quarto book, a pandoc thesis template...). They are not committed: their licences and sizes differ.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, Epub, epubcheck, epubcheck_problems, run_cli
+
+PROJECTS = FIXTURES / "projects"
+_DIAGNOSTIC = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+)?:? ?(?P<severity>error|warning): .*\[(?P<code>[a-z0-9-]+)\]$")
+# Each project's diagnostics, by code: what it has that bookmaker does not do, said once per kind.
+EXPECTED = {
+    "mdbook": Counter({"project-preprocessor": 1, "html-element-removed": 1}),
+    "quarto": Counter({"executable-cell": 1}),
+    "pandoc": Counter({"raw-tex": 6, "project-value-ignored": 1}),
+}
+# Words the source holds that a book does not print: raw TeX pandoc leaves out too, the escaped include.
+NOT_PRINTED = {"protocol", "include", "nothing"}
+
+
+def kinds_of(stderr: str) -> Counter:
+    """The codes of the diagnostics printed; a line without a code counts as itself."""
+    found: Counter = Counter()
+    for line in stderr.splitlines():
+        if line.startswith("bookmaker: "):
+            continue
+        match = _DIAGNOSTIC.match(line)
+        found[match.group("code") if match else line] += 1
+    return found
+
+
+def source_words(book: Path) -> set[str]:
+    """The prose words of the book's chapters (as bookmaker finds them in the project's own files):
+    outside code fences, markup, labels, keys and TeX."""
+    from bookmaker.config.sources import locate
+
+    words: set[str] = set()
+    for path in locate(book).chapters:
+        text = re.sub(r"^[ \t]*(```|~~~).*?^[ \t]*\1", " ", path.read_text(encoding="utf-8"), flags=re.M | re.S)
+        text = re.sub(r"^---\n.*?\n---\n", " ", text, flags=re.S)
+        text = re.sub(r"\{[^{}\n]*\}|\]\([^)]*\)|<[^>]*>|@[\w:.-]+|\\[A-Za-z]+|\$[^$]*\$|https?://\S+", " ", text)
+        words |= {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
+    return words - NOT_PRINTED
+
+
+def pdf_text(pdf: Path) -> str:
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"[-\u2010\u00ad]\n", "", text).lower()  # words hyphenated at line ends
+
+
+def epub_text(epub: Path) -> str:
+    book = Epub(epub)
+    return " ".join("".join(doc.itertext()) for doc in book.content_documents().values()).lower()
+
+
+def built(book: Path, out: Path) -> tuple[dict[str, Path], str, int]:
+    result = run_cli("build", str(book), "-f", "pdf", "-f", "epub", "-o", str(out), "--force")
+    outputs = {Path(line).suffix[1:]: Path(line) for line in result.stdout.split()}
+    return outputs, result.stderr, result.exit_code
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory) -> dict[str, tuple[dict[str, Path], str, int]]:
+    out = tmp_path_factory.mktemp("projects")
+    return {name: built(PROJECTS / name, out / name) for name in EXPECTED}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_a_project_builds_as_it_is_with_its_diagnostics_by_kind(projects, name):
+    outputs, stderr, exit_code = projects[name]
+    assert exit_code == 0, stderr
+    assert set(outputs) == {"pdf", "epub"}, outputs
+    assert kinds_of(stderr) == EXPECTED[name], stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_no_word_of_a_project_is_lost(projects, name):
+    outputs, stderr, _ = projects[name]
+    words = source_words(PROJECTS / name)
+    assert len(words) > 30
+    for fmt, text in (("pdf", pdf_text(outputs["pdf"])), ("epub", epub_text(outputs["epub"]))):
+        lost = sorted(w for w in words if w not in text)
+        assert not lost, f"{fmt}: {lost}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_a_project_epub_passes_epubcheck(projects, name):
+    outputs, _, _ = projects[name]
+    report = epubcheck(outputs["epub"])
+    assert not epubcheck_problems(report), epubcheck_problems(report)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_no_word_of_a_project_pdf_is_past_the_text_block(projects, name):
+    from test_technical import pdf_words
+
+    from bookmaker.writers.pdf.page_layout import geometry
+
+    outputs, _, _ = projects[name]
+    layout = geometry("A4", False)
+    mm = 72 / 25.4
+    left, right = layout.inner * mm, (layout.width - layout.outer) * mm
+    past = [(p, w) for p, _, x0, _, x1, _, w in pdf_words(outputs["pdf"]) if x1 > right + 0.5 or x0 < left - 0.5]
+    assert not past, past[:10]
+
+
+@pytest.mark.slow
+def test_each_construct_arrives_in_the_books(projects):
+    """What each project's own tool would show, in the EPUB: included code, the chapter a `.html` link
+    names, the callouts' titles, formatted citations in a caption, pandoc-crossref's numbers."""
+    mdbook = epub_text(projects["mdbook"][0]["epub"])
+    assert "crabs fed today" in mdbook and "use std::collections" not in mdbook  # included; hidden line out
+    assert "# not hidden: a literal hash" in mdbook and "import sys" not in mdbook
+    assert "a graph drawn by graphviz" in mdbook  # its SVG has an ordinary DOCTYPE
+    quarto = epub_text(projects["quarto"][0]["epub"])
+    assert "counting boats" in quarto and "wet steps" in quarto and "[@lex2014]" not in quarto
+    assert "figure 1 shows the harbour" in " ".join(quarto.split())
+    pandoc = " ".join(epub_text(projects["pandoc"][0]["epub"]).split())
+    assert "the results in figure 1" in pandoc and "equation (1)" in pandoc and "table 1 lists them" in pandoc
+    assert "@sec:" not in pandoc and "\\begin" not in pandoc and "{-}" not in pandoc
+    assert "invented methods" in pandoc  # the bibliography, from the folder's lone .bib, where <div id="refs"> is
+
+
+def _real_projects() -> list[Path]:
+    folder = os.environ.get("BOOKMAKER_REAL_PROJECTS")
+    if not folder or not Path(folder).is_dir():
+        return []
+    return sorted(p for p in Path(folder).iterdir() if p.is_dir())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("book", _real_projects() or [pytest.param(None, marks=pytest.mark.skip(
+    reason="set BOOKMAKER_REAL_PROJECTS to a folder of real mdBook, Quarto or pandoc projects"))])
+def test_a_real_project_builds_as_it_is(book, tmp_path):
+    outputs, stderr, exit_code = built(book, tmp_path)
+    assert exit_code == 0, stderr[-3000:]
+    report = epubcheck(outputs["epub"])
+    errors = [p for p in epubcheck_problems(report) if not p.startswith("WARNING")]
+    assert not errors, errors[:10]
+    words = source_words(book)
+    text = epub_text(outputs["epub"])
+    lost = sorted(w for w in words if w not in text)
+    assert len(lost) <= len(words) // 100, lost[:50]  # markup the prose-word heuristic misreads, at most 1%
