@@ -13,7 +13,7 @@ docs: install  ## build the manual (docs/manual, a bookmaker book) into docs/man
 	$(BIN)/bookmaker build docs/manual --strict
 
 test: install-test install-ace  ## install the test dependencies and run the tests
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 test-fast: install-test  ## the fast tests only: no EPUBCheck, Ace, Chromium or whole-book PDF (under 30 s)
 	$(BIN)/python -m pytest -n 2 -m "not slow"

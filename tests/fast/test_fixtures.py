@@ -9,6 +9,9 @@ the chapter references first. Then come the diagnostics, `path:line: severity: m
 paths relative to the book. A book with errors has no HTML, as nothing is written.
 The cases of `front-matter*.md` start with the book's metadata, one `key: value` a line.
 
+A diagnostic's place, severity and code are compared in every case; its wording only in the first case
+(in file order) that expects its code: a reworded message is one expected line to change, not twenty.
+
 After an intended change: `pytest tests/fast --update-fixtures` rewrites the expected
 output of every case whose output changed (those cases are reported as skipped);
 review the change with `git diff tests/fast/fixtures` before committing it.
@@ -39,6 +42,34 @@ _PAGE = ('{% for chapter in book.chapters %}{% set blocks = chapter.blocks %}{% 
          '{% set chapter_notes = book.notes_of(chapter) %}{% include "chapter.html" %}{% endfor %}')
 
 
+# `path:line[:column]: severity: message [code]`, as Diagnostic.format writes it.
+_DIAGNOSTIC = re.compile(r"^(\S+?: (?:error|warning)): (.*) \[([a-z0-9-]+)\]$")
+
+
+def _worded_in() -> dict[str, str]:
+    """Each code -> the id of the first case whose expected diagnostics have it: where its wording is tested."""
+    first: dict[str, str] = {}
+    for case in CASES:
+        for line in case.expected.split("\n"):
+            if found := _DIAGNOSTIC.match(line):
+                first.setdefault(found.group(3), case.id)
+    return first
+
+
+WORDED_IN = _worded_in()
+
+
+def meaning(text: str, case_id: str) -> str:
+    """`text` with the message of each diagnostic left out unless this case is where its code's wording is tested."""
+    lines = []
+    for line in text.split("\n"):
+        found = _DIAGNOSTIC.match(line)
+        if found and WORDED_IN.get(found.group(3)) != case_id:
+            line = f"{found.group(1)}: ... [{found.group(3)}]"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _param(case: Case):
     marks = [pytest.mark.xfail(reason=case.xfail, strict=True)] if case.xfail else []
     return pytest.param(case, id=case.id, marks=marks)
@@ -50,7 +81,7 @@ def test_case(case: Case, tmp_path: Path, request: pytest.FixtureRequest) -> Non
     if request.config.getoption("--update-fixtures") and not case.xfail and output != case.expected:
         rewrite_output(case, output)
         pytest.skip(f"expected output rewritten: review `git diff {case.path.relative_to(Path.cwd())}`")
-    assert output == case.expected
+    assert meaning(output, case.id) == meaning(case.expected, case.id)
 
 
 def render_case(case: Case, book: Path) -> str:
@@ -92,3 +123,14 @@ def test_there_are_enough_cases() -> None:
     titles = [(c.path.name, c.title) for c in CASES]
     assert len(set(titles)) == len(titles), "two cases of one file share a title"
     assert all(not re.search(r"\s$", c.expected) for c in CASES)
+
+
+def test_a_codes_wording_is_compared_in_one_case_and_its_place_in_all() -> None:
+    code, worded = next(iter(WORDED_IN.items()))
+    said, reworded = (f"manuscript/chapter.md:3: error: {words} [{code}]" for words in ("one way", "another way"))
+    assert meaning(said, worded) != meaning(reworded, worded)
+    assert meaning(said, "another case") == meaning(reworded, "another case")
+    assert meaning(said, "another case") != meaning(said.replace(":3:", ":4:"), "another case")
+    assert meaning(said, "another case") != meaning(said.replace("error", "warning"), "another case")
+    assert len(WORDED_IN) >= 80, "the codes whose wording a fixture case tests (81 of them when this was written)"
+

@@ -136,3 +136,9 @@ def test_a_books_own_script_comes_first_and_latin_books_start_with_libertine():
     assert root_stack("en")[:2] == ["Linux Libertine O", "Linux Libertine"]
     assert root_stack("fa")[0] == "Amiri" and root_stack("he")[0] == "Noto Serif Hebrew"
     assert root_stack("th")[0] == "Noto Serif Thai" and root_stack("hi")[0] == "Noto Serif Devanagari"
+
+
+def test_a_line_may_break_between_the_pages_of_a_note_but_never_inside_p_41():
+    css = terms_css(terms_for("en"), None)
+    assert '.note a.backlink::after { content: ", " target-counter(attr(href), page); }' in css
+    assert '"(" "p.\\a0 " target-counter(attr(href), page)' in css

@@ -23,10 +23,11 @@ def language_css(book: Book, page_rules: str) -> list[str]:
             with_page_digits(page_rules, book.digits)]
 
 
-def _string(text: str) -> str:
-    """A CSS string: quotes and backslashes escaped, spaces made no-break (a locator never breaks)."""
+def _string(text: str, together: bool = True) -> str:
+    """A CSS string: quotes and backslashes escaped; `together`: spaces made no-break ("p. 41" never
+    breaks, while a line may break after the comma between the pages of "pp. 3, 9, 14, 27")."""
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    return '"' + text.replace(" ", "\\a0 ") + '"'
+    return '"' + (text.replace(" ", "\\a0 ") if together else text) + '"'
 
 
 def terms_css(terms: dict[str, str], digits: str | None) -> str:
@@ -36,7 +37,7 @@ def terms_css(terms: dict[str, str], digits: str | None) -> str:
     page_before, page_after = map(_string, page_parts(terms["page"]))
     pages_before, pages_after = map(_string, page_parts(terms["pages"]))
     on_before, on_after = map(_string, page_parts(terms["on-page"]))
-    comma = _string(terms["comma"])  # between the pages of a note's references: "، " in Persian
+    comma = _string(terms["comma"], together=False)  # between the pages of a note's references: "، " in Persian
     rules = []
     for number, attribute in ((counter, ""), ("attr(data-page)", "[data-page]")):
         backlink = f".note a.backlink{{}}{attribute}::after"
