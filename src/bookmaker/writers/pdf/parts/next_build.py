@@ -59,13 +59,15 @@ def _cache_pieces(build, record, index: int, pieces: list, key: str) -> list[Not
         if part.notes is None or part.notes.continued != begin:
             return []
         strings = record.tops.get(begin.token, [0, {}])[1] if begin is not None else build.strings_for.get(index)
+        lengths[part.name] = laid.pages - laid.blank_first
+        if k > 0 and strings != pieces[k - 1][1].notes.probe_strings:
+            continue  # laid out with other running heads than the next build gives it: laid out again then
         # As the next build's plan writes them in (planning.Planning._plan): a number not known, its start.
         wanted = {name: numbers.get(name, max(laid.start, 1)) for name in sorted(part.pagerefs)}
         html = part_html(head, body_open, part, max(laid.start, 1), True, wanted, build.title, build.rtl, strings)
         job = Job(index + k, html, True, laid.start, wanted, build.font_dir, part.name, notes=True,
                   probe=part.notes.probe_cut, continued=part.notes.continued)
         to_cache(job, build.state, laid)
-        lengths[part.name] = laid.pages - laid.blank_first
     save_page_map(key + "#parts", lengths)
     debug(f"the notes' chain left as {len(pieces)} parts for the next build")
     return begins[1:]
