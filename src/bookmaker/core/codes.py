@@ -98,6 +98,7 @@ CODES: dict[str, str] = {
     "heading-level-skipped": "a heading more than one level below the one before it",
     "html-attribute-removed": "an attribute of raw HTML bookmaker does not keep",
     "html-attribute-too-long": "a raw HTML attribute value over the length limit",
+    "html-block-in-text": "a block of raw HTML where only text may stand (a note's first paragraph, a caption, a title), set as text",
     "html-doctype": "a DOCTYPE or processing instruction in raw HTML",
     "html-element-removed": "a raw HTML element removed (scripts, forms, embeds...)",
     "html-element-unknown": "a raw HTML element bookmaker does not keep (its text is kept)",

@@ -43,7 +43,9 @@ def render(ctx: ChapterContext, tokens: list[Token], line: int | None, env: dict
 
     for token in _raw_html(tokens):
         book.raw_links.extend((unquote(target), ctx.path, line) for target in _RAW_FRAGMENT.findall(token.content))
-    result = sanitize(html, lambda src, alt: resource_url(book, src, alt, ctx.path), claim)
+    # Inline tokens alone (a note's first paragraph, a caption, a title) stand where only text may.
+    phrasing = not any(token.block for token in tokens)
+    result = sanitize(html, lambda src, alt: resource_url(book, src, alt, ctx.path), claim, phrasing)
     for finding in result.findings:
         if finding.code in ACCESSIBILITY_CODES:  # the EPUB then claims no conformance
             book.accessibility_gaps.add(finding.code)

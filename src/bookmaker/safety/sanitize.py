@@ -44,14 +44,15 @@ KEPT = {
 # Elements that may hold only phrasing content, and elements that are not phrasing content.
 PHRASING_ONLY = {"abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q", "rp",
                  "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "p",
-                 "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt"}
+                 "h1", "h2", "h3", "h4", "h5", "h6", "pre"}  # (a dt holds flow content, as a dd does)
 BLOCKS = {"address", "article", "aside", "blockquote", "details", "div", "dl", "figure", "footer", "h1", "h2",
           "h3", "h4", "h5", "h6", "header", "hr", "ol", "p", "pre", "section", "table", "ul"}
 # The formatting elements an HTML5 parser opens again (a kept subset): an empty
 # <span class="hook"> is the author's, an empty <i> is the parser's.
 _REOPENED = {"a", "b", "code", "em", "i", "s", "small", "strong", "u"}
 # What a list may hold directly; anything else the HTML5 parser leaves there is moved (_keep_only_items).
-LIST_ITEMS = {"ul": {"li"}, "ol": {"li"}, "dl": {"dt", "dd", "div"}}
+# (HTML allows a <div> around a dl's groups; EPUB 3's schema does not: EPUBCheck's RSC-005.)
+LIST_ITEMS = {"ul": {"li"}, "ol": {"li"}, "dl": {"dt", "dd"}}
 GLOBAL_ATTRIBUTES = {"id", "class", "lang", "dir", "title", "role"}
 ELEMENT_ATTRIBUTES = {
     "a": {"href", "hreflang", "rel"},
@@ -92,8 +93,10 @@ class Sanitized:
 IdClaimer = Callable[[str], str]
 
 
-def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | None = None) -> Sanitized:
-    """Parse `fragment` as HTML, apply the allowlist and return XHTML with what was changed."""
+def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | None = None,
+             phrasing: bool = False) -> Sanitized:
+    """Parse `fragment` as HTML, apply the allowlist and return XHTML with what was changed. `phrasing`: the
+    fragment stands where only text may (a note's first paragraph, a caption, a title): no block in it."""
     import xml.etree.ElementTree as ET  # only a book with raw HTML pays for these imports
 
     from tinyhtml5.parser import HTMLParser
@@ -119,6 +122,8 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
             result.findings.append(Diagnostic.warning(
                 "table has no header cells, so a screen reader cannot say which column a cell is in: "
                 "make its first row's cells <th>", code="table-without-header"))
+    if phrasing:
+        _as_phrasing(container, result)
     _unwrap_inline_around_blocks(container)
     # Explicit end tags except on void elements: `<span/>` would open a span in the
     # HTML book (parsed as HTML), and `<br></br>` would be two breaks there.
@@ -128,6 +133,31 @@ def sanitize(fragment: str, resolve_image: ImageResolver, claim_id: IdClaimer | 
     out = without_invalid_characters(out)
     result.html = re.sub(r"^<DOCUMENT_FRAGMENT\s*/?>|</DOCUMENT_FRAGMENT>$", "", out)
     return result
+
+
+# Not phrasing content: in a text-only place each becomes a <span> (a rule: nothing), its text kept.
+_NOT_PHRASING = BLOCKS | {"li", "dt", "dd", "caption", "figcaption", "summary", "thead", "tbody", "tfoot", "tr",
+                          "td", "th", "colgroup", "col"}
+
+
+def _as_phrasing(container: ET.Element, result: Sanitized) -> None:
+    """Blocks of raw HTML in a text-only place set as text: a <div> inside a note's first paragraph, an
+    inline note, a caption or a box title made the EPUB invalid (RSC-005) at exit 0."""
+    found = sorted({element.tag for element in container.iter() if element.tag in _NOT_PHRASING})
+    if not found:
+        return
+    result.findings.append(Diagnostic.warning(
+        f"<{found[0]}> in raw HTML where only text may stand (a note's first paragraph, a caption, a title or "
+        "a term): it is set as text; write the block as a paragraph of its own", code="html-block-in-text"))
+    for parent in list(container.iter()):
+        for index in range(len(parent) - 1, -1, -1):
+            child = parent[index]
+            if child.tag == "hr":
+                _remove_keeping_tail(parent, index)
+            elif child.tag in _NOT_PHRASING:
+                child.tag = "span"
+                for name in [n for n in child.attrib if n not in GLOBAL_ATTRIBUTES]:
+                    del child.attrib[name]
 
 
 def _depth(element: ET.Element) -> int:
