@@ -110,6 +110,7 @@ CODES: dict[str, str] = {
     "html-too-deep": "raw HTML nested too deep",
     "id-invalid": "an id that is empty or holds spaces",
     "id-taken": "an id already used in the book, renamed",
+    "identifier-invalid": "a urn:uuid: identifier that is not a UUID, left out",
     "image-invalid": "an image file that is not a usable image",
     "image-outside-book": "an image outside the book folder",
     "image-without-alt": 'an image without alternative text, not marked decorative ({.decorative} or alt="")',

@@ -100,11 +100,29 @@ def read_metadata(book: BookState, files: list[SourceFile]) -> Metadata:
         date=values.get("date"),
         description=values.get("description"),
         keywords=values.get("keywords", []),
-        identifier=values.get("identifier"),
+        identifier=_identifier(book, files, values.get("identifier")),
         rights=values.get("rights"),
         edition=values.get("edition"),
         cover=_cover(book, files),
     )
+
+
+def _identifier(book: BookState, files: list[SourceFile], identifier: object) -> object:
+    """The book's identifier; a `urn:uuid:` that is no UUID is left out with a warning (EPUBCheck's OPF-085),
+    and the EPUB gets one of its own."""
+    import uuid
+
+    if not isinstance(identifier, str) or not identifier.lower().startswith("urn:uuid:"):
+        return identifier
+    try:
+        uuid.UUID(identifier[len("urn:uuid:"):])
+        return identifier
+    except ValueError:
+        _value, path, line = setting(book, files, "identifier")
+        book.diagnostics.warning(path, line, f"identifier '{identifier[:60]}' is not a UUID: write "
+                                             "urn:uuid: and 32 hexadecimal digits, or an ISBN as urn:isbn:...; the "
+                                             "EPUB gets an identifier of its own", code="identifier-invalid")
+        return None
 
 
 def setting(book: BookState, files: list[SourceFile], key: str) -> tuple[object, Path, int | None]:
