@@ -34,3 +34,18 @@ def test_what_the_skip_check_lists_is_what_watch_rebuilds_for(tmp_path):
         "bookmaker.toml", "manuscript/01-one.md", "styles/book.css", "templates/chapter.html"}
     every_file = [p for p in root.rglob("*") if p.is_file()]
     assert {p for p in every_file if bookfiles.belongs(p, config, root / "build")} == set(listed)
+
+
+def test_a_chapter_that_is_a_named_pipe_is_left_out_with_a_warning(tmp_path):
+    """Issue 27: a manuscript .md that is a FIFO was left out silently (and reading it would block)."""
+    import os
+
+    from bookmaker.config.sources import locate
+
+    (tmp_path / "manuscript").mkdir()
+    (tmp_path / "manuscript" / "a.md").write_text("# A\n\nText.\n")
+    os.mkfifo(tmp_path / "manuscript" / "b.md")
+    diagnostics = Diagnostics()
+    sources = locate(tmp_path, load_config(tmp_path, diagnostics), diagnostics)
+    assert [p.name for p in sources.chapters] == ["a.md"]
+    assert [(Path(d.path).name, d.code) for d in diagnostics] == [("b.md", "chapter-not-a-file")]

@@ -44,7 +44,7 @@ def locate(path: Path, config: BookConfig | None = None, diagnostics: Diagnostic
     if config.manuscript.chapters:
         chapters = _listed_chapters(manuscript, config, diagnostics)
     else:
-        chapters = sorted(p for p in manuscript.glob("*.md") if p.is_file()) if manuscript.is_dir() else []
+        chapters = _chapter_files(manuscript, diagnostics)
         if not chapters:
             diagnostics.error(
                 path, None,
@@ -57,6 +57,16 @@ def locate(path: Path, config: BookConfig | None = None, diagnostics: Diagnostic
     templates = path / config.theme.templates
     return BookSources(root=path, chapters=chapters, styles=styles,
                        templates=templates if templates.is_dir() else None, config=config)
+
+
+def _chapter_files(manuscript: Path, diagnostics: Diagnostics) -> list[Path]:
+    """The manuscript's .md files in name order; one that is not a regular file (a FIFO, a device, a socket:
+    reading it could block for ever) is left out with a warning, never silently."""
+    found = sorted(manuscript.glob("*.md")) if manuscript.is_dir() else []
+    for odd in (p for p in found if not p.is_file() and p.exists() and not p.is_dir()):
+        diagnostics.warning(odd, None, "is not a regular file (a named pipe, a device or a socket), so it is "
+                                       "left out: replace it with the chapter's file", code="chapter-not-a-file")
+    return [p for p in found if p.is_file()]
 
 
 def _listed_chapters(manuscript: Path, config: BookConfig, diagnostics: Diagnostics) -> list[Path]:

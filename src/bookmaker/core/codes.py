@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "box-misplaced": "a box where boxes cannot stand",
     "box-unclosed": "a box opened and never closed",
     "chapter-missing": "[manuscript] chapters names a file that does not exist",
+    "chapter-not-a-file": "a manuscript .md that is a named pipe, a device or a socket, left out",
     "chapter-outside-manuscript": "[manuscript] chapters names a file outside the manuscript folder",
     "chapter-pattern-invalid": "[manuscript] chapters holds a pattern bookmaker cannot use",
     "character-invisible": "an invisible character XML cannot hold, removed",

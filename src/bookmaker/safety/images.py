@@ -31,10 +31,14 @@ def check_image(name: str, data: bytes) -> str | None:
             # open() reads the header only: the pixel count is known before anything is decoded.
             with Image.open(io.BytesIO(data)) as image:
                 found, (width, height) = image.format, image.size
+                if found == "PNG":
+                    image.verify()  # every chunk there with its checksum, no pixel decoded: a cut file is refused
     except Image.DecompressionBombError:
         return f"has more than {limits.MAX_IMAGE_PIXELS // 1_000_000} megapixels: scale it down"
-    except (UnidentifiedImageError, OSError, ValueError):
-        return f"is not a readable {expected} image: open and save it again in an image editor"
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return f"is not a readable {expected} image (cut short or damaged): open and save it again in an image editor"
+    if found == "JPEG" and b"\xff\xd9" not in data[-4096:]:  # no end-of-image marker: the file was cut short
+        return "is not a whole JPEG image (cut short): copy it again, or open and save it again in an image editor"
     if found != expected:
         return f"is named {suffix} but holds a {found} image: rename it or convert it"
     if width * height > limits.MAX_IMAGE_PIXELS:
