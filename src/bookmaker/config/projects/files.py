@@ -34,7 +34,7 @@ def load_yaml(path: Path, text: str, diagnostics: Diagnostics) -> tuple[dict[str
     """A YAML mapping (safe loader, no dates) and the line of each top-level key; ({}, {}) after an error."""
     import yaml
 
-    from bookmaker.config.frontmatter import yaml_loader  # the front matter's: safe, dates kept as text
+    from bookmaker.config.frontmatter import MAX_YAML_NODES, expanded_size, yaml_loader  # the front matter's
 
     source = text
     if source.startswith("---\n"):  # a metadata file may be written as a front matter block
@@ -44,6 +44,10 @@ def load_yaml(path: Path, text: str, diagnostics: Diagnostics) -> tuple[dict[str
         offset = 0
     try:
         node = yaml.compose(source, Loader=yaml_loader())
+        if node is not None and expanded_size(node) > MAX_YAML_NODES:  # an alias bomb, before it is expanded
+            diagnostics.error(path, None, f"its aliases (*name) expand to more than {MAX_YAML_NODES:,} values: write "
+                                          "the values out", code="project-file-invalid")
+            return {}, {}
         data = yaml.load(source, Loader=yaml_loader())
     except RecursionError:
         diagnostics.error(path, None, "nested too deep to read", code="project-file-invalid")
