@@ -118,6 +118,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._deadline.start()
         try:
             super().handle_one_request()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the browser went away mid-answer: nothing to say (it printed a traceback)
         finally:
             self._deadline.cancel()
 
