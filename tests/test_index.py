@@ -170,8 +170,15 @@ def test_the_epub_index_follows_epub_indexes_and_passes_epubcheck_and_ace(tmp_pa
     terms = [t.text for t in index.xpath("//*[@epub:type='index-term']", namespaces=NS)]
     assert "ferries" in terms and "north" in terms
     locators = index.xpath("//x:a[@epub:type='index-locator']", namespaces=NS)
-    ferries = index.xpath("//*[@epub:type='index-term'][.='ferries']/../x:a", namespaces=NS)
-    assert [a.text for a in ferries] == [str(n) for n in range(1, len(ferries) + 1)] and len(ferries) > 3
+    ferries = index.xpath("//x:span[@epub:type='index-term'][.='ferries']/../x:a", namespaces=NS)
+    # Each locator names its section; the marks of one section are one locator (issue 23).
+    assert [a.text for a in ferries] == ["The harbour", "The war years"]
+    war = index.xpath("//x:span[@epub:type='index-term'][.='war']/../x:span[@epub:type='index-locator-range']/x:a",
+                      namespaces=NS)
+    assert [a.text for a in war] == ["The war years", "end"]
+    see = index.xpath("//*[@epub:type='index-xref-preferred']/x:a[@epub:type='index-term']", namespaces=NS)
+    assert [(a.text, a.get("href")) for a in see] == [("ferries", "#index-ferries")]
+    assert index.xpath("//x:li[@id='index-ferries']", namespaces=NS)
     # Each locator reaches an element of that id in the chapter file it names.
     for a in locators:
         file_name, _, anchor = a.get("href").partition("#")
@@ -223,3 +230,74 @@ def test_a_see_reference_to_no_entry_is_reported_at_its_mark(tmp_path):
     ))
     messages = [d.format() for d in diagnostics]
     assert len(messages) == 1 and "01.md:5" in messages[0] and "'steamers' leads to no entry" in messages[0], messages
+
+
+# -- the EPUB's index (issue 23, item 4): locators say where they lead, ranges end, "see" links ------
+
+_SECTIONED = (
+    "# The harbour\n\nThe [ferries]{.index} sail. The [ferries]{.index} sail again.\n\n"
+    "## The north landing\n\n[]{index=\"war\" index-range=\"start\"}The [ferries]{.index} stop.\n\n"
+    "# The war years {short-title=\"War\"}\n\nWar.[]{index=\"war\" index-range=\"end\"} "
+    "[Peace]{index=\"peace\" index-range=\"start\"} came.[]{index=\"peace\" index-range=\"end\"}\n\n"
+    "Small [boats]{index=\"boats\" index-see=\"ferries\"} and [ships]{index=\"ships\" index-seealso=\"landings!north\"}"
+    " from [the landing]{index=\"landings!north\"}.\n"
+)
+
+
+def _epub_index(tmp_path: Path, text: str):
+    import zipfile
+
+    from lxml import etree
+
+    from bookmaker.core.diagnostics import Diagnostics
+    from bookmaker.writers.epub.writer import write_epub
+
+    book, diagnostics = _book(tmp_path, text)
+    assert not list(diagnostics), [d.format() for d in diagnostics]
+    target = tmp_path / "book.epub"
+    write_epub(book, target, Diagnostics())
+    with zipfile.ZipFile(target) as epub:
+        return etree.fromstring(epub.read("EPUB/index.xhtml"))
+
+
+_NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+
+
+def _entry(index, term: str):
+    return index.xpath(f"//x:li[@epub:type='index-entry'][x:span[@epub:type='index-term'][.='{term}']]",
+                       namespaces=_NS)[0]
+
+
+def test_each_epub_locator_names_the_section_it_leads_to(tmp_path):
+    index = _epub_index(tmp_path, _SECTIONED)
+    ferries = _entry(index, "ferries").xpath("x:a[@epub:type='index-locator']", namespaces=_NS)
+    # Two marks in one section are one locator, as two marks on one page are one page number in print;
+    # a section's short title (`{short-title=...}`) stands for it.
+    assert [a.text for a in ferries] == ["The harbour", "The north landing"]
+    assert all(re.fullmatch(r"[\w-]+\.xhtml#idx-\d+", a.get("href")) for a in ferries)
+
+
+def test_an_epub_range_shows_its_start_and_its_end(tmp_path):
+    index = _epub_index(tmp_path, _SECTIONED)
+    ranges = _entry(index, "war").xpath("x:span[@epub:type='index-locator-range']", namespaces=_NS)
+    assert len(ranges) == 1
+    links = ranges[0].xpath("x:a[@epub:type='index-locator']", namespaces=_NS)
+    assert [a.text for a in links] == ["The north landing", "War"]
+    assert "".join(ranges[0].itertext()) == "The north landing–War"
+    # A range within one section: its end is a link of its own.
+    peace = _entry(index, "peace").xpath("x:span[@epub:type='index-locator-range']/x:a", namespaces=_NS)
+    assert [a.text for a in peace] == ["War", "end"] and peace[0].get("href") != peace[1].get("href")
+
+
+def test_see_and_see_also_link_to_the_entry_they_name(tmp_path):
+    index = _epub_index(tmp_path, _SECTIONED)
+    see = _entry(index, "boats").xpath("x:span[@epub:type='index-xref-preferred']/x:a[@epub:type='index-term']",
+                                       namespaces=_NS)
+    assert [a.text for a in see] == ["ferries"] and see[0].get("href") == f"#{_entry(index, 'ferries').get('id')}"
+    also = _entry(index, "ships").xpath("x:span[@epub:type='index-xref-related']/x:a[@epub:type='index-term']",
+                                        namespaces=_NS)
+    assert [a.text for a in also] == ["landings, north"]  # a sub-entry named as an index names it
+    north = _entry(index, "north")
+    assert also[0].get("href") == f"#{north.get('id')}"
+    ids = index.xpath("//@id")
+    assert len(ids) == len(set(ids))

@@ -50,6 +50,14 @@ class Heading:
     text: str  # plain text, for outlines, navigation and metadata
     html: str  # inline XHTML, for display
     chapter: int
+    # `{short-title="..."}`: what the running head and the EPUB index's locators call the section
+    # when its title is too long for them (None: the title itself).
+    short_title: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The section's name where space is short: its short title, else its title."""
+        return self.short_title or self.text
 
 
 @dataclass
@@ -123,6 +131,10 @@ class IndexMark:
     see: list[str] = field(default_factory=list)  # "see" references: the mark adds no locator
     seealso: list[str] = field(default_factory=list)
     end_id: str | None = None  # the anchor closing a range (index-range="end")
+    # The name of the section each anchor stands in (its heading's short title or title; a note's
+    # mark: where the note is referenced): the EPUB index's locators say where they lead.
+    section: str = ""
+    end_section: str = ""
 
 
 @dataclass
@@ -157,6 +169,9 @@ class Book:
     templates: Path | None = None  # the book's own templates, which override the theme's file by file
     policy: ResourcePolicy | None = None  # what the writers may load; the reader's rules
     index_marks: list[IndexMark] = field(default_factory=list)  # in book order
+    # Each index entry's id ("landings!north" -> "index-landings-north"), claimed with the book's ids
+    # so that "see" references link to the entry they name.
+    index_ids: dict[str, str] = field(default_factory=dict)
     # Files the book's stylesheets name (fonts, images, imported stylesheets), relative to the book folder.
     style_resources: list[str] = field(default_factory=list)
     # The words bookmaker writes itself, in the book's language (core/terms.py), and the counter

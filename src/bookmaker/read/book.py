@@ -25,7 +25,7 @@ from bookmaker.read.bibliography import close_with_bibliography, load_style, res
 from bookmaker.read.chapter import parse_chapter, render_chapter
 from bookmaker.read.files import check_templates, fallback_title, load, read_metadata, setting, title_from_heading
 from bookmaker.read.includes import original_line
-from bookmaker.read.index_marks import check_index
+from bookmaker.read.index_marks import check_index, name_sections
 from bookmaker.read.links import check_raw_links, resolve_links
 from bookmaker.read.math import check_equation_refs
 from bookmaker.read.state import BookState, ChapterContext
@@ -108,6 +108,7 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
     report(state.seen, state.diagnostics)
     if metadata.title is None:
         metadata.title = fallback_title(state, chapters)
+    name_sections(state.index.marks, chapters, metadata.title)
     return Book(
         root=state.root,
         metadata=metadata,
@@ -120,6 +121,7 @@ def _read(state: BookState, progress: ChapterProgress) -> Book:
         policy=policy,
         style_resources=[p.relative_to(policy.book_root).as_posix() for p in style_resources],
         index_marks=state.index.marks,
+        index_ids=state.index.entry_ids,
         terms=state.terms,
         digits=state.crossrefs.digits,
         accessibility_gaps=sorted(state.accessibility_gaps),

@@ -13,7 +13,7 @@ from bookmaker.read.attributes import check_language, claim_inline_id
 from bookmaker.read.blocks import claim_figure_label, claim_table_label, raw_placeholder, read_blocks
 from bookmaker.read.boxes import claim_div_id
 from bookmaker.read.headings import read_heading
-from bookmaker.read.index_marks import is_index_mark, read_index_mark
+from bookmaker.read.index_marks import is_index_mark, read_index_mark, section_name
 from bookmaker.read.links import note_raw_ids, read_link, unlink_nested_links
 from bookmaker.read.math import MATH_BLOCKS, read_formula
 from bookmaker.read.notes import check_definitions, check_undefined, collect_bodies, number_notes
@@ -67,6 +67,8 @@ def _walk(ctx: ChapterContext, tokens: list[Token]) -> None:
             token.attrSet("id", crossref_label(str(token.attrGet("id"))))
         if token.type == "heading_open":
             read_heading(ctx, token, tokens[i + 1])
+        if token.type in ("footnote_open", "footnote_close"):  # the index's marks in a note (index_marks.py)
+            ctx.in_note = token.meta.get("id") if token.type == "footnote_open" else None
         if token.type == "table_open" and str(token.attrGet("id") or "").startswith("tbl-"):
             claim_table_label(ctx, token)
         if token.type == "table_open":
@@ -112,6 +114,7 @@ def _walk_inline(ctx: ChapterContext, token: Token) -> None:
             check_undefined(ctx, child, line)
         elif child.type == "footnote_ref":
             child.meta["line"] = line  # an inline note's body has no line of its own
+            ctx.note_sections.setdefault(child.meta["id"], section_name(ctx))
         elif child.type in ("citation", "crossref"):
             child.meta["where"] = (ctx.path, line)
             if child.type == "crossref":

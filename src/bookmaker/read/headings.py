@@ -7,6 +7,7 @@ from markdown_it.token import Token
 
 from bookmaker.core.ids import slugify
 from bookmaker.core.ids import github_slug
+from bookmaker.markdown.rules.headings import SHORT_TITLE
 from bookmaker.model import Heading
 from bookmaker.read.attributes import check_language, valid_id
 from bookmaker.read.state import ChapterContext
@@ -37,7 +38,8 @@ def read_heading(ctx: ChapterContext, token: Token, inline: Token) -> None:
         ctx.warning(line, f"heading level skips from {previous} to {level}: use "
                           f"{'#' * (previous + 1)} for a heading inside a {'#' * previous} section",
                     code="heading-level-skipped")
-    heading = Heading(level=level, id=given, text=text, html="", chapter=chapter.index)
+    heading = Heading(level=level, id=given, text=text, html="", chapter=chapter.index,
+                      short_title=_short_title(token))
     token.meta["heading"] = heading
     if text:
         chapter.headings.append(heading)
@@ -46,3 +48,14 @@ def read_heading(ctx: ChapterContext, token: Token, inline: Token) -> None:
                     code="heading-empty")
     if explicit and wanted.startswith("sec-"):
         book.crossrefs.add(wanted, given, chapter.index, text, (ctx.path, line))
+
+
+def _short_title(token: Token) -> str | None:
+    """The heading's `{short-title="..."}`, taken off it (no such attribute may reach the XHTML); the
+    PDF's running head is given it as `data-short-title` (print.css)."""
+    value = " ".join(str(token.attrGet(SHORT_TITLE) or "").split())
+    if SHORT_TITLE in token.attrs:
+        del token.attrs[SHORT_TITLE]
+    if value:
+        token.attrSet("data-short-title", value)
+    return value or None

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from bookmaker.resolve.index import parse_entries
+from bookmaker.core.ids import slugify
+from bookmaker.resolve.index import LEVEL_SEPARATOR, MAX_LEVELS, parse_entries
 from bookmaker.markdown.parser import INDEX_ATTRIBUTES
-from bookmaker.model import IndexMark
+from bookmaker.model import Chapter, IndexMark
 from bookmaker.read.state import BookState, ChapterContext
 from bookmaker.read.tokens import plain_text
 
@@ -50,9 +51,10 @@ def read_index_mark(ctx: ChapterContext, children: list[Token], position: int, l
                               f"mark with index=\"{text}\" index-range=\"start\" where it begins", code="index-range-not-started")
         else:
             opened[0].end_id = str(anchor)
+            opened[0].end_section = section_name(ctx)
         return
     mark = IndexMark(
-        id=str(anchor), chapter=ctx.chapter.index, terms=terms,
+        id=str(anchor), chapter=ctx.chapter.index, terms=terms, section=section_name(ctx),
         see=[t for t in (s.strip() for s in values["index-see"].split(";")) if t],
         seealso=[t for t in (s.strip() for s in values["index-seealso"].split(";")) if t],
     )
@@ -65,10 +67,35 @@ def read_index_mark(ctx: ChapterContext, children: list[Token], position: int, l
         state.open_ranges[key] = (mark, ctx.path, line)
 
 
+def section_name(ctx: ChapterContext) -> str:
+    """What the index calls the place being read: the section's short title or title; in a note, the
+    section the note is referenced in ("" before the chapter's first heading: see name_sections)."""
+    if ctx.in_note is not None:
+        return ctx.note_sections.get(ctx.in_note, "")
+    return ctx.chapter.headings[-1].label if ctx.chapter.headings else ""
+
+
+def name_sections(marks: list[IndexMark], chapters: list[Chapter], book_title: str) -> None:
+    """A mark before its chapter's first heading is said to be in that chapter (its title), or, in a
+    chapter without a title, in the book."""
+    titles = {c.index: next((h.label for h in c.headings if h.level == 1), None) for c in chapters}
+    for mark in marks:
+        fallback = titles.get(mark.chapter) or book_title
+        mark.section = mark.section or fallback
+        if mark.end_id:
+            mark.end_section = mark.end_section or fallback
+
+
 def check_index(book: BookState) -> None:
     """A "see" reference must lead to an entry of the index (by its first level: "landings!north");
-    a range must end."""
+    a range must end. Every entry gets an id, so that a "see" reference can link to it."""
     state = book.index
+    for mark in state.marks:
+        for terms in mark.terms:
+            for depth in range(1, min(len(terms), MAX_LEVELS) + 1):
+                key = LEVEL_SEPARATOR.join(terms[:depth])
+                if key not in state.entry_ids:
+                    state.entry_ids[key] = book.ids.claim("index-" + slugify(" ".join(terms[:depth]), "entry"))
     entries = {terms[0] for mark in state.marks if not mark.see and not mark.seealso for terms in mark.terms}
     for target, path, line in state.see_references:
         first = parse_entries(target)[0][0] if parse_entries(target) else target

@@ -44,6 +44,7 @@ class IndexState:
 
     marks: list[IndexMark] = field(default_factory=list)
     anchors_made: int = 0
+    entry_ids: dict[str, str] = field(default_factory=dict)  # "landings!north" -> its entry's id
     see_references: list[tuple[str, Path, int | None]] = field(default_factory=list)
     open_ranges: dict[tuple[str, ...], tuple[IndexMark, Path, int | None]] = field(default_factory=dict)
 
@@ -114,6 +115,10 @@ class ChapterContext:
     md: MarkdownIt
     renderer: XhtmlRenderer
     notes: dict[int, Note] = field(default_factory=dict)  # the chapter's notes by markdown-it's id for them
+    # For the index's locators: the note whose body is being read (markdown-it's id), and the section
+    # each note is first referenced in, which is where its marks are said to be.
+    in_note: int | None = None
+    note_sections: dict[int, str] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:

@@ -4,7 +4,8 @@ The reader turns each mark (`[ferries]{.index}`, `[x]{index="landings!north; por
 `index-see=`, `index-seealso=`, `index-range="start"|"end"`) into an
 `IndexMark` with an anchor in the text; `build_index` makes the sorted tree
 every writer shows. The PDF shows the printed page numbers of the anchors,
-consecutive pages merged ("12–14"); the EPUB numbers its locators, having no pages.
+consecutive pages merged ("12–14"); the EPUB, having no pages, names the section each
+locator leads to (section_locators). Every entry has an id, and "see" references link to it.
 
 Sorting is independent of the machine's locale: letters compare without their
 accents and case first (é with e, Ö with o), then with them, so that the same
@@ -18,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bookmaker.core.ids import slugify
 from bookmaker.model import IndexMark
 
 # The separator of levels (makeindex's) and of entries within one mark.
@@ -81,6 +83,8 @@ def format_span(first: int, last: int) -> str:
 class Locator:
     start: str  # the anchor of the mark
     end: str | None = None  # the anchor ending a range
+    section: str = ""  # the name of the section the mark stands in (IndexMark.section)
+    end_section: str = ""
 
 
 @dataclass
@@ -90,6 +94,11 @@ class IndexEntry:
     see: list[str] = field(default_factory=list)
     seealso: list[str] = field(default_factory=list)
     children: list[IndexEntry] = field(default_factory=list)
+    id: str = ""
+    # A "see" reference's text -> the id of the entry it names (the deepest level of it that exists),
+    # and its levels, which the index shows joined by commas ("landings!north" -> "landings, north").
+    xrefs: dict[str, str] = field(default_factory=dict)
+    xref_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,20 +114,29 @@ class ShownLocator:
     href: str
     text: str
     end_href: str | None = None
+    end_text: str = ""  # a range's end, shown as a link of its own (the EPUB's index-locator-range)
 
 
-def build_index(marks: list[IndexMark]) -> list[IndexGroup]:
-    """The sorted index: letter groups of entries, each with its sub-entries, in book order within an entry."""
+def build_index(marks: list[IndexMark], ids: dict[str, str] | None = None) -> list[IndexGroup]:
+    """The sorted index: letter groups of entries, each with its sub-entries, in book order within an entry.
+
+    `ids`: each entry's id by its path ("landings!north"), as the reader claimed them with the
+    book's ids (Book.index_ids); an entry without one gets "index-" and the slug of its path.
+    """
     roots: dict[str, IndexEntry] = {}
     children: dict[int, dict[str, IndexEntry]] = {}
+    by_path: dict[tuple[str, ...], IndexEntry] = {}
 
     def entry_for(path: tuple[str, ...]) -> IndexEntry:
         level = roots
         entry = None
-        for term in path[:MAX_LEVELS]:
+        for depth, term in enumerate(path[:MAX_LEVELS], start=1):
             entry = level.get(term)
             if entry is None:
-                entry = level[term] = IndexEntry(term)
+                key = LEVEL_SEPARATOR.join(path[:depth])
+                entry = level[term] = IndexEntry(term, id=(ids or {}).get(key) or "index-" + slugify(
+                    " ".join(path[:depth]), "entry"))
+                by_path[path[:depth]] = entry
             level = children.setdefault(id(entry), {})
         assert entry is not None
         return entry
@@ -130,7 +148,11 @@ def build_index(marks: list[IndexMark]) -> list[IndexGroup]:
                 entry.see += [s for s in mark.see if s not in entry.see]
                 entry.seealso += [s for s in mark.seealso if s not in entry.seealso]
             else:
-                entry.locators.append(Locator(mark.id, mark.end_id))
+                entry.locators.append(Locator(mark.id, mark.end_id, mark.section, mark.end_section))
+    for entry in by_path.values():
+        entry.xrefs = {target: found.id for target in entry.see + entry.seealso
+                       if (found := _named_entry(target, by_path)) is not None}
+        entry.xref_levels = {target: (parse_entries(target) or [(target,)])[0] for target in entry.see + entry.seealso}
 
     def finish(level: dict[str, IndexEntry]) -> list[IndexEntry]:
         entries = sorted(level.values(), key=lambda e: sort_key(e.term))
@@ -144,10 +166,38 @@ def build_index(marks: list[IndexMark]) -> list[IndexGroup]:
     return [IndexGroup(label, entries) for label, entries in groups.items()]
 
 
-def numbered_locators(entry: IndexEntry) -> list[ShownLocator]:
-    """1, 2, 3...: where an output has no pages (the EPUB)."""
-    return [ShownLocator(f"#{loc.start}", str(n), f"#{loc.end}" if loc.end else None)
-            for n, loc in enumerate(entry.locators, start=1)]
+def _named_entry(target: str, by_path: dict[tuple[str, ...], IndexEntry]) -> IndexEntry | None:
+    """The entry a "see" reference names: its deepest level that is an entry ("landings!east" with no
+    such sub-entry leads to "landings"); None when not even its first level is (the reader warned)."""
+    paths = parse_entries(target)
+    path = paths[0][:MAX_LEVELS] if paths else ()
+    for depth in range(len(path), 0, -1):
+        if path[:depth] in by_path:
+            return by_path[path[:depth]]
+    return None
+
+
+def section_locators(entry: IndexEntry, range_end: str) -> list[ShownLocator]:
+    """The EPUB's locators: each names the section it leads to ("The harbour").
+
+    Why sections and not numbers: "1, 2, 3" said nothing of where a link leads. The print page
+    numbers of the EPUB's page list (issue 22) are there only when the EPUB is built with a
+    current PDF, so the same book's index would change with the command that built it, and
+    many reading systems show no print pages; a section's name is what the reader sees in the
+    contents and at the heading, on every reading system. As print merges marks on one page,
+    marks following each other in one section are one locator (linked to the first). A range
+    shows its start and its end as two links; within one section its end is `range_end` ("end").
+    """
+    shown: list[ShownLocator] = []
+    previous: Locator | None = None
+    for loc in entry.locators:
+        if loc.end:
+            end_text = loc.end_section if loc.end_section and loc.end_section != loc.section else range_end
+            shown.append(ShownLocator(f"#{loc.start}", loc.section, f"#{loc.end}", end_text))
+        elif not (previous is not None and previous.end is None and previous.section == loc.section):
+            shown.append(ShownLocator(f"#{loc.start}", loc.section))
+        previous = loc
+    return shown
 
 
 def page_locators(entry: IndexEntry, pages: dict[str, int] | None) -> list[ShownLocator]:

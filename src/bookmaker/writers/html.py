@@ -67,7 +67,7 @@ def render_html(
         end_notes=[n for n in book.notes if n.id in long_notes] if options.notes == "page" else book.notes,
         book_note_groups=_note_groups(book) if options.notes != "page" else None,
         same_page=same_page,
-        index_groups=build_index(book.index_marks),
+        index_groups=build_index(book.index_marks, book.index_ids),
         locators=lambda entry: page_locators(entry, index_pages),
         epub=False,
         created=created,

@@ -12,6 +12,8 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from bookmaker.core.ids import slugify
 
 TRAILING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
+# `# A long title {short-title="Short"}`: the reader takes it off the heading (read/headings.py).
+SHORT_TITLE = "short-title"
 
 def heading_attributes(state: StateCore) -> None:
     """`## Title {#id .class lang=xx}`, as in pandoc."""
@@ -40,7 +42,7 @@ def heading_attributes(state: StateCore) -> None:
             children.pop()
         inline.content = TRAILING_ATTRS.sub("", inline.content)
         for key, value in attrs.items():
-            if key not in ("id", "class", "lang", "dir"):
+            if key not in ("id", "class", "lang", "dir", SHORT_TITLE):
                 continue
             token.attrSet(key, value)
 

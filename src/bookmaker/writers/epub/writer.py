@@ -26,7 +26,7 @@ from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.core.lang import can_be_vertical
 from bookmaker.writers.font_stacks import LATIN, ScriptFace, faces_for, script_of
 from bookmaker.writers.fonts import find_face, subset_font
-from bookmaker.resolve.index import build_index, numbered_locators
+from bookmaker.resolve.index import build_index, section_locators
 from bookmaker.safety.images import without_doctype
 from bookmaker.model import Block, Book, Box, Chapter
 from bookmaker.core.output import atomic_output
@@ -117,11 +117,12 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
             **common,
         )
         docs.append(_Document(_file_of(chapter), chapter.title or book.metadata.title, html.encode(), set()))
-    index_groups = build_index(book.index_marks)
+    index_groups = build_index(book.index_marks, book.index_ids)
     if index_groups:
-        # Numbered locators, 1, 2, 3..., since an EPUB has no pages; each links to its mark.
+        # An EPUB has no pages: each locator names the section it leads to (index.section_locators says why).
         html = render_template(env, "epub/index.xhtml", page_title=book.terms["index"], index_groups=index_groups,
-                               locators=numbered_locators, epub=True, **common)
+                               locators=lambda entry: section_locators(entry, book.terms["range-end"]),
+                               epub=True, **common)
         docs.append(_Document(INDEX, book.terms["index"], html.encode(), set()))
 
     trees = {doc.file_name: _parse(doc, names) for doc in docs}
