@@ -146,3 +146,17 @@ def test_page_list_after_a_print_file(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.stderr
     assert "no print page numbers" not in run.stdout + run.stderr
     assert_markers_match(next(out.glob("*.pdf")), next(out.glob("*.epub")))
+
+
+def test_the_index_pages_markers_stand_before_their_words(tmp_path: Path) -> None:
+    """The EPUB's index names sections where print has page numbers (issue 23): its locators are
+    passed over when the pages' words are looked for, so the index's pages still get their markers."""
+    book, out = tmp_path / "book", tmp_path / "out"
+    shutil.copytree(FIXTURES / "indexed", book)
+    assert run_cli("build", str(book), "-f", "pdf", "-f", "epub", "-o", str(out)).exit_code == 0
+    pdf, epub = next(out.glob("*.pdf")), next(out.glob("*.epub"))
+    starts = page_starts(pdf)
+    text = epub_text_with_markers(epub)[0]
+    last = len(starts)
+    assert starts[-1].startswith("indexsymbols"), starts[-1]
+    assert re.sub(r"\|\d+\|", "", text.split(f"|{last}|", 1)[1]).startswith(starts[-1]), text[-300:]

@@ -114,6 +114,8 @@ def _stream(trees: dict[str, etree._ElementTree], order: list[str]) -> tuple[str
     def walk(doc: str, element) -> None:
         if not isinstance(element.tag, str) or element.get("hidden") is not None or element.tag.endswith("annotation"):
             return
+        if element.get(f"{{{EPUB_NS}}}type") == "index-locator":
+            return  # the EPUB's index names sections where print has page numbers: not the PDF's words
         add(doc, element, False, element.text)
         for child in element:
             walk(doc, child)
