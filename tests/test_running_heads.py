@@ -66,3 +66,30 @@ def test_a_long_running_head_stays_on_one_line(tmp_path, duplex):
     texts = {n: " ".join(w for *_, w in words) for n, words in heads.items()}
     assert any("The shortened head" in t for t in texts.values()), texts
     assert not any("author" in t for t in texts.values()), texts
+
+
+_PERSIAN = "این یک متن آزمایشی است که برای پر کردن صفحه نوشته شده است و هیچ معنای خاصی ندارد. " * 10
+
+
+@pytest.mark.slow
+def test_a_long_right_to_left_head_starts_at_the_text_blocks_edge(tmp_path):
+    """WeasyPrint sets a right-to-left line cut with an ellipsis away from its start (page_layout.py):
+    a Persian head is cut clean, and begins where the text block does, at its right edge."""
+    book = write_book(tmp_path / "book", {"manuscript/01.md": (
+        "---\ntitle: کتابی با عنوانی بسیار طولانی که در سرصفحه جا نمی‌شود و باید کوتاه شود\nlang: fa\n---\n\n"
+        "# فصلی با عنوانی بسیار طولانی که هرگز در یک سطر سرصفحه جا نمی‌گیرد و باید بریده شود\n\n"
+        + "\n\n".join([_PERSIAN] * 14) + "\n")}, toml='[pdf]\npaper = "A5"\n')
+    target = tmp_path / "book.pdf"
+    result = run_cli("pdf", str(book), "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    bbox = subprocess.run(["pdftotext", "-bbox", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    checked = 0
+    for number, words in _heads(target).items():
+        if not words:
+            continue
+        page = re.findall(r"<page (.*?)</page>", bbox, flags=re.S)[number - 1]
+        body = [float(x1) for y, x1 in re.findall(r'yMin="([\d.]+)" xMax="([\d.]+)"', page) if 0.12 < float(y) / 595 < 0.85]
+        assert len({round(y) for y, *_ in words}) == 1, (number, words)
+        assert abs(max(x1 for _, _, x1, _ in words) - max(body)) < 10, (number, words, max(body))
+        checked += 1
+    assert checked >= 3

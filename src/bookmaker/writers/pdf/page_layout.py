@@ -67,6 +67,10 @@ def page_css(g: PageGeometry, duplex: bool, bleed: str | None, marks: str | None
     if marks:
         production += f" marks: {marks};"
     rules.append(f"@page {{ margin: {g.top}mm {g.outer}mm {g.bottom}mm {g.inner}mm;{production} }}")
+    if rtl:
+        # WeasyPrint 70 sets a right-to-left line cut with an ellipsis away from its start (a Persian
+        # head showed two words in the middle of its box): a long head is cut clean at its end instead.
+        rules.append("@page { @top-left { text-overflow: clip; } @top-right { text-overflow: clip; } }")
     if duplex:
         # Verso: page number outside, book title; recto: section, page number outside.
         left, right = ("section", "booktitle") if rtl else ("booktitle", "section")
