@@ -301,3 +301,18 @@ def test_see_and_see_also_link_to_the_entry_they_name(tmp_path):
     assert also[0].get("href") == f"#{north.get('id')}"
     ids = index.xpath("//@id")
     assert len(ids) == len(set(ids))
+
+
+def test_entries_get_ids_unique_in_the_index_and_see_references_their_targets():
+    marks = [IndexMark("i1", 0, [("landings", "north")]), IndexMark("i2", 0, [("Landings",)]),
+             IndexMark("i3", 0, [("ports",)], seealso=["landings!east"]), IndexMark("i4", 0, [("quays",)], see=["ships"])]
+    groups = build_index(marks)
+    entries = {e.term: e for g in groups for e in g.entries}
+    ids = [entries["landings"].id, entries["Landings"].id, entries["landings"].children[0].id]
+    assert len(set(ids)) == 3 and all(i.startswith("index-") for i in ids)
+    # A sub-entry that does not exist leads to its entry; a reference to no entry links nowhere.
+    assert entries["ports"].xrefs == {"landings!east": entries["landings"].id}
+    assert entries["ports"].xref_levels == {"landings!east": ("landings", "east")}
+    assert entries["quays"].xrefs == {}
+    # The reader's ids, claimed with the book's, come first.
+    assert build_index(marks, {"landings": "mine"})[0].entries[0].id == "mine"

@@ -133,9 +133,7 @@ def build_index(marks: list[IndexMark], ids: dict[str, str] | None = None) -> li
         for depth, term in enumerate(path[:MAX_LEVELS], start=1):
             entry = level.get(term)
             if entry is None:
-                key = LEVEL_SEPARATOR.join(path[:depth])
-                entry = level[term] = IndexEntry(term, id=(ids or {}).get(key) or "index-" + slugify(
-                    " ".join(path[:depth]), "entry"))
+                entry = level[term] = IndexEntry(term, id=_entry_id(path[:depth], ids, by_path))
                 by_path[path[:depth]] = entry
             level = children.setdefault(id(entry), {})
         assert entry is not None
@@ -164,6 +162,20 @@ def build_index(marks: list[IndexMark], ids: dict[str, str] | None = None) -> li
     for entry in finish(roots):
         groups.setdefault(group_label(entry.term), []).append(entry)
     return [IndexGroup(label, entries) for label, entries in groups.items()]
+
+
+def _entry_id(path: tuple[str, ...], ids: dict[str, str] | None,
+              by_path: dict[tuple[str, ...], IndexEntry]) -> str:
+    """The reader's id for the entry (claimed with the book's ids); without one, "index-" and the slug
+    of its path, suffixed where two entries' slugs are one ("Landings" and "landings")."""
+    if ids and LEVEL_SEPARATOR.join(path) in ids:
+        return ids[LEVEL_SEPARATOR.join(path)]
+    taken = {entry.id for entry in by_path.values()}
+    wanted = "index-" + slugify(" ".join(path), "entry")
+    found, n = wanted, 1
+    while found in taken:
+        found, n = f"{wanted}-{n}", n + 1
+    return found
 
 
 def _named_entry(target: str, by_path: dict[tuple[str, ...], IndexEntry]) -> IndexEntry | None:
