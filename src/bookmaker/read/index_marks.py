@@ -102,11 +102,11 @@ def check_index(book: BookState) -> None:
         if first not in entries:
             book.diagnostics.warning(
                 path, line, f"the index's \"see\" reference '{target}' leads to no entry: mark the term it "
-                            f"names with [...]{{index=\"{first}\"}}, or correct the reference", code="index-range-unclosed")
+                            f"names with [...]{{index=\"{first}\"}}, or correct the reference", code="index-see-unknown")
     for mark, path, line in state.open_ranges.values():
         book.diagnostics.warning(
             path, line, f"index range '{'; '.join('!'.join(t) for t in mark.terms)}' is started but never ended: "
-                        "add a mark with the same index=\"...\" and index-range=\"end\" where it ends", code="index-see-unknown")
+                        "add a mark with the same index=\"...\" and index-range=\"end\" where it ends", code="index-range-unclosed")
 
 
 def _span_content(children: list[Token], position: int) -> list[Token]:
