@@ -425,11 +425,14 @@ def _long_book(folder: Path, chapters: int) -> Path:
 
 @pytest.mark.slow
 def test_a_long_book_is_the_same_in_parts(tmp_path: Path, layouts: list[int]) -> None:
-    # 20 chapters (about 210 pages, two dozen parts and the notes in pieces): the benchmark lays out the
-    # 50-chapter book; here that book alone took ten of the suite's minutes on two cores.
-    book = _long_book(tmp_path / "book", 20)
+    # 12 chapters (about 130 pages, a dozen chapters' parts and 600 notes in three pieces of the chain, with
+    # the real sizes of the parts): the benchmark lays out the 50-chapter book; here that book alone took ten
+    # of the suite's minutes on two cores, and 20 chapters five.
+    book = _long_book(tmp_path / "book", 12)
     one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
     parts = _build_pdf(book, tmp_path / "parts.pdf", layouts, "--jobs", "2")
+    chained = [laid for laid in _cached_parts(tmp_path / "cache") if laid.more]
+    assert chained and len(chained[0].more) >= 2, "the notes were not laid out in pieces"
     _assert_same_book(one, parts)
     assert parts.stat().st_size <= 1.1 * one.stat().st_size
     assert set(_faces(parts).values()) == {1}
@@ -437,19 +440,24 @@ def test_a_long_book_is_the_same_in_parts(tmp_path: Path, layouts: list[int]) ->
 
 # -- the notes cut at page tops (pdf_note_parts.py) --------------------------------------------------
 
+# The notes' tests lay a book out three or four times each: three chapters of the article (34 pages, 150
+# notes on ten pages) cut into parts of two pages exercise the cuts, the chain and the probes as a longer
+# book does, at half the time of six chapters (these tests were a third of the suite's time).
+NOTES_BOOK = 3
+
 
 @pytest.fixture
 def small_note_parts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Parts of the notes a few pages long, so that a six-chapter book's notes (19 pages) are cut; the
-    names of the notes' parts of each split of the book."""
+    """Parts of the notes two pages long, so that a three-chapter book's notes (ten pages) are cut into
+    several; the names of the notes' parts of each split of the book."""
     import bookmaker.writers.pdf.notes.chain as chain
     import bookmaker.writers.pdf.notes.cuts as note_parts
     import bookmaker.writers.pdf.parts.run as run
     import bookmaker.writers.pdf.parts.waves as waves
 
     for module in (note_parts, chain, waves):
-        monkeypatch.setattr(module, "PAGES_PER_PART", 4)
-    monkeypatch.setattr(chain, "CHAIN_FIRST", 20)
+        monkeypatch.setattr(module, "PAGES_PER_PART", 2)
+    monkeypatch.setattr(chain, "CHAIN_FIRST", 10)
     seen: list[list[str]] = []
     real = run.split
 
@@ -484,7 +492,7 @@ def test_the_notes_are_laid_out_in_pieces_then_in_parallel_and_the_book_is_the_s
     A first build lays them out in pieces one after another, each ending before the last note that
     began a page in it; the next build cuts them at the page tops it found, into parts laid out in
     parallel. The book is the same as --jobs 1's: every page's text, link, outline entry."""
-    book = _long_book(tmp_path / "book", 6)
+    book = _long_book(tmp_path / "book", NOTES_BOOK)
     one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1", *options)
     cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2", *options)
     # Laid out in parts: nothing laid out by this process (a duplex first build needs five waves of
@@ -508,7 +516,7 @@ def test_a_cut_no_longer_at_a_page_top_lays_the_notes_out_whole(tmp_path: Path, 
                                                                  small_note_parts: list[list[str]]) -> None:
     """The cuts come from the last build; a cut that this layout does not confirm (its probe does not
     begin a page) must never reach the PDF."""
-    book = _long_book(tmp_path / "book", 6)
+    book = _long_book(tmp_path / "book", NOTES_BOOK)
     one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
     _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
     [record] = [p for p in (tmp_path / "cache").rglob("pagemaps/*") if "tops" in _record(p)]
@@ -533,7 +541,7 @@ def test_a_cut_no_longer_at_a_page_top_lays_the_notes_out_whole(tmp_path: Path, 
 def test_an_edit_of_one_note_lays_out_its_part_of_the_notes_only(tmp_path: Path, layouts: list[int],
                                                                    small_note_parts: list[list[str]]) -> None:
     """`watch` after an edit of one note laid all the notes out again (17 s on the 50-chapter book)."""
-    book = _long_book(tmp_path / "book", 6)
+    book = _long_book(tmp_path / "book", NOTES_BOOK)
     _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
     _build_pdf(book, tmp_path / "cut.pdf", layouts, "--jobs", "2")
     cached = set((tmp_path / "cache").rglob("pdf-parts/*"))
@@ -573,11 +581,11 @@ def test_a_note_that_grows_keeps_the_cuts_before_it(tmp_path: Path, layouts: lis
                                                       small_note_parts: list[list[str]]) -> None:
     """A note made longer moves the page tops after it: the cuts before it stand (their parts come from
     the cache), the notes after it are laid out in pieces, and the book is --jobs 1's."""
-    book = _long_book(tmp_path / "book", 6)
+    book = _long_book(tmp_path / "book", NOTES_BOOK)
     _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
     _build_pdf(book, tmp_path / "cut.pdf", layouts, "--jobs", "2")
     cuts = len(small_note_parts[-1])
-    chapter = book / "manuscript" / "04-chapter.md"
+    chapter = book / "manuscript" / "02-chapter.md"
     lines = chapter.read_text(encoding="utf-8").split("\n")
     [n] = [n for n, line in enumerate(lines) if line.startswith("[^")][10:11]
     lines[n] += " This sentence, added to the note, is long enough to take a line of its own and more. " * 3
@@ -615,7 +623,7 @@ def test_notes_the_cutting_cannot_follow_are_laid_out_whole(tmp_path: Path, layo
                                                             small_note_parts: list[list[str]], kind: str) -> None:
     """A book's own notes template with markup of its own (a list, a stray div), or its notes set in two
     columns: never an error, and the same book as --jobs 1, in the first build and the next."""
-    book = _long_book(tmp_path / "book", 6)
+    book = _long_book(tmp_path / "book", NOTES_BOOK)
     if kind == "template":
         (book / "templates").mkdir()
         (book / "templates" / "notes.html").write_text(_ODD_NOTES, encoding="utf-8")

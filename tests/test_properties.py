@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, REPO, assert_epubcheck_clean, epubcheck_many, epubcheck_problems, run_cli
+from conftest import FIXTURES, REPO, epubcheck_many, epubcheck_problems, run_cli
 
 WORDS = st.sampled_from(["alpha", "beta", "gamma", "delta", "Qasem", "Kerman", "café", "naïve", "قاسم", "1957",
                          "*emphasis*", "**strong**", "`code`", "~~struck~~", '"quoted"', "--", "...", "&", "<", ">"])
@@ -139,10 +140,12 @@ def test_every_generated_manuscript_is_checked_without_a_traceback(text):
 
 # EPUBCheck takes seconds per book, so manuscripts are checked in batches: each
 # example is a book of up to four generated chapters (which also tests ids and
-# notes across chapter files).
+# notes across chapter files), and every EPUB built is checked in one Java start at the end,
+# kept with the manuscript it came from.
 @pytest.mark.slow
-def test_every_generated_manuscript_builds_or_fails_with_diagnostics_and_its_epub_passes_epubcheck():
+def test_every_generated_manuscript_builds_or_fails_with_diagnostics_and_its_epub_passes_epubcheck(tmp_path):
     built: list[bool] = []  # this test's own record: it no longer depends on the order tests run in
+    epubs: list[Path] = []
 
     @settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(manuscript(buildable=True), min_size=1, max_size=4))
@@ -157,8 +160,9 @@ def test_every_generated_manuscript_builds_or_fails_with_diagnostics_and_its_epu
             _assert_diagnosed(result)
             built.append(result.exit_code == 0)
             if result.exit_code == 0:
-                epub = next(out.glob("*.epub"))
-                assert_epubcheck_clean(epub)
+                kept = tmp_path / f"book-{len(epubs)}"
+                shutil.copytree(book / "manuscript", kept)
+                epubs.append(Path(shutil.copy(next(out.glob("*.epub")), kept.with_suffix(".epub"))))
                 assert next(out.glob("*.pdf")).read_bytes().startswith(b"%PDF-")
             else:
                 assert not out.exists() or not list(out.glob("*.epub"))
@@ -166,6 +170,9 @@ def test_every_generated_manuscript_builds_or_fails_with_diagnostics_and_its_epu
     build()
     # The EPUBCheck property means something only if books were built.
     assert built and sum(built) >= len(built) // 2, built
+    problems = {epub.name: found for epub, report in epubcheck_many(epubs).items()
+                if (found := epubcheck_problems(report))}
+    assert not problems, f"the manuscripts are beside each EPUB in {tmp_path}: {problems}"
 
 
 # -- a mutation fuzzer over real books -------------------------------------------------------
@@ -243,8 +250,6 @@ def _within(seconds: int, work):
 
 @pytest.mark.slow
 def test_mutated_books_give_a_book_or_diagnostics_in_time_and_their_epubs_pass_epubcheck(tmp_path):
-    import shutil
-
     epubs: list[Path] = []
     cases = iter(range(10**6))
 
