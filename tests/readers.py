@@ -197,10 +197,11 @@ LEFT_BEHIND = """columns => {
     for (const c of document.querySelectorAll('figcaption'))
         if (c.nextElementSibling) pairs.push([c, c.nextElementSibling]);
         else if (c.previousElementSibling) pairs.push([c.previousElementSibling, c]);
-    for (const t of document.querySelectorAll('table')) {
-        const first = t.tBodies.length && t.tBodies[0].rows[0];
-        if (t.caption) pairs.push([t.caption, t.tHead || first]);
-        if (t.tHead && first) pairs.push([t.tHead, first]);
+    for (const t of document.querySelectorAll('table')) {  // cells: a row section's box may start in a column it left
+        const head = t.tHead && t.tHead.rows.length ? t.tHead.rows[0].cells[0] : null;
+        const first = t.tBodies.length && t.tBodies[0].rows.length ? t.tBodies[0].rows[0].cells[0] : null;
+        if (t.caption) pairs.push([t.caption, head || first]);
+        if (head && first) pairs.push([head, first]);
     }
     const found = [];
     for (const [before, after] of pairs) {

@@ -6,7 +6,8 @@ tests/test_epub_css.py in Chromium with those readers' injected styles:
 - A wide table scrolls sideways in a box of its own, which a keyboard can reach and a screen
   reader names; narrow tables stay out of such boxes, since a scrolling box never breaks across
   pages and a long table lost every row past the first page.
-- A heading directly above a figure stays with it, and a short captioned listing is kept whole:
+- A heading directly above a figure stays with it, one above a box keeps room for the box's title
+  and first lines, and a short captioned listing is kept whole:
   engines that ignore `break-after: avoid` in columns left the heading or caption at a column's
   foot, and keep only a block whole (`break-inside`).
 - A web address shown as text may break where a copy editor would break it (after `//`, before
@@ -36,10 +37,11 @@ SHORT_LISTING = 12  # lines: a captioned listing this short is kept whole on a p
 def for_small_screens(tree: etree._ElementTree, table_word: str) -> None:
     """Adjust one content document's markup in place; `table_word` names a scrolling table without a caption."""
     root = tree.getroot()
+    taken = {el.get("id") for el in root.iter() if el.get("id")}
     for index, table in enumerate(root.iter(f"{XHTML}table")):
-        _scrolling_box(table, index, table_word)
+        _scrolling_box(table, index, table_word, taken)
     for heading in [el for el in root.iter() if el.tag in HEADINGS]:
-        _keep_with_figure(heading)
+        _keep_with_next(heading)
     for figure in root.iter(f"{XHTML}figure"):
         if "code-figure" in figure.get("class", "").split() and _lines(figure) <= SHORT_LISTING:
             figure.set("class", f"{figure.get('class')} keep-together")
@@ -51,7 +53,7 @@ def for_small_screens(tree: etree._ElementTree, table_word: str) -> None:
             _fixed_spaces(code)
 
 
-def _scrolling_box(table: etree._Element, index: int, table_word: str) -> None:
+def _scrolling_box(table: etree._Element, index: int, table_word: str, taken: set[str]) -> None:
     wrap = table.getparent()
     if "table-wide" not in table.get("class", "").split() or wrap is None or wrap.get("class") != "table-wrap":
         return
@@ -63,16 +65,23 @@ def _scrolling_box(table: etree._Element, index: int, table_word: str) -> None:
         wrap.set("aria-label", table_word)
         return
     if not caption.get("id"):
-        caption.set("id", f"{table.get('id') or f'table-{index + 1}'}-caption")
+        name = f"{table.get('id') or f'table-{index + 1}'}-caption"
+        while name in taken:
+            name += "-1"
+        caption.set("id", name)
+        taken.add(name)
     wrap.set("aria-labelledby", caption.get("id"))
 
 
-def _keep_with_figure(heading: etree._Element) -> None:
+def _keep_with_next(heading: etree._Element) -> None:
     figure = heading.getnext()
-    if figure is None or figure.tag != f"{XHTML}figure" or "code-figure" in figure.get("class", "").split():
-        return  # a code figure may be longer than a page: its caption keeps lines of it (epub.css)
-    if heading.tail and heading.tail.strip():
+    if figure is None or (heading.tail and heading.tail.strip()):
         return
+    if "box" in figure.get("class", "").split():
+        # The heading's room for two lines must hold the box's edge, its title and the title's own room.
+        heading.set("class", " ".join([*heading.get("class", "").split(), "before-box"]))
+    if figure.tag != f"{XHTML}figure" or "code-figure" in figure.get("class", "").split():
+        return  # a code figure may be longer than a page: its caption keeps lines of it (epub.css)
     keep = etree.Element(f"{XHTML}div", {"class": "keep-together"})
     heading.addprevious(keep)
     keep.tail, figure.tail = figure.tail, "\n"
