@@ -132,21 +132,27 @@ def unpacked_sample(tmp_path_factory) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """Debian's Chromium, headless, with a new empty profile."""
-    assert CHROMIUM.exists(), "install Debian's chromium: scripts/system-packages.sh test"
+def playwright():
+    """One Playwright for the module: its sync API runs one at a time."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("profile")), executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory, playwright):
+    """Debian's Chromium, headless, with a new empty profile."""
+    assert CHROMIUM.exists(), "install Debian's chromium: scripts/system-packages.sh test"
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("profile")), executable_path=str(CHROMIUM), headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync"],
+    )
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.mark.slow
@@ -304,20 +310,17 @@ def phone_chapters(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def phone():
+def phone(playwright):
     """A page for each reader: Foliate's in a mobile context, whose overlay scrollbars take no room and
     show only while scrolling, as WebKitGTK's do; calibre's with the classic ones of its Qt WebEngine."""
     assert CHROMIUM.exists(), "install Debian's chromium: scripts/system-packages.sh test"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
-                                              ignore_default_args=["--hide-scrollbars"])
-        try:
-            yield {reader: chromium.new_context(is_mobile=reader == "Foliate").new_page() for reader in readers.READERS}
-        finally:
-            chromium.close()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                          args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+                                          ignore_default_args=["--hide-scrollbars"])
+    try:
+        yield {reader: chromium.new_context(is_mobile=reader == "Foliate").new_page() for reader in readers.READERS}
+    finally:
+        chromium.close()
 
 
 @pytest.mark.slow

@@ -74,20 +74,20 @@ def _scrolling_box(table: etree._Element, index: int, table_word: str, taken: se
 
 
 def _keep_with_next(heading: etree._Element) -> None:
-    figure = heading.getnext()
-    if figure is None or (heading.tail and heading.tail.strip()):
+    following = heading.getnext()
+    if following is None or (heading.tail and heading.tail.strip()):
         return
-    if "box" in figure.get("class", "").split():
+    if "box" in following.get("class", "").split():
         # The heading's room for two lines must hold the box's edge, its title and the title's own room.
         heading.set("class", " ".join([*heading.get("class", "").split(), "before-box"]))
-    if figure.tag != f"{XHTML}figure" or "code-figure" in figure.get("class", "").split():
+    if following.tag != f"{XHTML}figure" or "code-figure" in following.get("class", "").split():
         return  # a code figure may be longer than a page: its caption keeps lines of it (epub.css)
     keep = etree.Element(f"{XHTML}div", {"class": "keep-together"})
     heading.addprevious(keep)
-    keep.tail, figure.tail = figure.tail, "\n"
+    keep.tail, following.tail = following.tail, "\n"
     keep.text = "\n"
     keep.append(heading)
-    keep.append(figure)
+    keep.append(following)
 
 
 def _lines(figure: etree._Element) -> int:
