@@ -8,6 +8,7 @@ not by the tests' virtual environment, which has no PyQt6.
 """
 
 import json
+import os
 import sys
 
 from PyQt6.QtCore import QTimer, QUrl
@@ -16,7 +17,9 @@ from PyQt6.QtWidgets import QApplication
 
 app = QApplication(sys.argv[:1])
 view = QWebEngineView()
-view.resize(1200, 1000)
+# QT_ENGINE_SIZE=410x760: the frame of calibre's viewer in a 450 x 800 window (its margins are 20 px).
+width, height = map(int, os.environ.get("QT_ENGINE_SIZE", "1200x1000").split("x"))
+view.resize(width, height)
 script = open(sys.argv[1], encoding="utf-8").read()
 pages = list(sys.argv[2:])
 results = {}

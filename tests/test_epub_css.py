@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import tinycss2
+import readers
 from conftest import FIXTURES, NS, REPO, build
 from lxml import etree
 
@@ -131,21 +132,27 @@ def unpacked_sample(tmp_path_factory) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """Debian's Chromium, headless, with a new empty profile."""
-    assert CHROMIUM.exists(), "install Debian's chromium: scripts/system-packages.sh test"
+def playwright():
+    """One Playwright for the module: its sync API runs one at a time."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("profile")), executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory, playwright):
+    """Debian's Chromium, headless, with a new empty profile."""
+    assert CHROMIUM.exists(), "install Debian's chromium: scripts/system-packages.sh test"
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("profile")), executable_path=str(CHROMIUM), headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync"],
+    )
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.mark.slow
@@ -282,3 +289,118 @@ def test_the_title_page_stays_centred_when_a_reader_forces_justified_paragraphs(
     page.close()
     assert len(aligned) >= 2, aligned  # the sample book has a subtitle, authors and rights
     assert all(align == "center" for _, align in aligned), aligned
+
+
+# -- at phone width, as Foliate and calibre's viewer lay a chapter out (readers.py) ---------------
+
+PHONE_BOOKS = ("technical", "scholarly")
+NOT_CHAPTERS = ("cover.xhtml", "titlepage.xhtml", "nav.xhtml")
+
+
+@pytest.fixture(scope="module")
+def phone_chapters(tmp_path_factory) -> dict[str, Path]:
+    """The technical and scholarly fixtures' EPUBs unpacked: each chapter's file by its name."""
+    out = tmp_path_factory.mktemp("phone")
+    chapters = {}
+    for name in PHONE_BOOKS:
+        with zipfile.ZipFile(build(FIXTURES / name, "epub", "-o", str(out / f"{name}.epub"))) as z:
+            z.extractall(out / name)
+        chapters |= {doc.name: doc for doc in (out / name / "EPUB").glob("*.xhtml") if doc.name not in NOT_CHAPTERS}
+    return chapters
+
+
+@pytest.fixture(scope="module")
+def phone(playwright):
+    """A page for each reader: Foliate's in a mobile context, whose overlay scrollbars take no room and
+    show only while scrolling, as WebKitGTK's do; calibre's with the classic ones of its Qt WebEngine."""
+    assert CHROMIUM.exists(), "install Debian's chromium: scripts/system-packages.sh test"
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                          args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+                                          ignore_default_args=["--hide-scrollbars"])
+    try:
+        yield {reader: chromium.new_context(is_mobile=reader == "Foliate").new_page() for reader in readers.READERS}
+    finally:
+        chromium.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reader", list(readers.READERS))
+def test_every_table_can_be_read_whole_at_phone_width(phone_chapters, phone, reader):
+    """Issue 23: at 450 px the wide table squeezed its code cells to five characters a line ("fixtu / re.")
+    and Foliate cut its last columns off with no scrollbar to show they were there."""
+    page = phone[reader]
+    columns = readers.open_as(page, phone_chapters["tables.xhtml"], reader)
+    reached = [tuple(r) for r in page.evaluate(readers.TABLES_REACHED, columns)]
+    code_lines = page.evaluate(readers.CODE_LINES_IN_TABLES)
+    assert len(reached) == 3 and all(how in ("visible", "scrolls into view") for _, how in reached), reached
+    assert ("Name", "scrolls into view") in reached  # the wide one is wider than a phone: it must scroll
+    # Code in a cell breaks only where it may (after / . - _), never inside a word.
+    inside_words = [(a, b) for lines in code_lines for a, b in zip(lines, lines[1:]) if a[-1].isalnum() and b[0].isalnum()]
+    assert code_lines and not inside_words, inside_words
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reader", list(readers.READERS))
+def test_nothing_is_parted_from_what_it_heads_at_phone_width(phone_chapters, phone, reader):
+    """Issue 23: a heading above a figure, a caption above its code, a table's head row, a picture and its
+    caption: each ended a column, what belongs with it in the next (engines ignoring `break-after: avoid`)."""
+    page = phone[reader]
+    left_behind = []
+    for name, document in sorted(phone_chapters.items()):
+        for height in range(300, 800, 9):  # column heights a few pixels apart, so that some end right after each
+            columns = readers.open_as(page, document, reader, height, readers.IGNORING_BREAK_AFTER)
+            left_behind += [f"{name} at {height} px: {what}" for what in page.evaluate(readers.LEFT_BEHIND, columns)]
+    assert not left_behind, left_behind
+
+
+@pytest.mark.slow
+def test_justified_lines_keep_their_spaces_before_an_address_and_in_code(phone_chapters, phone):
+    """Issue 23: in Foliate (justified; a WebKit without `overflow-wrap: anywhere`) a long web address went
+    whole to the next line and spread the line before it with gaps of four ems; inline code's spaces widened
+    with the line's (`git  add`)."""
+    page = phone["Foliate"]
+    gaps, code_spaces = [], []
+    for name in ("markdown-people-write.xhtml", "harbours.xhtml", "code.xhtml"):
+        readers.open_as(page, phone_chapters[name], "Foliate", extra_css=readers.WITHOUT_ANYWHERE)
+        gaps += page.evaluate(readers.ADDRESS_LINE_GAPS)
+        code_spaces += page.evaluate(readers.CODE_SPACES)
+    assert len(gaps) >= 2 and all(widest < 1.5 for _, widest in gaps), gaps  # ems; a space is a quarter of one
+    assert len(code_spaces) >= 2 and all(ratio < 1.05 for _, ratio in code_spaces), code_spaces
+
+
+@pytest.mark.slow
+def test_tables_and_headings_at_phone_width_in_calibres_engine(phone_chapters, tmp_path):
+    # The same measures in the engine of calibre's viewer, in the frame it has in a 450 x 800 window.
+    assert shutil.which("ebook-viewer"), "install calibre: scripts/system-packages.sh test"
+    frame = readers.READERS["calibre"]["viewport"]
+    script = tmp_path / "phone.js"
+    script.write_text(f"""(() => {{
+        const layOut = {readers.CALIBRE_COLUMNS}, left = {readers.LEFT_BEHIND};
+        let found = [];
+        const columns = layOut([{frame['width']}, {frame['height']}]);
+        const tables = ({readers.TABLES_REACHED})(columns), code = ({readers.CODE_LINES_IN_TABLES})();
+        for (let h = 300; h < 800; h += 9) found = found.concat(left(layOut([{frame['width']}, h])).map(w => h + ' px: ' + w));
+        return JSON.stringify({{tables, code, found}});
+    }})()""", encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox",
+           "XDG_RUNTIME_DIR": str(tmp_path), "QT_ENGINE_SIZE": f"{frame['width']}x{frame['height']}"}
+    chapters = [str(doc) for _, doc in sorted(phone_chapters.items())]
+    run = subprocess.run(["/usr/bin/python3", str(Path(__file__).parent / "qt_engine.py"), str(script), *chapters],
+                         capture_output=True, text=True, timeout=600, env=env)
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    assert run.returncode == 0 and lines, run.stdout[-2000:] + run.stderr[-2000:]
+    report = json.loads(lines[-1])
+    assert "QtWebEngine" in report["engine"], report
+    results = {Path(page).name: found for page, found in report["results"].items()}
+    assert set(results) == set(phone_chapters) and all(results.values()), results
+    tables = [tuple(r) for r in results["tables.xhtml"]["tables"]]
+    assert len(tables) == 3 and all(how in ("visible", "scrolls into view") for _, how in tables), tables
+    code = results["tables.xhtml"]["code"]
+    assert not [(a, b) for lines in code for a, b in zip(lines, lines[1:]) if a[-1].isalnum() and b[0].isalnum()], code
+    left_behind = [f"{name} at {where}" for name, result in results.items() for where in result["found"]]
+    # This engine (Chromium 102) breaks a table's rows as its legacy layout did: a reserve in a head cell
+    # moves no row, and `break-after: avoid` on the head is ignored. At 3 of the 56 column heights the
+    # long table's head row still ends a column (before, the table was one unbreakable box and lost its
+    # rows past the first column at every height); no other engine measured here does this.
+    heads = [where for where in left_behind if where.startswith("tables.xhtml") and ': th "Setting" / td' in where]
+    assert len(heads) <= 3 and not set(left_behind) - set(heads), left_behind

@@ -334,3 +334,23 @@ def test_gfm_and_pandoc_constructs_in_the_technical_epub(technical):
     assert figure.rstrip().endswith("</figcaption>") and "<br" not in figure
     assert '<div id="summary" class="lead">' in page and 'id="careful" class="box warning"' in page
     assert 'href="#alerts"' in page and 'href="#task-lists"' in page and 'href="#summary"' in page
+
+
+def test_small_screens_get_break_points_in_addresses_and_fixed_spaces_in_code():
+    # Issue 23 (measured in readers by test_epub_css.py); here, the markup the EPUB writer makes for them.
+    from lxml import etree
+
+    from bookmaker.writers.epub.screens import for_small_screens
+
+    tree = etree.ElementTree(etree.fromstring(
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p><a class="url" href="https://docs.example.org/a/b-c.html">'
+        'https://docs.example.org/a/b-c.html</a> <code>git add --all</code></p>'
+        '<h2>Head</h2><figure><img src="x.png" alt="x"/></figure>'
+        '<div class="table-wrap"><table class="table table-wide"><caption>Wide</caption></table></div></div>'))
+    for_small_screens(tree, "Table")
+    xml = etree.tostring(tree, encoding="unicode").replace(' xmlns="http://www.w3.org/1999/xhtml"', "")
+    assert "https://<wbr/>docs<wbr/>.example<wbr/>.org<wbr/>/a<wbr/>/b<wbr/>-c<wbr/>.html</a>" in xml
+    assert '<code>git<span class="code-space"> </span>add<span class="code-space"> </span>--all</code>' in xml
+    assert '<div class="keep-together">\n<h2>Head</h2><figure>' in xml
+    assert ('<div class="table-wrap table-scroll" tabindex="0" role="region" aria-labelledby="table-1-caption">'
+            '<table class="table table-wide"><caption id="table-1-caption">Wide</caption>') in xml

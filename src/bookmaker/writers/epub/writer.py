@@ -40,6 +40,7 @@ from bookmaker.writers.epub import package as epub_package
 from bookmaker.writers.accessibility import epub_accessibility, page_source_of
 from bookmaker.writers.epub.pagebreaks import PageBreak, place_page_breaks
 from bookmaker.writers.epub.resources import book_relative, package_css, package_names
+from bookmaker.writers.epub.screens import for_small_screens
 from bookmaker.writers.print_pages import current_print_pages
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -130,6 +131,7 @@ def write_epub(book: Book, target: Path, diagnostics: Diagnostics, options: Epub
     for doc in docs:
         _link_across_files(trees[doc.file_name], doc.file_name, where)
         _add_epub_types(trees[doc.file_name])
+        for_small_screens(trees[doc.file_name], book.terms["table"])
     page_list, page_source = _page_list(book, docs, trees, info)
     _finish_documents(docs, trees, options.kepub)
 
