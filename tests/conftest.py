@@ -16,6 +16,8 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
+import epubcheck_server
+
 from bookmaker.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,26 +68,12 @@ def build(book: Path, fmt: str, *extra: str) -> Path:
 
 def epubcheck(epub: Path) -> dict:
     """Run W3C EPUBCheck (the jar bundled by the epubcheck package) and return its JSON report."""
-    import epubcheck as package
-
-    jar = Path(package.__file__).parent / "epubcheck.jar"
-    report = epub.with_suffix(".epubcheck.json")
-    subprocess.run(["java", "-jar", str(jar), str(epub), "--json", str(report)],
-                   capture_output=True, text=True, timeout=300)
-    return json.loads(report.read_text())
+    return epubcheck_server.epubcheck(epub)
 
 
 def epubcheck_many(epubs: list[Path]) -> dict[Path, dict]:
-    """EPUBCheck's JSON report of each EPUB, all checked in one Java process (tests/EpubcheckBatch.java)."""
-    import epubcheck as package
-
-    jar = Path(package.__file__).parent / "epubcheck.jar"
-    for epub in epubs:
-        epub.with_suffix(".epubcheck.json").unlink(missing_ok=True)
-    if epubs:
-        subprocess.run(["java", "-cp", str(jar), str(Path(__file__).parent / "EpubcheckBatch.java"),
-                        *map(str, epubs)], capture_output=True, text=True, timeout=120 + 30 * len(epubs))
-    return {epub: json.loads(epub.with_suffix(".epubcheck.json").read_text()) for epub in epubs}
+    """EPUBCheck's JSON report of each EPUB (one warm Java process checks them all)."""
+    return {epub: epubcheck_server.epubcheck(epub) for epub in epubs}
 
 
 def epubcheck_problems(report: dict) -> list[str]:
