@@ -102,6 +102,23 @@ def test_strict_fails_the_run_at_its_end_on_a_writers_warning(tmp_path, monkeypa
     assert result.stderr.strip().endswith("bookmaker: 0 errors, 1 warning")
 
 
+def test_a_run_asking_more_than_the_last_is_no_skip(tmp_path, monkeypatch):
+    """The skip check knew the settings and the files but not the command line: after a run that warned,
+    `--strict` said "up to date" and exited 0; after a run without `--allow-remote`, a run with it kept
+    the book without its remote images."""
+    monkeypatch.setitem(formats.FORMATS, "txt", Format("txt", "txt", "writing the text", "text",
+                                                       f"{__name__}:write_txt_warning", default=False))
+    book = _book(tmp_path / "book")
+    assert run_cli("build", "-f", "txt", str(book)).exit_code == 0
+    strict = run_cli("build", "-f", "txt", "--strict", str(book))
+    assert strict.exit_code == 1 and "up to date" not in strict.stderr, strict.stderr
+    assert run_cli("build", "-f", "txt", str(book)).exit_code == 0
+    remote = run_cli("build", "-f", "txt", "--allow-remote", str(book))
+    assert "up to date" not in remote.stderr, remote.stderr
+    again = run_cli("build", "-f", "txt", "--allow-remote", str(book))
+    assert "up to date" in again.stderr, again.stderr
+
+
 def test_diagnostics_keep_warnings_as_warnings():
     from bookmaker.cli.report import as_errors
     from bookmaker.core.diagnostics import Diagnostics, Severity

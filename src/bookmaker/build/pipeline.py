@@ -107,8 +107,12 @@ class Builder:
         state = read_state(out_dir)
         inputs = self._input_signature(out_dir)
 
+        # What the command line asks besides the settings: remote images fetched or not make another book,
+        # and a run under --strict (its ignored codes) must see the warnings a run without it let pass.
+        asked = [request.allow_remote, request.strict, sorted(request.ignore)]
+
         def fingerprint(fmt: str, uses: list) -> str | None:
-            return self._fingerprint(fmt, out_dir, options, note_numbering, inputs, uses, state)
+            return self._fingerprint(fmt, out_dir, options, note_numbering, inputs, uses, state, asked)
 
         todo = []
         for fmt in formats:
@@ -208,7 +212,7 @@ class Builder:
         return [stat_signature(path, self.root) for path in files if not path.is_relative_to(out_dir)]
 
     def _fingerprint(self, fmt: str, out_dir: Path, sections: dict, note_numbering: str, inputs: list | None,
-                     uses: list, state: dict) -> str | None:
+                     uses: list, state: dict, asked: list) -> str | None:
         """What `fmt` is made from: its settings (`sections`: each bookmaker.toml section's options), the
         book's files, those the last build read besides, and the output it follows (the EPUB, the PDF)."""
         if inputs is None:
@@ -217,7 +221,7 @@ class Builder:
         extra = _followed(state, fmt, out_dir)
         used = [stat_signature(self.root / name, self.root) for name in uses if isinstance(name, str) and inside(name)]
         settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options) if options is not None else None,
-                    note_numbering, inputs, used, list(extra)]
+                    note_numbering, inputs, used, list(extra), asked]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
