@@ -51,7 +51,9 @@ def source_words(book: Path) -> set[str]:
     words: set[str] = set()
     for path in locate(book).chapters:
         text = re.sub(r"^[ \t]*(```|~~~).*?^[ \t]*\1", " ", path.read_text(encoding="utf-8"), flags=re.M | re.S)
-        text = re.sub(r"^---\n.*?\n---\n", " ", text, flags=re.S)
+        # The front matter, but its title: the book's, or in a Quarto book the chapter's heading.
+        text = re.sub(r"^---\n(.*?)\n---\n", lambda m: " ".join(re.findall(r"^title:(.*)$", m[1], re.M)), text,
+                      flags=re.S)
         text = re.sub(r"\{[^{}\n]*\}|\]\([^)]*\)|<[^>]*>|@[\w:.-]+|\\[A-Za-z]+|\$[^$]*\$|https?://\S+", " ", text)
         words |= {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
     return words - NOT_PRINTED
