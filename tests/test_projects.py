@@ -143,6 +143,7 @@ REAL_EXPECTED = {
     # {{#include ../../../examples/...}}: a file outside the book folder, which bookmaker never reads.
     "mdbook-guide": (1, Counter({"resource-outside-book": 2, "project-preprocessor": 1, "html-element-removed": 2,
                                  "heading-level-skipped": 8, "link-text-unclear": 3, "heading-empty": 1})),
+    "pandoc-book-template": (0, Counter({"link-text-unclear": 1, "link-target-unknown": 1})),
     # A figure that is a PDF (absent from the copy here; bookmaker would refuse it as image-invalid).
     "pandoc-phd-thesis": (1, Counter({"resource-missing": 1, "raw-tex": 15, "html-repaired": 1, "crossref-listing": 1,
                                       "crossref-unread-target": 1, "pandoc-simple-table": 1,
@@ -202,7 +203,7 @@ def test_a_real_project_builds_as_it_is(real_builds, book):
     errors = [p for p in epubcheck_problems(report) if not p.startswith("WARNING")]
     assert not errors, errors[:10]
     words = source_words(book)
-    assert len(words) > 100
+    assert len(words) > 30  # the prose was found (the pandoc book template has 49 words of four letters)
     for fmt, text in (("pdf", pdf_text(outputs["pdf"])), ("epub", epub_text(outputs["epub"]))):
         lost = sorted(w for w in words if w not in text)
         assert not lost, f"{fmt}: {lost[:50]}"
