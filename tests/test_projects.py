@@ -209,3 +209,16 @@ def test_a_real_project_builds_as_it_is(real_builds, book):
         assert not lost, f"{fmt}: {lost[:50]}"
     past = words_past_text_block(outputs["pdf"])
     assert not past, past[:10]
+
+
+@pytest.mark.slow
+def test_a_table_caption_stays_with_its_table(real_builds):
+    """The pandoc book template's "Table 1." caption was left alone at the foot of a page, its table on
+    the next: on the caption's page, the table's head row ("Index") comes below it."""
+    from test_technical import pdf_words
+
+    outputs = real_builds[REAL / "pandoc-book-template"][0]
+    words = pdf_words(outputs["pdf"])
+    text = [w for *_, w in words]
+    [(page, top)] = [words[i][0:4:3] for i in range(len(words) - 2) if text[i:i + 3] == ["Table", "1.", "This"]]
+    assert any(p == page and y0 > top and w == "Index" for p, _, _, y0, _, _, w in words), page
