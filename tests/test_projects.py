@@ -167,7 +167,7 @@ def _expected(book: Path) -> tuple[int, Counter | None]:
 
 
 @pytest.fixture(scope="module")
-def real_builds(tmp_path_factory) -> dict[Path, tuple[dict[str, Path], str, int]]:
+def real_builds(tmp_path_factory) -> dict[Path, tuple[dict[str, Path], str, int, dict | None]]:
     """Every real project built once, and the EPUBs of those that built checked in one EPUBCheck start."""
     out = tmp_path_factory.mktemp("real")
     builds = {book: built(book, out / f"{index}-{book.name}") for index, book in enumerate(_real_projects())}
