@@ -21,6 +21,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from bookmaker.core import limits
 from bookmaker.core.lang import direction_of, quotes_for
 from bookmaker.markdown.rules.alerts import github_alerts
+from bookmaker.markdown.rules.attributes import pandoc_bare_values
 from bookmaker.markdown.rules.boxes import box_titles, is_box, is_placeholder
 from bookmaker.markdown.rules.callouts import quarto_callouts
 from bookmaker.markdown.rules.cells import image_cells
@@ -49,6 +50,7 @@ def parser_for(lang: str, direction: str | None = None) -> MarkdownIt:
     github_links(md.linkify)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
+    pandoc_bare_values()  # `{width=50%}`: before the first attribute is read
     md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir", *INDEX_ATTRIBUTES))
     md.use(math_plugin)
     md.use(container_plugin, name="box", validate=is_box)

@@ -18,6 +18,7 @@ from bookmaker.core.terms import terms_for
 from bookmaker.core.ids import slugify
 from bookmaker.markdown.parser import parser_for
 from bookmaker.markdown.rules.citations import crossref_label
+from bookmaker.markdown.rules.headings import book_heading_references
 from bookmaker.render import highlight_worker
 from bookmaker.model import Book, Chapter
 from bookmaker.safety.policy import ResourcePolicy
@@ -138,3 +139,6 @@ def _set_up_crossrefs(state: BookState, files: list, metadata) -> None:
                                for label in pair if label}
     state.crossrefs.per_chapter = setting(state, files, "crossref-numbering")[0] == "chapter"
     state.crossrefs.with_pages = setting(state, files, "crossref-pages")[0] is True
+    headings = book_heading_references([f.body for f in files])  # `[Introduction]` from another chapter
+    for file in files:
+        file.env["book_headings"] = headings

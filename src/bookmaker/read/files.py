@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bookmaker.config.frontmatter import split_front_matter
+from bookmaker.config.frontmatter import FrontMatter, split_front_matter
 from bookmaker.core import limits
 from bookmaker.core.text import INVALID_CHARACTERS, line_and_column, not_utf8
 from bookmaker.model import Chapter, Metadata
@@ -60,11 +60,29 @@ def load(book: BookState, path: Path) -> SourceFile | None:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _without_invalid_characters(book, text, path)
     front, body = split_front_matter(text, path, diagnostics)
+    project = book.sources.config.project
+    if project is not None and project.kind == "Quarto":
+        front, body = _quarto_chapter_title(front, body)
     added: list[tuple[int, int]] = []
     body = expand_includes(book, body, path, added=added)
     if added:
         book.included_lines[path] = added
     return SourceFile(path, body, front)
+
+
+def _quarto_chapter_title(front: FrontMatter, body: str) -> tuple[FrontMatter, str]:
+    """In a Quarto book a chapter's front matter `title` is that chapter's title, which Quarto prints as
+    its heading, and the book's title is _quarto.yml's: the title becomes a level-1 heading on its own
+    line (a blank one in the body, so every line keeps its number) and leaves the book's metadata."""
+    title, line = front.values.get("title"), front.lines.get("title")
+    if not isinstance(title, (str, int, float)) or isinstance(title, bool) or not line:
+        return front, body
+    lines = body.split("\n")
+    if line > len(lines) or lines[line - 1].strip():
+        return front, body
+    lines[line - 1] = "# " + " ".join(str(title).split())
+    values = {k: v for k, v in front.values.items() if k != "title"}  # a copy: the cache shares the parsed one
+    return FrontMatter(values, {k: v for k, v in front.lines.items() if k != "title"}), "\n".join(lines)
 
 
 def _without_invalid_characters(book: BookState, text: str, path: Path) -> str:

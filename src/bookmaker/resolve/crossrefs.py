@@ -107,7 +107,9 @@ class CrossRefs:
                               f"a cross-reference to a figure or table made by a cell that is not run, or written on "
                               f"something bookmaker does not read (@{item.key}), is kept as written: see the warning "
                               "about that cell or construct", "crossref-unread-target")
-                        parts.append(html.escape(item.key))
+                        # as written, its @ too: "fig-x" alone read as a word of the text
+                        written = token.content if len(token.meta["items"]) == 1 else "@" + item.key
+                        parts.append(html.escape(written))
                         continue
                     self.diagnostics.error(path, line, f"unknown cross-reference @{item.key}: {hint}", code="crossref-unknown")
                     continue

@@ -50,21 +50,53 @@ def implicit_header_references(state: StateCore) -> None:
     """`[Heading text]` and `[text][Heading text]` link to the chapter's heading of that text, as
     pandoc's implicit_header_references: a link reference definition of the name wins. The href is
     the id the heading asks for (its `{#id}`, or the slug of its text); the reader's link resolver
-    turns it into the id the heading gets."""
+    turns it into the id the heading gets. The other chapters' headings (env["book_headings"]) come
+    last: pandoc reads a project's chapters as one text, so `[Introduction]` reaches another file's."""
     references = state.env.setdefault("references", {})
     tokens = state.tokens
     for i, token in enumerate(tokens):
         if token.type != "heading_open" or i + 1 >= len(tokens) or tokens[i + 1].type != "inline":
             continue
-        text = tokens[i + 1].content
-        wanted = None
-        match = TRAILING_ATTRS.search(text)
-        if match:
-            try:
-                _, attrs = parse_attrs(match.group(1))
-                wanted, text = attrs.get("id"), text[: match.start()]
-            except ParseError:
-                pass
-        label = normalizeReference(text.strip())
+        label, href = _reference(tokens[i + 1].content)
         if label and label not in references:
-            references[label] = {"title": "", "href": "#" + str(wanted or slugify(text)), "map": token.map}
+            references[label] = {"title": "", "href": href, "map": token.map}
+    for label, reference in state.env.get("book_headings", {}).items():
+        references.setdefault(label, reference)
+
+
+def _reference(text: str) -> tuple[str, str]:
+    """A heading's text as a reference label, and the href it asks for."""
+    wanted = None
+    match = TRAILING_ATTRS.search(text)
+    if match:
+        try:
+            _, attrs = parse_attrs(match.group(1))
+            wanted, text = attrs.get("id"), text[: match.start()]
+        except ParseError:
+            pass
+    return normalizeReference(text.strip()), "#" + str(wanted or slugify(text))
+
+
+_ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def book_heading_references(bodies: list[str]) -> dict[str, dict]:
+    """The ATX headings of every chapter (outside code fences) as implicit header references, read
+    from the text before any chapter is parsed; a chapter's own headings and definitions win."""
+    found: dict[str, dict] = {}
+    for body in bodies:
+        fence = ""
+        for line in body.split("\n"):
+            if opening := _FENCE.match(line):
+                mark = opening.group(1)
+                if not fence:
+                    fence = mark
+                elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark):].strip():
+                    fence = ""
+                continue
+            if not fence and (heading := _ATX.match(line)):
+                label, href = _reference(heading.group(1))
+                if label:
+                    found.setdefault(label, {"title": "", "href": href, "map": None})
+    return found

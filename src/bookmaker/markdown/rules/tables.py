@@ -1,4 +1,4 @@
-"""Table captions: `: Caption {#tbl-id}` after a table, as in pandoc and Quarto."""
+"""Table captions: `: Caption {#tbl-id}` (or `Table: Caption`) after a table, as in pandoc and Quarto."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 
 from bookmaker.markdown.rules.headings import TRAILING_ATTRS
 
-_TABLE_CAPTION = re.compile(r"^:\s+")
+_TABLE_CAPTION = re.compile(r"^(?:[Tt]able)?:\s+")  # pandoc: `:`, `Table:` or `table:`
 
 def table_captions(state: StateCore) -> None:
     """`: Caption {#tbl-id}` right after a table is its caption (pandoc's and Quarto's syntax).
