@@ -71,3 +71,24 @@ def test_another_weasyprint_is_laid_out_unpatched(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(inline, "split_first_line", real := lambda *args: None)
     patches.keep_words_together()
     assert inline.split_first_line is real
+
+
+def test_the_attribute_parser_patch_is_fenced_to_the_mdit_py_plugins_it_was_written_for() -> None:
+    """markdown/rules/attributes.py replaces one handler of mdit-py-plugins' attribute parser (pandoc's
+    bare values, `{width=50%}`): applied only where that handler is the code it was written for."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from mdit_py_plugins import __version__
+
+    from bookmaker.markdown.rules import attributes
+
+    assert attributes.fingerprint() == attributes.FINGERPRINT, (
+        f"mdit-py-plugins {__version__} changed handle_scanning_bare_value: check markdown/rules/attributes.py, "
+        "then update WRITTEN_FOR, FINGERPRINT and the pin in pyproject.toml")
+    assert attributes.supported(), f"mdit-py-plugins {__version__} is not in {attributes.WRITTEN_FOR}"
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
+    [pin] = [d for d in project["dependencies"] if d.startswith("mdit-py-plugins")]
+    low, high = re.fullmatch(r"mdit-py-plugins>=([\d.]+),<([\d.]+)", pin.replace(" ", "")).groups()
+    assert [f"{low}."] == list(attributes.WRITTEN_FOR) and high == "0.8", pin

@@ -107,22 +107,11 @@ class Builder:
         state = read_state(out_dir)
         inputs = self._input_signature(out_dir)
 
-        # What the command line asks besides the settings: remote images fetched or not make another book,
-        # and a run under --strict (its ignored codes) must see the warnings a run without it let pass.
-        asked = [request.allow_remote, request.strict, sorted(request.ignore)]
 
         def fingerprint(fmt: str, uses: list) -> str | None:
-            return self._fingerprint(fmt, out_dir, options, note_numbering, inputs, uses, state, asked)
+            return self._fingerprint(fmt, out_dir, options, note_numbering, inputs, uses, state, request)
 
-        todo = []
-        for fmt in formats:
-            last_fingerprint, target = last_build(state, fmt, out_dir)
-            current = fingerprint(fmt, last_uses(state, fmt))
-            if (not request.force and fmt not in targets and current is not None and last_fingerprint == current
-                    and target is not None and target.is_file()):
-                result.skipped.append(target)
-            else:
-                todo.append(fmt)
+        todo = _out_of_date(formats, request.force, targets, state, out_dir, fingerprint, result.skipped)
         if not todo:
             return result
 
@@ -212,7 +201,7 @@ class Builder:
         return [stat_signature(path, self.root) for path in files if not path.is_relative_to(out_dir)]
 
     def _fingerprint(self, fmt: str, out_dir: Path, sections: dict, note_numbering: str, inputs: list | None,
-                     uses: list, state: dict, asked: list) -> str | None:
+                     uses: list, state: dict, request: BuildRequest) -> str | None:
         """What `fmt` is made from: its settings (`sections`: each bookmaker.toml section's options), the
         book's files, those the last build read besides, and the output it follows (the EPUB, the PDF)."""
         if inputs is None:
@@ -220,9 +209,28 @@ class Builder:
         options = sections.get(FORMATS[fmt].options)
         extra = _followed(state, fmt, out_dir)
         used = [stat_signature(self.root / name, self.root) for name in uses if isinstance(name, str) and inside(name)]
+        # What the command line asks besides the settings: remote images fetched or not make another book,
+        # and a run under --strict (its ignored codes) must see the warnings a run without it let pass.
+        asked = [request.allow_remote, request.strict, sorted(request.ignore)]
         settings = [__version__, fmt, str(out_dir), dataclasses.asdict(options) if options is not None else None,
                     note_numbering, inputs, used, list(extra), asked]
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _out_of_date(formats: list[str], force: bool, targets: dict, state: dict, out_dir: Path,
+                 fingerprint, skipped: list[Path]) -> list[str]:
+    """The formats to write: those named with -o, all under --force, and those whose inputs changed since
+    their last build; the others' outputs go to `skipped` (up to date)."""
+    todo = []
+    for fmt in formats:
+        last_fingerprint, target = last_build(state, fmt, out_dir)
+        current = fingerprint(fmt, last_uses(state, fmt))
+        if (not force and fmt not in targets and current is not None and last_fingerprint == current
+                and target is not None and target.is_file()):
+            skipped.append(target)
+        else:
+            todo.append(fmt)
+    return todo
 
 
 def _followed(state: dict, fmt: str, out_dir: Path) -> list:

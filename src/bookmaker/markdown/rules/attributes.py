@@ -6,7 +6,16 @@ pandoc reads them, a bare value runs to a space or the closing `}`; a quote in o
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+
 from mdit_py_plugins.attrs import parse
+
+# Fenced as the WeasyPrint patches are (writers/pdf/patches.py): the handler replaced is mdit-py-plugins'
+# own in these versions, whose source has this fingerprint (tests/fast/test_patches.py checks both, and
+# pyproject.toml pins the range). With another version the patch is not applied: bare values follow djot.
+WRITTEN_FOR = ("0.7.",)
+FINGERPRINT = "870871dcbd65623d"  # mdit_py_plugins.attrs.parse.handle_scanning_bare_value
 
 
 def _bare_value(char: str, pos: int, tokens: parse.TokenState) -> parse.State:
@@ -21,7 +30,20 @@ def _bare_value(char: str, pos: int, tokens: parse.TokenState) -> parse.State:
     return parse.State.SCANNING_BARE_VALUE
 
 
+def fingerprint() -> str:
+    """The sha256 (16 digits) of mdit-py-plugins' own bare-value handler, patched or not."""
+    return hashlib.sha256(inspect.getsource(parse.handle_scanning_bare_value).encode()).hexdigest()[:16]
+
+
+def supported() -> bool:
+    from mdit_py_plugins import __version__
+
+    return __version__.startswith(WRITTEN_FOR) and fingerprint() == FINGERPRINT
+
+
 def pandoc_bare_values() -> None:
     """Replace the bare value's state in the parser's table (the headings, tables, callouts and boxes rules
-    call the same parser); applied once, on building the first Markdown parser."""
-    parse.HANDLERS[parse.State.SCANNING_BARE_VALUE] = _bare_value
+    call the same parser); applied once, on building the first Markdown parser, on the versions it was
+    written for."""
+    if parse.HANDLERS.get(parse.State.SCANNING_BARE_VALUE) is parse.handle_scanning_bare_value and supported():
+        parse.HANDLERS[parse.State.SCANNING_BARE_VALUE] = _bare_value
