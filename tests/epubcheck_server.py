@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import atexit
 import json
-import queue
+import os
+import select
 import subprocess
-import threading
+import time
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parent / "EpubcheckServer.java"
-DONE = "EPUBCHECK-DONE "
+DONE = b"EPUBCHECK-DONE "
 
 
 def _jar() -> Path:
@@ -26,44 +27,47 @@ def _jar() -> Path:
 
 
 class _Server:
+    """No thread of its own: a test process with a thread lays the PDF's parts out in workers started by a
+    fork server instead of forked from it (parts/waves.py start_method), and a test's patched constants
+    would not reach them. The answer is read with select() and a deadline."""
+
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
-        self.lines: queue.Queue[str | None] = queue.Queue()
-
-    def _start(self) -> subprocess.Popen:
-        process = subprocess.Popen(["java", "-cp", str(_jar()), str(SOURCE)], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
-        self.lines = queue.Queue()
-
-        def pump(stream, lines: queue.Queue) -> None:
-            for line in stream:
-                lines.put(line.rstrip("\n"))
-            lines.put(None)  # the process ended
-
-        threading.Thread(target=pump, args=(process.stdout, self.lines), daemon=True).start()
-        return process
+        self.pending = b""
 
     def check(self, epub: Path, timeout: float = 300) -> dict:
         report = epub.with_suffix(".epubcheck.json")
         report.unlink(missing_ok=True)
         if self.process is None or self.process.poll() is not None:
-            self.process = self._start()
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"{epub.resolve()}\n")
+            self.process = subprocess.Popen(["java", "-cp", str(_jar()), str(SOURCE)], stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self.pending = b""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{epub.resolve()}\n".encode())
         self.process.stdin.flush()
-        while True:
-            try:
-                line = self.lines.get(timeout=timeout)
-            except queue.Empty:
-                self.stop()
-                raise AssertionError(f"EPUBCheck gave no answer on {epub} in {timeout} s") from None
-            if line is None:
-                self.process = None
-                raise AssertionError(f"EPUBCheck ended while checking {epub}")
-            if line.startswith(DONE):  # one request at a time: this is its answer
-                break
+        self._answer(epub, time.monotonic() + timeout)
         assert report.exists(), f"EPUBCheck wrote no report for {epub}"
         return json.loads(report.read_text(encoding="utf-8"))
+
+    def _answer(self, epub: Path, deadline: float) -> None:
+        """Read until the line that answers this request (one request at a time: the next DONE is it)."""
+        out = self.process.stdout.fileno()
+        while True:
+            lines = self.pending.split(b"\n")
+            for n, line in enumerate(lines[:-1]):
+                if line.startswith(DONE):
+                    self.pending = b"\n".join(lines[n + 1:])
+                    return
+            self.pending = lines[-1]
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([out], [], [], left)[0]:
+                self.stop()
+                raise AssertionError(f"EPUBCheck gave no answer on {epub} in time")
+            chunk = os.read(out, 65536)
+            if not chunk:
+                self.process = None
+                raise AssertionError(f"EPUBCheck ended while checking {epub}")
+            self.pending += chunk
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

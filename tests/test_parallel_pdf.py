@@ -458,6 +458,9 @@ def small_note_parts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     for module in (note_parts, chain, waves):
         monkeypatch.setattr(module, "PAGES_PER_PART", 2)
     monkeypatch.setattr(chain, "CHAIN_FIRST", 10)
+    # The sizes are patched in this process: its workers must be forked from it. A test process with a
+    # thread (Playwright's, an earlier test's) would start them from a fork server, which has the real ones.
+    monkeypatch.setattr(run, "start_method", lambda: "fork")
     seen: list[list[str]] = []
     real = run.split
 
