@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shutil
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -60,11 +61,19 @@ def characters(book: Book) -> dict[str, Usage]:
             text = without_invalid_characters(chapter.source.read_text(encoding="utf-8-sig", errors="replace"))
         except OSError:
             continue
+        # Counted and placed a line at a time by set and Counter operations: a loop over every character
+        # took half a second of a 10-chapter book's PDF, before any layout began.
+        seen = set(found)
         for number, line in enumerate(text.split("\n"), start=1):
-            for char in line:
-                if _shown(char):
-                    usage = found.setdefault(char, Usage(0, chapter.source, number))
-                    usage.count += 1
+            new = set(line) - seen
+            if new:
+                seen |= new
+                for char in sorted(new, key=line.index):  # in the order the line has them
+                    if _shown(char):
+                        found[char] = Usage(0, chapter.source, number)
+        for char, count in Counter(text).items():
+            if char in found:
+                found[char].count += count
     for value in (book.metadata.title, book.metadata.subtitle, *book.metadata.authors):
         for char in value or "":
             if _shown(char):

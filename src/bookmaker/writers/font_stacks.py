@@ -19,6 +19,7 @@ a serif where the script has one, installed by `make book` (scripts/system-packa
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -161,8 +162,29 @@ def _scoped(tags: tuple[str, ...], suffix: str = "") -> str:
     return ", ".join(f'[lang|="{tag}"]{suffix}' for tag in tags)
 
 
-def scripts_css() -> str:
-    """theme/styles/scripts.css: the font stacks by script and by language."""
+# A `lang` attribute's value in a document, however it is quoted (`xml:lang` and `data-lang` match too: a
+# rule too many is harmless, a rule missing would change a face).
+_LANG_VALUE = re.compile(r"""\blang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+
+
+def languages_in(html: str) -> set[str]:
+    """Every `lang` value a document holds, lower-cased (the root's, a chapter's, a span's, raw HTML's)."""
+    return {"".join(m.groups("")).strip().lower() for m in _LANG_VALUE.finditer(html)}
+
+
+def _used(tags: tuple[str, ...], langs: set[str] | None) -> tuple[str, ...]:
+    """The tags of `tags` whose `[lang|=tag]` may match an element with one of `langs` (None: all of them);
+    compared without case, so that a tag kept is never one CSS could match and this could not."""
+    if langs is None:
+        return tags
+    return tuple(t for t in tags if any(v == t.lower() or v.startswith(t.lower() + "-") for v in langs))
+
+
+def scripts_css(langs: set[str] | None = None) -> str:
+    """theme/styles/scripts.css: the font stacks by script and by language; with `langs` (languages_in),
+    only the rules of those languages. WeasyPrint compiles the 495 `[lang|=...]` selectors for every
+    document it lays out and tries them on every element (0.04 s a document, a tenth of a chapter's
+    layout), and a rule of a language the document does not use matches nothing: left out, no face changes."""
     others = [f.family for f in faces_for("en") if f is not LATIN]
     lines = [
         "/* Written from writers/font_stacks.py (a test keeps the two equal): the face of every script the",
@@ -178,12 +200,14 @@ def scripts_css() -> str:
     scoped = [(face.langs, face.family) for face in SCRIPTS[1:]]
     scoped += [(tags, f"Noto Serif CJK {region}") for region, tags in CJK_REGIONS]
     for tags, family in scoped:
+        if not (tags := _used(tags, langs)):
+            continue
         lines.append(f"{_scoped(tags)} {{ font-family: {_families([family, LATIN.family])}, serif; }}")
         headings = ", ".join(_scoped(tags, f" {h.strip()}") for h in HEADINGS.split(","))
         lines.append(f"{headings} {{ font-family: {_families([family, *_SANS])}, sans-serif; }}")
     # CJK faces have no italic: emphasis is set bold, as CJK books set it, not slanted by synthesis.
-    cjk = ", ".join(_scoped(tags, " em") for _, tags in CJK_REGIONS)
-    lines.append(f"{cjk} {{ font-style: normal; font-weight: bold; }}")
+    if cjk := ", ".join(_scoped(used, " em") for _, tags in CJK_REGIONS if (used := _used(tags, langs))):
+        lines.append(f"{cjk} {{ font-style: normal; font-weight: bold; }}")
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,8 @@ from bookmaker.render.prose import RESOURCE_PREFIX
 from bookmaker.core.reproducible import source_date
 from bookmaker.config.settings import PrintOptions  # [pdf] of bookmaker.toml
 from bookmaker.safety.templating import render_template
-from bookmaker.theme import book_stylesheets, environment, theme_stylesheets
+from bookmaker.theme import THEME_DIR, book_stylesheets, environment, theme_stylesheets
+from bookmaker.writers.font_stacks import languages_in, scripts_css
 from bookmaker.writers.pdf.footnotes import place_footnotes
 from bookmaker.writers.pdf.print_file import effective, printer_geometry, safe_area_css
 from bookmaker.writers.pdf.page_layout import geometry, page_css
@@ -78,6 +79,14 @@ def render_html(
         html = place_footnotes(html, book, skip=long_notes)
     if "<math" in html:  # WeasyPrint cannot lay out MathML: each formula is drawn as SVG (footnotes' too)
         html = math_as_svg(html)
+    return _finished(html, book, output_dir)
+
+
+def _finished(html: str, book: Book, output_dir: Path) -> str:
+    """The rendered document with its script rules for the languages it uses, its fetched images inside it
+    and its resources addressed from `output_dir`."""
+    # The languages are known once the whole document is written (a span's, raw HTML's, a template's).
+    html = html.replace(_SCRIPTS_MARK, scripts_css(languages_in(html)))
     for image in book.images:
         if image.data is not None:  # a fetched remote image (--allow-remote) travels inside the document
             mime = mimetypes.guess_type(image.src)[0] or "application/octet-stream"
@@ -130,7 +139,13 @@ def _read_stylesheets(book: Book, output_dir: Path) -> tuple[list[str], list[str
     def text(path: Path) -> str:
         return stylesheet_text(path, policy.book_root, policy, from_output)
 
-    return [text(p) for p in theme_stylesheets("print", book)], [text(p) for p in book_stylesheets(book, "print")]
+    # The theme's own scripts.css is written in by _finished with only the rules of the document's languages.
+    theme = [_SCRIPTS_MARK if p == _THEME_SCRIPTS else text(p) for p in theme_stylesheets("print", book)]
+    return theme, [text(p) for p in book_stylesheets(book, "print")]
+
+
+_THEME_SCRIPTS = THEME_DIR / "styles" / "scripts.css"  # font_stacks.scripts_css(), as a test keeps it
+_SCRIPTS_MARK = "/* bookmaker: scripts.css, for the languages this document uses */"
 
 
 def _inline_css(css: str) -> str:

@@ -33,17 +33,20 @@ def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[t
     page_entries: dict[int, list] = {}  # book page -> elements by MCID
     link_entries: list[tuple[pikepdf.Dictionary, pikepdf.Dictionary]] = []  # (annotation, element) in book
     ids: dict[str, pikepdf.Dictionary] = {}
+    named: list = []  # the kids in the book whose subtrees hold an /ID (header cells): walked again for the IDTree
     for index, (source, root, (start, count, at)) in enumerate(zip(sources, roots, taken)):
         wanted = {source.pages[n].objgen: at + n - start for n in range(start, start + count)}
         kept = [kid for kid in _kids(_document(root)) if "/Pg" in kid and kid.Pg.objgen in wanted]
         entries = number_tree(root.get("/ParentTree"))
         if index:
-            _prefix_ids(kept, f"p{index}-")
+            marked = _prefix_ids(kept, f"p{index}-")
             for kid in kept:
                 del kid["/P"]  # or the copy would bring the part's root, and every page of it
             copied = [book.copy_foreign(kid) for kid in kept]
         else:
             copied = kept
+            marked = [n for n, kid in enumerate(kept) if any("/ID" in element for element in _subtree(kid))]
+        named += [copied[n] for n in marked]
         for kid in copied:
             kid.P = document
         kids.extend(copied)
@@ -58,7 +61,7 @@ def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[t
                 element = entries.get(int(key)) if key is not None else None
                 if isinstance(element, pikepdf.Dictionary):
                     link_entries.append((book.pages[at + n - start].obj.Annots[number], _in_book(book, element, index)))
-    for kid in kids:
+    for kid in named:  # not every element of the book a second time: a walk is 0.1 s of pikepdf calls
         for element in _subtree(kid):
             if "/ID" in element:
                 ids[str(element.ID)] = element
@@ -96,14 +99,19 @@ def _parent_tree(book: pikepdf.Pdf, page_entries: dict[int, list], link_entries:
     root.ParentTreeNextKey = key
 
 
-def _prefix_ids(elements: list, prefix: str) -> None:
-    for top in elements:
+def _prefix_ids(elements: list, prefix: str) -> list[int]:
+    """The ids of `elements`' subtrees prefixed; returns the positions of those that hold one."""
+    marked: list[int] = []
+    for n, top in enumerate(elements):
         for element in _subtree(top):
             if "/ID" in element:
                 element.ID = pikepdf.String(prefix + str(element.ID))
+                if marked[-1:] != [n]:
+                    marked.append(n)
             attributes = element.get("/A")
             if isinstance(attributes, pikepdf.Dictionary) and isinstance(attributes.get("/Headers"), pikepdf.Array):
                 attributes.Headers = pikepdf.Array([pikepdf.String(prefix + str(h)) for h in attributes.Headers])
+    return marked
 
 
 def _document(root):

@@ -173,7 +173,10 @@ class PdfBuild:
             raise BookError(self.diagnostics)
         with atomic_output(self.target) as out:
             out.write(settled.result)
-        keep_print_pages(self.book, self.target, self.plain_html(), self.starts, self.options and self.options.paper)
+        # What keep_print_pages asks of the document is in its CSS, the same in every render of it (they differ in
+        # the notes' marks and the index's numbers): the last one laid out, not the plain one rendered again.
+        laid = next(iter(self.rendered.values()), None) or self.plain_html()
+        keep_print_pages(self.book, self.target, laid, self.starts, self.options and self.options.paper)
         return True
 
     def as_one_document(self, weasyprint) -> None:
