@@ -114,6 +114,7 @@ CODES: dict[str, str] = {
     "identifier-invalid": "a urn:uuid: identifier that is not a UUID, left out",
     "image-invalid": "an image file that is not a usable image",
     "image-outside-book": "an image outside the book folder",
+    "image-size-invalid": "an image's width or height that is no length ({width=50%}, {width=320px})",
     "image-without-alt": 'an image without alternative text, not marked decorative ({.decorative} or alt="")',
     "include-anchor": "an include names an anchor its file does not have",
     "include-cycle": "a file that includes itself, directly or through another",

@@ -51,7 +51,7 @@ def parser_for(lang: str, direction: str | None = None) -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     pandoc_bare_values()  # `{width=50%}`: before the first attribute is read
-    md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir", *INDEX_ATTRIBUTES))
+    md.use(attrs_plugin, spans=True, allowed=("id", "class", "lang", "dir", "width", "height", *INDEX_ATTRIBUTES))
     md.use(math_plugin)
     md.use(container_plugin, name="box", validate=is_box)
     # `::: {#refs}`, `::: {#lof}`, `::: {#lot}`: where the bibliography and the lists of figures and tables go.

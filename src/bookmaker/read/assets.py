@@ -33,6 +33,38 @@ def read_image(ctx: ChapterContext, token: Token, line: int | None) -> None:
         token.attrSet("src", resolved)
 
 
+# pandoc's and Quarto's image sizes, `{width=50%}`, `{width=320px height=2in}`: a number alone is pixels.
+_SIZE = re.compile(r"^(\d{1,5}(?:\.\d{1,4})?)(px|cm|mm|in|pt|pc|em|%)?$")
+SIZE_ATTRIBUTES = ("width", "height")
+
+
+def size_image(ctx: ChapterContext, token: Token, line: int | None) -> None:
+    """An image's width and height as a style (WeasyPrint reads no presentational attributes, and an
+    EPUB's `width` holds pixels only); a size no length, dropped with a warning, never printed as text."""
+    sizes = []
+    for name in SIZE_ATTRIBUTES:
+        value = token.attrGet(name)
+        if value is None:
+            continue
+        token.attrs.pop(name, None)
+        found = _SIZE.match(str(value).strip())
+        if found:
+            sizes.append(f"{name}: {found.group(1)}{found.group(2) or 'px'}")
+        else:
+            ctx.diagnostics.warning(ctx.path, line, f"image {name} '{str(value)[:40]}' is no size and is left out: "
+                                    "write a number with px, cm, mm, in, pt, em or %, as {width=50%}",
+                                    code="image-size-invalid")
+    if sizes:
+        token.attrSet("style", "; ".join(sizes))
+
+
+def drop_sizes(token: Token) -> None:
+    """width and height on anything but an image (a span, a link) are not HTML there: left out, as pandoc
+    leaves them out of formats without such attributes."""
+    for name in SIZE_ATTRIBUTES:
+        token.attrs.pop(name, None)
+
+
 def refused_images_in_text(ctx: ChapterContext, text: Token, line: int | None) -> None:
     """markdown-it leaves an image whose URL it distrusts (file:, data:...) as text: say why it is not shown."""
     for match in _REFUSED_IMAGE.finditer(text.content):

@@ -8,7 +8,7 @@ from markdown_it.token import Token
 from bookmaker.markdown.rules.boxes import placeholder_name
 from bookmaker.read.accessibility import check_image_alt, check_link_text, check_table_header
 from bookmaker.markdown.rules.citations import crossref_label
-from bookmaker.read.assets import read_image, refused_images_in_text
+from bookmaker.read.assets import drop_sizes, read_image, refused_images_in_text, size_image
 from bookmaker.read.attributes import check_language, claim_inline_id
 from bookmaker.read.blocks import claim_figure_label, claim_table_label, raw_placeholder, read_blocks
 from bookmaker.read.boxes import claim_div_id
@@ -96,6 +96,7 @@ def _walk_inline(ctx: ChapterContext, token: Token) -> None:
         if child.type == "image" and child.attrGet("id"):
             child.attrSet("id", crossref_label(str(child.attrGet("id"))))
         if child.attrs:
+            size_image(ctx, child, line) if child.type == "image" else drop_sizes(child)
             check_language(ctx, child, line)
             # A figure's `{#fig-...}` is claimed with its cross-reference, below.
             if child.attrGet("id") is not None and not (
