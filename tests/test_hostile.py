@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, Epub, assert_epubcheck_clean, copy_fixture, run_cli
+from conftest import FIXTURES, Epub, assert_epubcheck_clean, copy_fixture, run_cli, short_highlight_budget
 
 HOSTILE = FIXTURES / "hostile"
 CASES = sorted(p.name for p in HOSTILE.iterdir() if (p / "expected.txt").is_file())
@@ -27,9 +27,10 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_hostile_manuscript_gets_exactly_its_expected_diagnostics(case):
+def test_hostile_manuscript_gets_exactly_its_expected_diagnostics(case, monkeypatch):
     """Each folder in fixtures/hostile/ holds a book and expected.txt: every diagnostic
     `bookmaker check` must print, in order (file:line[:column]: severity: message)."""
+    short_highlight_budget(monkeypatch, case)
     book = HOSTILE / case
     expected = (book / "expected.txt").read_text(encoding="utf-8").splitlines()
     before = _snapshot(book)

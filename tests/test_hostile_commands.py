@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, Run, epubcheck_many, epubcheck_problems, run_cli
+from conftest import FIXTURES, Run, epubcheck_many, epubcheck_problems, run_cli, short_highlight_budget
 
 HOSTILE = FIXTURES / "hostile"
 CASES = sorted(p.name for p in HOSTILE.iterdir() if (p / "expected.txt").is_file())
@@ -43,13 +43,15 @@ def _through(case: str, tmp_path: Path, commands: tuple[str, ...]) -> dict[str, 
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_check_and_epub_give_a_book_or_diagnostics(case, tmp_path):
+def test_check_and_epub_give_a_book_or_diagnostics(case, tmp_path, monkeypatch):
+    short_highlight_budget(monkeypatch, case)
     _through(case, tmp_path, ("epub", "html"))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
-def test_pdf_and_build_give_a_book_or_diagnostics(case, tmp_path):
+def test_pdf_and_build_give_a_book_or_diagnostics(case, tmp_path, monkeypatch):
+    short_highlight_budget(monkeypatch, case)
     _through(case, tmp_path, ("pdf", "build"))
 
 
