@@ -11,7 +11,6 @@ from markdown_it.token import Token
 
 from bookmaker.core.diagnostics import Diagnostics
 
-_RAW_FORMAT = re.compile(r"^\{=([A-Za-z0-9_-]+)\}$")
 _GRID_RULE = re.compile(r"^\+(?:[-=:]+\+)+\s*$")
 # A simple or multiline table's rule: runs of dashes with spaces between them (a thematic
 # break to CommonMark). A plain `- - -` rule has runs of one dash.
@@ -25,11 +24,7 @@ def check_unsupported(tokens: list[Token], body: str, path: Path, diagnostics: D
                                      "give the title in front matter (---, title: ..., ---)", code="pandoc-title-block")
     for token in tokens:
         line = token.map[0] + 1 if token.map else None
-        if token.type == "fence" and (match := _RAW_FORMAT.match(token.info.strip())):
-            diagnostics.warning(path, line, f"a raw {{={match.group(1)}}} block is for pandoc's "
-                                            f"{match.group(1)} output and is printed here as code: remove it, "
-                                            "or write raw HTML", code="pandoc-raw-block")
-        elif token.type == "inline" and token.map and _GRID_RULE.match(lines[token.map[0]]):
+        if token.type == "inline" and token.map and _GRID_RULE.match(lines[token.map[0]]):
             diagnostics.warning(path, line, "a pandoc grid table (+---+---+) is not read and is printed as text: "
                                             "write it as a pipe table (| a | b | with a |---|---| line)", code="pandoc-grid-table")
         elif token.type == "hr" and token.map and _TABLE_RULE.match(lines[token.map[0]]):
