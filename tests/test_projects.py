@@ -225,3 +225,19 @@ def test_a_table_caption_stays_with_its_table(real_builds):
     text = [w for *_, w in words]
     [(page, top)] = [words[i][0:4:3] for i in range(len(words) - 2) if text[i:i + 3] == ["Table", "1.", "This"]]
     assert any(p == page and y0 > top and w == "Index" for p, _, _, y0, _, _, w in words), page
+
+
+@pytest.mark.slow
+def test_no_contents_line_is_a_leader_and_a_page_number_alone(real_builds):
+    """An entry whose title filled its line left its leader and page number alone on the next line (the Rust
+    API Guidelines' "... Deserialize (C-SERDE)" / ". . . . 18"): the numbers have a column of their own."""
+    import re
+    import subprocess
+
+    for book, (outputs, _, exit_code, _) in real_builds.items():
+        if exit_code != 0:
+            continue
+        text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "6", str(outputs["pdf"]), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        alone = [line for line in text.splitlines() if re.fullmatch(r"\s*(?:\.\s*){3,}\d+\s*", line)]
+        assert not alone, (book.name, alone)
