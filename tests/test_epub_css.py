@@ -230,6 +230,22 @@ def test_no_heading_is_left_at_the_foot_of_a_column(unpacked_sample, browser, en
     assert not left_behind, left_behind
 
 
+def in_calibres_engine(script: Path, chapters: list[str], tmp_path: Path, size: tuple[int, int] | None = None,
+                       timeout: int = 300) -> dict:
+    """The report of `script` run on each chapter in calibre's Qt WebEngine (tests/qt_engine.py)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox",
+           "XDG_RUNTIME_DIR": str(tmp_path)}
+    if size is not None:
+        env["QT_ENGINE_SIZE"] = f"{size[0]}x{size[1]}"
+    run = subprocess.run(["/usr/bin/python3", str(Path(__file__).parent / "qt_engine.py"), str(script), *chapters],
+                         capture_output=True, text=True, timeout=timeout, env=env)
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    assert run.returncode == 0 and lines, run.stdout[-2000:] + run.stderr[-2000:]
+    report = json.loads(lines[-1])
+    assert "QtWebEngine" in report["engine"], report
+    return report
+
+
 @pytest.mark.slow
 def test_no_heading_is_left_at_the_foot_of_a_column_in_calibres_engine(unpacked_sample, tmp_path):
     # The engine itself: calibre's viewer lays a book out in columns with Qt WebEngine.
@@ -239,14 +255,7 @@ def test_no_heading_is_left_at_the_foot_of_a_column_in_calibres_engine(unpacked_
     script.write_text(f"(() => {{ const f = {HEADINGS_LEFT_BEHIND}; let found = [];"
                       " for (let h = 300; h < 900; h += 7) found = found.concat(f(h));"
                       " return JSON.stringify(found); })()", encoding="utf-8")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox",
-           "XDG_RUNTIME_DIR": str(tmp_path)}
-    run = subprocess.run(["/usr/bin/python3", str(Path(__file__).parent / "qt_engine.py"), str(script), *chapters],
-                         capture_output=True, text=True, timeout=300, env=env)
-    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
-    assert run.returncode == 0 and lines, run.stdout[-2000:] + run.stderr[-2000:]
-    report = json.loads(lines[-1])
-    assert "QtWebEngine" in report["engine"], report
+    report = in_calibres_engine(script, chapters, tmp_path)
     assert set(report["results"]) == set(chapters)
     left_behind = [f"{Path(page).name}: {where}" for page, found in report["results"].items() for where in found]
     assert not left_behind, left_behind
@@ -382,15 +391,8 @@ def test_tables_and_headings_at_phone_width_in_calibres_engine(phone_chapters, t
         for (let h = 300; h < 800; h += 9) found = found.concat(left(layOut([{frame['width']}, h])).map(w => h + ' px: ' + w));
         return JSON.stringify({{tables, code, found}});
     }})()""", encoding="utf-8")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox",
-           "XDG_RUNTIME_DIR": str(tmp_path), "QT_ENGINE_SIZE": f"{frame['width']}x{frame['height']}"}
     chapters = [str(doc) for _, doc in sorted(phone_chapters.items())]
-    run = subprocess.run(["/usr/bin/python3", str(Path(__file__).parent / "qt_engine.py"), str(script), *chapters],
-                         capture_output=True, text=True, timeout=600, env=env)
-    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
-    assert run.returncode == 0 and lines, run.stdout[-2000:] + run.stderr[-2000:]
-    report = json.loads(lines[-1])
-    assert "QtWebEngine" in report["engine"], report
+    report = in_calibres_engine(script, chapters, tmp_path, size=(frame["width"], frame["height"]), timeout=600)
     results = {Path(page).name: found for page, found in report["results"].items()}
     assert set(results) == set(phone_chapters) and all(results.values()), results
     tables = [tuple(r) for r in results["tables.xhtml"]["tables"]]
