@@ -46,6 +46,10 @@ class Line:
         return " ".join(w.text for w in self.words)
 
 
+# A test that lays a PDF out is the slow layer's, as every whole-book PDF is (tests/README.md).
+LAYS_OUT_A_PDF = pytest.mark.slow
+
+
 def page_lines(pdf: Path) -> list[list[Line]]:
     """Every page's lines as pdftotext finds them, each word with its box (points, y downwards)."""
     xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, check=True).stdout
@@ -94,7 +98,7 @@ def article(tmp_path_factory) -> dict:
 # -- item 3: adjacent note marks -----------------------------------------------------------------
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_adjacent_note_marks_are_separated_by_a_comma(article):
     manuscript = ARTICLE.read_text()
     numbers = {label: n for n, label in enumerate(labels_in_order(manuscript), start=1)}
@@ -135,7 +139,7 @@ def _title_lines(pages: list[list[Line]], title: str, body: float) -> list[tuple
             if line.text == title and line.words[0].height > 1.3 * body]
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_an_article_whose_heading_repeats_the_title_prints_it_once(article):
     pages = article["pages"]
     found = _title_lines(pages, "Kaveh Testpour", article["body"])
@@ -145,7 +149,7 @@ def test_an_article_whose_heading_repeats_the_title_prints_it_once(article):
     assert not any(line.text == "Contents" for lines in pages for line in lines)
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_layout_article_prints_the_title_once(tmp_path):
     out = tmp_path / "a.pdf"
     assert run_cli("pdf", str(ARTICLE), "-o", str(out), "--layout", "article").exit_code == 0
@@ -153,7 +157,7 @@ def test_layout_article_prints_the_title_once(tmp_path):
     assert len(_title_lines(pages, "Kaveh Testpour", body_height(pages))) == 1
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_a_title_taken_from_the_only_heading_is_the_title(tmp_path):
     out = tmp_path / "loose.pdf"
     assert run_cli("pdf", str(FIXTURES / "single-file" / "loose-note.md"), "-o", str(out)).exit_code == 0
@@ -174,7 +178,7 @@ def test_the_epub_shows_the_title_once(tmp_path):
 # -- item 6: a mark never starts a line ---------------------------------------------------------
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_no_line_starts_with_a_note_mark(article):
     starts = [(i + 1, line.text) for i, lines in enumerate(article["pages"]) for line in lines
               if is_mark(line.words[0], article["body"]) and line.text != str(i + 1)]  # not the page number
@@ -188,7 +192,7 @@ def word_gaps(line: Line) -> list[float]:
     return [b.x0 - a.x1 for a, b in zip(line.words, line.words[1:])]
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_word_gaps_beside_the_infobox_are_at_most_twice_normal(article):
     pages, body = article["pages"], article["body"]
     body_lines = [line for lines in pages for line in lines
@@ -205,7 +209,7 @@ def test_word_gaps_beside_the_infobox_are_at_most_twice_normal(article):
 # -- item 11: a lead-in stays with its quotation -------------------------------------------------
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_a_lead_in_ending_in_a_colon_stays_with_its_quotation(article):
     texts = [" ".join(line.text for line in lines) for lines in article["pages"]]
     lead = next(i for i, t in enumerate(texts) if "explained his method:" in t)
@@ -238,7 +242,7 @@ def breaks(pages: list[list[Line]]) -> list[tuple[str, str, float]]:
     return found
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_plain_english_is_hyphenated_with_american_patterns_and_limits(tmp_path):
     book = tmp_path / "narrow"
     (book / "manuscript").mkdir(parents=True)
@@ -284,7 +288,7 @@ def _notes(pages: list[list[Line]]) -> tuple[list[Line], float, list[list[Line]]
     return lines, indent, notes
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_notes_hang_from_right_aligned_numbers(article):
     lines, indent, notes = _notes(article["pages"])
     numbers = [note[0].words[0] for note in notes]
@@ -302,7 +306,7 @@ def test_notes_hang_from_right_aligned_numbers(article):
         assert len(note) == 1 or len(note[0].words) > 3, f"a first line of one word: {note[0].text}"
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_notes_give_each_page_of_their_references_once(article):
     pdf = article["pdf"]
     where = {name: pdf.get_destination_page_number(dest) + 1 for name, dest in pdf.named_destinations.items()}
@@ -354,7 +358,7 @@ def test_the_article_epub_passes_epubcheck_and_ace(tmp_path):
     assert_ace_clean(epub)
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_the_second_layout_reports_nothing_twice(tmp_path):
     book = tmp_path / "twice.md"
     book.write_text("---\ntitle: Twice\n---\n\nA claim.[^a] The same source again.[^a] "
@@ -382,7 +386,7 @@ def test_a_heading_with_a_note_mark_stays_a_heading():
     assert all(note.refs for note in book.notes)
 
 
-@pytest.mark.slow  # lays a PDF out: the slow layer's, as every whole-book PDF
+@LAYS_OUT_A_PDF
 def test_no_word_is_left_alone_on_a_line_before_an_inline_element():
     """WeasyPrint 70 measured a text's trailing space before an inline element and kept only its
     first word on the line ("The" / "Quds Force started to build links with"): the sample's first

@@ -47,7 +47,7 @@ MAX_FUNCTION_LINES = 60
 # The exceptions, each with why. A function listed here may shrink, never grow past its number.
 LONG_FUNCTIONS = {
     # The order of one build's steps (settings, skip check, read, each writer), read top to bottom.
-    "build.pipeline.Builder._build": 69,
+    "build.pipeline.Builder._build": 68,
     # The EPUB's package assembled in order: chapters, notes, navigation, resources, metadata.
     "writers.epub.writer.write_epub": 96,
     # The HTML document's template context, one key per line.

@@ -107,7 +107,6 @@ class Builder:
         state = read_state(out_dir)
         inputs = self._input_signature(out_dir)
 
-
         def fingerprint(fmt: str, uses: list) -> str | None:
             return self._fingerprint(fmt, out_dir, options, note_numbering, inputs, uses, state, request)
 
@@ -290,13 +289,16 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
     if aside and any(FORMATS[fmt].slow for fmt in todo) and can_fork():
         background = Background(lambda into: [write(fmt, into) for fmt in aside])
     done: list[str] = []
+    def write_here(fmt: str) -> None:  # in this process, its stage shown
+        with reporter.stage(FORMATS[fmt].stage):
+            write(fmt, diagnostics)
+        done.append(fmt)
+
     with stopping(background):  # stopped (core/stops.py): the EPUB's child goes too
         try:
             for fmt in todo:
                 if background is None or fmt not in aside:
-                    with reporter.stage(FORMATS[fmt].stage):
-                        write(fmt, diagnostics)
-                    done.append(fmt)
+                    write_here(fmt)
         except BookError as exc:
             if exc.diagnostics is not diagnostics:
                 diagnostics.extend(exc.diagnostics)
@@ -304,9 +306,7 @@ def write_formats(book: Book, todo: list[str], where: dict[str, Path], context, 
             for fmt in todo:  # what waited for the failed format (the EPUB for the PDF) is written without it
                 if FORMATS[fmt].follows == failed and fmt not in done:
                     try:
-                        with reporter.stage(FORMATS[fmt].stage):
-                            write(fmt, diagnostics)
-                        done.append(fmt)
+                        write_here(fmt)
                     except BookError as also:
                         if also.diagnostics is not diagnostics:
                             diagnostics.extend(also.diagnostics)

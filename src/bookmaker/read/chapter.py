@@ -96,7 +96,10 @@ def _walk_inline(ctx: ChapterContext, token: Token) -> None:
         if child.type == "image" and child.attrGet("id"):
             child.attrSet("id", crossref_label(str(child.attrGet("id"))))
         if child.attrs:
-            size_image(ctx, child, line) if child.type == "image" else drop_sizes(child)
+            if child.type == "image":
+                size_image(ctx, child, line)
+            else:
+                drop_sizes(child)
             check_language(ctx, child, line)
             # A figure's `{#fig-...}` is claimed with its cross-reference, below.
             if child.attrGet("id") is not None and not (
