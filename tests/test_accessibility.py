@@ -84,6 +84,29 @@ def test_the_pdf_is_tagged_as_one_tree(pdfs, name):
         for page in pdf.pages:
             for annotation in page.obj.get("/Annots", ()):
                 assert int(annotation.F) & 4 and str(annotation.Contents).strip()
+        # Header cells' ids, made in each part apart, are distinct in the book, and each is in its IDTree
+        # with every id a data cell names (the merge prefixes only the parts whose worker found ids).
+        elements = list(_elements(root))
+        ids = [str(e.ID) for e in elements if "/ID" in e]
+        named = {str(h) for e in elements if isinstance(e.get("/A"), pikepdf.Dictionary)
+                 for h in e.A.get("/Headers", ())}
+        assert len(ids) == len(set(ids))
+        tree = root.get("/IDTree")
+        listed = {str(tree.Names[i]) for i in range(0, len(tree.Names), 2)} if tree is not None else set()
+        assert listed == set(ids) and named <= listed
+        if name.startswith("technical"):
+            assert len(ids) > 1  # the check above saw header cells of more than one table
+
+
+def _elements(root):
+    stack, seen = [root], set()
+    while stack:
+        kids = stack.pop().get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid and kid.objgen not in seen:
+                seen.add(kid.objgen)
+                yield kid
+                stack.append(kid)
 
 
 def test_math_reads_once_in_a_reader_without_mathml(tmp_path):

@@ -21,9 +21,10 @@ from collections.abc import Iterator
 import pikepdf
 
 
-def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[tuple[int, int, int]]) -> None:
-    """`taken[i]` = (first page of source i copied, how many, its first page in `book`); source 0 is
-    `book` itself, its pages first. Without a tree in every part the book is left untagged."""
+def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[tuple[int, int, int, bool]]) -> None:
+    """`taken[i]` = (first page of source i copied, how many, its first page in `book`, whether its tree
+    has header cells' ids: without, it is not walked for them); source 0 is `book` itself, its pages first.
+    Without a tree in every part the book is left untagged."""
     roots = [source.Root.get("/StructTreeRoot") for source in sources]
     if any(root is None or _document(root) is None for root in roots):
         _untag(book)
@@ -34,18 +35,18 @@ def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[t
     link_entries: list[tuple[pikepdf.Dictionary, pikepdf.Dictionary]] = []  # (annotation, element) in book
     ids: dict[str, pikepdf.Dictionary] = {}
     named: list = []  # the kids in the book whose subtrees hold an /ID (header cells): walked again for the IDTree
-    for index, (source, root, (start, count, at)) in enumerate(zip(sources, roots, taken)):
+    for index, (source, root, (start, count, at, header_ids)) in enumerate(zip(sources, roots, taken)):
         wanted = {source.pages[n].objgen: at + n - start for n in range(start, start + count)}
         kept = [kid for kid in _kids(_document(root)) if "/Pg" in kid and kid.Pg.objgen in wanted]
         entries = number_tree(root.get("/ParentTree"))
         if index:
-            marked = _prefix_ids(kept, f"p{index}-")
+            marked = _prefix_ids(kept, f"p{index}-") if header_ids else []
             for kid in kept:
                 del kid["/P"]  # or the copy would bring the part's root, and every page of it
             copied = [book.copy_foreign(kid) for kid in kept]
         else:
             copied = kept
-            marked = [n for n, kid in enumerate(kept) if any("/ID" in element for element in _subtree(kid))]
+            marked = [n for n, kid in enumerate(kept) if header_ids and any("/ID" in e for e in _subtree(kid))]
         named += [copied[n] for n in marked]
         for kid in copied:
             kid.P = document

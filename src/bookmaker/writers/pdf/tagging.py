@@ -54,6 +54,13 @@ def finish_tags(pdf: pikepdf.Pdf, link_texts: dict[str, str]) -> None:
     root = pdf.Root.get("/StructTreeRoot")
     if root is not None and "/ParentTreeNextKey" not in root:  # the next key a writer would give
         root.ParentTreeNextKey = max(_number_tree(root.get("/ParentTree")), default=-1) + 1
+    if root is not None and "/IDTree" not in root:
+        # Header cells' ids (data cells name them): ISO 32000 requires the tree of ids when elements have
+        # them, which WeasyPrint does not write (the merge of parts makes one: structure.py).
+        ids = {str(element.ID): element for element in _elements(root) if "/ID" in element}
+        if ids:
+            root.IDTree = pikepdf.Dictionary(
+                Names=pikepdf.Array([v for name in sorted(ids) for v in (pikepdf.String(name), ids[name])]))
 
 
 def titled(pdf: pikepdf.Pdf) -> None:
@@ -99,6 +106,15 @@ def describe_links(pdf: pikepdf.Pdf, link_texts: dict[str, str]) -> None:
                 element = entries.get(int(annotation.get("/StructParent", -1)))
                 if isinstance(element, pikepdf.Dictionary) and element.get("/S") != "/Link":
                     element.S = pikepdf.Name("/Link")
+
+
+def holds_header_ids(root) -> bool:
+    """Whether an element of the tree has an /ID or names header cells (/Headers): the ids a merge must keep apart."""
+    for element in _elements(root):
+        attributes = element.get("/A")
+        if "/ID" in element or (isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes):
+            return True
+    return False
 
 
 def _elements(root) -> Iterator[pikepdf.Dictionary]:

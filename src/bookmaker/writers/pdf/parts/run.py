@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,13 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
     return PartsBuild(html, settings, [], record, may_cut, style, uncut).run()
 
 
+def _merged(laid: list[Laid], parts: list, font_dir: str, rtl: bool, texts: dict[str, str]) -> bytes:
+    began, cpu = time.perf_counter(), time.process_time()
+    data = merge(laid, parts, font_dir, rtl, texts)
+    debug(f"merged in {time.perf_counter() - began:.2f} s ({time.process_time() - cpu:.2f} s of CPU)")
+    return data
+
+
 class PartsBuild(Planning):
     """One build in parts with given cuts of the notes: waves of layout until every part's start, side and
     numbers written in agree with the merged book. `may_cut`: the notes may be cut or chained at all
@@ -137,8 +145,8 @@ class PartsBuild(Planning):
             with self._pool() as pool:
                 if not self._settle(pool):
                     return None
-                data = merge([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir, self.rtl,
-                             link_texts(self.html))
+                data = _merged([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir, self.rtl,
+                               link_texts(self.html))
         self._finish()
         # The first words of each page, for the EPUB's page list (an older cached part has none: print_pages.py).
         return data, self.numbers, [w for i in range(len(self.parts)) for w in getattr(self.laid[i], "starts", [])]

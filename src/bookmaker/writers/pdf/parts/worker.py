@@ -150,9 +150,27 @@ def lay_out_one(job: Job, quiet: bool = False) -> Laid:
     pages = numbering.content_pages()
     bookmarks = [(level, label, state_) for page in document.pages for level, label, _, state_ in page.bookmarks]
     blank_first = bool(job.pad and len(document.pages) > 1 and document.pages[1]._page_box.page_type.blank)
-    return Laid(job.index, out.getvalue(), pages, anchors, bookmarks, deferred, said,
+    data, header_ids = _prepared(out.getvalue())
+    return Laid(job.index, data, pages, anchors, bookmarks, deferred, said,
                 pad_holds_content, blank_first, time.perf_counter() - began, numbering.start, notes=notes,
-                starts=[first_words_of(page) for page in document.pages[skip:skip + pages]])
+                starts=[first_words_of(page) for page in document.pages[skip:skip + pages]], header_ids=header_ids)
+
+
+def _prepared(data: bytes) -> tuple[bytes, bool]:
+    """A tagged part's structure fixed and its page furniture made artifacts here, in parallel, rather
+    than by the merge on one core (it was half the merge's time: tagging.prepare_part); and whether an
+    element has an id header cells name (most parts have none: the merge need not look for them)."""
+    import pikepdf
+
+    from bookmaker.writers.pdf.tagging import holds_header_ids, prepare_part
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if "/StructTreeRoot" not in pdf.Root:
+            return data, False
+        prepare_part(pdf)
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue(), holds_header_ids(pdf.Root.StructTreeRoot)
 
 
 _FORCED = {"page", "left", "right", "recto", "verso"}
