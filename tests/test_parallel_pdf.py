@@ -474,6 +474,25 @@ def small_note_parts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return seen
 
 
+@pytest.fixture
+def apart_writes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """How many pieces of a chain a child process was asked to write (parts/apart.py), counted through a
+    file: the workers that fork them are forked from this process (small_note_parts)."""
+    import bookmaker.writers.pdf.parts.worker as worker
+
+    counted = tmp_path / "apart-writes"
+    counted.write_text("")
+    real = worker.write_apart
+
+    def write_apart(*args, **kwargs):
+        with counted.open("a") as out:
+            out.write("x")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker, "write_apart", write_apart)
+    return lambda: len(counted.read_text())
+
+
 def _cached_parts(cache: Path) -> list:
     from bookmaker.core.cache import read_entry
     from bookmaker.writers.pdf.parts.cache import decode
@@ -490,14 +509,18 @@ def _drop_cached_parts(cache: Path) -> None:
 
 @pytest.mark.parametrize("options", [(), ("--duplex",)], ids=["simplex", "duplex"])
 def test_the_notes_are_laid_out_in_pieces_then_in_parallel_and_the_book_is_the_same(
-        tmp_path: Path, layouts: list[int], small_note_parts: list[list[str]], options: tuple[str, ...]) -> None:
+        tmp_path: Path, layouts: list[int], small_note_parts: list[list[str]], options: tuple[str, ...],
+        apart_writes) -> None:
     """Laid out whole, the notes of a note-heavy book were the largest process and the longest job.
     A first build lays them out in pieces one after another, each ending before the last note that
-    began a page in it; the next build cuts them at the page tops it found, into parts laid out in
-    parallel. The book is the same as --jobs 1's: every page's text, link, outline entry."""
+    began a page in it, each written by a child process while the next is laid out; the next build
+    cuts them at the page tops it found, into parts laid out in parallel. The book is the same as
+    --jobs 1's: every page's text, link, outline entry."""
     book = _long_book(tmp_path / "book", NOTES_BOOK)
     one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1", *options)
+    assert apart_writes() == 0
     cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2", *options)
+    assert apart_writes() >= 3  # each piece of the chain (with the pieces tried longer)
     # Laid out in parts: nothing laid out by this process (a duplex first build needs five waves of
     # layout, and gave up for one document after four).
     assert layouts[-1] == 0
@@ -513,6 +536,25 @@ def test_the_notes_are_laid_out_in_pieces_then_in_parallel_and_the_book_is_the_s
     _assert_same_book(one, again)
     assert again.stat().st_size <= 1.1 * one.stat().st_size
     assert set(_faces(again).values()) == {1}
+
+
+def test_a_piece_its_child_could_not_write_leaves_the_notes_laid_out_whole(
+        tmp_path: Path, layouts: list[int], small_note_parts: list[list[str]], apart_writes,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child process that fails to write its piece (parts/apart.py) must not cost the book: the chain
+    gives up, its other children end, the notes are laid out whole, and the book is the same."""
+    import bookmaker.writers.pdf.parts.apart as apart
+
+    def broken(laid):
+        raise ValueError("no room left on the device")
+
+    monkeypatch.setattr(apart, "encode", broken)
+    book = _long_book(tmp_path / "book", NOTES_BOOK)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
+    assert apart_writes() >= 1
+    assert not [laid for laid in _cached_parts(tmp_path / "cache") if laid.more]  # no chain: laid out whole
+    _assert_same_book(one, cold)
 
 
 def test_a_cut_no_longer_at_a_page_top_lays_the_notes_out_whole(tmp_path: Path, layouts: list[int],

@@ -57,7 +57,7 @@ LONG_FUNCTIONS = {
     # The faces of all parts joined into one dictionary each: widths, ToUnicode and descendants together.
     "writers.pdf.merge._share_font_dicts": 61,
     # The notes' pieces laid out one after another: one loop with its state, split it would pass it around.
-    "writers.pdf.notes.chain.lay_out_chain": 76,
+    "writers.pdf.notes.chain._chain": 76,
     # The pool's event loop for one wave: reports, answers and progress interleave.
     "writers.pdf.parts.waves.lay_out_wave": 62,
 }

@@ -13,6 +13,7 @@ from bookmaker.writers.pdf.notes.cuts import (
     next_cut,
     notes_children,
 )
+from bookmaker.writers.pdf.parts.apart import WriteFailed, cancel, written
 from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid, debug
 from bookmaker.writers.pdf.parts.split import Part, _part_ids, part_html
 from bookmaker.writers.pdf.parts.worker import lay_out_one
@@ -27,7 +28,20 @@ def lay_out_chain(job: Job) -> Laid | None:
     notes); in pieces of about PAGES_PER_PART pages, each a document of its own, the process holds
     one piece at a time. A piece is laid out a little beyond its end, and ends before the last note
     that began a page in it; the next piece begins there, as a part after a cut does. None when the
-    notes cannot be cut so (the caller lays them out whole)."""
+    notes cannot be cut so (the caller lays them out whole).
+
+    Each piece's PDF is written by a child process while the next piece is laid out (parts/apart.py)."""
+    pending: list[Laid] = []
+    try:
+        return _chain(job, pending)
+    except WriteFailed as failed:
+        debug(f"the notes laid out whole: {failed}")
+        return None
+    finally:
+        cancel(pending)  # a piece not used, or the chain given up: its child ended
+
+
+def _chain(job: Job, pending: list[Laid]) -> Laid | None:
     import gc
 
     head, body_open, part, title, rtl, strings = job.chain
@@ -53,7 +67,8 @@ def lay_out_chain(job: Job) -> Laid | None:
         sub_job = Job(job.index, part_html(head, body_open, sub, max(start, 1), True, job.numbers, title, rtl, strings),
                       True, start, job.numbers, job.font_dir, sub.name, handshake=job.handshake and not pieces,
                       wave=job.wave, notes=True, probe=end, continued=begin)
-        laid = lay_out_one(sub_job, quiet=True)
+        laid = lay_out_one(sub_job, quiet=True, apart=True)
+        pending.append(laid)
         start = laid.start
         notes = laid.notes
         if notes is None or laid.abandoned or (pieces and (
@@ -67,6 +82,7 @@ def lay_out_chain(job: Job) -> Laid | None:
                        key=lambda t: t[1], default=None)
             if last is None:
                 size *= 2  # no note began a page: a longer piece
+                cancel([laid])
                 continue
             token, laid.pages, strings = last
             top_y = notes.top_y[token]
@@ -74,6 +90,8 @@ def lay_out_chain(job: Job) -> Laid | None:
             # What the part the next build cuts here says of its probe (the note at that page's top).
             notes.probe_page, notes.probe_y, notes.probe_strings = laid.pages + 1, top_y, dict(strings)
         pieces.append(laid)
+        if len(pieces) > 1:
+            written(pieces[-2])  # its child wrote it while this piece was laid out
         cuts.append(begin)
         start += laid.pages
         gc.collect()
@@ -83,9 +101,10 @@ def lay_out_chain(job: Job) -> Laid | None:
         if len(pieces) == 1:  # from the first piece, how many notes fill PAGES_PER_PART pages
             per_page = (cut_position(children, begin) - at) / max(laid.pages, 1)
             size = max(PROBE_CHILDREN + 1, round(per_page * PAGES_PER_PART))
-    first = _joined(pieces, cuts)
-    WORKER["reports"].put((job.wave, job.index, first.pages, first.blank_first))
-    return first
+    # The parts after the notes may be placed before the last piece is written.
+    WORKER["reports"].put((job.wave, job.index, sum(p.pages for p in pieces), pieces[0].blank_first))
+    written(pieces[-1])
+    return _joined(pieces, cuts)
 
 
 def _joined(pieces: list[Laid], cuts: list[NoteCut | None]) -> Laid:

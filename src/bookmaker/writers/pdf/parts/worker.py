@@ -7,6 +7,7 @@ import io
 
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.writers.pdf.notes.cuts import NotesLayout, notes_layout
+from bookmaker.writers.pdf.parts.apart import write_apart
 from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid
 from bookmaker.writers.pdf.patches import deferred_fonts, paginated, shift_page_numbers
 from bookmaker.writers.print_pages import first_words_of
@@ -108,8 +109,9 @@ class renumbered:
         return len(self.pages) - skip
 
 
-def lay_out_one(job: Job, quiet: bool = False) -> Laid:
-    """One WeasyPrint document; `quiet`: a piece of a chain (lay_out_chain), which reports for it."""
+def lay_out_one(job: Job, quiet: bool = False, apart: bool = False) -> Laid:
+    """One WeasyPrint document; `quiet`: a piece of a chain (lay_out_chain), which reports for it;
+    `apart`: its PDF written by a child process (Laid.writing: parts/apart.py), the chain goes on."""
     import time
 
     from bookmaker.writers.pdf.weasy import _weasyprint_warnings, import_weasyprint
@@ -132,8 +134,11 @@ def lay_out_one(job: Job, quiet: bool = False) -> Laid:
             blank_first = bool(job.pad and len(pages) > 1 and pages[1].page_type.blank)
             return Laid(job.index, b"", numbering.content_pages(), {}, [], {}, said, False, blank_first,
                         time.perf_counter() - began, job.start, abandoned=True)
-        out = io.BytesIO()
-        document.write_pdf(out, **state.get("write_options", {}))  # tagged (writer.write_options)
+        if apart:
+            writing = write_apart(document, state.get("write_options", {}), said, deferred, _prepared)
+        else:
+            out = io.BytesIO()
+            document.write_pdf(out, **state.get("write_options", {}))  # tagged (writer.write_options)
     skip = 1 if job.pad else 0
     anchors: dict[str, int] = {}
     pad_holds_content = False
@@ -150,10 +155,13 @@ def lay_out_one(job: Job, quiet: bool = False) -> Laid:
     pages = numbering.content_pages()
     bookmarks = [(level, label, state_) for page in document.pages for level, label, _, state_ in page.bookmarks]
     blank_first = bool(job.pad and len(document.pages) > 1 and document.pages[1]._page_box.page_type.blank)
-    data, header_ids = _prepared(out.getvalue())
-    return Laid(job.index, data, pages, anchors, bookmarks, deferred, said,
+    data, header_ids = (b"", True) if apart else _prepared(out.getvalue())
+    laid = Laid(job.index, data, pages, anchors, bookmarks, deferred, said,
                 pad_holds_content, blank_first, time.perf_counter() - began, numbering.start, notes=notes,
                 starts=[first_words_of(page) for page in document.pages[skip:skip + pages]], header_ids=header_ids)
+    if apart:
+        laid.writing = writing
+    return laid
 
 
 def _prepared(data: bytes) -> tuple[bytes, bool]:
