@@ -15,10 +15,10 @@ import warnings
 from pathlib import Path
 
 
-def merge(laid: list, parts: list, font_dir: str, rtl: bool = False, link_texts: dict[str, str] | None = None) -> bytes:
+def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
     """One PDF of the parts' pages (pdf_parts.Laid, in book order, with their pdf_parts.Part), with the
-    book's destinations, outline, structure tree (structure.py; `link_texts` describe its links) and one
-    subset of each face; `rtl`: a right-to-left book's reading order."""
+    book's destinations, outline, structure tree (structure.py; each part's links were described by its
+    worker) and one subset of each face; `rtl`: a right-to-left book's reading order."""
     import pikepdf
 
     # (PDF, pages to take after its pad, bookmarks, ids it holds, whether its tree has header ids): a part or piece.
@@ -69,7 +69,7 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False, link_texts:
     if "/Outlines" in book.Root:
         del book.Root.Outlines
     _outline(book, outline_items)
-    _structure(book, sources, [(min(i, 1), s[1], first_page[i], s[4]) for i, s in enumerate(segments)], link_texts, rtl)
+    _structure(book, sources, [(min(i, 1), s[1], first_page[i], s[4]) for i, s in enumerate(segments)], rtl)
     _share_font_dicts(book)
     _subset_faces(book, laid, Path(font_dir))
     out = io.BytesIO()
@@ -84,18 +84,15 @@ def _opened(data: bytes):
     return pikepdf.open(io.BytesIO(data))
 
 
-def _structure(book, sources: list, taken: list[tuple[int, int, int, bool]], link_texts: dict[str, str] | None,
-               rtl: bool) -> None:
-    """The parts' structure trees as the book's one (structure.py), its links described (tagging.py), the
-    viewer's preferences: the title shown, and a right-to-left book's spreads right to left, as it is bound
+def _structure(book, sources: list, taken: list[tuple[int, int, int, bool]], rtl: bool) -> None:
+    """The parts' structure trees as the book's one (structure.py), the viewer's preferences: the title shown, and a right-to-left book's spreads right to left, as it is bound
     (writer.py does the same for one document)."""
     import pikepdf
 
     from bookmaker.writers.pdf.structure import merge_structure
-    from bookmaker.writers.pdf.tagging import describe_links, titled
+    from bookmaker.writers.pdf.tagging import titled
 
     merge_structure(book, sources, taken)
-    describe_links(book, link_texts or {})
     if "/StructTreeRoot" in book.Root:
         titled(book)
     if rtl:

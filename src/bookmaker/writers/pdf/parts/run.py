@@ -41,7 +41,6 @@ from bookmaker.writers.pdf.parts.waves import (
 )
 from bookmaker.writers.pdf.parts.worker import start_worker
 from bookmaker.writers.pdf.patches import renumbering_supported
-from bookmaker.writers.pdf.tagging import link_texts
 
 
 @dataclass(frozen=True)
@@ -96,9 +95,9 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
     return PartsBuild(html, settings, [], record, may_cut, style, uncut).run()
 
 
-def _merged(laid: list[Laid], parts: list, font_dir: str, rtl: bool, texts: dict[str, str]) -> bytes:
+def _merged(laid: list[Laid], parts: list, font_dir: str, rtl: bool) -> bytes:
     began, cpu = time.perf_counter(), time.process_time()
-    data = merge(laid, parts, font_dir, rtl, texts)
+    data = merge(laid, parts, font_dir, rtl)
     debug(f"merged in {time.perf_counter() - began:.2f} s ({time.process_time() - cpu:.2f} s of CPU)")
     return data
 
@@ -145,8 +144,7 @@ class PartsBuild(Planning):
             with self._pool() as pool:
                 if not self._settle(pool):
                     return None
-                data = _merged([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir, self.rtl,
-                               link_texts(self.html))
+                data = _merged([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir, self.rtl)
         self._finish()
         # The first words of each page, for the EPUB's page list (an older cached part has none: print_pages.py).
         return data, self.numbers, [w for i in range(len(self.parts)) for w in getattr(self.laid[i], "starts", [])]
