@@ -8,8 +8,9 @@ probe's pages); here the elements on those pages follow them into the book:
   /Document (the others, on pages left out, are dropped with their pages);
 - the parent tree made again: one key per page and per link annotation, numbered through the book
   (MCIDs are per page, so they stay as they are);
-- the ids that header cells are named by (/ID, a TD's /Headers) prefixed by their part, so that
-  two parts' ids cannot meet; the book gets an /IDTree of them.
+- the ids that header cells are named by (/ID, a TD's /Headers) were prefixed by each part's worker
+  with the part's name, so that two parts' ids cannot meet, and listed in the part's own /IDTree; the
+  book's /IDTree holds those of the elements it takes.
 Page furniture was made artifacts in each part first (tagging.py), so no element left outside a
 tree is copied: copying one would bring its whole part along (/P leads to its root).
 """
@@ -34,20 +35,19 @@ def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[t
     page_entries: dict[int, list] = {}  # book page -> elements by MCID
     link_entries: list[tuple[pikepdf.Dictionary, pikepdf.Dictionary]] = []  # (annotation, element) in book
     ids: dict[str, pikepdf.Dictionary] = {}
-    named: list = []  # the kids in the book whose subtrees hold an /ID (header cells): walked again for the IDTree
     for index, (source, root, (start, count, at, header_ids)) in enumerate(zip(sources, roots, taken)):
         wanted = {source.pages[n].objgen: at + n - start for n in range(start, start + count)}
         kept = [kid for kid in _kids(_document(root)) if "/Pg" in kid and kid.Pg.objgen in wanted]
         entries = number_tree(root.get("/ParentTree"))
+        found = _taken_ids(root, {kid.objgen for kid in kept}) if header_ids else []
         if index:
-            marked = _prefix_ids(kept, f"p{index}-") if header_ids else []
             for kid in kept:
                 del kid["/P"]  # or the copy would bring the part's root, and every page of it
             copied = [book.copy_foreign(kid) for kid in kept]
         else:
             copied = kept
-            marked = [n for n, kid in enumerate(kept) if header_ids and any("/ID" in e for e in _subtree(kid))]
-        named += [copied[n] for n in marked]
+        # Copied with their kid above (the copy of an object already copied is that copy).
+        ids.update((name, book.copy_foreign(element) if index else element) for name, element in found)
         for kid in copied:
             kid.P = document
         kids.extend(copied)
@@ -62,10 +62,6 @@ def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[t
                 element = entries.get(int(key)) if key is not None else None
                 if isinstance(element, pikepdf.Dictionary):
                     link_entries.append((book.pages[at + n - start].obj.Annots[number], _in_book(book, element, index)))
-    for kid in named:  # not every element of the book a second time: a walk is 0.1 s of pikepdf calls
-        for element in _subtree(kid):
-            if "/ID" in element:
-                ids[str(element.ID)] = element
     document.K = pikepdf.Array(kids)
     _parent_tree(book, page_entries, link_entries)
     if ids:
@@ -100,19 +96,42 @@ def _parent_tree(book: pikepdf.Pdf, page_entries: dict[int, list], link_entries:
     root.ParentTreeNextKey = key
 
 
-def _prefix_ids(elements: list, prefix: str) -> list[int]:
-    """The ids of `elements`' subtrees prefixed; returns the positions of those that hold one."""
-    marked: list[int] = []
-    for n, top in enumerate(elements):
-        for element in _subtree(top):
-            if "/ID" in element:
-                element.ID = pikepdf.String(prefix + str(element.ID))
-                if marked[-1:] != [n]:
-                    marked.append(n)
-            attributes = element.get("/A")
-            if isinstance(attributes, pikepdf.Dictionary) and isinstance(attributes.get("/Headers"), pikepdf.Array):
-                attributes.Headers = pikepdf.Array([pikepdf.String(prefix + str(h)) for h in attributes.Headers])
-    return marked
+def name_part_ids(root, prefix: str) -> bool:
+    """In a part's worker: the ids of its header cells, and those its data cells name, prefixed (so that no
+    two parts' ids meet in the book), and its /IDTree of them made; whether it has any."""
+    document = _document(root)
+    ids: dict[str, pikepdf.Dictionary] = {}
+    for element in _subtree(document) if document is not None else ():
+        if "/ID" in element:
+            element.ID = pikepdf.String(prefix + str(element.ID))
+            ids[str(element.ID)] = element
+        attributes = element.get("/A")
+        if isinstance(attributes, pikepdf.Dictionary) and isinstance(attributes.get("/Headers"), pikepdf.Array):
+            attributes.Headers = pikepdf.Array([pikepdf.String(prefix + str(h)) for h in attributes.Headers])
+    if ids:
+        root.IDTree = pikepdf.Dictionary(
+            Names=pikepdf.Array([v for name in sorted(ids) for v in (pikepdf.String(name), ids[name])]))
+    return bool(ids)
+
+
+def _taken_ids(root, kept: set) -> list[tuple[str, pikepdf.Dictionary]]:
+    """The entries of a part's /IDTree (name_part_ids) whose element stands under a kid the book takes."""
+    tree = root.get("/IDTree")
+    names = tree.get("/Names") if isinstance(tree, pikepdf.Dictionary) else None
+    if not isinstance(names, pikepdf.Array):
+        return []
+    document = _document(root).objgen
+    found = []
+    for i in range(0, len(names) - 1, 2):
+        node = names[i + 1]
+        for _ in range(256):  # up to the kid under /Document (a tree deeper than this is not WeasyPrint's)
+            parent = node.get("/P") if isinstance(node, pikepdf.Dictionary) else None
+            if not isinstance(parent, pikepdf.Dictionary) or parent.objgen == document:
+                break
+            node = parent
+        if isinstance(node, pikepdf.Dictionary) and node.objgen in kept:
+            found.append((str(names[i]), names[i + 1]))
+    return found
 
 
 def _document(root):

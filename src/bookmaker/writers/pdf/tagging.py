@@ -108,15 +108,6 @@ def describe_links(pdf: pikepdf.Pdf, link_texts: dict[str, str]) -> None:
                     element.S = pikepdf.Name("/Link")
 
 
-def holds_header_ids(root) -> bool:
-    """Whether an element of the tree has an /ID or names header cells (/Headers): the ids a merge must keep apart."""
-    for element in _elements(root):
-        attributes = element.get("/A")
-        if "/ID" in element or (isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes):
-            return True
-    return False
-
-
 def _elements(root) -> Iterator[pikepdf.Dictionary]:
     """Every structure element reachable from the root, parents before children."""
     stack = [root]

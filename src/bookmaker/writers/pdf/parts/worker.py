@@ -136,7 +136,7 @@ def lay_out_one(job: Job, quiet: bool = False, apart: bool = False) -> Laid:
                         time.perf_counter() - began, job.start, abandoned=True)
         if apart:
             writing = write_apart(document, state.get("write_options", {}), said, deferred,
-                                  lambda data: _prepared(data, job.html))
+                                  lambda data: _prepared(data, job.html, job.first_id))
         else:
             out = io.BytesIO()
             document.write_pdf(out, **state.get("write_options", {}))  # tagged (writer.write_options)
@@ -156,7 +156,7 @@ def lay_out_one(job: Job, quiet: bool = False, apart: bool = False) -> Laid:
     pages = numbering.content_pages()
     bookmarks = [(level, label, state_) for page in document.pages for level, label, _, state_ in page.bookmarks]
     blank_first = bool(job.pad and len(document.pages) > 1 and document.pages[1]._page_box.page_type.blank)
-    data, header_ids = (b"", True) if apart else _prepared(out.getvalue(), job.html)
+    data, header_ids = (b"", True) if apart else _prepared(out.getvalue(), job.html, job.first_id)
     laid = Laid(job.index, data, pages, anchors, bookmarks, deferred, said,
                 pad_holds_content, blank_first, time.perf_counter() - began, numbering.start, notes=notes,
                 starts=[first_words_of(page) for page in document.pages[skip:skip + pages]], header_ids=header_ids)
@@ -165,23 +165,24 @@ def lay_out_one(job: Job, quiet: bool = False, apart: bool = False) -> Laid:
     return laid
 
 
-def _prepared(data: bytes, html: str) -> tuple[bytes, bool]:
-    """A tagged part's structure fixed, its page furniture made artifacts and its links described (from
-    its own HTML) here, in parallel, rather than by the merge on one core (it was over half the merge's
-    time: tagging.prepare_part, describe_links); and whether an element has an id header cells name (most
-    parts have none: the merge need not look for them)."""
+def _prepared(data: bytes, html: str, name: str) -> tuple[bytes, bool]:
+    """A tagged part's structure fixed, its page furniture made artifacts, its links described (from its
+    own HTML) and its header cells' ids made its own (`name`: the part's) here, in parallel, rather than by
+    the merge on one core (they were over half the merge's time); and whether it has such ids."""
     import pikepdf
 
-    from bookmaker.writers.pdf.tagging import describe_links, holds_header_ids, link_texts, prepare_part
+    from bookmaker.writers.pdf.structure import name_part_ids
+    from bookmaker.writers.pdf.tagging import describe_links, link_texts, prepare_part
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         tagged = "/StructTreeRoot" in pdf.Root
         if tagged:
             prepare_part(pdf)
         describe_links(pdf, link_texts(html))  # printed and described, tagged or not
+        ids = tagged and name_part_ids(pdf.Root.StructTreeRoot, f"{name}-")
         out = io.BytesIO()
         pdf.save(out)
-        return out.getvalue(), tagged and holds_header_ids(pdf.Root.StructTreeRoot)
+        return out.getvalue(), ids
 
 
 _FORCED = {"page", "left", "right", "recto", "verso"}
