@@ -23,9 +23,9 @@ import pikepdf
 
 
 def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[tuple[int, int, int, bool]]) -> None:
-    """`taken[i]` = (first page of source i copied, how many, its first page in `book`, whether its tree
-    has header cells' ids: without, it is not walked for them); source 0 is `book` itself, its pages first.
-    Without a tree in every part the book is left untagged."""
+    """`taken[i]` = (first page of source i copied, how many, its first page in `book`, whether it may have
+    an /IDTree of header cells' ids: name_part_ids); source 0 is `book` itself, its pages first. Without a
+    tree in every part the book is left untagged."""
     roots = [source.Root.get("/StructTreeRoot") for source in sources]
     if any(root is None or _document(root) is None for root in roots):
         _untag(book)
