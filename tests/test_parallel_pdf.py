@@ -493,6 +493,21 @@ def apart_writes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     return lambda: len(counted.read_text())
 
 
+@pytest.fixture(scope="module")
+def notes_book_as_one(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The note-heavy book laid out as one document (--jobs 1): what the tests of its notes' parts compare
+    their builds with, laid out once for them all."""
+    from conftest import run_cli
+
+    folder = tmp_path_factory.mktemp("notes-book")
+    book = _long_book(folder / "book", NOTES_BOOK)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder / "cache"))
+        result = run_cli("pdf", str(book), "-o", str(folder / "one.pdf"), "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    return folder / "one.pdf"
+
+
 def _cached_parts(cache: Path) -> list:
     from bookmaker.core.cache import read_entry
     from bookmaker.writers.pdf.parts.cache import decode
@@ -510,14 +525,14 @@ def _drop_cached_parts(cache: Path) -> None:
 @pytest.mark.parametrize("options", [(), ("--duplex",)], ids=["simplex", "duplex"])
 def test_the_notes_are_laid_out_in_pieces_then_in_parallel_and_the_book_is_the_same(
         tmp_path: Path, layouts: list[int], small_note_parts: list[list[str]], options: tuple[str, ...],
-        apart_writes) -> None:
+        apart_writes, notes_book_as_one: Path) -> None:
     """Laid out whole, the notes of a note-heavy book were the largest process and the longest job.
     A first build lays them out in pieces one after another, each ending before the last note that
     began a page in it, each written by a child process while the next is laid out; the next build
     cuts them at the page tops it found, into parts laid out in parallel. The book is the same as
     --jobs 1's: every page's text, link, outline entry."""
     book = _long_book(tmp_path / "book", NOTES_BOOK)
-    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1", *options)
+    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1", *options) if options else notes_book_as_one
     assert apart_writes() == 0
     cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2", *options)
     assert apart_writes() >= 3  # each piece of the chain (with the pieces tried longer)
@@ -540,7 +555,7 @@ def test_the_notes_are_laid_out_in_pieces_then_in_parallel_and_the_book_is_the_s
 
 def test_a_piece_its_child_could_not_write_leaves_the_notes_laid_out_whole(
         tmp_path: Path, layouts: list[int], small_note_parts: list[list[str]], apart_writes,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, notes_book_as_one: Path) -> None:
     """A child process that fails to write its piece (parts/apart.py) must not cost the book: the chain
     gives up, its other children end, the notes are laid out whole, and the book is the same."""
     import bookmaker.writers.pdf.parts.apart as apart
@@ -550,19 +565,19 @@ def test_a_piece_its_child_could_not_write_leaves_the_notes_laid_out_whole(
 
     monkeypatch.setattr(apart, "encode", broken)
     book = _long_book(tmp_path / "book", NOTES_BOOK)
-    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
     cold = _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
     assert apart_writes() >= 1
     assert not [laid for laid in _cached_parts(tmp_path / "cache") if laid.more]  # no chain: laid out whole
-    _assert_same_book(one, cold)
+    _assert_same_book(notes_book_as_one, cold)
 
 
 def test_a_cut_no_longer_at_a_page_top_lays_the_notes_out_whole(tmp_path: Path, layouts: list[int],
-                                                                 small_note_parts: list[list[str]]) -> None:
+                                                                 small_note_parts: list[list[str]],
+                                                                 notes_book_as_one: Path) -> None:
     """The cuts come from the last build; a cut that this layout does not confirm (its probe does not
     begin a page) must never reach the PDF."""
     book = _long_book(tmp_path / "book", NOTES_BOOK)
-    one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
+    one = notes_book_as_one
     _build_pdf(book, tmp_path / "cold.pdf", layouts, "--jobs", "2")
     [record] = [p for p in (tmp_path / "cache").rglob("pagemaps/*") if "tops" in _record(p)]
     data = _record(record)
