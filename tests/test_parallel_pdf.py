@@ -425,10 +425,10 @@ def _long_book(folder: Path, chapters: int) -> Path:
 
 @pytest.mark.slow
 def test_a_long_book_is_the_same_in_parts(tmp_path: Path, layouts: list[int]) -> None:
-    # 12 chapters (about 130 pages, a dozen chapters' parts and 600 notes in three pieces of the chain, with
+    # 8 chapters (about 90 pages, eight chapters' parts and 400 notes in three pieces of the chain, with
     # the real sizes of the parts): the benchmark lays out the 50-chapter book; here that book alone took ten
     # of the suite's minutes on two cores, and 20 chapters five.
-    book = _long_book(tmp_path / "book", 12)
+    book = _long_book(tmp_path / "book", 8)
     one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
     parts = _build_pdf(book, tmp_path / "parts.pdf", layouts, "--jobs", "2")
     chained = [laid for laid in _cached_parts(tmp_path / "cache") if laid.more]
