@@ -557,7 +557,8 @@ def test_a_piece_its_child_could_not_write_leaves_the_notes_laid_out_whole(
         tmp_path: Path, layouts: list[int], small_note_parts: list[list[str]], apart_writes,
         monkeypatch: pytest.MonkeyPatch, notes_book_as_one: Path) -> None:
     """A child process that fails to write its piece (parts/apart.py) must not cost the book: the chain
-    gives up, its other children end, the notes are laid out whole, and the book is the same."""
+    gives up, its other children end, the notes are laid out whole, and the book is the same. Not the
+    book's doing: its notes are not recorded as notes the chain cannot follow (laid out whole for good)."""
     import bookmaker.writers.pdf.parts.apart as apart
 
     def broken(laid):
@@ -569,6 +570,8 @@ def test_a_piece_its_child_could_not_write_leaves_the_notes_laid_out_whole(
     assert apart_writes() >= 1
     assert not [laid for laid in _cached_parts(tmp_path / "cache") if laid.more]  # no chain: laid out whole
     _assert_same_book(notes_book_as_one, cold)
+    [record] = [p for p in (tmp_path / "cache").rglob("pagemaps/*") if "tops" in _record(p)]
+    assert _record(record)["uncut"] is None
 
 
 def test_a_cut_no_longer_at_a_page_top_lays_the_notes_out_whole(tmp_path: Path, layouts: list[int],

@@ -13,7 +13,7 @@ from bookmaker.writers.pdf.notes.cuts import (
     next_cut,
     notes_children,
 )
-from bookmaker.writers.pdf.parts.apart import WriteFailed, cancel, written
+from bookmaker.writers.pdf.parts.apart import cancel, written
 from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid, debug
 from bookmaker.writers.pdf.parts.split import Part, _part_ids, part_html
 from bookmaker.writers.pdf.parts.worker import lay_out_one
@@ -30,13 +30,11 @@ def lay_out_chain(job: Job) -> Laid | None:
     that began a page in it; the next piece begins there, as a part after a cut does. None when the
     notes cannot be cut so (the caller lays them out whole).
 
-    Each piece's PDF is written by a child process while the next piece is laid out (parts/apart.py)."""
+    Each piece's PDF is written by a child process while the next piece is laid out (parts/apart.py);
+    WriteFailed when one could not be (the caller lays the notes out whole, this time only)."""
     pending: list[Laid] = []
     try:
         return _chain(job, pending)
-    except WriteFailed as failed:
-        debug(f"the notes laid out whole: {failed}")
-        return None
     finally:
         cancel(pending)  # a piece not used, or the chain given up: its child ended
 

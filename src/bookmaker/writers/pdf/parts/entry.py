@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bookmaker.writers.pdf.notes.chain import lay_out_chain
-from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid
+from bookmaker.writers.pdf.parts.apart import WriteFailed
+from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid, debug
 from bookmaker.writers.pdf.parts.worker import lay_out_one
 
 
@@ -24,6 +25,11 @@ def _lay_out_part(job: Job) -> Laid:
     if job.chain is not None:
         try:
             laid = lay_out_chain(job)
+        except WriteFailed as failed:
+            # Not the book's doing (a child process that could not write): laid out whole this time, and
+            # not marked as notes the chain cannot follow, which would keep them whole in later builds.
+            debug(f"the notes laid out whole: {failed}")
+            return lay_out_one(job)
         except (AttributeError, IndexError, KeyError, TypeError, ValueError):
             laid = None  # notes in markup of the book's own that the chain does not follow: laid out whole
         if laid is not None:
