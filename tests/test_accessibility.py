@@ -85,7 +85,7 @@ def test_the_pdf_is_tagged_as_one_tree(pdfs, name):
             for annotation in page.obj.get("/Annots", ()):
                 assert int(annotation.F) & 4 and str(annotation.Contents).strip()
         # Header cells' ids, made in each part apart, are distinct in the book, and each is in its IDTree
-        # with every id a data cell names (the merge prefixes only the parts whose worker found ids).
+        # with every id a data cell names (each part's worker prefixes its own and lists them: structure.py).
         elements = list(_elements(root))
         ids = [str(e.ID) for e in elements if "/ID" in e]
         named = {str(h) for e in elements if isinstance(e.get("/A"), pikepdf.Dictionary)

@@ -21,16 +21,16 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
     worker) and one subset of each face; `rtl`: a right-to-left book's reading order."""
     import pikepdf
 
-    # (PDF, pages to take after its pad, bookmarks, ids it holds, whether its tree has header ids): a part or piece.
-    segments = [(laid[0].pdf, laid[0].pages, laid[0].bookmarks, parts[0].owned, laid[0].header_ids)]
+    # (PDF, pages to take after its pad page, bookmarks, ids it holds): a part, or a piece of a chain.
+    segments = [(laid[0].pdf, laid[0].pages, laid[0].bookmarks, parts[0].owned)]
     for part, meta in zip(parts[1:], laid[1:]):
         own = meta.pages - sum(pages for _, pages, _ in meta.more)
-        segments += [(meta.pdf, own, meta.bookmarks, part.owned, meta.header_ids)]
-        segments += [(pdf, pages, bookmarks, part.owned, True) for pdf, pages, bookmarks in meta.more]
+        segments += [(meta.pdf, own, meta.bookmarks, part.owned)]
+        segments += [(pdf, pages, bookmarks, part.owned) for pdf, pages, bookmarks in meta.more]
     book = _opened(laid[0].pdf)
     sources = [book]
     first_page = [0]
-    for pdf, pages, *_ in segments[1:]:
+    for pdf, pages, _, _ in segments[1:]:
         source = _opened(pdf)
         sources.append(source)
         first_page.append(len(book.pages))
@@ -41,7 +41,7 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
     # Destinations: each id from the part that holds it.
     destinations = pikepdf.NameTree.new(book)
     outline_items = []
-    for index, (source, (_, pages, bookmarks, owned, _)) in enumerate(zip(sources, segments)):
+    for index, (source, (_, pages, bookmarks, owned)) in enumerate(zip(sources, segments)):
         skip = 1 if index else 0
         position = {page.objgen: n for n, page in enumerate(source.pages)}
         names = source.Root.get("/Names")
@@ -69,7 +69,7 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
     if "/Outlines" in book.Root:
         del book.Root.Outlines
     _outline(book, outline_items)
-    _structure(book, sources, [(min(i, 1), s[1], first_page[i], s[4]) for i, s in enumerate(segments)], rtl)
+    _structure(book, sources, [(min(i, 1), s[1], first_page[i]) for i, s in enumerate(segments)], rtl)
     _share_font_dicts(book)
     _subset_faces(book, laid, Path(font_dir))
     out = io.BytesIO()
@@ -84,8 +84,9 @@ def _opened(data: bytes):
     return pikepdf.open(io.BytesIO(data))
 
 
-def _structure(book, sources: list, taken: list[tuple[int, int, int, bool]], rtl: bool) -> None:
-    """The parts' structure trees as the book's one (structure.py), the viewer's preferences: the title shown, and a right-to-left book's spreads right to left, as it is bound
+def _structure(book, sources: list, taken: list[tuple[int, int, int]], rtl: bool) -> None:
+    """The parts' structure trees as the book's one (structure.py), the viewer's preferences: the title
+    shown, and a right-to-left book's spreads right to left, as it is bound
     (writer.py does the same for one document)."""
     import pikepdf
 

@@ -22,10 +22,9 @@ from collections.abc import Iterator
 import pikepdf
 
 
-def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[tuple[int, int, int, bool]]) -> None:
-    """`taken[i]` = (first page of source i copied, how many, its first page in `book`, whether it may have
-    an /IDTree of header cells' ids: name_part_ids); source 0 is `book` itself, its pages first. Without a
-    tree in every part the book is left untagged."""
+def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[tuple[int, int, int]]) -> None:
+    """`taken[i]` = (first page of source i copied, how many, its first page in `book`); source 0 is
+    `book` itself, its pages first. Without a tree in every part the book is left untagged."""
     roots = [source.Root.get("/StructTreeRoot") for source in sources]
     if any(root is None or _document(root) is None for root in roots):
         _untag(book)
@@ -35,11 +34,11 @@ def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[t
     page_entries: dict[int, list] = {}  # book page -> elements by MCID
     link_entries: list[tuple[pikepdf.Dictionary, pikepdf.Dictionary]] = []  # (annotation, element) in book
     ids: dict[str, pikepdf.Dictionary] = {}
-    for index, (source, root, (start, count, at, header_ids)) in enumerate(zip(sources, roots, taken)):
+    for index, (source, root, (start, count, at)) in enumerate(zip(sources, roots, taken)):
         wanted = {source.pages[n].objgen: at + n - start for n in range(start, start + count)}
         kept = [kid for kid in _kids(_document(root)) if "/Pg" in kid and kid.Pg.objgen in wanted]
         entries = number_tree(root.get("/ParentTree"))
-        found = _taken_ids(root, {kid.objgen for kid in kept}) if header_ids else []
+        found = _taken_ids(root, {kid.objgen for kid in kept})
         if index:
             for kid in kept:
                 del kid["/P"]  # or the copy would bring the part's root, and every page of it
@@ -65,8 +64,7 @@ def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[t
     document.K = pikepdf.Array(kids)
     _parent_tree(book, page_entries, link_entries)
     if ids:
-        book.Root.StructTreeRoot.IDTree = pikepdf.Dictionary(
-            Names=pikepdf.Array([v for name in sorted(ids) for v in (pikepdf.String(name), ids[name])]))
+        book.Root.StructTreeRoot.IDTree = id_tree(ids)
 
 
 def _in_book(book: pikepdf.Pdf, element, index: int):
@@ -109,9 +107,13 @@ def name_part_ids(root, prefix: str) -> bool:
         if isinstance(attributes, pikepdf.Dictionary) and isinstance(attributes.get("/Headers"), pikepdf.Array):
             attributes.Headers = pikepdf.Array([pikepdf.String(prefix + str(h)) for h in attributes.Headers])
     if ids:
-        root.IDTree = pikepdf.Dictionary(
-            Names=pikepdf.Array([v for name in sorted(ids) for v in (pikepdf.String(name), ids[name])]))
+        root.IDTree = id_tree(ids)
     return bool(ids)
+
+
+def id_tree(ids: dict[str, pikepdf.Dictionary]) -> pikepdf.Dictionary:
+    """A structure tree's /IDTree: each id and its element, as one sorted name tree node."""
+    return pikepdf.Dictionary(Names=pikepdf.Array([v for name in sorted(ids) for v in (pikepdf.String(name), ids[name])]))
 
 
 def _taken_ids(root, kept: set) -> list[tuple[str, pikepdf.Dictionary]]:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import pikepdf
 
+from bookmaker.writers.pdf.structure import id_tree
 from bookmaker.writers.pdf.structure import number_tree as _number_tree
 
 _PRINT = 4  # the annotation flag "Print" (bit 3)
@@ -59,8 +60,7 @@ def finish_tags(pdf: pikepdf.Pdf, link_texts: dict[str, str]) -> None:
         # them, which WeasyPrint does not write (the merge of parts makes one: structure.py).
         ids = {str(element.ID): element for element in _elements(root) if "/ID" in element}
         if ids:
-            root.IDTree = pikepdf.Dictionary(
-                Names=pikepdf.Array([v for name in sorted(ids) for v in (pikepdf.String(name), ids[name])]))
+            root.IDTree = id_tree(ids)
 
 
 def titled(pdf: pikepdf.Pdf) -> None:

@@ -30,7 +30,7 @@ class Writing:
         self.pid, self.fd = pid, fd
 
     def result(self) -> Laid:
-        """What the child wrote: the PDF, the faces it used, every diagnostic of the piece, its header ids."""
+        """What the child wrote: the PDF, the faces it used, every diagnostic of the piece."""
         with os.fdopen(self.fd, "rb") as pipe:
             data = pipe.read()
         _, status = os.waitpid(self.pid, 0)
@@ -54,7 +54,7 @@ def written(laid: Laid) -> None:
     writing = laid.__dict__.pop("writing", None)
     if writing is not None:
         done = writing.result()
-        laid.pdf, laid.fonts, laid.diagnostics, laid.header_ids = done.pdf, done.fonts, done.diagnostics, done.header_ids
+        laid.pdf, laid.fonts, laid.diagnostics = done.pdf, done.fonts, done.diagnostics
 
 
 def cancel(pieces: list[Laid]) -> None:
@@ -68,7 +68,7 @@ def cancel(pieces: list[Laid]) -> None:
 def write_apart(document, options: dict, said: Diagnostics, deferred: dict, prepared) -> Writing:
     """Fork: the child writes `document` (WeasyPrint's, laid out) with `options`, inside the caller's
     patches (the faces it uses go into `deferred`, its warnings into `said`), and sends them back with
-    `prepared`'s (PDF, header ids) of it; it never returns."""
+    the PDF `prepared` makes of it; it never returns."""
     read, write = os.pipe()
     pid = os.fork()
     if pid:
@@ -82,8 +82,7 @@ def write_apart(document, options: dict, said: Diagnostics, deferred: dict, prep
         die_with_parent(os.getppid())
         out = io.BytesIO()
         document.write_pdf(out, **options)
-        data, header_ids = prepared(out.getvalue())
-        payload = encode(Laid(0, data, 0, {}, [], deferred, said, False, False, header_ids=header_ids))
+        payload = encode(Laid(0, prepared(out.getvalue()), 0, {}, [], deferred, said, False, False))
         with os.fdopen(write, "wb") as pipe:
             pipe.write(payload)
         code = 0

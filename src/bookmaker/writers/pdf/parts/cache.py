@@ -109,7 +109,7 @@ def encode(laid: Laid) -> bytes:
         "notes": None if notes is None else {
             "tops": notes.tops, "top_y": notes.top_y, "probe_page": notes.probe_page, "probe_y": notes.probe_y,
             "probe_strings": notes.probe_strings, "first_y": notes.first_y, "first_ok": notes.first_ok},
-        "blobs": [len(blob) for blob in blobs], "header_ids": laid.header_ids,
+        "blobs": [len(blob) for blob in blobs],
     }
     head = json.dumps(meta, separators=(",", ":"), default=_plain).encode()
     return b"%d\n" % len(head) + head + b"".join(blobs)
@@ -145,7 +145,7 @@ def decode(data: bytes) -> Laid:
         _typed(meta["blank_first"], bool), float(meta["seconds"]), _typed(meta["start"], int),
         abandoned=_typed(meta["abandoned"], bool), notes=None if notes is None else _notes(notes), more=more,
         chain_failed=_typed(meta["chain_failed"], bool), resources=_mapping(meta["resources"], str),
-        starts=_list(meta["starts"], str), header_ids=_typed(meta.get("header_ids", True), bool))
+        starts=_list(meta["starts"], str))
 
 
 def _typed(value, kind: type):

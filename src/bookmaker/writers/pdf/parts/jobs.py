@@ -50,7 +50,6 @@ class Laid:
     # A chain's pieces, each (the cut it begins at, its own layout): the parts the next build cuts the notes
     # into, cached as such (parts/next_build.py). Taken off before the chain's own entry is cached.
     pieces: list[tuple[NoteCut | None, Laid]] = field(default_factory=list)
-    header_ids: bool = True  # its structure has header cells' ids, in an IDTree of its own (structure.py)
 
 
 WORKER: dict = {}  # what every part of this build shares, set in each worker by start_worker

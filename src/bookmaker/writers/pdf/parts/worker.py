@@ -156,19 +156,19 @@ def lay_out_one(job: Job, quiet: bool = False, apart: bool = False) -> Laid:
     pages = numbering.content_pages()
     bookmarks = [(level, label, state_) for page in document.pages for level, label, _, state_ in page.bookmarks]
     blank_first = bool(job.pad and len(document.pages) > 1 and document.pages[1]._page_box.page_type.blank)
-    data, header_ids = (b"", True) if apart else _prepared(out.getvalue(), job.html, job.first_id)
+    data = b"" if apart else _prepared(out.getvalue(), job.html, job.first_id)
     laid = Laid(job.index, data, pages, anchors, bookmarks, deferred, said,
                 pad_holds_content, blank_first, time.perf_counter() - began, numbering.start, notes=notes,
-                starts=[first_words_of(page) for page in document.pages[skip:skip + pages]], header_ids=header_ids)
+                starts=[first_words_of(page) for page in document.pages[skip:skip + pages]])
     if apart:
         laid.writing = writing
     return laid
 
 
-def _prepared(data: bytes, html: str, name: str) -> tuple[bytes, bool]:
+def _prepared(data: bytes, html: str, name: str) -> bytes:
     """A tagged part's structure fixed, its page furniture made artifacts, its links described (from its
     own HTML) and its header cells' ids made its own (`name`: the part's) here, in parallel, rather than by
-    the merge on one core (they were over half the merge's time); and whether it has such ids."""
+    the merge on one core (they were over half the merge's time)."""
     import pikepdf
 
     from bookmaker.writers.pdf.structure import name_part_ids
@@ -179,10 +179,11 @@ def _prepared(data: bytes, html: str, name: str) -> tuple[bytes, bool]:
         if tagged:
             prepare_part(pdf)
         describe_links(pdf, link_texts(html))  # printed and described, tagged or not
-        ids = tagged and name_part_ids(pdf.Root.StructTreeRoot, f"{name}-")
+        if tagged:
+            name_part_ids(pdf.Root.StructTreeRoot, f"{name}-")
         out = io.BytesIO()
         pdf.save(out)
-        return out.getvalue(), ids
+        return out.getvalue()
 
 
 _FORCED = {"page", "left", "right", "recto", "verso"}
