@@ -320,18 +320,34 @@ def test_a_book_that_runs_chapters_on_is_laid_out_as_one_document(tmp_path: Path
     _assert_same_book(one, parts)
 
 
-def test_an_edit_of_one_chapter_lays_out_that_chapter_only(tmp_path: Path, layouts: list[int]) -> None:
-    """Unchanged parts come from the per-user cache (keyed by their whole HTML), never from the book folder."""
+def test_an_edit_of_one_chapter_lays_out_that_chapter_only(tmp_path: Path, layouts: list[int],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unchanged parts come from the per-user cache (keyed by their whole HTML), never from the book folder;
+    this process merged the book before, so the edited chapter alone is taken into it again (merge.py),
+    and the book is the one a merge from scratch makes, to its structure tree and fonts."""
     from conftest import copy_fixture
+    from merged_form import merged_form
+
+    from bookmaker.writers.pdf import merge
 
     book = copy_fixture("five-chapters", tmp_path)
+    merge._last.clear()
     _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "2")
     parts = tmp_path / "cache"
     cached = set(parts.rglob("pdf-parts/*"))
     chapter = book / "manuscript" / "03-movable-type.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("slowly", "gradually", 1), encoding="utf-8")
+    taken: list[int] = []
+    real_take = merge._take
+    monkeypatch.setattr(merge, "_take", lambda book, segment, index, at: taken.append(index)
+                        or real_take(book, segment, index, at))
     edited = _build_pdf(book, tmp_path / "edited.pdf", layouts, "--jobs", "2")
     assert len(set(parts.rglob("pdf-parts/*")) - cached) == 1
+    assert len(taken) == 1 and taken[0] > 0, taken  # the edited chapter's segment, into the last book
+    merge._last.clear()
+    scratch = _build_pdf(book, tmp_path / "scratch.pdf", layouts, "--jobs", "2", "--force")
+    assert len(taken) > 3  # every segment: a merge from scratch
+    assert merged_form(edited) == merged_form(scratch)
     one = _build_pdf(book, tmp_path / "one.pdf", layouts, "--jobs", "1")
     _assert_same_book(one, edited)
     assert "gradually" in "".join(_summary(edited)["text"])

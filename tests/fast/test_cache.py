@@ -205,7 +205,7 @@ def test_a_face_whose_subsetting_fails_is_embedded_whole(tmp_path):
     """HarfBuzz raises 'Subsetting failed' on a damaged table; the merged PDF embeds the face whole."""
     import struct
 
-    from bookmaker.writers.pdf.merge import _subset
+    from bookmaker.writers.pdf.merge_fonts import _subset
 
     font = next(Path("/usr/share/fonts").rglob("*.ttf"), None)
     if font is None:

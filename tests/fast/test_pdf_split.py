@@ -110,7 +110,7 @@ def test_a_joined_unicode_map_keeps_each_block_apart() -> None:
     """A face with over 100 glyphs in the parts' fonts got its ToUnicode blocks run together
     ("endbfchar3 beginbfchar"): poppler warned once for each page that used it (1,197 times on
     "500 Lines or Less")."""
-    from bookmaker.writers.pdf.merge import joined_cmap
+    from bookmaker.writers.pdf.merge_fonts import joined_cmap
 
     part = (b"/CIDInit /ProcSet findresource begin\n1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n"
             b"1 beginbfchar\n<0001> <0020>\nendbfchar\nendcmap\nend")

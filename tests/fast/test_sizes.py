@@ -55,7 +55,7 @@ LONG_FUNCTIONS = {
     # One allow-list walk over an element's attributes, each attribute's rule beside it.
     "safety.sanitize._attributes": 62,
     # The faces of all parts joined into one dictionary each: widths, ToUnicode and descendants together.
-    "writers.pdf.merge._share_font_dicts": 61,
+    "writers.pdf.merge_fonts.share_font_dicts": 61,
     # The notes' pieces laid out one after another: one loop with its state, split it would pass it around.
     "writers.pdf.notes.chain._chain": 76,
     # The pool's event loop for one wave: reports, answers and progress interleave.

@@ -18,72 +18,97 @@ tree is copied: copying one would bring its whole part along (/P leads to its ro
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pikepdf
 
 
-def merge_structure(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], taken: list[tuple[int, int, int]]) -> None:
-    """`taken[i]` = (first page of source i copied, how many, its first page in `book`); source 0 is
-    `book` itself, its pages first. Without a tree in every part the book is left untagged."""
-    roots = [source.Root.get("/StructTreeRoot") for source in sources]
-    if any(root is None or _document(root) is None for root in roots):
+@dataclass
+class Taken:
+    """What the book takes of one part's tree: its kids under /Document that stand on the pages taken, each
+    page's elements by MCID, each link annotation's element, and the ids of its header cells, all as
+    objects of the book."""
+
+    kids: list
+    pages: list[tuple[pikepdf.Object, list]]  # (page, its elements by MCID)
+    links: list[tuple[pikepdf.Object, pikepdf.Object]]  # (annotation, its element)
+    ids: dict[str, pikepdf.Dictionary]
+
+
+def take_structure(book: pikepdf.Pdf, source: pikepdf.Pdf, start: int, pages: list, copy: bool) -> Taken | None:
+    """The structure of `source`'s pages from `start` on, which are `pages` (page objects) in `book`; None
+    when the part has no tree. `copy`: `source` is not `book` itself, its elements are copied."""
+    root = source.Root.get("/StructTreeRoot")
+    if root is None or _document(root) is None:
+        return None
+    wanted = {source.pages[start + n].objgen for n in range(len(pages))}
+    kept = [kid for kid in _kids(_document(root)) if "/Pg" in kid and kid.Pg.objgen in wanted]
+    entries = number_tree(root.get("/ParentTree"))
+    found = _taken_ids(root, {kid.objgen for kid in kept})
+    mappings: list[tuple[pikepdf.Object, object]] = []
+    links: list[tuple[pikepdf.Object, object]] = []
+    for n, in_book in enumerate(pages):
+        page = source.pages[start + n].obj
+        key = page.get("/StructParents")
+        mapping = entries.get(int(key)) if key is not None else None
+        if isinstance(mapping, pikepdf.Array):
+            mappings.append((in_book, mapping))
+        annotations = in_book.get("/Annots", ())
+        for number, annotation in enumerate(page.get("/Annots", ())):
+            key = annotation.get("/StructParent")
+            element = entries.get(int(key)) if key is not None else None
+            if isinstance(element, pikepdf.Dictionary):
+                links.append((annotations[number], element))
+    mapped, linked, named = [m for _, m in mappings], [e for _, e in links], [e for _, e in found]
+    if copy:
+        for kid in kept:
+            del kid["/P"]  # or the copy would bring the part's root, and every page of it
+        kept, mapped, linked, named = _copied(book, source, kept, mapped, linked, named)
+    return Taken(kept, [(page, [e if isinstance(e, pikepdf.Dictionary) else None for e in elements])
+                        for (page, _), elements in zip(mappings, mapped)],
+                 [(annotation, element) for (annotation, _), element in zip(links, linked)],
+                 dict(zip((name for name, _ in found), named)))
+
+
+def set_structure(book: pikepdf.Pdf, taken: list[Taken | None]) -> None:
+    """The book's one tree from what it took of each part's (take_structure), in book order; without a tree
+    in every part the book is left untagged. Its /Document is the first part's."""
+    if any(part is None for part in taken) or "/StructTreeRoot" not in book.Root:
         _untag(book)
         return
-    document = _document(roots[0])
-    kids: list = []
-    page_entries: dict[int, list] = {}  # book page -> elements by MCID
-    link_entries: list[tuple[pikepdf.Dictionary, pikepdf.Dictionary]] = []  # (annotation, element) in book
-    ids: dict[str, pikepdf.Dictionary] = {}
-    for index, (source, root, (start, count, at)) in enumerate(zip(sources, roots, taken)):
-        wanted = {source.pages[n].objgen: at + n - start for n in range(start, start + count)}
-        kept = [kid for kid in _kids(_document(root)) if "/Pg" in kid and kid.Pg.objgen in wanted]
-        entries = number_tree(root.get("/ParentTree"))
-        found = _taken_ids(root, {kid.objgen for kid in kept})
-        if index:
-            for kid in kept:
-                del kid["/P"]  # or the copy would bring the part's root, and every page of it
-            copied = [book.copy_foreign(kid) for kid in kept]
-        else:
-            copied = kept
-        # Copied with their kid above (the copy of an object already copied is that copy).
-        ids.update((name, book.copy_foreign(element) if index else element) for name, element in found)
-        for kid in copied:
-            kid.P = document
-        kids.extend(copied)
-        for n in range(start, start + count):
-            page = source.pages[n]
-            key = page.obj.get("/StructParents")
-            mapping = entries.get(int(key)) if key is not None else None
-            if isinstance(mapping, pikepdf.Array):
-                page_entries[at + n - start] = [_in_book(book, element, index) for element in mapping]
-            for number, annotation in enumerate(page.obj.get("/Annots", ())):
-                key = annotation.get("/StructParent")
-                element = entries.get(int(key)) if key is not None else None
-                if isinstance(element, pikepdf.Dictionary):
-                    link_entries.append((book.pages[at + n - start].obj.Annots[number], _in_book(book, element, index)))
+    root = book.Root.StructTreeRoot
+    document = _document(root)
+    kids = [kid for part in taken for kid in part.kids]
+    for kid in kids:
+        kid.P = document
     document.K = pikepdf.Array(kids)
-    _parent_tree(book, page_entries, link_entries)
+    _parent_tree(book, {page.objgen: elements for part in taken for page, elements in part.pages},
+                 [link for part in taken for link in part.links])
+    ids = {name: element for part in taken for name, element in part.ids.items()}
     if ids:
-        book.Root.StructTreeRoot.IDTree = id_tree(ids)
+        root.IDTree = id_tree(ids)
+    elif "/IDTree" in root:
+        del root.IDTree  # the first part's own, of elements on pages not taken
 
 
-def _in_book(book: pikepdf.Pdf, element, index: int):
-    if not isinstance(element, pikepdf.Dictionary):
-        return None
-    return book.copy_foreign(element) if index else element
+def _copied(book: pikepdf.Pdf, source: pikepdf.Pdf, *groups: list) -> list[list]:
+    """Each group of `source`'s objects as copies in `book`, copied in one call: qpdf walks what an object
+    reaches at each copy, even one copied before, and one call per element was a third of the merge."""
+    bundle = source.make_indirect(pikepdf.Array([pikepdf.Array(group) for group in groups]))
+    return [list(group) for group in book.copy_foreign(bundle)]
 
 
-def _parent_tree(book: pikepdf.Pdf, page_entries: dict[int, list], link_entries: list) -> None:
+def _parent_tree(book: pikepdf.Pdf, page_entries: dict[tuple[int, int], list], link_entries: list) -> None:
     # Gathered in a Python list and made one pikepdf.Array at the end: extending a pikepdf.Array entry by
     # entry copied it each time, 7 s of a 10-chapter book's 20 s build.
     nums: list = []
     key = 0
-    for number, page in enumerate(book.pages):
+    for page in book.pages:
         if "/StructParents" in page.obj:
             del page.obj["/StructParents"]
-        if number in page_entries:
+        if page.objgen in page_entries:
             page.obj.StructParents = key
-            nums += [key, pikepdf.Array(page_entries[number])]
+            nums += [key, pikepdf.Array(page_entries[page.objgen])]
             key += 1
     for annotation, element in link_entries:
         annotation.StructParent = key

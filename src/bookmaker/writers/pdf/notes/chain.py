@@ -3,7 +3,7 @@ that began a page in it: those pages are where the next build cuts (cuts.py)."""
 
 from __future__ import annotations
 
-from bookmaker.writers.pdf.merge import join_faces
+from bookmaker.writers.pdf.merge_fonts import join_faces
 from bookmaker.writers.pdf.notes.cuts import (
     PAGES_PER_PART,
     PROBE_CHILDREN,
