@@ -30,10 +30,11 @@ def _source_of(qualified: str):
 def test_a_patched_function_is_fingerprinted_as_weasyprint_wrote_it() -> None:
     """The patches may already be applied in this process (another test laid out a book): the fingerprint is
     still of WeasyPrint's code, never of bookmaker's replacement."""
-    from bookmaker.writers.pdf.patches import keep_joiners, keep_words_together
+    from bookmaker.writers.pdf.patches import keep_joiners, keep_words_together, one_leader_box
 
     keep_words_together()
     keep_joiners()
+    one_leader_box()
     for qualified, fingerprint in patches.FINGERPRINTS.items():
         source = inspect.getsource(inspect.unwrap(_source_of(qualified)))
         assert "bookmaker" not in source and hashlib.sha256(source.encode()).hexdigest()[:16] == fingerprint, qualified
@@ -92,3 +93,96 @@ def test_the_attribute_parser_patch_is_fenced_to_the_mdit_py_plugins_it_was_writ
     [pin] = [d for d in project["dependencies"] if d.startswith("mdit-py-plugins")]
     low, high = re.fullmatch(r"mdit-py-plugins>=([\d.]+),<([\d.]+)", pin.replace(" ", "")).groups()
     assert [f"{low}."] == list(attributes.WRITTEN_FOR) and high == "0.8", pin
+
+
+_CONTENTS = """<style>@page { size: 120mm 60mm; margin: 5mm } body { font: 11pt serif }
+a::after { content: leader(". ") "%s" } a { display: block; color: black; text-decoration: none }
+[dir=rtl] { font-family: "DejaVu Sans" }</style>
+<body><a href="#x" id="x">Clay and papyrus</a><a href="#y" id="y">The printing press of a long chapter title</a>
+<a href="#z" id="z" dir="rtl">فصل نخست</a></body>"""
+
+
+def _contents_laid_out(patched: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple], list[int]]:
+    """The contents' words with where they stand (poppler's text layer), and how many boxes each leader has."""
+    import re
+    import subprocess
+
+    import weasyprint.layout.inline as inline
+
+    from bookmaker.writers.pdf.weasy import import_weasyprint
+
+    weasyprint = import_weasyprint()
+    if not patched:
+        monkeypatch.setattr(inline, "handle_leader", inspect.unwrap(inline.handle_leader))
+    document = weasyprint.HTML(string=_CONTENTS % "12").render()
+    leaders = [len(box.children) for page in document.pages for box in _boxes(page._page_box) if box.is_leader]
+    words = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=document.write_pdf(), capture_output=True,
+                           check=True).stdout.decode()
+    found = [(text, float(x), float(y))
+             for x, y, text in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', words)]
+    return found, leaders
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
+
+
+def test_a_leader_is_one_box_drawn_where_its_copies_were(monkeypatch: pytest.MonkeyPatch) -> None:
+    """one_leader_box: WeasyPrint 70 made a box of each dot of a leader (17,000 in a long contents, most of
+    its time to write); one box of the dots repeated draws each dot where its copy stood, left to right
+    and right to left."""
+    patches.one_leader_box()
+    words, leaders = _contents_laid_out(True, monkeypatch)
+    own_words, own_leaders = _contents_laid_out(False, monkeypatch)
+    assert min(own_leaders) > 5 and leaders == [1, 1, 1]
+    assert [w for w in words if w[0] != "."] == [w for w in own_words if w[0] != "."]
+    for line in sorted({y for _, _, y in own_words}):
+        dots = sorted(x for text, x, y in words if text == "." and y == line)
+        own_dots = sorted(x for text, x, y in own_words if text == "." and y == line)
+        assert len(dots) == len(own_dots) > 5
+        # The first dot where its copy stood, the others to a tenth of a point (the PDF's text places each
+        # glyph of one run by its rounded offset from the one before).
+        assert abs(dots[0] - own_dots[0]) < 0.001
+        assert max(abs(x - own_x) for x, own_x in zip(dots, own_dots)) < 0.1
+
+
+def test_a_leader_is_drawn_as_an_artifact_and_its_link_keeps_its_text() -> None:
+    """The dots are decoration: drawn outside the structure tree (a reader reads "Clay and papyrus 12"), and
+    the link element of the leader's box gives its annotation to the line's link (tagging._bare_links):
+    outloud reported "link element with no text" (LNK-003) for each line of a contents."""
+    import io
+
+    import pikepdf
+
+    from bookmaker.writers.pdf.tagging import prepare_part
+    from bookmaker.writers.pdf.weasy import import_weasyprint
+
+    patches.one_leader_box()
+    html = _CONTENTS.replace("<body>", '<html lang="en"><body>') % "12"
+    pdf = pikepdf.open(io.BytesIO(import_weasyprint().HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")))
+    prepare_part(pdf)
+    shown_in_artifacts, stack = 0, []
+    for operands, operator in pikepdf.parse_content_stream(pdf.pages[0]):
+        if str(operator) in ("BDC", "BMC"):
+            stack.append(str(operands[0]))
+        elif str(operator) == "EMC":
+            stack.pop()
+        elif str(operator) in ("Tj", "TJ") and "/Artifact" in stack:
+            shown_in_artifacts += 1
+    assert shown_in_artifacts == 3  # the three leaders, each one run
+
+    def links(element):
+        kids = element.get("/K")
+        for kid in list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                if kid.S == "/Link":
+                    yield kid
+                yield from links(kid)
+
+    found = list(links(pdf.Root.StructTreeRoot))
+    assert found and all(any(isinstance(k, int) for k in link.K) for link in found)  # each with its text
+    annotations = [a for a in pdf.pages[0].obj.Annots if a.Subtype == "/Link"]
+    owners = {str(pdf.Root.StructTreeRoot.ParentTree.Nums[2 * i + 1].objgen) for i in range(1, 1 + len(annotations))}
+    assert owners <= {str(link.objgen) for link in found}

@@ -14,6 +14,7 @@ patch relies on, and fails when a new WeasyPrint changes it, naming the patch to
 | shift_page_numbers | context.page_maker's page counters | renumber a part before its margin boxes are made |
 | deferred_fonts | pdf.fonts.Font.clean | each face subset once for all parts, at merge |
 | keep_joiners | draw.text.draw_first_line, Pango's glyph strings | ZWNJ and ZWJ kept in the text layer |
+| one_leader_box | layout.inline.handle_leader, layout.leader, pdf.stream.Stream.marked, pdf.add_tags | a leader's dots shaped and drawn once, as an artifact |
 
 What would remove them upstream: keep_words_together, a fix of WeasyPrint's line breaking between a text
 box and the inline box after it (Kozea/WeasyPrint#1614, "Incorrect line breaking with boxes", the same
@@ -25,6 +26,7 @@ mapping the default-ignorable characters Pango draws as empty glyphs (none asks 
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +45,9 @@ FINGERPRINTS = {
     "weasyprint.layout.page.make_margin_boxes": "4a2d2e301eb3bc47",  # paginated
     "weasyprint.pdf.fonts.Font.clean": "794f0211f18453f1",  # deferred_fonts
     "weasyprint.draw.text.draw_first_line": "1bb8eae6d88e71b1",  # keep_joiners: sets single-paragraph mode, then reads the glyphs
+    "weasyprint.pdf.stream.Stream.marked": "3fa3acacbbf66422",  # one_leader_box: a leader's run marked as an artifact
+    "weasyprint.pdf.tags.add_tags": "f0e74575b0bafaf3",  # one_leader_box: the tree made from the boxes, after drawing
+    "weasyprint.layout.leader.handle_leader": "e4bf5941eb946d0b",  # one_leader_box: copies side by side, one width apart
 }
 
 
@@ -206,6 +211,90 @@ def keep_joiners() -> None:
 
     draw_first_line.bookmaker_fix, draw_first_line.__wrapped__ = True, original  # __wrapped__: fingerprinted by the tests
     draw_text.draw_first_line = draw_first_line
+
+
+def one_leader_box() -> None:
+    """A leader (the contents' dots, `leader(". ")`) laid out as one run of its text, not one box per dot.
+
+    WeasyPrint 70 fills a leader with a copy of its text box for each repetition, placed from the line's
+    end; the contents of the 50-chapter benchmark book (371 lines) were 17,000 boxes, each shaped and
+    drawn alone: 1.3 s of its front matter's 2 s, laid out again after the notes, alone on one core. The
+    copies stand side by side, one repetition's width apart, so their text repeated and shaped once draws
+    the same glyphs in the same places, but for the rounding of each glyph's offset in the PDF's text
+    (a thousandth of a point per dot; a hundredth over a long line, far below a printer's dot). A run
+    whose width is not theirs to a tenth of a point (a face that kerns the text with itself) keeps the
+    copies.
+
+    The run is drawn as an artifact, outside the structure tree: the dots are decoration, and a reader
+    reads "Clay and papyrus 14", not "Clay and papyrus dot dot dot ... 14" (WeasyPrint tagged each copy
+    as text of the link).
+    """
+    import weasyprint.layout.inline as inline
+
+    if not supported():
+        return
+    original = inline.handle_leader
+    if getattr(original, "bookmaker_fix", False):
+        return
+    leaders: weakref.WeakSet = weakref.WeakSet()  # the leaders laid out as one run in this process
+
+    def handle_leader(context, line, containing_block):
+        original(context, line, containing_block)
+        leader = _one_run(context, line)
+        if leader is not None:
+            leaders.add(leader)
+
+    handle_leader.bookmaker_fix, handle_leader.__wrapped__ = True, original  # __wrapped__: fingerprinted by the tests
+    inline.handle_leader = handle_leader
+    _runs_as_artifacts(leaders)
+
+
+def _one_run(context, line):
+    """The leader of `line`, its copies replaced by one run (one_leader_box); None if it has none to join."""
+    from weasyprint.layout.leader import leader_index
+    from weasyprint.text.line_break import split_first_line
+
+    _, leader = leader_index(line)
+    if leader is None or len(leader.children) < 2:
+        return None
+    copies = sorted(leader.children, key=lambda box: box.position_x)
+    first, last = copies[0], copies[-1]
+    text = first.text * len(copies)
+    layout, _, resume, width, *_ = split_first_line(text, first.style, context, None, first.justification_spacing)
+    if resume is not None or abs(width - (last.position_x + last.width - first.position_x)) > 0.1:
+        return None
+    box = first.copy_with_text(text)
+    box.pango_layout, box.width = layout, width
+    box.bookmaker_leader = True
+    leader.children = (box,)
+    return leader
+
+
+def _runs_as_artifacts(leaders: weakref.WeakSet) -> None:
+    """The leaders' runs (one_leader_box) drawn as artifacts, and left out of the structure tree, which
+    WeasyPrint builds from the boxes once the pages are drawn."""
+    import weasyprint.pdf as pdf
+    from weasyprint.pdf.stream import Stream
+
+    real_marked, real_add_tags = Stream.marked, pdf.add_tags
+
+    def marked(stream, box, tag):
+        if getattr(box, "bookmaker_leader", False) and stream._tags is not None:
+            return stream.artifact()
+        return real_marked(stream, box, tag)
+
+    def add_tags(pdf_, document, pdf_version, page_streams):
+        held = [(leader, leader.children) for leader in list(leaders)]
+        for leader, _ in held:
+            leader.children = ()
+        try:
+            return real_add_tags(pdf_, document, pdf_version, page_streams)
+        finally:
+            for leader, children in held:
+                leader.children = children
+
+    marked.__wrapped__, add_tags.__wrapped__ = real_marked, real_add_tags
+    Stream.marked, pdf.add_tags = marked, add_tags
 
 
 class deferred_fonts:

@@ -90,6 +90,7 @@ def prepare_part(pdf: pikepdf.Pdf) -> None:
         if str(element.get("/S", "")) == "/TH":
             _scope(element)
     _figures_without_alt(elements, reachable)
+    _bare_links(root, elements)
     _without_empty(root)
     _artifacts(pdf, root, reachable)
 
@@ -147,6 +148,36 @@ def _figures_without_alt(elements: list, reachable: set) -> None:
                 parent.K = pikepdf.Array([k for k in kids if not (isinstance(k, pikepdf.Dictionary)
                                                                   and k.objgen == element.objgen)])
                 reachable.discard(element.objgen)
+
+
+def _bare_links(root, elements: list) -> None:
+    """A link element that holds nothing but its annotations, inside the link it belongs to (the box of a
+    contents line's leader, whose dots are drawn as an artifact: patches.one_leader_box), gives them to
+    that link, which has the text: PDF/UA wants text or /Alt in every link element."""
+    moved: dict[tuple[int, int], pikepdf.Dictionary] = {}
+    for element in elements:
+        parent = element.get("/P")
+        if str(element.get("/S")) != "/Link" or not isinstance(parent, pikepdf.Dictionary) \
+                or str(parent.get("/S")) != "/Link" or not isinstance(parent.get("/K"), pikepdf.Array):
+            continue
+        kids = element.get("/K")
+        kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        if not kids or not all(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR" for k in kids):
+            continue
+        parent.K = pikepdf.Array([mine for kid in parent.K for mine in (
+            kids if isinstance(kid, pikepdf.Dictionary) and kid.objgen == element.objgen else [kid])])
+        moved[element.objgen] = parent
+    if moved:  # the annotations' entries in the parent tree name their new element
+        stack = [root.get("/ParentTree")]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, pikepdf.Dictionary):
+                continue
+            nums = node.get("/Nums")
+            for i in range(1, len(nums) if isinstance(nums, pikepdf.Array) else 0, 2):
+                if isinstance(nums[i], pikepdf.Dictionary) and nums[i].objgen in moved:
+                    nums[i] = moved[nums[i].objgen]
+            stack.extend(node.get("/Kids", ()))
 
 
 def _without_empty(root) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.safety.policy import Refused, ResourcePolicy
-from bookmaker.writers.pdf.patches import keep_joiners, keep_words_together
+from bookmaker.writers.pdf.patches import keep_joiners, keep_words_together, one_leader_box
 
 
 def import_weasyprint():
@@ -36,6 +36,7 @@ def import_weasyprint():
 
         keep_words_together()  # whoever imported it first, lay out with the fix
         keep_joiners()
+        one_leader_box()
         return weasyprint
     import ctypes.util
 
@@ -52,6 +53,7 @@ def import_weasyprint():
         ctypes.util.find_library = real
     keep_words_together()
     keep_joiners()
+    one_leader_box()
     return weasyprint
 
 
