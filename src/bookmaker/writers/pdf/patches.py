@@ -14,7 +14,7 @@ patch relies on, and fails when a new WeasyPrint changes it, naming the patch to
 | shift_page_numbers | context.page_maker's page counters | renumber a part before its margin boxes are made |
 | deferred_fonts | pdf.fonts.Font.clean | each face subset once for all parts, at merge |
 | keep_joiners | draw.text.draw_first_line, Pango's glyph strings | ZWNJ and ZWJ kept in the text layer |
-| one_leader_box | layout.inline.handle_leader, layout.leader, pdf.stream.Stream.marked, pdf.add_tags | a leader's dots shaped and drawn once, as an artifact |
+| one_leader_box | layout.inline.handle_leader, layout.leader, pdf.stream.Stream.marked, pdf.tags._build_box_tree | a leader's dots shaped and drawn once, as an artifact |
 
 What would remove them upstream: keep_words_together, a fix of WeasyPrint's line breaking between a text
 box and the inline box after it (Kozea/WeasyPrint#1614, "Incorrect line breaking with boxes", the same
@@ -26,7 +26,6 @@ mapping the default-ignorable characters Pango draws as empty glyphs (none asks 
 from __future__ import annotations
 
 import hashlib
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,7 +45,7 @@ FINGERPRINTS = {
     "weasyprint.pdf.fonts.Font.clean": "794f0211f18453f1",  # deferred_fonts
     "weasyprint.draw.text.draw_first_line": "1bb8eae6d88e71b1",  # keep_joiners: sets single-paragraph mode, then reads the glyphs
     "weasyprint.pdf.stream.Stream.marked": "3fa3acacbbf66422",  # one_leader_box: a leader's run marked as an artifact
-    "weasyprint.pdf.tags.add_tags": "f0e74575b0bafaf3",  # one_leader_box: the tree made from the boxes, after drawing
+    "weasyprint.pdf.tags._build_box_tree": "f716251a83e7096e",  # one_leader_box: a text box's mark popped by its parent
     "weasyprint.layout.leader.handle_leader": "e4bf5941eb946d0b",  # one_leader_box: copies side by side, one width apart
 }
 
@@ -222,7 +221,7 @@ def one_leader_box() -> None:
     copies stand side by side, one repetition's width apart, so their text repeated and shaped once draws
     the same glyphs in the same places, but for the rounding of each glyph's offset in the PDF's text
     (a thousandth of a point per dot; a hundredth over a long line, far below a printer's dot). A run
-    whose width is not theirs to a tenth of a point (a face that kerns the text with itself) keeps the
+    whose width is not theirs to a tenth of a pixel (a face that kerns the text with itself) keeps the
     copies.
 
     The run is drawn as an artifact, outside the structure tree: the dots are decoration, and a reader
@@ -236,65 +235,62 @@ def one_leader_box() -> None:
     original = inline.handle_leader
     if getattr(original, "bookmaker_fix", False):
         return
-    leaders: weakref.WeakSet = weakref.WeakSet()  # the leaders laid out as one run in this process
 
     def handle_leader(context, line, containing_block):
         original(context, line, containing_block)
-        leader = _one_run(context, line)
-        if leader is not None:
-            leaders.add(leader)
+        _one_run(context, line)
 
     handle_leader.bookmaker_fix, handle_leader.__wrapped__ = True, original  # __wrapped__: fingerprinted by the tests
     inline.handle_leader = handle_leader
-    _runs_as_artifacts(leaders)
+    _runs_as_artifacts()
 
 
-def _one_run(context, line):
-    """The leader of `line`, its copies replaced by one run (one_leader_box); None if it has none to join."""
+def _one_run(context, line) -> None:
+    """The copies of `line`'s leader replaced by one run (one_leader_box), when they make one."""
     from weasyprint.layout.leader import leader_index
     from weasyprint.text.line_break import split_first_line
 
     _, leader = leader_index(line)
     if leader is None or len(leader.children) < 2:
-        return None
+        return
     copies = sorted(leader.children, key=lambda box: box.position_x)
     first, last = copies[0], copies[-1]
     text = first.text * len(copies)
     layout, _, resume, width, *_ = split_first_line(text, first.style, context, None, first.justification_spacing)
     if resume is not None or abs(width - (last.position_x + last.width - first.position_x)) > 0.1:
-        return None
+        return
     box = first.copy_with_text(text)
     box.pango_layout, box.width = layout, width
     box.bookmaker_leader = True
     leader.children = (box,)
-    return leader
 
 
-def _runs_as_artifacts(leaders: weakref.WeakSet) -> None:
+def _runs_as_artifacts() -> None:
     """The leaders' runs (one_leader_box) drawn as artifacts, and left out of the structure tree, which
-    WeasyPrint builds from the boxes once the pages are drawn."""
-    import weasyprint.pdf as pdf
+    WeasyPrint builds from the boxes once the pages are drawn (a box of the tree must have been marked)."""
+    import weasyprint.pdf.tags as tags
     from weasyprint.pdf.stream import Stream
 
-    real_marked, real_add_tags = Stream.marked, pdf.add_tags
+    real_marked, real_tree = Stream.marked, tags._build_box_tree
 
     def marked(stream, box, tag):
         if getattr(box, "bookmaker_leader", False) and stream._tags is not None:
             return stream.artifact()
         return real_marked(stream, box, tag)
 
-    def add_tags(pdf_, document, pdf_version, page_streams):
-        held = [(leader, leader.children) for leader in list(leaders)]
-        for leader, _ in held:
-            leader.children = ()
+    def build_box_tree(box, *args):  # the function recurses through this module's name: each box comes here
+        children = box.children if getattr(box, "is_leader", False) else ()
+        if not any(getattr(child, "bookmaker_leader", False) for child in children):
+            yield from real_tree(box, *args)
+            return
+        box.children = tuple(child for child in children if not getattr(child, "bookmaker_leader", False))
         try:
-            return real_add_tags(pdf_, document, pdf_version, page_streams)
+            yield from real_tree(box, *args)
         finally:
-            for leader, children in held:
-                leader.children = children
+            box.children = children
 
-    marked.__wrapped__, add_tags.__wrapped__ = real_marked, real_add_tags
-    Stream.marked, pdf.add_tags = marked, add_tags
+    marked.__wrapped__, build_box_tree.__wrapped__ = real_marked, real_tree
+    Stream.marked, tags._build_box_tree = marked, build_box_tree
 
 
 class deferred_fonts:
