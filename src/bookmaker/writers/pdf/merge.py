@@ -50,6 +50,9 @@ class _Merged:
     segments: list[Segment]
     settings: tuple  # (font folder, right to left)
     remerged: int = 0
+    # The PDFs of the segments replaced: qpdf copies a stream's data only when the book is written, and
+    # an object copied from one may still be in the book (a face's dictionary all pages share).
+    replaced: list = field(default_factory=list)
 
 
 _last: list[_Merged] = []  # the last merge of this process, when it succeeded
@@ -79,6 +82,7 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
             old = merged.segments[index]
             at = next(n for n, page in enumerate(book.pages) if page.objgen == old.taken[0].objgen)
             del book.pages[at: at + old.pages]
+            merged.replaced.append(old.source)
             _take(book, segments[index], index, at)
             merged.segments[index] = segments[index]
         merged.remerged += 1
