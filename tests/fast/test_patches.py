@@ -30,11 +30,7 @@ def _source_of(qualified: str):
 def test_a_patched_function_is_fingerprinted_as_weasyprint_wrote_it() -> None:
     """The patches may already be applied in this process (another test laid out a book): the fingerprint is
     still of WeasyPrint's code, never of bookmaker's replacement."""
-    from bookmaker.writers.pdf.patches import keep_joiners, keep_words_together, one_leader_box
-
-    keep_words_together()
-    keep_joiners()
-    one_leader_box()
+    patches.apply_layout_patches()
     for qualified, fingerprint in patches.FINGERPRINTS.items():
         source = inspect.getsource(inspect.unwrap(_source_of(qualified)))
         assert "bookmaker" not in source and hashlib.sha256(source.encode()).hexdigest()[:16] == fingerprint, qualified

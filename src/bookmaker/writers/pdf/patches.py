@@ -50,6 +50,14 @@ FINGERPRINTS = {
 }
 
 
+def apply_layout_patches() -> None:
+    """The patches that change how WeasyPrint lays out and draws, applied once it is imported (each only on
+    the versions of WRITTEN_FOR, and once per process); the others are applied around one part's layout."""
+    keep_words_together()
+    keep_joiners()
+    one_leader_box()
+
+
 def supported() -> bool:
     """Whether the installed WeasyPrint is one these patches were written for."""
     import weasyprint

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.safety.policy import Refused, ResourcePolicy
-from bookmaker.writers.pdf.patches import keep_joiners, keep_words_together, one_leader_box
+from bookmaker.writers.pdf.patches import apply_layout_patches
 
 
 def import_weasyprint():
@@ -34,9 +34,7 @@ def import_weasyprint():
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         import weasyprint
 
-        keep_words_together()  # whoever imported it first, lay out with the fix
-        keep_joiners()
-        one_leader_box()
+        apply_layout_patches()  # whoever imported it first, lay out with the fixes
         return weasyprint
     import ctypes.util
 
@@ -51,9 +49,7 @@ def import_weasyprint():
         import weasyprint
     finally:
         ctypes.util.find_library = real
-    keep_words_together()
-    keep_joiners()
-    one_leader_box()
+    apply_layout_patches()
     return weasyprint
 
 
