@@ -16,9 +16,10 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bookmaker.writers.pdf.merge_fonts import share_font_dicts, subset_faces
-from bookmaker.writers.pdf.structure import Taken, set_structure, take_structure
+from bookmaker.writers.pdf.structure import Taken, name_leaf, set_structure, take_structure
 
 # A merge from scratch after this many merges that replaced segments: each leaves the pages it replaced
 # behind in memory (unreferenced, so never written).
@@ -141,7 +142,6 @@ def _take(book, segment: Segment, index: int, at: int) -> None:
 def _finish(book, segments: list[Segment], laid: list, font_dir: str, rtl: bool) -> None:
     """The book's destinations, outline, structure tree and fonts, from what it took of each segment."""
     import pikepdf
-    from pathlib import Path
 
     destinations: dict = {}
     number = {page.objgen: n for n, page in enumerate(book.pages)}
@@ -169,14 +169,13 @@ def name_tree(pdf, entries: dict, leaf: int = 256):
 
     names = sorted(entries)
     if len(names) <= leaf:
-        return pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(
-            [v for name in names for v in (pikepdf.String(name), entries[name])])))
+        return pdf.make_indirect(name_leaf(entries))
     kids = []
     for i in range(0, len(names), leaf):
         chunk = names[i:i + leaf]
-        kids.append(pdf.make_indirect(pikepdf.Dictionary(
-            Limits=pikepdf.Array([pikepdf.String(chunk[0]), pikepdf.String(chunk[-1])]),
-            Names=pikepdf.Array([v for name in chunk for v in (pikepdf.String(name), entries[name])]))))
+        node = name_leaf({name: entries[name] for name in chunk})
+        node.Limits = pikepdf.Array([pikepdf.String(chunk[0]), pikepdf.String(chunk[-1])])
+        kids.append(pdf.make_indirect(node))
     return pdf.make_indirect(pikepdf.Dictionary(Kids=pikepdf.Array(kids)))
 
 

@@ -86,7 +86,7 @@ def set_structure(book: pikepdf.Pdf, taken: list[Taken | None]) -> None:
                  [link for part in taken for link in part.links])
     ids = {name: element for part in taken for name, element in part.ids.items()}
     if ids:
-        root.IDTree = id_tree(ids)
+        root.IDTree = name_leaf(ids)
     elif "/IDTree" in root:
         del root.IDTree  # the first part's own, of elements on pages not taken
 
@@ -119,9 +119,9 @@ def _parent_tree(book: pikepdf.Pdf, page_entries: dict[tuple[int, int], list], l
     root.ParentTreeNextKey = key
 
 
-def name_part_ids(root, prefix: str) -> bool:
+def name_part_ids(root, prefix: str) -> None:
     """In a part's worker: the ids of its header cells, and those its data cells name, prefixed (so that no
-    two parts' ids meet in the book), and its /IDTree of them made; whether it has any."""
+    two parts' ids meet in the book), and its /IDTree of them made."""
     document = _document(root)
     ids: dict[str, pikepdf.Dictionary] = {}
     for element in _subtree(document) if document is not None else ():
@@ -132,13 +132,14 @@ def name_part_ids(root, prefix: str) -> bool:
         if isinstance(attributes, pikepdf.Dictionary) and isinstance(attributes.get("/Headers"), pikepdf.Array):
             attributes.Headers = pikepdf.Array([pikepdf.String(prefix + str(h)) for h in attributes.Headers])
     if ids:
-        root.IDTree = id_tree(ids)
-    return bool(ids)
+        root.IDTree = name_leaf(ids)
 
 
-def id_tree(ids: dict[str, pikepdf.Dictionary]) -> pikepdf.Dictionary:
-    """A structure tree's /IDTree: each id and its element, as one sorted name tree node."""
-    return pikepdf.Dictionary(Names=pikepdf.Array([v for name in sorted(ids) for v in (pikepdf.String(name), ids[name])]))
+def name_leaf(entries: dict[str, pikepdf.Object]) -> pikepdf.Dictionary:
+    """One sorted name tree node of `entries`: a structure tree's /IDTree (each id and its element), or a
+    leaf of the book's destinations (merge.name_tree)."""
+    return pikepdf.Dictionary(Names=pikepdf.Array([v for name in sorted(entries)
+                                                   for v in (pikepdf.String(name), entries[name])]))
 
 
 def _taken_ids(root, kept: set) -> list[tuple[str, pikepdf.Dictionary]]:

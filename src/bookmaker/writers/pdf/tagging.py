@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pikepdf
 
-from bookmaker.writers.pdf.structure import id_tree
+from bookmaker.writers.pdf.structure import name_leaf
 from bookmaker.writers.pdf.structure import number_tree as _number_tree
 
 _PRINT = 4  # the annotation flag "Print" (bit 3)
@@ -60,7 +60,7 @@ def finish_tags(pdf: pikepdf.Pdf, link_texts: dict[str, str]) -> None:
         # them, which WeasyPrint does not write (the merge of parts makes one: structure.py).
         ids = {str(element.ID): element for element in _elements(root) if "/ID" in element}
         if ids:
-            root.IDTree = id_tree(ids)
+            root.IDTree = name_leaf(ids)
 
 
 def titled(pdf: pikepdf.Pdf) -> None:
