@@ -182,3 +182,18 @@ def test_a_leader_is_drawn_as_an_artifact_and_its_link_keeps_its_text() -> None:
     annotations = [a for a in pdf.pages[0].obj.Annots if a.Subtype == "/Link"]
     owners = {str(pdf.Root.StructTreeRoot.ParentTree.Nums[2 * i + 1].objgen) for i in range(1, 1 + len(annotations))}
     assert owners <= {str(link.objgen) for link in found}
+
+
+def test_a_face_of_a_collection_is_typed_by_its_own_outlines() -> None:
+    """deferred_fonts: a collection's file begins "ttcf" whatever its faces' outlines; read as TrueType, a
+    Noto CJK face (CFF, in Debian's .ttc) was embedded as TrueType in every book laid out in parts, and
+    poppler said "Mismatch between font type and embedded font file"."""
+    def collection(*tags: bytes) -> bytes:
+        head = b"ttcf" + (1 << 16).to_bytes(4, "big") + len(tags).to_bytes(4, "big")
+        offsets = [len(head) + 4 * len(tags) + 16 * n for n in range(len(tags))]
+        return head + b"".join(o.to_bytes(4, "big") for o in offsets) + b"".join(t + bytes(12) for t in tags)
+
+    both = collection(b"\x00\x01\x00\x00", b"OTTO")
+    assert not patches.face_is_cff(both, 0) and patches.face_is_cff(both, 1)
+    assert not patches.face_is_cff(both, 2)  # no such face: as the file's own first bytes say
+    assert patches.face_is_cff(b"OTTO" + bytes(12), 0) and not patches.face_is_cff(b"\x00\x01\x00\x00" + bytes(12), 0)

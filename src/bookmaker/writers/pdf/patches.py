@@ -328,14 +328,29 @@ class deferred_fonts:
             if not _kept(path, data):
                 return real(font, to_unicode, hinting)  # the faces' folder is full: embedded as usual
             name = font.name.decode("latin-1").lstrip("/")
+            otf = face_is_cff(data, font.index)
             deferred[name] = {"sha": sha, "index": font.index, "gids": sorted(to_unicode),
-                              "missing": bool(font.missing), "otf": data[:4] == b"OTTO"}
-            font.file_content = data[:4]  # a stand-in the merge replaces; keeps the font's type
+                              "missing": bool(font.missing), "otf": otf}
+            # A stand-in the merge replaces, which gives WeasyPrint the face's type (Font.type reads its
+            # first bytes): its subset, like WeasyPrint's own, is a face of its own, never a collection.
+            font.file_content = b"OTTO" if otf else b"\x00\x01\x00\x00"
 
         Font.clean = clean
 
     def __exit__(self, *exc) -> None:
         self.Font.clean = self.real
+
+
+def face_is_cff(data: bytes, index: int) -> bool:
+    """Whether face `index` of a font file has CFF outlines ("OTTO"), in a collection (.ttc: Debian's Noto
+    CJK) too, whose file begins "ttcf" whatever its faces are: read as TrueType, a CJK face's CFF subset
+    was embedded as a TrueType font (CIDFontType2, FontFile2), which poppler reports as a mismatch."""
+    if data[:4] == b"ttcf" and len(data) >= 12:
+        count = int.from_bytes(data[8:12], "big")
+        if 0 <= index < count and len(data) >= 16 + 4 * index:
+            offset = int.from_bytes(data[12 + 4 * index: 16 + 4 * index], "big")
+            return data[offset: offset + 4] == b"OTTO"
+    return data[:4] == b"OTTO"
 
 
 def _kept(path: Path, data: bytes) -> bool:

@@ -30,7 +30,7 @@ def part_key(job: Job, state: dict) -> str:
     from bookmaker.writers.fonts import _fontconfig_stamp
 
     digest = hashlib.sha256(job.html.encode("utf-8", "surrogatepass"))
-    digest.update(repr((job.pad, job.first_id, weasyprint.__version__, "keep-words-together", "prepared, links described, ids named", _fontconfig_stamp(),
+    digest.update(repr((job.pad, job.first_id, weasyprint.__version__, "keep-words-together", "prepared, links described, ids named, collections typed", _fontconfig_stamp(),
                         state["base_url"], sorted(state["reported"]), sorted(state.get("write_options", {}).items()))).encode())
     if job.notes:  # what it reports of its notes: their page tops, and whether its probe begins a page
         digest.update(repr(("notes", job.probe, job.continued)).encode())
