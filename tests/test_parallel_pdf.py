@@ -376,7 +376,7 @@ def test_another_weasyprint_lays_out_again_instead_of_renumbering(tmp_path: Path
     takes the slower way (a part whose start was a guess is laid out again), and the book is the same."""
     from conftest import copy_fixture
 
-    import bookmaker.writers.pdf.patches as pdf_parts
+    import bookmaker.writers.pdf.patches.fence as pdf_parts
 
     monkeypatch.setattr(pdf_parts, "RENUMBERING_CHECKED", ("0.0.",))
     assert not pdf_parts.renumbering_supported()

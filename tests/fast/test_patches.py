@@ -1,4 +1,4 @@
-"""The WeasyPrint patches (writers/pdf/patches.py) are fenced: applied only on the versions they were written
+"""The WeasyPrint patches (writers/pdf/patches/) are fenced: applied only on the versions they were written
 for, and each fails here when the installed WeasyPrint changes the code it relies on."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from importlib.metadata import version
 import pytest
 
 from bookmaker.writers.pdf import patches
+from bookmaker.writers.pdf.patches import fence, styles
 
 
 def _source_of(qualified: str):
@@ -41,7 +42,7 @@ def test_the_weasyprint_code_a_patch_relies_on_is_the_code_it_was_written_for(qu
     source = inspect.getsource(inspect.unwrap(_source_of(qualified)))  # WeasyPrint's own, if already patched
     found = hashlib.sha256(source.encode()).hexdigest()[:16]
     assert found == patches.FINGERPRINTS[qualified], (
-        f"WeasyPrint {version('weasyprint')} changed {qualified}: check the patch of writers/pdf/patches.py that "
+        f"WeasyPrint {version('weasyprint')} changed {qualified}: check the patch of writers/pdf/patches/ that "
         "relies on it, then update WRITTEN_FOR, FINGERPRINTS and the pin in pyproject.toml")
 
 
@@ -64,7 +65,7 @@ def test_another_weasyprint_is_laid_out_unpatched(monkeypatch: pytest.MonkeyPatc
     """On a version the patches were not written for, none is applied (the layout stays WeasyPrint's own)."""
     import weasyprint.layout.inline as inline
 
-    monkeypatch.setattr(patches, "WRITTEN_FOR", ("0.0.",))
+    monkeypatch.setattr(fence, "WRITTEN_FOR", ("0.0.",))
     monkeypatch.setattr(inline, "split_first_line", real := lambda *args: None)
     patches.keep_words_together()
     assert inline.split_first_line is real
@@ -193,7 +194,73 @@ def test_a_face_of_a_collection_is_typed_by_its_own_outlines() -> None:
         offsets = [len(head) + 4 * len(tags) + 16 * n for n in range(len(tags))]
         return head + b"".join(o.to_bytes(4, "big") for o in offsets) + b"".join(t + bytes(12) for t in tags)
 
+    from bookmaker.writers.pdf.face_files import face_is_cff
+
     both = collection(b"\x00\x01\x00\x00", b"OTTO")
-    assert not patches.face_is_cff(both, 0) and patches.face_is_cff(both, 1)
-    assert not patches.face_is_cff(both, 2)  # no such face: as the file's own first bytes say
-    assert patches.face_is_cff(b"OTTO" + bytes(12), 0) and not patches.face_is_cff(b"\x00\x01\x00\x00" + bytes(12), 0)
+    assert not face_is_cff(both, 0) and face_is_cff(both, 1)
+    assert not face_is_cff(both, 2)  # no such face: as the file's own first bytes say
+    assert face_is_cff(b"OTTO" + bytes(12), 0) and not face_is_cff(b"\x00\x01\x00\x00" + bytes(12), 0)
+
+
+_STYLED = """<html><head><style>
+@page { size: 100mm 80mm; margin: 10mm; @bottom-center { content: counter(page); } }
+@page :first { @bottom-center { content: none; } }
+p { font: 12pt/1.4 sans-serif; color: nonsense-colour; }
+.b { font-weight: bold; } h1 { break-before: page; }
+</style></head><body>%s</body></html>"""
+
+
+def _laid_out_twice(html: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[bytes], int, list[list[str]]]:
+    """Two layouts of `html` in this process: each one's text layer, how often its stylesheet was parsed,
+    and the warnings each layout logged."""
+    import logging
+    import subprocess
+
+    from bookmaker.writers.pdf.weasy import import_weasyprint
+
+    weasyprint = import_weasyprint()
+    styles._PARSED.clear()
+    parses, real = [], weasyprint.preprocess_stylesheet  # CSS.__init__ calls it by this name
+    monkeypatch.setattr(weasyprint, "preprocess_stylesheet", lambda *a, **k: parses.append(1) or real(*a, **k))
+    texts, warnings = [], []
+    for _ in range(2):
+        seen: list[str] = []
+        handler = logging.Handler()
+        handler.emit = lambda record: seen.append(record.getMessage())
+        logging.getLogger("weasyprint").addHandler(handler)
+        try:
+            data = weasyprint.HTML(string=html).write_pdf()
+        finally:
+            logging.getLogger("weasyprint").removeHandler(handler)
+        texts.append(subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
+                                    check=True).stdout)
+        warnings.append(seen)
+    return texts, len(parses), warnings
+
+
+def test_a_stylesheet_is_parsed_once_for_all_the_parts_of_a_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse_styles_once: every part carries the book's whole stylesheet, and WeasyPrint parsed it for each
+    (a tenth of a part's layout). The second document is laid out from the first one's parse: the same
+    pages (its page rules: size, margin boxes, `:first`), the same warning for the bad declaration."""
+    patches.parse_styles_once()
+    body = "<p>One <span class=b>two</span></p><h1>Next</h1><p>Three</p>"
+    texts, parses, warnings = _laid_out_twice(_STYLED % body, monkeypatch)
+    assert parses == 1
+    assert texts[0] == texts[1] and b"Three" in texts[1] and b"2" in texts[1] and texts[1].count(b"\x0c") == 2
+    assert [w for w in warnings[0] if "nonsense" in w] and warnings[0] == warnings[1]
+    # WeasyPrint's own parse each time gives the same document.
+    import weasyprint
+
+    monkeypatch.setattr(weasyprint.CSS, "__init__", inspect.unwrap(weasyprint.CSS.__init__))
+    monkeypatch.setattr(patches, "parse_styles_once", lambda: None)  # not applied again by import_weasyprint
+    own, own_parses, _ = _laid_out_twice(_STYLED % body, monkeypatch)
+    assert own_parses == 2 and own == texts
+
+
+def test_a_stylesheet_that_loads_fonts_is_parsed_for_every_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a parse leaves outside the document's page rules (a face loaded by @font-face, layers, counter
+    styles, an @import) would be missing from a document laid out from another's parse."""
+    patches.parse_styles_once()
+    html = (_STYLED % "<p>One</p>").replace("<style>", "<style>@font-face { font-family: X; src: local(DejaVu Sans); }")
+    _, parses, _ = _laid_out_twice(html, monkeypatch)
+    assert parses == 2

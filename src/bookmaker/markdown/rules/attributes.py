@@ -11,7 +11,7 @@ import inspect
 
 from mdit_py_plugins.attrs import parse
 
-# Fenced as the WeasyPrint patches are (writers/pdf/patches.py): applied only on these versions, whose
+# Fenced as the WeasyPrint patches are (writers/pdf/patches/): applied only on these versions, whose
 # handler's source has this fingerprint (tests/fast/test_patches.py checks it, and pyproject.toml pins
 # the range). With another version the patch is not applied: bare values follow djot.
 WRITTEN_FOR = ("0.7.",)

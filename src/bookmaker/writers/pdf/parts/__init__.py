@@ -44,5 +44,5 @@ counters of its own.
 The modules: split.py (the HTML cut into parts), jobs.py (a part's layout job and its result), worker.py
 (what a worker process does), waves.py (the parent: waves of layout until the numbers settle), run.py (one
 build in parts), sizes.py (each part's length, to place the parts after it), cache.py (parts laid out
-before); WeasyPrint's internals are reached only through ../patches.py.
+before); WeasyPrint's internals are reached only through ../patches/.
 """
