@@ -13,7 +13,9 @@ from bookmaker.writers.pdf.notes.cuts import (
     next_cut,
     notes_children,
 )
+from bookmaker.writers.pdf.notes.marks import with_marks
 from bookmaker.writers.pdf.parts.apart import cancel, written
+from bookmaker.writers.pdf.parts.desk import ask_numbers
 from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid, debug
 from bookmaker.writers.pdf.parts.split import Part, _part_ids, part_html
 from bookmaker.writers.pdf.parts.worker import lay_out_one
@@ -42,13 +44,14 @@ def lay_out_chain(job: Job) -> Laid | None:
 def _chain(job: Job, pending: list[Laid]) -> Laid | None:
     import gc
 
-    head, body_open, part, title, rtl, strings = job.chain
+    part, strings = job.chain[2], job.chain[5]
     found = notes_children(part.body)
     if found is None:
         return None
     children = found[1]
     begin = part.notes.continued if part.notes is not None else None  # the notes' last part after a cut
     start, size = job.start, CHAIN_FIRST
+    used, asked = dict(job.numbers), 0  # an early chain: the numbers each piece was given (parts/desk.py)
     pieces: list[Laid] = []
     cuts: list[NoteCut | None] = []  # where each piece begins
     top_y: float | None = None
@@ -60,14 +63,14 @@ def _chain(job: Job, pending: list[Laid]) -> Laid | None:
             return None
         piece = pieces_html[1 if begin is not None else 0]
         sub = _part_ids(Part(part.name if begin is None else begin.note_id, piece.body, kind="notes", notes=piece))
-        # The first piece asks where it starts, as the whole would (renumbered), without reporting its
-        # length: the parts after the notes wait for the chain's.
-        sub_job = Job(job.index, part_html(head, body_open, sub, max(start, 1), True, job.numbers, title, rtl, strings),
-                      True, start, job.numbers, job.font_dir, sub.name, handshake=job.handshake and not pieces,
-                      wave=job.wave, notes=True, probe=end, continued=begin)
+        if job.early:  # laid out beside the chapters: this piece's numbers, once the parent knows them
+            asked += 1
+            used.update(ask_numbers(job.wave, job.index, asked, sub.pagerefs))
+        sub_job = _piece_job(job, sub, start, dict(used), bool(pieces), begin, end, strings)
         laid = lay_out_one(sub_job, quiet=True, apart=True)
+        laid.used = sub_job.numbers if job.early else None
         pending.append(laid)
-        start = laid.start
+        start = sub_job.start if job.early else laid.start  # an early chain's pieces all count from its guess
         notes = laid.notes
         if notes is None or laid.abandoned or (pieces and (
                 laid.pad_holds_content or top_y is None or abs((notes.first_y or 0) - top_y) > 0.01)):
@@ -88,7 +91,7 @@ def _chain(job: Job, pending: list[Laid]) -> Laid | None:
             # What the part the next build cuts here says of its probe (the note at that page's top).
             notes.probe_page, notes.probe_y, notes.probe_strings = laid.pages + 1, top_y, dict(strings)
         pieces.append(laid)
-        if len(pieces) > 1:
+        if len(pieces) > 1 and not pieces[-2].deferred:
             written(pieces[-2])  # its child wrote it while this piece was laid out
         cuts.append(begin)
         start += laid.pages
@@ -99,10 +102,38 @@ def _chain(job: Job, pending: list[Laid]) -> Laid | None:
         if len(pieces) == 1:  # from the first piece, how many notes fill PAGES_PER_PART pages
             per_page = (cut_position(children, begin) - at) / max(laid.pages, 1)
             size = max(PROBE_CHILDREN + 1, round(per_page * PAGES_PER_PART))
+    return _ended(job, pieces, cuts, used)
+
+
+def _piece_job(job: Job, sub: Part, start: int, numbers: dict[str, int], later: bool, begin: NoteCut | None,
+               end: NoteCut | None, strings: dict[str, str] | None) -> Job:
+    """The job of one piece of the chain (`later`: not its first piece).
+
+    The first piece asks where it starts, as the whole would (renumbered), without reporting its length:
+    the parts after the notes wait for the chain's. Each piece of an early chain asks (its start counted
+    from the chain's guess, `base`), and writes in its notes' same-page marks for the numbers it was given."""
+    head, body_open, _, title, rtl, _ = job.chain
+    if job.early:
+        sub.body = with_marks(sub.body, numbers)  # as the template marks them once these pages are known
+    return Job(job.index, part_html(head, body_open, sub, max(start, 1), True, numbers, title, rtl, strings),
+               True, start, numbers, job.font_dir, sub.name, handshake=job.handshake and (job.early or not later),
+               wave=job.wave, notes=True, probe=end, continued=begin, early=job.early,
+               base=job.start if job.early else None)
+
+
+def _ended(job: Job, pieces: list[Laid], cuts: list[NoteCut | None], used: dict[str, int]) -> Laid:
+    """The chain's pieces, once all are written, as one part (abandoned when its start's guess put it on
+    the wrong side of a spread)."""
     # The parts after the notes may be placed before the last piece is written.
     WORKER["reports"].put((job.wave, job.index, sum(p.pages for p in pieces), pieces[0].blank_first))
-    written(pieces[-1])
-    return _joined(pieces, cuts)
+    for laid in pieces:
+        written(laid)  # those that waited for the notes' start in a child: once every chapter is paginated
+    if any(laid.abandoned for laid in pieces):
+        return Laid(job.index, b"", sum(p.pages for p in pieces), {}, [], {}, pieces[0].diagnostics, False,
+                    pieces[0].blank_first, sum(p.seconds for p in pieces), job.start, abandoned=True)
+    joined = _joined(pieces, cuts)
+    joined.used = used if job.early else None
+    return joined
 
 
 def _joined(pieces: list[Laid], cuts: list[NoteCut | None]) -> Laid:

@@ -26,7 +26,8 @@ split would lose is put back:
   in from a page map (pagemap.py): the last build's, else the pages of the
   parts laid out so far. On a first build a part's start is a guess fixed
   after pagination (worker.renumbered: only the margin boxes depend on it), and the
-  notes and index wait for the chapters' pages, so each part is laid out once
+  notes and index are laid out beside the chapters, each asking the numbers it
+  shows as the chapters are laid out (desk.py), so each part is laid out once
   (the front matter twice: its contents' numbers). Parts are laid out again
   until every part's first page number, side and numbers written in agree
   with the merged book.
@@ -35,14 +36,16 @@ split would lose is put back:
   against the part before it (notes/cuts.py). A first build, which knows
   no such place, lays them out in pieces one after another in one process
   (notes/chain.py), each piece ending before the last note that began a page
-  in it; those pages are where the next build cuts.
+  in it; those pages are where the next build cuts. A piece laid out before
+  the notes' start is known waits for it in a child process (apart.py).
 
 Books this cannot split exactly go the single-document way (write_pdf):
 PDF/A, PDF/UA and PDF/X variants, the article layout, notes at the foot of
 the page, and books whose CSS renumbers pages, uses `@page :first`, or steps
 counters of its own.
 The modules: split.py (the HTML cut into parts), jobs.py (a part's layout job and its result), worker.py
-(what a worker process does), waves.py (the parent: waves of layout until the numbers settle), run.py (one
+(what a worker process does), waves.py (the parent: waves of layout until the numbers settle), desk.py (the
+numbers a part laid out beside the chapters asks for), run.py (one
 build in parts), sizes.py (each part's length, to place the parts after it), cache.py (parts laid out
 before); WeasyPrint's internals are reached only through ../patches/.
 """

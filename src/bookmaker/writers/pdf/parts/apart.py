@@ -7,6 +7,11 @@ does not, and it was about a quarter of the chain's time. So the worker forks on
 the child, holding the laid-out document as it was, writes its PDF and sends it back through a pipe;
 the worker goes on with the next piece. Each write ends before the next but one piece begins (a worker
 holds at most two), and a child dies with its worker (core/lifeline.py).
+
+A chain laid out beside the chapters (parts/desk.py) forks earlier: a piece paginated before the
+parent knows where the notes start waits for it in a child (wait_apart), which numbers its pages,
+makes its margin boxes, writes it and sends the whole part back; the worker goes on with the next
+piece at once. Those children hold their pieces until the chapters are all paginated.
 """
 
 from __future__ import annotations
@@ -21,6 +26,14 @@ from bookmaker.writers.pdf.parts.jobs import Laid
 
 class WriteFailed(Exception):
     pass
+
+
+class Deferred(Exception):
+    """Raised in the worker once a piece waits in a child: `laid` is what is known of it so far."""
+
+    def __init__(self, laid: Laid) -> None:
+        super().__init__("finished by a child")
+        self.laid = laid
 
 
 class Writing:
@@ -50,11 +63,45 @@ class Writing:
 
 
 def written(laid: Laid) -> None:
-    """A piece whose PDF a child was writing, completed with what it wrote."""
+    """A piece whose PDF a child was writing, completed with what it wrote (with all it found after
+    pagination, for a piece the child finished: its pages as the worker's chain cut them stay)."""
     writing = laid.__dict__.pop("writing", None)
     if writing is not None:
         done = writing.result()
         laid.pdf, laid.fonts, laid.diagnostics = done.pdf, done.fonts, done.diagnostics
+        if laid.deferred:
+            laid.anchors, laid.bookmarks, laid.starts = done.anchors, done.bookmarks, done.starts
+            laid.start, laid.abandoned, laid.seconds = done.start, done.abandoned, laid.seconds + done.seconds
+            laid.pad_holds_content = laid.pad_holds_content or done.pad_holds_content
+
+
+def wait_apart(laid: Laid) -> int:
+    """Fork: in the worker, raise Deferred with `laid` and a Writing of the child; in the child, return the
+    pipe its result goes to (send_and_end)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        laid.writing = Writing(pid, read)
+        raise Deferred(laid)
+    from bookmaker.core.lifeline import die_with_parent
+
+    os.close(read)
+    die_with_parent(os.getppid())
+    return write
+
+
+def send_and_end(pipe: int, laid: Laid | None) -> None:
+    """In a child of wait_apart: send the finished piece (None: it failed) and end, running nothing of the worker's."""
+    code = 1
+    try:
+        if laid is not None:
+            payload = encode(laid)
+            with os.fdopen(pipe, "wb") as out:
+                out.write(payload)
+            code = 0
+    finally:
+        os._exit(code)
 
 
 def cancel(pieces: list[Laid]) -> None:

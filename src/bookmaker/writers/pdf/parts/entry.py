@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bookmaker.writers.pdf.notes.chain import lay_out_chain
 from bookmaker.writers.pdf.parts.apart import WriteFailed
+from bookmaker.writers.pdf.parts.desk import ask_part
 from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid, debug
 from bookmaker.writers.pdf.parts.worker import lay_out_one
 
@@ -22,6 +23,8 @@ def lay_out_part(job: Job) -> Laid:
 
 
 def _lay_out_part(job: Job) -> Laid:
+    if job.asks is not None:  # laid out beside the parts it numbers: its document once they are (desk.py)
+        job.html = ask_part(job.wave, job.index, set(job.asks))
     if job.chain is not None:
         try:
             laid = lay_out_chain(job)
@@ -29,12 +32,19 @@ def _lay_out_part(job: Job) -> Laid:
             # Not the book's doing (a child process that could not write): laid out whole this time, and
             # not marked as notes the chain cannot follow, which would keep them whole in later builds.
             debug(f"the notes laid out whole: {failed}")
-            return lay_out_one(job)
+            return lay_out_one(_whole(job))
         except (AttributeError, IndexError, KeyError, TypeError, ValueError):
             laid = None  # notes in markup of the book's own that the chain does not follow: laid out whole
         if laid is not None:
             return laid
-        laid = lay_out_one(job)
+        laid = lay_out_one(_whole(job))
         laid.chain_failed = True
         return laid
     return lay_out_one(job)
+
+
+def _whole(job: Job) -> Job:
+    """The notes laid out whole when their chain could not be: an early chain's whole waits for its start
+    in this worker (its numbers are the plan's guesses: the next wave lays it out again with the right ones)."""
+    job.early = False
+    return job

@@ -26,6 +26,11 @@ class Job:
     probe: NoteCut | None = None  # the next part's first note, laid out after its own
     continued: NoteCut | None = None  # it begins inside the notes, at this cut
     chain: tuple | None = None  # the notes whole, laid out in pieces one after another (lay_out_chain)
+    # A chain laid out beside the parts it shows the numbers of (parts/desk.py): it asks each piece's numbers,
+    # and a piece paginated before its start is known waits for it in a child (worker.renumbered).
+    early: bool = False
+    base: int | None = None  # a piece of an early chain: the chain's guessed start, which the parent's answer replaces
+    asks: tuple[str, ...] | None = None  # its document comes from the parent once these numbers are known (desk.py)
 
 
 @dataclass
@@ -50,6 +55,8 @@ class Laid:
     # A chain's pieces, each (the cut it begins at, its own layout): the parts the next build cuts the notes
     # into, cached as such (parts/next_build.py). Taken off before the chain's own entry is cached.
     pieces: list[tuple[NoteCut | None, Laid]] = field(default_factory=list)
+    used: dict[str, int] | None = None  # an early chain: the numbers it was given and wrote in (parts/desk.py)
+    deferred: bool = False  # paginated, and finished by a child once its start was known (worker.renumbered)
 
 
 WORKER: dict = {}  # what every part of this build shares, set in each worker by start_worker

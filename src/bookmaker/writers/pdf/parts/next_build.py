@@ -64,6 +64,8 @@ def _cache_pieces(build, record, index: int, pieces: list, key: str) -> list[Not
             continue  # laid out with other running heads than the next build gives it: laid out again then
         # As the next build's plan writes them in (planning.Planning._plan): a number not known, its start.
         wanted = {name: numbers.get(name, max(laid.start, 1)) for name in sorted(part.pagerefs)}
+        if laid.used is not None and any(laid.used.get(name) != number for name, number in wanted.items()):
+            continue  # a piece laid out beside the chapters with a number that moved since: laid out again then
         html = part_html(head, body_open, part, max(laid.start, 1), True, wanted, build.title, build.rtl, strings)
         job = Job(index + k, html, True, laid.start, wanted, build.font_dir, part.name, notes=True,
                   probe=part.notes.probe_cut, continued=part.notes.continued)

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import os
 
+from bookmaker.writers.pdf.pagemap import load_page_map
+from bookmaker.writers.pdf.parts.desk import Desk, early_order, rendered_part
 from bookmaker.writers.pdf.parts.jobs import Job, debug
+from bookmaker.writers.pdf.parts.sizes import Sizes
+from bookmaker.writers.pdf.parts.split import Part, part_html
+from bookmaker.writers.pdf.parts.waves import long_tail
 
 
 class Planning:
@@ -48,15 +53,58 @@ class Planning:
                 self.assumed[j.index] = None
 
     def _defer_tail(self, todo: list[Job]) -> int:
-        """The last parts that show numbers not known yet (the notes' "p. N" on a first build) wait for the
-        next wave, when the parts before them are laid out: laid out once, with their numbers."""
+        """The last parts that show numbers not known yet (the index, and the notes' "p. N" when they are
+        not laid out beside the chapters: early) wait for the next wave, when the
+        parts before them are laid out: laid out once, with their numbers."""
         parts, deferred = self.parts, 0
         if any(parts[j.index].kind == "chapter" for j in todo):
             tail, waiting = len(parts), {j.index for j in todo}
             while tail - 1 in waiting and parts[tail - 1].kind in ("notes", "index"):
                 tail -= 1
             if any(parts[k].pagerefs - set(self.numbers) for k in range(tail, len(parts))):
-                while todo and todo[-1].index >= tail:
-                    self.assumed[todo.pop().index] = None
+                for job in [j for j in todo if j.index >= tail and not self.early(j.index)]:
+                    todo.remove(job)
+                    self.assumed[job.index] = None
                     deferred += 1
         return deferred
+
+    def early(self, index: int) -> bool:
+        """Whether part `index` is laid out beside the chapters whose pages it shows (parts/desk.py) rather
+        than after them: a first build's notes, as a chain, and the index after such notes."""
+        part = self.parts[index]
+        if part.kind == "index":
+            return any(self.early(k) for k in range(index) if self.parts[k].kind == "notes")
+        return (self.renumber and self.chainable and part.kind == "notes" and part.notes is None
+                and long_tail(part, self.record))
+
+    def job_for(self, i: int, start: int, numbers: dict[str, int], part: Part | None = None) -> Job:
+        """Part `i`'s job (`part`: as rendered for other numbers than the build's HTML has: desk.py)."""
+        part = part or self.parts[i]
+        piece = part.notes
+        html = part_html(self.head, self.body_open, part, max(start, 1), i > 0, numbers, self.title, self.rtl,
+                         self.strings_for.get(i))
+        return Job(i, html, i > 0, start, numbers, self.font_dir, part.name, notes=self.may_cut and part.kind == "notes",
+                   probe=piece.probe_cut if piece else None, continued=piece.continued if piece else None)
+
+    def _known_sizes(self) -> Sizes:
+        counts = load_page_map(self.settings.key + "#parts")  # part name -> pages, from the last build
+        sizes = Sizes(self.rtl, self.settings.duplex)
+        for i, p in enumerate(self.parts):
+            if p.name in counts:
+                sizes.content[i] = counts[p.name]
+            if p.name + "\n" in counts:
+                sizes.wants[i] = bool(counts[p.name + "\n"])
+        return sizes
+
+    def _beside(self, fresh: list[Job]) -> list[Job]:
+        """A wave with an early chain of notes (`early`): the index asks for its document once every number
+        it shows is known, the chain is moved up among the chapters, and the wave's desk answers them."""
+        self.desk = None
+        if not any(job.early for job in fresh):
+            return fresh
+        for job in fresh:
+            if job.handshake and not job.early and self.early(job.index):
+                job.asks = tuple(sorted(self.parts[job.index].pagerefs))
+        fresh = early_order(fresh, self.parts, self.settings.jobs)
+        self.desk = Desk(self.parts, self.laid, fresh, self.state["desk"], lambda *asked: rendered_part(self, *asked))
+        return fresh

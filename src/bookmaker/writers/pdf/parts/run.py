@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import time
@@ -10,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookmaker.core.paths import real_path
 from bookmaker.core.cache import cache_dir
 from bookmaker.core.diagnostics import Diagnostics
+from bookmaker.core.paths import real_path
 from bookmaker.core.stops import held
 from bookmaker.writers.pdf.merge import merge
 from bookmaker.writers.pdf.notes.cuts import (
@@ -22,14 +23,16 @@ from bookmaker.writers.pdf.notes.cuts import (
     load_tops,
     style_of,
 )
+from bookmaker.writers.pdf.notes.marks import with_marks
 from bookmaker.writers.pdf.pagemap import load_page_map, save_page_map
 from bookmaker.writers.pdf.parts.cache import from_cache, to_cache
+from bookmaker.writers.pdf.parts.desk import Desk
 from bookmaker.writers.pdf.parts.jobs import Job, Laid, debug
 from bookmaker.writers.pdf.parts.next_build import leave_cut_notes
 from bookmaker.writers.pdf.parts.plan import Planning
 from bookmaker.writers.pdf.parts.pool import ending
-from bookmaker.writers.pdf.parts.sizes import Sizes, page_map
-from bookmaker.writers.pdf.parts.split import SIDED, book_title, part_html, split
+from bookmaker.writers.pdf.parts.sizes import page_map
+from bookmaker.writers.pdf.parts.split import SIDED, book_title, split
 from bookmaker.writers.pdf.parts.waves import (
     MAX_WAVES,
     CutFailed,
@@ -124,6 +127,7 @@ class PartsBuild(Planning):
         self.laid: dict[int, Laid] = {}
         self.assumed: dict[int, tuple | None] = {}
         self.chained: dict[int, list] = {}  # a chain's pieces (Laid.pieces), by the part they make up
+        self.desk: Desk | None = None  # the wave's answers to parts laid out beside those they number
         self.font_dir = ""
 
     def run(self) -> tuple[bytes, dict[str, int], list[str]] | None:
@@ -139,8 +143,9 @@ class PartsBuild(Planning):
         faces = cache_dir("pdf-faces")  # the faces the cached parts use stay beside them
         import tempfile
 
-        with (contextlib.nullcontext(str(faces)) if faces else tempfile.TemporaryDirectory(prefix="bookmaker-")) as font_dir:
-            self.font_dir = font_dir
+        with (contextlib.nullcontext(str(faces)) if faces else tempfile.TemporaryDirectory(prefix="bookmaker-")) as font_dir, \
+                tempfile.TemporaryDirectory(prefix="bookmaker-desk-") as desk:
+            self.font_dir, self.state["desk"] = font_dir, desk
             with self._pool() as pool:
                 if not self._settle(pool):
                     return None
@@ -161,14 +166,6 @@ class PartsBuild(Planning):
         return ending(ProcessPoolExecutor(max_workers=self.settings.jobs, mp_context=context, initializer=start_worker,
                                           initargs=(self.state, self.reports, self.answers, self.ready)))
 
-    def job_for(self, i: int, start: int, numbers: dict[str, int]) -> Job:
-        part = self.parts[i]
-        piece = part.notes
-        html = part_html(self.head, self.body_open, part, max(start, 1), i > 0, numbers, self.title, self.rtl,
-                         self.strings_for.get(i))
-        return Job(i, html, i > 0, start, numbers, self.font_dir, part.name, notes=self.may_cut and part.kind == "notes",
-                   probe=piece.probe_cut if piece else None, continued=piece.continued if piece else None)
-
     def _settle(self, pool) -> bool:
         """Waves of layout until no part's assumptions change; False when the book cannot be split."""
         self.numbers = dict(load_page_map(self.settings.key))
@@ -184,16 +181,6 @@ class PartsBuild(Planning):
                 return False
         debug("numbers kept moving")
         return False  # numbers kept moving: the whole document decides them
-
-    def _known_sizes(self) -> Sizes:
-        counts = load_page_map(self.settings.key + "#parts")  # part name -> pages, from the last build
-        sizes = Sizes(self.rtl, self.settings.duplex)
-        for i, p in enumerate(self.parts):
-            if p.name in counts:
-                sizes.content[i] = counts[p.name]
-            if p.name + "\n" in counts:
-                sizes.wants[i] = bool(counts[p.name + "\n"])
-        return sizes
 
     def _from_cache(self, todo: list[Job]) -> list[Job]:
         """The parts laid out before from the same inputs are taken from the cache; the others are returned."""
@@ -218,12 +205,16 @@ class PartsBuild(Planning):
             if job.notes and self.chainable and long_tail(self.parts[job.index], self.record):
                 job.chain = (self.head, self.body_open, self.parts[job.index], self.title, self.rtl,
                              self.strings_for.get(job.index))
+                # Parts before it are laid out in this wave: it goes beside them (parts/desk.py).
+                job.early = job.handshake and self.early(job.index)
+        fresh = self._beside(fresh)
         debug(f"wave {wave + 1}: {len(fresh)} of {len(self.parts)} parts laid out, {len(todo) - len(fresh)} "
               f"from the cache, {sum(j.handshake for j in fresh)} numbered after layout")
         total, progress = len(self.parts), self.settings.progress
         for result, job in lay_out_wave(pool, fresh, self.parts, self.sizes, self.reports, self.answers, self.ready,
                                         self.sided,
-                                        lambda done: progress and progress(total - len(fresh) - deferred + done, total)):
+                                        lambda done: progress and progress(total - len(fresh) - deferred + done, total),
+                                        self.desk):
             self._laid_out(result, job)
         if progress and not fresh:
             progress(total, total)
@@ -240,10 +231,15 @@ class PartsBuild(Planning):
             debug(f"part {result.index} abandoned: laid out from page {job.start}, {result.pages} pages")
             self.assumed[result.index] = None
             return
-        self.assumed[result.index] = (result.start, job.numbers, self.parts[result.index].body,
-                                      self.strings_for.get(result.index))
-        if result.start != job.start:
-            job = self.job_for(job.index, result.start, job.numbers)
+        part, numbers = self.parts[result.index], job.numbers
+        if result.used is not None:  # an early chain: the numbers it was given, and the marks it wrote for them
+            numbers = {k: result.used[k] for k in job.numbers if k in result.used}
+            part = dataclasses.replace(part, body=with_marks(part.body, result.used))
+        elif self.desk is not None and result.index in self.desk.given:  # its document given by the desk
+            part, numbers = self.desk.given[result.index]
+        self.assumed[result.index] = (result.start, numbers, part.body, self.strings_for.get(result.index))
+        if result.start != job.start or numbers != job.numbers or part is not self.parts[result.index]:
+            job = self.job_for(job.index, result.start, numbers, part)
         with held():  # a stop waits for the entry's rename: never half an entry
             to_cache(job, self.state, result)
 

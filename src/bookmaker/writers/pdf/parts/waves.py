@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bookmaker.writers.pdf.notes.cuts import PAGES_PER_PART, NotesRecord, save_tops
+from bookmaker.writers.pdf.parts.desk import NEED, NEED_PART, Desk
 from bookmaker.writers.pdf.parts.entry import lay_out_part
 from bookmaker.writers.pdf.parts.jobs import Job, Laid
 from bookmaker.writers.pdf.parts.sizes import Sizes
@@ -75,67 +76,91 @@ def save_notes_tops(key: str, parts: list[Part], laid: dict[int, Laid], starts: 
 
 
 def lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "Sizes", reports, answers, ready, sided: bool,
-                  progress: Callable[[int], object]):
+                  progress: Callable[[int], object], desk: Desk | None = None):
     """Lay out `fresh` in the pool; answer each part that asks where it starts (renumbered) as soon
-    as every part before it is paginated. Yields (laid, job) in book order."""
+    as every part before it is paginated, and a part laid out beside the chapters its numbers (`desk`)
+    as soon as they are known. Yields (laid, job) in book order."""
     import queue
 
-    by_index = {job.index: job for job in fresh}
-    for job in fresh:
-        answers[job.index] = PENDING
     if not any(job.handshake for job in fresh):
         # Every start is known: the longest parts first (the notes), so that no core is left with
         # one long part at the end. Parts that ask for their start go in book order (renumbered).
         fresh = sorted(fresh, key=lambda job: -sizes.content.get(job.index, 1))
+    wave = _Wave(fresh, sizes, answers, ready, sided)
     futures = [pool.submit(lay_out_part, job) for job in fresh]
-    waiting = sorted(job.index for job in fresh if job.handshake)
-    paginated: set[int] = set()
     shown = 0
-
-    def answer(index: int, value: int) -> None:
-        with ready:
-            answers[index] = value
-            ready.notify_all()
-
     try:
         while True:
             done = sum(f.done() for f in futures)
             while shown < done:  # each part on the status line, even when two finish together
                 shown += 1
                 progress(shown)
-            if done == len(futures):
+            if done == len(futures) or any(f.done() and f.exception() is not None for f in futures):
                 break
-            if any(f.done() and f.exception() is not None for f in futures):
-                break
+            if desk is not None:
+                desk.answer({job.index: f.result() for f, job in zip(futures, fresh)
+                             if f.done() and not f.exception()},
+                            wave.paginated, sizes, len(parts))
             try:
-                wave, index, pages, blank_first = reports.get(timeout=0.1)
+                report = reports.get(timeout=0.1)
             except queue.Empty:
                 continue
-            job = by_index.get(index)
-            if job is None or wave != job.wave or index in paginated:
-                continue  # late from an earlier wave
-            sizes.learn(index, job.start, Laid(index, b"", pages, {}, [], {}, None, False, blank_first))
-            paginated.add(index)
-            while waiting and all(k in paginated for k in by_index if k < waiting[0]):
-                index = waiting.pop(0)
-                start = sizes.starts(index + 1)[index]
-                same_side = (start - by_index[index].start) % 2 == 0
-                answer(index, start if same_side or not sided else ABANDON)
+            if report[0] in (NEED, NEED_PART):
+                if desk is not None:
+                    desk.ask(*report)
+            else:
+                wave.take(*report)
     finally:
-        for index in waiting:  # a part failed: the parts waiting for it give up
-            answer(index, ABANDON)
+        wave.give_up()  # a part failed: the parts waiting for it give up
+        if desk is not None:
+            desk.release()  # no worker left waiting for numbers
     results = [f.result() for f in futures]
     # A report may still be on its way (the queue's feeder thread) when its part is done: read them
     # all, so that none is taken for the next wave's.
-    while len(paginated) < len(results):
+    while len(wave.paginated) < len(results):
         try:
-            wave, index, *_ = reports.get(timeout=5)
+            number, index, *_ = reports.get(timeout=5)
         except queue.Empty:
             break
-        if index in by_index and wave == by_index[index].wave:
-            paginated.add(index)
+        if not isinstance(number, str) and index in wave.by_index and number == wave.by_index[index].wave:
+            wave.paginated.add(index)
     for result in sorted(results, key=lambda r: r.index):
-        yield result, by_index[result.index]
+        yield result, wave.by_index[result.index]
+
+
+class _Wave:
+    """The parent's answers to the parts of one wave that ask where they start (renumbered)."""
+
+    def __init__(self, fresh: list[Job], sizes: Sizes, answers, ready, sided: bool) -> None:
+        self.by_index = {job.index: job for job in fresh}
+        self.sizes, self.answers, self.ready, self.sided = sizes, answers, ready, sided
+        for job in fresh:
+            answers[job.index] = PENDING
+        self.waiting = sorted(job.index for job in fresh if job.handshake)
+        self.paginated: set[int] = set()
+
+    def take(self, wave: int, index: int, pages: int, blank_first: bool) -> None:
+        """A part's report of its length: every part waiting only for it and those before it is answered."""
+        job = self.by_index.get(index)
+        if job is None or wave != job.wave or index in self.paginated:
+            return  # late from an earlier wave
+        self.sizes.learn(index, job.start, Laid(index, b"", pages, {}, [], {}, None, False, blank_first))
+        self.paginated.add(index)
+        while self.waiting and all(k in self.paginated for k in self.by_index if k < self.waiting[0]):
+            index = self.waiting.pop(0)
+            start = self.sizes.starts(index + 1)[index]
+            same_side = (start - self.by_index[index].start) % 2 == 0
+            self._answer(index, start if same_side or not self.sided else ABANDON)
+
+    def give_up(self) -> None:
+        for index in self.waiting:
+            self._answer(index, ABANDON)
+        self.waiting = []
+
+    def _answer(self, index: int, value: int) -> None:
+        with self.ready:
+            self.answers[index] = value
+            self.ready.notify_all()
 
 
 def start_method() -> str:

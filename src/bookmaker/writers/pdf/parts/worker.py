@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import gc
 import io
+import time
 
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.writers.pdf.notes.cuts import NotesLayout, notes_layout
-from bookmaker.writers.pdf.parts.apart import write_apart
+from bookmaker.writers.pdf.parts.apart import (
+    Deferred,
+    send_and_end,
+    wait_apart,
+    write_apart,
+)
 from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid
 from bookmaker.writers.pdf.patches import deferred_fonts, paginated, shift_page_numbers
 from bookmaker.writers.print_pages import first_words_of
 
 ABANDON = -1  # the parent's answer to a part whose start cannot be fixed by renumbering
-
-
 PENDING = -2
-
-
 
 
 def start_worker(state: dict, reports, answers, ready) -> None:
@@ -68,6 +70,7 @@ class renumbered:
         self.quiet = quiet
         self.hook = paginated(self._ask)
         self.notes: NotesLayout | None = None
+        self.pipe: int | None = None  # in the child a piece of an early chain waits in: where its result goes
 
     @property
     def pages(self) -> list:
@@ -93,11 +96,26 @@ class renumbered:
         if not job.handshake:
             return
         answers, ready = WORKER["answers"], WORKER["ready"]
-        with ready:
-            ready.wait_for(lambda: answers[job.index] != PENDING)
+        if job.early and answers[job.index] == PENDING:
+            # A piece of a chain laid out beside the chapters: it waits for its start in a child, with its
+            # layout as it is, and the worker lays out the next piece (wait_apart raises Deferred there).
+            held = job.continued is not None and (self.notes is None or not self.notes.first_ok)
+            self.pipe = wait_apart(Laid(job.index, b"", self.content_pages(), {}, [], {}, Diagnostics(), held,
+                                        blank_first, 0.0, job.start, notes=self.notes, deferred=True))
+        if self.pipe is not None:
+            # The child a piece waits in polls: it may be killed while it waits (its chain given up), and
+            # a process killed in Condition.wait leaves the condition's count of sleepers wrong, so that
+            # the parent's next notify_all waits for it for ever.
+            while answers[job.index] == PENDING:
+                time.sleep(0.02)
+        else:
+            with ready:
+                ready.wait_for(lambda: answers[job.index] != PENDING)
         start = answers[job.index]
         if start == ABANDON:
             raise Abandoned
+        if job.base is not None:
+            start += job.start - job.base  # the answer is the chain's start; this piece begins further on
         shift_page_numbers(context, max(start, 1) - max(job.start, 1))
         self.start = start
 
@@ -111,9 +129,25 @@ class renumbered:
 
 def lay_out_one(job: Job, quiet: bool = False, apart: bool = False) -> Laid:
     """One WeasyPrint document; `quiet`: a piece of a chain (lay_out_chain), which reports for it;
-    `apart`: its PDF written by a child process (Laid.writing: parts/apart.py), the chain goes on."""
-    import time
+    `apart`: its PDF written by a child process (Laid.writing: parts/apart.py), the chain goes on.
+    A piece of an early chain paginated before its start is known is finished by a child: what is
+    returned then is deferred (Laid.deferred), completed by apart.written."""
+    numbering = renumbered(job, quiet)
+    numbering.start = job.start
+    try:
+        laid = _lay_out_one(job, numbering, apart)
+    except Deferred as deferred:
+        return deferred.laid  # in the worker: the child finishes it
+    except BaseException:
+        if numbering.pipe is not None:
+            send_and_end(numbering.pipe, None)  # in the child: the piece could not be finished
+        raise
+    if numbering.pipe is not None:
+        send_and_end(numbering.pipe, laid)  # in the child: the piece, finished; it never returns
+    return laid
 
+
+def _lay_out_one(job: Job, numbering: renumbered, apart: bool) -> Laid:
     from bookmaker.writers.pdf.weasy import _weasyprint_warnings, import_weasyprint
 
     began = time.perf_counter()
@@ -121,8 +155,6 @@ def lay_out_one(job: Job, quiet: bool = False, apart: bool = False) -> Laid:
     state = WORKER
     said = Diagnostics()
     deferred: dict[str, dict] = {}
-    numbering = renumbered(job, quiet)
-    numbering.start = job.start
     with _weasyprint_warnings(said, state["target"], reported=set(state["reported"])), deferred_fonts(deferred, job.font_dir):
         try:
             with numbering:
@@ -134,6 +166,7 @@ def lay_out_one(job: Job, quiet: bool = False, apart: bool = False) -> Laid:
             blank_first = bool(job.pad and len(pages) > 1 and pages[1].page_type.blank)
             return Laid(job.index, b"", numbering.content_pages(), {}, [], {}, said, False, blank_first,
                         time.perf_counter() - began, job.start, abandoned=True)
+        apart = apart and numbering.pipe is None  # a child finishing a piece writes it itself
         if apart:
             writing = write_apart(document, state.get("write_options", {}), said, deferred,
                                   lambda data: _prepared(data, job.html, job.first_id))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bookmaker.writers.pdf.patches.fence import supported
 
-
 # At-rules whose parse leaves something outside the document's page rules, layers and counter styles
 # (fonts loaded, profiles, other files fetched): a stylesheet with one is parsed for every document.
 _NOT_KEPT = ("@font-face", "@import", "@color-profile", "@layer", "@counter-style")
