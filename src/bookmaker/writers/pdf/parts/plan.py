@@ -70,12 +70,13 @@ class Planning:
 
     def early(self, index: int) -> bool:
         """Whether part `index` is laid out beside the chapters whose pages it shows (parts/desk.py) rather
-        than after them: a first build's notes, as a chain, and the index after such notes."""
+        than after them: a first build's notes, as a chain (a part before them not laid out yet, so their
+        start is a guess), and the index after such notes."""
         part = self.parts[index]
         if part.kind == "index":
             return any(self.early(k) for k in range(index) if self.parts[k].kind == "notes")
         return (self.renumber and self.chainable and part.kind == "notes" and part.notes is None
-                and long_tail(part, self.record))
+                and long_tail(part, self.record) and any(k not in self.sizes.content for k in range(index)))
 
     def job_for(self, i: int, start: int, numbers: dict[str, int], part: Part | None = None) -> Job:
         """Part `i`'s job (`part`: as rendered for other numbers than the build's HTML has: desk.py)."""
