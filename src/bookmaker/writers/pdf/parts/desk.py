@@ -1,11 +1,12 @@
-"""The page numbers a first build's notes ask for while the chapters are still being laid out.
+"""The page numbers a first build's notes and index ask for while the chapters are still being laid out.
 
 A first build lays its notes out as a chain (notes/chain.py), and each note says on which page its
-reference stands ("(p. 49)"), so the chain waited for the whole wave of chapters: for a note-heavy
-book, half the build on one core. Now the chain starts beside the chapters. Before each piece, its
-worker asks the numbers that piece shows; the parent answers once the parts that hold them are laid
-out and every part before them is paginated (their pages are then final), by a file the worker
-waits for. A number no part before the notes holds is answered at once, as the plan would guess it.
+reference stands ("(p. 49)"), so the chain waited for the whole wave of chapters, and the index for
+the chain's length. Now both go in the chapters' wave. Before each piece, the chain's worker asks the
+numbers that piece shows; the parent answers once the parts that hold them are laid out and every part
+before them is paginated (their pages are then final), by a file the worker waits for. A number no
+part before the asker holds is answered at once, as the plan would guess it. The index asks for its
+whole document, which the parent renders once every number it shows is known.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ NEED_PART = "part"  # or for its whole document, rendered for the numbers it sho
 
 class Desk:
     """The parent's side: the numbers (or documents) asked for in one wave, answered as the parts that hold
-    them are laid out. `make(index, start, numbers)` renders a part for numbers: its HTML, body and numbers."""
+    them are laid out. `make(index, start, numbers)` renders a part for numbers: its job's HTML, the part, the
+    numbers written in."""
 
     def __init__(self, parts: list[Part], laid: dict[int, Laid], jobs: list, folder: str, make) -> None:
         self.owner = {name: k for k, part in enumerate(parts) for name in part.owned}
