@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bookmaker.writers.pdf.notes.chain import lay_out_chain
 from bookmaker.writers.pdf.parts.apart import WriteFailed
-from bookmaker.writers.pdf.parts.desk import ask_part
+from bookmaker.writers.pdf.notes.marks import with_marks
+from bookmaker.writers.pdf.parts.desk import ask_numbers, ask_part
 from bookmaker.writers.pdf.parts.jobs import WORKER, Job, Laid, debug
+from bookmaker.writers.pdf.parts.split import part_html
 from bookmaker.writers.pdf.parts.worker import lay_out_one
 
 
@@ -32,19 +34,34 @@ def _lay_out_part(job: Job) -> Laid:
             # Not the book's doing (a child process that could not write): laid out whole this time, and
             # not marked as notes the chain cannot follow, which would keep them whole in later builds.
             debug(f"the notes laid out whole: {failed}")
-            return lay_out_one(_whole(job))
+            return _laid_whole(job)
         except (AttributeError, IndexError, KeyError, TypeError, ValueError):
             laid = None  # notes in markup of the book's own that the chain does not follow: laid out whole
         if laid is not None:
             return laid
-        laid = lay_out_one(_whole(job))
+        laid = _laid_whole(job)
         laid.chain_failed = True
         return laid
     return lay_out_one(job)
 
 
+def _laid_whole(job: Job) -> Laid:
+    whole = _whole(job)
+    laid = lay_out_one(whole)
+    laid.used = whole.numbers if whole is not job else None  # an early chain's: as the desk gave them
+    return laid
+
+
 def _whole(job: Job) -> Job:
-    """The notes laid out whole when their chain could not be: an early chain's whole waits for its start
-    in this worker (its numbers are the plan's guesses: the next wave lays it out again with the right ones)."""
-    job.early = False
-    return job
+    """The notes laid out whole when their chain could not be. An early chain's whole waits for its start in
+    this worker, and is laid out with its numbers and marks once the parent knows them: laid out with the
+    plan's guesses, the next wave would lay the whole notes out once more."""
+    if not job.early:
+        return job
+    import dataclasses
+
+    head, body_open, part, title, rtl, strings = job.chain
+    numbers = {**job.numbers, **ask_numbers(job.wave, job.index, 0, part.pagerefs)}  # the chain asked 1, 2...
+    part = dataclasses.replace(part, body=with_marks(part.body, numbers))
+    return dataclasses.replace(job, html=part_html(head, body_open, part, max(job.start, 1), True, numbers, title,
+                                                   rtl, strings), numbers=numbers, early=False, chain=None)
