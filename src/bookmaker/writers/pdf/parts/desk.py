@@ -54,8 +54,8 @@ class Desk:
                 _give(self.folder, wave, index, seq, json.dumps(found))
             else:
                 # Every number of the parts before it, for the render (the notes' marks need them all).
-                known = {name: number for k in range(index) for name in self._owned_by(k)
-                         if (number := self._number(name, index, done, paginated, starts)) is not None}
+                known = {name: number for name, owner in self.owner.items()
+                         if owner < index and (number := self._number(name, index, done, paginated, starts)) is not None}
                 html, part, numbers = self.make(index, self.jobs[index].start, {**known, **found})
                 self.given[index] = (part, numbers)
                 _give(self.folder, wave, index, seq, html)
@@ -68,9 +68,6 @@ class Desk:
             _give(self.folder, wave, index, seq, json.dumps({name: self._guess(name, index) for name in ids})
                   if kind == NEED else job.html)
         self.pending = []
-
-    def _owned_by(self, k: int) -> list[str]:
-        return [name for name, owner in self.owner.items() if owner == k]
 
     def _guess(self, name: str, asker: int) -> int:
         return self.jobs[asker].numbers.get(name, max(self.jobs[asker].start, 1))  # as the plan guesses it
