@@ -97,7 +97,7 @@ def lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "Sizes", repo
                 progress(shown)
             if done == len(futures) or any(f.done() and f.exception() is not None for f in futures):
                 break
-            if desk is not None:
+            if desk is not None and desk.pending:  # the finished parts gathered only when asked
                 desk.answer({job.index: f.result() for f, job in zip(futures, fresh)
                              if f.done() and not f.exception()},
                             wave.paginated, sizes, len(parts))
