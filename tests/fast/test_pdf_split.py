@@ -127,3 +127,68 @@ def test_a_joined_unicode_map_keeps_each_block_apart() -> None:
         at = tokens.index(b"beginbfchar", end) if b"beginbfchar" in tokens[end:] else -1
     assert blocks == [100, 50]
     assert tokens[-2:] == [b"endcmap", b"end"]
+
+
+def _index_part(locators: str):
+    body = _BODY.replace("</body>", f'<section class="index" id="index"><div class="index-body"><ul>'
+                                    f'<li class="index-entry">Term, {locators}</li></ul></div></section>\n</body>')
+    head, body_open, parts = split(f"<html><head><style>.chapter, .index {{ break-before: page }}</style></head>{body}")
+    return head, body_open, parts[-1]
+
+
+def test_the_pad_page_holds_only_the_ids_a_page_number_may_be_counted_from() -> None:
+    """An index of thousands of locators put as many empty elements on its pad page, a third of its layout:
+    a link needs only the name (worker.name_links_elsewhere); an id whose number target-counter() may
+    show (a locator not numbered yet, a backlink, the contents) still stands there."""
+    from bookmaker.writers.pdf.parts.split import part_html
+
+    head, body_open, index = _index_part('<a class="pageref" href="#a">1</a>, <a class="pageref pending" '
+                                         'href="#b"><span class="locator-number">2</span></a>')
+    assert index.kind == "index"
+    html = part_html(head, body_open, index, 3, True, {}, None, False)
+    assert 'id="b"' in html and 'id="a"' not in html
+    front_html = part_html(head, body_open, split(_html(""))[2][0], 1, False, {}, None, False)
+    assert '<span id="a"></span>' in front_html  # the contents' numbers
+
+
+def test_every_target_counter_rule_of_the_theme_is_for_links_the_pad_page_holds() -> None:
+    """The pad page's elements follow the theme's target-counter() rules: a rule for links of another
+    class would count from an element no longer there."""
+    import re
+
+    from bookmaker.theme import THEME_DIR
+    from bookmaker.writers.pdf.parts.split import COUNTED_CLASSES, COUNTED_WITHIN
+    from bookmaker.writers.pdf.terms_css import terms_css
+
+    css = "\n".join(p.read_text(encoding="utf-8") for p in (THEME_DIR / "styles").glob("*.css"))
+    css += terms_css({"page": "p. %s", "pages": "pp. %s", "on-page": "on p. %s", "comma": ", "}, "persian")
+    css = re.sub(r"(?s)/\*.*?\*/", "", css)
+    rules = re.findall(r"([^{}]*)\{[^{}]*target-counters?\(", css)
+    assert len(rules) >= 8
+    for selectors in rules:
+        for selector in selectors.split(","):
+            words = set(re.findall(r"[.]([\w-]+)", selector))
+            assert words & set(COUNTED_CLASSES) or words & set(COUNTED_WITHIN), selector
+
+
+def test_a_link_to_an_id_in_another_part_is_kept_as_a_link_to_its_name() -> None:
+    """WeasyPrint drops a link whose anchor is not in the document; in a part, the merge points it at the
+    part that holds the id (merge.py)."""
+    import io
+
+    import pikepdf
+
+    from bookmaker.writers.pdf.parts.worker import name_links_elsewhere
+    from bookmaker.writers.pdf.weasy import import_weasyprint
+
+    weasyprint = import_weasyprint()
+    document = weasyprint.HTML(string='<p id="here">A <a href="#elsewhere">link</a>, <a href="#here">one</a>.</p>'
+                                      '<p style="break-before: page"><a href="#elsewhere">again</a></p>').render()
+    name_links_elsewhere(document)
+    out = io.BytesIO()
+    document.write_pdf(out)
+    with pikepdf.open(io.BytesIO(out.getvalue())) as pdf:
+        dests = [str(a.Dest) for page in pdf.pages for a in page.obj.get("/Annots", []) if "/Dest" in a]
+        names = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
+    assert dests == ["elsewhere", "here", "elsewhere"]
+    assert "elsewhere" in names and "here" in names

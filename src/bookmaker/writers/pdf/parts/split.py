@@ -123,6 +123,28 @@ def _part_ids(part: Part) -> Part:
     return part
 
 
+# The theme's rules that show a page number with target-counter() (print.css, terms_css.py) are for links
+# of these classes, and for every link of the contents and the lists of figures and tables. A book whose
+# own CSS says target-counter() is not laid out in parts (numbers.targets_of_its_own).
+COUNTED_CLASSES = ("backlink", "with-page", "pending")
+COUNTED_WITHIN = ("toc", "list-of-figures", "list-of-tables")
+_LINK = re.compile(r"<a\b[^>]*>")
+_CLASS = re.compile(r'\sclass="([^"]*)"')
+
+
+def counted(body: str) -> set[str]:
+    """The ids whose page numbers a theme rule may show with target-counter() in `body`: those of the
+    links it has that rule for, and of elements that ask for a page number (`data-pageref`)."""
+    within = any(name in COUNTED_WITHIN for found in _CLASS.findall(body) for name in found.split())
+    ids = referenced_ids(body)
+    for tag in _LINK.findall(body):
+        href = _HREF.search(tag)
+        classes = _CLASS.search(tag)
+        if href and (within or (classes and any(c in COUNTED_CLASSES for c in classes.group(1).split()))):
+            ids.add(html_escape.unescape(href.group(1)))
+    return ids
+
+
 def book_title(html: str) -> str | None:
     """The text the title page gives the `booktitle` running head."""
     from lxml import html as lxml_html
@@ -161,9 +183,12 @@ def part_html(head: str, body_open: str, part: Part, start: int, pad: bool, numb
     css.append(f".{_PAD_CLASS}-anchors {{ position: absolute; top: 0; left: 0; width: 0; height: 0; overflow: hidden; }}")
     style = "<style>\n" + "\n".join(css) + "\n</style>\n"
     head = head.replace("</head>", style + "</head>", 1) if "</head>" in head else head + style
-    missing = sorted(part.wanted - part.owned - ({html_escape.unescape(i) for i in _ID.findall(part.notes.probe)}
-                                                  if part.notes is not None else set()))
-    anchors = "".join(f'<span id="{html_escape.escape(i)}"></span>' for i in missing)
+    missing = part.wanted - part.owned - ({html_escape.unescape(i) for i in _ID.findall(part.notes.probe)}
+                                          if part.notes is not None else set())
+    # Only the ids a target-counter() may look for stand on the pad page as elements; a link to an id
+    # elsewhere needs only a name, which the worker gives it after layout (worker.name_links_elsewhere):
+    # thousands of empty spans were a third of the index's layout, thrown away with the pad page.
+    anchors = "".join(f'<span id="{html_escape.escape(i)}"></span>' for i in sorted(missing & counted(part.body)))
     anchors = f'<div class="{_PAD_CLASS}-anchors">{anchors}</div>' if anchors else ""
     body = fill_page_refs(part.body, numbers)
     if part.notes is not None and part.notes.continued is not None:

@@ -166,6 +166,7 @@ def _lay_out_one(job: Job, numbering: renumbered, apart: bool) -> Laid:
             blank_first = bool(job.pad and len(pages) > 1 and pages[1].page_type.blank)
             return Laid(job.index, b"", numbering.content_pages(), {}, [], {}, said, False, blank_first,
                         time.perf_counter() - began, job.start, abandoned=True)
+        name_links_elsewhere(document)
         apart = apart and numbering.pipe is None  # a child finishing a piece writes it itself
         if apart:
             writing = write_apart(document, state.get("write_options", {}), said, deferred,
@@ -196,6 +197,23 @@ def _lay_out_one(job: Job, numbering: renumbered, apart: bool) -> Laid:
     if apart:
         laid.writing = writing
     return laid
+
+
+def name_links_elsewhere(document) -> None:
+    """Every link to an id in another part kept, as a link to a name on the first page (the pad page).
+
+    WeasyPrint drops a link whose anchor is not in the document; the merge points each name at the page
+    of the part that owns it (merge.py), as it did when split.part_html put an empty element with that
+    id on the pad page. The anchor's place is WeasyPrint 70's (x1, y1, x2, y2) of `Page.anchors`."""
+    if not document.pages:
+        return
+    known = {name for page in document.pages for name in page.anchors}
+    first = document.pages[0].anchors
+    for page in document.pages:
+        for kind, target, *_ in page.links:
+            if kind == "internal" and target not in known:
+                first[target] = (0, 0, 0, 0)
+                known.add(target)
 
 
 def _prepared(data: bytes, html: str, name: str) -> bytes:
