@@ -32,19 +32,31 @@ class PrintPages:
 
 def book_fingerprint(book: Book) -> str:
     """What the book says, as the model holds it: a PDF and an EPUB of equal fingerprints hold the same text."""
-    def plain(value):
-        if isinstance(value, bytes):
-            return hashlib.sha256(value).hexdigest()
-        if dataclasses.is_dataclass(value):
-            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "policy"}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
-        return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
-
-    parts = [plain(book.metadata), plain(book.chapters), plain(book.notes), plain(book.index_marks)]
+    parts = [_plain(book.metadata), _plain(book.chapters), _plain(book.notes), _plain(book.index_marks)]
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+_LEAVES = (str, int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's fields, found once (a book holds thousands of blocks)
+
+
+def _plain(value):
+    kind = type(value)
+    if kind in _LEAVES:  # the exact types first: most of a book
+        return value
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    if kind is not dict and dataclasses.is_dataclass(value):
+        if kind not in _FIELDS:
+            _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value) if f.name != "policy")
+        return {name: _plain(getattr(value, name)) for name in _FIELDS[kind]}
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value if isinstance(value, _LEAVES) else str(value)
 
 
 def first_words_of(page) -> str:

@@ -48,8 +48,9 @@ def from_cache(job: Job, state: dict) -> Laid | None:
     except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
         drop(entry_path(_KIND, key))  # a digest that matches a payload bookmaker did not write
         return None
+    faces = state.setdefault("faces", {})  # each face file read once however many parts use it
     if not _same_files(laid.resources, state["policy"], state.setdefault("digests", {})) or not all(
-            _intact_face(Path(job.font_dir), face["sha"]) for face in laid.fonts.values()):
+            _intact_face(Path(job.font_dir), face["sha"], faces) for face in laid.fonts.values()):
         return None
     laid.index = job.index
     return laid
@@ -81,9 +82,16 @@ def _same_files(resources: dict[str, str], policy, known: dict[str, str]) -> boo
     return True
 
 
-def _intact_face(font_dir: Path, sha: str) -> bool:
-    """A face the merge will embed, kept under its digest: a regular file whose content is that digest."""
+def _intact_face(font_dir: Path, sha: str, known: dict[Path, bool]) -> bool:
+    """A face the merge will embed, kept under its digest: a regular file whose content is that digest;
+    `known`: the faces this build has checked."""
     path = font_dir / sha
+    if path not in known:
+        known[path] = _checked_face(path, sha)
+    return known[path]
+
+
+def _checked_face(path: Path, sha: str) -> bool:
     try:
         info = path.lstat()
         if not stat.S_ISREG(info.st_mode) or len(sha) != 64:
