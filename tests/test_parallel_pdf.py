@@ -354,6 +354,48 @@ def test_an_edit_of_one_chapter_lays_out_that_chapter_only(tmp_path: Path, layou
     assert not list(book.rglob("*.json")) and not (book / "build").exists()
 
 
+def test_a_new_process_merges_the_cached_parts_while_the_edited_one_is_laid_out(
+        tmp_path: Path, layouts: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pdf` after an edit (a process with no book merged before) took every part into the book once the
+    edited chapter was laid out, its core idle meanwhile: the parts from the cache are now taken while it
+    is (merge.Beginning), the merge proper takes the edited chapter alone, and the book is the one a
+    merge from scratch makes."""
+    from conftest import copy_fixture
+    from merged_form import merged_form
+
+    import bookmaker.writers.pdf.parts.run as run
+    from bookmaker.writers.pdf import merge
+
+    book = copy_fixture("five-chapters", tmp_path)
+    _build_pdf(book, tmp_path / "first.pdf", layouts, "--jobs", "2")
+    chapter = book / "manuscript" / "03-movable-type.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("slowly", "gradually", 1), encoding="utf-8")
+    taken: list[tuple[int, bool]] = []  # (segment, whether the edited chapter was back yet)
+    back, at_merge = [False], []
+    real_take, real_wave, real_merge = merge._take, run.lay_out_wave, run.merge
+
+    def waving(*args, **kwargs):
+        for result in real_wave(*args, **kwargs):
+            back[0] = True
+            yield result
+
+    monkeypatch.setattr(merge, "_take", lambda book, segment, index, at: taken.append((index, back[0]))
+                        or real_take(book, segment, index, at))
+    monkeypatch.setattr(run, "lay_out_wave", waving)
+    monkeypatch.setattr(run, "merge", lambda *args: at_merge.append(len(taken)) or real_merge(*args))
+    merge._last.clear()  # as in a new process
+    edited = _build_pdf(book, tmp_path / "edited.pdf", layouts, "--jobs", "2")
+    before, after = taken[: at_merge[0]], taken[at_merge[0]:]
+    assert len(after) == 1 and after[0][0] > 0, after  # the edited chapter's segment, taken by the merge
+    assert sorted(index for index, _ in before) == [i for i in range(len(taken)) if i != after[0][0]]
+    assert any(not was_back for _, was_back in before), before  # taken while the chapter was laid out
+    monkeypatch.setattr(run, "begin_merge", lambda *args: None)
+    merge._last.clear()
+    scratch = _build_pdf(book, tmp_path / "scratch.pdf", layouts, "--jobs", "2", "--force")
+    assert len(taken) > 2 * len(before)  # every segment again: a merge from scratch
+    assert merged_form(edited) == merged_form(scratch)
+
+
 def test_a_first_build_lays_out_each_chapter_once(tmp_path: Path, layouts: list[int]) -> None:
     """Without a page map a first wave laid every part out to learn the page counts and a second laid
     them out again at their real starts; page numbers are now fixed after layout (margin boxes only),

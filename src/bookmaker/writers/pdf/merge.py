@@ -39,6 +39,7 @@ class Segment:
     dests: dict = field(default_factory=dict)  # id -> destination in the book
     outline: list = field(default_factory=list)  # (level, title, its page in the book, left, top, state)
     structure: Taken | None = None
+    placeholder: bool = False  # a part still being laid out when the merge began (Beginning): no pages yet
 
     def same(self, other: Segment) -> bool:
         return (self.pages, self.bookmarks, self.owned) == (other.pages, other.bookmarks, other.owned) \
@@ -65,11 +66,7 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
     worker) and one subset of each face; `rtl`: a right-to-left book's reading order."""
     import pikepdf
 
-    segments = [Segment(laid[0].pdf, laid[0].pages, laid[0].bookmarks, parts[0].owned)]
-    for part, meta in zip(parts[1:], laid[1:]):
-        own = meta.pages - sum(pages for _, pages, _ in meta.more)
-        segments.append(Segment(meta.pdf, own, meta.bookmarks, part.owned))
-        segments += [Segment(pdf, pages, bookmarks, part.owned) for pdf, pages, bookmarks in meta.more]
+    segments = segments_of(laid, parts)
     last = _last.pop() if _last else None  # a merge that fails midway leaves nothing half replaced behind
     changed = _changed(last, segments, (font_dir, rtl))
     if changed is None:
@@ -81,9 +78,10 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
         merged, book = last, last.book
         for index in changed:
             old = merged.segments[index]
-            at = next(n for n, page in enumerate(book.pages) if page.objgen == old.taken[0].objgen)
-            del book.pages[at: at + old.pages]
-            merged.replaced.append(old.source)
+            at = _position(book, merged.segments, index)
+            if old.taken:
+                del book.pages[at: at + old.pages]
+                merged.replaced.append(old.source)
             _take(book, segments[index], index, at)
             merged.segments[index] = segments[index]
         merged.remerged += 1
@@ -94,6 +92,71 @@ def merge(laid: list, parts: list, font_dir: str, rtl: bool = False) -> bytes:
     return out.getvalue()
 
 
+def begin_merge(laid: dict, parts: list, font_dir: str, rtl: bool) -> Beginning | None:
+    """A merge to begin while the parts not in `laid` (part index -> Laid) are laid out: when the front
+    matter is there (the book's catalogue comes from it) and this process holds no book merged before
+    (whose merge takes only what changed): `pdf` after an edit, the parts from the cache taken meanwhile."""
+    if _last or 0 not in laid:
+        return None
+    return Beginning([laid.get(i) for i in range(len(parts))], parts, font_dir, rtl)
+
+
+def segments_of(laid: list, parts: list) -> list[Segment]:
+    """Each part's segments in book order: its own pages, then a chain's further pieces (Laid.more); a part
+    not laid out yet (None in `laid`) stands as one placeholder."""
+    segments = []
+    for index, (part, meta) in enumerate(zip(parts, laid)):
+        if meta is None:
+            segments.append(Segment(b"", 0, [], part.owned, placeholder=True))
+            continue
+        own = meta.pages - sum(pages for _, pages, _ in meta.more) if index else meta.pages
+        segments.append(Segment(meta.pdf, own, meta.bookmarks, part.owned))
+        segments += [Segment(pdf, pages, bookmarks, part.owned) for pdf, pages, bookmarks in meta.more] if index else []
+    return segments
+
+
+class Beginning:
+    """A merge begun while the parts that changed are laid out (the parent is otherwise idle): the parts
+    from the cache are taken one at a time (`step`), each one still being laid out left as a placeholder;
+    handed over as this process's last merge, the merge takes only what is new (`merge`)."""
+
+    def __init__(self, laid: list, parts: list, font_dir: str, rtl: bool) -> None:
+        self.segments = segments_of(laid, parts)
+        self.settings = (font_dir, rtl)
+        self.book = None
+        self.next = 0
+
+    def step(self) -> bool:
+        """One more segment taken; False when none is left to take."""
+        while self.next < len(self.segments) and self.segments[self.next].placeholder:
+            self.next += 1
+        if self.next == len(self.segments) or self.segments[0].placeholder:
+            return False
+        index, segment = self.next, self.segments[self.next]
+        if index == 0:
+            self.book = _opened(segment.pdf)
+        _take(self.book, segment, index, len(self.book.pages) if index else 0)
+        self.next += 1
+        return True
+
+    def hand_over(self) -> None:
+        """What was begun, with the rest taken, as the last merge of this process."""
+        while self.step():
+            pass
+        if self.book is not None:
+            _last[:] = [_Merged(self.book, self.segments, self.settings)]
+
+
+def _position(book, segments: list[Segment], index: int) -> int:
+    """Where segment `index`'s pages are in the book, or go: after the pages of the segments before it."""
+    for k in range(index, -1, -1):
+        if segments[k].taken:
+            first = segments[k].taken[0 if k == index else -1].objgen
+            at = next(n for n, page in enumerate(book.pages) if page.objgen == first)
+            return at if k == index else at + 1
+    return 0
+
+
 def _changed(last: _Merged | None, segments: list[Segment], settings: tuple) -> list[int] | None:
     """The segments to take again into the last merged book; None to merge from scratch: nothing kept, a
     new first segment (the book's own catalogue and tree root come from it), another number of segments,
@@ -102,7 +165,8 @@ def _changed(last: _Merged | None, segments: list[Segment], settings: tuple) -> 
             or last.remerged >= REMERGES or "/StructTreeRoot" not in last.book.Root:
         return None
     changed = [i for i, (old, new) in enumerate(zip(last.segments, segments)) if not old.same(new)]
-    if 0 in changed or len(changed) > max(2, len(segments) // 3) or not all(last.segments[i].taken for i in changed):
+    replaced = [i for i in changed if not last.segments[i].placeholder]
+    if 0 in changed or len(replaced) > max(2, len(segments) // 3) or not all(last.segments[i].taken for i in replaced):
         return None
     return changed
 

@@ -15,7 +15,7 @@ from bookmaker.core.cache import cache_dir
 from bookmaker.core.diagnostics import Diagnostics
 from bookmaker.core.paths import real_path
 from bookmaker.core.stops import held
-from bookmaker.writers.pdf.merge import merge
+from bookmaker.writers.pdf.merge import Beginning, begin_merge, merge
 from bookmaker.writers.pdf.notes.cuts import (
     NoteCut,
     choose_cuts,
@@ -98,8 +98,10 @@ def write_in_parts(html: str, target: Path, diagnostics: Diagnostics, reported: 
     return PartsBuild(html, settings, [], record, may_cut, style, uncut).run()
 
 
-def _merged(laid: list[Laid], parts: list, font_dir: str, rtl: bool) -> bytes:
+def _merged(laid: list[Laid], parts: list, font_dir: str, rtl: bool, begun: Beginning | None) -> bytes:
     began, cpu = time.perf_counter(), time.process_time()
+    if begun is not None:  # begun while the parts laid out in this build were (PartsBuild._begun)
+        begun.hand_over()
     data = merge(laid, parts, font_dir, rtl)
     debug(f"merged in {time.perf_counter() - began:.2f} s ({time.process_time() - cpu:.2f} s of CPU)")
     return data
@@ -129,6 +131,7 @@ class PartsBuild(Planning):
         self.chained: dict[int, list] = {}  # a chain's pieces (Laid.pieces), by the part they make up
         self.desk: Desk | None = None  # the wave's answers to parts laid out beside those they number
         self.font_dir = ""
+        self.merging: Beginning | None = None  # the merge begun while the first wave is laid out
 
     def run(self) -> tuple[bytes, dict[str, int], list[str]] | None:
         found = split(self.html, self.cuts)
@@ -149,7 +152,8 @@ class PartsBuild(Planning):
             with self._pool() as pool:
                 if not self._settle(pool):
                     return None
-                data = _merged([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir, self.rtl)
+                data = _merged([self.laid[i] for i in range(len(self.parts))], self.parts, font_dir, self.rtl,
+                               self.merging)
         self._finish()
         # The first words of each page, for the EPUB's page list (an older cached part has none: print_pages.py).
         return data, self.numbers, [w for i in range(len(self.parts)) for w in getattr(self.laid[i], "starts", [])]
@@ -214,13 +218,19 @@ class PartsBuild(Planning):
         for result, job in lay_out_wave(pool, fresh, self.parts, self.sizes, self.reports, self.answers, self.ready,
                                         self.sided,
                                         lambda done: progress and progress(total - len(fresh) - deferred + done, total),
-                                        self.desk):
+                                        self.desk, self._begun(fresh)):
             self._laid_out(result, job)
         if progress and not fresh:
             progress(total, total)
         slowest = sorted(((self.laid[j.index].seconds, self.laid[j.index].pages, j.index) for j in fresh),
                          reverse=True)[:4]
         debug(f"slowest parts (seconds, pages, part): {[(round(t, 1), n, i) for t, n, i in slowest]}")
+
+    def _begun(self, fresh: list[Job]):
+        # The merge's first steps, taken on the parent's otherwise idle core while `fresh` is laid out.
+        if self.merging is None and fresh:
+            self.merging = begin_merge(self.laid, self.parts, self.font_dir, self.rtl)
+        return self.merging.step if self.merging is not None else None
 
     def _laid_out(self, result: Laid, job: Job) -> None:
         self.laid[result.index] = result

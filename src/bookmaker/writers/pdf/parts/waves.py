@@ -76,10 +76,12 @@ def save_notes_tops(key: str, parts: list[Part], laid: dict[int, Laid], starts: 
 
 
 def lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "Sizes", reports, answers, ready, sided: bool,
-                  progress: Callable[[int], object], desk: Desk | None = None):
+                  progress: Callable[[int], object], desk: Desk | None = None,
+                  idle: Callable[[], bool] | None = None):
     """Lay out `fresh` in the pool; answer each part that asks where it starts (renumbered) as soon
     as every part before it is paginated, and a part laid out beside the chapters its numbers (`desk`)
-    as soon as they are known. Yields (laid, job) in book order."""
+    as soon as they are known; between reports, `idle()` does a step of other work (False: none left).
+    Yields (laid, job) in book order."""
     import queue
 
     if not any(job.handshake for job in fresh):
@@ -88,7 +90,7 @@ def lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "Sizes", repo
         fresh = sorted(fresh, key=lambda job: -sizes.content.get(job.index, 1))
     wave = _Wave(fresh, sizes, answers, ready, sided)
     futures = [pool.submit(lay_out_part, job) for job in fresh]
-    shown = 0
+    shown, busy = 0, idle is not None
     try:
         while True:
             done = sum(f.done() for f in futures)
@@ -102,8 +104,9 @@ def lay_out_wave(pool, fresh: list[Job], parts: list[Part], sizes: "Sizes", repo
                              if f.done() and not f.exception()},
                             wave.paginated, sizes, len(parts))
             try:
-                report = reports.get(timeout=0.1)
+                report = reports.get_nowait() if busy else reports.get(timeout=0.1)
             except queue.Empty:
+                busy = busy and idle()
                 continue
             if report[0] in (NEED, NEED_PART):
                 if desk is not None:
