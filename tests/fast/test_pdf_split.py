@@ -192,3 +192,25 @@ def test_a_link_to_an_id_in_another_part_is_kept_as_a_link_to_its_name() -> None
         names = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
     assert dests == ["elsewhere", "here", "elsewhere"]
     assert "elsewhere" in names and "here" in names
+
+
+def test_a_killed_build_answers_folder_is_removed_by_the_next_build(tmp_path) -> None:
+    """`kill -9` of a first build left its empty `bookmaker-desk-*` folder in the system's temporary
+    folder for ever (a TemporaryDirectory cannot clean up after a kill): the next build removes those of
+    builds no longer running, and keeps a running build's and anything not named as bookmaker names them."""
+    import os
+    import subprocess
+
+    from bookmaker.writers.pdf.parts.desk import DESK_PREFIX, _sweep
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    stale = tmp_path / f"{DESK_PREFIX}{ended.pid}-abc"
+    (stale / "answer-0-1-0").parent.mkdir()
+    (stale / "answer-0-1-0").write_text("[]", encoding="utf-8")
+    running = tmp_path / f"{DESK_PREFIX}{os.getpid()}-def"
+    running.mkdir()
+    other = tmp_path / f"{DESK_PREFIX}older"
+    other.mkdir()
+    _sweep(tmp_path)
+    assert not stale.exists() and running.exists() and other.exists()

@@ -24,6 +24,38 @@ NEED = "numbers"  # the first item of a worker's report asking for numbers: (NEE
 NEED_PART = "part"  # or for its whole document, rendered for the numbers it shows: (NEED_PART, wave, index, 0, ids)
 
 
+DESK_PREFIX = "bookmaker-desk-"
+
+
+def desk_folder():
+    """The build's folder of answers, in the system's temporary folder: named with the build's process id,
+    so that the next build removes one a killed build left (`kill -9` gives no chance to clean up)."""
+    import tempfile
+
+    _sweep(Path(tempfile.gettempdir()))
+    return tempfile.TemporaryDirectory(prefix=f"{DESK_PREFIX}{os.getpid()}-")
+
+
+def _sweep(folder: Path) -> None:
+    """The answer folders of builds no longer running, this user's, removed with the answers in them."""
+    import shutil
+
+    try:
+        found = list(folder.glob(f"{DESK_PREFIX}*-*"))
+    except OSError:
+        return
+    for path in found:
+        pid = path.name[len(DESK_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or path.is_symlink() or path.lstat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)  # a build still running (or another process now holding its id): kept
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (OSError, ValueError, OverflowError):
+            continue
+
+
 class Desk:
     """The parent's side: the numbers (or documents) asked for in one wave, answered as the parts that hold
     them are laid out. `make(index, start, numbers)` renders a part for numbers: its job's HTML, the part, the

@@ -26,7 +26,7 @@ from bookmaker.writers.pdf.notes.cuts import (
 from bookmaker.writers.pdf.notes.marks import with_marks
 from bookmaker.writers.pdf.pagemap import load_page_map, save_page_map
 from bookmaker.writers.pdf.parts.cache import from_cache, to_cache
-from bookmaker.writers.pdf.parts.desk import Desk
+from bookmaker.writers.pdf.parts.desk import Desk, desk_folder
 from bookmaker.writers.pdf.parts.jobs import Job, Laid, debug
 from bookmaker.writers.pdf.parts.next_build import leave_cut_notes
 from bookmaker.writers.pdf.parts.plan import Planning
@@ -147,7 +147,7 @@ class PartsBuild(Planning):
         import tempfile
 
         with (contextlib.nullcontext(str(faces)) if faces else tempfile.TemporaryDirectory(prefix="bookmaker-")) as font_dir, \
-                tempfile.TemporaryDirectory(prefix="bookmaker-desk-") as desk:
+                desk_folder() as desk:
             self.font_dir, self.state["desk"] = font_dir, desk
             with self._pool() as pool:
                 if not self._settle(pool):
