@@ -212,5 +212,9 @@ def test_a_killed_build_answers_folder_is_removed_by_the_next_build(tmp_path) ->
     running.mkdir()
     other = tmp_path / f"{DESK_PREFIX}older"
     other.mkdir()
+    recent = tmp_path / f"{DESK_PREFIX}{ended.pid}-ghi"  # not seen running, but written to a minute ago
+    recent.mkdir()
+    for path in (stale, running, other):
+        os.utime(path, (0, 0))
     _sweep(tmp_path)
-    assert not stale.exists() and running.exists() and other.exists()
+    assert not stale.exists() and running.exists() and other.exists() and recent.exists()

@@ -36,8 +36,10 @@ def desk_folder():
     return tempfile.TemporaryDirectory(prefix=f"{DESK_PREFIX}{os.getpid()}-")
 
 
-def _sweep(folder: Path) -> None:
-    """The answer folders of builds no longer running, this user's, removed with the answers in them."""
+def _sweep(folder: Path, age: float = 3600.0) -> None:
+    """The answer folders of builds no longer running, this user's, removed with the answers in them. Only
+    those untouched for `age` seconds: a build in another process namespace sharing the temporary folder
+    is not seen running, and keeps writing answers while it lays out."""
     import shutil
 
     try:
@@ -47,7 +49,9 @@ def _sweep(folder: Path) -> None:
     for path in found:
         pid = path.name[len(DESK_PREFIX):].split("-", 1)[0]
         try:
-            if not pid.isdigit() or path.is_symlink() or path.lstat().st_uid != os.getuid():
+            info = path.lstat()
+            if not pid.isdigit() or path.is_symlink() or info.st_uid != os.getuid() \
+                    or time.time() - info.st_mtime < age:
                 continue
             os.kill(int(pid), 0)  # a build still running (or another process now holding its id): kept
         except ProcessLookupError:
