@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bookmaker.writers.pdf.parts.jobs import WORKER, Laid, debug
 from bookmaker.writers.pdf.parts.sizes import Sizes
-from bookmaker.writers.pdf.parts.split import Part, part_html, split
+from bookmaker.writers.pdf.parts.split import Part, numbers_shown, part_html, split
 
 NEED = "numbers"  # the first item of a worker's report asking for numbers: (NEED, wave, index, seq, ids)
 NEED_PART = "part"  # or for its whole document, rendered for the numbers it shows: (NEED_PART, wave, index, 0, ids)
@@ -179,7 +179,7 @@ def rendered_part(build, index: int, start: int, numbers: dict[str, int]) -> tup
     head, body_open, part = build.head, build.body_open, build.parts[index]
     if found is not None and [p.name for p in found[2]] == [p.name for p in build.parts]:
         head, body_open, part = found[0], found[1], found[2][index]
-    wanted = {k: numbers.get(k, max(start, 1)) for k in sorted(part.pagerefs)}
+    wanted = numbers_shown(part, numbers, start)
     html = part_html(head, body_open, part, max(start, 1), index > 0, wanted, build.title, build.rtl,
                      build.strings_for.get(index))
     return html, part, wanted

@@ -17,7 +17,7 @@ from bookmaker.writers.pdf.notes.cuts import NoteCut, load_tops, save_tops
 from bookmaker.writers.pdf.pagemap import load_page_map, save_page_map
 from bookmaker.writers.pdf.parts.cache import to_cache
 from bookmaker.writers.pdf.parts.jobs import Job, debug
-from bookmaker.writers.pdf.parts.split import part_html, split
+from bookmaker.writers.pdf.parts.split import numbers_shown, part_html, split
 
 
 def leave_cut_notes(build) -> None:
@@ -62,8 +62,8 @@ def _cache_pieces(build, record, index: int, pieces: list, key: str) -> list[Not
         lengths[part.name] = laid.pages - laid.blank_first
         if k > 0 and strings != pieces[k - 1][1].notes.probe_strings:
             continue  # laid out with other running heads than the next build gives it: laid out again then
-        # As the next build's plan writes them in (planning.Planning._plan): a number not known, its start.
-        wanted = {name: numbers.get(name, max(laid.start, 1)) for name in sorted(part.pagerefs)}
+        # As the next build's plan writes them in (plan.Planning._plan).
+        wanted = numbers_shown(part, numbers, laid.start)
         if laid.used is not None and any(laid.used.get(name) != number for name, number in wanted.items()):
             continue  # a piece laid out beside the chapters with a number that moved since: laid out again then
         html = part_html(head, body_open, part, max(laid.start, 1), True, wanted, build.title, build.rtl, strings)

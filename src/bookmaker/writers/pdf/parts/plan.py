@@ -9,7 +9,7 @@ from bookmaker.writers.pdf.pagemap import load_page_map
 from bookmaker.writers.pdf.parts.desk import Desk, early_order, rendered_part
 from bookmaker.writers.pdf.parts.jobs import Job, debug
 from bookmaker.writers.pdf.parts.sizes import Sizes
-from bookmaker.writers.pdf.parts.split import Part, part_html
+from bookmaker.writers.pdf.parts.split import Part, numbers_shown, part_html
 from bookmaker.writers.pdf.parts.waves import long_tail
 
 
@@ -22,9 +22,7 @@ class Planning:
         todo: list[Job] = []
         for i, part in enumerate(self.parts):
             start = self.starts[i]
-            # A number not known yet is a guess, corrected by the next wave; target-counter()
-            # would lay the part out again and again for numbers that are wrong anyway.
-            wanted_numbers = {k: self.numbers.get(k, max(start, 1)) for k in sorted(part.pagerefs)}
+            wanted_numbers = numbers_shown(part, self.numbers, start)
             assumption = (start, wanted_numbers, part.body, self.strings_for.get(i))
             if i in self.laid and self.assumed[i] == assumption:
                 continue

@@ -160,6 +160,13 @@ def _css_string(text: str) -> str:
     return '"' + "".join(f"\\{ord(c):x} " if c in '"\\\n' or ord(c) < 32 else c for c in text) + '"'
 
 
+def numbers_shown(part: Part, numbers: dict[str, int], start: int) -> dict[str, int]:
+    """The page numbers written into a part starting after page `start`: each it shows, as `numbers` knows
+    it, else guessed as the part's own start. A number not known yet is a guess, corrected by the next
+    wave; target-counter() would lay the part out again and again for numbers that are wrong anyway."""
+    return {name: numbers.get(name, max(start, 1)) for name in sorted(part.pagerefs)}
+
+
 def part_html(head: str, body_open: str, part: Part, start: int, pad: bool, numbers: dict[str, int],
               title: str | None, rtl: bool, strings: dict[str, str] | None = None) -> str:
     """A part as a document of its own, starting after page `start` of the book.
