@@ -150,7 +150,8 @@ def ask_part(wave: int, index: int, ids: set[str]) -> str:
 
 # What a byte of a part's HTML costs to lay out, next to a chapter's (the 50-chapter benchmark book: 37 s
 # for 1.21 MB of chapters, 14 s for 1.29 MB of notes, 9 s for 0.46 MB of index): only the order of the
-# jobs depends on them, never what they lay out.
+# jobs depends on them, never what they lay out. The index lays out in about 6 s since its pad page lost its
+# empty anchors; 0.6 / 0.5 and 0.3 / 0.5 in their place made cold builds slower (benchmarks/README.md).
 COST = {"notes": 0.4, "index": 0.65}
 
 
