@@ -41,21 +41,19 @@ _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's fields, found once (a
 
 
 def _plain(value):
-    kind = type(value)
-    if kind in _LEAVES:  # the exact types first: most of a book
+    if type(value) in _LEAVES:  # the exact types first: most of a book
         return value
-    if kind is list or kind is tuple:
-        return [_plain(v) for v in value]
-    if kind is not dict and dataclasses.is_dataclass(value):
-        if kind not in _FIELDS:
-            _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value) if f.name != "policy")
-        return {name: _plain(getattr(value, name)) for name in _FIELDS[kind]}
-    if isinstance(value, bytes):
-        return hashlib.sha256(value).hexdigest()
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    if dataclasses.is_dataclass(value):
+        kind = type(value)
+        if kind not in _FIELDS:
+            _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value) if f.name != "policy")
+        return {name: _plain(getattr(value, name)) for name in _FIELDS[kind]}
     return value if isinstance(value, _LEAVES) else str(value)
 
 
