@@ -117,7 +117,8 @@ def segments_of(laid: list, parts: list) -> list[Segment]:
 
 class Beginning:
     """A merge begun while the parts that changed are laid out (the parent is otherwise idle): the parts
-    from the cache are taken one at a time (`step`), each one still being laid out left as a placeholder;
+    from the cache are taken one at a time (`step`), the first of them the book itself (begin_merge begins
+    only with the front matter there), each one still being laid out left as a placeholder;
     handed over as this process's last merge, the merge takes only what is new (`merge`)."""
 
     def __init__(self, laid: list, parts: list, font_dir: str, rtl: bool) -> None:
@@ -130,7 +131,7 @@ class Beginning:
         """One more segment taken; False when none is left to take."""
         while self.next < len(self.segments) and self.segments[self.next].placeholder:
             self.next += 1
-        if self.next == len(self.segments) or self.segments[0].placeholder:
+        if self.next == len(self.segments):
             return False
         index, segment = self.next, self.segments[self.next]
         if index == 0:
@@ -143,8 +144,7 @@ class Beginning:
         """What was begun, with the rest taken, as the last merge of this process."""
         while self.step():
             pass
-        if self.book is not None:
-            _last[:] = [_Merged(self.book, self.segments, self.settings)]
+        _last[:] = [_Merged(self.book, self.segments, self.settings)]
 
 
 def _position(book, segments: list[Segment], index: int) -> int:
